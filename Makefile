@@ -1,0 +1,52 @@
+# surveyapp: `make run` and `make test` work on a fresh machine with only python3 and make.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV_VERSION := 0.13.8
+TOOLS := .tools
+UV := $(TOOLS)/bin/uv
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+CHROMIUM := /usr/bin/chromium
+
+.DEFAULT_GOAL := help
+.PHONY: help setup run test test-fast bench lint browser clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
+
+$(VENV)/.synced: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+setup: $(VENV)/.synced ## install the locked dependencies into .venv
+
+browser: ## install Debian's chromium for the browser tests, when missing
+	@if [ ! -x $(CHROMIUM) ]; then \
+		echo "installing chromium (Debian package) for the browser tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+run: setup ## start the service on http://$(HOST):$(PORT) with the data in ./data
+	$(VENV)/bin/surveyapp serve --host $(HOST) --port $(PORT)
+
+test: setup browser ## run every test
+	$(VENV)/bin/pytest
+
+test-fast: setup ## run the tests that need no browser
+	$(VENV)/bin/pytest -m "not browser"
+
+bench: setup ## run the benchmarks and print their figures
+	$(PY) -m bench
+
+lint: setup ## ruff and mypy
+	$(VENV)/bin/ruff check surveyapp waves analytics tests bench
+	$(VENV)/bin/mypy
+
+clean: ## remove the virtual environments (keeps ./data)
+	rm -rf $(VENV) $(TOOLS)

@@ -1,0 +1,124 @@
+"""Rebuild the Kent and Medway area pack from the shared reference tables.
+
+Run from the repository root with ../shared beside it:
+
+    .venv/bin/python -m waves.areas.build_kent_medway ../shared/reference/kent-medway
+
+The pack carries only figures the reference's SOURCES.md lets the project carry: the majority local
+authority district (LAD) of each postcode district with its share, LAD names, ONS codes and children
+aged 0-17, and Census 2021 shares for ethnic group and religion (sums of published counts).
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+PACK_DIR = Path(__file__).parent / "kent_medway"
+
+# Census 2021 category label -> the questionnaire's option id (waves/definitions).
+ETHNIC_GROUP_OPTIONS = {
+    "White: English, Welsh, Scottish, Northern Irish or British": "white_british",
+    "White: Irish": "white_irish",
+    "White: Gypsy or Irish Traveller": "white_gypsy_irish_traveller",
+    "White: Roma": "white_roma",
+    "White: Other White": "white_other",
+    "Mixed or Multiple ethnic groups: White and Black Caribbean": "mixed_white_black_caribbean",
+    "Mixed or Multiple ethnic groups: White and Black African": "mixed_white_black_african",
+    "Mixed or Multiple ethnic groups: White and Asian": "mixed_white_asian",
+    "Mixed or Multiple ethnic groups: Other Mixed or Multiple ethnic groups": "mixed_other",
+    "Asian, Asian British or Asian Welsh: Indian": "asian_indian",
+    "Asian, Asian British or Asian Welsh: Pakistani": "asian_pakistani",
+    "Asian, Asian British or Asian Welsh: Bangladeshi": "asian_bangladeshi",
+    "Asian, Asian British or Asian Welsh: Chinese": "asian_chinese",
+    "Asian, Asian British or Asian Welsh: Other Asian": "asian_other",
+    "Black, Black British, Black Welsh, Caribbean or African: African": "black_african",
+    "Black, Black British, Black Welsh, Caribbean or African: Caribbean": "black_caribbean",
+    "Black, Black British, Black Welsh, Caribbean or African: Other Black": "black_other",
+    "Other ethnic group: Arab": "other_arab",
+    "Other ethnic group: Any other ethnic group": "other_any",
+}
+ETHNIC_BROAD_OPTIONS = {
+    "White": "white",
+    "Mixed or Multiple ethnic groups": "mixed",
+    "Asian, Asian British or Asian Welsh": "asian",
+    "Black, Black British, Black Welsh, Caribbean or African": "black",
+    "Other ethnic group": "other",
+}
+RELIGION_OPTIONS = {
+    "No religion": "no_religion",
+    "Christian": "christian",
+    "Buddhist": "buddhist",
+    "Hindu": "hindu",
+    "Jewish": "jewish",
+    "Muslim": "muslim",
+    "Sikh": "sikh",
+    "Other religion": "other_religion",
+    # "Not answered" is left out: survey shares are over those who answered.
+}
+KENT_MEDWAY_AREA = "Kent + Medway (13 LADs)"
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def build_lads(reference: Path) -> list[list[object]]:
+    """LAD code, name and children aged 0-17 (ONS mid-2020)."""
+    rows = _rows(reference / "kent_medway_lad_denominators_DERIVED.csv")
+    return sorted([[r["lad_code"], r["lad_name"], int(r["mye2020_age_0_17"])] for r in rows])
+
+
+def build_districts(reference: Path) -> list[list[object]]:
+    """Postcode district -> its majority LAD, that LAD's share of residents, and whether it is in the pack."""
+    rows = _rows(reference / "postcode_district_to_lad_population_share_DERIVED.csv")
+    out = []
+    for r in rows:
+        if r["rank_in_district"] != "1":
+            continue
+        in_area = r["lad_is_kent_or_medway"] == "True"
+        out.append([r["postcode_district"], r["ltla24_code"], r["ltla24_name"],
+                    float(r["share_of_district_residents"]), in_area])
+    return sorted(out, key=lambda row: (str(row[0])[:2], int(str(row[0])[2:])))
+
+
+def build_census(reference: Path) -> list[list[object]]:
+    """Census 2021 counts and shares (all ages) for Kent and Medway, keyed by questionnaire option id."""
+    rows = [r for r in _rows(reference / "census2021_kent_ethnicity_religion_summary_DERIVED.csv")
+            if r["area"] == KENT_MEDWAY_AREA]
+    out: list[list[object]] = []
+    for variable, source, mapping in (
+        ("ethnic_group", "ethnic_group_detailed", ETHNIC_GROUP_OPTIONS),
+        ("ethnic_group_broad", "ethnic_group_broad", ETHNIC_BROAD_OPTIONS),
+        ("religion", "religion", RELIGION_OPTIONS),
+    ):
+        picked = [(mapping[r["category"]], r["category"], int(r["count"]))
+                  for r in rows if r["variable"] == source and r["category"] in mapping]
+        if len(picked) != len(mapping):
+            raise SystemExit(f"{source}: expected {len(mapping)} categories, found {len(picked)}")
+        total = sum(count for _, _, count in picked)
+        out.extend([variable, option, label, count, total, round(count / total, 6)]
+                   for option, label, count in sorted(picked))
+    return out
+
+
+def main(argv: list[str]) -> None:
+    reference = Path(argv[0] if argv else "../shared/reference/kent-medway")
+    _write(PACK_DIR / "lads.csv", ["lad_code", "lad_name", "children_0_17"], build_lads(reference))
+    _write(PACK_DIR / "districts.csv",
+           ["postcode_district", "lad_code", "lad_name", "lad_share", "in_area"], build_districts(reference))
+    _write(PACK_DIR / "census2021.csv",
+           ["variable", "option_id", "census_label", "count", "denominator", "share"], build_census(reference))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,84 @@
+"""Area packs: postcode districts, local authority districts (LADs), populations and census shares."""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import polars as pl
+
+PACKS_DIR = Path(__file__).parent
+OUT_OF_AREA = "out-of-area"
+UNKNOWN = "unknown"
+
+_OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
+_FULL = re.compile(r"([A-Z]{1,2}[0-9][A-Z0-9]?)([0-9][A-Z]{2})")
+_INWARD_PART = re.compile(r"[0-9][A-Z]{0,2}")
+
+
+class PostcodeError(ValueError):
+    """A postcode that is neither an outward code nor a full postcode."""
+
+
+def outward_code(text: str) -> str:
+    """Normalise case and spaces and cut a postcode to its outward code ("ct1 1aa" -> "CT1")."""
+    tokens = text.upper().split()
+    if len(tokens) == 1:
+        compact = tokens[0]
+        if _OUTWARD.fullmatch(compact):
+            return compact
+        full = _FULL.fullmatch(compact)
+        if full:
+            return full.group(1)
+    elif len(tokens) == 2 and _OUTWARD.fullmatch(tokens[0]) and _INWARD_PART.fullmatch(tokens[1]):
+        return tokens[0]
+    raise PostcodeError("enter the first half of a UK postcode, like CT1 or ME14")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a submitted postcode puts a response."""
+
+    postcode_district: str | None
+    lad_code: str | None
+    area_status: str  # "in_area", "out_of_area" or "unknown"
+
+
+@dataclass(frozen=True)
+class AreaPack:
+    """An area pack: districts with their majority LAD, LADs with children aged 0-17, census shares."""
+
+    name: str
+    lads: pl.DataFrame  # lad_code, lad_name, children_0_17
+    districts: pl.DataFrame  # postcode_district, lad_code, lad_name, lad_share, in_area
+    census: pl.DataFrame  # variable, option_id, census_label, count, denominator, share
+    attribution: str
+    _district_lad: dict[str, str | None] = field(default_factory=dict, repr=False)
+
+    def place(self, postcode: str | None) -> Placement:
+        """Place a submitted postcode (raises PostcodeError when malformed)."""
+        if postcode is None or not postcode.strip():
+            return Placement(None, None, "unknown")
+        district = outward_code(postcode)
+        lad = self._district_lad.get(district)
+        return Placement(district, lad, "in_area" if lad else "out_of_area")
+
+    def lad_name(self, lad_code: str) -> str:
+        """The LAD's name, or the code when the pack does not know it."""
+        match = self.lads.filter(pl.col("lad_code") == lad_code)
+        return str(match["lad_name"][0]) if match.height else lad_code
+
+
+def load_area_pack(name: str = "kent_medway", packs_dir: Path = PACKS_DIR) -> AreaPack:
+    """Load an area pack carried under waves/areas/<name>/."""
+    root = packs_dir / name
+    lads = pl.read_csv(root / "lads.csv")
+    districts = pl.read_csv(root / "districts.csv")
+    census = pl.read_csv(root / "census2021.csv")
+    with (root / "districts.csv").open(encoding="utf-8") as handle:
+        district_lad = {row["postcode_district"]: (row["lad_code"] if row["in_area"] == "True" else None)
+                        for row in csv.DictReader(handle)}
+    attribution = (root / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    return AreaPack(name, lads, districts, census, attribution, district_lad)

@@ -1,0 +1,120 @@
+"""The questionnaire and wave definitions: msgspec Structs decoded strictly from TOML."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+import msgspec
+
+# A text in several languages: {"en": "...", "en-easy": "..."}. English is required and is the fallback.
+Text = dict[str, str]
+Id = Annotated[str, msgspec.Meta(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
+# Wave and questionnaire ids may carry hyphens ("baseline-2019", "send-repeat").
+WaveId = Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=64)]
+
+
+class Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=True):
+    """Base for definition structs: an unknown key is an error, not silently ignored."""
+
+
+class Option(Strict):
+    id: Id
+    text: Text
+    group: Id | None = None  # e.g. the broad ethnic group of a detailed one
+    hint: Text | None = None
+
+
+class Statement(Strict):
+    id: Id
+    text: Text
+
+
+class LikertAnswer(Strict):
+    id: Id
+    text: Text
+    score: int | None = None  # None: counted, never averaged ("don't know")
+
+
+class BaseQuestion(Strict, tag_field="kind", kw_only=True):
+    id: Id
+    text: Text
+    section: Id = "questions"
+    hint: Text | None = None
+
+
+class SingleChoice(BaseQuestion, tag="single"):
+    options: tuple[Option, ...]
+
+
+class MultipleChoice(BaseQuestion, tag="multiple"):
+    options: tuple[Option, ...]
+    exclusive: Id | None = None  # the "none" option, which cannot be picked with another
+
+
+class Likert(BaseQuestion, tag="likert"):
+    statements: tuple[Statement, ...]
+    answers: tuple[LikertAnswer, ...]
+    required_one: bool = False  # a response must answer at least one statement
+
+
+class FreeText(BaseQuestion, tag="text"):
+    max_length: int = 5000
+    analyst_only: bool = True
+
+
+class PartPostcode(BaseQuestion, tag="postcode"):
+    pass
+
+
+Question = SingleChoice | MultipleChoice | Likert | FreeText | PartPostcode
+
+
+class Section(Strict):
+    id: Id
+    title: Text
+    intro: Text | None = None
+
+
+class Questionnaire(Strict):
+    id: WaveId
+    version: int
+    title: Text
+    languages: tuple[str, ...] = ("en",)
+    intro: Text | None = None
+    sections: tuple[Section, ...] = ()
+    questions: tuple[Question, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.id, self.version)
+
+    def question(self, question_id: str) -> Question | None:
+        """The question with this id, or None."""
+        return next((q for q in self.questions if q.id == question_id), None)
+
+    def likert(self) -> Likert | None:
+        """The questionnaire's required Likert question (Q7), if any."""
+        return next((q for q in self.questions if isinstance(q, Likert) and q.required_one), None)
+
+
+class WaveDefinition(Strict):
+    id: WaveId
+    questionnaire: WaveId
+    questionnaire_version: int
+    title: Text
+    opens: dt.date
+    closes: dt.date
+    kind: Literal["responses", "aggregate"] = "responses"
+    counts: str | None = None  # aggregate waves: a CSV of counts beside the definition
+
+
+class WaveFile(Strict):
+    waves: tuple[WaveDefinition, ...]
+
+
+def text_in(text: Text | None, lang: str) -> str:
+    """The text in the requested language, falling back to English."""
+    if text is None:
+        return ""
+    return text.get(lang) or text["en"]
