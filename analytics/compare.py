@@ -1,0 +1,229 @@
+"""Question 7 by area or group, compared with a baseline wave (issue 4)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import polars as pl
+
+from analytics.areas import ALL, OUT_OF_AREA, UNKNOWN, area_keys, area_names
+from analytics.stats import kish_n_eff, newcombe_interval, two_proportion_p, wilson_interval, with_q_values
+from analytics.suppression import mark_suppressed, null_where_suppressed
+from analytics.weighting import lad_weights
+
+Q7_SCORES: dict[str, int] = {
+    "strongly_agree": 5, "tend_to_agree": 4, "neither": 3, "tend_to_disagree": 2, "strongly_disagree": 1,
+}
+DONT_KNOW = "dont_know"
+AGREE = ("strongly_agree", "tend_to_agree")
+DISAGREE = ("tend_to_disagree", "strongly_disagree")
+COUNT_COLUMNS = ["n_valid", "n_dont_know", *Q7_SCORES]
+FIGURE_COLUMNS = [
+    *COUNT_COLUMNS, "share_agree", "share_disagree", "net_agree", "mean_score", "share_agree_ci_low",
+    "share_agree_ci_high", "baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low",
+    "delta_ci_high", "p_value",
+]
+COLUMNS = [
+    "wave_id", "baseline_id", "area_level", "area_code", "area_name", "statement_id",
+    *FIGURE_COLUMNS[:10], "baseline_area_code", *FIGURE_COLUMNS[10:], "q_value", "suppressed",
+]
+COUNTS_SCHEMA = {
+    "wave_id": pl.String, "question_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
+    "area_level": pl.String, "area_code": pl.String, "parent_code": pl.String, "n": pl.Int64,
+}
+
+
+def count_answers(
+    likert: pl.DataFrame | pl.LazyFrame,
+    responses: pl.DataFrame | pl.LazyFrame,
+    *,
+    by: str,
+    weights: pl.DataFrame | None = None,
+    question_id: str = "q7",
+) -> pl.DataFrame:
+    """Needs likert.response_id, statement_id, answer_id and responses.response_id, wave_id plus the `by`
+    columns; returns wave_id, question_id, statement_id, answer_id, area_level, area_code, parent_code, n
+    (and weight_sum, weight_sq_sum when `weights` (response_id, weight) is given).
+
+    The wave comes from the response, joined on response_id. With weights, responses without a weight
+    (out-of-area and unknown ones, from `lad_weights`) are left out.
+    """
+    keys = area_keys(responses, by)
+    sums = [pl.len().cast(pl.Int64).alias("n")]
+    if weights is not None:
+        keys = keys.join(weights.lazy().select("response_id", "weight"), on="response_id", how="inner")
+        sums += [pl.col("weight").sum().alias("weight_sum"),
+                 (pl.col("weight") ** 2).sum().alias("weight_sq_sum")]
+    answers = likert.lazy().select("response_id", "statement_id", "answer_id")
+    counted = (
+        answers.join(keys, on="response_id", how="inner")
+        .group_by("wave_id", "area_code", "parent_code", "statement_id", "answer_id")
+        .agg(sums)
+        .with_columns(question_id=pl.lit(question_id), area_level=pl.lit(by))
+    )
+    weight_columns = ["weight_sum", "weight_sq_sum"] if weights is not None else []
+    return counted.select(*COUNTS_SCHEMA, *weight_columns).collect()
+
+
+def _standard_counts(counts: pl.DataFrame) -> pl.LazyFrame:
+    """Fill in parent_code ('all') and unit weights for counts that lack them (aggregate waves)."""
+    lazy = counts.lazy()
+    if "parent_code" not in counts.columns:
+        lazy = lazy.with_columns(parent_code=pl.lit(ALL))
+    if "weight_sum" not in counts.columns:
+        unit = pl.col("n").cast(pl.Float64)
+        lazy = lazy.with_columns(weight_sum=unit, weight_sq_sum=unit)
+    return lazy
+
+
+def _summarise(counts: pl.LazyFrame, scores: Mapping[str, int]) -> pl.LazyFrame:
+    """One row per area and statement: answer counts, shares, mean score and (Kish) effective n."""
+    answer, n, w = pl.col("answer_id"), pl.col("n"), pl.col("weight_sum")
+    scored = answer.is_in(list(scores))
+    score = answer.replace_strict(dict(scores), default=None, return_dtype=pl.Float64)
+    grouped = counts.group_by("area_code", "parent_code", "statement_id").agg(
+        *(n.filter(answer == a).sum().alias(a) for a in scores),
+        n_valid=n.filter(scored).sum(), n_dont_know=n.filter(answer == DONT_KNOW).sum(),
+        _w=w.filter(scored).sum(), _w2=pl.col("weight_sq_sum").filter(scored).sum(),
+        _agree=w.filter(answer.is_in(AGREE)).sum(), _disagree=w.filter(answer.is_in(DISAGREE)).sum(),
+        _score=(w * score).filter(scored).sum(),
+    )
+    some = pl.col("_w") > 0
+    return grouped.with_columns(
+        share_agree=pl.when(some).then(pl.col("_agree") / pl.col("_w")),
+        share_disagree=pl.when(some).then(pl.col("_disagree") / pl.col("_w")),
+        mean_score=pl.when(some).then(pl.col("_score") / pl.col("_w")),
+        n_eff=kish_n_eff(pl.col("_w"), pl.col("_w2")),
+    ).drop("_w", "_w2", "_agree", "_disagree", "_score")
+
+
+def _suppress(table: pl.LazyFrame, threshold: int) -> pl.DataFrame:
+    holds = (pl.col("n_valid") + pl.col("n_dont_know")) > 0
+    return mark_suppressed(table.collect(), size="n_valid", threshold=threshold,
+                           within=["statement_id", "parent_code"], holds=holds, tie_break=["area_code"])
+
+
+def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, *, weighted: bool) -> pl.LazyFrame:
+    """Add zero rows so every LAD in `lads` (and, unweighted, out-of-area and unknown) appears."""
+    extra = [] if weighted else [OUT_OF_AREA, UNKNOWN]
+    codes = pl.DataFrame({"area_code": [*lads["lad_code"].to_list(), *extra]}).lazy()
+    statements = table.select("statement_id").unique()
+    skeleton = codes.join(statements, how="cross").with_columns(parent_code=pl.lit(ALL))
+    return skeleton.join(table, on=["area_code", "parent_code", "statement_id"], how="left").with_columns(
+        pl.col(*COUNT_COLUMNS).fill_null(0)
+    )
+
+
+BASELINE = {"n_valid": "baseline_n_valid", "share_agree": "baseline_share_agree", "n_eff": "_b_n_eff"}
+
+
+def _baseline_rows(
+    counts: pl.LazyFrame, by: str, threshold: int, scores: Mapping[str, int]
+) -> tuple[pl.LazyFrame, pl.LazyFrame]:
+    """The baseline's own unsuppressed rows at level `by`, and its `all` rows (summed from `by` if absent)."""
+    own = _suppress(_summarise(counts.filter(pl.col("area_level") == by), scores), threshold)
+    own = own.lazy().filter(~pl.col("suppressed")).select(
+        "area_code", "statement_id", *(pl.col(k).alias(f"{v}_own") for k, v in BASELINE.items()))
+    has_all = counts.filter(pl.col("area_level") == ALL).select(pl.len()).collect().item() > 0
+    all_counts = counts.filter(pl.col("area_level") == (ALL if has_all else by))
+    overall = _summarise(all_counts.with_columns(area_code=pl.lit(ALL), parent_code=pl.lit(ALL)), scores)
+    overall = overall.filter(pl.col("n_valid") >= threshold).select(
+        "statement_id", *(pl.col(k).alias(f"{v}_all") for k, v in BASELINE.items()))
+    return own, overall
+
+
+def _join_baseline(wave: pl.LazyFrame, own: pl.LazyFrame, overall: pl.LazyFrame) -> pl.LazyFrame:
+    """Use the baseline's own row for the area when it has a published one, else its `all` row."""
+    joined = wave.join(own, on=["area_code", "statement_id"], how="left").join(
+        overall, on="statement_id", how="left")
+    use_own = pl.col("baseline_n_valid_own").is_not_null()
+    chosen = [pl.when(use_own).then(pl.col(f"{v}_own")).otherwise(pl.col(f"{v}_all")).alias(v)
+              for v in BASELINE.values()]
+    return joined.with_columns(
+        *chosen, baseline_area_code=pl.when(use_own).then(pl.col("area_code")).otherwise(pl.lit(ALL)),
+    ).drop(*(f"{v}_{s}" for v in BASELINE.values() for s in ("own", "all")))
+
+
+def _statistics(table: pl.LazyFrame) -> pl.LazyFrame:
+    """Net agreement, the Wilson interval, the change from baseline with Newcombe's interval and p."""
+    share, n_eff = pl.col("share_agree"), pl.col("n_eff")
+    base, base_n = pl.col("baseline_share_agree"), pl.col("_b_n_eff")
+    low, high = wilson_interval(share, n_eff)
+    base_low, base_high = wilson_interval(base, base_n)
+    table = table.with_columns(
+        net_agree=share - pl.col("share_disagree"),
+        share_agree_ci_low=low, share_agree_ci_high=high,
+        _b_low=base_low, _b_high=base_high,
+        delta_share_agree=share - base,
+        p_value=two_proportion_p(share, n_eff, base, base_n),
+    )
+    d_low, d_high = newcombe_interval(share, pl.col("share_agree_ci_low"), pl.col("share_agree_ci_high"),
+                                      base, pl.col("_b_low"), pl.col("_b_high"))
+    return table.with_columns(delta_ci_low=d_low, delta_ci_high=d_high)
+
+
+def compare_waves(
+    wave_counts: pl.DataFrame,
+    baseline_counts: pl.DataFrame,
+    *,
+    wave_id: str,
+    baseline_id: str,
+    by: str,
+    threshold: int = 10,
+    lads: pl.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
+    every_lad: bool = False,
+    scores: Mapping[str, int] = Q7_SCORES,
+) -> pl.DataFrame:
+    """Needs counts frames (wave_id, statement_id, answer_id, area_level, area_code, n; optionally
+    parent_code, weight_sum, weight_sq_sum); returns `COLUMNS`, one row per area and statement.
+
+    Counts with weight sums (from `count_answers(..., weights=...)`) give weighted shares and intervals
+    on Kish's effective n; the count columns are always the unweighted counts. `every_lad` (with `lads`)
+    adds a row for every LAD, out-of-area and unknown even without answers.
+    """
+    wave = _standard_counts(wave_counts).filter((pl.col("wave_id") == wave_id) & (pl.col("area_level") == by))
+    table = _summarise(wave, scores)
+    if every_lad and by == "lad" and lads is not None:
+        table = _every_lad(table, lads, weighted="weight_sum" in wave_counts.columns)
+    marked = _suppress(table, threshold).lazy()
+    base = _standard_counts(baseline_counts).filter(pl.col("wave_id") == baseline_id)
+    own, overall = _baseline_rows(base, by, threshold, scores)
+    result = _statistics(_join_baseline(marked, own, overall)).with_columns(
+        wave_id=pl.lit(wave_id), baseline_id=pl.lit(baseline_id), area_level=pl.lit(by),
+        area_name=area_names(pl.col("area_code"), by, lads=lads, labels=labels),
+        **{c: pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS},
+    ).collect()
+    result = null_where_suppressed(result, [*FIGURE_COLUMNS])
+    return with_q_values(result.select(c for c in COLUMNS if c != "q_value")).select(COLUMNS).sort(
+        "area_code", "statement_id")
+
+
+def compare_responses(
+    likert: pl.DataFrame,
+    responses: pl.DataFrame,
+    *,
+    wave_id: str,
+    baseline_id: str,
+    by: str,
+    baseline_counts: pl.DataFrame | None = None,
+    weighted: bool = False,
+    lads: pl.DataFrame | None = None,
+    **options: object,
+) -> pl.DataFrame:
+    """Needs the likert and responses frames (and `lads` when weighted); returns `compare_waves`' columns.
+
+    The baseline is counted from the same frames unless `baseline_counts` (an aggregate wave) is given.
+    With `weighted`, each response wave is weighted to the LADs' shares of children (`lad_weights`), so
+    out-of-area and unknown responses are left out of every weighted row.
+    """
+    waves = [wave_id] if baseline_counts is not None else [wave_id, baseline_id]
+    picked = responses.lazy().filter(pl.col("wave_id").is_in(waves))
+    answers = likert.lazy().filter(pl.col("wave_id").is_in(waves))
+    if weighted and lads is None:
+        raise ValueError("weighted comparisons need the area pack's lads frame")
+    weights = lad_weights(picked, lads) if weighted and lads is not None else None
+    counts = count_answers(answers, picked, by=by, weights=weights)
+    baseline = counts if baseline_counts is None else baseline_counts
+    return compare_waves(counts, baseline, wave_id=wave_id, baseline_id=baseline_id, by=by, lads=lads,
+                         **options)  # type: ignore[arg-type]
