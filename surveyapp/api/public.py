@@ -1,0 +1,54 @@
+"""Public endpoints: health, waves, questionnaires and submissions."""
+
+from __future__ import annotations
+
+from litestar import Request, Response, get, post
+from litestar.datastructures import State
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import Parameter
+
+from surveyapp.api.present import questionnaire_out, wave_out
+from surveyapp.api.schemas import ErrorOut, QuestionnaireOut, SubmissionIn, SubmissionOut, WaveOut
+from surveyapp.submission import Submission
+
+_ERRORS = {
+    400: ResponseSpec(ErrorOut, description="Invalid fields, each named with how to fix it; nothing stored"),
+    404: ResponseSpec(ErrorOut, description="No such wave"),
+    409: ResponseSpec(ErrorOut, description="The wave is not open, or the submission id was reused"),
+}
+
+
+@get("/healthz", tags=["health"], sync_to_thread=False)
+def healthz() -> dict[str, str]:
+    """Liveness: the process answers."""
+    return {"status": "ok"}
+
+
+@get("/api/v1/waves", tags=["waves"], sync_to_thread=False)
+def list_waves(state: State, lang: str = "en") -> list[WaveOut]:
+    """Every wave with its status today."""
+    services = state.services
+    today = services.today()
+    return [wave_out(w, today, lang) for w in services.waves.all()]
+
+
+@get("/api/v1/waves/{wave_id:str}", tags=["waves"], sync_to_thread=False,
+     responses={404: _ERRORS[404]})
+def get_wave(state: State, wave_id: str,
+             lang: str = Parameter(default="en", description="Language code, e.g. en or en-easy")) -> QuestionnaireOut:
+    """The wave's questionnaire with every question, statement and option id, in the requested language."""
+    services = state.services
+    return questionnaire_out(services.wave(wave_id), services.today(), lang)
+
+
+@post("/api/v1/waves/{wave_id:str}/responses", tags=["responses"], status_code=201,
+      responses=_ERRORS)
+async def submit_response(state: State, request: Request, wave_id: str, data: SubmissionIn) -> Response[SubmissionOut]:
+    """Store a response; 201 once it is durably committed. A retry with the same submission_id stores nothing new."""
+    services = state.services
+    wave = services.open_wave(wave_id)
+    accepted = await services.collect(wave, Submission(
+        answers=data.answers, postcode=data.postcode, return_code=data.return_code,
+        submission_id=data.submission_id, language=data.language, channel="api"))
+    return Response(SubmissionOut(accepted.response_id, accepted.return_code), status_code=201,
+                    headers={"Cache-Control": "no-store"})

@@ -1,0 +1,107 @@
+"""The app factory: resources arrive as arguments, the lifespan opens and closes them."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+
+from litestar import Litestar, Request, Response, Router
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import JsonRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.types import ControllerRouterHandler
+
+from surveyapp import __version__
+from surveyapp.api import admin, analyst, public
+from surveyapp.headers import SecurityHeadersMiddleware
+from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
+from surveyapp.settings import Settings
+from surveyapp.submission import SubmissionInvalid
+
+log = logging.getLogger("surveyapp")
+
+
+def _error(status: int, detail: str, errors: Sequence[Any] = ()) -> Response[dict[str, Any]]:
+    body = {"status_code": status, "detail": detail,
+            "errors": [{"field": e.field, "message": e.message} for e in errors]}
+    return Response(body, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _invalid(_: Request, exc: SubmissionInvalid) -> Response[dict[str, Any]]:
+    return _error(400, "Some fields need fixing; nothing was stored.", exc.errors)
+
+
+def _rejected(_: Request, exc: SubmissionRejected) -> Response[dict[str, Any]]:
+    return _error(409, exc.errors[0].message, exc.errors)
+
+
+def _not_found(_: Request, exc: WaveNotFound) -> Response[dict[str, Any]]:
+    return _error(404, f"there is no wave {exc.args[0]!r}; GET /api/v1/waves lists them")
+
+
+def _not_open(_: Request, exc: WaveNotOpen) -> Response[dict[str, Any]]:
+    return _error(409, exc.message)
+
+
+class _Err:
+    def __init__(self, field: str, message: str) -> None:
+        self.field, self.message = field, message
+
+
+def _validation(_: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    errors = [_Err(str(e.get("key") or "body"), str(e.get("message", "invalid value"))) for e in extra
+              if isinstance(e, dict)]
+    if not errors:
+        errors = [_Err("body", str(exc.detail) or "send a JSON object")]
+    return _error(400, "The request is not valid; nothing was stored.", errors)
+
+
+def _http(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+    response = _error(exc.status_code, str(exc.detail))
+    response.headers.update(exc.headers or {})
+    return response
+
+
+def api_router() -> Router:
+    """The JSON API, with errors as {status_code, detail, errors: [{field, message}]}."""
+    handlers: list[ControllerRouterHandler] = [
+        public.healthz, public.list_waves, public.get_wave, public.submit_response,
+        analyst.export_wave, analyst.wave_dictionary,
+        admin.create_wave, admin.open_wave, admin.close_wave, admin.backup,
+    ]
+    return Router(path="/", route_handlers=handlers, exception_handlers={
+        SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
+        WaveNotOpen: _not_open, ValidationException: _validation, HTTPException: _http})
+
+
+def create_app(settings: Settings, *, clock: Clock = utc_now,
+               extra_handlers: Sequence[ControllerRouterHandler] = ()) -> Litestar:
+    """Build the service for these settings; the store opens on start-up and closes on shutdown."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        services = Services(settings, clock)
+        app.state.services = services
+        log.info("serving %d waves from %s", len(services.waves.all()), settings.database_path)
+        try:
+            yield
+        finally:
+            services.close()
+
+    from surveyapp.web import web_handlers  # the families' form
+
+    return Litestar(
+        route_handlers=[api_router(), *web_handlers(), *extra_handlers],
+        lifespan=[lifespan],
+        middleware=[SecurityHeadersMiddleware.factory(behind_tls=settings.behind_tls)],
+        request_max_body_size=settings.max_body_bytes,
+        openapi_config=OpenAPIConfig(
+            title="surveyapp", version=__version__, path="/schema", render_plugins=[JsonRenderPlugin()],
+            description="Repeated survey waves: collect responses, compare with the baseline, export.",
+            components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")})),
+        logging_config=None,
+    )

@@ -1,0 +1,70 @@
+"""The `surveyapp` command: serve, manage waves, export, back up and restore.
+
+Commands that read or change data open the database directly when no service is running; while
+`surveyapp serve` holds the file (DuckDB allows one process), they go through the service's HTTP API at
+SURVEYAPP_URL with the admin or analyst token instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from surveyapp.settings import Settings, SettingsError, from_env
+
+Command = Callable[[argparse.Namespace, Settings], int]
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from surveyapp.app import create_app
+
+    app = create_app(settings)
+    print(f"surveyapp: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
+    # access_log off: uvicorn's access log records client addresses, which this service never keeps.
+    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level=settings.log_level.lower(),
+                server_header=False, timeout_graceful_shutdown=10)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from surveyapp import commands
+
+    parser = argparse.ArgumentParser(prog="surveyapp", description=__doc__.splitlines()[0])
+    parser.add_argument("--data-dir", type=Path, help="overrides SURVEYAPP_DATA_DIR")
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the service (one process: it owns the database)")
+    serve.add_argument("--host", help="overrides SURVEYAPP_HOST (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="overrides SURVEYAPP_PORT (default 8000)")
+    serve.set_defaults(run=_serve)
+    commands.add_commands(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = from_env(data_dir=args.data_dir, host=getattr(args, "host", None),
+                            port=getattr(args, "port", None))
+    except SettingsError as exc:
+        parser.error(str(exc))
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    run: Command = args.run
+    try:
+        return run(args, settings)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a clear one-line error for the person at the terminal
+        if settings.log_level.upper() == "DEBUG":
+            raise
+        print(f"surveyapp: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

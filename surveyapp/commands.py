@@ -1,0 +1,101 @@
+"""The CLI's data commands: waves, export, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from surveyapp.backends import open_backend
+from surveyapp.settings import Settings
+
+
+def _waves(args: argparse.Namespace, settings: Settings) -> int:
+    backend = open_backend(settings)
+    try:
+        if args.action == "list":
+            rows = backend.list_waves()
+            print(f"{'wave':<20} {'status':<10} {'opens':<11} {'closes':<11} title")
+            for w in rows:
+                print(f"{w['wave_id']:<20} {w['status']:<10} {w['opens_on']!s:<11} {w['closes_on']!s:<11} {w['title']}")
+        elif args.action == "create":
+            wave = backend.create_wave({
+                "wave_id": args.wave_id, "questionnaire_id": args.questionnaire, "title": {"en": args.title},
+                "questionnaire_version": args.questionnaire_version, "opens_on": args.opens, "closes_on": args.closes})
+            print(f"created {wave['wave_id']}: {wave['status']}")
+        else:
+            wave = backend.set_state(args.wave_id, "open" if args.action == "open" else "closed")
+            print(f"{wave['wave_id']} is now {wave['status']}")
+    finally:
+        backend.close()
+    return 0
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    if out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(data)
+        print(f"wrote {out} ({len(data):,} bytes)", file=sys.stderr)
+
+
+def _export(args: argparse.Namespace, settings: Settings) -> int:
+    backend = open_backend(settings)
+    try:
+        _write(backend.export(args.wave, args.format), args.out)
+        if args.out is not None and args.format == "csv":
+            _write(backend.dictionary_csv(args.wave), args.out.with_name(args.out.stem + "-dictionary.csv"))
+    finally:
+        backend.close()
+    return 0
+
+
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    backend = open_backend(settings)
+    try:
+        print(f"backup written to {backend.backup(args.out)}")
+    finally:
+        backend.close()
+    return 0
+
+
+def _restore(args: argparse.Namespace, settings: Settings) -> int:
+    from surveyapp.store import restore
+
+    restore(args.backup, settings.database_path)
+    print(f"restored {args.backup} to {settings.database_path}")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """Register the data commands on the CLI's subparsers."""
+    waves = sub.add_parser("waves", help="list, create, open or close waves")
+    actions = waves.add_subparsers(dest="action", required=True)
+    actions.add_parser("list", help="every wave with its status")
+    for verb in ("open", "close"):
+        p = actions.add_parser(verb, help=f"{verb} a wave now, whatever its dates say")
+        p.add_argument("wave_id")
+    create = actions.add_parser("create", help="create a responses wave")
+    create.add_argument("wave_id")
+    create.add_argument("--title", required=True)
+    create.add_argument("--opens", required=True, help="YYYY-MM-DD")
+    create.add_argument("--closes", required=True, help="YYYY-MM-DD")
+    create.add_argument("--questionnaire", default="send-repeat")
+    create.add_argument("--questionnaire-version", type=int, default=1)
+    waves.set_defaults(run=_waves)
+
+    export = sub.add_parser("export", help="export a wave's responses (one row per response)")
+    export.add_argument("--wave", required=True)
+    export.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output); CSV also writes "
+                                                 "<name>-dictionary.csv beside it")
+    export.set_defaults(run=_export)
+
+    backup = sub.add_parser("backup", help="write a consistent copy of the database, even while serving")
+    backup.add_argument("--out", type=Path, help="file to write (default: <data dir>/backups/surveyapp-<time>.duckdb)")
+    backup.set_defaults(run=_backup)
+
+    restore = sub.add_parser("restore", help="replace the database with a backup (stop the service first)")
+    restore.add_argument("backup", type=Path)
+    restore.set_defaults(run=_restore)

@@ -1,0 +1,99 @@
+"""Return codes: short memorable codes (MAPLE-OTTER-4217) that link a family's answers across waves.
+
+Only a keyed hash of a code is ever stored. The key is generated on first start and kept outside the
+database, readable by the owner only.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import re
+import secrets
+from pathlib import Path
+
+WORDS = tuple("""
+acorn amber anchor apple apron arrow aspen autumn badger bakery bamboo banjo barley basket beach beacon
+beetle berry birch biscuit blanket blossom bluebell bonnet border bramble bread breeze brick bridge brook
+bubble bucket buckle bunny butter button cabin cactus camel candle canoe canvas carrot castle cedar cello
+cherry chestnut cider circle clover cobble coconut comet copper coral cotton cradle crane crayon cricket
+crown cupcake daisy dawn delta dolphin donkey dove dragon drum eagle echo elder ember falcon feather fennel
+fern ferry fiddle finch flint flower forest fossil fox garden garnet ginger glade glove goose granite grape
+harbour harvest hazel heather hedge heron hill holly honey hopper iris island ivy jacket jelly jigsaw jungle
+kettle kite kitten koala ladder lagoon lantern lark laurel lemon lily lime linen lobster locket lotus magpie
+mango maple marble meadow melon mermaid mint mitten moon moss muffin nectar needle nutmeg oak oasis ocean
+olive orange orchard otter owl paddle pansy panther parrot peach pebble pelican pepper pickle pigeon pillow
+pine planet plum pocket pony poppy puffin pumpkin quail quartz quill rabbit radish rainbow raven reed ribbon
+river robin rocket rose saddle sail salmon sandal scarf seal shell sherbet shore silver sky sledge snail
+sparrow spruce squirrel star stone straw stream sugar summer sunset swallow swan teapot thistle thunder
+tiger timber toffee tomato tortoise tulip tunnel turnip valley velvet violet walnut walrus water wheat
+whistle willow window winter wolf wren yacht yarrow zebra almond beaver bison blackbird bobbin bonfire
+cabbage canyon cashew cinnamon clay cloud cocoa cornflower cosmos crocus current dune elm emerald
+""".split())
+_WORD_INDEX = {word: i for i, word in enumerate(WORDS)}
+_SHAPE = re.compile(r"([A-Z]+)-([A-Z]+)-(\d{4})")
+
+
+class ReturnCodeError(ValueError):
+    """A typed return code that is not of the form WORD-WORD-1234 with words from the list."""
+
+
+def normalise(code: str) -> str:
+    """Normalise case and separators ("maple otter 4217" -> "MAPLE-OTTER-4217"); raise when malformed."""
+    parts = re.split(r"[\s\-_.]+", code.strip().upper())
+    candidate = "-".join(p for p in parts if p)
+    match = _SHAPE.fullmatch(candidate)
+    if not match or match.group(1).lower() not in _WORD_INDEX or match.group(2).lower() not in _WORD_INDEX:
+        raise ReturnCodeError("enter the code exactly as you were given it, like MAPLE-OTTER-4217")
+    return candidate
+
+
+def _from_bytes(data: bytes) -> str:
+    first, second = WORDS[data[0] % len(WORDS)], WORDS[data[1] % len(WORDS)]
+    digits = int.from_bytes(data[2:6], "big") % 10_000
+    return f"{first.upper()}-{second.upper()}-{digits:04d}"
+
+
+class ReturnCodes:
+    """Issues codes and hashes them with a secret key."""
+
+    def __init__(self, key: bytes) -> None:
+        if len(key) < 32:
+            raise ValueError("the return-code key must be at least 32 bytes")
+        self._key = key
+
+    def new_code(self) -> str:
+        """A fresh random code."""
+        return _from_bytes(secrets.token_bytes(6))
+
+    def code_for_submission(self, wave_id: str, submission_id: str) -> str:
+        """The code for a client's submission id: a retried submission gets the same code back."""
+        return _from_bytes(self._mac(f"code|{wave_id}|{submission_id}"))
+
+    def cohort_key(self, code: str) -> str:
+        """The keyed hash stored in place of a (normalised) code."""
+        return self._mac(f"cohort|{code}").hex()[:40]
+
+    def fingerprint(self, canonical: bytes) -> str:
+        """A keyed hash of a submission's content, to tell a true retry from a reused submission id."""
+        return hmac.new(self._key, b"fingerprint|" + canonical, hashlib.sha256).hexdigest()[:40]
+
+    def _mac(self, message: str) -> bytes:
+        return hmac.new(self._key, message.encode(), hashlib.sha256).digest()
+
+
+def load_or_create_key(path: Path) -> bytes:
+    """Read the key, or create it (owner-only permissions) on first start."""
+    if path.exists():
+        mode = path.stat().st_mode & 0o777
+        if mode & 0o077:
+            raise PermissionError(f"{path} must be readable by its owner only (chmod 600), not {oct(mode)}")
+        return bytes.fromhex(path.read_text().strip())
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(path.parent, 0o700)
+    key = secrets.token_bytes(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key.hex())
+    return key

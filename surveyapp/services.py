@@ -1,0 +1,108 @@
+"""The resources one service process owns, opened and closed by the app's lifespan."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from surveyapp.returncodes import ReturnCodes, load_or_create_key
+from surveyapp.settings import Settings
+from surveyapp.store import Store
+from surveyapp.submission import FieldError, Preparer, Submission, SubmissionInvalid
+from surveyapp.wavestate import Wave, WaveSet, uk_today
+from waves.areas.pack import AreaPack, load_area_pack
+from waves.loader import Catalogue, load_catalogue
+
+log = logging.getLogger("surveyapp")
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class WaveNotFound(LookupError):
+    pass
+
+
+class WaveNotOpen(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class SubmissionRejected(Exception):
+    """Valid on its own, but cannot be stored (a reused submission id, or too many uses of a code)."""
+
+    def __init__(self, errors: list[FieldError]) -> None:
+        super().__init__(errors[0].message)
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Accepted:
+    response_id: str
+    return_code: str
+    duplicate: bool
+
+
+class Services:
+    """Store, waves, areas, return codes and the clock: everything a request handler needs."""
+
+    def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
+        self.settings, self.clock = settings, clock
+        self.catalogue: Catalogue = load_catalogue(settings.definitions_dir)
+        self.areas: AreaPack = load_area_pack(settings.area_pack)
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.codes = ReturnCodes(load_or_create_key(settings.secret_key_path))
+        self.store = Store(settings.database_path, batch_max=settings.batch_max,
+                           max_per_code=settings.max_responses_per_code)
+        self.waves = WaveSet(self.store, self.catalogue)
+        self.waves.sync_definitions()
+        self.preparer = Preparer(self.areas, self.codes)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def today(self) -> dt.date:
+        return uk_today(self.clock())
+
+    def wave(self, wave_id: str) -> Wave:
+        wave = self.waves.get(wave_id)
+        if wave is None:
+            raise WaveNotFound(wave_id)
+        return wave
+
+    def open_wave(self, wave_id: str) -> Wave:
+        """The wave, if it takes responses today; else WaveNotFound or WaveNotOpen saying why."""
+        wave = self.wave(wave_id)
+        status = wave.status(self.today())
+        if wave.kind == "aggregate":
+            raise WaveNotOpen(f"{wave_id} is the baseline and holds published counts only; it takes no responses")
+        if status == "scheduled":
+            raise WaveNotOpen(f"{wave_id} is not open yet: it opens on {wave.opens_on:%-d %B %Y}")
+        if status == "closed":
+            when = f" on {wave.closes_on:%-d %B %Y}" if wave.state is None else ""
+            raise WaveNotOpen(f"{wave_id} has closed{when}; it no longer takes responses")
+        return wave
+
+    async def collect(self, wave: Wave, submission: Submission) -> Accepted:
+        """Validate, store through the writer and return once the commit holding it has returned."""
+        prepared = self.preparer.prepare(wave.wave_id, wave.questionnaire, submission, self.clock())
+        outcome = await asyncio.wrap_future(self.store.writer.submit(prepared.response))
+        if outcome.status == "conflict":
+            raise SubmissionRejected([FieldError(
+                "submission_id", "this submission id was already used for different answers; "
+                                 "send a new id for a new response")])
+        if outcome.status == "code_limit":
+            raise SubmissionRejected([FieldError(
+                "return_code", f"this code has been used {self.settings.max_responses_per_code} times in this "
+                               "wave already; leave the code out to answer without linking")])
+        assert outcome.response_id is not None
+        return Accepted(outcome.response_id, prepared.return_code, outcome.status == "duplicate")
+
+
+__all__ = ["Accepted", "Services", "SubmissionInvalid", "SubmissionRejected", "WaveNotFound", "WaveNotOpen"]

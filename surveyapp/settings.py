@@ -1,0 +1,73 @@
+"""Settings, read once from SURVEYAPP_* environment variables (every one is listed in the README)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import msgspec
+
+from waves.loader import DEFINITIONS_DIR
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot use."""
+
+
+class Settings(msgspec.Struct, kw_only=True, frozen=True):
+    data_dir: Path = Path("data")
+    definitions_dir: Path = DEFINITIONS_DIR
+    area_pack: str = "kent_medway"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    admin_token: str | None = None
+    analyst_token: str | None = None
+    small_number_threshold: int = 10
+    batch_max: int = 512  # submissions per group commit, at most
+    max_body_bytes: int = 64 * 1024
+    rate_limit_per_minute: int = 0  # 0 turns rate limiting off
+    trusted_proxy_header: str | None = None  # e.g. "X-Forwarded-For", only behind a proxy you run
+    max_responses_per_code: int = 3  # stored responses per return code per wave
+    boundaries: Path | None = None  # GeoJSON of LAD boundaries for real maps
+    behind_tls: bool = False  # send HSTS
+    log_level: str = "INFO"
+    url: str = "http://127.0.0.1:8000"  # where the CLI finds a running service
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "surveyapp.duckdb"
+
+    @property
+    def secret_key_path(self) -> Path:
+        return self.data_dir / "secrets" / "return-code.key"
+
+
+_TYPES = {f.name: f.type for f in msgspec.structs.fields(Settings)}
+
+
+def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
+    """Build settings from SURVEYAPP_<NAME> variables; a bad value names the variable."""
+    environ = dict(os.environ if environ is None else environ)
+    raw: dict[str, object] = {}
+    for name in _TYPES:
+        value = environ.get(f"SURVEYAPP_{name.upper()}")
+        if value is not None and value != "":
+            raw[name] = value
+    raw.update({k: v for k, v in overrides.items() if v is not None})
+    try:
+        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+    except msgspec.ValidationError as exc:
+        message = str(exc)
+        field = message.rsplit("`$.", 1)[-1].rstrip("`") if "`$." in message else "?"
+        raise SettingsError(f"SURVEYAPP_{field.upper()}: {message.split(' - at ')[0]}") from None
+
+
+def _decode_path(kind: type, value: object) -> object:
+    if kind is Path and isinstance(value, str | Path):
+        return Path(value)
+    raise NotImplementedError
+
+
+def variables() -> list[str]:
+    """Every environment variable the service reads."""
+    return [f"SURVEYAPP_{name.upper()}" for name in _TYPES]

@@ -1,0 +1,213 @@
+"""The one writer path: a thread that owns every write and groups submissions into shared commits.
+
+A submission is acknowledged only after the commit that holds it has returned. While one commit is
+in flight, new submissions queue up and go into the next one together (group commit).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+import duckdb
+import pyarrow as pa
+
+log = logging.getLogger("surveyapp.writer")
+
+Status = Literal["stored", "duplicate", "conflict", "code_limit"]
+_RESPONSE_COLUMNS = ("response_id", "wave_id", "submission_id", "fingerprint", "submitted_hour",
+                     "postcode_district", "lad_code", "area_status", "cohort_key", "language", "channel")
+_ANSWER_COLUMNS = ("response_id", "question_id", "statement_id", "option_id", "text")
+
+
+@dataclass(frozen=True)
+class PreparedResponse:
+    """A validated response, ready to store."""
+
+    response_id: str
+    wave_id: str
+    submission_id: str | None
+    fingerprint: str
+    submitted_hour: datetime
+    postcode_district: str | None
+    lad_code: str | None
+    area_status: str
+    cohort_key: str
+    language: str
+    channel: str
+    answers: tuple[tuple[str, str | None, str | None, str | None], ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class WriteOutcome:
+    status: Status
+    response_id: str | None
+
+
+@dataclass
+class _Job:
+    future: Future[Any]
+    response: PreparedResponse | None = None
+    action: Callable[[duckdb.DuckDBPyConnection], Any] | None = None
+
+
+class Writer:
+    """Owns a cursor of the database and performs every write on its own thread."""
+
+    def __init__(self, conn: duckdb.DuckDBPyConnection, *, batch_max: int = 512,
+                 max_per_code: int = 3) -> None:
+        self._cursor = conn.cursor()
+        self._queue: queue.Queue[_Job | None] = queue.Queue()
+        self._batch_max = batch_max
+        self._max_per_code = max_per_code
+        self._thread = threading.Thread(target=self._run, name="surveyapp-writer", daemon=True)
+        self.commits = 0
+        self.stored = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Finish every queued job, then stop."""
+        self._queue.put(None)
+        self._thread.join()
+        self._cursor.close()
+
+    def submit(self, response: PreparedResponse) -> Future[WriteOutcome]:
+        """Queue a response; the future resolves after its commit."""
+        job = _Job(Future(), response=response)
+        self._queue.put(job)
+        return job.future
+
+    def run(self, action: Callable[[duckdb.DuckDBPyConnection], Any]) -> Future[Any]:
+        """Run any other write in the writer thread, in a transaction of its own."""
+        job = _Job(Future(), action=action)
+        self._queue.put(job)
+        return job.future
+
+    def _run(self) -> None:
+        stopping = False
+        while not stopping:
+            first = self._queue.get()
+            if first is None:
+                break
+            batch = [first]
+            while len(batch) < self._batch_max:
+                try:
+                    nxt = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if nxt is None:
+                    stopping = True
+                    break
+                batch.append(nxt)
+            self._process(batch)
+
+    def _process(self, batch: list[_Job]) -> None:
+        submissions = [job for job in batch if job.response is not None]
+        if submissions:
+            self._commit_submissions(submissions)
+        for job in batch:
+            if job.action is not None:
+                self._commit_action(job)
+
+    def _commit_action(self, job: _Job) -> None:
+        assert job.action is not None
+        try:
+            self._cursor.execute("BEGIN TRANSACTION")
+            result = job.action(self._cursor)
+            self._cursor.execute("COMMIT")
+        except BaseException as exc:
+            self._rollback()
+            job.future.set_exception(exc)
+        else:
+            self.commits += 1
+            job.future.set_result(result)
+
+    def _commit_submissions(self, jobs: list[_Job]) -> None:
+        try:
+            self._cursor.execute("BEGIN TRANSACTION")
+            outcomes = self._insert(jobs)
+            self._cursor.execute("COMMIT")
+        except Exception:
+            self._rollback()
+            if len(jobs) > 1:  # one bad submission must not sink the others: retry them one by one
+                log.exception("group commit of %d submissions failed; retrying one by one", len(jobs))
+                for job in jobs:
+                    self._commit_submissions([job])
+            else:
+                log.exception("a submission could not be stored")
+                jobs[0].future.set_exception(RuntimeError("the response could not be stored"))
+            return
+        self.commits += 1
+        for job, outcome in zip(jobs, outcomes, strict=True):
+            job.future.set_result(outcome)
+
+    def _rollback(self) -> None:
+        try:
+            self._cursor.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+
+    def _insert(self, jobs: list[_Job]) -> list[WriteOutcome]:
+        responses = [job.response for job in jobs if job.response is not None]
+        known = self._known_submissions(responses)
+        code_counts = self._code_counts(responses)
+        outcomes: list[WriteOutcome] = []
+        accepted: list[PreparedResponse] = []
+        for r in responses:
+            key = (r.wave_id, r.submission_id)
+            if r.submission_id is not None and key in known:
+                response_id, fingerprint = known[key]
+                outcomes.append(WriteOutcome("duplicate" if fingerprint == r.fingerprint else "conflict",
+                                             response_id))
+                continue
+            if code_counts.get((r.wave_id, r.cohort_key), 0) >= self._max_per_code:
+                outcomes.append(WriteOutcome("code_limit", None))
+                continue
+            code_counts[(r.wave_id, r.cohort_key)] = code_counts.get((r.wave_id, r.cohort_key), 0) + 1
+            if r.submission_id is not None:
+                known[key] = (r.response_id, r.fingerprint)
+            accepted.append(r)
+            outcomes.append(WriteOutcome("stored", r.response_id))
+        if accepted:
+            self._append(accepted)
+        self.stored += len(accepted)
+        return outcomes
+
+    def _known_submissions(self, responses: list[PreparedResponse]) -> dict[tuple[str, str | None], tuple[str, str]]:
+        ids = sorted({r.submission_id for r in responses if r.submission_id is not None})
+        if not ids:
+            return {}
+        rows = self._cursor.execute(
+            "SELECT wave_id, submission_id, response_id, fingerprint FROM responses "
+            "WHERE submission_id IN (SELECT unnest(?))", [ids]).fetchall()
+        return {(w, s): (rid, fp) for w, s, rid, fp in rows}
+
+    def _code_counts(self, responses: list[PreparedResponse]) -> dict[tuple[str, str], int]:
+        keys = sorted({r.cohort_key for r in responses})
+        rows = self._cursor.execute(
+            "SELECT wave_id, cohort_key, count(*) FROM responses "
+            "WHERE cohort_key IN (SELECT unnest(?)) GROUP BY ALL", [keys]).fetchall()
+        return {(w, k): n for w, k, n in rows}
+
+    def _append(self, accepted: list[PreparedResponse]) -> None:
+        response_table = pa.table({c: [getattr(r, c) for r in accepted] for c in _RESPONSE_COLUMNS})
+        answer_rows = [(r.response_id, *a) for r in accepted for a in r.answers]
+        answer_table = pa.table({c: [row[i] for row in answer_rows] for i, c in enumerate(_ANSWER_COLUMNS)},
+                                schema=pa.schema([(c, pa.string()) for c in _ANSWER_COLUMNS]))
+        self._cursor.register("batch_responses", response_table)
+        self._cursor.register("batch_answers", answer_table)
+        try:
+            self._cursor.execute(f"INSERT INTO responses ({', '.join(_RESPONSE_COLUMNS)}) "
+                                 f"SELECT {', '.join(_RESPONSE_COLUMNS)} FROM batch_responses")
+            self._cursor.execute("INSERT INTO answers SELECT * FROM batch_answers")
+        finally:
+            self._cursor.unregister("batch_responses")
+            self._cursor.unregister("batch_answers")
