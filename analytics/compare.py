@@ -25,7 +25,7 @@ FIGURE_COLUMNS = [
 ]
 COLUMNS = [
     "wave_id", "baseline_id", "area_level", "area_code", "area_name", "statement_id",
-    *FIGURE_COLUMNS[:10], "baseline_area_code", *FIGURE_COLUMNS[10:], "q_value", "suppressed",
+    *FIGURE_COLUMNS[:13], "baseline_area_code", *FIGURE_COLUMNS[13:], "q_value", "suppressed",
 ]
 COUNTS_SCHEMA = {
     "wave_id": pl.String, "question_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
