@@ -62,10 +62,13 @@ def _expected(by: str, lads: pl.DataFrame | None, census: pl.DataFrame | None) -
 
 def _counted(responses: pl.DataFrame, by: str, groups: Mapping[str, str] | None,
              expected: pl.DataFrame) -> pl.DataFrame:
-    """Responses per wave and code, with a zero row for every expected code without responses."""
+    """Responses per wave and code, with a zero row for every expected code (and the rows outside the
+    shares: out-of-area and unknown for LADs, prefer not to say and not answered for a question)."""
     counts = responses.group_by("wave_id", _codes(responses, by, groups).alias("area_code")).agg(
         responses=pl.len().cast(pl.Int64))
-    skeleton = responses.select("wave_id").unique().join(expected.select("area_code"), how="cross")
+    outside = [OUT_OF_AREA, UNKNOWN] if by == "lad" else [PREFER_NOT, NOT_ANSWERED]
+    codes = pl.concat([expected.select("area_code"), pl.DataFrame({"area_code": outside})])
+    skeleton = responses.select("wave_id").unique().join(codes, how="cross")
     return (
         pl.concat([counts, skeleton.with_columns(responses=pl.lit(0, pl.Int64))])
         .group_by("wave_id", "area_code").agg(pl.col("responses").sum())
