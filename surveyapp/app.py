@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import Any
@@ -51,17 +52,34 @@ class _Err:
         self.field, self.message = field, message
 
 
+_UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+
+
+def _field_error(error: dict[str, Any]) -> _Err:
+    message = str(error.get("message", "invalid value"))
+    unknown = _UNKNOWN_FIELD.search(message)
+    if unknown:
+        return _Err(unknown.group(1), "unknown field; remove it (the fields are answers, postcode, "
+                                      "return_code, submission_id and language)")
+    missing = _MISSING_FIELD.search(message)
+    if missing:
+        return _Err(missing.group(1), f"required; add `{missing.group(1)}`")
+    key = str(error.get("key") or "body")
+    return _Err("body" if key == "data" else key, message)
+
+
 def _validation(_: Request, exc: ValidationException) -> Response[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors = [_Err(str(e.get("key") or "body"), str(e.get("message", "invalid value"))) for e in extra
-              if isinstance(e, dict)]
+    errors = [_field_error(e) for e in extra if isinstance(e, dict)]
     if not errors:
         errors = [_Err("body", str(exc.detail) or "send a JSON object")]
     return _error(400, "The request is not valid; nothing was stored.", errors)
 
 
 def _http(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
-    response = _error(exc.status_code, str(exc.detail))
+    errors = [_Err("body", str(exc.detail))] if exc.status_code == 400 else []
+    response = _error(exc.status_code, str(exc.detail), errors)
     response.headers.update(exc.headers or {})
     return response
 

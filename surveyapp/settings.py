@@ -32,6 +32,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     behind_tls: bool = False  # send HSTS
     log_level: str = "INFO"
     url: str = "http://127.0.0.1:8000"  # where the CLI finds a running service
+    form_min_seconds: float = 3.0  # the families' form: faster posts are asked to check and send again
 
     @property
     def database_path(self) -> Path:

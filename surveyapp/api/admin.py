@@ -6,7 +6,9 @@ import datetime as dt
 
 from litestar import post
 from litestar.datastructures import State
+from litestar.params import FromPath
 from litestar.exceptions import ClientException
+from litestar.params import JSONBody
 
 from surveyapp.api.present import wave_out
 from surveyapp.api.schemas import BackupOut, WaveIn, WaveOut
@@ -18,7 +20,7 @@ _ADMIN = {"guards": [require("admin")], "tags": ["admin"], "security": [{"bearer
 
 
 @post("/api/v1/admin/waves", status_code=201, sync_to_thread=True, **_ADMIN)  # type: ignore[arg-type]
-def create_wave(state: State, data: WaveIn) -> WaveOut:
+def create_wave(state: State, data: JSONBody[WaveIn]) -> WaveOut:
     """Create a responses wave of a defined questionnaire."""
     services = state.services
     if "en" not in data.title:
@@ -43,13 +45,13 @@ def _set_state(state: State, wave_id: str, new_state: str) -> WaveOut:
 
 
 @post("/api/v1/admin/waves/{wave_id:str}/open", status_code=200, sync_to_thread=True, **_ADMIN)  # type: ignore[arg-type]
-def open_wave(state: State, wave_id: str) -> WaveOut:
+def open_wave(state: State, wave_id: FromPath[str]) -> WaveOut:
     """Open a wave now, whatever its dates say."""
     return _set_state(state, wave_id, "open")
 
 
 @post("/api/v1/admin/waves/{wave_id:str}/close", status_code=200, sync_to_thread=True, **_ADMIN)  # type: ignore[arg-type]
-def close_wave(state: State, wave_id: str) -> WaveOut:
+def close_wave(state: State, wave_id: FromPath[str]) -> WaveOut:
     """Close a wave now: later submissions get 409."""
     return _set_state(state, wave_id, "closed")
 

@@ -6,6 +6,7 @@ from typing import Literal
 
 from litestar import Response, get
 from litestar.datastructures import State
+from litestar.params import FromPath, FromQuery
 
 from surveyapp.auth import require
 from surveyapp.export import FORMATS, dictionary_frame, export_frame, serialise
@@ -13,7 +14,7 @@ from surveyapp.export import FORMATS, dictionary_frame, export_frame, serialise
 
 @get("/api/v1/waves/{wave_id:str}/export", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
      security=[{"bearer": []}])
-def export_wave(state: State, wave_id: str, format: Literal["csv", "parquet", "xlsx"] = "csv") -> Response[bytes]:  # noqa: A002
+def export_wave(state: State, wave_id: FromPath[str], format: FromQuery[Literal["csv", "parquet", "xlsx"]] = "csv") -> Response[bytes]:  # noqa: A002
     """One row per response, one column per question or statement; XLSX adds a dictionary sheet, Parquet
     carries the dictionary in its metadata, and CSV's is at /dictionary."""
     services = state.services
@@ -29,7 +30,7 @@ def export_wave(state: State, wave_id: str, format: Literal["csv", "parquet", "x
 
 @get("/api/v1/waves/{wave_id:str}/dictionary", tags=["analyst"], guards=[require("analyst")],
      sync_to_thread=False, security=[{"bearer": []}])
-def wave_dictionary(state: State, wave_id: str, format: Literal["csv", "json"] = "json") -> Response[bytes]:  # noqa: A002
+def wave_dictionary(state: State, wave_id: FromPath[str], format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:  # noqa: A002
     """The data dictionary of the export: each column's question, wording and allowed values."""
     wave = state.services.wave(wave_id)
     frame = dictionary_frame(wave.questionnaire)

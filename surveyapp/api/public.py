@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 from litestar import Request, Response, get, post
 from litestar.datastructures import State
+from litestar.params import FromPath
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Parameter
+from litestar.params import FromQuery, JSONBody, QueryParameter
 
 from surveyapp.api.present import questionnaire_out, wave_out
 from surveyapp.api.schemas import ErrorOut, QuestionnaireOut, SubmissionIn, SubmissionOut, WaveOut
@@ -25,7 +28,7 @@ def healthz() -> dict[str, str]:
 
 
 @get("/api/v1/waves", tags=["waves"], sync_to_thread=False)
-def list_waves(state: State, lang: str = "en") -> list[WaveOut]:
+def list_waves(state: State, lang: FromQuery[str] = "en") -> list[WaveOut]:
     """Every wave with its status today."""
     services = state.services
     today = services.today()
@@ -34,8 +37,9 @@ def list_waves(state: State, lang: str = "en") -> list[WaveOut]:
 
 @get("/api/v1/waves/{wave_id:str}", tags=["waves"], sync_to_thread=False,
      responses={404: _ERRORS[404]})
-def get_wave(state: State, wave_id: str,
-             lang: str = Parameter(default="en", description="Language code, e.g. en or en-easy")) -> QuestionnaireOut:
+def get_wave(state: State, wave_id: FromPath[str],
+             lang: Annotated[str, QueryParameter(description="Language code, e.g. en or en-easy")] = "en",
+             ) -> QuestionnaireOut:
     """The wave's questionnaire with every question, statement and option id, in the requested language."""
     services = state.services
     return questionnaire_out(services.wave(wave_id), services.today(), lang)
@@ -43,7 +47,7 @@ def get_wave(state: State, wave_id: str,
 
 @post("/api/v1/waves/{wave_id:str}/responses", tags=["responses"], status_code=201,
       responses=_ERRORS)
-async def submit_response(state: State, request: Request, wave_id: str, data: SubmissionIn) -> Response[SubmissionOut]:
+async def submit_response(state: State, request: Request, wave_id: FromPath[str], data: JSONBody[SubmissionIn]) -> Response[SubmissionOut]:
     """Store a response; 201 once it is durably committed. A retry with the same submission_id stores nothing new."""
     services = state.services
     wave = services.open_wave(wave_id)

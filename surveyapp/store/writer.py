@@ -67,6 +67,9 @@ class Writer:
         self._batch_max = batch_max
         self._max_per_code = max_per_code
         self._thread = threading.Thread(target=self._run, name="surveyapp-writer", daemon=True)
+        # Hashes of every stored (wave, submission id) and (wave, cohort key): a key whose hash is absent is
+        # certainly new, so only keys that may be stored are looked up, instead of scanning the table each commit.
+        self._maybe_stored: set[int] | None = None
         self.commits = 0
         self.stored = 0
 
@@ -115,6 +118,7 @@ class Writer:
             self._commit_submissions(submissions)
         for job in batch:
             if job.action is not None:
+                self._maybe_stored = None  # the action may have written responses: rebuild before the next batch
                 self._commit_action(job)
 
     def _commit_action(self, job: _Job) -> None:
@@ -155,10 +159,18 @@ class Writer:
         except duckdb.Error:
             pass
 
+    def _load_maybe_stored(self) -> set[int]:
+        if self._maybe_stored is None:
+            rows = self._cursor.execute("SELECT wave_id, submission_id, cohort_key FROM responses").fetchall()
+            self._maybe_stored = {hash(("s", w, s)) for w, s, _ in rows if s is not None}
+            self._maybe_stored.update(hash(("c", w, c)) for w, _, c in rows)
+        return self._maybe_stored
+
     def _insert(self, jobs: list[_Job]) -> list[WriteOutcome]:
         responses = [job.response for job in jobs if job.response is not None]
-        known = self._known_submissions(responses)
-        code_counts = self._code_counts(responses)
+        maybe = self._load_maybe_stored()
+        known = self._known_submissions([r for r in responses if hash(("s", r.wave_id, r.submission_id)) in maybe])
+        code_counts = self._code_counts([r for r in responses if hash(("c", r.wave_id, r.cohort_key)) in maybe])
         outcomes: list[WriteOutcome] = []
         accepted: list[PreparedResponse] = []
         for r in responses:
@@ -178,6 +190,9 @@ class Writer:
             outcomes.append(WriteOutcome("stored", r.response_id))
         if accepted:
             self._append(accepted)
+            # Added before COMMIT: a rolled-back key only costs a needless lookup later, never a wrong answer.
+            maybe.update(hash(("s", r.wave_id, r.submission_id)) for r in accepted if r.submission_id is not None)
+            maybe.update(hash(("c", r.wave_id, r.cohort_key)) for r in accepted)
         self.stored += len(accepted)
         return outcomes
 
@@ -192,6 +207,8 @@ class Writer:
 
     def _code_counts(self, responses: list[PreparedResponse]) -> dict[tuple[str, str], int]:
         keys = sorted({r.cohort_key for r in responses})
+        if not keys:
+            return {}
         rows = self._cursor.execute(
             "SELECT wave_id, cohort_key, count(*) FROM responses "
             "WHERE cohort_key IN (SELECT unnest(?)) GROUP BY ALL", [keys]).fetchall()

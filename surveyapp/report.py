@@ -1,0 +1,244 @@
+"""The board report: one self-contained HTML page of charts with their figures, plus SVG, PNG and CSV."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import altair as alt
+import jinja2
+import polars as pl
+import vl_convert as vlc
+
+from analytics.charts import (
+    cohort_chart,
+    cohort_figures,
+    cohort_segments,
+    description_of,
+    likert_chart,
+    likert_figures,
+    likert_segments,
+    map_chart,
+    map_figures,
+    map_values,
+    reach_chart,
+    reach_figures,
+    reach_points,
+    shift_chart,
+    shift_figures,
+    shift_points,
+    summary_text,
+    trend_chart,
+    trend_figures,
+    trend_points,
+)
+from analytics.charts.map import biggest_shift_statement
+from analytics.charts.tables import attribution_lines, figure_table
+from waves.areas.pack import PACKS_DIR
+
+PNG_WIDTH = 1600  # px: an A4 page's printable width at about 200 dpi
+PNG_MAX_HEIGHT = round(PNG_WIDTH * 297 / 210)
+TEMPLATES = Path(__file__).parent / "templates"
+Progress = Callable[[str, int, int], None] | Any  # a callback(step, done, total) or a tqdm instance
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """The result frames a report shows; the caller computes them from the store."""
+
+    wave_id: str  # the wave the report is about
+    baseline_id: str
+    wave_order: tuple[str, ...]  # every wave to show, oldest (the baseline) first
+    wave_titles: Mapping[str, str]  # short titles: "2019", "Autumn 2026"
+    overall: pl.DataFrame  # compare rows, area_level 'all', for every wave in wave_order
+    by_area: pl.DataFrame  # compare rows for wave_id, area_level 'lad'
+    reach: pl.DataFrame  # reach rows for wave_id: area_level 'lad', 'ethnic_group', 'religion'
+    cohort: pl.DataFrame | None = None  # linked cohort, wave_id against the wave before it
+    shift_statement: str | None = None  # the shift chart's statement; None shows all eight
+
+    def title(self, wave_id: str) -> str:
+        """A wave's short title, or its id."""
+        return self.wave_titles.get(wave_id, wave_id)
+
+
+@dataclass(frozen=True)
+class ReportChart:
+    """One chart of the report: where it goes, its heading, the chart and the figures it shows."""
+
+    slug: str
+    section: str
+    heading: str
+    chart: alt.TopLevelMixin
+    figures: pl.DataFrame
+
+
+def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping | None) -> list[ReportChart]:
+    """Question 7 charts: answers per wave, trend, shift by area and its map."""
+    waves = {"wave_order": inputs.wave_order, "wave_titles": inputs.wave_titles, "threshold": threshold}
+    wave, base = inputs.title(inputs.wave_id), inputs.title(inputs.baseline_id)
+    statement = inputs.shift_statement
+    mapped = biggest_shift_statement(inputs.by_area.filter(pl.col("area_level") == "lad"))
+    section = "Are families' experiences improving?"
+    return [
+        ReportChart("answers", section, "How families answered, wave by wave",
+                    likert_chart(inputs.overall, **waves),
+                    likert_figures(likert_segments(inputs.overall, threshold=threshold))),
+        ReportChart("trend", section, "Share agreeing with each statement over time",
+                    trend_chart(inputs.overall, **waves),
+                    trend_figures(trend_points(inputs.overall, **waves))),
+        ReportChart("shift", section, f"Change by area since {base}",
+                    shift_chart(inputs.by_area, threshold=threshold, statement_id=statement, wave_title=wave,
+                                baseline_title=base),
+                    shift_figures(shift_points(inputs.by_area, statement_id=statement, threshold=threshold),
+                                  inputs.wave_id)),
+        ReportChart("shift-map", section, "Map of the change by area",
+                    map_chart(inputs.by_area, measure="shift", threshold=threshold, statement_id=mapped,
+                              boundaries=boundaries),
+                    map_figures(map_values(inputs.by_area, measure="shift", threshold=threshold,
+                                           statement_id=mapped), inputs.wave_id, "shift-map",
+                                measure="shift", statement_id=mapped)),
+    ]
+
+
+def reach_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping | None) -> list[ReportChart]:
+    """Reach charts: by area with its map, then by each equality group in the reach result."""
+    section = "Is every area and community being heard?"
+    headings = {"lad": "Reach by area", "ethnic_group": "Reach by ethnic group",
+                "religion": "Reach by religion"}
+    levels = inputs.reach["area_level"].unique(maintain_order=True).to_list()
+    charts = []
+    for level in sorted(levels, key=lambda lv: list(headings).index(lv) if lv in headings else len(headings)):
+        slug = f"reach-{level.replace('_', '-')}"
+        charts.append(ReportChart(
+            slug, section, headings.get(level, f"Reach by {level.replace('_', ' ')}"),
+            reach_chart(inputs.reach, area_level=level, threshold=threshold),
+            reach_figures(reach_points(inputs.reach, area_level=level, threshold=threshold),
+                          inputs.wave_id, slug)))
+        if level == "lad":
+            charts.append(ReportChart(
+                "reach-map", section, "Map of reach by area",
+                map_chart(inputs.reach, measure="ratio", threshold=threshold, boundaries=boundaries),
+                map_figures(map_values(inputs.reach, measure="ratio", threshold=threshold), inputs.wave_id,
+                            "reach-map", measure="ratio", statement_id=None)))
+    return charts
+
+
+def cohort_charts(inputs: ReportInputs, threshold: int) -> list[ReportChart]:
+    """The linked-cohort chart, when the report has a cohort."""
+    if inputs.cohort is None or inputs.cohort.is_empty():
+        return []
+    at = inputs.wave_order.index(inputs.wave_id) if inputs.wave_id in inputs.wave_order else 0
+    waves = " and ".join(inputs.title(w) for w in inputs.wave_order[max(at - 1, 0):at + 1]) or "both waves"
+    return [ReportChart("cohort", "Families who answered twice", "How the same families' answers changed",
+                        cohort_chart(inputs.cohort, threshold=threshold, waves=waves),
+                        cohort_figures(cohort_segments(inputs.cohort, threshold=threshold), inputs.wave_id))]
+
+
+def report_charts(inputs: ReportInputs, *, threshold: int,
+                  boundaries: Mapping[str, Any] | None = None) -> list[ReportChart]:
+    """Every chart of the report, in page order, with the figures each shows."""
+    return [*experience_charts(inputs, threshold, boundaries), *reach_charts(inputs, threshold, boundaries),
+            *cohort_charts(inputs, threshold)]
+
+
+def read_boundaries(path: Path | None) -> dict[str, Any] | None:
+    """Read a boundaries GeoJSON (features with properties ltla24_code), or None without a path."""
+    return None if path is None else json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def chart_svg(chart: alt.TopLevelMixin, slug: str, heading: str) -> str:
+    """Render a chart to SVG offline, labelled for screen readers, ids prefixed so a page can inline many."""
+    svg = vlc.vegalite_to_svg(chart.to_dict(), allowed_base_urls=[])
+    svg = re.sub(r'id="([^"]+)"', rf'id="{slug}-\1"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{slug}-\1)", svg)
+    label = jinja2.utils.markupsafe.escape
+    head = (f'<svg role="img" aria-labelledby="{slug}-svg-title {slug}-svg-desc" ')
+    inner = (f'<title id="{slug}-svg-title">{label(heading)}</title>'
+             f'<desc id="{slug}-svg-desc">{label(description_of(chart))}</desc>')
+    svg = svg.replace("<svg ", head, 1)
+    return re.sub(r"(<svg[^>]*>)", rf"\1{inner}", svg, count=1)
+
+
+def svg_png(svg: str) -> bytes:
+    """The SVG as a PNG about PNG_WIDTH wide, scaled down when it would be taller than an A4 page."""
+    width, height = (float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', svg).groups())
+    scale = min(PNG_WIDTH / width, PNG_MAX_HEIGHT / height)
+    return vlc.svg_to_png(svg, scale=scale)
+
+
+class Steps:
+    """Report progress to a callback(step, done, total) or a tqdm instance."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total, self.done = progress, total, 0
+        if hasattr(progress, "update") and getattr(progress, "total", None) is None:
+            progress.total = total
+            progress.refresh()
+
+    def __call__(self, step: str) -> None:
+        """Count one finished step."""
+        self.done += 1
+        if hasattr(self.progress, "update"):
+            self.progress.set_description(step)
+            self.progress.update(1)
+        elif self.progress is not None:
+            self.progress(step, self.done, self.total)
+
+
+def page_html(inputs: ReportInputs, charts: list[ReportChart], svgs: list[str], *, threshold: int,
+              boundaries_used: bool) -> str:
+    """The report page from rendered charts."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
+    sections: dict[str, list[dict[str, Any]]] = {}
+    for chart, svg in zip(charts, svgs, strict=True):
+        sections.setdefault(chart.section, []).append({
+            "slug": chart.slug, "heading": chart.heading, "svg": jinja2.utils.markupsafe.Markup(svg),
+            "description": description_of(chart.chart),
+            "table": figure_table(chart.figures, inputs.wave_titles)})
+    summary = summary_text(inputs.overall, inputs.by_area, inputs.reach, wave_id=inputs.wave_id,
+                           baseline_title=inputs.title(inputs.baseline_id), threshold=threshold)
+    pack_notes = (PACKS_DIR / "kent_medway" / "ATTRIBUTION.md").read_text(encoding="utf-8")
+    attribution = attribution_lines(pack_notes)
+    return env.get_template("report/report.html.j2").render(
+        wave=inputs.title(inputs.wave_id), baseline=inputs.title(inputs.baseline_id), summary=summary,
+        sections=sections, threshold=threshold, attribution=attribution, boundaries_used=boundaries_used)
+
+
+def report_html(inputs: ReportInputs, *, threshold: int, boundaries: Path | None = None,
+                progress: Progress | None = None) -> str:
+    """The report page's HTML, for the service to show at /results/{wave_id}."""
+    charts = report_charts(inputs, threshold=threshold, boundaries=read_boundaries(boundaries))
+    steps = Steps(progress, len(charts) + 1)
+    svgs = []
+    for chart in charts:
+        svgs.append(chart_svg(chart.chart, chart.slug, chart.heading))
+        steps(f"chart {chart.slug}")
+    html = page_html(inputs, charts, svgs, threshold=threshold, boundaries_used=boundaries is not None)
+    steps("page")
+    return html
+
+
+def write_report(inputs: ReportInputs, out_dir: Path, *, threshold: int, boundaries: Path | None = None,
+                 progress: Progress | None = None) -> Path:
+    """Write report.html, charts/*.svg, charts/*.png and figures.csv into out_dir; return the page's path."""
+    charts = report_charts(inputs, threshold=threshold, boundaries=read_boundaries(boundaries))
+    steps = Steps(progress, len(charts) + 2)
+    (out_dir / "charts").mkdir(parents=True, exist_ok=True)
+    svgs = []
+    for chart in charts:
+        svg = chart_svg(chart.chart, chart.slug, chart.heading)
+        (out_dir / "charts" / f"{chart.slug}.svg").write_text(svg, encoding="utf-8")
+        (out_dir / "charts" / f"{chart.slug}.png").write_bytes(svg_png(svg))
+        svgs.append(svg)
+        steps(f"chart {chart.slug}")
+    pl.concat([c.figures for c in charts]).write_csv(out_dir / "figures.csv")
+    steps("figures.csv")
+    page = out_dir / "report.html"
+    html = page_html(inputs, charts, svgs, threshold=threshold, boundaries_used=boundaries is not None)
+    page.write_text(html, encoding="utf-8")
+    steps("report.html")
+    return page

@@ -1,0 +1,56 @@
+"""Postcodes are cut to their outward code and placed in a local authority district."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SHARED
+from waves.areas import build_kent_medway
+from waves.areas.pack import PostcodeError, load_area_pack, outward_code
+
+
+@pytest.mark.parametrize(("typed", "outward"), [
+    ("CT1 1AA", "CT1"), ("ct1 1aa", "CT1"), ("  me14  5ab ", "ME14"), ("ME145AB", "ME14"), ("CT11AA", "CT1"),
+    ("CT111AA", "CT11"), ("TN23", "TN23"), ("tn23", "TN23"), ("EC1A 1BB", "EC1A"), ("SW1A1AA", "SW1A"),
+    ("CT1 1", "CT1"),
+])
+def test_full_postcode_is_cut_to_outward_code(typed: str, outward: str) -> None:
+    assert outward_code(typed) == outward
+
+
+@pytest.mark.parametrize("typed", ["12345", "CT", "1CT 1AA", "CT1 1AA 1", "CTT1 1AA", "hello", "CT1-1AA", "ME14 XYZ", "1AA"])
+def test_malformed_postcode_is_an_error(typed: str) -> None:
+    with pytest.raises(PostcodeError):
+        outward_code(typed)
+
+
+def test_districts_are_placed_in_their_majority_kent_or_medway_district() -> None:
+    pack = load_area_pack()
+    assert pack.place("ct9 1aa").lad_code == "E07000114"  # Thanet
+    assert pack.place("ME4").lad_code == "E06000035"  # Medway
+    assert pack.place("TN14 5AA").lad_code == "E07000111"  # mostly Sevenoaks
+    for outside in ("TN16", "TN5", "BR1", "SW1A 1AA", "CT50"):  # mostly London or Sussex, elsewhere, non-geographic
+        placed = pack.place(outside)
+        assert (placed.area_status, placed.lad_code) == ("out_of_area", None)
+    assert pack.place(None).area_status == "unknown"
+    assert pack.place("  ").area_status == "unknown"
+
+
+def test_pack_has_thirteen_districts_with_children_and_attribution() -> None:
+    pack = load_area_pack()
+    assert pack.lads.height == 13
+    assert pack.lads["children_0_17"].sum() == 412_012  # SOURCES.md: Kent and Medway aged 0-17, mid-2020
+    assert "Contains National Statistics data" in pack.attribution
+    for variable in ("ethnic_group", "ethnic_group_broad", "religion"):
+        shares = pack.census.filter(pack.census["variable"] == variable)["share"]
+        assert abs(shares.sum() - 1) < 1e-4
+
+
+def test_carried_pack_is_what_the_builder_makes_from_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(build_kent_medway, "PACK_DIR", tmp_path)
+    build_kent_medway.main([str(SHARED / "reference" / "kent-medway")])
+    for name in ("lads.csv", "districts.csv", "census2021.csv"):
+        assert (tmp_path / name).read_text() == (build_kent_medway.Path(build_kent_medway.__file__).parent
+                                                 / "kent_medway" / name).read_text()
