@@ -25,8 +25,9 @@ def mark_suppressed(
     every group has either no suppressed row holding anything, or at least two.
     """
     holds = (pl.col(size) > 0) if holds is None else holds
-    group = list(within)
-    marked = frame.with_row_index("_row").with_columns(
+    group = list(within) or ["_group"]
+    marked = frame.with_row_index("_row").with_columns(_group=pl.lit(0))
+    marked = marked.with_columns(
         _primary=pl.col(size).fill_null(0) < threshold, _holds=holds.fill_null(False)
     )
     order = [*group, "_primary", size, *tie_break, "_row"]
@@ -38,7 +39,7 @@ def mark_suppressed(
     return (
         marked.with_columns(suppressed=suppressed)
         .sort("_row")
-        .drop("_row", "_primary", "_holds", "_exposed", "_first_open")
+        .drop("_row", "_group", "_primary", "_holds", "_exposed", "_first_open")
     )
 
 
