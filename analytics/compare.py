@@ -121,8 +121,8 @@ def _baseline_rows(
     counts: pl.LazyFrame, by: str, threshold: int, scores: Mapping[str, int]
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """The baseline's own unsuppressed rows at level `by`, and its `all` rows (summed from `by` if absent)."""
-    own = _suppress(_summarise(counts.filter(pl.col("area_level") == by), scores), threshold)
-    own = own.lazy().filter(~pl.col("suppressed")).select(
+    marked = _suppress(_summarise(counts.filter(pl.col("area_level") == by), scores), threshold)
+    own = marked.lazy().filter(~pl.col("suppressed")).select(
         "area_code", "statement_id", *(pl.col(k).alias(f"{v}_own") for k, v in BASELINE.items()))
     has_all = counts.filter(pl.col("area_level") == ALL).select(pl.len()).collect().item() > 0
     all_counts = counts.filter(pl.col("area_level") == (ALL if has_all else by))
