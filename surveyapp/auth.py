@@ -28,7 +28,7 @@ def _role_of(connection: ASGIConnection, token: str) -> str | None:
     return None
 
 
-def require(role: str):  # noqa: ANN201 - a Litestar guard
+def require(role: str):
     """A guard admitting only a bearer token of this role: none or unknown is 401, another role's is 403."""
 
     def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:

@@ -102,7 +102,8 @@ def _xlsx(frame: pl.DataFrame, dictionary: pl.DataFrame) -> bytes:
 
 def _parquet(frame: pl.DataFrame, dictionary: pl.DataFrame) -> bytes:
     table = frame.to_arrow()
-    notes = {f"dictionary:{row['name']}": f"{row['text']} | {row['values']}" for row in dictionary.iter_rows(named=True)}
+    notes = {f"dictionary:{row['name']}": f"{row['text']} | {row['values']}"
+             for row in dictionary.iter_rows(named=True)}
     table = table.replace_schema_metadata({**(table.schema.metadata or {}), **notes})
     buffer = io.BytesIO()
     pq.write_table(table, buffer)

@@ -153,8 +153,10 @@ def read_boundaries(path: Path | None) -> dict[str, Any] | None:
 def chart_svg(chart: alt.TopLevelMixin, slug: str, heading: str) -> str:
     """Render a chart to SVG offline, labelled for screen readers, ids prefixed so a page can inline many."""
     svg = vlc.vegalite_to_svg(chart.to_dict(), allowed_base_urls=[])
-    svg = re.sub(r'id="([^"]+)"', rf'id="{slug}-\1"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", rf"url(#{slug}-\1)", svg)
+    # Vega numbers gradients and clips with a process-wide counter: renumber them so pages are repeatable.
+    ids = {old: f"{slug}-{n}" for n, old in enumerate(dict.fromkeys(re.findall(r'id="([^"]+)"', svg)))}
+    svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{ids[m[1]]}"', svg)
+    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{ids.get(m[1], m[1])})", svg)
     label = jinja2.utils.markupsafe.escape
     head = (f'<svg role="img" aria-labelledby="{slug}-svg-title {slug}-svg-desc" ')
     inner = (f'<title id="{slug}-svg-title">{label(heading)}</title>'

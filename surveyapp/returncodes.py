@@ -13,24 +13,32 @@ import re
 import secrets
 from pathlib import Path
 
-WORDS = tuple("""
-acorn amber anchor apple apron arrow aspen autumn badger bakery bamboo banjo barley basket beach beacon
-beetle berry birch biscuit blanket blossom bluebell bonnet border bramble bread breeze brick bridge brook
-bubble bucket buckle bunny butter button cabin cactus camel candle canoe canvas carrot castle cedar cello
-cherry chestnut cider circle clover cobble coconut comet copper coral cotton cradle crane crayon cricket
-crown cupcake daisy dawn delta dolphin donkey dove dragon drum eagle echo elder ember falcon feather fennel
-fern ferry fiddle finch flint flower forest fossil fox garden garnet ginger glade glove goose granite grape
-harbour harvest hazel heather hedge heron hill holly honey hopper iris island ivy jacket jelly jigsaw jungle
-kettle kite kitten koala ladder lagoon lantern lark laurel lemon lily lime linen lobster locket lotus magpie
-mango maple marble meadow melon mermaid mint mitten moon moss muffin nectar needle nutmeg oak oasis ocean
-olive orange orchard otter owl paddle pansy panther parrot peach pebble pelican pepper pickle pigeon pillow
-pine planet plum pocket pony poppy puffin pumpkin quail quartz quill rabbit radish rainbow raven reed ribbon
-river robin rocket rose saddle sail salmon sandal scarf seal shell sherbet shore silver sky sledge snail
-sparrow spruce squirrel star stone straw stream sugar summer sunset swallow swan teapot thistle thunder
-tiger timber toffee tomato tortoise tulip tunnel turnip valley velvet violet walnut walrus water wheat
-whistle willow window winter wolf wren yacht yarrow zebra almond beaver bison blackbird bobbin bonfire
-cabbage canyon cashew cinnamon clay cloud cocoa cornflower cosmos crocus current dune elm emerald
-""".split())
+WORDS = (
+    "acorn", "amber", "anchor", "apple", "apron", "arrow", "aspen", "autumn", "badger", "bakery", "bamboo",
+    "banjo", "barley", "basket", "beach", "beacon", "beetle", "berry", "birch", "biscuit", "blanket", "blossom",
+    "bluebell", "bonnet", "border", "bramble", "bread", "breeze", "brick", "bridge", "brook", "bubble",
+    "bucket", "buckle", "bunny", "butter", "button", "cabin", "cactus", "camel", "candle", "canoe", "canvas",
+    "carrot", "castle", "cedar", "cello", "cherry", "chestnut", "cider", "circle", "clover", "cobble",
+    "coconut", "comet", "copper", "coral", "cotton", "cradle", "crane", "crayon", "cricket", "crown", "cupcake",
+    "daisy", "dawn", "delta", "dolphin", "donkey", "dove", "dragon", "drum", "eagle", "echo", "elder", "ember",
+    "falcon", "feather", "fennel", "fern", "ferry", "fiddle", "finch", "flint", "flower", "forest", "fossil",
+    "fox", "garden", "garnet", "ginger", "glade", "glove", "goose", "granite", "grape", "harbour", "harvest",
+    "hazel", "heather", "hedge", "heron", "hill", "holly", "honey", "hopper", "iris", "island", "ivy", "jacket",
+    "jelly", "jigsaw", "jungle", "kettle", "kite", "kitten", "koala", "ladder", "lagoon", "lantern", "lark",
+    "laurel", "lemon", "lily", "lime", "linen", "lobster", "locket", "lotus", "magpie", "mango", "maple",
+    "marble", "meadow", "melon", "mermaid", "mint", "mitten", "moon", "moss", "muffin", "nectar", "needle",
+    "nutmeg", "oak", "oasis", "ocean", "olive", "orange", "orchard", "otter", "owl", "paddle", "pansy",
+    "panther", "parrot", "peach", "pebble", "pelican", "pepper", "pickle", "pigeon", "pillow", "pine", "planet",
+    "plum", "pocket", "pony", "poppy", "puffin", "pumpkin", "quail", "quartz", "quill", "rabbit", "radish",
+    "rainbow", "raven", "reed", "ribbon", "river", "robin", "rocket", "rose", "saddle", "sail", "salmon",
+    "sandal", "scarf", "seal", "shell", "sherbet", "shore", "silver", "sky", "sledge", "snail", "sparrow",
+    "spruce", "squirrel", "star", "stone", "straw", "stream", "sugar", "summer", "sunset", "swallow", "swan",
+    "teapot", "thistle", "thunder", "tiger", "timber", "toffee", "tomato", "tortoise", "tulip", "tunnel",
+    "turnip", "valley", "velvet", "violet", "walnut", "walrus", "water", "wheat", "whistle", "willow", "window",
+    "winter", "wolf", "wren", "yacht", "yarrow", "zebra", "almond", "beaver", "bison", "blackbird", "bobbin",
+    "bonfire", "cabbage", "canyon", "cashew", "cinnamon", "clay", "cloud", "cocoa", "cornflower", "cosmos",
+    "crocus", "current", "dune", "elm", "emerald",
+)
 _WORD_INDEX = {word: i for i, word in enumerate(WORDS)}
 _SHAPE = re.compile(r"([A-Z]+)-([A-Z]+)-(\d{4})")
 

@@ -144,10 +144,10 @@ def check_answers(questionnaire: Questionnaire, answers: Any, errors: list[Field
         elif isinstance(question, FreeText):
             rows += _check_text(question, value, errors)
     required = questionnaire.likert()
-    if required is not None and not any(r[0] == required.id and r[1] is not None for r in rows):
-        if not any(e.field.startswith(f"answers.{required.id}") for e in errors):
-            errors.append(FieldError(f"answers.{required.id}",
-                                     "answer at least one statement of question 7 (\"don't know\" counts)"))
+    if required is not None and not any(r[0] == required.id and r[1] is not None for r in rows) \
+            and not any(e.field.startswith(f"answers.{required.id}") for e in errors):
+        errors.append(FieldError(f"answers.{required.id}",
+                                 "answer at least one statement of question 7 (\"don't know\" counts)"))
     return rows
 
 

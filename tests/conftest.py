@@ -65,7 +65,7 @@ class LiveServer:
         self.thread.join(timeout=30)
 
     @property
-    def store(self):  # noqa: ANN201 - the running service's own Store, for checking what was stored
+    def store(self):
         return self.app.state.services.store
 
     def count(self, sql: str = "SELECT count(*) FROM responses", params: list[object] | None = None) -> int:

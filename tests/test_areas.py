@@ -20,7 +20,9 @@ def test_full_postcode_is_cut_to_outward_code(typed: str, outward: str) -> None:
     assert outward_code(typed) == outward
 
 
-@pytest.mark.parametrize("typed", ["12345", "CT", "1CT 1AA", "CT1 1AA 1", "CTT1 1AA", "hello", "CT1-1AA", "ME14 XYZ", "1AA"])
+@pytest.mark.parametrize("typed", [
+    "12345", "CT", "1CT 1AA", "CT1 1AA 1", "CTT1 1AA", "hello", "CT1-1AA", "ME14 XYZ", "1AA",
+])
 def test_malformed_postcode_is_an_error(typed: str) -> None:
     with pytest.raises(PostcodeError):
         outward_code(typed)
@@ -48,7 +50,8 @@ def test_pack_has_thirteen_districts_with_children_and_attribution() -> None:
         assert abs(shares.sum() - 1) < 1e-4
 
 
-def test_carried_pack_is_what_the_builder_makes_from_the_reference(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_carried_pack_is_what_the_builder_makes_from_the_reference(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(build_kent_medway, "PACK_DIR", tmp_path)
     build_kent_medway.main([str(SHARED / "reference" / "kent-medway")])
     for name in ("lads.csv", "districts.csv", "census2021.csv"):

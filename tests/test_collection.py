@@ -203,7 +203,7 @@ def test_questionnaire_lists_every_id_in_the_requested_language(http) -> None:
     easy = http.get(WAVE, params={"lang": "en-easy"}).json()
     assert en["language"] == "en" and easy["language"] == "en-easy"
     q7 = next(q for q in en["questions"] if q["id"] == "q7")
-    assert [s["id"] for s in q7["statements"]][0] == "local_offer_useful"
+    assert q7["statements"][0]["id"] == "local_offer_useful"
     assert [a["id"] for a in q7["answers"]][-1] == "dont_know"
     assert q7["required"] is True
     role_en = next(q for q in en["questions"] if q["id"] == "respondent_role")

@@ -109,7 +109,7 @@ def test_a_baseline_count_that_is_not_a_number_names_line_and_column(definitions
 
 def test_a_reworded_baseline_statement_is_refused(definitions: Path) -> None:
     _edit(definitions / "baseline-2019-q7.csv", "(Local Offer) useful", "(Local Offer) helpful")
-    with pytest.raises(DefinitionError, match="word for word"):
+    with pytest.raises(DefinitionError, match=r"word for word"):
         load_catalogue(definitions)
 
 
@@ -118,5 +118,5 @@ def test_the_app_refuses_to_start_on_a_bad_definition(definitions: Path, tmp_pat
     from tests.conftest import make_settings
 
     _edit(definitions / "waves.toml", "closes = 2027-03-31", "closes = 2026-09-30")
-    with pytest.raises(DefinitionError, match="waves.toml"):
+    with pytest.raises(DefinitionError, match=r"waves\.toml"):
         Services(make_settings(tmp_path / "data", definitions_dir=definitions))

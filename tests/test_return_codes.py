@@ -103,7 +103,8 @@ def test_the_same_code_cannot_be_used_more_than_the_ceiling_in_one_wave(http, se
     code = http.post("/api/v1/waves/2026-autumn/responses", json=ANSWERS).json()["return_code"]
     ceiling = server.settings.max_responses_per_code
     for _ in range(ceiling - 1):
-        assert http.post("/api/v1/waves/2026-autumn/responses", json={**ANSWERS, "return_code": code}).status_code == 201
+        again = http.post("/api/v1/waves/2026-autumn/responses", json={**ANSWERS, "return_code": code})
+        assert again.status_code == 201
     r = http.post("/api/v1/waves/2026-autumn/responses", json={**ANSWERS, "return_code": code})
     assert r.status_code == 409
     assert r.json()["errors"][0]["field"] == "return_code"

@@ -194,8 +194,8 @@ def check_wave(path: Path, key: str, wave: WaveDefinition,
         raise DefinitionError(path, f"{key}.closes", f"a date on or after opens ({wave.opens}), not {wave.closes}")
     if (wave.questionnaire, wave.questionnaire_version) not in questionnaires:
         known = ", ".join(f"{i} v{v}" for i, v in sorted(questionnaires))
-        raise DefinitionError(path, f"{key}.questionnaire",
-                              f"a defined questionnaire ({known}), not {wave.questionnaire} v{wave.questionnaire_version}")
+        wanted = f"{wave.questionnaire} v{wave.questionnaire_version}"
+        raise DefinitionError(path, f"{key}.questionnaire", f"a defined questionnaire ({known}), not {wanted}")
     if "en" not in wave.title:
         raise DefinitionError(path, f"{key}.title", "an English title (`en = \"...\"`)")
     if (wave.kind == "aggregate") != (wave.counts is not None):

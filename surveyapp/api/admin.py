@@ -6,9 +6,8 @@ import datetime as dt
 
 from litestar import post
 from litestar.datastructures import State
-from litestar.params import FromPath
 from litestar.exceptions import ClientException
-from litestar.params import JSONBody
+from litestar.params import FromPath, JSONBody
 
 from surveyapp.api.present import wave_out
 from surveyapp.api.schemas import BackupOut, WaveIn, WaveOut

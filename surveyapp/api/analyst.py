@@ -14,7 +14,8 @@ from surveyapp.export import FORMATS, dictionary_frame, export_frame, serialise
 
 @get("/api/v1/waves/{wave_id:str}/export", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
      security=[{"bearer": []}])
-def export_wave(state: State, wave_id: FromPath[str], format: FromQuery[Literal["csv", "parquet", "xlsx"]] = "csv") -> Response[bytes]:  # noqa: A002
+def export_wave(state: State, wave_id: FromPath[str],
+                format: FromQuery[Literal["csv", "parquet", "xlsx"]] = "csv") -> Response[bytes]:
     """One row per response, one column per question or statement; XLSX adds a dictionary sheet, Parquet
     carries the dictionary in its metadata, and CSV's is at /dictionary."""
     services = state.services
@@ -30,7 +31,8 @@ def export_wave(state: State, wave_id: FromPath[str], format: FromQuery[Literal[
 
 @get("/api/v1/waves/{wave_id:str}/dictionary", tags=["analyst"], guards=[require("analyst")],
      sync_to_thread=False, security=[{"bearer": []}])
-def wave_dictionary(state: State, wave_id: FromPath[str], format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:  # noqa: A002
+def wave_dictionary(state: State, wave_id: FromPath[str],
+                    format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
     """The data dictionary of the export: each column's question, wording and allowed values."""
     wave = state.services.wave(wave_id)
     frame = dictionary_frame(wave.questionnaire)

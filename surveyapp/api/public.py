@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Request, Response, get, post
+from litestar import Response, get, post
 from litestar.datastructures import State
-from litestar.params import FromPath
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import FromQuery, JSONBody, QueryParameter
+from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from surveyapp.api.present import questionnaire_out, wave_out
 from surveyapp.api.schemas import ErrorOut, QuestionnaireOut, SubmissionIn, SubmissionOut, WaveOut
@@ -47,7 +46,8 @@ def get_wave(state: State, wave_id: FromPath[str],
 
 @post("/api/v1/waves/{wave_id:str}/responses", tags=["responses"], status_code=201,
       responses=_ERRORS)
-async def submit_response(state: State, request: Request, wave_id: FromPath[str], data: JSONBody[SubmissionIn]) -> Response[SubmissionOut]:
+async def submit_response(state: State, wave_id: FromPath[str],
+                          data: JSONBody[SubmissionIn]) -> Response[SubmissionOut]:
     """Store a response; 201 once it is durably committed. A retry with the same submission_id stores nothing new."""
     services = state.services
     wave = services.open_wave(wave_id)

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from litestar.datastructures import CacheControlHeader
+from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 
 def web_handlers() -> list[ControllerRouterHandler]:
-    """Route handlers of the form; empty until the form is built."""
-    return []
+    """Route handlers of the form: /, /survey/{wave_id} (GET and POST), its confirmation, and /static."""
+    from surveyapp.web.render import STATIC_DIR
+    from surveyapp.web.routes import show_form, start, thanks
+    from surveyapp.web.sending import send_form
+
+    # Static URLs carry a hash of the files (?v=...), so they can be cached for a day.
+    static = create_static_files_router(path="/static", directories=[STATIC_DIR], name="form-static",
+                                        cache_control=CacheControlHeader(max_age=86400, public=True))
+    return [start, show_form, send_form, thanks, static]

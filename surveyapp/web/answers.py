@@ -24,7 +24,7 @@ HONEYPOT = "leave_empty"
 
 class FormData(Protocol):
     def get(self, key: str, default: Any = None) -> Any: ...
-    def getall(self, key: str) -> Sequence[Any]: ...
+    def getall(self, key: str, default: Any = ...) -> Sequence[Any]: ...
 
 
 def layout(questionnaire: Questionnaire) -> list[tuple[Section | None, list[Question]]]:
@@ -78,7 +78,7 @@ def read_form(questionnaire: Questionnaire, form: FormData) -> Filled:
         if isinstance(question, SingleChoice | FreeText):
             value = _text(form, question.id)
         elif isinstance(question, MultipleChoice):
-            value = [v for v in form.getall(question.id) if isinstance(v, str) and v]
+            value = [v for v in form.getall(question.id, []) if isinstance(v, str) and v]
         elif isinstance(question, Likert):
             value = _likert(form, question)
         elif isinstance(question, PartPostcode):

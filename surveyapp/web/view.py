@@ -1,7 +1,8 @@
 """What the form template draws: sections, questions, their inputs, what is checked and any error.
 
-The template only loops and prints; every decision (ids, checked, dividers, error placement) is here.
-The first input of a question carries the question's id, so an error summary link lands on it.
+The template only loops and prints; every decision (checked, dividers, error placement) is here.
+The first input of a group carries the group's id, so an error summary link lands on it; the other
+inputs are labelled by the <label> around them, which keeps the page small.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ NOT_SAYING = "prefer_not_to_say"
 
 @dataclass(frozen=True)
 class Item:
-    id: str
     value: str
     label: str
     hint: str
@@ -61,6 +61,10 @@ class QuestionView:
     value: str = ""
     max_length: int = 0
 
+    @property
+    def name(self) -> str:
+        return self.id
+
 
 @dataclass(frozen=True)
 class SectionView:
@@ -73,8 +77,7 @@ class SectionView:
 def _option_item(question: SingleChoice | MultipleChoice, option: Option, first: bool, filled: Filled,
                  lang: str) -> Item:
     exclusive = isinstance(question, MultipleChoice) and option.id == question.exclusive
-    return Item(id=question.id if first else f"{question.id}-{option.id}", value=option.id,
-                label=text_in(option.text, lang), hint=text_in(option.hint, lang),
+    return Item(value=option.id, label=text_in(option.text, lang), hint=text_in(option.hint, lang),
                 checked=is_checked(filled, question.id, option.id),
                 divider=exclusive or (option.id == NOT_SAYING and not first), exclusive=exclusive)
 
@@ -84,8 +87,8 @@ def _likert_groups(question: Likert, filled: Filled, errors: dict[str, str], lan
     for statement in question.statements:
         name = statement_field(question.id, statement.id)
         chosen = statement_answer(filled, question.id, statement.id)
-        items = [Item(id=name if i == 0 else f"{name}-{a.id}", value=a.id, label=text_in(a.text, lang), hint="",
-                      checked=chosen == a.id) for i, a in enumerate(question.answers)]
+        items = [Item(value=a.id, label=text_in(a.text, lang), hint="", checked=chosen == a.id)
+                 for a in question.answers]
         groups.append(Group(name, name, text_in(statement.text, lang), "", errors.get(name, ""), items))
     return groups
 
