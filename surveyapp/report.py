@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +43,7 @@ from waves.areas.pack import PACKS_DIR
 PNG_WIDTH = 1600  # px: an A4 page's printable width at about 200 dpi
 PNG_MAX_HEIGHT = round(PNG_WIDTH * 297 / 210)
 TEMPLATES = Path(__file__).parent / "templates"
-Progress = Callable[[str, int, int], None] | Any  # a callback(step, done, total) or a tqdm instance
+Progress = Any  # a callback(step: str, done: int, total: int) or a tqdm instance
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ class ReportChart:
 
 def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping | None) -> list[ReportChart]:
     """Question 7 charts: answers per wave, trend, shift by area and its map."""
-    waves = {"wave_order": inputs.wave_order, "wave_titles": inputs.wave_titles, "threshold": threshold}
+    waves: dict[str, Any] = {"wave_order": inputs.wave_order, "wave_titles": inputs.wave_titles, "threshold": threshold}
     wave, base = inputs.title(inputs.wave_id), inputs.title(inputs.baseline_id)
     statement = inputs.shift_statement
     mapped = biggest_shift_statement(inputs.by_area.filter(pl.col("area_level") == "lad"))
@@ -167,7 +167,9 @@ def chart_svg(chart: alt.TopLevelMixin, slug: str, heading: str) -> str:
 
 def svg_png(svg: str) -> bytes:
     """The SVG as a PNG about PNG_WIDTH wide, scaled down when it would be taller than an A4 page."""
-    width, height = (float(v) for v in re.search(r'width="([\d.]+)" height="([\d.]+)"', svg).groups())
+    size = re.search(r'width="([\d.]+)" height="([\d.]+)"', svg)
+    assert size is not None, "vl-convert's SVG always states its size"
+    width, height = (float(v) for v in size.groups())
     scale = min(PNG_WIDTH / width, PNG_MAX_HEIGHT / height)
     return vlc.svg_to_png(svg, scale=scale)
 
@@ -175,11 +177,12 @@ def svg_png(svg: str) -> bytes:
 class Steps:
     """Report progress to a callback(step, done, total) or a tqdm instance."""
 
-    def __init__(self, progress: Progress | None, total: int) -> None:
-        self.progress, self.total, self.done = progress, total, 0
-        if hasattr(progress, "update") and getattr(progress, "total", None) is None:
-            progress.total = total
-            progress.refresh()
+    def __init__(self, progress: Progress, total: int) -> None:
+        self.progress: Any = progress
+        self.total, self.done = total, 0
+        if hasattr(self.progress, "update") and getattr(self.progress, "total", None) is None:
+            self.progress.total = total
+            self.progress.refresh()
 
     def __call__(self, step: str) -> None:
         """Count one finished step."""

@@ -1,0 +1,173 @@
+"""Map of Kent and Medway LADs coloured by representation ratio or by shift: tiles, or real boundaries."""
+
+from __future__ import annotations
+
+import itertools
+import textwrap
+from collections.abc import Mapping
+from typing import Any, Literal
+
+import altair as alt
+import polars as pl
+
+from analytics.charts.common import (
+    BASELINE_SOURCE,
+    CHILDREN_SOURCE,
+    NOT_AREAS,
+    TOO_FEW,
+    WIDTH,
+    configure,
+    hide_suppressed,
+    pct,
+    statement_label,
+    statement_phrase,
+    titled,
+)
+
+# The project's own tile layout: one square per LAD, placed roughly as the county lies (column, row).
+TILES = pl.DataFrame(
+    [("E07000107", 0, 0), ("E07000109", 1, 0), ("E06000035", 2, 0), ("E07000113", 3, 0),
+     ("E07000106", 4, 0), ("E07000114", 5, 0), ("E07000111", 0, 1), ("E07000115", 1, 1),
+     ("E07000110", 2, 1), ("E07000105", 3, 1), ("E07000108", 4, 1), ("E07000116", 1, 2),
+     ("E07000112", 3, 2)],
+    schema=["area_code", "col", "row"], orient="row",
+)
+Measure = Literal["ratio", "shift"]
+LOW, MID, HIGH, NO_DATA = "#e08214", "#f7f7f7", "#4393c3", "#bdbdbd"
+
+
+def map_values(frame: pl.DataFrame, *, measure: Measure, threshold: int,
+               statement_id: str | None = None) -> pl.DataFrame:
+    """One row per LAD: `value` (ratio, or shift in share agreeing) and text `lines`, null when suppressed.
+
+    measure 'ratio' needs a reach result (area_level 'lad', representation_ratio, responses, suppressed);
+    'shift' needs a compare result (area_level 'lad', statement_id, delta_share_agree, n_valid, suppressed).
+    """
+    rows = frame.filter((pl.col("area_level") == "lad") & ~pl.col("area_code").is_in(NOT_AREAS))
+    if measure == "ratio":
+        rows = hide_suppressed(rows, [], size_col="responses", threshold=threshold)
+        rows = rows.with_columns(pl.col("representation_ratio").alias("value"))
+        text = [None if v is None else f"{v:.2f}" for v in rows["value"]]
+    else:
+        rows = hide_suppressed(rows.filter(pl.col("statement_id") == statement_id), [], size_col="n_valid",
+                               threshold=threshold)
+        rows = rows.with_columns(pl.col("delta_share_agree").alias("value"))
+        text = [None if v is None else pct(v, signed=True).replace(" points", "") for v in rows["value"]]
+    lines = [[*textwrap.wrap(name, 12), shown or "too few"] for name, shown in
+             zip(rows["area_name"], text, strict=True)]
+    return rows.select("area_code", "area_name", "value", "suppressed").with_columns(
+        pl.Series("lines", lines, dtype=pl.List(pl.String)))
+
+
+def biggest_shift_statement(by_area: pl.DataFrame) -> str:
+    """The statement with the largest absolute area shift (the first statement when none is shown)."""
+    shown = by_area.filter(pl.col("delta_share_agree").is_not_null() & ~pl.col("suppressed"))
+    if shown.is_empty():
+        return str(by_area["statement_id"][0])
+    return str(shown.sort(pl.col("delta_share_agree").abs(), descending=True)["statement_id"][0])
+
+
+def colour(measure: Measure, values: pl.Series) -> alt.Color:
+    """A diverging, colour-blind-safe scale centred on 'as expected' (ratio 1, or no shift)."""
+    if measure == "ratio":
+        return alt.Color("value:Q", title=["Representation ratio", "(1 = in proportion)"],
+                         scale=alt.Scale(domain=[0.5, 1, 1.5], range=[LOW, MID, HIGH], clamp=True),
+                         legend=alt.Legend(format=".1f", orient="right", gradientLength=220))
+    return alt.Color("value:Q", title=["Change in share", "agreeing (points)"],
+                     scale=alt.Scale(domain=[-0.2, 0, 0.2], range=[LOW, MID, HIGH], clamp=True),
+                     legend=alt.Legend(labelExpr="format(datum.value * 100, '+.0f')", orient="right",
+                                       gradientLength=220))
+
+
+def map_title(values: pl.DataFrame, measure: Measure, statement_id: str | None) -> str:
+    """The finding: the area furthest from 'as expected'."""
+    shown = values.filter(pl.col("value").is_not_null())
+    if shown.is_empty():
+        return "Too few responses in every area to map"
+    if measure == "ratio":
+        low = shown.sort("value").row(0, named=True)
+        return f"{low['area_name']} is the least heard area: {low['value']:.2f} times its share of children"
+    top = shown.sort(pl.col("value").abs(), descending=True).row(0, named=True)
+    more = "More" if top["value"] > 0 else "Fewer"
+    return (f"{more} families agree {statement_phrase(str(statement_id))} in {top['area_name']} "
+            f"({pct(top['value'], signed=True)} since the baseline)")
+
+
+def tile_layers(values: pl.DataFrame, fill: alt.Color) -> alt.TopLevelMixin:
+    """Equal squares, one per LAD, in the project's tile layout."""
+    tiles = TILES.join(values, on="area_code", how="left")
+    x = alt.X("col:O", axis=None, scale=alt.Scale(paddingInner=0.06))
+    y = alt.Y("row:O", axis=None, scale=alt.Scale(paddingInner=0.06))
+    grey = alt.Chart().mark_rect(stroke="white", strokeWidth=2, color=NO_DATA).encode(x=x, y=y)
+    squares = alt.Chart().mark_rect(stroke="white", strokeWidth=2).encode(
+        x=x, y=y, color=fill, tooltip=[alt.Tooltip("area_name:N", title="Area")])
+    text = alt.Chart().mark_text(fontSize=13, lineHeight=16, color="#111111").encode(x=x, y=y, text="lines:N")
+    return alt.layer(grey, squares, text, data=tiles, width=alt.Step(115), height=alt.Step(115))
+
+
+def boundary_layers(values: pl.DataFrame, fill: alt.Color,
+                    boundaries: Mapping[str, Any]) -> alt.TopLevelMixin:
+    """A choropleth of the given GeoJSON (properties ltla24_code), with the figures looked up by code."""
+    rows = values.to_dicts()
+    features = alt.Data(values=[{**f, "geometry": clockwise(f["geometry"])} for f in boundaries["features"]])
+    lookup = alt.LookupData(data=alt.Data(values=rows), key="area_code", fields=["area_name", "value"])
+    grey = alt.Chart(features).mark_geoshape(stroke="white", strokeWidth=1.5, color=NO_DATA)
+    shapes = alt.Chart(features).mark_geoshape(stroke="white", strokeWidth=1.5).encode(
+        color=fill, tooltip=[alt.Tooltip("area_name:N", title="Area")],
+    ).transform_lookup(lookup="properties.ltla24_code", from_=lookup)
+    centres = [{**row, **centre} for row in rows
+               if (centre := centroid(boundaries, row["area_code"])) is not None]
+    labels = alt.Chart(alt.Data(values=centres)).mark_text(fontSize=11, lineHeight=13).encode(
+        longitude="lon:Q", latitude="lat:Q", text="lines:N")
+    return alt.layer(grey, shapes, labels, width=WIDTH - 200, height=440).project("mercator")
+
+
+def clockwise(geometry: Mapping[str, Any]) -> dict[str, Any]:
+    """The geometry with outer rings clockwise and holes anticlockwise, the winding Vega's d3-geo expects."""
+    def wound(ring: list[list[float]], outer: bool) -> list[list[float]]:
+        area = sum(x0 * y1 - x1 * y0 for (x0, y0), (x1, y1) in itertools.pairwise(ring))
+        return ring[::-1] if (area > 0) == outer else ring
+
+    def polygon(rings: list[list[list[float]]]) -> list[list[list[float]]]:
+        return [wound(ring, i == 0) for i, ring in enumerate(rings)]
+
+    if geometry["type"] == "MultiPolygon":
+        return {**geometry, "coordinates": [polygon(p) for p in geometry["coordinates"]]}
+    if geometry["type"] == "Polygon":
+        return {**geometry, "coordinates": polygon(geometry["coordinates"])}
+    return dict(geometry)
+
+
+def centroid(boundaries: Mapping[str, Any], code: str) -> dict[str, float] | None:
+    """The vertex mean of a LAD's largest ring: close enough to place a label."""
+    for feature in boundaries["features"]:
+        if feature["properties"].get("ltla24_code") == code:
+            geometry = feature["geometry"]
+            multi = geometry["type"] == "MultiPolygon"
+            polygons = geometry["coordinates"] if multi else [geometry["coordinates"]]
+            ring = max((p[0] for p in polygons), key=len)
+            return {"lon": sum(x for x, _ in ring) / len(ring), "lat": sum(y for _, y in ring) / len(ring)}
+    return None
+
+
+def map_chart(frame: pl.DataFrame, *, measure: Measure = "ratio", threshold: int,
+              statement_id: str | None = None,
+              boundaries: Mapping[str, Any] | None = None) -> alt.TopLevelMixin:
+    """Kent and Medway LADs coloured by representation ratio or shift; tiles unless boundaries are given."""
+    if measure == "shift" and statement_id is None:
+        statement_id = biggest_shift_statement(frame)
+    values = map_values(frame, measure=measure, threshold=threshold, statement_id=statement_id)
+    fill = colour(measure, values["value"])
+    chart = tile_layers(values, fill) if boundaries is None else boundary_layers(values, fill, boundaries)
+    title = map_title(values, measure, statement_id)
+    what = ("Colour: share of responses ÷ share of children (orange: under-heard, blue: over)."
+            if measure == "ratio" else
+            f"Colour: change since the baseline in the share agreeing: {statement_label(str(statement_id))}.")
+    sources: tuple[str, ...] = (CHILDREN_SOURCE,) if measure == "ratio" else (BASELINE_SOURCE,)
+    if boundaries is not None:
+        sources = (*sources, "boundaries: ONS LAD May 2024 (BUC), contains OS data © Crown copyright 2024")
+    chart = chart.properties(title=titled(title, threshold, *sources, lines=[what, f"Grey: {TOO_FEW}."]))
+    kind = "Tile map, one square per district," if boundaries is None else "Map"
+    return configure(chart, f"{kind} of Kent and Medway's local authority districts, coloured by "
+                            f"{'representation ratio' if measure == 'ratio' else 'change in share agreeing'}."
+                            f" {title}.")

@@ -1,0 +1,104 @@
+"""Reach: each area's or group's share of responses against its expected share, as a ratio around 1."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import polars as pl
+
+from analytics.charts.common import (
+    BETTER,
+    CENSUS_SOURCE,
+    CHILDREN_SOURCE,
+    TOO_FEW,
+    WIDTH,
+    WORSE,
+    configure,
+    hide_suppressed,
+    names,
+    titled,
+)
+
+STATUS = ["under-reached", "not under-reached"]
+LEVEL_WORDS = {"lad": "local authority district", "ethnic_group": "ethnic group",
+               "religion": "religious group"}
+
+
+def reach_points(reach: pl.DataFrame, *, area_level: str, threshold: int) -> pl.DataFrame:
+    """Rows of one level of a reach result, figures nulled when suppressed, most under-reached first.
+
+    Needs: area_level, area_code, area_name, responses, response_share, expected_share,
+    representation_ratio, ratio_ci_low, ratio_ci_high, under_reached, suppressed. Adds `status`, `note`.
+    Expected shares are never hidden: they come from the population, not from responses.
+    """
+    rows = reach.filter(pl.col("area_level") == area_level).filter(~pl.col("area_code").is_in(["unknown"]))
+    rows = hide_suppressed(rows, ["expected_share"], size_col="responses", threshold=threshold)
+    return rows.with_columns(
+        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("under_reached")).alias("under_reached"),
+    ).with_columns(
+        pl.when(pl.col("under_reached")).then(pl.lit(STATUS[0]))
+        .when(pl.col("under_reached").is_not_null()).then(pl.lit(STATUS[1])).alias("status"),
+        pl.when(pl.col("suppressed")).then(pl.lit(TOO_FEW)).alias("note"),
+    ).sort(pl.col("suppressed"), pl.col("representation_ratio"), pl.col("area_name"), nulls_last=True)
+
+
+def reach_title(points: pl.DataFrame, area_level: str) -> str:
+    """The finding: who is under-reached, in words."""
+    under = points.filter(pl.col("under_reached").fill_null(False))["area_name"].to_list()
+    shown = names(under[:3] + ([f"{len(under) - 3} more"] if len(under) > 3 else []))
+    if area_level == "lad":
+        if not under:
+            return "Every area is heard roughly in proportion to its number of children"
+        return f"Responses from {shown} are below {'its' if len(under) == 1 else 'their'} share of children"
+    word = LEVEL_WORDS.get(area_level, area_level.replace("_", " "))
+    if not under:
+        return f"No {word} is clearly under-represented among responses, against Census 2021"
+    return f"Responses from {shown} families are below the Census 2021 share ({word})"
+
+
+def reach_chart(reach: pl.DataFrame, *, area_level: str = "lad", threshold: int) -> alt.TopLevelMixin:
+    """Representation ratio per area or group with its interval around 1, under-reached ones marked."""
+    points = reach_points(reach, area_level=area_level, threshold=threshold)
+    high = max(2, math.ceil(max([0.0, *points["ratio_ci_high"].drop_nulls().to_list()])))
+    x = alt.X("representation_ratio:Q", scale=alt.Scale(domain=[0, high]),
+              title="Share of responses ÷ expected share (1 = heard in proportion)")
+    y = alt.Y("area_name:N", title=None, sort=points["area_name"].to_list())
+    tooltip = [alt.Tooltip("area_name:N", title="Who"), alt.Tooltip("responses:Q", title="Responses"),
+               alt.Tooltip("response_share:Q", title="Share of responses", format=".1%"),
+               alt.Tooltip("expected_share:Q", title="Expected share", format=".1%"),
+               alt.Tooltip("representation_ratio:Q", title="Ratio", format=".2f"),
+               alt.Tooltip("ratio_ci_low:Q", title="Interval from", format=".2f"),
+               alt.Tooltip("ratio_ci_high:Q", title="Interval to", format=".2f")]
+    colour = alt.Color("status:N", title=None, sort=STATUS,
+                       scale=alt.Scale(domain=STATUS, range=[WORSE, BETTER]))
+    interval = alt.Chart().mark_rule(strokeWidth=2, color="#7f7f7f").encode(
+        x="ratio_ci_low:Q", x2="ratio_ci_high:Q", y=y)
+    point = alt.Chart().mark_point(filled=True, size=90, opacity=1).encode(
+        x=x, y=y, color=colour, tooltip=tooltip,
+        shape=alt.Shape("status:N", sort=STATUS, title=None,
+                        scale=alt.Scale(domain=STATUS, range=["triangle-left", "circle"])))
+    one = alt.Chart().mark_rule(color="#1a1a1a", strokeDash=[4, 3]).encode(x=alt.datum(1))
+    note = alt.Chart().mark_text(align="left", fontStyle="italic", color="#333333").encode(
+        x=alt.datum(0.02), y=y, text="note:N").transform_filter("isValid(datum.note)")
+    layers = alt.layer(interval, one, point, note, data=points, width=WIDTH - 300, height=alt.Step(22))
+    expected = ["Share of", "children"] if area_level == "lad" else ["Census", "share"]
+    side = [share_column(points, "response_share", ["Share of", "responses"]),
+            share_column(points, "expected_share", expected)]
+    sources = (CHILDREN_SOURCE,) if area_level == "lad" else (CENSUS_SOURCE,)
+    title = reach_title(points, area_level)
+    lines = ["Dot: representation ratio with its 95% interval. Under-reached: the whole interval is below 1."]
+    chart = alt.hconcat(layers, *side, title=titled(title, threshold, *sources, lines=lines), spacing=4)
+    word = LEVEL_WORDS.get(area_level, area_level)
+    return configure(chart, f"Dot chart of each {word}'s share of responses divided by its expected share, "
+                            f"1 meaning heard in proportion. {title}.")
+
+
+def share_column(points: pl.DataFrame, column: str, heading: list[str]) -> alt.Chart:
+    """A column of percentages beside the dot chart, one per row, its heading below."""
+    return alt.Chart(points, width=80, height=alt.Step(22)).mark_text(fontSize=12).encode(
+        y=alt.Y("area_name:N", sort=points["area_name"].to_list(), axis=None),
+        text="label:N",
+    ).transform_calculate(
+        label=f"isValid(datum.{column}) ? format(datum.{column}, '.1%') : '–'",
+    ).properties(title=alt.Title(heading, fontSize=12, anchor="middle", orient="bottom"))
