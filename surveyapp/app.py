@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
+from surveyapp.analysis import AnalysisError
 from surveyapp.api import admin, analyst, public
 from surveyapp.headers import SecurityHeadersMiddleware
 from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
@@ -41,6 +42,10 @@ def _rejected(_: Request, exc: SubmissionRejected) -> Response[dict[str, Any]]:
 
 def _not_found(_: Request, exc: WaveNotFound) -> Response[dict[str, Any]]:
     return _error(404, f"there is no wave {exc.args[0]!r}; GET /api/v1/waves lists them")
+
+
+def _analysis_error(_: Request, exc: AnalysisError) -> Response[dict[str, Any]]:
+    return _error(400, "The analysis cannot be made as asked.", [_Err(exc.field, exc.message)])
 
 
 def _not_open(_: Request, exc: WaveNotOpen) -> Response[dict[str, Any]]:
@@ -88,12 +93,12 @@ def api_router() -> Router:
     """The JSON API, with errors as {status_code, detail, errors: [{field, message}]}."""
     handlers: list[ControllerRouterHandler] = [
         public.healthz, public.list_waves, public.get_wave, public.submit_response,
-        analyst.export_wave, analyst.wave_dictionary,
+        analyst.export_wave, analyst.wave_dictionary, analyst.compare_wave, analyst.cohort_wave, analyst.reach_wave,
         admin.create_wave, admin.open_wave, admin.close_wave, admin.backup,
     ]
     return Router(path="/", route_handlers=handlers, exception_handlers={
         SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
-        WaveNotOpen: _not_open, ValidationException: _validation, HTTPException: _http})
+        WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation, HTTPException: _http})
 
 
 def create_app(settings: Settings, *, clock: Clock = utc_now,

@@ -68,6 +68,36 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _analysis(args: argparse.Namespace, settings: Settings) -> int:
+    import io
+
+    import polars as pl
+
+    params = {k: getattr(args, k, None) for k in ("baseline", "by", "weighted", "against")}
+    fmt = "csv" if args.format == "table" else args.format
+    backend = open_backend(settings)
+    try:
+        data = backend.analysis(args.kind, args.wave, params, fmt)
+    finally:
+        backend.close()
+    if args.format != "table":
+        _write(data, args.out)
+        return 0
+    frame = pl.read_csv(io.BytesIO(data))
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, float_precision=3, tbl_hide_dataframe_shape=True):
+        print(frame)
+    return 0
+
+
+def _add_analysis(sub: argparse._SubParsersAction, kind: str, help_text: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    parser = sub.add_parser(kind, help=help_text)
+    parser.add_argument("--wave", required=True)
+    parser.add_argument("--format", choices=["table", "csv", "json", "parquet", "xlsx"], default="table")
+    parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    parser.set_defaults(run=_analysis, kind=kind)
+    return parser
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the data commands on the CLI's subparsers."""
     waves = sub.add_parser("waves", help="list, create, open or close waves")
@@ -95,6 +125,15 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     backup = sub.add_parser("backup", help="write a consistent copy of the database, even while serving")
     backup.add_argument("--out", type=Path, help="file to write (default: <data dir>/backups/surveyapp-<time>.duckdb)")
     backup.set_defaults(run=_backup)
+
+    compare = _add_analysis(sub, "compare", "Q7 by area or group against the baseline, with intervals")
+    compare.add_argument("--baseline", help="wave to compare with (default: the aggregate baseline)")
+    compare.add_argument("--by", default="all", help="all, lad, district, or a single-choice question id")
+    compare.add_argument("--weighted", action="store_true", help="weight to each LAD's share of children 0-17")
+    cohort = _add_analysis(sub, "cohort", "same-family change since an earlier wave (linked by return code)")
+    cohort.add_argument("--against", required=True, help="the earlier wave")
+    reach = _add_analysis(sub, "reach", "who answered, against the children and Census populations")
+    reach.add_argument("--by", default="lad", help="lad, or a question id: ethnic_group, ethnic_group_broad, religion")
 
     restore = sub.add_parser("restore", help="replace the database with a backup (stop the service first)")
     restore.add_argument("backup", type=Path)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from typing import Literal
 
-from litestar import Response, get
+from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
+from surveyapp import analysis
 from surveyapp.auth import require
 from surveyapp.export import FORMATS, dictionary_frame, export_frame, serialise
 
@@ -39,3 +40,60 @@ def wave_dictionary(state: State, wave_id: FromPath[str],
     if format == "csv":
         return Response(frame.write_csv().encode(), media_type="text/csv; charset=utf-8")
     return Response(frame.write_json().encode(), media_type="application/json")
+
+
+def _analysis_response(request: Request, result_bytes: bytes, fmt: str, name: str) -> Response[bytes]:
+    headers = {"Cache-Control": "no-store"}
+    if fmt != "json":
+        extension = "csv" if fmt == "csv" else fmt
+        headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
+    return Response(result_bytes, media_type=analysis.FORMATS[fmt], headers=headers)
+
+
+def _format(request: Request, fmt: str | None) -> str:
+    if fmt is not None:
+        return fmt
+    return "csv" if "text/csv" in request.headers.get("accept", "") else "json"
+
+
+AnalysisFormat = Literal["json", "csv", "parquet", "xlsx"]
+
+
+@get("/api/v1/waves/{wave_id:str}/compare", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
+     security=[{"bearer": []}])
+def compare_wave(state: State, request: Request, wave_id: FromPath[str],
+                 baseline: FromQuery[str | None] = None, by: FromQuery[str] = "all", weighted: FromQuery[bool] = False,
+                 format: FromQuery[AnalysisFormat | None] = None) -> Response[bytes]:
+    """Q7 by area or group against the baseline (JSON, or CSV with `Accept: text/csv`; or `format=`)."""
+    services = state.services
+    services.wave(wave_id)
+    fmt = _format(request, format)
+    result = analysis.compare(services, wave_id, baseline_id=baseline, by=by, weighted=weighted)
+    return _analysis_response(request, analysis.serialise(result, fmt, services.areas.attribution), fmt,
+                              f"{wave_id}-compare-{by}")
+
+
+@get("/api/v1/waves/{wave_id:str}/cohort", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
+     security=[{"bearer": []}])
+def cohort_wave(state: State, request: Request, wave_id: FromPath[str], against: FromQuery[str],
+                format: FromQuery[AnalysisFormat | None] = None) -> Response[bytes]:
+    """Same-family change per Q7 statement since an earlier wave (linked by return code)."""
+    services = state.services
+    services.wave(wave_id)
+    fmt = _format(request, format)
+    result = analysis.cohort(services, wave_id, against=against)
+    return _analysis_response(request, analysis.serialise(result, fmt, services.areas.attribution), fmt,
+                              f"{wave_id}-cohort-{against}")
+
+
+@get("/api/v1/waves/{wave_id:str}/reach", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
+     security=[{"bearer": []}])
+def reach_wave(state: State, request: Request, wave_id: FromPath[str], by: FromQuery[str] = "lad",
+               format: FromQuery[AnalysisFormat | None] = None) -> Response[bytes]:
+    """Responses by LAD or group against children aged 0-17 or Census 2021 shares."""
+    services = state.services
+    services.wave(wave_id)
+    fmt = _format(request, format)
+    result = analysis.reach_of(services, wave_id, by=by)
+    return _analysis_response(request, analysis.serialise(result, fmt, services.areas.attribution), fmt,
+                              f"{wave_id}-reach-{by}")
