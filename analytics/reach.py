@@ -33,7 +33,7 @@ def option_groups(question: SingleChoice) -> dict[str, str]:
 def _codes(responses: pl.DataFrame, by: str, groups: Mapping[str, str] | None) -> pl.Expr:
     if by == "lad":
         return lad_area()
-    if by == "ethnic_group_broad":
+    if by == "ethnic_group_broad" and by not in responses.collect_schema().names():
         if groups is None:
             raise ValueError("reach by ethnic_group_broad needs option_groups (detailed id -> broad group)")
         detailed = pl.col("ethnic_group")

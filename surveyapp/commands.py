@@ -68,6 +68,16 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+TABLE_COLUMNS = {  # what fits a terminal; every column is in --format csv, json, parquet and xlsx
+    "compare": ["area_name", "statement_id", "n_valid", "share_agree", "share_agree_ci_low", "share_agree_ci_high",
+                "baseline_share_agree", "delta_share_agree", "q_value", "suppressed"],
+    "cohort": ["statement_id", "n_pairs", "share_improved", "share_same", "share_worse", "mean_change", "p_value",
+               "suppressed"],
+    "reach": ["wave_id", "area_name", "responses", "response_share", "expected_share", "representation_ratio",
+              "ratio_ci_low", "ratio_ci_high", "under_reached", "suppressed"],
+}
+
+
 def _analysis(args: argparse.Namespace, settings: Settings) -> int:
     import io
 
@@ -84,7 +94,9 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
         _write(data, args.out)
         return 0
     frame = pl.read_csv(io.BytesIO(data))
-    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, float_precision=3, tbl_hide_dataframe_shape=True):
+    frame = frame.select(c for c in TABLE_COLUMNS[args.kind] if c in frame.columns)
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, float_precision=3, tbl_hide_dataframe_shape=True,
+                   fmt_str_lengths=40, tbl_hide_column_data_types=True):
         print(frame)
     return 0
 
