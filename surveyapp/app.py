@@ -17,7 +17,7 @@ from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
 from surveyapp.analysis import AnalysisError
-from surveyapp.api import admin, analyst, public
+from surveyapp.api import admin, analyst, public, results
 from surveyapp.headers import SecurityHeadersMiddleware
 from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
 from surveyapp.settings import Settings
@@ -94,6 +94,7 @@ def api_router() -> Router:
     handlers: list[ControllerRouterHandler] = [
         public.healthz, public.list_waves, public.get_wave, public.submit_response,
         analyst.export_wave, analyst.wave_dictionary, analyst.compare_wave, analyst.cohort_wave, analyst.reach_wave,
+        results.results_page,
         admin.create_wave, admin.open_wave, admin.close_wave, admin.backup,
     ]
     return Router(path="/", route_handlers=handlers, exception_handlers={

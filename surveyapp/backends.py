@@ -26,13 +26,15 @@ class Backend(Protocol):
 class LocalBackend:
     """Opens the database itself (only when no service holds it)."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings | None = None, services: Any = None) -> None:
         from surveyapp.services import Services
 
-        self.services = Services(settings)
+        self._owned = services is None
+        self.services = Services(settings) if services is None else services  # type: ignore[arg-type]
 
     def close(self) -> None:
-        self.services.close()
+        if self._owned:
+            self.services.close()
 
     def list_waves(self) -> list[dict[str, Any]]:
         from surveyapp.api.present import wave_out

@@ -110,6 +110,22 @@ def _add_analysis(sub: argparse._SubParsersAction, kind: str, help_text: str) ->
     return parser
 
 
+def _report(args: argparse.Namespace, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from surveyapp.board import write_board_report
+
+    backend = open_backend(settings)
+    try:
+        with tqdm(unit="step", desc="report", file=sys.stderr) as bar:
+            page = write_board_report(backend, args.wave, args.out, threshold=settings.small_number_threshold,
+                                      baseline_id=args.baseline, boundaries=settings.boundaries, progress=bar)
+    finally:
+        backend.close()
+    print(f"report written to {page}")
+    return 0
+
+
 def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Register the data commands on the CLI's subparsers."""
     waves = sub.add_parser("waves", help="list, create, open or close waves")
@@ -146,6 +162,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-
     cohort.add_argument("--against", required=True, help="the earlier wave")
     reach = _add_analysis(sub, "reach", "who answered, against the children and Census populations")
     reach.add_argument("--by", default="lad", help="lad, or a question id: ethnic_group, ethnic_group_broad, religion")
+
+    report = sub.add_parser("report", help="the board pack: report.html, charts (SVG and PNG) and figures.csv")
+    report.add_argument("--wave", required=True)
+    report.add_argument("--baseline", help="wave to compare with (default: the aggregate baseline)")
+    report.add_argument("--out", type=Path, required=True, help="folder to write into")
+    report.set_defaults(run=_report)
 
     restore = sub.add_parser("restore", help="replace the database with a backup (stop the service first)")
     restore.add_argument("backup", type=Path)

@@ -22,7 +22,7 @@ from analytics.charts.common import (
 
 STATUS = ["under-reached", "not under-reached"]
 LEVEL_WORDS = {"lad": "local authority district", "ethnic_group": "ethnic group",
-               "religion": "religious group"}
+               "ethnic_group_broad": "ethnic group", "religion": "religious group"}
 
 
 def reach_points(reach: pl.DataFrame, *, area_level: str, threshold: int) -> pl.DataFrame:
