@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from litestar.datastructures import FormMultiDict
 
 from surveyapp.submission import Submission
 from waves.model import (
@@ -20,11 +22,6 @@ from waves.model import (
 
 RETURN_CODE = "return_code"
 HONEYPOT = "leave_empty"
-
-
-class FormData(Protocol):
-    def get(self, key: str, default: Any = None) -> Any: ...
-    def getall(self, key: str, default: Any = ...) -> Sequence[Any]: ...
 
 
 def layout(questionnaire: Questionnaire) -> list[tuple[Section | None, list[Question]]]:
@@ -56,12 +53,12 @@ class Filled:
                           language=lang, channel="form")
 
 
-def _text(form: FormData, name: str) -> str:
+def _text(form: FormMultiDict, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
 
-def _likert(form: FormData, question: Likert) -> dict[str, str]:
+def _likert(form: FormMultiDict, question: Likert) -> dict[str, str]:
     chosen = {}
     for statement in question.statements:
         value = _text(form, statement_field(question.id, statement.id))
@@ -70,7 +67,7 @@ def _likert(form: FormData, question: Likert) -> dict[str, str]:
     return chosen
 
 
-def read_form(questionnaire: Questionnaire, form: FormData) -> Filled:
+def read_form(questionnaire: Questionnaire, form: FormMultiDict) -> Filled:
     """The posted answers of every question the questionnaire asks; anything else is ignored."""
     filled = Filled(return_code=_text(form, RETURN_CODE), honeypot=_text(form, HONEYPOT))
     for question in questionnaire.questions:

@@ -8,6 +8,7 @@ inputs are labelled by the <label> around them, which keeps the page small.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from surveyapp.web.answers import Filled, is_checked, layout, statement_answer, statement_field
 from surveyapp.web.errors import FormError
@@ -95,19 +96,20 @@ def _likert_groups(question: Likert, filled: Filled, errors: dict[str, str], lan
 
 def question_view(question: Question, filled: Filled, errors: dict[str, str], lang: str) -> QuestionView:
     """The view of one question, filled in with what was posted."""
-    base = dict(id=question.id, legend=text_in(question.text, lang), hint=text_in(question.hint, lang),
-                error=errors.get(question.id, ""))
+
+    def view(kind: str, **parts: Any) -> QuestionView:
+        return QuestionView(kind=kind, id=question.id, legend=text_in(question.text, lang),
+                            hint=text_in(question.hint, lang), error=errors.get(question.id, ""), **parts)
+
     if isinstance(question, SingleChoice | MultipleChoice):
-        kind = "single" if isinstance(question, SingleChoice) else "multiple"
         items = [_option_item(question, o, i == 0, filled, lang) for i, o in enumerate(question.options)]
-        return QuestionView(kind=kind, items=items, **base)
+        return view("single" if isinstance(question, SingleChoice) else "multiple", items=items)
     if isinstance(question, Likert):
-        return QuestionView(kind="likert", statements=_likert_groups(question, filled, errors, lang), **base)
+        return view("likert", statements=_likert_groups(question, filled, errors, lang))
     if isinstance(question, FreeText):
-        return QuestionView(kind="text", value=str(filled.answers.get(question.id, "")),
-                            max_length=question.max_length, **base)
+        return view("text", value=str(filled.answers.get(question.id, "")), max_length=question.max_length)
     assert isinstance(question, PartPostcode)
-    return QuestionView(kind="postcode", value=filled.postcode, **base)
+    return view("postcode", value=filled.postcode)
 
 
 def sections_view(questionnaire: Questionnaire, filled: Filled, errors: list[FormError],

@@ -1,0 +1,64 @@
+"""Jinja templates for the form's pages; every response is a complete HTML page, no script needed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Response
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+
+from surveyapp.web.messages import Messages
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+NO_STORE = {"Cache-Control": "no-store"}
+
+_env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True),
+                   trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+
+
+@cache
+def asset_version() -> str:
+    """A short hash of the static files, so a changed stylesheet is never served from an old cache."""
+    digest = hashlib.sha256()
+    for path in sorted(STATIC_DIR.iterdir()):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:10]
+
+
+@dataclass(frozen=True)
+class LanguageLink:
+    href: str
+    name: str
+    html_lang: str
+
+
+def long_date(day: dt.date) -> str:
+    """1 October 2026 (GOV.UK's date style)."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def language_links(messages: dict[str, Messages], current: str, offered: Sequence[str],
+                   path: str) -> list[LanguageLink]:
+    """Links to this page in the other languages that both the questionnaire and the catalogue have."""
+    return [LanguageLink(f"{path}?lang={lang}", messages[lang].meta.name, messages[lang].meta.html_lang)
+            for lang in offered if lang != current and lang in messages]
+
+
+def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, str] | None = None,
+         cookies: list[Cookie] | None = None, **context: Any) -> Response[str]:
+    """Render a template into an HTML response in the language of `t`."""
+    context.setdefault("languages", [])
+    context.setdefault("errors", [])
+    html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, asset=asset_version(),
+                                              **context)
+    return Response(html, status_code=status, media_type=MediaType.HTML, headers=headers or dict(NO_STORE),
+                    cookies=cookies or [])
