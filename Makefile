@@ -32,7 +32,7 @@ browser: ## install Debian's chromium for the browser tests, when missing
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
-run: setup ## start the service on http://$(HOST):$(PORT) with the data in ./data
+run: setup ## start the service (default http://127.0.0.1:8000, data in ./data)
 	$(VENV)/bin/surveyapp serve --host $(HOST) --port $(PORT)
 
 test: setup browser ## run every test

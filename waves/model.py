@@ -18,65 +18,65 @@ class Strict(msgspec.Struct, forbid_unknown_fields=True, frozen=True, kw_only=Tr
     """Base for definition structs: an unknown key is an error, not silently ignored."""
 
 
-class Option(Strict):
+class Option(Strict, frozen=True):
     id: Id
     text: Text
     group: Id | None = None  # e.g. the broad ethnic group of a detailed one
     hint: Text | None = None
 
 
-class Statement(Strict):
+class Statement(Strict, frozen=True):
     id: Id
     text: Text
 
 
-class LikertAnswer(Strict):
+class LikertAnswer(Strict, frozen=True):
     id: Id
     text: Text
     score: int | None = None  # None: counted, never averaged ("don't know")
 
 
-class BaseQuestion(Strict, tag_field="kind", kw_only=True):
+class BaseQuestion(Strict, tag_field="kind", kw_only=True, frozen=True):
     id: Id
     text: Text
     section: Id = "questions"
     hint: Text | None = None
 
 
-class SingleChoice(BaseQuestion, tag="single"):
+class SingleChoice(BaseQuestion, tag="single", frozen=True):
     options: tuple[Option, ...]
 
 
-class MultipleChoice(BaseQuestion, tag="multiple"):
+class MultipleChoice(BaseQuestion, tag="multiple", frozen=True):
     options: tuple[Option, ...]
     exclusive: Id | None = None  # the "none" option, which cannot be picked with another
 
 
-class Likert(BaseQuestion, tag="likert"):
+class Likert(BaseQuestion, tag="likert", frozen=True):
     statements: tuple[Statement, ...]
     answers: tuple[LikertAnswer, ...]
     required_one: bool = False  # a response must answer at least one statement
 
 
-class FreeText(BaseQuestion, tag="text"):
+class FreeText(BaseQuestion, tag="text", frozen=True):
     max_length: int = 5000
     analyst_only: bool = True
 
 
-class PartPostcode(BaseQuestion, tag="postcode"):
+class PartPostcode(BaseQuestion, tag="postcode", frozen=True):
     pass
 
 
 Question = SingleChoice | MultipleChoice | Likert | FreeText | PartPostcode
 
 
-class Section(Strict):
+class Section(Strict, frozen=True):
     id: Id
     title: Text
     intro: Text | None = None
 
 
-class Questionnaire(Strict):
+class Questionnaire(Strict, frozen=True):
     id: WaveId
     version: int
     title: Text
@@ -98,7 +98,7 @@ class Questionnaire(Strict):
         return next((q for q in self.questions if isinstance(q, Likert) and q.required_one), None)
 
 
-class WaveDefinition(Strict):
+class WaveDefinition(Strict, frozen=True):
     id: WaveId
     questionnaire: WaveId
     questionnaire_version: int
@@ -109,7 +109,7 @@ class WaveDefinition(Strict):
     counts: str | None = None  # aggregate waves: a CSV of counts beside the definition
 
 
-class WaveFile(Strict):
+class WaveFile(Strict, frozen=True):
     waves: tuple[WaveDefinition, ...]
 
 

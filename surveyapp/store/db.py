@@ -70,7 +70,7 @@ class Store:
 
         def copy(cursor: duckdb.DuckDBPyConnection) -> None:
             # Inside the writer's transaction no other write can land, so the copy is one consistent state.
-            source = cursor.execute("SELECT current_database()").fetchone()[0]
+            source = cursor.execute("SELECT current_database()").fetchall()[0][0]
             cursor.execute(f"ATTACH '{_sql_path(tmp)}' AS backup_target")
             try:
                 cursor.execute(f'COPY FROM DATABASE "{source}" TO backup_target')
