@@ -18,7 +18,9 @@ from litestar.types import ControllerRouterHandler
 from surveyapp import __version__
 from surveyapp.analysis import AnalysisError
 from surveyapp.api import admin, analyst, public, results
-from surveyapp.headers import SecurityHeadersMiddleware
+from surveyapp.api.error_responses import document_errors
+from surveyapp.headers import security_headers
+from surveyapp.ratelimit import RateLimitMiddleware
 from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
 from surveyapp.settings import Settings
 from surveyapp.submission import SubmissionInvalid
@@ -82,6 +84,14 @@ def _validation(_: Request, exc: ValidationException) -> Response[dict[str, Any]
     return _error(400, "The request is not valid; nothing was stored.", errors)
 
 
+def _too_deep(_: Request, exc: RecursionError) -> Response[dict[str, Any]]:
+    if "deserializ" not in str(exc):  # not msgspec refusing a hostile body: a real fault
+        log.error("unexpected recursion error", exc_info=exc)
+        return _error(500, "Internal Server Error")
+    return _error(400, "The request is not valid; nothing was stored.",
+                  [_Err("body", "the JSON is nested too deeply; send the fields as GET /api/v1/waves/{wave_id} lists")])
+
+
 def _http(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
     errors = [_Err("body", str(exc.detail))] if exc.status_code == 400 else []
     response = _error(exc.status_code, str(exc.detail), errors)
@@ -99,7 +109,8 @@ def api_router() -> Router:
     ]
     return Router(path="/", route_handlers=handlers, exception_handlers={
         SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
-        WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation, HTTPException: _http})
+        WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation, HTTPException: _http,
+        RecursionError: _too_deep})
 
 
 def create_app(settings: Settings, *, clock: Clock = utc_now,
@@ -118,10 +129,12 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
 
     from surveyapp.web import web_handlers  # the families' form
 
-    return Litestar(
+    app = Litestar(
         route_handlers=[api_router(), *web_handlers(), *extra_handlers],
         lifespan=[lifespan],
-        middleware=[SecurityHeadersMiddleware.factory(behind_tls=settings.behind_tls)],
+        middleware=[RateLimitMiddleware.factory(per_minute=settings.rate_limit_per_minute,
+                                                trusted_header=settings.trusted_proxy_header)],
+        before_send=[security_headers(behind_tls=settings.behind_tls)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="surveyapp", version=__version__, path="/schema", render_plugins=[JsonRenderPlugin()],
@@ -129,3 +142,5 @@ def create_app(settings: Settings, *, clock: Clock = utc_now,
             components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")})),
         logging_config=None,
     )
+    document_errors(app.openapi_schema)
+    return app

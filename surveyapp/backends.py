@@ -71,7 +71,7 @@ class LocalBackend:
         return dictionary_frame(self.services.wave(wave_id).questionnaire).write_csv().encode()
 
     def backup(self, out: Path | None) -> str:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")  # two backups in one second must not collide
         target = out or self.services.settings.data_dir / "backups" / f"surveyapp-{stamp}.duckdb"
         return str(self.services.store.backup(target))
 

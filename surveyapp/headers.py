@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import Message, Scope
 
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
        "frame-ancestors 'none'; base-uri 'none'")
@@ -21,27 +20,18 @@ _BASE = [
 _HSTS = (b"strict-transport-security", b"max-age=31536000; includeSubDomains")
 
 
-class SecurityHeadersMiddleware:
-    """Adds CSP (no inline script or style), nosniff, Referrer-Policy, frame denial and, behind TLS, HSTS."""
+def security_headers(*, behind_tls: bool) -> Callable[[Message, Scope], Awaitable[None]]:
+    """A before-send hook adding CSP (no inline script or style), nosniff, Referrer-Policy, frame denial and,
+    behind TLS, HSTS to every HTTP response.
 
-    def __init__(self, app: ASGIApp, *, behind_tls: bool = False) -> None:
-        self.app = app
-        self.headers = [*_BASE, _HSTS] if behind_tls else list(_BASE)
+    A hook rather than a middleware: Litestar runs middleware only inside a matched route, so a 404 or 405
+    from the router would go out without them.
+    """
+    headers = [*_BASE, _HSTS] if behind_tls else list(_BASE)
 
-    @classmethod
-    def factory(cls, *, behind_tls: bool) -> Callable[[ASGIApp], Any]:
-        return lambda app: cls(app, behind_tls=behind_tls)
+    async def add_headers(message: Message, scope: Scope) -> None:
+        if message["type"] == "http.response.start":
+            present = {name.lower() for name, _ in message.get("headers", [])}
+            message["headers"] = [*message.get("headers", []), *(h for h in headers if h[0] not in present)]
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-
-        async def send_with_headers(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                present = {name.lower() for name, _ in message.get("headers", [])}
-                extra = [h for h in self.headers if h[0] not in present]
-                message["headers"] = [*message.get("headers", []), *extra]
-            await send(message)
-
-        await self.app(scope, receive, send_with_headers)
+    return add_headers

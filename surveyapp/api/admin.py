@@ -59,7 +59,7 @@ def close_wave(state: State, wave_id: FromPath[str]) -> WaveOut:
 def backup(state: State) -> BackupOut:
     """Write a consistent copy of the database under <data dir>/backups/ while the service runs."""
     services = state.services
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")  # two backups in one second must not collide
     path = services.store.backup(services.settings.data_dir / "backups" / f"surveyapp-{stamp}.duckdb")
     responses = services.store.rows("SELECT count(*) FROM responses")[0][0]
     return BackupOut(str(path), responses)

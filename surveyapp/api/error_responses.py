@@ -1,0 +1,86 @@
+"""Every error the API can answer, written into its OpenAPI schema.
+
+Handlers document the errors of their own logic; this adds those that whole kinds of operation share (a
+guard's 401 and 403, an unknown wave's 404, a body over the size limit's 413, too many submissions' 429)
+and closes the input objects that msgspec decodes with `forbid_unknown_fields`, so that the schema says
+what the service does and a client generated from it is never surprised.
+"""
+
+from __future__ import annotations
+
+import msgspec
+from litestar.openapi.spec import (
+    OpenAPI,
+    OpenAPIHeader,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    Reference,
+    Schema,
+)
+
+from surveyapp.api import schemas
+
+_METHODS = ("get", "put", "post", "delete", "patch")
+
+
+def _error(description: str, headers: dict[str, OpenAPIHeader | Reference] | None = None) -> OpenAPIResponse:
+    return OpenAPIResponse(description=description, headers=headers, content={
+        "application/json": OpenAPIMediaType(schema=Reference(ref="#/components/schemas/ErrorOut"))})
+
+
+_RETRY_AFTER: dict[str, OpenAPIHeader | Reference] = {"Retry-After": OpenAPIHeader(
+    description="Seconds to wait before sending again", schema=Schema(type=OpenAPIType.INTEGER))}
+_SHARED = {
+    "401": _error("No bearer token, or not a valid one"),
+    "403": _error("A valid token of another role"),
+    "404": _error("No such wave"),
+    "413": _error("The body is larger than SURVEYAPP_MAX_BODY_BYTES; nothing was read or stored"),
+    "429": _error("Too many submissions from this client in the last minute; nothing was stored",
+                  headers=_RETRY_AFTER),
+    "409": _error("The wave cannot change to that state"),
+}
+
+
+def _shared_errors(path: str, method: str, operation: Operation) -> list[str]:
+    codes = []
+    if operation.security:
+        codes += ["401", "403"]
+    if "{wave_id}" in path:
+        codes.append("404")
+    if operation.request_body is not None:
+        codes.append("413")
+    if method == "post" and path.endswith("/responses"):
+        codes.append("429")
+    if method == "post" and path.endswith(("/open", "/close")):
+        codes.append("409")
+    return codes
+
+
+def _closed_inputs() -> list[str]:
+    return [name for name, value in vars(schemas).items()
+            if isinstance(value, type) and issubclass(value, msgspec.Struct)
+            and value.__struct_config__.forbid_unknown_fields]
+
+
+def document_errors(openapi: OpenAPI) -> OpenAPI:
+    """Add the shared error responses to every operation and close the strict input objects."""
+    for path, item in (openapi.paths or {}).items():
+        for method in _METHODS:
+            operation = getattr(item, method, None)
+            if operation is None:
+                continue
+            responses = operation.responses if operation.responses is not None else {}
+            for code in _shared_errors(path, method, operation):
+                responses.setdefault(code, _SHARED[code])
+            operation.responses = responses
+    components = openapi.components.schemas if openapi.components and openapi.components.schemas else {}
+    for name in _closed_inputs():
+        schema = components.get(name)
+        if isinstance(schema, Schema):
+            schema.additional_properties = False
+    wave_in = components.get("WaveIn")
+    if isinstance(wave_in, Schema) and wave_in.properties and isinstance(wave_in.properties.get("title"), Schema):
+        wave_in.properties["title"].required = ["en"]  # type: ignore[union-attr]
+    return openapi

@@ -1,0 +1,120 @@
+"""Per-client rate limiting of submissions (the JSON API and the form), in memory only.
+
+A token bucket per client: `per_minute` submissions at once, refilled at `per_minute` a minute. Over the
+limit, the answer is 429 with Retry-After, before the body is read. The client is the connection's address,
+or the last address in SURVEYAPP_TRUSTED_PROXY_HEADER when one is configured (the address our own proxy
+saw; earlier entries are whatever the client wrote). Addresses are never logged or stored: the table holds
+a keyed hash of each, under a key made at start-up and never written down, and forgets idle clients.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import secrets
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import msgspec
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
+
+_SUBMISSION = re.compile(r"^(/api/v1/waves/[^/]+/responses|/survey/[^/]+)/?$")
+MAX_CLIENTS = 100_000  # a bound on memory: beyond it, the least recently seen clients are forgotten
+
+
+@dataclass
+class _Bucket:
+    tokens: float
+    updated: float
+
+
+class RateLimiter:
+    """Token buckets keyed by a hash of the client's address."""
+
+    def __init__(self, per_minute: int, *, clock: Callable[[], float] = time.monotonic,
+                 max_clients: int = MAX_CLIENTS) -> None:
+        self.capacity, self.rate = float(per_minute), per_minute / 60.0
+        self._clock, self._max = clock, max_clients
+        self._key = secrets.token_bytes(32)
+        self._buckets: dict[bytes, _Bucket] = {}
+
+    def _id(self, address: str) -> bytes:
+        return hashlib.blake2b(address.encode(), key=self._key, digest_size=16).digest()
+
+    def take(self, address: str) -> float:
+        """Count one submission; 0 if allowed, else the seconds until the next one will be."""
+        now, key = self._clock(), self._id(address)
+        bucket = self._buckets.pop(key, None)  # re-inserted below: the dict stays in least-recent order
+        if bucket is None:
+            bucket = _Bucket(self.capacity, now)
+        else:
+            bucket.tokens = min(self.capacity, bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.updated = now
+        self._buckets[key] = bucket
+        if len(self._buckets) > self._max:
+            del self._buckets[next(iter(self._buckets))]
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return 0.0
+        return (1.0 - bucket.tokens) / self.rate
+
+    def __len__(self) -> int:
+        return len(self._buckets)
+
+
+def client_address(scope: Scope, trusted_header: str | None) -> str:
+    """The client's address: from the trusted proxy header when configured and present, else the peer."""
+    if trusted_header:
+        wanted = trusted_header.lower().encode("latin-1")
+        for name, value in scope.get("headers", []):
+            if name.lower() == wanted:
+                last = value.decode("latin-1").rsplit(",", 1)[-1].strip()
+                if last:
+                    return last
+    client = scope.get("client")
+    return str(client[0]) if client else "unknown"
+
+
+class RateLimitMiddleware:
+    """Refuses submissions over the per-client limit with 429 and Retry-After; all else passes through."""
+
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter | None, trusted_header: str | None) -> None:
+        self.app, self.limiter, self.trusted_header = app, limiter, trusted_header
+
+    @classmethod
+    def factory(cls, *, per_minute: int, trusted_header: str | None) -> Callable[[ASGIApp], Any]:
+        """Litestar wraps each route in its own middleware instances: they must share one limiter."""
+        limiter = RateLimiter(per_minute) if per_minute > 0 else None
+        return lambda app: cls(app, limiter=limiter, trusted_header=trusted_header)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if (self.limiter is None or scope["type"] != "http" or scope.get("method") != "POST"
+                or not _SUBMISSION.match(scope.get("path", ""))):
+            await self.app(scope, receive, send)
+            return
+        wait = self.limiter.take(client_address(scope, self.trusted_header))
+        if wait <= 0:
+            await self.app(scope, receive, send)
+            return
+        await _too_many(scope, send, math.ceil(wait))
+
+
+async def _too_many(scope: Scope, send: Send, retry_after: int) -> None:
+    detail = (f"Too many responses have been sent from this connection in the last minute; nothing was stored. "
+              f"Please wait {retry_after} second{'s' if retry_after != 1 else ''} and send again.")
+    if scope.get("path", "").startswith("/api/"):
+        body = msgspec.json.encode({"status_code": 429, "detail": detail, "errors": []})
+        media = b"application/json"
+    else:  # the families' form: a plain page they can read, then go back to their answers
+        body = (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>Please wait a moment'
+                f"</title></head><body><h1>Please wait a moment</h1><p>{detail}</p><p>Use your browser's "
+                f"back button to return to your answers.</p></body></html>").encode()
+        media = b"text/html; charset=utf-8"
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": 429, "headers": [
+        (b"content-type", media), (b"content-length", str(len(body)).encode()),
+        (b"retry-after", str(retry_after).encode()), (b"cache-control", b"no-store")]}
+    await send(start)
+    await send(HTTPResponseBodyEvent(type="http.response.body", body=body, more_body=False))
