@@ -29,6 +29,7 @@ _ANSWER = {"q7": {"health_met": "tend_to_agree", "local_offer_useful": "dont_kno
 @dataclass
 class CrashReport:
     kills: int = 0
+    startup_kills: int = 0
     acknowledged: dict[str, str] = field(default_factory=dict)  # submission_id -> response_id
     retries: int = 0
     rows: int = 0
@@ -73,10 +74,15 @@ async def _client(port: int, stop: asyncio.Event, report: CrashReport, rng: rand
 
 async def _kill_loop(server: ServerProcess, kills: int, rng: random.Random, report: CrashReport,
                      up: tuple[float, float]) -> None:
-    for _ in range(kills):
+    for n in range(kills):
         await asyncio.sleep(rng.uniform(*up))
         server.kill()
         report.kills += 1
+        if n % 3 == 2:  # every third time, kill it again while it starts: opening, WAL replay, migrations
+            server.spawn()
+            await asyncio.sleep(rng.uniform(0.05, 2.0))
+            server.kill()
+            report.startup_kills += 1
         await asyncio.to_thread(server.start)
     await asyncio.sleep(up[0])
 
@@ -128,7 +134,8 @@ def run(kills: int = 20, clients: int = 16, up: tuple[float, float] = (0.3, 1.5)
 
 
 def describe(report: CrashReport) -> str:
-    return (f"{report.kills} SIGKILLs in {report.seconds:.0f} s; {len(report.acknowledged):,} submissions "
+    return (f"{report.kills} SIGKILLs under load (+{report.startup_kills} during start-up) in {report.seconds:.0f} s; "
+            f"{len(report.acknowledged):,} submissions "
             f"acknowledged (201), {report.retries:,} requests cut off and retried; rows after the last crash: "
             f"{report.rows:,}; acknowledged but missing: {len(report.missing)}; stored twice: {len(report.doubled)}; "
             f"retry given another id: {len(report.wrong_id)}; responses with missing answers: "
