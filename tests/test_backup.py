@@ -39,7 +39,14 @@ def test_a_backup_taken_under_load_restores_every_response_acknowledged_before_i
     server = ServerProcess(tmp_path / "data").start()
     server.open_wave()
     acknowledged: set[str] = set()
-    load = threading.Thread(target=lambda: asyncio.run(drive(server.port, 8, 6.0, ids=acknowledged)))
+    stop = threading.Event()
+
+    def keep_submitting() -> None:  # until the backup has finished, however long that takes here
+        deadline = time.monotonic() + 120
+        while not stop.is_set() and time.monotonic() < deadline:
+            asyncio.run(drive(server.port, 8, 0.5, ids=acknowledged))
+
+    load = threading.Thread(target=keep_submitting)
     load.start()
     try:
         deadline = time.monotonic() + 30
@@ -47,7 +54,9 @@ def test_a_backup_taken_under_load_restores_every_response_acknowledged_before_i
             time.sleep(0.05)
         before = acknowledged.copy()  # set.copy is atomic: the load thread may keep adding
         done = surveyapp(server.data_dir, "backup", "--out", str(tmp_path / "copy.duckdb"), url=server.url)
+        time.sleep(0.5)  # and a little after it
     finally:
+        stop.set()
         load.join(timeout=60)
         server.stop()
     assert done.returncode == 0, done.stderr

@@ -3,6 +3,8 @@ endpoints. Every answer is a clear 4xx, never a 5xx, and nothing is stored by a 
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -126,6 +128,29 @@ def test_arbitrary_form_posts_never_fail_and_store_nothing(live: LiveServer, fie
         response = c.post(FORM, data=fields)
     assert 400 <= response.status_code < 500, (response.status_code, response.text[:300])
     assert _stored(live) == before
+
+
+FORM_FIELDS = ["respondent_role", "education_setting", "health_services", "q7-health_met", "q7-local_offer_useful",
+               "q7a", "postcode", "return_code", "lang", "leave_empty", "submission_id", "started", "csrf"]
+
+
+@FUZZ
+@given(fields=st.lists(st.tuples(st.sampled_from(FORM_FIELDS) | st.text(max_size=15),
+                                 st.sampled_from(["parent_carer", "tend_to_agree", "none", "ME14 1XX", ""])
+                                 | st.text(max_size=300)), max_size=15))
+def test_form_posts_past_the_csrf_check_are_stored_or_refused_never_fail(live: LiveServer,
+                                                                         fields: list[tuple[str, str]]) -> None:
+    with live.client() as c:  # a real browser session: the form's cookie, token and start time
+        page = c.get(FORM)
+        hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+        live.clock.now += dt.timedelta(seconds=30)
+        before = _stored(live)
+        data: dict[str, list[str]] = {name: [value] for name, value in hidden.items()}
+        for name, value in fields:  # a name may come twice, as checkboxes do, or override a hidden field
+            data.setdefault(name, []).append(value)
+        response = c.post(FORM, data=data)
+    assert response.status_code in (303, 400, 403, 409), (response.status_code, response.text[:300])
+    assert _stored(live) == before + (response.status_code == 303)
 
 
 @pytest.mark.parametrize("body", [
