@@ -25,7 +25,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     small_number_threshold: int = 10
     batch_max: int = 512  # submissions per group commit, at most
     max_body_bytes: int = 64 * 1024
-    rate_limit_per_minute: int = 0  # 0 turns rate limiting off
+    rate_limit_per_minute: int = 30  # submissions per client per minute; 0 turns rate limiting off
     trusted_proxy_header: str | None = None  # e.g. "X-Forwarded-For", only behind a proxy you run
     max_responses_per_code: int = 3  # stored responses per return code per wave
     boundaries: Path | None = None  # GeoJSON of LAD boundaries for real maps

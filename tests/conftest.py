@@ -77,6 +77,8 @@ class LiveServer:
 
 
 def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Test settings: tokens set, and no rate limit (tests post far faster than a family; test_abuse sets one)."""
+    overrides = {"rate_limit_per_minute": 0, **overrides}
     return from_env({}, data_dir=data_dir, admin_token=ADMIN_TOKEN, analyst_token=ANALYST_TOKEN, **overrides)
 
 

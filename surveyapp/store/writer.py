@@ -60,6 +60,7 @@ class _Job:
     future: Future[Any]
     response: PreparedResponse | None = None
     action: Callable[[duckdb.DuckDBPyConnection], Any] | None = None
+    writes_responses: bool = False
 
 
 class Writer:
@@ -93,9 +94,14 @@ class Writer:
         self._queue.put(job)
         return job.future
 
-    def run(self, action: Callable[[duckdb.DuckDBPyConnection], Any]) -> Future[Any]:
-        """Run any other write in the writer thread, in a transaction of its own."""
-        job = _Job(Future(), action=action)
+    def run(self, action: Callable[[duckdb.DuckDBPyConnection], Any], *,
+            writes_responses: bool = False) -> Future[Any]:
+        """Run any other write in the writer thread, in a transaction of its own.
+
+        Say `writes_responses` when the action inserts or deletes responses, so the writer re-reads which
+        submission ids and codes are stored (at a million responses that takes seconds, so only then).
+        """
+        job = _Job(Future(), action=action, writes_responses=writes_responses)
         self._queue.put(job)
         return job.future
 
@@ -123,7 +129,8 @@ class Writer:
             self._commit_submissions(submissions)
         for job in batch:
             if job.action is not None:
-                self._maybe_stored = None  # the action may have written responses: rebuild before the next batch
+                if job.writes_responses:
+                    self._maybe_stored = None  # rebuild before the next batch
                 self._commit_action(job)
 
     def _commit_action(self, job: _Job) -> None:
