@@ -1,4 +1,4 @@
-"""Analyst endpoints (analyst bearer token): exports and their data dictionary."""
+"""Analyst endpoints (analyst bearer token): exports, their data dictionary, compare, cohort and reach."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from litestar.params import FromPath, FromQuery
 from surveyapp import analysis
 from surveyapp.auth import require
 from surveyapp.export import FORMATS, dictionary_frame, export_frame, serialise
+from surveyapp.services import Services
 
 
 @get("/api/v1/waves/{wave_id:str}/export", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
@@ -42,12 +43,13 @@ def wave_dictionary(state: State, wave_id: FromPath[str],
     return Response(frame.write_json().encode(), media_type="application/json")
 
 
-def _analysis_response(request: Request, result_bytes: bytes, fmt: str, name: str) -> Response[bytes]:
+def _respond(services: Services, result: analysis.Result, fmt: str, name: str) -> Response[bytes]:
+    """The result in the asked format; files other than JSON come as attachments."""
     headers = {"Cache-Control": "no-store"}
     if fmt != "json":
-        extension = "csv" if fmt == "csv" else fmt
-        headers["Content-Disposition"] = f'attachment; filename="{name}.{extension}"'
-    return Response(result_bytes, media_type=analysis.FORMATS[fmt], headers=headers)
+        headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    body = analysis.serialise(result, fmt, services.areas.attribution)
+    return Response(body, media_type=analysis.FORMATS[fmt], headers=headers)
 
 
 def _format(request: Request, fmt: str | None) -> str:
@@ -69,8 +71,7 @@ def compare_wave(state: State, request: Request, wave_id: FromPath[str],
     services.wave(wave_id)
     fmt = _format(request, format)
     result = analysis.compare(services, wave_id, baseline_id=baseline, by=by, weighted=weighted)
-    return _analysis_response(request, analysis.serialise(result, fmt, services.areas.attribution), fmt,
-                              f"{wave_id}-compare-{by}")
+    return _respond(services, result, fmt, f"{wave_id}-compare-{by}")
 
 
 @get("/api/v1/waves/{wave_id:str}/cohort", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
@@ -82,8 +83,7 @@ def cohort_wave(state: State, request: Request, wave_id: FromPath[str], against:
     services.wave(wave_id)
     fmt = _format(request, format)
     result = analysis.cohort(services, wave_id, against=against)
-    return _analysis_response(request, analysis.serialise(result, fmt, services.areas.attribution), fmt,
-                              f"{wave_id}-cohort-{against}")
+    return _respond(services, result, fmt, f"{wave_id}-cohort-{against}")
 
 
 @get("/api/v1/waves/{wave_id:str}/reach", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
@@ -95,5 +95,4 @@ def reach_wave(state: State, request: Request, wave_id: FromPath[str], by: FromQ
     services.wave(wave_id)
     fmt = _format(request, format)
     result = analysis.reach_of(services, wave_id, by=by)
-    return _analysis_response(request, analysis.serialise(result, fmt, services.areas.attribution), fmt,
-                              f"{wave_id}-reach-{by}")
+    return _respond(services, result, fmt, f"{wave_id}-reach-{by}")
