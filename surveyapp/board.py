@@ -22,10 +22,11 @@ REACH_LEVELS = ("lad", "ethnic_group_broad", "religion")
 
 
 def short_title(wave: dict[str, Any]) -> str:
-    """A title that fits a chart ("Autumn 2026", "2019 baseline")."""
+    """A title that reads well inside a sentence or on an axis ("Autumn 2026"; "2019" for the baseline, so
+    titles say "than in 2019")."""
     if wave["kind"] == "aggregate":
         year = re.search(r"\d{4}", wave["wave_id"])
-        return f"{year.group(0)} baseline" if year else "Baseline"
+        return year.group(0) if year else "the baseline"
     match = re.fullmatch(r"(\d{4})-([a-z]+)", wave["wave_id"])
     return f"{match.group(2).title()} {match.group(1)}" if match else str(wave["title"])
 
