@@ -64,7 +64,11 @@ class ServerProcess:
         return self
 
     def start(self, timeout: float = 60) -> ServerProcess:
-        """Start the process and wait until it answers /healthz."""
+        """Start the process, wait until it answers /healthz, and open the wave.
+
+        `surveyapp serve` runs on the real clock, so the wave is opened by an administrator's override
+        (kept in the database across restarts): the harnesses keep working after the wave's closing date.
+        """
         self.spawn()
         assert self.proc is not None
         deadline = time.monotonic() + timeout
@@ -74,6 +78,7 @@ class ServerProcess:
             try:
                 status, _ = asyncio.run(request_once(self.port, "GET", "/healthz"))
                 if status == 200:
+                    self.open_wave()
                     return self
             except OSError:
                 pass
