@@ -112,7 +112,7 @@ def reach(
         ratio_ci_high=high / expected_share,
     ).with_columns(under_reached=pl.col("ratio_ci_high") < 1)
     marked = mark_suppressed(table, size="responses", threshold=threshold, within=["wave_id"],
-                             tie_break=["area_code"], publish_zero=True)
+                             tie_break=["area_code"])
     return (
         null_where_suppressed(marked, FIGURES)
         .with_columns(area_level=pl.lit(by), area_name=area_names(pl.col("area_code"), by, lads=lads,

@@ -15,7 +15,6 @@ def mark_suppressed(
     within: Sequence[str],
     holds: pl.Expr | None = None,
     tie_break: Sequence[str] = (),
-    publish_zero: bool = False,
 ) -> pl.DataFrame:
     """Add a boolean `suppressed` column: rows with `size` below threshold, plus complements.
 
@@ -23,22 +22,18 @@ def mark_suppressed(
     statement_id and the parent LAD). When exactly one suppressed row of a group holds anything
     (`holds`, by default size > 0), the parent minus the published rows would give it away, so the
     unsuppressed row with the smallest `size` (ties broken by `tie_break`) is suppressed too. Afterwards
-    every group has either no suppressed row holding anything, or at least two. With `publish_zero`, rows
-    of size 0 are shown (a zero discloses no one: in reach it is the plainest sign of a community unheard);
-    a complement is always a row that holds something, since hiding a zero protects nothing.
+    every group has either no suppressed row holding anything, or at least two.
     """
     holds = (pl.col(size) > 0) if holds is None else holds
     group = list(within) or ["_group"]
     marked = frame.with_row_index("_row").with_columns(_group=pl.lit(0))
     marked = marked.with_columns(
-        _primary=(pl.col(size).fill_null(0) < threshold) & ~(pl.lit(publish_zero) & (pl.col(size).fill_null(0) == 0)),
-        _holds=holds.fill_null(False),
+        _primary=pl.col(size).fill_null(0) < threshold, _holds=holds.fill_null(False)
     )
     order = [*group, "_primary", size, *tie_break, "_row"]
     marked = marked.sort(order, nulls_last=True).with_columns(
         _exposed=((pl.col("_primary") & pl.col("_holds")).sum().over(group) == 1),
-        _first_open=(~pl.col("_primary") & pl.col("_holds"))
-        & ((~pl.col("_primary") & pl.col("_holds")).cum_sum().over(group) == 1),
+        _first_open=(~pl.col("_primary")) & ((~pl.col("_primary")).cum_sum().over(group) == 1),
     )
     suppressed = pl.col("_primary") | (pl.col("_exposed") & pl.col("_first_open"))
     return (
