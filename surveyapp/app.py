@@ -16,7 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
-from surveyapp.analysis import AnalysisError
+from surveyapp.queries import AnalysisError
 from surveyapp.api import admin, analyst, public, results
 from surveyapp.api.error_responses import document_errors
 from surveyapp.headers import security_headers

@@ -76,7 +76,7 @@ class LocalBackend:
         return str(self.services.store.backup(target))
 
     def analysis(self, kind: str, wave_id: str, params: dict[str, Any], fmt: str) -> bytes:
-        from surveyapp.analysis import run_analysis
+        from surveyapp.queries import run_analysis
 
         return run_analysis(self.services, kind, wave_id, params, fmt)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import polars as pl
 
-from surveyapp.analysis import AnalysisError
+from surveyapp.queries import AnalysisError
 from surveyapp.backends import Backend
 from surveyapp.report import Progress, ReportInputs, report_html, write_report
 

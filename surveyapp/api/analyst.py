@@ -8,7 +8,7 @@ from litestar import Request, Response, get
 from litestar.datastructures import State
 from litestar.params import FromPath, FromQuery
 
-from surveyapp import analysis
+from surveyapp import queries
 from surveyapp.auth import require
 from surveyapp.export import FORMATS, dictionary_frame, export_frame, serialise
 from surveyapp.services import Services
@@ -43,13 +43,13 @@ def wave_dictionary(state: State, wave_id: FromPath[str],
     return Response(frame.write_json().encode(), media_type="application/json")
 
 
-def _respond(services: Services, result: analysis.Result, fmt: str, name: str) -> Response[bytes]:
+def _respond(services: Services, result: queries.Result, fmt: str, name: str) -> Response[bytes]:
     """The result in the asked format; files other than JSON come as attachments."""
     headers = {"Cache-Control": "no-store"}
     if fmt != "json":
         headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    body = analysis.serialise(result, fmt, services.areas.attribution)
-    return Response(body, media_type=analysis.FORMATS[fmt], headers=headers)
+    body = queries.serialise(result, fmt, services.areas.attribution)
+    return Response(body, media_type=queries.FORMATS[fmt], headers=headers)
 
 
 def _format(request: Request, fmt: str | None) -> str:
@@ -70,7 +70,7 @@ def compare_wave(state: State, request: Request, wave_id: FromPath[str],
     services = state.services
     services.wave(wave_id)
     fmt = _format(request, format)
-    result = analysis.compare(services, wave_id, baseline_id=baseline, by=by, weighted=weighted)
+    result = queries.compare(services, wave_id, baseline_id=baseline, by=by, weighted=weighted)
     return _respond(services, result, fmt, f"{wave_id}-compare-{by}")
 
 
@@ -82,7 +82,7 @@ def cohort_wave(state: State, request: Request, wave_id: FromPath[str], against:
     services = state.services
     services.wave(wave_id)
     fmt = _format(request, format)
-    result = analysis.cohort(services, wave_id, against=against)
+    result = queries.cohort(services, wave_id, against=against)
     return _respond(services, result, fmt, f"{wave_id}-cohort-{against}")
 
 
@@ -94,5 +94,5 @@ def reach_wave(state: State, request: Request, wave_id: FromPath[str], by: FromQ
     services = state.services
     services.wave(wave_id)
     fmt = _format(request, format)
-    result = analysis.reach_of(services, wave_id, by=by)
+    result = queries.reach_of(services, wave_id, by=by)
     return _respond(services, result, fmt, f"{wave_id}-reach-{by}")

@@ -13,7 +13,7 @@ import polars as pl
 from analytics.cohort import cohort_change
 from analytics.compare import compare_responses
 from analytics.reach import reach
-from surveyapp.frames import aggregate_counts, likert_frame, responses_frame
+from surveyapp.store.frames import aggregate_counts, likert_frame, responses_frame
 from surveyapp.services import Services
 from surveyapp.wavestate import Wave
 from waves.model import SingleChoice
