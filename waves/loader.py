@@ -114,6 +114,17 @@ def _check_question_parts(path: Path, key: str, question: object, langs: tuple[s
             _check_text(path, f"{key}.statements[{j}].text", statement.text, langs)
         for j, answer in enumerate(question.answers):
             _check_text(path, f"{key}.answers[{j}].text", answer.text, langs)
+            if answer.leaning is not None and answer.score is None:
+                raise DefinitionError(path, f"{key}.answers[{j}].leaning",
+                                      "a score as well: only scored answers can count as agreeing or disagreeing")
+        for j, statement in enumerate(question.statements):
+            _check_text(path, f"{key}.statements[{j}].short", statement.short, langs)
+            _check_text(path, f"{key}.statements[{j}].phrase", statement.phrase, langs)
+        if question.required_one:
+            leanings = {a.leaning for a in question.answers}
+            if not {"agree", "disagree"} <= leanings:
+                raise DefinitionError(path, f"{key}.answers", "at least one answer with leaning = \"agree\" and "
+                                      "one with leaning = \"disagree\": the compared question reports both shares")
 
 
 def _decode(path: Path, kind: type) -> object:

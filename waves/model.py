@@ -28,12 +28,15 @@ class Option(Strict, frozen=True):
 class Statement(Strict, frozen=True):
     id: Id
     text: Text
+    short: Text | None = None  # a short label for chart axes and table rows ("Health needs met")
+    phrase: Text | None = None  # what agreeing says, to follow "agree that" ("health services meet ...")
 
 
 class LikertAnswer(Strict, frozen=True):
     id: Id
     text: Text
     score: int | None = None  # None: counted, never averaged ("don't know")
+    leaning: Literal["agree", "disagree"] | None = None  # counts towards the share agreeing or disagreeing
 
 
 class BaseQuestion(Strict, tag_field="kind", kw_only=True, frozen=True):
