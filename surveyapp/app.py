@@ -6,9 +6,10 @@ import logging
 import re
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from litestar import Litestar, Request, Response, Router
+from litestar import Litestar, Request, Response
+from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
@@ -16,14 +17,15 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
-from surveyapp.queries import AnalysisError
-from surveyapp.api import admin, analyst, public, results
-from surveyapp.api.error_responses import document_errors
 from surveyapp.headers import security_headers
 from surveyapp.ratelimit import RateLimitMiddleware
-from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
 from surveyapp.settings import Settings
-from surveyapp.submission import SubmissionInvalid
+
+if TYPE_CHECKING:
+    from surveyapp.queries import AnalysisError
+    from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen
+    from surveyapp.submission import SubmissionInvalid
+    from surveyapp.web import FormKit
 
 log = logging.getLogger("surveyapp")
 
@@ -34,23 +36,23 @@ def _error(status: int, detail: str, errors: Sequence[Any] = ()) -> Response[dic
     return Response(body, status_code=status, headers={"Cache-Control": "no-store"})
 
 
-def _invalid(_: Request, exc: SubmissionInvalid) -> Response[dict[str, Any]]:
+def _invalid(_: Request[Any, Any, Any], exc: SubmissionInvalid) -> Response[dict[str, Any]]:
     return _error(400, "Some fields need fixing; nothing was stored.", exc.errors)
 
 
-def _rejected(_: Request, exc: SubmissionRejected) -> Response[dict[str, Any]]:
+def _rejected(_: Request[Any, Any, Any], exc: SubmissionRejected) -> Response[dict[str, Any]]:
     return _error(409, exc.errors[0].message, exc.errors)
 
 
-def _not_found(_: Request, exc: WaveNotFound) -> Response[dict[str, Any]]:
+def _not_found(_: Request[Any, Any, Any], exc: WaveNotFound) -> Response[dict[str, Any]]:
     return _error(404, f"there is no wave {exc.args[0]!r}; GET /api/v1/waves lists them")
 
 
-def _analysis_error(_: Request, exc: AnalysisError) -> Response[dict[str, Any]]:
+def _analysis_error(_: Request[Any, Any, Any], exc: AnalysisError) -> Response[dict[str, Any]]:
     return _error(400, "The analysis cannot be made as asked.", [_Err(exc.field, exc.message)])
 
 
-def _not_open(_: Request, exc: WaveNotOpen) -> Response[dict[str, Any]]:
+def _not_open(_: Request[Any, Any, Any], exc: WaveNotOpen) -> Response[dict[str, Any]]:
     return _error(409, exc.message)
 
 
@@ -76,7 +78,7 @@ def _field_error(error: dict[str, Any]) -> _Err:
     return _Err("body" if key == "data" else key, message)
 
 
-def _validation(_: Request, exc: ValidationException) -> Response[dict[str, Any]]:
+def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
     errors = [_field_error(e) for e in extra if isinstance(e, dict)]
     if not errors:
@@ -84,7 +86,7 @@ def _validation(_: Request, exc: ValidationException) -> Response[dict[str, Any]
     return _error(400, "The request is not valid; nothing was stored.", errors)
 
 
-def _too_deep(_: Request, exc: RecursionError) -> Response[dict[str, Any]]:
+def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
     if "deserializ" not in str(exc):  # not msgspec refusing a hostile body: a real fault
         log.error("unexpected recursion error", exc_info=exc)
         return _error(500, "Internal Server Error")
@@ -92,45 +94,81 @@ def _too_deep(_: Request, exc: RecursionError) -> Response[dict[str, Any]]:
                   [_Err("body", "the JSON is nested too deeply; send the fields as GET /api/v1/waves/{wave_id} lists")])
 
 
-def _http(_: Request, exc: HTTPException) -> Response[dict[str, Any]]:
+def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
     errors = [_Err("body", str(exc.detail))] if exc.status_code == 400 else []
     response = _error(exc.status_code, str(exc.detail), errors)
     response.headers.update(exc.headers or {})
     return response
 
 
-def api_router() -> Router:
-    """The JSON API, with errors as {status_code, detail, errors: [{field, message}]}."""
-    handlers: list[ControllerRouterHandler] = [
-        public.healthz, public.list_waves, public.get_wave, public.submit_response,
-        analyst.export_wave, analyst.wave_dictionary, analyst.compare_wave, analyst.cohort_wave, analyst.reach_wave,
-        results.results_page,
-        admin.create_wave, admin.open_wave, admin.close_wave, admin.backup,
-    ]
-    return Router(path="/", route_handlers=handlers, exception_handlers={
-        SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
-        WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation, HTTPException: _http,
-        RecursionError: _too_deep})
+class Running:
+    """What the lifespan opens, handed to handlers through `Provide`: available from start-up to shutdown."""
+
+    def __init__(self) -> None:
+        self._services: Services | None = None
+        self._form_kit: FormKit | None = None
+
+    def start(self, services: Services, form_kit: FormKit) -> None:
+        self._services, self._form_kit = services, form_kit
+
+    def stop(self) -> Services | None:
+        services, self._services, self._form_kit = self._services, None, None
+        return services
+
+    def services(self) -> Services:
+        if self._services is None:
+            raise RuntimeError("the service has not started (or has shut down)")
+        return self._services
+
+    def form_kit(self) -> FormKit:
+        if self._form_kit is None:
+            raise RuntimeError("the service has not started (or has shut down)")
+        return self._form_kit
 
 
-def create_app(settings: Settings, *, clock: Clock = utc_now,
+def create_app(settings: Settings, *, clock: Clock | None = None,
                extra_handlers: Sequence[ControllerRouterHandler] = ()) -> Litestar:
-    """Build the service for these settings; the store opens on start-up and closes on shutdown."""
+    """Build the service for these settings; the store opens on start-up and closes on shutdown.
+
+    The API's modules, the store and the analytics load here rather than when this module is imported, so
+    `surveyapp --help` and the CLI's HTTP path start quickly.
+    """
+    from surveyapp.api.admin import admin_router
+    from surveyapp.api.analyst import analyst_router
+    from surveyapp.api.error_responses import document_errors
+    from surveyapp.api.public import public_router
+    from surveyapp.queries import AnalysisError
+    from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
+    from surveyapp.submission import SubmissionInvalid
+    from surveyapp.web import FormKit, make_form_kit, web_handlers
+
+    running = Running()
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        services = Services(settings, clock)
-        app.state.services = services
+        services = Services(settings, clock or utc_now)
+        form_kit = make_form_kit(settings)
+        running.start(services, form_kit)
+        # Handlers get these through Provide; the state holds them only for tests that look inside.
+        app.state.services, app.state.form_kit = services, form_kit
         log.info("serving %d waves from %s", len(services.waves.all()), settings.database_path)
         try:
             yield
         finally:
-            services.close()
-
-    from surveyapp.web import web_handlers  # the families' form
+            stopped = running.stop()
+            if stopped is not None:
+                stopped.close()
 
     app = Litestar(
-        route_handlers=[api_router(), *web_handlers(), *extra_handlers],
+        route_handlers=[public_router(), analyst_router(settings), admin_router(settings), *web_handlers(),
+                        *extra_handlers],
+        dependencies={"services": Provide(running.services, sync_to_thread=False),
+                      "form_kit": Provide(running.form_kit, sync_to_thread=False)},
+        signature_namespace={"Services": Services, "FormKit": FormKit},
+        exception_handlers={
+            SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
+            WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation,
+            HTTPException: _http, RecursionError: _too_deep},
         lifespan=[lifespan],
         middleware=[RateLimitMiddleware.factory(per_minute=settings.rate_limit_per_minute,
                                                 trusted_header=settings.trusted_proxy_header)],

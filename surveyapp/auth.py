@@ -1,44 +1,45 @@
-"""Bearer-token guards for the analyst and admin endpoints."""
+"""Bearer-token guards for the analyst and admin routers."""
 
 from __future__ import annotations
 
 import hmac
 import logging
+from typing import Any, Literal
 
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Guard
+
+from surveyapp.settings import Settings
 
 log = logging.getLogger("surveyapp.auth")
-ROLES = ("analyst", "admin")
+Role = Literal["analyst", "admin"]
+ROLES: tuple[Role, ...] = ("analyst", "admin")
 
 
-def _presented(connection: ASGIConnection) -> str | None:
+def _presented(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
     header = connection.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-def _role_of(connection: ASGIConnection, token: str) -> str | None:
-    settings = connection.app.state.services.settings
-    for role in ROLES:
-        expected = getattr(settings, f"{role}_token")
-        if expected and hmac.compare_digest(token.encode(), expected.encode()):
-            return role
-    return None
-
-
-def require(role: str):
+def require(role: Role, settings: Settings) -> Guard:
     """A guard admitting only a bearer token of this role: none or unknown is 401, another role's is 403."""
+    tokens = {r: t.encode() for r, t in (("analyst", settings.analyst_token), ("admin", settings.admin_token)) if t}
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    def role_of(token: str) -> str | None:
+        presented = token.encode()
+        return next((r for r, expected in tokens.items() if hmac.compare_digest(presented, expected)), None)
+
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         where = f"{connection.scope.get('method', '')} {connection.scope.get('path', '')}"
         token = _presented(connection)
         if token is None:
             log.warning("%s access refused: no bearer token (%s)", role, where)
             raise NotAuthorizedException(f"send `Authorization: Bearer <{role} token>`",
                                          headers={"WWW-Authenticate": "Bearer"})
-        presented_role = _role_of(connection, token)
+        presented_role = role_of(token)
         if presented_role is None:
             log.warning("%s access refused: unknown token (%s)", role, where)
             raise NotAuthorizedException("the token is not valid", headers={"WWW-Authenticate": "Bearer"})

@@ -1,84 +1,133 @@
-"""Where CLI commands get their data: the database file directly, or the running service over HTTP."""
+"""Where the CLI's commands reach the data: the database file itself, or the running service over HTTP.
+
+DuckDB lets one process hold the file. When no service runs, `LocalBackend` opens it and calls
+`surveyapp.queries` directly, the same functions the API's handlers call. While `surveyapp serve` holds it,
+`RemoteBackend` asks the service's API, whose handlers call those same functions. Either way each action
+has one implementation; only the transport differs.
+"""
 
 from __future__ import annotations
 
-import datetime as dt
+import io
+import zipfile
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 import msgspec
 
 from surveyapp.settings import Settings
+from surveyapp.views import BackupOut, WaveOut
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from surveyapp.formats import ResultFormat
+    from surveyapp.queries import AnalysisRequest, ExportFormat
+    from surveyapp.report import Progress
+    from surveyapp.services import Services
+    from surveyapp.wavestate import WaveState
+    from waves.model import Text
+
+
+class NewWave(msgspec.Struct, frozen=True, kw_only=True):
+    """A responses wave to create (the admin API's body)."""
+
+    wave_id: str
+    questionnaire_id: str
+    questionnaire_version: int
+    title: dict[str, str]
+    opens_on: str  # YYYY-MM-DD
+    closes_on: str
 
 
 class Backend(Protocol):
-    def list_waves(self) -> list[dict[str, Any]]: ...
-    def set_state(self, wave_id: str, state: str) -> dict[str, Any]: ...
-    def create_wave(self, payload: dict[str, Any]) -> dict[str, Any]: ...
-    def export(self, wave_id: str, fmt: str) -> bytes: ...
+    def list_waves(self) -> list[WaveOut]: ...
+    def set_state(self, wave_id: str, state: WaveState) -> WaveOut: ...
+    def create_wave(self, wave: NewWave) -> WaveOut: ...
+    def export(self, wave_id: str, fmt: ExportFormat) -> bytes: ...
     def dictionary_csv(self, wave_id: str) -> bytes: ...
-    def backup(self, out: Path | None) -> str: ...
-    def analysis(self, kind: str, wave_id: str, params: dict[str, Any], fmt: str) -> bytes: ...
+    def backup(self, out: Path | None) -> BackupOut: ...
+    def table(self, request: AnalysisRequest) -> pl.DataFrame: ...
+    def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes: ...
+    def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path: ...
     def close(self) -> None: ...
 
 
 class LocalBackend:
-    """Opens the database itself (only when no service holds it)."""
+    """Opens the database itself (only when no service holds it) and calls the queries."""
 
-    def __init__(self, settings: Settings | None = None, services: Any = None) -> None:
+    def __init__(self, services: Services) -> None:
+        self.services = services
+
+    @classmethod
+    def open(cls, settings: Settings) -> LocalBackend:
         from surveyapp.services import Services
 
-        self._owned = services is None
-        self.services = Services(settings) if services is None else services  # type: ignore[arg-type]
+        return cls(Services(settings))
 
     def close(self) -> None:
-        if self._owned:
-            self.services.close()
+        self.services.close()
 
-    def list_waves(self) -> list[dict[str, Any]]:
-        from surveyapp.api.present import wave_out
+    def list_waves(self) -> list[WaveOut]:
+        from surveyapp import queries
 
-        today = self.services.today()
-        return [msgspec.to_builtins(wave_out(w, today)) for w in self.services.waves.all()]
+        return queries.list_waves(self.services)
 
-    def set_state(self, wave_id: str, state: str) -> dict[str, Any]:
-        from surveyapp.api.present import wave_out
+    def set_state(self, wave_id: str, state: WaveState) -> WaveOut:
+        from surveyapp import queries
 
-        self.services.wave(wave_id)
-        return msgspec.to_builtins(wave_out(self.services.waves.set_state(wave_id, state), self.services.today()))
+        return queries.set_wave_state(self.services, wave_id, state)
 
-    def create_wave(self, payload: dict[str, Any]) -> dict[str, Any]:
-        from surveyapp.api.present import wave_out
-        from waves.model import WaveDefinition
+    def create_wave(self, wave: NewWave) -> WaveOut:
+        import datetime as dt
 
-        wave = self.services.waves.create(WaveDefinition(
-            id=payload["wave_id"], questionnaire=payload["questionnaire_id"],
-            questionnaire_version=payload["questionnaire_version"], title=payload["title"],
-            opens=dt.date.fromisoformat(payload["opens_on"]), closes=dt.date.fromisoformat(payload["closes_on"])))
-        return msgspec.to_builtins(wave_out(wave, self.services.today()))
+        from surveyapp import queries
 
-    def export(self, wave_id: str, fmt: str) -> bytes:
-        from surveyapp.export import dictionary_frame, export_frame, serialise
+        title: Text = dict(wave.title)
+        return queries.create_wave(
+            self.services, wave_id=wave.wave_id, questionnaire_id=wave.questionnaire_id,
+            questionnaire_version=wave.questionnaire_version, title=title,
+            opens_on=dt.date.fromisoformat(wave.opens_on), closes_on=dt.date.fromisoformat(wave.closes_on))
 
-        wave = self.services.wave(wave_id)
-        frame = export_frame(self.services.store, wave_id, wave.questionnaire, self.services.areas)
-        return serialise(frame, dictionary_frame(wave.questionnaire), fmt)
+    def export(self, wave_id: str, fmt: ExportFormat) -> bytes:
+        from surveyapp import queries
+
+        return queries.export(self.services, wave_id, fmt)
 
     def dictionary_csv(self, wave_id: str) -> bytes:
-        from surveyapp.export import dictionary_frame
+        from surveyapp import queries
 
-        return dictionary_frame(self.services.wave(wave_id).questionnaire).write_csv().encode()
+        return queries.dictionary(self.services, wave_id).write_csv().encode()
 
-    def backup(self, out: Path | None) -> str:
-        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")  # two backups in one second must not collide
-        target = out or self.services.settings.data_dir / "backups" / f"surveyapp-{stamp}.duckdb"
-        return str(self.services.store.backup(target))
+    def backup(self, out: Path | None) -> BackupOut:
+        from surveyapp import queries
 
-    def analysis(self, kind: str, wave_id: str, params: dict[str, Any], fmt: str) -> bytes:
-        from surveyapp.queries import run_analysis
+        return queries.backup(self.services, out)
 
-        return run_analysis(self.services, kind, wave_id, params, fmt)
+    def table(self, request: AnalysisRequest) -> pl.DataFrame:
+        from surveyapp import queries
+
+        return queries.analyse(self.services, request).frame
+
+    def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes:
+        from surveyapp import queries
+        from surveyapp.formats import serialise
+
+        return serialise(queries.analyse(self.services, request), fmt, self.services.areas.attribution)
+
+    def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path:
+        from surveyapp import queries
+        from surveyapp.report import write_report
+
+        settings = self.services.settings
+        return write_report(queries.report_inputs(self.services, wave_id, baseline_id), out_dir,
+                            threshold=settings.small_number_threshold, boundaries=settings.boundaries,
+                            progress=progress)
+
+
+class ServiceError(RuntimeError):
+    """The running service refused a request; the message carries its reasons."""
 
 
 class RemoteBackend:
@@ -94,9 +143,9 @@ class RemoteBackend:
     def _call(self, method: str, path: str, role: str | None = None, **kwargs: Any) -> httpx.Response:
         headers = {}
         if role is not None:
-            token = getattr(self.settings, f"{role}_token")
+            token = self.settings.admin_token if role == "admin" else self.settings.analyst_token
             if not token:
-                raise RuntimeError(f"the service is running; set SURVEYAPP_{role.upper()}_TOKEN to use it")
+                raise ServiceError(f"the service is running; set SURVEYAPP_{role.upper()}_TOKEN to use it")
             headers["Authorization"] = f"Bearer {token}"
         response = self.client.request(method, path, headers=headers, **kwargs)
         if response.status_code >= 400:
@@ -106,36 +155,61 @@ class RemoteBackend:
                 fields = "; ".join(f"{e['field']}: {e['message']}" for e in body.get("errors", []))
             except ValueError:
                 detail, fields = response.text[:200], ""
-            raise RuntimeError(f"the service said {response.status_code}: {detail} {fields}".strip())
+            raise ServiceError(f"the service said {response.status_code}: {detail} {fields}".strip())
         return response
 
-    def list_waves(self) -> list[dict[str, Any]]:
-        return list(self._call("GET", "/api/v1/waves").json())
+    def list_waves(self) -> list[WaveOut]:
+        return msgspec.json.decode(self._call("GET", "/api/v1/waves").content, type=list[WaveOut])
 
-    def set_state(self, wave_id: str, state: str) -> dict[str, Any]:
+    def set_state(self, wave_id: str, state: WaveState) -> WaveOut:
         verb = "open" if state == "open" else "close"
-        return dict(self._call("POST", f"/api/v1/admin/waves/{wave_id}/{verb}", "admin").json())
+        return msgspec.json.decode(self._call("POST", f"/api/v1/admin/waves/{wave_id}/{verb}", "admin").content,
+                                   type=WaveOut)
 
-    def create_wave(self, payload: dict[str, Any]) -> dict[str, Any]:
-        return dict(self._call("POST", "/api/v1/admin/waves", "admin", json=payload).json())
+    def create_wave(self, wave: NewWave) -> WaveOut:
+        response = self._call("POST", "/api/v1/admin/waves", "admin", json=msgspec.to_builtins(wave))
+        return msgspec.json.decode(response.content, type=WaveOut)
 
-    def export(self, wave_id: str, fmt: str) -> bytes:
+    def export(self, wave_id: str, fmt: ExportFormat) -> bytes:
         return self._call("GET", f"/api/v1/waves/{wave_id}/export", "analyst", params={"format": fmt}).content
 
     def dictionary_csv(self, wave_id: str) -> bytes:
         return self._call("GET", f"/api/v1/waves/{wave_id}/dictionary", "analyst", params={"format": "csv"}).content
 
-    def backup(self, out: Path | None) -> str:
-        made = self._call("POST", "/api/v1/admin/backup", "admin").json()["path"]
+    def backup(self, out: Path | None) -> BackupOut:
+        made = msgspec.json.decode(self._call("POST", "/api/v1/admin/backup", "admin").content, type=BackupOut)
         if out is None:
-            return str(made)
-        Path(made).replace(out)  # the service runs on this machine: move its copy where asked
-        return str(out)
+            return made
+        Path(made.path).replace(out)  # the service runs on this machine: move its copy where asked
+        return BackupOut(str(out), made.responses)
 
-    def analysis(self, kind: str, wave_id: str, params: dict[str, Any], fmt: str) -> bytes:
-        query = {k: v for k, v in params.items() if v is not None}
-        query["format"] = fmt
-        return self._call("GET", f"/api/v1/waves/{wave_id}/{kind}", "analyst", params=query).content
+    def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes:
+        return self._call("GET", f"/api/v1/waves/{request.wave}/{request.kind}", "analyst",
+                          params={**request.query(), "format": fmt}).content
+
+    def table(self, request: AnalysisRequest) -> pl.DataFrame:
+        import polars as pl
+
+        return pl.read_parquet(io.BytesIO(self.analysis_file(request, "parquet")))
+
+    def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path:
+        """The service writes the pack (the same code as LocalBackend.report) and sends it as a zip."""
+        params = {"baseline": baseline_id} if baseline_id else {}
+        if progress is not None and hasattr(progress, "set_description"):
+            progress.set_description("the service is writing the report")
+        data = self._call("GET", f"/api/v1/waves/{wave_id}/report.zip", "analyst", params=params).content
+        out_dir.mkdir(parents=True, exist_ok=True)
+        with zipfile.ZipFile(io.BytesIO(data)) as pack:
+            names = pack.namelist()
+            for name in names:
+                target = (out_dir / name).resolve()
+                if not target.is_relative_to(out_dir.resolve()):
+                    raise ServiceError(f"the report pack holds an unexpected path {name!r}")
+            pack.extractall(out_dir)
+        if progress is not None and hasattr(progress, "update"):
+            progress.total = len(names)
+            progress.update(len(names))
+        return out_dir / "report.html"
 
 
 def open_backend(settings: Settings) -> Backend:
@@ -143,6 +217,6 @@ def open_backend(settings: Settings) -> Backend:
     from surveyapp.store import StoreLockedError
 
     try:
-        return LocalBackend(settings)
+        return LocalBackend.open(settings)
     except StoreLockedError:
         return RemoteBackend(settings)

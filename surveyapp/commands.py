@@ -5,9 +5,15 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from surveyapp.backends import open_backend
+from surveyapp.backends import NewWave, open_backend
 from surveyapp.settings import Settings
+
+if TYPE_CHECKING:
+    SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    SubParsers = Any
 
 
 def _waves(args: argparse.Namespace, settings: Settings) -> int:
@@ -17,15 +23,15 @@ def _waves(args: argparse.Namespace, settings: Settings) -> int:
             rows = backend.list_waves()
             print(f"{'wave':<20} {'status':<10} {'opens':<11} {'closes':<11} title")
             for w in rows:
-                print(f"{w['wave_id']:<20} {w['status']:<10} {w['opens_on']!s:<11} {w['closes_on']!s:<11} {w['title']}")
+                print(f"{w.wave_id:<20} {w.status:<10} {w.opens_on!s:<11} {w.closes_on!s:<11} {w.title}")
         elif args.action == "create":
-            wave = backend.create_wave({
-                "wave_id": args.wave_id, "questionnaire_id": args.questionnaire, "title": {"en": args.title},
-                "questionnaire_version": args.questionnaire_version, "opens_on": args.opens, "closes_on": args.closes})
-            print(f"created {wave['wave_id']}: {wave['status']}")
+            wave = backend.create_wave(NewWave(
+                wave_id=args.wave_id, questionnaire_id=args.questionnaire, title={"en": args.title},
+                questionnaire_version=args.questionnaire_version, opens_on=args.opens, closes_on=args.closes))
+            print(f"created {wave.wave_id}: {wave.status}")
         else:
             wave = backend.set_state(args.wave_id, "open" if args.action == "open" else "closed")
-            print(f"{wave['wave_id']} is now {wave['status']}")
+            print(f"{wave.wave_id} is now {wave.status}")
     finally:
         backend.close()
     return 0
@@ -54,7 +60,7 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
     backend = open_backend(settings)
     try:
-        print(f"backup written to {backend.backup(args.out)}")
+        print(f"backup written to {backend.backup(args.out).path}")
     finally:
         backend.close()
     return 0
@@ -79,21 +85,21 @@ TABLE_COLUMNS = {  # what fits a terminal; every column is in --format csv, json
 
 
 def _analysis(args: argparse.Namespace, settings: Settings) -> int:
-    import io
-
     import polars as pl
 
-    params = {k: getattr(args, k, None) for k in ("baseline", "by", "weighted", "against")}
-    fmt = "csv" if args.format == "table" else args.format
+    from surveyapp.queries import AnalysisRequest
+
+    request = AnalysisRequest(kind=args.kind, wave=args.wave, baseline=getattr(args, "baseline", None),
+                              by=getattr(args, "by", None), weighted=bool(getattr(args, "weighted", False)),
+                              against=getattr(args, "against", None))
     backend = open_backend(settings)
     try:
-        data = backend.analysis(args.kind, args.wave, params, fmt)
+        if args.format != "table":
+            _write(backend.analysis_file(request, args.format), args.out)
+            return 0
+        frame = backend.table(request)
     finally:
         backend.close()
-    if args.format != "table":
-        _write(data, args.out)
-        return 0
-    frame = pl.read_csv(io.BytesIO(data))
     frame = frame.select(c for c in TABLE_COLUMNS[args.kind] if c in frame.columns)
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, float_precision=3, tbl_hide_dataframe_shape=True,
                    fmt_str_lengths=40, tbl_hide_column_data_types=True):
@@ -101,7 +107,7 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _add_analysis(sub: argparse._SubParsersAction, kind: str, help_text: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+def _add_analysis(sub: SubParsers, kind: str, help_text: str) -> argparse.ArgumentParser:
     parser = sub.add_parser(kind, help=help_text)
     parser.add_argument("--wave", required=True)
     parser.add_argument("--format", choices=["table", "csv", "json", "parquet", "xlsx"], default="table")
@@ -113,20 +119,17 @@ def _add_analysis(sub: argparse._SubParsersAction, kind: str, help_text: str) ->
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    from surveyapp.board import write_board_report
-
     backend = open_backend(settings)
     try:
         with tqdm(unit="step", desc="report", file=sys.stderr) as bar:
-            page = write_board_report(backend, args.wave, args.out, threshold=settings.small_number_threshold,
-                                      baseline_id=args.baseline, boundaries=settings.boundaries, progress=bar)
+            page = backend.report(args.wave, args.baseline, args.out, bar)
     finally:
         backend.close()
     print(f"report written to {page}")
     return 0
 
 
-def add_commands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def add_commands(sub: SubParsers) -> None:
     """Register the data commands on the CLI's subparsers."""
     waves = sub.add_parser("waves", help="list, create, open or close waves")
     actions = waves.add_subparsers(dest="action", required=True)

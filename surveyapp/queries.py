@@ -1,11 +1,19 @@
-"""Compare, cohort and reach for the service and the CLI: frames from the store, analytics, serialised."""
+"""Every action on the data, once: the API's handlers, the CLI (when it opens the file itself) and the board
+report all call these functions, and nothing is serialised and parsed back inside one process.
+
+Waves: `list_waves`, `questionnaire`, `create_wave`, `set_wave_state`. Data out: `export`, `dictionary`,
+`backup`. Analyses: `compare`, `cohort`, `reach_of` (or `analyse` with an `AnalysisRequest`). The board pack:
+`report_inputs`, then `surveyapp.report`. Restoring a backup needs the service stopped, so it is
+`surveyapp.store.restore`, called by the CLI alone.
+"""
 
 from __future__ import annotations
 
-import io
-import math
+import datetime as dt
+import re
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 import polars as pl
@@ -13,32 +21,16 @@ import polars as pl
 from analytics.cohort import cohort_change
 from analytics.compare import compare_responses
 from analytics.reach import reach
+from surveyapp.services import Services, WaveNotFound
 from surveyapp.store.frames import aggregate_counts, likert_frame, responses_frame
-from surveyapp.services import Services
-from surveyapp.wavestate import Wave
-from waves.model import SingleChoice
+from surveyapp.views import BackupOut, QuestionnaireOut, WaveOut, questionnaire_out, wave_out
+from surveyapp.wavestate import Wave, WaveError, WaveState
+from waves.model import SingleChoice, Text, WaveDefinition
+
+if TYPE_CHECKING:
+    from surveyapp.report import ReportInputs
 
 FIXED_LEVELS = ("all", "lad", "district")
-FORMATS = {"json": "application/json", "csv": "text/csv; charset=utf-8",
-           "parquet": "application/vnd.apache.parquet",
-           "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-DEFINITIONS = [
-    ("n_valid", "Answers on the 5-point scale: excludes \"don't know\" and statements left unanswered."),
-    ("share_agree", "(Strongly agree + tend to agree) / n_valid, a fraction 0..1; share_disagree likewise."),
-    ("net_agree", "share_agree - share_disagree."),
-    ("mean_score", "Mean on strongly agree 5 ... strongly disagree 1; \"don't know\" is never averaged."),
-    ("share_agree_ci_low/high", "Wilson score 95% interval."),
-    ("baseline_area_code", "The baseline's own row for the area when it has one, else its 'all' row."),
-    ("delta_share_agree", "Wave share_agree minus baseline share_agree; interval: Newcombe's hybrid score."),
-    ("p_value / q_value", "Two-sided pooled two-proportion z test; Benjamini-Hochberg over the result's rows."),
-    ("suppressed", "Rows below the small-number threshold, and the next smallest row of their group, show no "
-                   "figures, so none can be worked out by subtraction."),
-    ("weighted", "When true, estimates are post-stratified to each LAD's share of children aged 0-17, "
-                 "intervals from Kish's effective sample size; out-of-area and unknown responses are left out."),
-    ("cohort", "Responses linked by return code; Wilcoxon signed-rank test on the paired score changes."),
-    ("reach", "representation_ratio = response share / expected share; interval from the Wilson interval of "
-              "the response share; under_reached when its upper end is below 1."),
-]
 
 
 class AnalysisError(ValueError):
@@ -145,48 +137,162 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad") -> Result:
     return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold}, notes)
 
 
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
 
 
-def _notes_frame(result: Result, attribution: str) -> pl.DataFrame:
-    rows = [("parameter", k, str(v)) for k, v in result.parameters.items()]
-    rows += [("note", "", n) for n in result.notes]
-    rows += [("definition", term, text) for term, text in DEFINITIONS]
-    rows += [("source", "", line.strip()) for line in attribution.splitlines() if line.strip()]
-    return pl.DataFrame(rows, schema=["kind", "term", "text"], orient="row")
+# --- Waves -------------------------------------------------------------------------------------------------
 
 
-def serialise(result: Result, fmt: str, attribution: str) -> bytes:
-    """JSON (rows plus parameters and notes), CSV (UTF-8 with a header), Parquet, or XLSX with a notes sheet."""
-    frame = result.frame
-    if fmt == "json":
-        rows = [{k: _finite(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
-        return msgspec.json.encode({**result.parameters, "kind": result.kind, "notes": result.notes,
-                                    "definitions": dict(DEFINITIONS), "rows": rows})
-    if fmt == "csv":
-        return frame.write_csv().encode("utf-8")
-    buffer = io.BytesIO()
-    if fmt == "parquet":
-        frame.write_parquet(buffer)
-    elif fmt == "xlsx":
-        import xlsxwriter
+def list_waves(services: Services, lang: str = "en") -> list[WaveOut]:
+    """Every wave with its status today, oldest first."""
+    today = services.today()
+    return [wave_out(w, today, lang) for w in services.waves.all()]
 
-        with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
-            frame.write_excel(workbook=workbook, worksheet=result.kind, autofit=True)
-            _notes_frame(result, attribution).write_excel(workbook=workbook, worksheet="notes", autofit=True)
+
+def questionnaire(services: Services, wave_id: str, lang: str = "en") -> QuestionnaireOut:
+    """The wave's questionnaire with every question, statement and option id, in `lang` where offered."""
+    return questionnaire_out(services.wave(wave_id), services.today(), lang)
+
+
+def create_wave(services: Services, *, wave_id: str, questionnaire_id: str, questionnaire_version: int,
+                title: Text, opens_on: dt.date, closes_on: dt.date) -> WaveOut:
+    """Add a responses wave of a defined questionnaire; WaveError says what to change."""
+    if not title.get("en"):
+        raise WaveError('title: give an English title, e.g. {"en": "Spring 2027"}')
+    wave = services.waves.create(WaveDefinition(
+        id=wave_id, questionnaire=questionnaire_id, questionnaire_version=questionnaire_version, title=title,
+        opens=opens_on, closes=closes_on))
+    return wave_out(wave, services.today())
+
+
+def set_wave_state(services: Services, wave_id: str, state: WaveState) -> WaveOut:
+    """Open or close a wave now, whatever its dates say (WaveNotFound, or WaveError for the baseline)."""
+    services.wave(wave_id)
+    return wave_out(services.waves.set_state(wave_id, state), services.today())
+
+
+# --- Data out ----------------------------------------------------------------------------------------------
+
+ExportFormat = Literal["csv", "parquet", "xlsx"]
+
+
+def export(services: Services, wave_id: str, fmt: ExportFormat) -> bytes:
+    """The wave's responses, one row per response, as CSV, Parquet (dictionary in its metadata) or XLSX."""
+    from surveyapp.export import dictionary_frame, export_frame, serialise
+
+    wave = services.wave(wave_id)
+    frame = export_frame(services.store, wave_id, wave.questionnaire, services.areas)
+    return serialise(frame, dictionary_frame(wave.questionnaire), fmt)
+
+
+def dictionary(services: Services, wave_id: str) -> pl.DataFrame:
+    """The export's data dictionary: each column's question, wording and allowed values."""
+    from surveyapp.export import dictionary_frame
+
+    return dictionary_frame(services.wave(wave_id).questionnaire)
+
+
+def backup_name(now: dt.datetime) -> str:
+    """A backup's file name: to the microsecond, so two backups in one second never collide."""
+    return f"surveyapp-{now.astimezone(dt.UTC):%Y%m%dT%H%M%S.%f}.duckdb"
+
+
+def backup(services: Services, out: Path | None = None) -> BackupOut:
+    """A consistent copy of the database (while serving, too), by default under <data dir>/backups/."""
+    target = out or services.settings.data_dir / "backups" / backup_name(dt.datetime.now(dt.UTC))
+    path = services.store.backup(target)
+    responses = int(services.store.rows("SELECT count(*) FROM responses")[0][0])
+    return BackupOut(str(path), responses)
+
+
+# --- Analyses by request -----------------------------------------------------------------------------------
+
+AnalysisKind = Literal["compare", "cohort", "reach"]
+
+
+class AnalysisRequest(msgspec.Struct, frozen=True, kw_only=True):
+    """One analysis as the API's query string or the CLI's options ask for it."""
+
+    kind: AnalysisKind
+    wave: str
+    baseline: str | None = None  # compare
+    by: str | None = None  # compare (default all), reach (default lad)
+    weighted: bool = False  # compare
+    against: str | None = None  # cohort
+
+    def query(self) -> dict[str, str]:
+        """The request as the API's query parameters."""
+        params = {"baseline": self.baseline, "by": self.by, "against": self.against,
+                  "weighted": "true" if self.weighted else None}
+        return {k: v for k, v in params.items() if v is not None}
+
+    def name(self) -> str:
+        """A file name stem: `<wave>-<kind>-<by or against>`."""
+        what = self.against if self.kind == "cohort" else self.by or ("all" if self.kind == "compare" else "lad")
+        return f"{self.wave}-{self.kind}-{what}"
+
+
+def analyse(services: Services, request: AnalysisRequest) -> Result:
+    """Run the analysis a request names."""
+    services.wave(request.wave)
+    if request.kind == "compare":
+        return compare(services, request.wave, baseline_id=request.baseline, by=request.by or "all",
+                       weighted=request.weighted)
+    if request.kind == "cohort":
+        if not request.against:
+            raise AnalysisError("against", "name the earlier wave to pair the same families with, "
+                                           "e.g. against=2026-spring")
+        return cohort(services, request.wave, against=request.against)
+    return reach_of(services, request.wave, by=request.by or "lad")
+
+
+# --- The board report --------------------------------------------------------------------------------------
+
+REACH_LEVELS = ("lad", "ethnic_group_broad", "religion")
+
+
+def short_title(wave: Wave) -> str:
+    """A title that reads well inside a sentence or on an axis ("Autumn 2026"; "2019" for the baseline, so
+    titles say "than in 2019")."""
+    if wave.kind == "aggregate":
+        year = re.search(r"\d{4}", wave.wave_id)
+        return year.group(0) if year else "the baseline"
+    match = re.fullmatch(r"(\d{4})-([a-z]+)", wave.wave_id)
+    return f"{match.group(2).title()} {match.group(1)}" if match else wave.title["en"]
+
+
+def report_inputs(services: Services, wave_id: str, baseline_id: str | None = None) -> ReportInputs:
+    """What the board report shows: compare for every wave so far (overall) and for this one by LAD, reach by
+    LAD and by equality group, and the cohort against the wave before."""
+    wave = _response_wave(services, wave_id, "wave")
+    waves = services.waves.all()
+    if baseline_id is None:
+        baseline = next((w for w in waves if w.kind == "aggregate"), None)
+        if baseline is None:
+            raise AnalysisError("baseline", "there is no aggregate baseline; name a wave to compare with")
     else:
-        raise AnalysisError("format", f"use one of {', '.join(FORMATS)}")
-    return buffer.getvalue()
+        found = services.waves.get(baseline_id)
+        if found is None:
+            raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
+        baseline = found
+    if baseline.wave_id == wave_id:
+        raise AnalysisError("baseline", "choose an earlier wave than the one the report is about")
+    before = sorted((w for w in waves if w.kind == "responses" and w.opens_on <= wave.opens_on
+                     and w.wave_id != wave_id), key=lambda w: (w.opens_on, w.wave_id))
+    order = [baseline, *(w for w in before if w.wave_id != baseline.wave_id), wave]
+    responses = [w.wave_id for w in order if w.kind == "responses" and w is not baseline]
+    overall = pl.concat([compare(services, w, baseline_id=baseline.wave_id, by="all").frame for w in responses])
+    by_area = compare(services, wave_id, baseline_id=baseline.wave_id, by="lad").frame
+    levels = [lv for lv in REACH_LEVELS if lv in _levels(wave)]
+    reach = pl.concat([reach_of(services, wave_id, by=level).frame for level in levels])
+    cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
+    from surveyapp.report import ReportInputs  # Altair and its renderer load only when a report is made
+
+    return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,
+                        wave_order=tuple(w.wave_id for w in order),
+                        wave_titles={w.wave_id: short_title(w) for w in order}, overall=overall,
+                        by_area=by_area, reach=reach, cohort=cohort_frame)
 
 
-def run_analysis(services: Services, kind: str, wave_id: str, params: dict[str, Any], fmt: str) -> bytes:
-    """Run compare, cohort or reach with CLI-style parameters and serialise the result."""
-    if kind == "compare":
-        result = compare(services, wave_id, baseline_id=params.get("baseline"), by=params.get("by") or "all",
-                         weighted=bool(params.get("weighted")))
-    elif kind == "cohort":
-        result = cohort(services, wave_id, against=params["against"])
-    else:
-        result = reach_of(services, wave_id, by=params.get("by") or "lad")
-    return serialise(result, fmt, services.areas.attribution)
+__all__ = ["AnalysisError", "AnalysisRequest", "Result", "WaveError", "WaveNotFound", "analyse", "backup",
+           "cohort", "compare", "create_wave", "dictionary", "export", "list_waves", "questionnaire", "reach_of",
+           "report_inputs", "set_wave_state"]

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import msgspec
 
-from waves.loader import DEFINITIONS_DIR
+import waves
+
+DEFINITIONS_DIR = Path(waves.__file__).parent / "definitions"  # waves.loader's default, without loading it
 
 
 class SettingsError(ValueError):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass, replace
+from typing import Literal
 from zoneinfo import ZoneInfo
 
 import duckdb
@@ -15,6 +16,14 @@ from waves.loader import Catalogue
 from waves.model import Questionnaire, Text, WaveDefinition
 
 UK = ZoneInfo("Europe/London")
+WaveKind = Literal["responses", "aggregate"]
+WaveState = Literal["open", "closed"]  # an administrator's override of the dates
+WaveStatus = Literal["open", "scheduled", "closed"]
+WaveSource = Literal["definition", "admin"]
+# Stored values read back as their Literal types (the store's schema allows only these).
+_KINDS: dict[str, WaveKind] = {"responses": "responses", "aggregate": "aggregate"}
+_STATES: dict[str | None, WaveState | None] = {None: None, "open": "open", "closed": "closed"}
+_SOURCES: dict[str, WaveSource] = {"definition": "definition", "admin": "admin"}
 
 
 class WaveError(ValueError):
@@ -26,13 +35,13 @@ class Wave:
     wave_id: str
     questionnaire: Questionnaire
     title: Text
-    kind: str
+    kind: WaveKind
     opens_on: dt.date
     closes_on: dt.date
-    state: str | None  # None follows the dates; "open" or "closed" is an override
-    source: str
+    state: WaveState | None  # None follows the dates; "open" or "closed" is an override
+    source: WaveSource
 
-    def status(self, today: dt.date) -> str:
+    def status(self, today: dt.date) -> WaveStatus:
         """'open', 'scheduled' (not yet open) or 'closed'."""
         if self.kind == "aggregate":
             return "closed"
@@ -75,8 +84,8 @@ class WaveSet:
         rows = self._store.rows("SELECT wave_id, questionnaire_id, questionnaire_version, title_json, kind, "
                                 "opens_on, closes_on, state, source FROM waves ORDER BY opens_on, wave_id")
         self._waves = {
-            r[0]: Wave(r[0], self._catalogue.questionnaire(r[1], r[2]), json.loads(r[3]), r[4], r[5], r[6],
-                       r[7], r[8])
+            r[0]: Wave(r[0], self._catalogue.questionnaire(r[1], r[2]), json.loads(r[3]), _KINDS[r[4]], r[5], r[6],
+                       _STATES[r[7]], _SOURCES[r[8]])
             for r in rows
         }
 
@@ -109,7 +118,7 @@ class WaveSet:
         self.reload()
         return self._waves[definition.id]
 
-    def set_state(self, wave_id: str, state: str) -> Wave:
+    def set_state(self, wave_id: str, state: WaveState) -> Wave:
         """Open or close a wave now, whatever its dates say (admin)."""
         wave = self._waves.get(wave_id)
         if wave is None:

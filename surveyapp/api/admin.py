@@ -2,64 +2,57 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-from litestar import post
-from litestar.datastructures import State
+from litestar import Router, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 from litestar.params import FromPath, JSONBody
 
-from surveyapp.api.present import wave_out
-from surveyapp.api.schemas import BackupOut, WaveIn, WaveOut
+from surveyapp import queries
+from surveyapp.api.schemas import WaveIn
 from surveyapp.auth import require
-from surveyapp.wavestate import WaveError
-from waves.model import WaveDefinition
+from surveyapp.services import Services
+from surveyapp.settings import Settings
+from surveyapp.views import BackupOut, WaveOut
+from surveyapp.wavestate import WaveError, WaveState
 
-_ADMIN = {"guards": [require("admin")], "tags": ["admin"], "security": [{"bearer": []}]}
 
-
-@post("/api/v1/admin/waves", status_code=201, sync_to_thread=True, **_ADMIN)  # type: ignore[arg-type]
-def create_wave(state: State, data: JSONBody[WaveIn]) -> WaveOut:
+@post("/waves", status_code=201, sync_to_thread=True)
+def create_wave(services: NamedDependency[Services], data: JSONBody[WaveIn]) -> WaveOut:
     """Create a responses wave of a defined questionnaire."""
-    services = state.services
-    if "en" not in data.title:
-        raise ClientException("title: give an English title, e.g. {\"en\": \"Spring 2027\"}")
     try:
-        wave = services.waves.create(WaveDefinition(
-            id=data.wave_id, questionnaire=data.questionnaire_id, questionnaire_version=data.questionnaire_version,
-            title=data.title, opens=data.opens_on, closes=data.closes_on))
+        return queries.create_wave(services, wave_id=data.wave_id, questionnaire_id=data.questionnaire_id,
+                                   questionnaire_version=data.questionnaire_version, title=data.title,
+                                   opens_on=data.opens_on, closes_on=data.closes_on)
     except WaveError as exc:
         raise ClientException(str(exc)) from None
-    return wave_out(wave, services.today())
 
 
-def _set_state(state: State, wave_id: str, new_state: str) -> WaveOut:
-    services = state.services
-    services.wave(wave_id)
+def _set_state(services: Services, wave_id: str, state: WaveState) -> WaveOut:
     try:
-        wave = services.waves.set_state(wave_id, new_state)
+        return queries.set_wave_state(services, wave_id, state)
     except WaveError as exc:
         raise ClientException(str(exc), status_code=409) from None
-    return wave_out(wave, services.today())
 
 
-@post("/api/v1/admin/waves/{wave_id:str}/open", status_code=200, sync_to_thread=True, **_ADMIN)  # type: ignore[arg-type]
-def open_wave(state: State, wave_id: FromPath[str]) -> WaveOut:
+@post("/waves/{wave_id:str}/open", status_code=200, sync_to_thread=True)
+def open_wave(services: NamedDependency[Services], wave_id: FromPath[str]) -> WaveOut:
     """Open a wave now, whatever its dates say."""
-    return _set_state(state, wave_id, "open")
+    return _set_state(services, wave_id, "open")
 
 
-@post("/api/v1/admin/waves/{wave_id:str}/close", status_code=200, sync_to_thread=True, **_ADMIN)  # type: ignore[arg-type]
-def close_wave(state: State, wave_id: FromPath[str]) -> WaveOut:
+@post("/waves/{wave_id:str}/close", status_code=200, sync_to_thread=True)
+def close_wave(services: NamedDependency[Services], wave_id: FromPath[str]) -> WaveOut:
     """Close a wave now: later submissions get 409."""
-    return _set_state(state, wave_id, "closed")
+    return _set_state(services, wave_id, "closed")
 
 
-@post("/api/v1/admin/backup", status_code=201, sync_to_thread=True, **_ADMIN)  # type: ignore[arg-type]
-def backup(state: State) -> BackupOut:
+@post("/backup", status_code=201, sync_to_thread=True)
+def backup(services: NamedDependency[Services]) -> BackupOut:
     """Write a consistent copy of the database under <data dir>/backups/ while the service runs."""
-    services = state.services
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%f")  # two backups in one second must not collide
-    path = services.store.backup(services.settings.data_dir / "backups" / f"surveyapp-{stamp}.duckdb")
-    responses = services.store.rows("SELECT count(*) FROM responses")[0][0]
-    return BackupOut(str(path), responses)
+    return queries.backup(services)
+
+
+def admin_router(settings: Settings) -> Router:
+    """Everything under /api/v1/admin: the admin token, declared once."""
+    return Router(path="/api/v1/admin", route_handlers=[create_wave, open_wave, close_wave, backup],
+                  guards=[require("admin", settings)], tags=["admin"], security=[{"bearer": []}])

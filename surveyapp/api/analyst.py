@@ -1,29 +1,36 @@
-"""Analyst endpoints (analyst bearer token): exports, their data dictionary, compare, cohort and reach."""
+"""Analyst endpoints (analyst bearer token): exports and their dictionary, compare, cohort and reach, and the
+board report as a page (/results/{wave_id}) or as the files the CLI writes (report.zip)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import io
+import re
+import tempfile
+import zipfile
+from pathlib import Path
 from typing import Literal
 
-from litestar import Request, Response, get
-from litestar.datastructures import State
+from litestar import Request, Response, Router, get
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from surveyapp import queries
 from surveyapp.auth import require
-from surveyapp.export import FORMATS, dictionary_frame, export_frame, serialise
+from surveyapp.export import FORMATS
+from surveyapp.formats import MEDIA_TYPES, ResultFormat, serialise
+from surveyapp.headers import CSP
 from surveyapp.services import Services
+from surveyapp.settings import Settings
 
 
-@get("/api/v1/waves/{wave_id:str}/export", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
-     security=[{"bearer": []}])
-def export_wave(state: State, wave_id: FromPath[str],
+@get("/api/v1/waves/{wave_id:str}/export", sync_to_thread=True)
+def export_wave(services: NamedDependency[Services], wave_id: FromPath[str],
                 format: FromQuery[Literal["csv", "parquet", "xlsx"]] = "csv") -> Response[bytes]:
     """One row per response, one column per question or statement; XLSX adds a dictionary sheet, Parquet
     carries the dictionary in its metadata, and CSV's is at /dictionary."""
-    services = state.services
-    wave = services.wave(wave_id)
-    frame = export_frame(services.store, wave_id, wave.questionnaire, services.areas)
-    data = serialise(frame, dictionary_frame(wave.questionnaire), format)
+    data = queries.export(services, wave_id, format)
     media_type, extension = FORMATS[format]
     return Response(data, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{wave_id}-responses.{extension}"',
@@ -31,68 +38,97 @@ def export_wave(state: State, wave_id: FromPath[str],
         "Cache-Control": "no-store"})
 
 
-@get("/api/v1/waves/{wave_id:str}/dictionary", tags=["analyst"], guards=[require("analyst")],
-     sync_to_thread=False, security=[{"bearer": []}])
-def wave_dictionary(state: State, wave_id: FromPath[str],
+@get("/api/v1/waves/{wave_id:str}/dictionary", sync_to_thread=False)
+def wave_dictionary(services: NamedDependency[Services], wave_id: FromPath[str],
                     format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
     """The data dictionary of the export: each column's question, wording and allowed values."""
-    wave = state.services.wave(wave_id)
-    frame = dictionary_frame(wave.questionnaire)
+    frame = queries.dictionary(services, wave_id)
     if format == "csv":
         return Response(frame.write_csv().encode(), media_type="text/csv; charset=utf-8")
     return Response(frame.write_json().encode(), media_type="application/json")
 
 
-def _respond(services: Services, result: queries.Result, fmt: str, name: str) -> Response[bytes]:
-    """The result in the asked format; files other than JSON come as attachments."""
+def _analysis(services: Services, request: Request[object, object, object], fmt: ResultFormat | None,
+              analysis: queries.AnalysisRequest) -> Response[bytes]:
+    """The analysis in the asked format (`format=`, else CSV for `Accept: text/csv`, else JSON); files other
+    than JSON come as attachments."""
+    if fmt is None:
+        fmt = "csv" if "text/csv" in request.headers.get("accept", "") else "json"
+    body = serialise(queries.analyse(services, analysis), fmt, services.areas.attribution)
     headers = {"Cache-Control": "no-store"}
     if fmt != "json":
-        headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
-    body = queries.serialise(result, fmt, services.areas.attribution)
-    return Response(body, media_type=queries.FORMATS[fmt], headers=headers)
+        headers["Content-Disposition"] = f'attachment; filename="{analysis.name()}.{fmt}"'
+    return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-def _format(request: Request, fmt: str | None) -> str:
-    if fmt is not None:
-        return fmt
-    return "csv" if "text/csv" in request.headers.get("accept", "") else "json"
-
-
-AnalysisFormat = Literal["json", "csv", "parquet", "xlsx"]
-
-
-@get("/api/v1/waves/{wave_id:str}/compare", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
-     security=[{"bearer": []}])
-def compare_wave(state: State, request: Request, wave_id: FromPath[str],
+@get("/api/v1/waves/{wave_id:str}/compare", sync_to_thread=True)
+def compare_wave(services: NamedDependency[Services], request: Request[object, object, object], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None, by: FromQuery[str] = "all", weighted: FromQuery[bool] = False,
-                 format: FromQuery[AnalysisFormat | None] = None) -> Response[bytes]:
+                 format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
     """Q7 by area or group against the baseline (JSON, or CSV with `Accept: text/csv`; or `format=`)."""
-    services = state.services
-    services.wave(wave_id)
-    fmt = _format(request, format)
-    result = queries.compare(services, wave_id, baseline_id=baseline, by=by, weighted=weighted)
-    return _respond(services, result, fmt, f"{wave_id}-compare-{by}")
+    return _analysis(services, request, format, queries.AnalysisRequest(
+        kind="compare", wave=wave_id, baseline=baseline, by=by, weighted=weighted))
 
 
-@get("/api/v1/waves/{wave_id:str}/cohort", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
-     security=[{"bearer": []}])
-def cohort_wave(state: State, request: Request, wave_id: FromPath[str], against: FromQuery[str],
-                format: FromQuery[AnalysisFormat | None] = None) -> Response[bytes]:
+@get("/api/v1/waves/{wave_id:str}/cohort", sync_to_thread=True)
+def cohort_wave(services: NamedDependency[Services], request: Request[object, object, object], wave_id: FromPath[str],
+                against: FromQuery[str], format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
     """Same-family change per Q7 statement since an earlier wave (linked by return code)."""
-    services = state.services
-    services.wave(wave_id)
-    fmt = _format(request, format)
-    result = queries.cohort(services, wave_id, against=against)
-    return _respond(services, result, fmt, f"{wave_id}-cohort-{against}")
+    return _analysis(services, request, format, queries.AnalysisRequest(kind="cohort", wave=wave_id, against=against))
 
 
-@get("/api/v1/waves/{wave_id:str}/reach", tags=["analyst"], guards=[require("analyst")], sync_to_thread=True,
-     security=[{"bearer": []}])
-def reach_wave(state: State, request: Request, wave_id: FromPath[str], by: FromQuery[str] = "lad",
-               format: FromQuery[AnalysisFormat | None] = None) -> Response[bytes]:
+@get("/api/v1/waves/{wave_id:str}/reach", sync_to_thread=True)
+def reach_wave(services: NamedDependency[Services], request: Request[object, object, object], wave_id: FromPath[str],
+               by: FromQuery[str] = "lad", format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
     """Responses by LAD or group against children aged 0-17 or Census 2021 shares."""
-    services = state.services
-    services.wave(wave_id)
-    fmt = _format(request, format)
-    result = queries.reach_of(services, wave_id, by=by)
-    return _respond(services, result, fmt, f"{wave_id}-reach-{by}")
+    return _analysis(services, request, format, queries.AnalysisRequest(kind="reach", wave=wave_id, by=by))
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def _csp_for(page: str) -> str:
+    """The house CSP, plus the hash of the page's own style block (no 'unsafe-inline')."""
+    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
+                      for s in _STYLE.findall(page))
+    return CSP.replace("style-src 'self'", f"style-src 'self' {hashes}") if hashes else CSP
+
+
+@get("/results/{wave_id:str}", sync_to_thread=True)
+def results_page(services: NamedDependency[Services], wave_id: FromPath[str],
+                 baseline: FromQuery[str | None] = None) -> Response[str]:
+    """The board report for a wave: the charts with their tables of figures, as one HTML page."""
+    from surveyapp.report import report_html
+
+    settings = services.settings
+    page = report_html(queries.report_inputs(services, wave_id, baseline),
+                       threshold=settings.small_number_threshold, boundaries=settings.boundaries)
+    return Response(page, media_type="text/html; charset=utf-8",
+                    headers={"Content-Security-Policy": _csp_for(page), "Cache-Control": "no-store"})
+
+
+@get("/api/v1/waves/{wave_id:str}/report.zip", sync_to_thread=True)
+def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
+                baseline: FromQuery[str | None] = None) -> Response[bytes]:
+    """The board pack as `surveyapp report` writes it: report.html, charts/*.svg and *.png, figures.csv."""
+    from surveyapp.report import write_report
+
+    settings = services.settings
+    inputs = queries.report_inputs(services, wave_id, baseline)
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="surveyapp-report-") as folder:
+        root = Path(folder)
+        write_report(inputs, root, threshold=settings.small_number_threshold, boundaries=settings.boundaries)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
+            for path in sorted(root.rglob("*")):
+                if path.is_file():
+                    pack.write(path, path.relative_to(root).as_posix())
+    return Response(buffer.getvalue(), media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="{wave_id}-report.zip"', "Cache-Control": "no-store"})
+
+
+def analyst_router(settings: Settings) -> Router:
+    """Exports, analyses and the report: the analyst token, declared once."""
+    return Router(path="/", route_handlers=[export_wave, wave_dictionary, compare_wave, cohort_wave, reach_wave,
+                                            results_page, report_pack],
+                  guards=[require("analyst", settings)], tags=["analyst"], security=[{"bearer": []}])

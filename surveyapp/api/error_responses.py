@@ -81,6 +81,7 @@ def document_errors(openapi: OpenAPI) -> OpenAPI:
         if isinstance(schema, Schema):
             schema.additional_properties = False
     wave_in = components.get("WaveIn")
-    if isinstance(wave_in, Schema) and wave_in.properties and isinstance(wave_in.properties.get("title"), Schema):
-        wave_in.properties["title"].required = ["en"]  # type: ignore[union-attr]
+    title = wave_in.properties.get("title") if isinstance(wave_in, Schema) and wave_in.properties else None
+    if isinstance(title, Schema):
+        title.required = ["en"]
     return openapi

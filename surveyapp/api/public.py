@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from litestar import Response, get, post
-from litestar.datastructures import State
+from litestar import Response, Router, get, post
+from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from surveyapp.api.present import questionnaire_out, wave_out
-from surveyapp.api.schemas import ErrorOut, QuestionnaireOut, SubmissionIn, SubmissionOut, WaveOut
+from surveyapp import queries
+from surveyapp.api.schemas import ErrorOut, SubmissionIn, SubmissionOut
+from surveyapp.services import Services
 from surveyapp.submission import Submission
+from surveyapp.views import QuestionnaireOut, WaveOut
 
 _ERRORS = {
     400: ResponseSpec(ErrorOut, description="Invalid fields, each named with how to fix it; nothing stored"),
@@ -27,32 +29,33 @@ def healthz() -> dict[str, str]:
 
 
 @get("/api/v1/waves", tags=["waves"], sync_to_thread=False)
-def list_waves(state: State, lang: FromQuery[str] = "en") -> list[WaveOut]:
+def list_waves(services: NamedDependency[Services], lang: FromQuery[str] = "en") -> list[WaveOut]:
     """Every wave with its status today."""
-    services = state.services
-    today = services.today()
-    return [wave_out(w, today, lang) for w in services.waves.all()]
+    return queries.list_waves(services, lang)
 
 
 @get("/api/v1/waves/{wave_id:str}", tags=["waves"], sync_to_thread=False,
      responses={404: _ERRORS[404]})
-def get_wave(state: State, wave_id: FromPath[str],
+def get_wave(services: NamedDependency[Services], wave_id: FromPath[str],
              lang: Annotated[str, QueryParameter(description="Language code, e.g. en or en-easy")] = "en",
              ) -> QuestionnaireOut:
     """The wave's questionnaire with every question, statement and option id, in the requested language."""
-    services = state.services
-    return questionnaire_out(services.wave(wave_id), services.today(), lang)
+    return queries.questionnaire(services, wave_id, lang)
 
 
 @post("/api/v1/waves/{wave_id:str}/responses", tags=["responses"], status_code=201,
       responses=_ERRORS)
-async def submit_response(state: State, wave_id: FromPath[str],
+async def submit_response(services: NamedDependency[Services], wave_id: FromPath[str],
                           data: JSONBody[SubmissionIn]) -> Response[SubmissionOut]:
     """Store a response; 201 once it is durably committed. A retry with the same submission_id stores nothing new."""
-    services = state.services
     wave = services.open_wave(wave_id)
     accepted = await services.collect(wave, Submission(
         answers=data.answers, postcode=data.postcode, return_code=data.return_code,
         submission_id=data.submission_id, language=data.language, channel="api"))
     return Response(SubmissionOut(accepted.response_id, accepted.return_code), status_code=201,
                     headers={"Cache-Control": "no-store"})
+
+
+def public_router() -> Router:
+    """Health, waves, questionnaires and submissions: no token."""
+    return Router(path="/", route_handlers=[healthz, list_waves, get_wave, submit_response])

@@ -1,9 +1,9 @@
-"""What crosses the HTTP boundary: msgspec Structs, one per direction."""
+"""What the API reads (and its error shape); what it answers with is in `surveyapp.views`."""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 import msgspec
 
@@ -43,54 +43,6 @@ class ErrorOut(msgspec.Struct):
     errors: list[FieldErrorOut] = msgspec.field(default_factory=list)
 
 
-class WaveOut(msgspec.Struct):
-    wave_id: str
-    title: str
-    kind: Literal["responses", "aggregate"]
-    status: Literal["open", "scheduled", "closed"]
-    opens_on: dt.date
-    closes_on: dt.date
-    questionnaire_id: str
-    questionnaire_version: int
-
-
-class OptionOut(msgspec.Struct, omit_defaults=True):
-    id: str
-    text: str
-    score: int | None = None
-    group: str | None = None
-
-
-class QuestionOut(msgspec.Struct, omit_defaults=True):
-    id: str
-    kind: str
-    section: str
-    text: str
-    hint: str | None = None
-    options: list[OptionOut] | None = None
-    statements: list[OptionOut] | None = None
-    answers: list[OptionOut] | None = None
-    exclusive: str | None = None
-    required: bool = False
-    max_length: int | None = None
-
-
-class SectionOut(msgspec.Struct, omit_defaults=True):
-    id: str
-    title: str
-    intro: str | None = None
-
-
-class QuestionnaireOut(msgspec.Struct):
-    wave: WaveOut
-    language: str
-    languages: list[str]
-    title: str
-    intro: str | None
-    sections: list[SectionOut]
-    questions: list[QuestionOut]
-
-
 class WaveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A new responses wave."""
 
@@ -102,6 +54,3 @@ class WaveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     closes_on: dt.date
 
 
-class BackupOut(msgspec.Struct):
-    path: str
-    responses: int

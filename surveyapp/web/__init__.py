@@ -7,7 +7,7 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from surveyapp.web.render import STATIC_DIR
-from surveyapp.web.routes import show_form, start, thanks
+from surveyapp.web.routes import FormKit, make_form_kit, show_form, start, thanks
 from surveyapp.web.sending import send_form
 
 
@@ -17,3 +17,6 @@ def web_handlers() -> list[ControllerRouterHandler]:
     static = create_static_files_router(path="/static", directories=[STATIC_DIR], name="form-static",
                                         cache_control=CacheControlHeader(max_age=86400, public=True))
     return [start, show_form, send_form, thanks, static]
+
+
+__all__ = ["FormKit", "make_form_kit", "web_handlers"]

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from litestar import Request, Response, get
-from litestar.datastructures import Cookie, State
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from surveyapp.services import Services
+from surveyapp.settings import Settings
 from surveyapp.wavestate import Wave
 from surveyapp.web.answers import HONEYPOT, Filled
 from surveyapp.web.errors import FormError
@@ -32,15 +35,10 @@ class FormKit:
     secure_cookies: bool
 
 
-def kit(state: State) -> FormKit:
-    """The kit for this app, made on first use (the service's settings arrive with the lifespan)."""
-    found = state.get("form_kit")
-    if found is None:
-        settings = state.services.settings
-        key = load_form_key(settings.data_dir / "secrets" / "form.key")
-        found = FormKit(FormSigner(key), load_messages(), settings.behind_tls)
-        state.form_kit = found
-    return found
+def make_form_kit(settings: Settings) -> FormKit:
+    """The form's signer (its key made on first start, beside the return-code key) and its words."""
+    key = load_form_key(settings.data_dir / "secrets" / "form.key")
+    return FormKit(FormSigner(key), load_messages(), settings.behind_tls)
 
 
 def words(form_kit: FormKit, lang: str | None, offered: tuple[str, ...] | None = None) -> Messages:
@@ -73,10 +71,9 @@ def not_available(services: Services, t: Messages, wave: Wave | None) -> Respons
 
 
 @get("/", sync_to_thread=False, include_in_schema=False)
-def start(state: State, lang: FromQuery[str] = ENGLISH) -> Response[str]:
+def start(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+          lang: FromQuery[str] = ENGLISH) -> Response[str]:
     """The open waves; straight to the form when only one is open."""
-    services: Services = state.services
-    form_kit = kit(state)
     t = words(form_kit, lang)
     today = services.today()
     waves = [w for w in services.waves.all() if w.kind == "responses"]
@@ -98,20 +95,20 @@ class FormState:
     started: str  # signed moment the form was shown, for the minimum fill time
 
 
-def new_form_state(state: State, request: Request) -> FormState:
+def new_form_state(services: Services, form_kit: FormKit, request: Request[Any, Any, Any]) -> FormState:
     """Fresh hidden values; the browser keeps its CSRF cookie when it has a well-formed one."""
-    signer = kit(state).signer
+    signer = form_kit.signer
     browser_id = request.cookies.get(CSRF_COOKIE) or ""
     if not (20 <= len(browser_id) <= 64 and browser_id.replace("-", "").replace("_", "").isalnum()):
         browser_id = signer.new_browser_id()
-    started = signer.started(browser_id, state.services.clock().timestamp())
+    started = signer.started(browser_id, services.clock().timestamp())
     return FormState(browser_id, str(uuid.uuid4()), started)
 
 
-def render_form(state: State, wave: Wave, t: Messages, form: FormState, *, filled: Filled | None = None,
+def render_form(form_kit: FormKit, wave: Wave, t: Messages, form: FormState, *, filled: Filled | None = None,
                 errors: list[FormError] | None = None, notice: str = "", status: int = 200) -> Response[str]:
     """The questionnaire page, empty or filled in again with errors or a notice."""
-    form_kit, questionnaire = kit(state), wave.questionnaire
+    questionnaire = wave.questionnaire
     filled, errors = filled or Filled(), errors or []
     cookie = Cookie(key=CSRF_COOKIE, value=form.browser_id, path="/survey", max_age=CSRF_MAX_AGE,
                     httponly=True, samesite="lax", secure=form_kit.secure_cookies)
@@ -129,23 +126,22 @@ def render_form(state: State, wave: Wave, t: Messages, form: FormState, *, fille
 
 
 @get("/survey/{wave_id:str}", sync_to_thread=False, include_in_schema=False)
-def show_form(state: State, request: Request, wave_id: FromPath[str], lang: FromQuery[str] = ENGLISH) -> Response[str]:
+def show_form(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+              request: Request[Any, Any, Any], wave_id: FromPath[str], lang: FromQuery[str] = ENGLISH) -> Response[str]:
     """The questionnaire of an open wave, in the asked language."""
-    services: Services = state.services
     wave = responses_wave(services, wave_id)
     offered = wave.questionnaire.languages if wave else None
-    t = words(kit(state), lang, offered)
+    t = words(form_kit, lang, offered)
     unavailable = not_available(services, t, wave)
     if unavailable is not None or wave is None:
         return unavailable or page("notice.html", t, status=404)
-    return render_form(state, wave, t, new_form_state(state, request))
+    return render_form(form_kit, wave, t, new_form_state(services, form_kit, request))
 
 
 @get("/survey/{wave_id:str}/thanks", sync_to_thread=False, include_in_schema=False)
-def thanks(state: State, request: Request, wave_id: FromPath[str]) -> Response[str]:
+def thanks(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+           request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
     """The confirmation with the return code, read from the signed cookie (never the URL); stores nothing."""
-    services: Services = state.services
-    form_kit = kit(state)
     done = form_kit.signer.read_done(request.cookies.get(DONE_COOKIE), services.clock().timestamp())
     wave = responses_wave(services, wave_id)
     if done is None or done.wave_id != wave_id or wave is None:

@@ -1,0 +1,1 @@
+"""The JSON API and the analysts' pages: one Router per audience, each declaring its guard once."""

@@ -1,0 +1,73 @@
+"""Results as files: JSON, CSV, Parquet and XLSX, the same bytes whether the API or the CLI asked."""
+
+from __future__ import annotations
+
+import io
+import math
+from typing import TYPE_CHECKING, Any, Literal
+
+import msgspec
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from surveyapp.queries import Result
+
+ResultFormat = Literal["json", "csv", "parquet", "xlsx"]
+MEDIA_TYPES: dict[ResultFormat, str] = {
+    "json": "application/json", "csv": "text/csv; charset=utf-8",
+    "parquet": "application/vnd.apache.parquet",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+DEFINITIONS = [
+    ("n_valid", "Answers on the 5-point scale: excludes \"don't know\" and statements left unanswered."),
+    ("share_agree", "(Strongly agree + tend to agree) / n_valid, a fraction 0..1; share_disagree likewise."),
+    ("net_agree", "share_agree - share_disagree."),
+    ("mean_score", "Mean on strongly agree 5 ... strongly disagree 1; \"don't know\" is never averaged."),
+    ("share_agree_ci_low/high", "Wilson score 95% interval."),
+    ("baseline_area_code", "The baseline's own row for the area when it has one, else its 'all' row."),
+    ("delta_share_agree", "Wave share_agree minus baseline share_agree; interval: Newcombe's hybrid score."),
+    ("p_value / q_value", "Two-sided pooled two-proportion z test; Benjamini-Hochberg over the result's rows."),
+    ("suppressed", "Rows below the small-number threshold, and the next smallest row of their group, show no "
+                   "figures, so none can be worked out by subtraction."),
+    ("weighted", "When true, estimates are post-stratified to each LAD's share of children aged 0-17, "
+                 "intervals from Kish's effective sample size; out-of-area and unknown responses are left out."),
+    ("cohort", "Responses linked by return code; Wilcoxon signed-rank test on the paired score changes."),
+    ("reach", "representation_ratio = response share / expected share; interval from the Wilson interval of "
+              "the response share; under_reached when its upper end is below 1."),
+]
+
+
+def _finite(value: Any) -> Any:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def _notes_frame(result: Result, attribution: str) -> pl.DataFrame:
+    import polars as pl
+
+    rows = [("parameter", k, str(v)) for k, v in result.parameters.items()]
+    rows += [("note", "", n) for n in result.notes]
+    rows += [("definition", term, text) for term, text in DEFINITIONS]
+    rows += [("source", "", line.strip()) for line in attribution.splitlines() if line.strip()]
+    return pl.DataFrame(rows, schema=["kind", "term", "text"], orient="row")
+
+
+def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
+    """JSON (rows plus parameters and notes), CSV (UTF-8 with a header), Parquet, or XLSX with a notes sheet."""
+    frame = result.frame
+    if fmt == "json":
+        rows = [{k: _finite(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+        return msgspec.json.encode({**result.parameters, "kind": result.kind, "notes": result.notes,
+                                    "definitions": dict(DEFINITIONS), "rows": rows})
+    if fmt == "csv":
+        return frame.write_csv().encode("utf-8")
+    buffer = io.BytesIO()
+    if fmt == "parquet":
+        frame.write_parquet(buffer)
+    else:
+        import xlsxwriter
+
+        with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
+            frame.write_excel(workbook=workbook, worksheet=result.kind, autofit=True)
+            _notes_frame(result, attribution).write_excel(workbook=workbook, worksheet="notes", autofit=True)
+    return buffer.getvalue()
