@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import msgspec
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 _SUBMISSION = re.compile(r"^(/api/v1/waves/[^/]+/responses|/survey/[^/]+)/?$")
@@ -91,7 +92,7 @@ class RateLimitMiddleware:
         return lambda app: cls(app, limiter=limiter, trusted_header=trusted_header)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (self.limiter is None or scope["type"] != "http" or scope.get("method") != "POST"
+        if (self.limiter is None or scope["type"] != ScopeType.HTTP or scope.get("method") != "POST"
                 or not _SUBMISSION.match(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return

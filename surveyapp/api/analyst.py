@@ -10,7 +10,7 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
@@ -48,7 +48,7 @@ def wave_dictionary(services: NamedDependency[Services], wave_id: FromPath[str],
     return Response(frame.write_json().encode(), media_type="application/json")
 
 
-def _analysis(services: Services, request: Request[object, object, object], fmt: ResultFormat | None,
+def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFormat | None,
               analysis: queries.AnalysisRequest) -> Response[bytes]:
     """The analysis in the asked format (`format=`, else CSV for `Accept: text/csv`, else JSON); files other
     than JSON come as attachments."""
@@ -62,7 +62,7 @@ def _analysis(services: Services, request: Request[object, object, object], fmt:
 
 
 @get("/api/v1/waves/{wave_id:str}/compare", sync_to_thread=True)
-def compare_wave(services: NamedDependency[Services], request: Request[object, object, object], wave_id: FromPath[str],
+def compare_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None, by: FromQuery[str] = "all", weighted: FromQuery[bool] = False,
                  format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
     """Q7 by area or group against the baseline (JSON, or CSV with `Accept: text/csv`; or `format=`)."""
@@ -71,14 +71,14 @@ def compare_wave(services: NamedDependency[Services], request: Request[object, o
 
 
 @get("/api/v1/waves/{wave_id:str}/cohort", sync_to_thread=True)
-def cohort_wave(services: NamedDependency[Services], request: Request[object, object, object], wave_id: FromPath[str],
+def cohort_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                 against: FromQuery[str], format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
     """Same-family change per Q7 statement since an earlier wave (linked by return code)."""
     return _analysis(services, request, format, queries.AnalysisRequest(kind="cohort", wave=wave_id, against=against))
 
 
 @get("/api/v1/waves/{wave_id:str}/reach", sync_to_thread=True)
-def reach_wave(services: NamedDependency[Services], request: Request[object, object, object], wave_id: FromPath[str],
+def reach_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                by: FromQuery[str] = "lad", format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
     """Responses by LAD or group against children aged 0-17 or Census 2021 shares."""
     return _analysis(services, request, format, queries.AnalysisRequest(kind="reach", wave=wave_id, by=by))

@@ -48,7 +48,8 @@ class Store:
         """Run a read query on a cursor of its own and return a Polars frame."""
         cursor = self._conn.cursor()
         try:
-            return cursor.sql(sql, params=list(params) if params else None).pl()
+            frame: pl.DataFrame = cursor.sql(sql, params=list(params) if params else None).pl()
+            return frame
         finally:
             cursor.close()
 
