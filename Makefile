@@ -44,9 +44,10 @@ test-fast: setup ## run the tests that need no browser
 bench: setup ## run the benchmarks and print their figures
 	$(PY) -m bench
 
-lint: setup ## ruff and mypy
+lint: setup ## ruff, mypy (strict) and the import contracts
 	$(VENV)/bin/ruff check surveyapp waves analytics tests bench
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 clean: ## remove the virtual environments (keeps ./data)
 	rm -rf $(VENV) $(TOOLS)
