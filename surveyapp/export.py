@@ -89,11 +89,29 @@ def export_frame(store: Store, wave_id: str, questionnaire: Questionnaire, areas
     return base.join(wide, on="response_id", how="left").select(*meta, *names)
 
 
+# OWASP's CSV injection guidance: a cell a spreadsheet would read as a formula starts with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
+# Text is text: never a formula or a link, whatever it starts with.
+XLSX_OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+                "strings_to_numbers": False}
+
+
+def neutralise(frame: pl.DataFrame) -> pl.DataFrame:
+    """Every text cell that a spreadsheet would run as a formula, prefixed with a single quote (OWASP).
+
+    The quote shows in the cell, so what the family typed is still there to read, but nothing runs."""
+    risky = [name for name, dtype in frame.schema.items() if dtype == pl.String]
+    pattern = "^[" + "".join(FORMULA_STARTS).replace("-", "\\-") + "]"
+    return frame.with_columns(
+        pl.when(pl.col(c).str.contains(pattern)).then(pl.lit("'") + pl.col(c)).otherwise(pl.col(c)).alias(c)
+        for c in risky)
+
+
 def _xlsx(frame: pl.DataFrame, dictionary: pl.DataFrame) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
-    with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
+    with xlsxwriter.Workbook(buffer, XLSX_OPTIONS) as workbook:
         frame.with_columns(pl.col(pl.Datetime).dt.strftime("%Y-%m-%d %H:00")).write_excel(
             workbook=workbook, worksheet="responses", autofit=True)
         dictionary.write_excel(workbook=workbook, worksheet="dictionary", autofit=True)
@@ -111,11 +129,14 @@ def _parquet(frame: pl.DataFrame, dictionary: pl.DataFrame) -> bytes:
 
 
 def serialise(frame: pl.DataFrame, dictionary: pl.DataFrame, fmt: str) -> bytes:
-    """The frame as CSV (UTF-8 with a header), Parquet (dictionary in its metadata) or XLSX (two sheets)."""
+    """The frame as CSV (UTF-8 with a header), Parquet (dictionary in its metadata) or XLSX (two sheets).
+
+    CSV and XLSX are opened in spreadsheets, so their text cells are neutralised (`neutralise`); Parquet is
+    read by code (R, Python, DuckDB) and keeps the text exactly as stored."""
     if fmt == "csv":
-        return frame.write_csv().encode("utf-8")
+        return neutralise(frame).write_csv().encode("utf-8")
     if fmt == "parquet":
         return _parquet(frame, dictionary)
     if fmt == "xlsx":
-        return _xlsx(frame, dictionary)
+        return _xlsx(neutralise(frame), dictionary)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")

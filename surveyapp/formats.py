@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
+from surveyapp.export import XLSX_OPTIONS, neutralise
+
 if TYPE_CHECKING:
     import polars as pl
 
@@ -60,14 +62,14 @@ def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
         return msgspec.json.encode({**result.parameters, "kind": result.kind, "notes": result.notes,
                                     "definitions": dict(DEFINITIONS), "rows": rows})
     if fmt == "csv":
-        return frame.write_csv().encode("utf-8")
+        return neutralise(frame).write_csv().encode("utf-8")
     buffer = io.BytesIO()
     if fmt == "parquet":
         frame.write_parquet(buffer)
     else:
         import xlsxwriter
 
-        with xlsxwriter.Workbook(buffer, {"in_memory": True}) as workbook:
-            frame.write_excel(workbook=workbook, worksheet=result.kind, autofit=True)
+        with xlsxwriter.Workbook(buffer, XLSX_OPTIONS) as workbook:
+            neutralise(frame).write_excel(workbook=workbook, worksheet=result.kind, autofit=True)
             _notes_frame(result, attribution).write_excel(workbook=workbook, worksheet="notes", autofit=True)
     return buffer.getvalue()
