@@ -6,6 +6,8 @@ import math
 
 import polars as pl
 
+from waves.areas.pack import OUT_OF_AREA, UNKNOWN
+
 STATEMENTS = ("local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
               "assessment_wait", "included_in_planning", "making_progress")
 ANSWERS = ("strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree")
@@ -76,13 +78,13 @@ def overall_frame() -> pl.DataFrame:
 
 
 def by_area_frame(wave: str = "2027-spring") -> pl.DataFrame:
-    """Compare rows per LAD (plus out-of-area and unknown) for one wave; Gravesham suppressed."""
+    """Compare rows per LAD (plus out_of_area and unknown) for one wave; Gravesham suppressed."""
     rows = []
     for k, (code, name) in enumerate(LADS.items()):
         for i, s in enumerate(STATEMENTS):
             row = compare_row(wave, "lad", code, name, s, _counts(k + i, 40 + 7 * k), BASE[s])
             rows.append(suppress(row) if code == SUPPRESSED_LAD else row)
-    for code in ("out-of-area", "unknown"):
+    for code in (OUT_OF_AREA, UNKNOWN):
         rows += [compare_row(wave, "lad", code, code, s, _counts(i, 30), BASE[s]) for s in STATEMENTS]
     return pl.DataFrame(rows)
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from analytics.areas import area_keys
 from tests.conftest import SHARED
 from waves.areas import build_kent_medway
 from waves.areas.pack import PostcodeError, load_area_pack, outward_code
@@ -57,3 +59,11 @@ def test_carried_pack_is_what_the_builder_makes_from_the_reference(tmp_path: Pat
     for name in ("lads.csv", "districts.csv", "census2021.csv"):
         assert (tmp_path / name).read_text() == (build_kent_medway.Path(build_kent_medway.__file__).parent
                                                  / "kent_medway" / name).read_text()
+
+
+def test_a_response_outside_the_pack_has_one_spelling_as_status_and_as_area_code() -> None:
+    placed = load_area_pack().place("SW1A 1AA")
+    responses = pl.DataFrame({"response_id": ["r1"], "wave_id": ["w1"], "lad_code": [placed.lad_code],
+                              "area_status": [placed.area_status]}, schema_overrides={"lad_code": pl.String})
+    codes = area_keys(responses, "lad").collect()
+    assert codes["area_code"].to_list() == [placed.area_status] == ["out_of_area"]

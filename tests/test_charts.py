@@ -148,7 +148,7 @@ def test_shift_sorts_areas_by_change_with_suppressed_areas_last_as_too_few_respo
     assert deltas == sorted(deltas, reverse=True)
     assert by_rank[-1]["area_name"] == LADS[SUPPRESSED_LAD]
     assert by_rank[-1]["note"] == "too few responses" and by_rank[-1]["share_agree"] is None
-    assert {r["area_name"] for r in rows} == set(LADS.values())  # no out-of-area, no unknown
+    assert {r["area_name"] for r in rows} == set(LADS.values())  # no out_of_area, no unknown
 
 
 def test_shift_shares_and_intervals_match_the_compare_result():

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Sequence
 import altair as alt
 import polars as pl
 
+from waves.areas.pack import OUT_OF_AREA, UNKNOWN
+
 # Colour-blind-safe colours: ColorBrewer PuOr for agree/disagree scales, Okabe-Ito for categories.
 AGREE_DARK, AGREE_LIGHT, NEUTRAL = "#542788", "#998ec3", "#d9d9d9"
 DISAGREE_LIGHT, DISAGREE_DARK = "#f1a340", "#b35806"
@@ -41,7 +43,7 @@ STATEMENT_LABELS = {
     "included_in_planning": "Included in planning",
     "making_progress": "Child making progress",
 }
-NOT_AREAS = ("out-of-area", "unknown")
+NOT_AREAS = (OUT_OF_AREA, UNKNOWN)  # LAD-level rows that are not an area of the pack
 
 
 def statement_phrase(statement_id: str) -> str:

@@ -19,6 +19,7 @@ from analytics.charts.common import (
     names,
     titled,
 )
+from waves.areas.pack import UNKNOWN
 
 STATUS = ["under-reached", "not under-reached"]
 LEVEL_WORDS = {"lad": "local authority district", "ethnic_group": "ethnic group",
@@ -32,7 +33,7 @@ def reach_points(reach: pl.DataFrame, *, area_level: str, threshold: int) -> pl.
     representation_ratio, ratio_ci_low, ratio_ci_high, under_reached, suppressed. Adds `status`, `note`.
     Expected shares are never hidden: they come from the population, not from responses.
     """
-    rows = reach.filter(pl.col("area_level") == area_level).filter(~pl.col("area_code").is_in(["unknown"]))
+    rows = reach.filter(pl.col("area_level") == area_level).filter(pl.col("area_code") != UNKNOWN)
     rows = hide_suppressed(rows, ["expected_share"], size_col="responses", threshold=threshold)
     return rows.with_columns(
         pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("under_reached")).alias("under_reached"),

@@ -10,7 +10,10 @@ from pathlib import Path
 import polars as pl
 
 PACKS_DIR = Path(__file__).parent
-OUT_OF_AREA = "out-of-area"
+# A response's area status, and the LAD-level area code of responses outside the pack or without a postcode:
+# one spelling for both (snake_case, like every other id).
+IN_AREA = "in_area"
+OUT_OF_AREA = "out_of_area"
 UNKNOWN = "unknown"
 
 _OUTWARD = re.compile(r"[A-Z]{1,2}[0-9][A-Z0-9]?")
@@ -43,7 +46,7 @@ class Placement:
 
     postcode_district: str | None
     lad_code: str | None
-    area_status: str  # "in_area", "out_of_area" or "unknown"
+    area_status: str  # IN_AREA, OUT_OF_AREA or UNKNOWN
 
 
 @dataclass(frozen=True)
@@ -60,10 +63,10 @@ class AreaPack:
     def place(self, postcode: str | None) -> Placement:
         """Place a submitted postcode (raises PostcodeError when malformed)."""
         if postcode is None or not postcode.strip():
-            return Placement(None, None, "unknown")
+            return Placement(None, None, UNKNOWN)
         district = outward_code(postcode)
         lad = self._district_lad.get(district)
-        return Placement(district, lad, "in_area" if lad else "out_of_area")
+        return Placement(district, lad, IN_AREA if lad else OUT_OF_AREA)
 
     def lad_name(self, lad_code: str) -> str:
         """The LAD's name, or the code when the pack does not know it."""
