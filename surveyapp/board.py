@@ -10,13 +10,16 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import polars as pl
 
+from analytics.scale import Scale
+from surveyapp.backends import Backend, LocalBackend, RemoteBackend
 from surveyapp.queries import AnalysisError
-from surveyapp.backends import Backend
 from surveyapp.report import Progress, ReportInputs, report_html, write_report
+from waves.areas.pack import AreaPack, load_area_pack
+from waves.loader import load_catalogue
 
 REACH_LEVELS = ("lad", "ethnic_group_broad", "religion")
 
@@ -57,10 +60,22 @@ def report_inputs(backend: Backend, wave_id: str, baseline_id: str | None = None
     by_area = _frame(backend, "compare", wave_id, baseline=baseline["wave_id"], by="lad")
     reach = pl.concat([_frame(backend, "reach", wave_id, by=level) for level in REACH_LEVELS])
     cohort = _frame(backend, "cohort", wave_id, against=earlier[-1]["wave_id"]) if earlier else None
+    scale, pack = _definitions(backend, wave)
     return ReportInputs(wave_id=wave_id, baseline_id=baseline["wave_id"],
                         wave_order=tuple(w["wave_id"] for w in order),
                         wave_titles={w["wave_id"]: short_title(w) for w in order}, overall=overall,
-                        by_area=by_area, reach=reach, cohort=cohort)
+                        by_area=by_area, reach=reach, cohort=cohort, scale=scale, tiles=pack.tiles,
+                        attribution=pack.attribution, pack_info=pack.info)
+
+
+def _definitions(backend: Backend, wave: dict[str, Any]) -> tuple[Scale, AreaPack]:
+    """The wave's compared question and the active area pack: the service's own, or those its settings name."""
+    if isinstance(backend, LocalBackend):
+        return Scale.for_questionnaire(backend.services.wave(wave["wave_id"]).questionnaire), backend.services.areas
+    settings = cast(RemoteBackend, backend).settings
+    questionnaire = load_catalogue(settings.definitions_dir).questionnaire(wave["questionnaire_id"],
+                                                                           wave["questionnaire_version"])
+    return Scale.for_questionnaire(questionnaire), load_area_pack(settings.area_pack)
 
 
 def write_board_report(backend: Backend, wave_id: str, out_dir: Path, *, threshold: int,

@@ -24,7 +24,6 @@ from chart_frames import (
 )
 
 from analytics.charts import (
-    TILES,
     cohort_chart,
     description_of,
     likert_chart,
@@ -33,9 +32,16 @@ from analytics.charts import (
     shift_chart,
     trend_chart,
 )
+from analytics.scale import Scale
+from waves.areas.pack import load_area_pack
+from waves.loader import load_catalogue
 
 BOUNDARIES = Path(__file__).parents[2] / "shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson"
-WAVE_ARGS = {"wave_order": WAVES, "wave_titles": TITLES, "threshold": THRESHOLD}
+SCALE = Scale.for_questionnaire(load_catalogue().questionnaire("send-repeat", 1))
+PACK = load_area_pack()
+FACTS = {"scale": SCALE, "pack_info": PACK.info}
+WAVE_ARGS = {**FACTS, "wave_order": WAVES, "wave_titles": TITLES, "threshold": THRESHOLD}
+MAP_ARGS = {"tiles": PACK.tiles, "pack_info": PACK.info, "threshold": THRESHOLD}
 
 
 def rows_of(chart) -> list[dict]:
@@ -69,14 +75,15 @@ def all_charts(frames: dict[str, pl.DataFrame]) -> dict[str, object]:
     return {
         "likert": likert_chart(frames["overall"], **WAVE_ARGS),
         "trend": trend_chart(frames["overall"], **WAVE_ARGS),
-        "shift-one": shift_chart(frames["by_area"], threshold=THRESHOLD, statement_id="assessment_wait"),
-        "shift-all": shift_chart(frames["by_area"], threshold=THRESHOLD),
-        "reach-lad": reach_chart(frames["reach"], area_level="lad", threshold=THRESHOLD),
-        "reach-religion": reach_chart(frames["reach"], area_level="religion", threshold=THRESHOLD),
-        "map-ratio": map_chart(frames["reach"], measure="ratio", threshold=THRESHOLD),
-        "map-shift": map_chart(frames["by_area"], measure="shift", threshold=THRESHOLD,
+        "shift-one": shift_chart(frames["by_area"], **FACTS, threshold=THRESHOLD, statement_id="assessment_wait"),
+        "shift-all": shift_chart(frames["by_area"], **FACTS, threshold=THRESHOLD),
+        "reach-lad": reach_chart(frames["reach"], pack_info=PACK.info, area_level="lad", threshold=THRESHOLD),
+        "reach-religion": reach_chart(frames["reach"], pack_info=PACK.info, area_level="religion",
+                                      threshold=THRESHOLD),
+        "map-ratio": map_chart(frames["reach"], **MAP_ARGS, measure="ratio"),
+        "map-shift": map_chart(frames["by_area"], **MAP_ARGS, measure="shift", scale=SCALE,
                                statement_id="health_met"),
-        "cohort": cohort_chart(frames["cohort"], threshold=THRESHOLD),
+        "cohort": cohort_chart(frames["cohort"], **FACTS, threshold=THRESHOLD),
     }
 
 
@@ -125,7 +132,7 @@ def test_rows_under_the_threshold_are_hidden_even_when_not_flagged():
     small = FRAMES["by_area"].with_columns(
         pl.when(pl.col("area_code") == "E07000114").then(THRESHOLD - 1).otherwise(pl.col("n_valid"))
         .alias("n_valid"))
-    rows = [r for r in rows_of(shift_chart(small, threshold=THRESHOLD)) if r.get("area_name") == "Thanet"]
+    rows = [r for r in rows_of(shift_chart(small, **FACTS, threshold=THRESHOLD)) if r.get("area_name") == "Thanet"]
     assert rows and all(r["share_agree"] is None and r["note"] == "too few responses" for r in rows)
 
 
@@ -164,7 +171,7 @@ def test_shift_title_names_the_area_and_the_statement_in_words():
             for code, name in LADS.items()]
     rows[10] = compare_row("2027-spring", "lad", "E07000114", "Thanet", "assessment_wait", [2, 8, 20, 30, 40],
                            (600, 0.4))
-    chart = shift_chart(pl.DataFrame(rows), threshold=THRESHOLD, statement_id="assessment_wait",
+    chart = shift_chart(pl.DataFrame(rows), **FACTS, threshold=THRESHOLD, statement_id="assessment_wait",
                         baseline_title="2019")
     assert chart.to_dict()["title"]["text"].startswith(
         "Fewer families agree they waited a reasonable time for an assessment in Thanet")
@@ -190,10 +197,11 @@ def test_reach_marks_under_reached_areas_and_says_census_is_all_ages():
     assert "Census 2021" in subtitle and "all ages" in subtitle
 
 
-def test_tile_map_has_one_square_per_lad_and_greys_out_suppressed_areas():
-    assert TILES.height == len(LADS) == TILES.select("col", "row").unique().height
+def test_tile_map_has_the_packs_square_for_each_lad_and_greys_out_suppressed_areas():
     rows = [r for r in rows_of(CHARTS["map-ratio"]) if "col" in r]
     assert {r["area_code"] for r in rows} == set(LADS)
+    layout = dict(zip(PACK.tiles["lad_code"], zip(PACK.tiles["col"], PACK.tiles["row"], strict=True), strict=True))
+    assert {r["area_code"]: (r["col"], r["row"]) for r in rows} == layout
     hidden = next(r for r in rows if r["area_code"] == SUPPRESSED_LAD)
     assert hidden["value"] is None and hidden["lines"][-1] == "too few"
 
@@ -201,7 +209,7 @@ def test_tile_map_has_one_square_per_lad_and_greys_out_suppressed_areas():
 @pytest.mark.skipif(not BOUNDARIES.exists(), reason="boundaries live in ../shared, beside the repo")
 def test_map_with_boundaries_embeds_the_shapes_and_the_values():
     boundaries = json.loads(BOUNDARIES.read_text(encoding="utf-8"))
-    spec = map_chart(FRAMES["reach"], measure="ratio", threshold=THRESHOLD, boundaries=boundaries).to_dict()
+    spec = map_chart(FRAMES["reach"], **MAP_ARGS, measure="ratio", boundaries=boundaries).to_dict()
     text = json.dumps(spec)
     assert '"geoshape"' in text and "ltla24_code" in text
     assert all(f'"{code}"' in text for code in LADS)
