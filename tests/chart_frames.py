@@ -138,3 +138,43 @@ def cohort_frame() -> pl.DataFrame:
                                   "p_value")) | {"suppressed": True}
         rows.append(row)
     return pl.DataFrame(rows)
+
+
+def rows_of(chart) -> list[dict]:
+    """Every data row embedded in a chart's spec: named datasets and inline values."""
+    spec = chart.to_dict()
+    rows = [row for values in spec.get("datasets", {}).values() for row in values]
+    stack = [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("values"), list) and node is not spec:
+                rows += [v for v in node["values"] if isinstance(v, dict)]
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+    return rows
+
+
+def numbers_in(value) -> list[float]:
+    """Every number inside a nested JSON-like value."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, int | float):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [n for item in items for n in numbers_in(item)]
+
+
+def encoded_in(spec: dict) -> list[dict]:
+    """Every layer or chart of a spec that has an `encoding`."""
+    found, stack = [], [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "encoding" in node:
+                found.append(node)
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+    return found

@@ -18,8 +18,11 @@ from chart_frames import (
     by_area_frame,
     cohort_frame,
     compare_row,
+    encoded_in,
+    numbers_in,
     overall_frame,
     reach_frame,
+    rows_of,
     with_canaries,
 )
 
@@ -42,32 +45,6 @@ PACK = load_area_pack()
 FACTS = {"scale": SCALE, "pack_info": PACK.info}
 WAVE_ARGS = {**FACTS, "wave_order": WAVES, "wave_titles": TITLES, "threshold": THRESHOLD}
 MAP_ARGS = {"tiles": PACK.tiles, "pack_info": PACK.info, "threshold": THRESHOLD}
-
-
-def rows_of(chart) -> list[dict]:
-    """Every data row embedded in a chart's spec: named datasets and inline values."""
-    spec = chart.to_dict()
-    rows = [row for values in spec.get("datasets", {}).values() for row in values]
-    stack = [spec]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("values"), list) and node is not spec:
-                rows += [v for v in node["values"] if isinstance(v, dict)]
-            stack += list(node.values())
-        elif isinstance(node, list):
-            stack += node
-    return rows
-
-
-def numbers_in(value) -> list[float]:
-    """Every number inside a nested JSON-like value."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return []
-    if isinstance(value, int | float):
-        return [value]
-    items = value.values() if isinstance(value, dict) else value
-    return [n for item in items for n in numbers_in(item)]
 
 
 def all_charts(frames: dict[str, pl.DataFrame]) -> dict[str, object]:
@@ -223,3 +200,11 @@ def test_cohort_shares_match_the_cohort_result_and_suppressed_statement_has_none
                                    "Worse": source["share_worse"]})
     hidden = [r for r in rows if r.get("statement_id") == "assessment_wait"]
     assert len(hidden) == 1 and hidden[0].get("share") is None and hidden[0]["n_pairs"] is None
+
+
+def test_likert_answers_run_from_strongly_disagree_to_strongly_agree_in_diverging_colours():
+    colour = next(e["encoding"]["color"] for e in encoded_in(CHARTS["likert"].to_dict())
+                  if e["encoding"].get("color", {}).get("field") == "answer")
+    assert colour["scale"]["domain"] == ["Strongly disagree", "Tend to disagree", "Neither agree nor disagree",
+                                         "Tend to agree", "Strongly agree"]
+    assert colour["scale"]["range"] == ["#b35806", "#f1a340", "#d9d9d9", "#998ec3", "#542788"]
