@@ -101,7 +101,7 @@ def overall_frame() -> pl.DataFrame:
 
 
 def by_area_frame() -> pl.DataFrame:
-    """Rows per LAD for spring 2036 (Westbrook suppressed), plus out-of-area and unknown rows."""
+    """Rows per LAD for spring 2036 (Westbrook suppressed), plus out_of_area and unknown rows."""
     rows = []
     for k, (code, name) in enumerate(LADS.items()):
         for i, statement in enumerate(STATEMENTS):
