@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from waves.areas.pack import OUT_OF_AREA, UNKNOWN
+from waves.areas.pack import IN_AREA, OUT_OF_AREA, UNKNOWN
 
 ALL = "all"
 NOT_ANSWERED = "not_answered"
@@ -19,11 +19,11 @@ SPECIAL_NAMES = {
 
 
 def lad_area() -> pl.Expr:
-    """A response's LAD-level code: its Kent/Medway LAD, else 'out-of-area', else 'unknown'."""
+    """A response's LAD-level code: its LAD in the area pack, else 'out_of_area', else 'unknown'."""
     return (
-        pl.when((pl.col("area_status") == "in_area") & pl.col("lad_code").is_not_null())
+        pl.when((pl.col("area_status") == IN_AREA) & pl.col("lad_code").is_not_null())
         .then(pl.col("lad_code"))
-        .when(pl.col("area_status") == "out_of_area")
+        .when(pl.col("area_status") == OUT_OF_AREA)
         .then(pl.lit(OUT_OF_AREA))
         .otherwise(pl.lit(UNKNOWN))
     )
@@ -33,7 +33,7 @@ def area_keys(responses: pl.LazyFrame | pl.DataFrame, by: str) -> pl.LazyFrame:
     """Needs response_id, wave_id and the `by` columns; returns response_id, wave_id, area_code, parent_code.
 
     `parent_code` is the published total the area's rows sum to: 'all' for LADs and question categories,
-    the LAD-level code (LAD, 'out-of-area' or 'unknown') for postcode districts.
+    the LAD-level code (LAD, 'out_of_area' or 'unknown') for postcode districts.
     """
     lazy = responses.lazy()
     if by == ALL:

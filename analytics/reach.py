@@ -63,7 +63,7 @@ def _expected(by: str, lads: pl.DataFrame | None, census: pl.DataFrame | None) -
 def _counted(responses: pl.DataFrame, by: str, groups: Mapping[str, str] | None,
              expected: pl.DataFrame) -> pl.DataFrame:
     """Responses per wave and code, with a zero row for every expected code (and the rows outside the
-    shares: out-of-area and unknown for LADs, prefer not to say and not answered for a question)."""
+    shares: `out_of_area` and `unknown` for LADs, prefer not to say and not answered for a question)."""
     counts = responses.group_by("wave_id", _codes(responses, by, groups).alias("area_code")).agg(
         responses=pl.len().cast(pl.Int64))
     outside = [OUT_OF_AREA, UNKNOWN] if by == "lad" else [PREFER_NOT, NOT_ANSWERED]
@@ -91,7 +91,7 @@ def reach(
     `COLUMNS`, one row per wave and area or group.
 
     by='lad': shares over responses with a known Kent/Medway LAD, expected = the LAD's share of children
-    aged 0-17; out-of-area and unknown rows are counted but stay outside the shares. By a question
+    aged 0-17; `out_of_area` and `unknown` rows are counted but stay outside the shares. By a question
     (ethnic_group, ethnic_group_broad, religion, ...): shares over responses that chose an option other
     than prefer_not_to_say; prefer_not_to_say and not_answered rows stay outside the shares; expected
     shares are Census 2021 all-ages shares (`expected_source`), or null when the census has none.

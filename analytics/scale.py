@@ -7,6 +7,7 @@ from the questionnaire's TOML through `Scale.of`, never from constants here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -26,6 +27,7 @@ class Scale:
     labels: Mapping[str, str] = field(default_factory=dict)  # statement id -> short label
     phrases: Mapping[str, str] = field(default_factory=dict)  # statement id -> what agreeing says
     answer_labels: Mapping[str, str] = field(default_factory=dict)  # answer id -> its text
+    question_name: str = "the question"  # how titles name it: "question 7", from the number its text starts with
 
     @classmethod
     def of(cls, question: Likert, lang: str = "en") -> Scale:
@@ -40,6 +42,7 @@ class Scale:
             labels={s.id: text_in(s.short, lang) for s in question.statements if s.short},
             phrases={s.id: text_in(s.phrase, lang) for s in question.statements if s.phrase},
             answer_labels={a.id: text_in(a.text, lang) for a in question.answers},
+            question_name=question_name(question),
         )
 
     @classmethod
@@ -62,3 +65,9 @@ class Scale:
         """Statement ids in questionnaire order, unknown ids last (alphabetically)."""
         known = {s: i for i, s in enumerate(self.statements)}
         return sorted(set(statement_ids), key=lambda s: (known.get(s, len(known)), s))
+
+
+def question_name(question: Likert) -> str:
+    """'question 7' when the English text starts with its number ("7. How much ..."), else 'question <id>'."""
+    number = re.match(r"\s*(\d+[a-z]?)[.)]\s", text_in(question.text, "en"))
+    return f"question {number[1] if number else question.id}"

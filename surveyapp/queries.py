@@ -21,6 +21,7 @@ import polars as pl
 from analytics.cohort import cohort_change
 from analytics.compare import compare_responses
 from analytics.reach import reach
+from analytics.scale import Scale
 from surveyapp.services import Services, WaveNotFound
 from surveyapp.store.frames import aggregate_counts, likert_frame, responses_frame
 from surveyapp.views import BackupOut, QuestionnaireOut, WaveOut, questionnaire_out, wave_out
@@ -290,7 +291,9 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,
                         wave_order=tuple(w.wave_id for w in order),
                         wave_titles={w.wave_id: short_title(w) for w in order}, overall=overall,
-                        by_area=by_area, reach=reach, cohort=cohort_frame)
+                        by_area=by_area, reach=reach, cohort=cohort_frame,
+                        scale=Scale.for_questionnaire(wave.questionnaire), tiles=services.areas.tiles,
+                        attribution=services.areas.attribution, pack_info=services.areas.info)
 
 
 __all__ = ["AnalysisError", "AnalysisRequest", "Result", "WaveError", "WaveNotFound", "analyse", "backup",

@@ -11,6 +11,7 @@ from typing import Any
 
 import altair as alt
 import jinja2
+import markupsafe
 import polars as pl
 import vl_convert as vlc
 
@@ -36,9 +37,11 @@ from analytics.charts import (
     trend_figures,
     trend_points,
 )
+from analytics.charts.common import BASELINE_SOURCE, survey_source, unscored_label
 from analytics.charts.map import biggest_shift_statement
 from analytics.charts.tables import attribution_lines, figure_table
-from waves.areas.pack import PACKS_DIR
+from analytics.scale import Scale
+from waves.areas.pack import PackInfo
 
 PNG_WIDTH = 1600  # px: an A4 page's printable width at about 200 dpi
 PNG_MAX_HEIGHT = round(PNG_WIDTH * 297 / 210)
@@ -46,9 +49,10 @@ TEMPLATES = Path(__file__).parent / "templates"
 Progress = Any  # a callback(step: str, done: int, total: int) or a tqdm instance
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ReportInputs:
-    """The result frames a report shows; the caller computes them from the store."""
+    """The result frames a report shows, the compared question's scale and the active area pack's facts;
+    the caller computes the frames from the store."""
 
     wave_id: str  # the wave the report is about
     baseline_id: str
@@ -57,8 +61,12 @@ class ReportInputs:
     overall: pl.DataFrame  # compare rows, area_level 'all', for every wave in wave_order
     by_area: pl.DataFrame  # compare rows for wave_id, area_level 'lad'
     reach: pl.DataFrame  # reach rows for wave_id: area_level 'lad', 'ethnic_group', 'religion'
+    scale: Scale  # the compared Likert question of wave_id's questionnaire: Scale.for_questionnaire(...)
+    tiles: pl.DataFrame  # the active area pack's tile layout (AreaPack.tiles: lad_code, col, row)
+    attribution: str  # the active area pack's ATTRIBUTION.md (AreaPack.attribution)
+    pack_info: PackInfo  # the active area pack's place name and source lines (AreaPack.info)
     cohort: pl.DataFrame | None = None  # linked cohort, wave_id against the wave before it
-    shift_statement: str | None = None  # the shift chart's statement; None shows all eight
+    shift_statement: str | None = None  # the shift chart's statement; None shows every statement
 
     def title(self, wave_id: str) -> str:
         """A wave's short title, or its id."""
@@ -76,8 +84,9 @@ class ReportChart:
     figures: pl.DataFrame
 
 
-def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping | None) -> list[ReportChart]:
-    """Question 7 charts: answers per wave, trend, shift by area and its map."""
+def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping[str, Any] | None) -> list[ReportChart]:
+    """The compared question's charts: answers per wave, trend, shift by area and its map."""
+    scale, info = inputs.scale, inputs.pack_info
     waves: dict[str, Any] = {"wave_order": inputs.wave_order, "wave_titles": inputs.wave_titles, "threshold": threshold}
     wave, base = inputs.title(inputs.wave_id), inputs.title(inputs.baseline_id)
     statement = inputs.shift_statement
@@ -85,26 +94,26 @@ def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping 
     section = "Are families' experiences improving?"
     return [
         ReportChart("answers", section, "How families answered, wave by wave",
-                    likert_chart(inputs.overall, **waves),
-                    likert_figures(likert_segments(inputs.overall, threshold=threshold))),
+                    likert_chart(inputs.overall, scale=scale, pack_info=info, **waves),
+                    likert_figures(likert_segments(inputs.overall, scale=scale, threshold=threshold), scale)),
         ReportChart("trend", section, "Share agreeing with each statement over time",
-                    trend_chart(inputs.overall, **waves),
-                    trend_figures(trend_points(inputs.overall, **waves))),
+                    trend_chart(inputs.overall, scale=scale, pack_info=info, **waves),
+                    trend_figures(trend_points(inputs.overall, scale=scale, **waves))),
         ReportChart("shift", section, f"Change by area since {base}",
-                    shift_chart(inputs.by_area, threshold=threshold, statement_id=statement, wave_title=wave,
-                                baseline_title=base),
-                    shift_figures(shift_points(inputs.by_area, statement_id=statement, threshold=threshold),
-                                  inputs.wave_id)),
+                    shift_chart(inputs.by_area, scale=scale, pack_info=info, threshold=threshold,
+                                statement_id=statement, wave_title=wave, baseline_title=base),
+                    shift_figures(shift_points(inputs.by_area, scale=scale, statement_id=statement,
+                                               threshold=threshold), inputs.wave_id)),
         ReportChart("shift-map", section, "Map of the change by area",
-                    map_chart(inputs.by_area, measure="shift", threshold=threshold, statement_id=mapped,
-                              boundaries=boundaries),
+                    map_chart(inputs.by_area, tiles=inputs.tiles, pack_info=info, measure="shift",
+                              threshold=threshold, scale=scale, statement_id=mapped, boundaries=boundaries),
                     map_figures(map_values(inputs.by_area, measure="shift", threshold=threshold,
                                            statement_id=mapped), inputs.wave_id, "shift-map",
                                 measure="shift", statement_id=mapped)),
     ]
 
 
-def reach_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping | None) -> list[ReportChart]:
+def reach_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping[str, Any] | None) -> list[ReportChart]:
     """Reach charts: by area with its map, then by each equality group in the reach result."""
     section = "Is every area and community being heard?"
     headings = {"lad": "Reach by area", "ethnic_group_broad": "Reach by ethnic group",
@@ -116,13 +125,14 @@ def reach_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping | Non
         slug = f"reach-{level.replace('_', '-')}"
         charts.append(ReportChart(
             slug, section, headings.get(level, f"Reach by {level.replace('_', ' ')}"),
-            reach_chart(inputs.reach, area_level=level, threshold=threshold),
+            reach_chart(inputs.reach, pack_info=inputs.pack_info, area_level=level, threshold=threshold),
             reach_figures(reach_points(inputs.reach, area_level=level, threshold=threshold),
                           inputs.wave_id, slug)))
         if level == "lad":
             charts.append(ReportChart(
                 "reach-map", section, "Map of reach by area",
-                map_chart(inputs.reach, measure="ratio", threshold=threshold, boundaries=boundaries),
+                map_chart(inputs.reach, tiles=inputs.tiles, pack_info=inputs.pack_info, measure="ratio",
+                          threshold=threshold, boundaries=boundaries),
                 map_figures(map_values(inputs.reach, measure="ratio", threshold=threshold), inputs.wave_id,
                             "reach-map", measure="ratio", statement_id=None)))
     return charts
@@ -135,8 +145,10 @@ def cohort_charts(inputs: ReportInputs, threshold: int) -> list[ReportChart]:
     at = inputs.wave_order.index(inputs.wave_id) if inputs.wave_id in inputs.wave_order else 0
     waves = " and ".join(inputs.title(w) for w in inputs.wave_order[max(at - 1, 0):at + 1]) or "both waves"
     return [ReportChart("cohort", "Families who answered twice", "How the same families' answers changed",
-                        cohort_chart(inputs.cohort, threshold=threshold, waves=waves),
-                        cohort_figures(cohort_segments(inputs.cohort, threshold=threshold), inputs.wave_id))]
+                        cohort_chart(inputs.cohort, scale=inputs.scale, pack_info=inputs.pack_info,
+                                     threshold=threshold, waves=waves),
+                        cohort_figures(cohort_segments(inputs.cohort, scale=inputs.scale, threshold=threshold),
+                                       inputs.wave_id))]
 
 
 def report_charts(inputs: ReportInputs, *, threshold: int,
@@ -158,7 +170,7 @@ def chart_svg(chart: alt.TopLevelMixin, slug: str, heading: str) -> str:
     ids = {old: f"{slug}-{n}" for n, old in enumerate(dict.fromkeys(re.findall(r'id="([^"]+)"', svg)))}
     svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{ids[m[1]]}"', svg)
     svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{ids.get(m[1], m[1])})", svg)
-    label = jinja2.utils.markupsafe.escape
+    label = markupsafe.escape
     head = (f'<svg role="img" aria-labelledby="{slug}-svg-title {slug}-svg-desc" ')
     inner = (f'<title id="{slug}-svg-title">{label(heading)}</title>'
              f'<desc id="{slug}-svg-desc">{label(description_of(chart))}</desc>')
@@ -202,16 +214,20 @@ def page_html(inputs: ReportInputs, charts: list[ReportChart], svgs: list[str], 
     sections: dict[str, list[dict[str, Any]]] = {}
     for chart, svg in zip(charts, svgs, strict=True):
         sections.setdefault(chart.section, []).append({
-            "slug": chart.slug, "heading": chart.heading, "svg": jinja2.utils.markupsafe.Markup(svg),
+            "slug": chart.slug, "heading": chart.heading,
+            "svg": markupsafe.Markup(svg),  # noqa: S704 - rendered by vl-convert from our spec; texts escaped
             "description": description_of(chart.chart),
-            "table": figure_table(chart.figures, inputs.wave_titles)})
-    summary = summary_text(inputs.overall, inputs.by_area, inputs.reach, wave_id=inputs.wave_id,
-                           baseline_title=inputs.title(inputs.baseline_id), threshold=threshold)
-    pack_notes = (PACKS_DIR / "kent_medway" / "ATTRIBUTION.md").read_text(encoding="utf-8")
-    attribution = attribution_lines(pack_notes)
+            "table": figure_table(chart.figures, inputs.wave_titles, inputs.scale)})
+    info = inputs.pack_info
+    summary = summary_text(inputs.overall, inputs.by_area, inputs.reach, scale=inputs.scale, pack_info=info,
+                           wave_id=inputs.wave_id, baseline_title=inputs.title(inputs.baseline_id),
+                           threshold=threshold)
+    sources = [survey_source(info), BASELINE_SOURCE, info.children_source, info.census_source,
+               *([info.boundaries_source] if boundaries_used else [])]
     return env.get_template("report/report.html.j2").render(
         wave=inputs.title(inputs.wave_id), baseline=inputs.title(inputs.baseline_id), summary=summary,
-        sections=sections, threshold=threshold, attribution=attribution, boundaries_used=boundaries_used)
+        sections=sections, threshold=threshold, attribution=attribution_lines(inputs.attribution),
+        place=info.place_name, sources=sources, unscored=unscored_label(inputs.scale))
 
 
 def report_html(inputs: ReportInputs, *, threshold: int, boundaries: Path | None = None,

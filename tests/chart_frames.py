@@ -6,6 +6,8 @@ import math
 
 import polars as pl
 
+from waves.areas.pack import OUT_OF_AREA, UNKNOWN
+
 STATEMENTS = ("local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
               "assessment_wait", "included_in_planning", "making_progress")
 ANSWERS = ("strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree")
@@ -76,13 +78,13 @@ def overall_frame() -> pl.DataFrame:
 
 
 def by_area_frame(wave: str = "2027-spring") -> pl.DataFrame:
-    """Compare rows per LAD (plus out-of-area and unknown) for one wave; Gravesham suppressed."""
+    """Compare rows per LAD (plus out_of_area and unknown) for one wave; Gravesham suppressed."""
     rows = []
     for k, (code, name) in enumerate(LADS.items()):
         for i, s in enumerate(STATEMENTS):
             row = compare_row(wave, "lad", code, name, s, _counts(k + i, 40 + 7 * k), BASE[s])
             rows.append(suppress(row) if code == SUPPRESSED_LAD else row)
-    for code in ("out-of-area", "unknown"):
+    for code in (OUT_OF_AREA, UNKNOWN):
         rows += [compare_row(wave, "lad", code, code, s, _counts(i, 30), BASE[s]) for s in STATEMENTS]
     return pl.DataFrame(rows)
 
@@ -136,3 +138,43 @@ def cohort_frame() -> pl.DataFrame:
                                   "p_value")) | {"suppressed": True}
         rows.append(row)
     return pl.DataFrame(rows)
+
+
+def rows_of(chart) -> list[dict]:
+    """Every data row embedded in a chart's spec: named datasets and inline values."""
+    spec = chart.to_dict()
+    rows = [row for values in spec.get("datasets", {}).values() for row in values]
+    stack = [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if isinstance(node.get("values"), list) and node is not spec:
+                rows += [v for v in node["values"] if isinstance(v, dict)]
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+    return rows
+
+
+def numbers_in(value) -> list[float]:
+    """Every number inside a nested JSON-like value."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return []
+    if isinstance(value, int | float):
+        return [value]
+    items = value.values() if isinstance(value, dict) else value
+    return [n for item in items for n in numbers_in(item)]
+
+
+def encoded_in(spec: dict) -> list[dict]:
+    """Every layer or chart of a spec that has an `encoding`."""
+    found, stack = [], [spec]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if "encoding" in node:
+                found.append(node)
+            stack += list(node.values())
+        elif isinstance(node, list):
+            stack += node
+    return found

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
+import polars as pl
 import pytest
 
+from analytics.areas import area_keys
 from tests.conftest import SHARED
 from waves.areas import build_kent_medway
-from waves.areas.pack import PostcodeError, load_area_pack, outward_code
+from waves.areas.pack import PACKS_DIR, PackError, PostcodeError, load_area_pack, outward_code
 
 
 @pytest.mark.parametrize(("typed", "outward"), [
@@ -54,6 +57,45 @@ def test_carried_pack_is_what_the_builder_makes_from_the_reference(tmp_path: Pat
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(build_kent_medway, "PACK_DIR", tmp_path)
     build_kent_medway.main([str(SHARED / "reference" / "kent-medway")])
-    for name in ("lads.csv", "districts.csv", "census2021.csv"):
+    for name in ("lads.csv", "districts.csv", "census2021.csv", "tiles.csv"):
         assert (tmp_path / name).read_text() == (build_kent_medway.Path(build_kent_medway.__file__).parent
                                                  / "kent_medway" / name).read_text()
+
+
+def test_a_response_outside_the_pack_has_one_spelling_as_status_and_as_area_code() -> None:
+    placed = load_area_pack().place("SW1A 1AA")
+    responses = pl.DataFrame({"response_id": ["r1"], "wave_id": ["w1"], "lad_code": [placed.lad_code],
+                              "area_status": [placed.area_status]}, schema_overrides={"lad_code": pl.String})
+    codes = area_keys(responses, "lad").collect()
+    assert codes["area_code"].to_list() == [placed.area_status] == ["out_of_area"]
+
+
+def test_tile_map_layout_is_in_the_pack_one_square_of_its_own_per_lad() -> None:
+    pack = load_area_pack()
+    assert sorted(pack.tiles["lad_code"]) == sorted(pack.lads["lad_code"])
+    assert pack.tiles.select("col", "row").unique().height == pack.lads.height
+    assert pack.info.place_name == "Kent and Medway"
+
+
+@pytest.mark.parametrize(("old", "new", "expected"), [
+    ("E07000112,3,2", "E07000112,1,2", "E07000112 and E07000116 share one"),  # Folkestone on Tunbridge Wells
+    ("E07000112,3,2\n", "", r"missing \['E07000112'\]"),
+    ("E07000112,3,2", "E09000001,3,2", r"missing \['E07000112'\], not in lads.csv \['E09000001'\]"),
+])
+def test_a_pack_whose_tiles_disagree_with_its_lads_is_refused(tmp_path: Path, old: str, new: str,
+                                                                 expected: str) -> None:
+    shutil.copytree(PACKS_DIR / "kent_medway", tmp_path / "edited")
+    tiles = tmp_path / "edited" / "tiles.csv"
+    text = tiles.read_text()
+    assert old in text
+    tiles.write_text(text.replace(old, new))
+    with pytest.raises(PackError, match=expected):
+        load_area_pack("edited", tmp_path)
+
+
+def test_a_pack_without_its_place_name_is_refused(tmp_path: Path) -> None:
+    shutil.copytree(PACKS_DIR / "kent_medway", tmp_path / "edited")
+    info = tmp_path / "edited" / "pack.toml"
+    info.write_text(info.read_text().replace('place_name = "Kent and Medway"\n', ""))
+    with pytest.raises(PackError, match=r"pack\.toml.*place_name"):
+        load_area_pack("edited", tmp_path)

@@ -18,13 +18,15 @@ from chart_frames import (
     by_area_frame,
     cohort_frame,
     compare_row,
+    encoded_in,
+    numbers_in,
     overall_frame,
     reach_frame,
+    rows_of,
     with_canaries,
 )
 
 from analytics.charts import (
-    TILES,
     cohort_chart,
     description_of,
     likert_chart,
@@ -33,35 +35,16 @@ from analytics.charts import (
     shift_chart,
     trend_chart,
 )
+from analytics.scale import Scale
+from waves.areas.pack import load_area_pack
+from waves.loader import load_catalogue
 
 BOUNDARIES = Path(__file__).parents[2] / "shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson"
-WAVE_ARGS = {"wave_order": WAVES, "wave_titles": TITLES, "threshold": THRESHOLD}
-
-
-def rows_of(chart) -> list[dict]:
-    """Every data row embedded in a chart's spec: named datasets and inline values."""
-    spec = chart.to_dict()
-    rows = [row for values in spec.get("datasets", {}).values() for row in values]
-    stack = [spec]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, dict):
-            if isinstance(node.get("values"), list) and node is not spec:
-                rows += [v for v in node["values"] if isinstance(v, dict)]
-            stack += list(node.values())
-        elif isinstance(node, list):
-            stack += node
-    return rows
-
-
-def numbers_in(value) -> list[float]:
-    """Every number inside a nested JSON-like value."""
-    if isinstance(value, bool) or value is None or isinstance(value, str):
-        return []
-    if isinstance(value, int | float):
-        return [value]
-    items = value.values() if isinstance(value, dict) else value
-    return [n for item in items for n in numbers_in(item)]
+SCALE = Scale.for_questionnaire(load_catalogue().questionnaire("send-repeat", 1))
+PACK = load_area_pack()
+FACTS = {"scale": SCALE, "pack_info": PACK.info}
+WAVE_ARGS = {**FACTS, "wave_order": WAVES, "wave_titles": TITLES, "threshold": THRESHOLD}
+MAP_ARGS = {"tiles": PACK.tiles, "pack_info": PACK.info, "threshold": THRESHOLD}
 
 
 def all_charts(frames: dict[str, pl.DataFrame]) -> dict[str, object]:
@@ -69,14 +52,15 @@ def all_charts(frames: dict[str, pl.DataFrame]) -> dict[str, object]:
     return {
         "likert": likert_chart(frames["overall"], **WAVE_ARGS),
         "trend": trend_chart(frames["overall"], **WAVE_ARGS),
-        "shift-one": shift_chart(frames["by_area"], threshold=THRESHOLD, statement_id="assessment_wait"),
-        "shift-all": shift_chart(frames["by_area"], threshold=THRESHOLD),
-        "reach-lad": reach_chart(frames["reach"], area_level="lad", threshold=THRESHOLD),
-        "reach-religion": reach_chart(frames["reach"], area_level="religion", threshold=THRESHOLD),
-        "map-ratio": map_chart(frames["reach"], measure="ratio", threshold=THRESHOLD),
-        "map-shift": map_chart(frames["by_area"], measure="shift", threshold=THRESHOLD,
+        "shift-one": shift_chart(frames["by_area"], **FACTS, threshold=THRESHOLD, statement_id="assessment_wait"),
+        "shift-all": shift_chart(frames["by_area"], **FACTS, threshold=THRESHOLD),
+        "reach-lad": reach_chart(frames["reach"], pack_info=PACK.info, area_level="lad", threshold=THRESHOLD),
+        "reach-religion": reach_chart(frames["reach"], pack_info=PACK.info, area_level="religion",
+                                      threshold=THRESHOLD),
+        "map-ratio": map_chart(frames["reach"], **MAP_ARGS, measure="ratio"),
+        "map-shift": map_chart(frames["by_area"], **MAP_ARGS, measure="shift", scale=SCALE,
                                statement_id="health_met"),
-        "cohort": cohort_chart(frames["cohort"], threshold=THRESHOLD),
+        "cohort": cohort_chart(frames["cohort"], **FACTS, threshold=THRESHOLD),
     }
 
 
@@ -125,7 +109,7 @@ def test_rows_under_the_threshold_are_hidden_even_when_not_flagged():
     small = FRAMES["by_area"].with_columns(
         pl.when(pl.col("area_code") == "E07000114").then(THRESHOLD - 1).otherwise(pl.col("n_valid"))
         .alias("n_valid"))
-    rows = [r for r in rows_of(shift_chart(small, threshold=THRESHOLD)) if r.get("area_name") == "Thanet"]
+    rows = [r for r in rows_of(shift_chart(small, **FACTS, threshold=THRESHOLD)) if r.get("area_name") == "Thanet"]
     assert rows and all(r["share_agree"] is None and r["note"] == "too few responses" for r in rows)
 
 
@@ -148,7 +132,7 @@ def test_shift_sorts_areas_by_change_with_suppressed_areas_last_as_too_few_respo
     assert deltas == sorted(deltas, reverse=True)
     assert by_rank[-1]["area_name"] == LADS[SUPPRESSED_LAD]
     assert by_rank[-1]["note"] == "too few responses" and by_rank[-1]["share_agree"] is None
-    assert {r["area_name"] for r in rows} == set(LADS.values())  # no out-of-area, no unknown
+    assert {r["area_name"] for r in rows} == set(LADS.values())  # no out_of_area, no unknown
 
 
 def test_shift_shares_and_intervals_match_the_compare_result():
@@ -164,7 +148,7 @@ def test_shift_title_names_the_area_and_the_statement_in_words():
             for code, name in LADS.items()]
     rows[10] = compare_row("2027-spring", "lad", "E07000114", "Thanet", "assessment_wait", [2, 8, 20, 30, 40],
                            (600, 0.4))
-    chart = shift_chart(pl.DataFrame(rows), threshold=THRESHOLD, statement_id="assessment_wait",
+    chart = shift_chart(pl.DataFrame(rows), **FACTS, threshold=THRESHOLD, statement_id="assessment_wait",
                         baseline_title="2019")
     assert chart.to_dict()["title"]["text"].startswith(
         "Fewer families agree they waited a reasonable time for an assessment in Thanet")
@@ -190,10 +174,11 @@ def test_reach_marks_under_reached_areas_and_says_census_is_all_ages():
     assert "Census 2021" in subtitle and "all ages" in subtitle
 
 
-def test_tile_map_has_one_square_per_lad_and_greys_out_suppressed_areas():
-    assert TILES.height == len(LADS) == TILES.select("col", "row").unique().height
+def test_tile_map_has_the_packs_square_for_each_lad_and_greys_out_suppressed_areas():
     rows = [r for r in rows_of(CHARTS["map-ratio"]) if "col" in r]
     assert {r["area_code"] for r in rows} == set(LADS)
+    layout = dict(zip(PACK.tiles["lad_code"], zip(PACK.tiles["col"], PACK.tiles["row"], strict=True), strict=True))
+    assert {r["area_code"]: (r["col"], r["row"]) for r in rows} == layout
     hidden = next(r for r in rows if r["area_code"] == SUPPRESSED_LAD)
     assert hidden["value"] is None and hidden["lines"][-1] == "too few"
 
@@ -201,7 +186,7 @@ def test_tile_map_has_one_square_per_lad_and_greys_out_suppressed_areas():
 @pytest.mark.skipif(not BOUNDARIES.exists(), reason="boundaries live in ../shared, beside the repo")
 def test_map_with_boundaries_embeds_the_shapes_and_the_values():
     boundaries = json.loads(BOUNDARIES.read_text(encoding="utf-8"))
-    spec = map_chart(FRAMES["reach"], measure="ratio", threshold=THRESHOLD, boundaries=boundaries).to_dict()
+    spec = map_chart(FRAMES["reach"], **MAP_ARGS, measure="ratio", boundaries=boundaries).to_dict()
     text = json.dumps(spec)
     assert '"geoshape"' in text and "ltla24_code" in text
     assert all(f'"{code}"' in text for code in LADS)
@@ -215,3 +200,11 @@ def test_cohort_shares_match_the_cohort_result_and_suppressed_statement_has_none
                                    "Worse": source["share_worse"]})
     hidden = [r for r in rows if r.get("statement_id") == "assessment_wait"]
     assert len(hidden) == 1 and hidden[0].get("share") is None and hidden[0]["n_pairs"] is None
+
+
+def test_likert_answers_run_from_strongly_disagree_to_strongly_agree_in_diverging_colours():
+    colour = next(e["encoding"]["color"] for e in encoded_in(CHARTS["likert"].to_dict())
+                  if e["encoding"].get("color", {}).get("field") == "answer")
+    assert colour["scale"]["domain"] == ["Strongly disagree", "Tend to disagree", "Neither agree nor disagree",
+                                         "Tend to agree", "Strongly agree"]
+    assert colour["scale"]["range"] == ["#b35806", "#f1a340", "#d9d9d9", "#998ec3", "#542788"]

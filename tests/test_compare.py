@@ -116,7 +116,7 @@ def test_lad_rows_include_out_of_area_and_unknown_with_lad_names():
     out = compare_responses(_likert(l1 + l2 + l3), _responses(r1 + r2 + r3), wave_id="w1",
                             baseline_id="baseline-2019", by="lad", baseline_counts=BASELINE, lads=LADS)
     assert out.select("area_code", "area_name", "n_valid", "baseline_area_code").rows() == [
-        ("E1", "Alpha", 12, "all"), ("out-of-area", "Out of area", 11, "all"),
+        ("E1", "Alpha", 12, "all"), ("out_of_area", "Out of area", 11, "all"),
         ("unknown", "Unknown", 10, "all")]
 
 
@@ -125,7 +125,7 @@ def test_every_lad_adds_suppressed_rows_for_lads_without_responses():
     out = compare_responses(_likert(likert), _responses(responses), wave_id="w1", baseline_id="baseline-2019",
                             by="lad", baseline_counts=BASELINE, lads=LADS, every_lad=True)
     assert out.select("area_code", "suppressed").rows() == [
-        ("E1", False), ("E2", True), ("out-of-area", True), ("unknown", True)]
+        ("E1", False), ("E2", True), ("out_of_area", True), ("unknown", True)]
 
 
 def test_question_groups_use_option_ids_and_a_not_answered_row():

@@ -45,7 +45,7 @@ def test_lad_shares_are_over_known_in_area_responses_against_children_aged_0_to_
 def test_out_of_area_and_unknown_are_counted_in_their_own_rows_outside_the_shares():
     out = reach(_responses([(MEDWAY, "in_area", 30), (None, "out_of_area", 12), (None, "unknown", 15)]),
                 by="lad", lads=PACK.lads)
-    assert _row(out, "out-of-area")["responses"] == 12
+    assert _row(out, "out_of_area")["responses"] == 12
     assert _row(out, "unknown")["responses"] == 15
     assert _row(out, "unknown")["response_share"] is None
     assert _row(out, MEDWAY)["response_share"] == 1.0

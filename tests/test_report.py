@@ -25,8 +25,12 @@ from chart_frames import (
 )
 from tqdm import tqdm
 
+from analytics.scale import Scale
 from surveyapp.report import ReportInputs, report_html, write_report
+from waves.areas.pack import load_area_pack
+from waves.loader import load_catalogue
 
+PACK = load_area_pack()
 BOUNDARIES = Path(__file__).parents[2] / "shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson"
 CHARTS = ["answers", "trend", "shift", "shift-map", "reach-lad", "reach-map", "reach-ethnic-group",
           "reach-religion", "cohort"]
@@ -41,6 +45,8 @@ def inputs() -> ReportInputs:
         wave_titles={"baseline-2019": "2019", "2026-autumn": "Autumn 2026", "2027-spring": "Spring 2027"},
         overall=with_canaries(overall_frame()), by_area=with_canaries(by_area_frame()),
         reach=with_canaries(reach_frame()), cohort=with_canaries(cohort_frame()),
+        scale=Scale.for_questionnaire(load_catalogue().questionnaire("send-repeat", 1)),
+        tiles=PACK.tiles, attribution=PACK.attribution, pack_info=PACK.info,
     )
 
 
@@ -132,6 +138,7 @@ def test_page_is_self_contained_accessible_and_says_too_few_responses(report):
     assert re.search(r'<th scope="row">Gravesham</th>\s*<td class="num">too few responses</td>', html)
     assert f"fewer than {THRESHOLD} responses" in html and "Contains OS data" in html
     assert "Census 2021" in html and "all ages" in html
+    assert PACK.info.children_source in html and PACK.info.boundaries_source not in html  # no map boundaries
 
 
 def test_summary_names_the_biggest_shift_and_the_reach_gaps(report):
@@ -158,7 +165,7 @@ def test_page_for_the_service_is_the_written_page_and_drives_a_tqdm_bar(report):
 @pytest.mark.skipif(not BOUNDARIES.exists(), reason="boundaries live in ../shared, beside the repo")
 def test_with_boundaries_the_maps_are_real_shapes_read_at_run_time():
     html = report_html(inputs(), threshold=THRESHOLD, boundaries=BOUNDARIES)
-    assert "Boundaries: ONS local" in html
+    assert PACK.info.boundaries_source in html
     assert "Tile map" not in html and "Map of Kent and Medway" in html
 
 

@@ -75,7 +75,7 @@ def _frames(data: list) -> tuple[pl.DataFrame, pl.DataFrame]:
 
 def _lad_level(district: str | None) -> str:
     lad, status = DISTRICTS[district]
-    return lad or ("out-of-area" if status == "out_of_area" else "unknown")
+    return lad or ("out_of_area" if status == "out_of_area" else "unknown")
 
 
 def _truth(data: list, child, parent) -> dict:

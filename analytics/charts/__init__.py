@@ -1,4 +1,7 @@
-"""Altair chart builders for the board report: a result frame in, a chart out, never saved here."""
+"""Altair chart builders for the board report: a result frame in, a chart out, never saved here.
+
+Questionnaire facts come from a `Scale` (analytics.scale), area facts from the active area pack.
+"""
 
 from analytics.charts.cohort import cohort_chart, cohort_segments
 from analytics.charts.common import description_of
@@ -12,7 +15,7 @@ from analytics.charts.figures import (
     trend_figures,
 )
 from analytics.charts.likert import likert_chart, likert_segments
-from analytics.charts.map import TILES, map_chart, map_values
+from analytics.charts.map import map_chart, map_values
 from analytics.charts.reach import reach_chart, reach_points
 from analytics.charts.shift import shift_chart, shift_points
 from analytics.charts.summary import summary_text
@@ -20,7 +23,6 @@ from analytics.charts.trend import trend_chart, trend_points
 
 __all__ = [
     "FIGURE_COLUMNS",
-    "TILES",
     "cohort_chart",
     "cohort_figures",
     "cohort_segments",

@@ -15,15 +15,16 @@ from analytics.charts.common import (
     hide_suppressed,
     pct,
     statement_order,
-    statement_phrase,
     titled,
     with_statement_label,
 )
+from analytics.scale import Scale
+from waves.areas.pack import PackInfo
 
 OUTCOMES = ("Worse", "Same", "Improved")
 
 
-def cohort_segments(cohort: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
+def cohort_segments(cohort: pl.DataFrame, *, scale: Scale, threshold: int) -> pl.DataFrame:
     """One row per statement and outcome with the bar's `start`, `end` and `share`, centred on "same".
 
     Needs: statement_id, n_pairs, share_improved, share_same, share_worse, suppressed. Suppressed rows
@@ -40,10 +41,10 @@ def cohort_segments(cohort: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
         for rank, (name, (start, end, share)) in enumerate(bounds.items())]
     hidden = rows.filter(pl.col("suppressed")).select("statement_id", "n_pairs", "suppressed").with_columns(
         pl.lit(None, dtype=pl.String).alias("outcome"))
-    return with_statement_label(pl.concat([*parts, hidden], how="diagonal"))
+    return with_statement_label(pl.concat([*parts, hidden], how="diagonal"), scale)
 
 
-def cohort_title(cohort: pl.DataFrame, segments: pl.DataFrame) -> str:
+def cohort_title(segments: pl.DataFrame, scale: Scale) -> str:
     """The finding: the statement where families who answered twice moved most, and which way."""
     shown = segments.filter(pl.col("outcome").is_not_null()).pivot("outcome", index="statement_id",
                                                                       values="share")
@@ -52,14 +53,15 @@ def cohort_title(cohort: pl.DataFrame, segments: pl.DataFrame) -> str:
     net = shown.with_columns((pl.col("Improved") - pl.col("Worse")).alias("net"))
     top = net.sort(pl.col("net").abs(), "statement_id", descending=[True, False]).row(0, named=True)
     way = "towards" if top["net"] > 0 else "away from"
-    return (f"Families who answered twice moved {way} agreeing {statement_phrase(top['statement_id'])} "
+    return (f"Families who answered twice moved {way} agreeing {scale.phrase(top['statement_id'])} "
             f"({pct(top['Improved'])} improved, {pct(top['Worse'])} worse)")
 
 
-def cohort_chart(cohort: pl.DataFrame, *, threshold: int, waves: str = "both waves") -> alt.TopLevelMixin:
+def cohort_chart(cohort: pl.DataFrame, *, scale: Scale, pack_info: PackInfo, threshold: int,
+                 waves: str = "both waves") -> alt.TopLevelMixin:
     """Improved / same / worse per statement for the linked cohort, as bars centred on "same"."""
-    segments = cohort_segments(cohort, threshold=threshold)
-    order = statement_order(segments["statement_id"])
+    segments = cohort_segments(cohort, scale=scale, threshold=threshold)
+    order = statement_order(segments["statement_id"], scale)
     y = alt.Y("statement:N", sort=order, title=None)
     bars = alt.Chart().mark_bar(height={"band": 0.7}).encode(
         x=alt.X("start:Q", scale=alt.Scale(domain=[-1, 1]), title="← worse   |   improved →",
@@ -78,9 +80,9 @@ def cohort_chart(cohort: pl.DataFrame, *, threshold: int, waves: str = "both wav
     note = alt.Chart().mark_text(fontStyle="italic", color="#333333").encode(
         x=alt.datum(0), y=y, text=alt.value(TOO_FEW)).transform_filter("!isValid(datum.outcome)")
     chart = alt.layer(bars, labels, note, data=segments, width=WIDTH - 260, height=alt.Step(30))
-    title = cohort_title(cohort, segments)
+    title = cohort_title(segments, scale)
     lines = [f"Families who answered {waves} with the same return code: did their answer move towards "
              "agreeing (improved), stay the same, or move away (worse)?"]
-    chart = chart.properties(title=titled(title, threshold, lines=lines))
+    chart = chart.properties(title=titled(title, threshold, pack_info, lines=lines))
     return configure(chart, f"Diverging bar chart of how the answers of families who answered {waves} "
                             f"changed, per statement. {title}.")

@@ -1,11 +1,20 @@
-"""Shared pieces of the chart builders: palette, plain-English wording, footnotes, suppression."""
+"""Shared pieces of the chart builders: palette, plain-English wording, footnotes, suppression.
+
+Questionnaire facts (statements, answers, labels) come from a `Scale`, area facts (the place, the sources
+of population figures) from the active area pack's `PackInfo`: never from constants here.
+"""
 
 from __future__ import annotations
 
+import functools
+import operator
 from collections.abc import Iterable, Sequence
 
 import altair as alt
 import polars as pl
+
+from analytics.scale import Scale
+from waves.areas.pack import OUT_OF_AREA, UNKNOWN, PackInfo
 
 # Colour-blind-safe colours: ColorBrewer PuOr for agree/disagree scales, Okabe-Ito for categories.
 AGREE_DARK, AGREE_LIGHT, NEUTRAL = "#542788", "#998ec3", "#d9d9d9"
@@ -14,58 +23,63 @@ BETTER, WORSE, NO_CLEAR = "#0072b2", "#d55e00", "#6b6b6b"
 BASELINE = "#1a1a1a"
 TOO_FEW = "too few responses"
 WIDTH = 760  # rendered at scale 2: about 1600 px wide, an A4 page's width at print resolution
-SURVEY_SOURCE = "Kent and Medway SEND survey waves"
 BASELINE_SOURCE = "baseline: 2019 'Your voice' survey"
-CHILDREN_SOURCE = "children aged 0-17: ONS mid-2020 population estimates"
-CENSUS_SOURCE = "expected shares: Census 2021, all ages in Kent and Medway (not children only)"
-
-# After "agree": what each question 7 statement says, in plain English.
-STATEMENT_PHRASES = {
-    "local_offer_useful": "the Local Offer website is useful",
-    "setting_provision": "their school or setting provides the right support",
-    "setting_skills": "their school or setting has the skills to meet their child's needs",
-    "health_met": "health services meet their child's SEND needs",
-    "social_care_met": "social care meets their child's SEND needs",
-    "assessment_wait": "they waited a reasonable time for an assessment",
-    "included_in_planning": "they were fully included in planning support",
-    "making_progress": "their child is making good progress",
-}
-# Short labels for axes and table rows.
-STATEMENT_LABELS = {
-    "local_offer_useful": "Local Offer website useful",
-    "setting_provision": "School provides right support",
-    "setting_skills": "School has the skills",
-    "health_met": "Health needs met",
-    "social_care_met": "Social care needs met",
-    "assessment_wait": "Reasonable wait for assessment",
-    "included_in_planning": "Included in planning",
-    "making_progress": "Child making progress",
-}
-NOT_AREAS = ("out-of-area", "unknown")
+NOT_AREAS = (OUT_OF_AREA, UNKNOWN)  # LAD-level rows that are not an area of the pack
+UNSCORED_TOTAL = "n_dont_know"  # compare's count of unscored answers, when it has no column per answer id
 
 
-def statement_phrase(statement_id: str) -> str:
-    """The plain-English phrase for a statement id (its id in words when unknown)."""
-    return STATEMENT_PHRASES.get(statement_id, statement_id.replace("_", " "))
+def survey_source(pack_info: PackInfo) -> str:
+    """The footnote's first source: the survey waves of the pack's place."""
+    return f"{pack_info.place_name} SEND survey waves"
 
 
-def statement_label(statement_id: str) -> str:
-    """The short axis label for a statement id."""
-    return STATEMENT_LABELS.get(statement_id, statement_id.replace("_", " ").capitalize())
-
-
-def statement_order(statement_ids: Iterable[str]) -> list[str]:
+def statement_order(statement_ids: Iterable[str], scale: Scale) -> list[str]:
     """Statement labels in questionnaire order, unknown ids last."""
-    known = list(STATEMENT_LABELS)
-    ids = sorted(set(statement_ids), key=lambda s: (known.index(s) if s in known else len(known), s))
-    return [statement_label(s) for s in ids]
+    return [scale.label(s) for s in scale.order(statement_ids)]
 
 
-def with_statement_label(frame: pl.DataFrame) -> pl.DataFrame:
+def with_statement_label(frame: pl.DataFrame, scale: Scale) -> pl.DataFrame:
     """Add a `statement` column with the short label of `statement_id`."""
     return frame.with_columns(
-        pl.col("statement_id").map_elements(statement_label, return_dtype=pl.String).alias("statement")
+        pl.col("statement_id").map_elements(scale.label, return_dtype=pl.String).alias("statement")
     )
+
+
+def unscored_label(scale: Scale) -> str | None:
+    """What the answers counted apart are called ("Don't know"), or None when every answer is scored."""
+    return " or ".join(scale.answer_labels[a] for a in scale.unscored) or None
+
+
+def unscored_count(columns: Sequence[str], scale: Scale) -> pl.Expr:
+    """The number of unscored answers ("don't know") of a compare row.
+
+    Read from one column per unscored answer id when the frame has them, else from compare's
+    UNSCORED_TOTAL; null when the frame has neither, or a count is null (suppressed).
+    """
+    present = [a for a in scale.unscored if a in columns]
+    if present:
+        return functools.reduce(operator.add, [pl.col(a) for a in present])
+    if scale.unscored and UNSCORED_TOTAL in columns:
+        return pl.col(UNSCORED_TOTAL)
+    return pl.lit(None, dtype=pl.Int64)
+
+
+def agree_words(scale: Scale) -> str:
+    """The agreeing answers in words, the word they share left out: "strongly or tend to"."""
+    words = [scale.answer_labels[a].split() for a in scale.agree]
+    shared = {w[-1].lower() for w in words}
+    if len(words) > 1 and len(shared) == 1 and all(len(w) > 1 for w in words):
+        words = [w[:-1] for w in words]
+    return names([" ".join(w).lower() for w in words], joiner="or")
+
+
+def ramp(dark: str, light: str, steps: int) -> list[str]:
+    """`steps` colours from dark to light (dark alone for one step), evenly spaced in RGB."""
+    if steps <= 1:
+        return [dark][:steps]
+    ends = [[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in (dark, light)]
+    return ["#" + "".join(f"{round(a + (b - a) * k / (steps - 1)):02x}" for a, b in zip(*ends, strict=True))
+            for k in range(steps)]
 
 
 def hide_suppressed(frame: pl.DataFrame, keep: Sequence[str], *, size_col: str,
@@ -80,39 +94,40 @@ def hide_suppressed(frame: pl.DataFrame, keep: Sequence[str], *, size_col: str,
     )
 
 
-def footnote(threshold: int, *sources: str) -> list[str]:
-    """Subtitle lines stating the small-number rule and the sources."""
+def footnote(threshold: int, pack_info: PackInfo, *sources: str) -> list[str]:
+    """Subtitle lines stating the small-number rule and the sources (the survey's first)."""
     return [
         f"Figures from fewer than {threshold} responses are not shown ('{TOO_FEW}').",
-        "Sources: " + "; ".join((SURVEY_SOURCE, *sources)) + ".",
+        "Sources: " + "; ".join((survey_source(pack_info), *sources)) + ".",
     ]
 
 
-def titled(title: str, threshold: int, *sources: str, lines: Sequence[str] = ()) -> alt.Title:
+def titled(title: str, threshold: int, pack_info: PackInfo, *sources: str, lines: Sequence[str] = ()) -> alt.Title:
     """A chart title stating the finding, with the footnote as its subtitle."""
     return alt.Title(
-        title, subtitle=[*lines, *footnote(threshold, *sources)], anchor="start",
+        title, subtitle=[*lines, *footnote(threshold, pack_info, *sources)], anchor="start",
         fontSize=18, subtitleFontSize=12, subtitleColor="#333333", offset=12,
     )
 
 
-def names(items: Sequence[str]) -> str:
-    """Join names in plain English: "A", "A and B", "A, B and C"."""
+def names(items: Sequence[str], *, joiner: str = "and") -> str:
+    """Join names in plain English: "A", "A and B", "A, B and C" (or "A, B or C")."""
     items = list(items)
     if len(items) < 2:
         return "".join(items)
-    return ", ".join(items[:-1]) + " and " + items[-1]
+    return ", ".join(items[:-1]) + f" {joiner} " + items[-1]
 
 
 def configure(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
     """Set the screen-reader description and the house look of a finished chart."""
-    return (
+    configured: alt.TopLevelMixin = (
         chart.properties(description=description)
         .configure_axis(labelFontSize=12, titleFontSize=13, labelLimit=260)
         .configure_legend(labelFontSize=12, titleFontSize=12, orient="top")
         .configure_view(stroke=None)
         .configure_header(labelFontSize=13, titleFontSize=13)
     )
+    return configured
 
 
 def description_of(chart: alt.TopLevelMixin) -> str:

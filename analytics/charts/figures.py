@@ -6,7 +6,8 @@ from collections.abc import Mapping
 
 import polars as pl
 
-from analytics.charts.common import TOO_FEW
+from analytics.charts.common import TOO_FEW, unscored_label
+from analytics.scale import Scale
 
 FIGURE_COLUMNS = ["chart", "wave_id", "area_or_group", "statement", "measure", "value", "unit", "note"]
 # unit: 'share' (a fraction of 1, shown as a percentage), 'points' (a change in share, as a fraction),
@@ -35,16 +36,20 @@ def long_figures(frame: pl.DataFrame, *, chart: str, measures: Mapping[str, tupl
     ).select(FIGURE_COLUMNS)
 
 
-def likert_figures(segments: pl.DataFrame) -> pl.DataFrame:
-    """Share giving each answer and the "don't know" count, per wave and statement (from likert_segments)."""
+def likert_figures(segments: pl.DataFrame, scale: Scale) -> pl.DataFrame:
+    """Share giving each answer and the unscored ("don't know") count, per wave and statement (from
+    likert_segments); answers and the unscored count are named by their labels in the scale."""
     answers = segments.filter(pl.col("answer").is_not_null()).pivot(
         "answer", index=["wave_id", "statement_id"], values="share")
     rows = segments.unique(["wave_id", "statement_id"]).select(
-        "wave_id", "statement_id", "n_valid", "n_dont_know", "suppressed").join(
+        "wave_id", "statement_id", "n_valid", "n_unscored", "suppressed").join(
         answers, on=["wave_id", "statement_id"], how="left")
     answer_names = [c for c in answers.columns if c not in ("wave_id", "statement_id")]
     measures = {a: (a, "share") for a in answer_names}
-    measures |= {"n_valid": ("Answered", "count"), "n_dont_know": ("Don't know", "count")}
+    measures |= {"n_valid": ("Answered", "count")}
+    apart = unscored_label(scale)
+    if apart is not None:
+        measures |= {"n_unscored": (apart, "count")}
     return long_figures(rows.sort("wave_id", "statement_id"), chart="likert", measures=measures,
                         wave_id="wave_id")
 

@@ -1,4 +1,6 @@
-"""Map of Kent and Medway LADs coloured by representation ratio or by shift: tiles, or real boundaries."""
+"""Map of the area pack's LADs coloured by representation ratio or by shift: tiles, or real boundaries.
+
+The tile layout, the place's name and the population sources come from the active area pack."""
 
 from __future__ import annotations
 
@@ -12,26 +14,17 @@ import polars as pl
 
 from analytics.charts.common import (
     BASELINE_SOURCE,
-    CHILDREN_SOURCE,
     NOT_AREAS,
     TOO_FEW,
     WIDTH,
     configure,
     hide_suppressed,
     pct,
-    statement_label,
-    statement_phrase,
     titled,
 )
+from analytics.scale import Scale
+from waves.areas.pack import PackInfo
 
-# The project's own tile layout: one square per LAD, placed roughly as the county lies (column, row).
-TILES = pl.DataFrame(
-    [("E07000107", 0, 0), ("E07000109", 1, 0), ("E06000035", 2, 0), ("E07000113", 3, 0),
-     ("E07000106", 4, 0), ("E07000114", 5, 0), ("E07000111", 0, 1), ("E07000115", 1, 1),
-     ("E07000110", 2, 1), ("E07000105", 3, 1), ("E07000108", 4, 1), ("E07000116", 1, 2),
-     ("E07000112", 3, 2)],
-    schema=["area_code", "col", "row"], orient="row",
-)
 Measure = Literal["ratio", "shift"]
 LOW, MID, HIGH, NO_DATA = "#e08214", "#f7f7f7", "#4393c3", "#bdbdbd"
 
@@ -79,7 +72,7 @@ def colour(measure: Measure, values: pl.Series) -> alt.Color:
                                        gradientLength=220))
 
 
-def map_title(values: pl.DataFrame, measure: Measure, statement_id: str | None) -> str:
+def map_title(values: pl.DataFrame, measure: Measure, statement_id: str | None, scale: Scale | None) -> str:
     """The finding: the area furthest from 'as expected'."""
     shown = values.filter(pl.col("value").is_not_null())
     if shown.is_empty():
@@ -87,15 +80,17 @@ def map_title(values: pl.DataFrame, measure: Measure, statement_id: str | None) 
     if measure == "ratio":
         low = shown.sort("value").row(0, named=True)
         return f"{low['area_name']} is the least heard area: {low['value']:.2f} times its share of children"
+    assert scale is not None, "map_chart asks for a scale with measure 'shift'"
     top = shown.sort(pl.col("value").abs(), descending=True).row(0, named=True)
     more = "More" if top["value"] > 0 else "Fewer"
-    return (f"{more} families agree {statement_phrase(str(statement_id))} in {top['area_name']} "
+    return (f"{more} families agree {scale.phrase(str(statement_id))} in {top['area_name']} "
             f"({pct(top['value'], signed=True)} since the baseline)")
 
 
-def tile_layers(values: pl.DataFrame, fill: alt.Color) -> alt.TopLevelMixin:
-    """Equal squares, one per LAD, in the project's tile layout."""
-    tiles = TILES.join(values, on="area_code", how="left")
+def tile_layers(values: pl.DataFrame, fill: alt.Color, tiles: pl.DataFrame) -> alt.TopLevelMixin:
+    """Equal squares, one per LAD, in the area pack's tile layout (lad_code, col, row)."""
+    tiles = tiles.select(pl.col("lad_code").alias("area_code"), "col", "row").join(values, on="area_code",
+                                                                                    how="left")
     x = alt.X("col:O", axis=None, scale=alt.Scale(paddingInner=0.06))
     y = alt.Y("row:O", axis=None, scale=alt.Scale(paddingInner=0.06))
     grey = alt.Chart().mark_rect(stroke="white", strokeWidth=2, color=NO_DATA).encode(x=x, y=y)
@@ -109,15 +104,17 @@ def boundary_layers(values: pl.DataFrame, fill: alt.Color,
                     boundaries: Mapping[str, Any]) -> alt.TopLevelMixin:
     """A choropleth of the given GeoJSON (properties ltla24_code), with the figures looked up by code."""
     rows = values.to_dicts()
-    features = alt.Data(values=[{**f, "geometry": clockwise(f["geometry"])} for f in boundaries["features"]])
-    lookup = alt.LookupData(data=alt.Data(values=rows), key="area_code", fields=["area_name", "value"])
+    features = alt.Data(values=[{**f, "geometry": clockwise(f["geometry"])} for f in boundaries["features"]])  # type: ignore[no-untyped-call]
+    lookup = alt.LookupData(data=alt.Data(values=rows), key="area_code",  # type: ignore[no-untyped-call]
+                            fields=["area_name", "value"])
     grey = alt.Chart(features).mark_geoshape(stroke="white", strokeWidth=1.5, color=NO_DATA)
     shapes = alt.Chart(features).mark_geoshape(stroke="white", strokeWidth=1.5).encode(
         color=fill, tooltip=[alt.Tooltip("area_name:N", title="Area")],
     ).transform_lookup(lookup="properties.ltla24_code", from_=lookup)
     centres = [{**row, **centre} for row in rows
                if (centre := centroid(boundaries, row["area_code"])) is not None]
-    labels = alt.Chart(alt.Data(values=centres)).mark_text(fontSize=11, lineHeight=13).encode(
+    labels = alt.Chart(alt.Data(values=centres)).mark_text(  # type: ignore[no-untyped-call]
+        fontSize=11, lineHeight=13).encode(
         longitude="lon:Q", latitude="lat:Q", text="lines:N")
     return alt.layer(grey, shapes, labels, width=WIDTH - 200, height=440).project("mercator")
 
@@ -150,24 +147,30 @@ def centroid(boundaries: Mapping[str, Any], code: str) -> dict[str, float] | Non
     return None
 
 
-def map_chart(frame: pl.DataFrame, *, measure: Measure = "ratio", threshold: int,
-              statement_id: str | None = None,
+def map_chart(frame: pl.DataFrame, *, tiles: pl.DataFrame, pack_info: PackInfo, measure: Measure = "ratio",
+              threshold: int, scale: Scale | None = None, statement_id: str | None = None,
               boundaries: Mapping[str, Any] | None = None) -> alt.TopLevelMixin:
-    """Kent and Medway LADs coloured by representation ratio or shift; tiles unless boundaries are given."""
+    """The pack's LADs coloured by representation ratio or shift; tiles unless boundaries are given.
+
+    `tiles` is the area pack's layout (lad_code, col, row); measure 'shift' needs the question's `scale`.
+    """
+    if measure == "shift" and scale is None:
+        raise ValueError("a map of the shift in share agreeing needs the question's scale")
     if measure == "shift" and statement_id is None:
         statement_id = biggest_shift_statement(frame)
     values = map_values(frame, measure=measure, threshold=threshold, statement_id=statement_id)
     fill = colour(measure, values["value"])
-    chart = tile_layers(values, fill) if boundaries is None else boundary_layers(values, fill, boundaries)
-    title = map_title(values, measure, statement_id)
+    chart = tile_layers(values, fill, tiles) if boundaries is None else boundary_layers(values, fill, boundaries)
+    title = map_title(values, measure, statement_id, scale)
     what = ("Colour: share of responses ÷ share of children (orange: under-heard, blue: over)."
-            if measure == "ratio" else
-            f"Colour: change since the baseline in the share agreeing: {statement_label(str(statement_id))}.")
-    sources: tuple[str, ...] = (CHILDREN_SOURCE,) if measure == "ratio" else (BASELINE_SOURCE,)
+            if measure == "ratio" or scale is None else
+            f"Colour: change since the baseline in the share agreeing: {scale.label(str(statement_id))}.")
+    sources: tuple[str, ...] = (pack_info.children_source,) if measure == "ratio" else (BASELINE_SOURCE,)
     if boundaries is not None:
-        sources = (*sources, "boundaries: ONS LAD May 2024 (BUC), contains OS data © Crown copyright 2024")
-    chart = chart.properties(title=titled(title, threshold, *sources, lines=[what, f"Grey: {TOO_FEW}."]))
+        sources = (*sources, pack_info.boundaries_source)
+    chart = chart.properties(title=titled(title, threshold, pack_info, *sources,
+                                          lines=[what, f"Grey: {TOO_FEW}."]))
     kind = "Tile map, one square per district," if boundaries is None else "Map"
-    return configure(chart, f"{kind} of Kent and Medway's local authority districts, coloured by "
+    return configure(chart, f"{kind} of {pack_info.place_name}'s local authority districts, coloured by "
                             f"{'representation ratio' if measure == 'ratio' else 'change in share agreeing'}."
                             f" {title}.")

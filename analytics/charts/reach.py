@@ -9,8 +9,6 @@ import polars as pl
 
 from analytics.charts.common import (
     BETTER,
-    CENSUS_SOURCE,
-    CHILDREN_SOURCE,
     TOO_FEW,
     WIDTH,
     WORSE,
@@ -19,6 +17,7 @@ from analytics.charts.common import (
     names,
     titled,
 )
+from waves.areas.pack import UNKNOWN, PackInfo
 
 STATUS = ["under-reached", "not under-reached"]
 LEVEL_WORDS = {"lad": "local authority district", "ethnic_group": "ethnic group",
@@ -32,7 +31,7 @@ def reach_points(reach: pl.DataFrame, *, area_level: str, threshold: int) -> pl.
     representation_ratio, ratio_ci_low, ratio_ci_high, under_reached, suppressed. Adds `status`, `note`.
     Expected shares are never hidden: they come from the population, not from responses.
     """
-    rows = reach.filter(pl.col("area_level") == area_level).filter(~pl.col("area_code").is_in(["unknown"]))
+    rows = reach.filter(pl.col("area_level") == area_level).filter(pl.col("area_code") != UNKNOWN)
     rows = hide_suppressed(rows, ["expected_share"], size_col="responses", threshold=threshold)
     return rows.with_columns(
         pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("under_reached")).alias("under_reached"),
@@ -57,7 +56,8 @@ def reach_title(points: pl.DataFrame, area_level: str) -> str:
     return f"Responses from {shown} families are below the Census 2021 share ({word})"
 
 
-def reach_chart(reach: pl.DataFrame, *, area_level: str = "lad", threshold: int) -> alt.TopLevelMixin:
+def reach_chart(reach: pl.DataFrame, *, pack_info: PackInfo, area_level: str = "lad",
+                threshold: int) -> alt.TopLevelMixin:
     """Representation ratio per area or group with its interval around 1, under-reached ones marked."""
     points = reach_points(reach, area_level=area_level, threshold=threshold)
     high = max(2, math.ceil(max([0.0, *points["ratio_ci_high"].drop_nulls().to_list()])))
@@ -85,10 +85,10 @@ def reach_chart(reach: pl.DataFrame, *, area_level: str = "lad", threshold: int)
     expected = ["Share of", "children"] if area_level == "lad" else ["Census", "share"]
     side = [share_column(points, "response_share", ["Share of", "responses"]),
             share_column(points, "expected_share", expected)]
-    sources = (CHILDREN_SOURCE,) if area_level == "lad" else (CENSUS_SOURCE,)
+    sources = (pack_info.children_source,) if area_level == "lad" else (pack_info.census_source,)
     title = reach_title(points, area_level)
     lines = ["Dot: representation ratio with its 95% interval. Under-reached: the whole interval is below 1."]
-    chart = alt.hconcat(layers, *side, title=titled(title, threshold, *sources, lines=lines), spacing=4)
+    chart = alt.hconcat(layers, *side, title=titled(title, threshold, pack_info, *sources, lines=lines), spacing=4)
     word = LEVEL_WORDS.get(area_level, area_level)
     return configure(chart, f"Dot chart of each {word}'s share of responses divided by its expected share, "
                             f"1 meaning heard in proportion. {title}.")
@@ -96,9 +96,10 @@ def reach_chart(reach: pl.DataFrame, *, area_level: str = "lad", threshold: int)
 
 def share_column(points: pl.DataFrame, column: str, heading: list[str]) -> alt.Chart:
     """A column of percentages beside the dot chart, one per row, its heading below."""
-    return alt.Chart(points, width=80, height=alt.Step(22)).mark_text(fontSize=12).encode(
+    column_chart: alt.Chart = alt.Chart(points, width=80, height=alt.Step(22)).mark_text(fontSize=12).encode(
         y=alt.Y("area_name:N", sort=points["area_name"].to_list(), axis=None),
         text="label:N",
     ).transform_calculate(
         label=f"isValid(datum.{column}) ? format(datum.{column}, '.1%') : '–'",
     ).properties(title=alt.Title(heading, fontSize=12, anchor="middle", orient="bottom"))
+    return column_chart

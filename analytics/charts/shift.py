@@ -21,15 +21,16 @@ from analytics.charts.common import (
     hide_suppressed,
     pct,
     statement_order,
-    statement_phrase,
     titled,
     with_statement_label,
 )
+from analytics.scale import Scale
+from waves.areas.pack import PackInfo
 
 CHANGES = ["more agree", "no clear change", "fewer agree"]
 
 
-def shift_points(by_area: pl.DataFrame, *, statement_id: str | None, threshold: int) -> pl.DataFrame:
+def shift_points(by_area: pl.DataFrame, *, scale: Scale, statement_id: str | None, threshold: int) -> pl.DataFrame:
     """LAD rows of a compare result, figures nulled when suppressed, with `change` and a per-panel `rank`.
 
     Needs: area_level, area_code, area_name, statement_id, n_valid, share_agree, share_agree_ci_low,
@@ -45,26 +46,27 @@ def shift_points(by_area: pl.DataFrame, *, statement_id: str | None, threshold: 
     return with_statement_label(rows.with_columns(
         pl.when(pl.col("suppressed")).then(1000).otherwise(rank).alias("rank"),
         pl.when(pl.col("suppressed")).then(pl.lit(TOO_FEW)).alias("note"),
-    ).sort("statement_id", "rank", "area_name"))
+    ).sort("statement_id", "rank", "area_name"), scale)
 
 
-def shift_title(points: pl.DataFrame, *, baseline_title: str, single: bool) -> str:
+def shift_title(points: pl.DataFrame, *, scale: Scale, baseline_title: str, single: bool) -> str:
     """The finding: the clearest area shift, in words."""
     clear = points.filter(pl.col("change").is_in(CHANGES[::2]))
     if clear.is_empty():
-        what = f"how many families agree {statement_phrase(points['statement_id'][0])}" if single and \
+        what = f"how many families agree {scale.phrase(points['statement_id'][0])}" if single and \
             points.height else "any statement"
         return f"No area shows a clear change since {baseline_title} in {what}"
     top = clear.sort(pl.col("delta_share_agree").abs(), descending=True).row(0, named=True)
     more = "More" if top["delta_share_agree"] > 0 else "Fewer"
-    return (f"{more} families agree {statement_phrase(top['statement_id'])} in {top['area_name']} "
+    return (f"{more} families agree {scale.phrase(top['statement_id'])} in {top['area_name']} "
             f"than in {baseline_title} ({pct(top['delta_share_agree'], signed=True)})")
 
 
-def shift_chart(by_area: pl.DataFrame, *, threshold: int, statement_id: str | None = None,
-                wave_title: str = "this wave", baseline_title: str = "2019") -> alt.TopLevelMixin:
+def shift_chart(by_area: pl.DataFrame, *, scale: Scale, pack_info: PackInfo, threshold: int,
+                statement_id: str | None = None, wave_title: str = "this wave",
+                baseline_title: str = "2019") -> alt.TopLevelMixin:
     """Share agreeing per LAD with its interval and the baseline mark, areas sorted by shift."""
-    points = shift_points(by_area, statement_id=statement_id, threshold=threshold)
+    points = shift_points(by_area, scale=scale, statement_id=statement_id, threshold=threshold)
     values = [v for c in ("share_agree_ci_low", "share_agree_ci_high", "baseline_share_agree")
               for v in points[c].drop_nulls().to_list()]
     low = math.floor(min([*values, 0.5]) * 10) / 10
@@ -93,13 +95,13 @@ def shift_chart(by_area: pl.DataFrame, *, threshold: int, statement_id: str | No
     single = statement_id is not None
     layers = alt.layer(interval, baseline, point, note, data=points, height=alt.Step(20 if single else 16),
                        width=WIDTH - 220 if single else (WIDTH - 300) // 2)
-    title = shift_title(points, baseline_title=baseline_title, single=single)
+    title = shift_title(points, scale=scale, baseline_title=baseline_title, single=single)
     lines = [f"Dot: share agreeing with its 95% interval (grey line). Black mark: {baseline_title}. "
              "Areas sorted by change, largest rise first."]
     chart = layers if single else layers.facet(
-        facet=alt.Facet("statement:N", sort=statement_order(points["statement_id"]), title=None,
+        facet=alt.Facet("statement:N", sort=statement_order(points["statement_id"], scale), title=None,
                         header=alt.Header(labelFontWeight="bold", labelAnchor="start")), columns=2
     ).resolve_scale(y="independent")
-    chart = chart.properties(title=titled(title, threshold, BASELINE_SOURCE, lines=lines))
+    chart = chart.properties(title=titled(title, threshold, pack_info, BASELINE_SOURCE, lines=lines))
     return configure(chart, f"Dot chart of the share of families agreeing in each local authority district, "
                             f"{wave_title}, against {baseline_title}. {title}.")

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import polars as pl
 
-from analytics.charts.common import clear_change, hide_suppressed, names, pct, statement_phrase
+from analytics.charts.common import clear_change, hide_suppressed, names, pct
 from analytics.charts.reach import LEVEL_WORDS, reach_points
 from analytics.charts.shift import shift_points, shift_title
+from analytics.scale import Scale
+from waves.areas.pack import PackInfo
 
 
-def overall_sentence(overall: pl.DataFrame, *, wave_id: str, baseline_title: str, threshold: int) -> str:
-    """Which statements moved clearly since the baseline, county-wide."""
+def overall_sentence(overall: pl.DataFrame, *, scale: Scale, place_name: str, wave_id: str, baseline_title: str,
+                     threshold: int) -> str:
+    """Which statements moved clearly since the baseline, across the whole place."""
     rows = overall.filter((pl.col("wave_id") == wave_id) & (pl.col("area_level") == "all"))
     rows = hide_suppressed(rows, [], size_col="n_valid", threshold=threshold)
     rows = rows.with_columns(clear_change(rows).alias("change")).sort(
@@ -19,20 +22,20 @@ def overall_sentence(overall: pl.DataFrame, *, wave_id: str, baseline_title: str
     for change, word in (("more agree", "more"), ("fewer agree", "fewer")):
         moved = rows.filter(pl.col("change") == change).head(3)
         if moved.height:
-            items = [f"{statement_phrase(r['statement_id'])} ({pct(r['delta_share_agree'], signed=True)})"
+            items = [f"{scale.phrase(r['statement_id'])} ({pct(r['delta_share_agree'], signed=True)})"
                      for r in moved.iter_rows(named=True)]
             parts.append(f"{word} families agree {names(items)}")
     if not parts:
-        return f"Across Kent and Medway, no statement shows a clear change since {baseline_title}."
-    return f"Compared with {baseline_title}, across Kent and Medway {'; '.join(parts)}."
+        return f"Across {place_name}, no statement shows a clear change since {baseline_title}."
+    return f"Compared with {baseline_title}, across {place_name} {'; '.join(parts)}."
 
 
-def area_sentence(by_area: pl.DataFrame, *, baseline_title: str, threshold: int) -> str:
+def area_sentence(by_area: pl.DataFrame, *, scale: Scale, baseline_title: str, threshold: int) -> str:
     """The clearest single area shift, and how many areas had too few responses."""
-    points = shift_points(by_area, statement_id=None, threshold=threshold)
+    points = shift_points(by_area, scale=scale, statement_id=None, threshold=threshold)
     if points.is_empty():
         return ""
-    title = shift_title(points, baseline_title=baseline_title, single=False)
+    title = shift_title(points, scale=scale, baseline_title=baseline_title, single=False)
     sentence = f"By area, the clearest change: {title[0].lower()}{title[1:]}."
     hidden = points.group_by("area_name").agg(pl.col("suppressed").all()).filter(pl.col("suppressed"))
     if hidden.height:
@@ -54,12 +57,13 @@ def reach_sentence(reach: pl.DataFrame, *, threshold: int) -> str:
     return f"Under-reached: {'; '.join(gaps)}."
 
 
-def summary_text(overall: pl.DataFrame, by_area: pl.DataFrame, reach: pl.DataFrame, *, wave_id: str,
-                 baseline_title: str, threshold: int) -> str:
+def summary_text(overall: pl.DataFrame, by_area: pl.DataFrame, reach: pl.DataFrame, *, scale: Scale,
+                 pack_info: PackInfo, wave_id: str, baseline_title: str, threshold: int) -> str:
     """The report's opening paragraph, from the compare and reach results."""
     sentences = [
-        overall_sentence(overall, wave_id=wave_id, baseline_title=baseline_title, threshold=threshold),
-        area_sentence(by_area, baseline_title=baseline_title, threshold=threshold),
+        overall_sentence(overall, scale=scale, place_name=pack_info.place_name, wave_id=wave_id,
+                         baseline_title=baseline_title, threshold=threshold),
+        area_sentence(by_area, scale=scale, baseline_title=baseline_title, threshold=threshold),
         reach_sentence(reach, threshold=threshold),
     ]
     return " ".join(s for s in sentences if s)

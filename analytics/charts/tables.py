@@ -7,7 +7,8 @@ from typing import Any
 
 import polars as pl
 
-from analytics.charts.common import TOO_FEW, statement_label
+from analytics.charts.common import TOO_FEW
+from analytics.scale import Scale
 
 UNIT_HEADINGS = {"points": " (points)", "ratio": "", "share": "", "count": ""}
 
@@ -22,7 +23,7 @@ def cell(value: float | None, unit: str, note: str | None) -> str:
         unit, f"{value:.0f}")
 
 
-def figure_table(figures: pl.DataFrame, wave_titles: Mapping[str, str]) -> dict[str, Any]:
+def figure_table(figures: pl.DataFrame, wave_titles: Mapping[str, str], scale: Scale) -> dict[str, Any]:
     """Long figures as a table: `keys` (row header names), `measures` (column names) and `rows`."""
     waves = figures["wave_id"].drop_nulls().unique()
     shown = {"Wave": waves.len() > 1, "Area or group": figures["area_or_group"].is_not_null().any(),
@@ -34,7 +35,7 @@ def figure_table(figures: pl.DataFrame, wave_titles: Mapping[str, str]) -> dict[
         name = row["measure"] + UNIT_HEADINGS.get(row["unit"], "")
         measures.setdefault(name, row["unit"])
         key = {"Wave": wave_titles.get(row["wave_id"], row["wave_id"]), "Area or group": row["area_or_group"],
-               "Statement": statement_label(row["statement"]) if row["statement"] else ""}
+               "Statement": scale.label(row["statement"]) if row["statement"] else ""}
         cells = rows.setdefault(tuple(str(key[k]) for k in keys), {})
         cells[name] = cell(row["value"], row["unit"], row["note"])
     return {"keys": keys, "measures": list(measures),

@@ -11,16 +11,18 @@ from analytics.charts.common import (
     BASELINE_SOURCE,
     BETTER,
     TOO_FEW,
+    agree_words,
     clear_change,
     configure,
     hide_suppressed,
     pct,
     statement_order,
-    statement_phrase,
     titled,
     with_statement_label,
 )
 from analytics.charts.likert import wave_labels
+from analytics.scale import Scale
+from waves.areas.pack import PackInfo
 
 COLUMNS = ["wave_id", "statement_id", "n_valid", "share_agree", "share_agree_ci_low", "share_agree_ci_high",
            "delta_share_agree", "delta_ci_low", "delta_ci_high", "q_value", "suppressed"]
@@ -36,8 +38,8 @@ def baseline_points(overall: pl.DataFrame) -> pl.DataFrame:
         pl.lit(False).alias("suppressed"))
 
 
-def trend_points(overall: pl.DataFrame, *, wave_order: Sequence[str], wave_titles: Mapping[str, str],
-                 threshold: int) -> pl.DataFrame:
+def trend_points(overall: pl.DataFrame, *, scale: Scale, wave_order: Sequence[str],
+                 wave_titles: Mapping[str, str], threshold: int) -> pl.DataFrame:
     """One row per wave and statement: share agreeing and its interval, nulled when suppressed.
 
     Needs compare rows at area_level 'all' for every wave (COLUMNS plus baseline_id, baseline_n_valid,
@@ -48,10 +50,10 @@ def trend_points(overall: pl.DataFrame, *, wave_order: Sequence[str], wave_title
     rows = hide_suppressed(rows, [], size_col="n_valid", threshold=threshold)
     rows = rows.with_columns(clear_change(rows).alias("change"),
                              pl.when(pl.col("suppressed")).then(pl.lit(TOO_FEW)).alias("note"))
-    return with_statement_label(wave_labels(rows, wave_order, wave_titles)).sort("statement_id", "wave_rank")
+    return with_statement_label(wave_labels(rows, wave_order, wave_titles), scale).sort("statement_id", "wave_rank")
 
 
-def trend_title(points: pl.DataFrame, first: str) -> str:
+def trend_title(points: pl.DataFrame, first: str, scale: Scale) -> str:
     """The finding: the clearest change since the first wave in the latest wave that has figures."""
     shown = points.filter(pl.col("delta_share_agree").is_not_null())
     if shown.is_empty():
@@ -62,14 +64,15 @@ def trend_title(points: pl.DataFrame, first: str) -> str:
         return f"No clear change since {first} in how many families agree with any statement"
     top = clear.sort(pl.col("delta_share_agree").abs(), descending=True).row(0, named=True)
     more = "More" if top["delta_share_agree"] > 0 else "Fewer"
-    return (f"{more} families agree {statement_phrase(top['statement_id'])} than in {first} "
+    return (f"{more} families agree {scale.phrase(top['statement_id'])} than in {first} "
             f"({pct(top['delta_share_agree'], signed=True)} by {top['wave']})")
 
 
-def trend_chart(overall: pl.DataFrame, *, wave_order: Sequence[str], wave_titles: Mapping[str, str],
-                threshold: int) -> alt.TopLevelMixin:
+def trend_chart(overall: pl.DataFrame, *, scale: Scale, pack_info: PackInfo, wave_order: Sequence[str],
+                wave_titles: Mapping[str, str], threshold: int) -> alt.TopLevelMixin:
     """Share agreeing per statement across waves: a line with 95% intervals, one panel per statement."""
-    points = trend_points(overall, wave_order=wave_order, wave_titles=wave_titles, threshold=threshold)
+    points = trend_points(overall, scale=scale, wave_order=wave_order, wave_titles=wave_titles,
+                          threshold=threshold)
     waves = [wave_titles.get(w, w) for w in wave_order]
     x = alt.X("wave:N", sort=waves, title=None,
               axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, ' ')"))
@@ -90,11 +93,11 @@ def trend_chart(overall: pl.DataFrame, *, wave_order: Sequence[str], wave_titles
     note = alt.Chart().mark_text(angle=270, fontStyle="italic", fontSize=11, color="#333333").encode(
         x=x, y=alt.datum(0.5), text="note:N").transform_filter("isValid(datum.note)")
     chart = alt.layer(line, band, dots, labels, note, data=points, width=150, height=150).facet(
-        facet=alt.Facet("statement:N", sort=statement_order(points["statement_id"]), title=None,
+        facet=alt.Facet("statement:N", sort=statement_order(points["statement_id"], scale), title=None,
                         header=alt.Header(labelFontWeight="bold", labelAnchor="start")), columns=4)
-    title = trend_title(points, waves[0] if waves else "the first wave")
-    lines = ["Dot: share of families agreeing (strongly or tend to), out of those who gave an answer; "
+    title = trend_title(points, waves[0] if waves else "the first wave", scale)
+    lines = [f"Dot: share of families agreeing ({agree_words(scale)}), out of those who gave an answer; "
              "short vertical bar: its 95% interval."]
-    chart = chart.properties(title=titled(title, threshold, BASELINE_SOURCE, lines=lines))
+    chart = chart.properties(title=titled(title, threshold, pack_info, BASELINE_SOURCE, lines=lines))
     return configure(chart, f"Line charts, one per statement, of the share of families agreeing in each of "
                             f"{len(waves)} waves ({', '.join(waves)}). {title}.")

@@ -6,7 +6,9 @@ Run from the repository root with ../shared beside it:
 
 The pack carries only figures the reference's SOURCES.md lets the project carry: the majority local
 authority district (LAD) of each postcode district with its share, LAD names, ONS codes and children
-aged 0-17, and Census 2021 shares for ethnic group and religion (sums of published counts).
+aged 0-17, and Census 2021 shares for ethnic group and religion (sums of published counts); plus the
+project's own tile-map layout (tiles.csv), which is not from the reference. pack.toml and ATTRIBUTION.md
+are written by hand.
 """
 
 from __future__ import annotations
@@ -58,6 +60,13 @@ RELIGION_OPTIONS = {
     # "Not answered" is left out: survey shares are over those who answered.
 }
 KENT_MEDWAY_AREA = "Kent + Medway (13 LADs)"
+# The project's own tile layout, not from the reference: one square per LAD, placed roughly as the county
+# lies (LAD code -> column, row; row 0 is the Thames and north coast, from Dartford to Thanet).
+TILES = {
+    "E07000107": (0, 0), "E07000109": (1, 0), "E06000035": (2, 0), "E07000113": (3, 0), "E07000106": (4, 0),
+    "E07000114": (5, 0), "E07000111": (0, 1), "E07000115": (1, 1), "E07000110": (2, 1), "E07000105": (3, 1),
+    "E07000108": (4, 1), "E07000116": (1, 2), "E07000112": (3, 2),
+}
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -111,9 +120,19 @@ def build_census(reference: Path) -> list[list[object]]:
     return out
 
 
+def build_tiles(lads: list[list[object]]) -> list[list[object]]:
+    """The tile map's squares (lad_code, col, row) in reading order; every LAD of the pack has one."""
+    codes = {str(row[0]) for row in lads}
+    if codes != set(TILES):
+        raise SystemExit(f"tiles: LADs {sorted(codes ^ set(TILES))} are in lads.csv or TILES, not both")
+    return sorted(([code, col, row] for code, (col, row) in TILES.items()), key=lambda t: (t[2], t[1]))
+
+
 def main(argv: list[str]) -> None:
     reference = Path(argv[0] if argv else "../shared/reference/kent-medway")
-    _write(PACK_DIR / "lads.csv", ["lad_code", "lad_name", "children_0_17"], build_lads(reference))
+    lads = build_lads(reference)
+    _write(PACK_DIR / "lads.csv", ["lad_code", "lad_name", "children_0_17"], lads)
+    _write(PACK_DIR / "tiles.csv", ["lad_code", "col", "row"], build_tiles(lads))
     _write(PACK_DIR / "districts.csv",
            ["postcode_district", "lad_code", "lad_name", "lad_share", "in_area"], build_districts(reference))
     _write(PACK_DIR / "census2021.csv",
