@@ -7,6 +7,7 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from surveyapp.returncodes import ReturnCodes, load_or_create_key
 from surveyapp.settings import Settings
@@ -22,6 +23,14 @@ Clock = Callable[[], dt.datetime]
 
 def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+def open_area_pack(name_or_path: str) -> AreaPack:
+    """A pack carried under waves/areas/ by name (`kent_medway`), or a pack folder of one's own by path."""
+    if "/" in name_or_path or "\\" in name_or_path:
+        folder = Path(name_or_path).resolve()
+        return load_area_pack(folder.name, folder.parent)
+    return load_area_pack(name_or_path)
 
 
 class WaveNotFound(LookupError):
@@ -55,7 +64,7 @@ class Services:
     def __init__(self, settings: Settings, clock: Clock = utc_now) -> None:
         self.settings, self.clock = settings, clock
         self.catalogue: Catalogue = load_catalogue(settings.definitions_dir)
-        self.areas: AreaPack = load_area_pack(settings.area_pack)
+        self.areas: AreaPack = open_area_pack(settings.area_pack)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.codes = ReturnCodes(load_or_create_key(settings.secret_key_path))
         self.store = Store(settings.database_path, batch_max=settings.batch_max,
