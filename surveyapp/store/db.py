@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
@@ -19,8 +18,8 @@ from surveyapp.store.writer import Writer
 
 # DuckDB's own memory (its cache of the file's blocks, hash tables of joins and groupings) stays under this; a
 # larger query spills to <database>.tmp. DuckDB's default, 80% of the machine, would let one analysis of a
-# large wave crowd out everything else on a shared server. SURVEYAPP_DUCKDB_MEMORY_LIMIT overrides it.
-MEMORY_LIMIT = os.environ.get("SURVEYAPP_DUCKDB_MEMORY_LIMIT") or "1GB"
+# large wave crowd out everything else on a shared server. `Store(memory_limit=...)` sets another.
+MEMORY_LIMIT = "1GB"
 
 
 class StoreLockedError(RuntimeError):
