@@ -1,21 +1,26 @@
-"""Same-cohort change: families who gave their return code in two waves, statement by statement."""
+"""Same-cohort change: families who gave their return code in two waves, statement by statement.
+
+The figures come from how many pairs changed by each amount on each statement (a histogram of score
+changes), so the pairing can happen wherever the answers are: in Polars (`cohort_change`) or in the
+database (`surveyapp.store.frames.cohort_change_counts`), and only the histogram reaches `cohort_table`.
+"""
 
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable
 
 import numpy as np
 import polars as pl
-from scipy.stats import wilcoxon
 
-from analytics.compare import Q7_SCORES
+from analytics.scale import Scale
 
 FIGURES = ["n_pairs", "share_improved", "share_same", "share_worse", "mean_change", "p_value"]
 COLUMNS = ["later_wave_id", "earlier_wave_id", "statement_id", *FIGURES, "suppressed"]
+CHANGES_SCHEMA = {"statement_id": pl.String, "change": pl.Int64, "n": pl.Int64}
 
 
-def _scores_by_key(likert: pl.DataFrame, responses: pl.DataFrame, scores: Mapping[str, int]) -> pl.LazyFrame:
+def _scores_by_key(likert: pl.DataFrame, responses: pl.DataFrame, scale: Scale) -> pl.LazyFrame:
     """One response per cohort key (the greatest response_id), with its scored answers."""
     chosen = (
         responses.lazy()
@@ -25,7 +30,7 @@ def _scores_by_key(likert: pl.DataFrame, responses: pl.DataFrame, scores: Mappin
     )
     scored = likert.lazy().select(
         "response_id", "statement_id",
-        score=pl.col("answer_id").replace_strict(dict(scores), default=None, return_dtype=pl.Int64),
+        score=pl.col("answer_id").replace_strict(dict(scale.scores), default=None, return_dtype=pl.Int64),
     ).filter(pl.col("score").is_not_null())
     return chosen.join(scored, on="response_id", how="inner").select("cohort_key", "statement_id", "score")
 
@@ -35,14 +40,83 @@ def _wave_id(responses: pl.DataFrame) -> str | None:
     return ",".join(waves) if waves else None
 
 
-def _wilcoxon_p(differences: np.ndarray) -> float | None:
-    """scipy.stats.wilcoxon with its defaults (zero differences dropped, 'auto' method)."""
-    if differences.size == 0:
+def wilcoxon_p(changes: np.ndarray, counts: np.ndarray) -> float | None:
+    """scipy.stats.wilcoxon with its defaults (zero differences dropped, 'auto' method) on the paired
+    changes that `changes`/`counts` tally: the histogram is expanded (ordered by size, which the test does
+    not depend on and which makes its ranking fast) and handed to scipy, so the p-value is scipy's own."""
+    if int(counts.sum()) == 0:
         return None
+    from scipy.stats import wilcoxon  # scipy takes seconds to import: only when a cohort is asked for
+
+    order = np.lexsort((changes, np.abs(changes)))
+    differences = np.repeat(changes[order].astype(np.float64), counts[order])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         p = float(wilcoxon(differences).pvalue)
     return None if np.isnan(p) else p
+
+
+def change_counts(
+    later_likert: pl.DataFrame,
+    later_responses: pl.DataFrame,
+    earlier_likert: pl.DataFrame,
+    earlier_responses: pl.DataFrame,
+    *,
+    scale: Scale | None = None,
+) -> pl.DataFrame:
+    """Pairs per statement and score change (later - earlier): statement_id, change, n (`CHANGES_SCHEMA`)."""
+    from analytics.compare import default_scale
+
+    scale = scale or default_scale()
+    later = _scores_by_key(later_likert, later_responses, scale)
+    earlier = _scores_by_key(earlier_likert, earlier_responses, scale)
+    return (
+        later.join(earlier, on=["cohort_key", "statement_id"], how="inner", suffix="_earlier")
+        .group_by("statement_id", change=pl.col("score") - pl.col("score_earlier"))
+        .agg(n=pl.len())
+        .select(**{c: pl.col(c).cast(t) for c, t in CHANGES_SCHEMA.items()})
+        .collect()
+    )
+
+
+def cohort_table(
+    changes: pl.DataFrame,
+    statements: Iterable[str],
+    *,
+    later_wave_id: str | None,
+    earlier_wave_id: str | None,
+    threshold: int = 10,
+) -> pl.DataFrame:
+    """Needs `changes` (statement_id, change, n: pairs per score change) and the statements to show;
+    returns `COLUMNS`, one row per statement, sorted by statement_id.
+
+    change = later score - earlier score, so "improved" means more positive. Rows with fewer than
+    `threshold` pairs are suppressed (every figure null).
+    """
+    change, n = pl.col("change"), pl.col("n")
+    summary = changes.group_by("statement_id").agg(
+        n_pairs=n.sum().cast(pl.Int64),
+        _improved=n.filter(change > 0).sum(), _same=n.filter(change == 0).sum(),
+        _worse=n.filter(change < 0).sum(), _total=(change * n).sum(),
+    ).select(
+        "statement_id", "n_pairs",
+        share_improved=pl.col("_improved") / pl.col("n_pairs"), share_same=pl.col("_same") / pl.col("n_pairs"),
+        share_worse=pl.col("_worse") / pl.col("n_pairs"),
+        mean_change=pl.col("_total").cast(pl.Float64) / pl.col("n_pairs"),
+    )
+    p_values = pl.DataFrame(
+        [(key[0], wilcoxon_p(part["change"].to_numpy(), part["n"].to_numpy()))
+         for key, part in changes.partition_by("statement_id", as_dict=True).items()],
+        schema={"statement_id": pl.String, "p_value": pl.Float64}, orient="row")
+    shown = pl.DataFrame({"statement_id": sorted(set(statements))}, schema={"statement_id": pl.String})
+    table = shown.join(summary, on="statement_id", how="left").join(p_values, on="statement_id", how="left")
+    table = table.with_columns(pl.col("n_pairs").fill_null(0)).with_columns(
+        suppressed=pl.col("n_pairs") < threshold)
+    return table.with_columns(
+        *(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in FIGURES),
+        later_wave_id=pl.lit(later_wave_id, dtype=pl.String),
+        earlier_wave_id=pl.lit(earlier_wave_id, dtype=pl.String),
+    ).select(COLUMNS).sort("statement_id")
 
 
 def cohort_change(
@@ -52,39 +126,18 @@ def cohort_change(
     earlier_responses: pl.DataFrame,
     *,
     threshold: int = 10,
-    scores: Mapping[str, int] = Q7_SCORES,
+    scale: Scale | None = None,
 ) -> pl.DataFrame:
     """Needs likert (response_id, statement_id, answer_id) and responses (response_id, wave_id, cohort_key)
     for two waves; returns later_wave_id, earlier_wave_id, statement_id, n_pairs, share_improved,
-    share_same, share_worse, mean_change, p_value, suppressed.
+    share_same, share_worse, mean_change, p_value, suppressed: one row per statement answered in either.
 
     Responses are linked by cohort_key; where a key has several responses in one wave, the one with the
     greatest response_id is used. A pair counts for a statement when both answers are scored (not don't
     know, not unanswered); change = later score - earlier score, so "improved" means more positive.
     Rows with fewer than `threshold` pairs are suppressed (every figure null).
     """
-    later = _scores_by_key(later_likert, later_responses, scores)
-    earlier = _scores_by_key(earlier_likert, earlier_responses, scores)
-    pairs = later.join(earlier, on=["cohort_key", "statement_id"], how="inner", suffix="_earlier").select(
-        "statement_id", change=pl.col("score") - pl.col("score_earlier")).collect()
-    statements = pl.concat([later_likert.select("statement_id"),
-                            earlier_likert.select("statement_id")]).unique()
-    change = pl.col("change")
-    summary = pairs.group_by("statement_id").agg(
-        n_pairs=pl.len().cast(pl.Int64),
-        share_improved=(change > 0).mean(), share_same=(change == 0).mean(), share_worse=(change < 0).mean(),
-        mean_change=change.cast(pl.Float64).mean(),
-    )
-    p_values = pl.DataFrame(
-        [(key[0], _wilcoxon_p(part["change"].to_numpy())) for key, part in pairs.partition_by(
-            "statement_id", as_dict=True).items()],
-        schema={"statement_id": pl.String, "p_value": pl.Float64}, orient="row")
-    table = statements.join(summary, on="statement_id", how="left").join(
-        p_values, on="statement_id", how="left")
-    table = table.with_columns(pl.col("n_pairs").fill_null(0)).with_columns(
-        suppressed=pl.col("n_pairs") < threshold)
-    return table.with_columns(
-        *(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in FIGURES),
-        later_wave_id=pl.lit(_wave_id(later_responses), dtype=pl.String),
-        earlier_wave_id=pl.lit(_wave_id(earlier_responses), dtype=pl.String),
-    ).select(COLUMNS).sort("statement_id")
+    changes = change_counts(later_likert, later_responses, earlier_likert, earlier_responses, scale=scale)
+    statements = pl.concat([later_likert["statement_id"], earlier_likert["statement_id"]]).unique().to_list()
+    return cohort_table(changes, statements, later_wave_id=_wave_id(later_responses),
+                        earlier_wave_id=_wave_id(earlier_responses), threshold=threshold)

@@ -1,36 +1,56 @@
-"""Question 7 by area or group, compared with a baseline wave (issue 4)."""
+"""A Likert question by area or group, compared with a baseline wave (issue 4).
+
+Every fact about the question (its id, the scored answers and their scores, which answers count as agreeing,
+disagreeing or "don't know") comes from a `Scale` read from the questionnaire's definition.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import cache
 
 import polars as pl
 
 from analytics.areas import ALL, OUT_OF_AREA, UNKNOWN, area_keys, area_names
+from analytics.scale import Scale
 from analytics.stats import kish_n_eff, newcombe_interval, two_proportion_p, wilson_interval, with_q_values
 from analytics.suppression import mark_suppressed, null_where_suppressed
 from analytics.weighting import lad_weights
 
-Q7_SCORES: dict[str, int] = {
-    "strongly_agree": 5, "tend_to_agree": 4, "neither": 3, "tend_to_disagree": 2, "strongly_disagree": 1,
-}
-DONT_KNOW = "dont_know"
-AGREE = ("strongly_agree", "tend_to_agree")
-DISAGREE = ("tend_to_disagree", "strongly_disagree")
-COUNT_COLUMNS = ["n_valid", "n_dont_know", *Q7_SCORES]
-FIGURE_COLUMNS = [
-    *COUNT_COLUMNS, "share_agree", "share_disagree", "net_agree", "mean_score", "share_agree_ci_low",
-    "share_agree_ci_high", "baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low",
-    "delta_ci_high", "p_value",
-]
-COLUMNS = [
-    "wave_id", "baseline_id", "area_level", "area_code", "area_name", "statement_id",
-    *FIGURE_COLUMNS[:13], "baseline_area_code", *FIGURE_COLUMNS[13:], "q_value", "suppressed",
-]
 COUNTS_SCHEMA = {
     "wave_id": pl.String, "question_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
     "area_level": pl.String, "area_code": pl.String, "parent_code": pl.String, "n": pl.Int64,
 }
+_SHARES = ["share_agree", "share_disagree", "net_agree", "mean_score", "share_agree_ci_low", "share_agree_ci_high"]
+_DELTAS = ["baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low", "delta_ci_high",
+           "p_value"]
+
+
+@cache
+def default_scale() -> Scale:
+    """The scale of the questionnaire of the last responses wave defined on disk (the shipped repeat survey),
+    for callers that pass no `scale` (tests, notebooks). The service always passes its wave's own scale."""
+    from waves.loader import load_catalogue
+
+    catalogue = load_catalogue()
+    wave = [w for w in catalogue.waves if w.kind == "responses"][-1]
+    return Scale.for_questionnaire(catalogue.questionnaire(wave.questionnaire, wave.questionnaire_version))
+
+
+def count_columns(scale: Scale) -> list[str]:
+    """n_valid, n_dont_know, then one count per scored answer in the questionnaire's order."""
+    return ["n_valid", "n_dont_know", *scale.scores]
+
+
+def figure_columns(scale: Scale) -> list[str]:
+    """Every column a suppressed row shows as null."""
+    return [*count_columns(scale), *_SHARES, *_DELTAS]
+
+
+def columns(scale: Scale) -> list[str]:
+    """The output columns of `compare_waves`, in order."""
+    return ["wave_id", "baseline_id", "area_level", "area_code", "area_name", "statement_id",
+            *count_columns(scale), *_SHARES, "baseline_area_code", *_DELTAS, "q_value", "suppressed"]
 
 
 def count_answers(
@@ -39,15 +59,16 @@ def count_answers(
     *,
     by: str,
     weights: pl.DataFrame | None = None,
-    question_id: str = "q7",
+    scale: Scale | None = None,
 ) -> pl.DataFrame:
     """Needs likert.response_id, statement_id, answer_id and responses.response_id, wave_id plus the `by`
     columns; returns wave_id, question_id, statement_id, answer_id, area_level, area_code, parent_code, n
     (and weight_sum, weight_sq_sum when `weights` (response_id, weight) is given).
 
     The wave comes from the response, joined on response_id. With weights, responses without a weight
-    (out-of-area and unknown ones, from `lad_weights`) are left out.
+    (out-of-area and unknown ones, from `lad_weights`) are left out. question_id is the scale's question.
     """
+    scale = scale or default_scale()
     keys = area_keys(responses, by)
     sums = [pl.len().cast(pl.Int64).alias("n")]
     if weights is not None:
@@ -59,7 +80,7 @@ def count_answers(
         answers.join(keys, on="response_id", how="inner")
         .group_by("wave_id", "area_code", "parent_code", "statement_id", "answer_id")
         .agg(sums)
-        .with_columns(question_id=pl.lit(question_id), area_level=pl.lit(by))
+        .with_columns(question_id=pl.lit(scale.question_id), area_level=pl.lit(by))
     )
     weight_columns = ["weight_sum", "weight_sq_sum"] if weights is not None else []
     return counted.select(*COUNTS_SCHEMA, *weight_columns).collect()
@@ -76,16 +97,18 @@ def _standard_counts(counts: pl.DataFrame) -> pl.LazyFrame:
     return lazy
 
 
-def _summarise(counts: pl.LazyFrame, scores: Mapping[str, int]) -> pl.LazyFrame:
+def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
     """One row per area and statement: answer counts, shares, mean score and (Kish) effective n."""
     answer, n, w = pl.col("answer_id"), pl.col("n"), pl.col("weight_sum")
+    scores = dict(scale.scores)
     scored = answer.is_in(list(scores))
-    score = answer.replace_strict(dict(scores), default=None, return_dtype=pl.Float64)
+    score = answer.replace_strict(scores, default=None, return_dtype=pl.Float64)
     grouped = counts.group_by("area_code", "parent_code", "statement_id").agg(
         *(n.filter(answer == a).sum().alias(a) for a in scores),
-        n_valid=n.filter(scored).sum(), n_dont_know=n.filter(answer == DONT_KNOW).sum(),
+        n_valid=n.filter(scored).sum(), n_dont_know=n.filter(answer.is_in(list(scale.unscored))).sum(),
         _w=w.filter(scored).sum(), _w2=pl.col("weight_sq_sum").filter(scored).sum(),
-        _agree=w.filter(answer.is_in(AGREE)).sum(), _disagree=w.filter(answer.is_in(DISAGREE)).sum(),
+        _agree=w.filter(answer.is_in(list(scale.agree))).sum(),
+        _disagree=w.filter(answer.is_in(list(scale.disagree))).sum(),
         _score=(w * score).filter(scored).sum(),
     )
     some = pl.col("_w") > 0
@@ -103,14 +126,14 @@ def _suppress(table: pl.LazyFrame, threshold: int) -> pl.DataFrame:
                            within=["statement_id", "parent_code"], holds=holds, tie_break=["area_code"])
 
 
-def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, *, weighted: bool) -> pl.LazyFrame:
+def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, scale: Scale, *, weighted: bool) -> pl.LazyFrame:
     """Add zero rows so every LAD in `lads` (and, unweighted, out-of-area and unknown) appears."""
     extra = [] if weighted else [OUT_OF_AREA, UNKNOWN]
     codes = pl.DataFrame({"area_code": [*lads["lad_code"].to_list(), *extra]}).lazy()
     statements = table.select("statement_id").unique()
     skeleton = codes.join(statements, how="cross").with_columns(parent_code=pl.lit(ALL))
     return skeleton.join(table, on=["area_code", "parent_code", "statement_id"], how="left").with_columns(
-        pl.col(*COUNT_COLUMNS).fill_null(0)
+        pl.col(*count_columns(scale)).fill_null(0)
     )
 
 
@@ -118,15 +141,15 @@ BASELINE = {"n_valid": "baseline_n_valid", "share_agree": "baseline_share_agree"
 
 
 def _baseline_rows(
-    counts: pl.LazyFrame, by: str, threshold: int, scores: Mapping[str, int]
+    counts: pl.LazyFrame, by: str, threshold: int, scale: Scale
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """The baseline's own unsuppressed rows at level `by`, and its `all` rows (summed from `by` if absent)."""
-    marked = _suppress(_summarise(counts.filter(pl.col("area_level") == by), scores), threshold)
+    marked = _suppress(_summarise(counts.filter(pl.col("area_level") == by), scale), threshold)
     own = marked.lazy().filter(~pl.col("suppressed")).select(
         "area_code", "statement_id", *(pl.col(k).alias(f"{v}_own") for k, v in BASELINE.items()))
     has_all = counts.filter(pl.col("area_level") == ALL).select(pl.len()).collect().item() > 0
     all_counts = counts.filter(pl.col("area_level") == (ALL if has_all else by))
-    overall = _summarise(all_counts.with_columns(area_code=pl.lit(ALL), parent_code=pl.lit(ALL)), scores)
+    overall = _summarise(all_counts.with_columns(area_code=pl.lit(ALL), parent_code=pl.lit(ALL)), scale)
     overall = overall.filter(pl.col("n_valid") >= threshold).select(
         "statement_id", *(pl.col(k).alias(f"{v}_all") for k, v in BASELINE.items()))
     return own, overall
@@ -173,29 +196,31 @@ def compare_waves(
     lads: pl.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
     every_lad: bool = False,
-    scores: Mapping[str, int] = Q7_SCORES,
+    scale: Scale | None = None,
 ) -> pl.DataFrame:
     """Needs counts frames (wave_id, statement_id, answer_id, area_level, area_code, n; optionally
-    parent_code, weight_sum, weight_sq_sum); returns `COLUMNS`, one row per area and statement.
+    parent_code, weight_sum, weight_sq_sum); returns `columns(scale)`, one row per area and statement.
 
     Counts with weight sums (from `count_answers(..., weights=...)`) give weighted shares and intervals
     on Kish's effective n; the count columns are always the unweighted counts. `every_lad` (with `lads`)
     adds a row for every LAD, out-of-area and unknown even without answers.
     """
+    scale = scale or default_scale()
     wave = _standard_counts(wave_counts).filter((pl.col("wave_id") == wave_id) & (pl.col("area_level") == by))
-    table = _summarise(wave, scores)
+    table = _summarise(wave, scale)
     if every_lad and by == "lad" and lads is not None:
-        table = _every_lad(table, lads, weighted="weight_sum" in wave_counts.columns)
+        table = _every_lad(table, lads, scale, weighted="weight_sum" in wave_counts.columns)
     marked = _suppress(table, threshold).lazy()
     base = _standard_counts(baseline_counts).filter(pl.col("wave_id") == baseline_id)
-    own, overall = _baseline_rows(base, by, threshold, scores)
+    own, overall = _baseline_rows(base, by, threshold, scale)
     result = _statistics(_join_baseline(marked, own, overall)).with_columns(
         wave_id=pl.lit(wave_id), baseline_id=pl.lit(baseline_id), area_level=pl.lit(by),
         area_name=area_names(pl.col("area_code"), by, lads=lads, labels=labels),
-        **{c: pl.col(c).cast(pl.Int64) for c in COUNT_COLUMNS},
+        **{c: pl.col(c).cast(pl.Int64) for c in count_columns(scale)},
     ).collect()
-    result = null_where_suppressed(result, [*FIGURE_COLUMNS])
-    return with_q_values(result.select(c for c in COLUMNS if c != "q_value")).select(COLUMNS).sort(
+    result = null_where_suppressed(result, figure_columns(scale))
+    ordered = columns(scale)
+    return with_q_values(result.select(c for c in ordered if c != "q_value")).select(ordered).sort(
         "area_code", "statement_id")
 
 
@@ -209,6 +234,7 @@ def compare_responses(
     baseline_counts: pl.DataFrame | None = None,
     weighted: bool = False,
     lads: pl.DataFrame | None = None,
+    scale: Scale | None = None,
     **options: object,
 ) -> pl.DataFrame:
     """Needs the likert and responses frames (and `lads` when weighted); returns `compare_waves`' columns.
@@ -223,7 +249,8 @@ def compare_responses(
     if weighted and lads is None:
         raise ValueError("weighted comparisons need the area pack's lads frame")
     weights = lad_weights(picked, lads) if weighted and lads is not None else None
-    counts = count_answers(answers, picked, by=by, weights=weights)
+    scale = scale or default_scale()
+    counts = count_answers(answers, picked, by=by, weights=weights, scale=scale)
     baseline = counts if baseline_counts is None else baseline_counts
     return compare_waves(counts, baseline, wave_id=wave_id, baseline_id=baseline_id, by=by, lads=lads,
-                         **options)  # type: ignore[arg-type]
+                         scale=scale, **options)  # type: ignore[arg-type]

@@ -60,15 +60,20 @@ def _expected(by: str, lads: pl.DataFrame | None, census: pl.DataFrame | None) -
     return pl.DataFrame(schema=schema)
 
 
-def _counted(responses: pl.DataFrame, by: str, groups: Mapping[str, str] | None,
-             expected: pl.DataFrame) -> pl.DataFrame:
+def count_responses(responses: pl.DataFrame, by: str = "lad",
+                    option_groups: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """Needs responses (wave_id and the `by` columns); returns responses per wave and code: wave_id,
+    area_code, responses (what `reach_from_counts` takes; the store counts the same in DuckDB)."""
+    return responses.group_by("wave_id", _codes(responses, by, option_groups).alias("area_code")).agg(
+        responses=pl.len().cast(pl.Int64))
+
+
+def _counted(counts: pl.DataFrame, by: str, expected: pl.DataFrame) -> pl.DataFrame:
     """Responses per wave and code, with a zero row for every expected code (and the rows outside the
     shares: `out_of_area` and `unknown` for LADs, prefer not to say and not answered for a question)."""
-    counts = responses.group_by("wave_id", _codes(responses, by, groups).alias("area_code")).agg(
-        responses=pl.len().cast(pl.Int64))
     outside = [OUT_OF_AREA, UNKNOWN] if by == "lad" else [PREFER_NOT, NOT_ANSWERED]
     codes = pl.concat([expected.select("area_code"), pl.DataFrame({"area_code": outside})])
-    skeleton = responses.select("wave_id").unique().join(codes, how="cross")
+    skeleton = counts.select("wave_id").unique().join(codes, how="cross")
     return (
         pl.concat([counts, skeleton.with_columns(responses=pl.lit(0, pl.Int64))])
         .group_by("wave_id", "area_code").agg(pl.col("responses").sum())
@@ -99,8 +104,22 @@ def reach(
     divided by expected_share; under_reached when the interval's upper end is below 1. Rows with fewer
     than `threshold` responses, and their complements, are suppressed (counts and derived figures null).
     """
+    return reach_from_counts(count_responses(responses, by, option_groups), by=by, threshold=threshold,
+                             lads=lads, census=census, labels=labels)
+
+
+def reach_from_counts(
+    counts: pl.DataFrame,
+    *,
+    by: str = "lad",
+    threshold: int = 10,
+    lads: pl.DataFrame | None = None,
+    census: pl.DataFrame | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> pl.DataFrame:
+    """`reach` from responses already counted per wave and code (wave_id, area_code, responses)."""
     expected = _expected(by, lads, census)
-    table = _counted(responses, by, option_groups, expected)
+    table = _counted(counts.select("wave_id", "area_code", pl.col("responses").cast(pl.Int64)), by, expected)
     inside = ~pl.col("area_code").is_in(OUTSIDE_SHARES)
     base = pl.col("responses").filter(inside).sum().over("wave_id")
     share = pl.when(inside & (base > 0)).then(pl.col("responses") / base)

@@ -3,10 +3,14 @@ Benjamini-Hochberg q-values and Kish's effective sample size."""
 
 from __future__ import annotations
 
-import polars as pl
-from scipy.stats import norm
+import math
+from statistics import NormalDist
 
-Z95 = float(norm.ppf(0.975))
+import numpy as np
+import polars as pl
+
+Z95 = NormalDist().inv_cdf(0.975)
+_ERFC = np.frompyfunc(math.erfc, 1, 1)
 
 
 def wilson_interval(share: pl.Expr, n: pl.Expr, *, z: float = Z95) -> tuple[pl.Expr, pl.Expr]:
@@ -34,10 +38,15 @@ def newcombe_interval(
     return low, high
 
 
+def normal_sf(values: np.ndarray) -> np.ndarray:
+    """The standard normal survival function P(Z > z) = erfc(z / sqrt 2) / 2, elementwise (NaN stays NaN)."""
+    return np.asarray(_ERFC(np.asarray(values, dtype=np.float64) / math.sqrt(2.0)), dtype=np.float64) / 2
+
+
 def _normal_sf(z: pl.Expr) -> pl.Expr:
-    """The standard normal survival function, vectorised through scipy."""
+    """The standard normal survival function over a column (the standard library's erfc, no scipy)."""
     return z.map_batches(
-        lambda s: pl.Series(norm.sf(s.cast(pl.Float64).to_numpy())), return_dtype=pl.Float64
+        lambda s: pl.Series(normal_sf(s.cast(pl.Float64).to_numpy()), dtype=pl.Float64), return_dtype=pl.Float64
     ).fill_nan(None)
 
 

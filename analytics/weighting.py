@@ -1,39 +1,71 @@
-"""Post-stratification weights: each wave's in-area responses raked to the LADs' shares of children."""
+"""Post-stratification weights: each wave's in-area responses raked to the LADs' shares of children.
+
+Every response of a wave in one LAD gets the same weight, so weights are worked out per cell (wave, LAD)
+from counts (`cell_weights`), and counts of answers per cell carry them (`weigh_counts`): the sums of w and
+w^2 over a cell's n answers are n*w and n*w^2. Nothing here needs one row per response.
+"""
 
 from __future__ import annotations
 
 import polars as pl
 
+CELLS_SCHEMA = {"wave_id": pl.String, "lad_code": pl.String, "n": pl.Int64}
+
+
+def cell_weights(cells: pl.DataFrame | pl.LazyFrame, lads: pl.DataFrame) -> pl.LazyFrame:
+    """Needs cells (wave_id, lad_code, n: in-area responses with a known LAD) and lads.lad_code,
+    children_0_17; returns wave_id, lad_code, weight (lazy).
+
+    One margin (LAD), so raking is post-stratification: within each wave a response in LAD L gets
+    weight = (L's share of the children aged 0-17 of the LADs with responses) / (L's share of the wave's
+    in-area responses with a known LAD). Weights average 1 within a wave. A LAD that is not in `lads`, or
+    has no responses in a wave, gets no weight there: the target shares are rescaled over the LADs that have.
+    """
+    children = lads.lazy().select("lad_code", pl.col("children_0_17").cast(pl.Float64))
+    return (
+        cells.lazy()
+        .filter(pl.col("n") > 0)
+        .join(children, on="lad_code", how="inner")
+        .with_columns(
+            sample_share=pl.col("n") / pl.col("n").sum().over("wave_id"),
+            target_share=pl.col("children_0_17") / pl.col("children_0_17").sum().over("wave_id"),
+        )
+        .select("wave_id", "lad_code", weight=pl.col("target_share") / pl.col("sample_share"))
+    )
+
 
 def lad_weights(responses: pl.DataFrame | pl.LazyFrame, lads: pl.DataFrame) -> pl.DataFrame:
     """Needs responses.response_id, wave_id, area_status, lad_code and lads.lad_code, children_0_17;
-    returns response_id, wave_id, lad_code, weight.
+    returns response_id, wave_id, lad_code, weight: `cell_weights` given to each response.
 
-    One margin (LAD), so raking is post-stratification: within each wave a response in LAD L gets
-    weight = (L's share of Kent and Medway children aged 0-17) / (L's share of the wave's in-area
-    responses with a known LAD). Weights average 1 within a wave. Out-of-area and unknown responses
-    get no row: they have no LAD share to be weighted to, so weighted estimates leave them out. A LAD
-    with no responses in a wave cannot be represented; the target shares are rescaled over the LADs
-    that have responses.
+    Out-of-area and unknown responses get no row: they have no LAD share to be weighted to, so weighted
+    estimates leave them out.
     """
-    children = lads.lazy().select("lad_code", pl.col("children_0_17").cast(pl.Float64))
     placed = (
         responses.lazy()
         .filter((pl.col("area_status") == "in_area") & pl.col("lad_code").is_not_null())
         .select("response_id", "wave_id", "lad_code")
-        .join(children, on="lad_code", how="inner")
     )
-    cells = (
-        placed.group_by("wave_id", "lad_code")
-        .agg(n=pl.len(), children=pl.col("children_0_17").first())
-        .with_columns(
-            sample_share=pl.col("n") / pl.col("n").sum().over("wave_id"),
-            target_share=pl.col("children") / pl.col("children").sum().over("wave_id"),
-        )
-        .select("wave_id", "lad_code", weight=pl.col("target_share") / pl.col("sample_share"))
-    )
+    cells = placed.group_by("wave_id", "lad_code").agg(n=pl.len())
     return (
-        placed.join(cells, on=["wave_id", "lad_code"], how="inner")
+        placed.join(cell_weights(cells, lads), on=["wave_id", "lad_code"], how="inner")
         .select("response_id", "wave_id", "lad_code", "weight")
+        .collect()
+    )
+
+
+def weigh_counts(counts: pl.DataFrame, weights: pl.DataFrame | pl.LazyFrame, keys: list[str]) -> pl.DataFrame:
+    """Needs counts (wave_id, lad_code, n and the `keys` columns) with one row per key and LAD cell, and
+    weights (wave_id, lad_code, weight); returns the `keys` columns, n, weight_sum (n*w summed over the
+    cells) and weight_sq_sum (n*w^2 summed). Rows without a weight (no LAD, or a LAD without a share) are
+    left out, as weighted estimates leave out out-of-area and unknown responses.
+    """
+    n = pl.col("n")
+    return (
+        counts.lazy()
+        .join(weights.lazy(), on=["wave_id", "lad_code"], how="inner")
+        .group_by(keys)
+        .agg(n.sum().cast(pl.Int64), weight_sum=(n * pl.col("weight")).sum(),
+             weight_sq_sum=(n * pl.col("weight") ** 2).sum())
         .collect()
     )

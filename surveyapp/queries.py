@@ -18,15 +18,24 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 import polars as pl
 
-from analytics.cohort import cohort_change
-from analytics.compare import compare_responses
-from analytics.reach import reach
+from analytics.cohort import cohort_table
+from analytics.compare import COUNTS_SCHEMA, compare_waves
+from analytics.reach import reach_from_counts
 from analytics.scale import Scale
+from analytics.weighting import cell_weights, weigh_counts
 from surveyapp.services import Services, WaveNotFound
-from surveyapp.store.frames import aggregate_counts, likert_frame, responses_frame
+from surveyapp.store.frames import (
+    aggregate_counts,
+    answer_counts,
+    answered_statements,
+    cohort_change_counts,
+    lad_cells,
+    response_counts,
+    wave_sizes,
+)
 from surveyapp.views import BackupOut, QuestionnaireOut, WaveOut, questionnaire_out, wave_out
 from surveyapp.wavestate import Wave, WaveError, WaveState
-from waves.model import SingleChoice, Text, WaveDefinition
+from waves.model import Likert, SingleChoice, Text, WaveDefinition
 
 if TYPE_CHECKING:
     from surveyapp.report import ReportInputs
@@ -61,14 +70,13 @@ def _check_level(wave: Wave, by: str) -> None:
         raise AnalysisError("by", f"use one of {', '.join(_levels(wave))}")
 
 
-def _responses(services: Services, waves: list[Wave]) -> pl.DataFrame:
-    """Response frames with `<question>_broad` columns for questions whose options have groups."""
-    frame = responses_frame(services.store, [w.wave_id for w in waves], waves[0].questionnaire)
-    for q in waves[0].questionnaire.questions:
-        if isinstance(q, SingleChoice) and any(o.group for o in q.options):
-            groups = {o.id: o.group or o.id for o in q.options}
-            frame = frame.with_columns(pl.col(q.id).replace_strict(groups, default=None).alias(f"{q.id}_broad"))
-    return frame
+def _groups(wave: Wave, by: str) -> dict[str, str] | None:
+    """For `<question>_broad`, each option of the question -> its group (itself when it has none)."""
+    question = wave.questionnaire.question(by.removesuffix("_broad"))
+    if not by.endswith("_broad") or wave.questionnaire.question(by) is not None or \
+            not isinstance(question, SingleChoice):
+        return None
+    return {o.id: o.group or o.id for o in question.options}
 
 
 def _labels(services: Services, wave: Wave, by: str) -> dict[str, str]:
@@ -100,15 +108,17 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
         raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
     _check_level(wave, by)
     threshold = services.settings.small_number_threshold
-    options: dict[str, Any] = {"threshold": threshold, "labels": _labels(services, wave, by)}
-    if baseline.kind == "aggregate":
-        frames = _responses(services, [wave]), likert_frame(services.store, [wave_id])
-        options["baseline_counts"] = aggregate_counts(services.store, baseline_id)
-    else:
-        frames = _responses(services, [wave, baseline]), likert_frame(services.store, [wave_id, baseline_id])
-    responses, likert = frames
-    frame = compare_responses(likert, responses, wave_id=wave_id, baseline_id=baseline_id, by=by,
-                              weighted=weighted, lads=services.areas.lads, **options)
+    scale = Scale.for_questionnaire(wave.questionnaire)
+    waves = [wave_id] if baseline.kind == "aggregate" else list(dict.fromkeys([wave_id, baseline_id]))
+    counts = answer_counts(services.store, waves, question_id=scale.question_id, by=by, groups=_groups(wave, by),
+                           per_lad=weighted)
+    if weighted:
+        weights = cell_weights(lad_cells(services.store, waves), services.areas.lads)
+        counts = weigh_counts(counts, weights, keys=[c for c in COUNTS_SCHEMA if c != "n"])
+    baseline_counts = aggregate_counts(services.store, baseline_id) if baseline.kind == "aggregate" else counts
+    frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
+                          threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
+                          scale=scale)
     return Result("compare", frame, {"wave": wave_id, "baseline": baseline_id, "by": by, "weighted": weighted,
                                      "threshold": threshold})
 
@@ -118,9 +128,18 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     later = _response_wave(services, wave_id, "wave")
     earlier = _response_wave(services, against, "against")
     threshold = services.settings.small_number_threshold
-    frame = cohort_change(likert_frame(services.store, [wave_id]), _responses(services, [later]),
-                          likert_frame(services.store, [against]), _responses(services, [earlier]),
-                          threshold=threshold)
+    scale = Scale.for_questionnaire(later.questionnaire)
+    store, question_id = services.store, scale.question_id
+    changes = cohort_change_counts(store, wave_id, against, question_id=question_id, scores=scale.scores,
+                                   statements=scale.statements)
+    paired = set(changes["statement_id"].to_list())
+    candidates = {s.id for w in (later, earlier) for q in [w.questionnaire.question(question_id)]
+                  if isinstance(q, Likert) for s in q.statements}
+    statements = paired | answered_statements(store, [wave_id, against], question_id=question_id,
+                                              candidates=candidates - paired)
+    sizes = wave_sizes(store, [wave_id, against])
+    frame = cohort_table(changes, statements, later_wave_id=wave_id if sizes[wave_id] else None,
+                         earlier_wave_id=against if sizes[against] else None, threshold=threshold)
     return Result("cohort", frame, {"wave": wave_id, "against": against, "threshold": threshold})
 
 
@@ -131,8 +150,9 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad") -> Result:
     if by in ("all", "district"):
         raise AnalysisError("by", "reach is by lad or by a question, e.g. ethnic_group, religion")
     threshold = services.settings.small_number_threshold
-    frame = reach(_responses(services, [wave]), by=by, threshold=threshold, lads=services.areas.lads,
-                  census=services.areas.census, labels=_labels(services, wave, by))
+    counts = response_counts(services.store, [wave_id], by=by, groups=_groups(wave, by))
+    frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
+                              census=services.areas.census, labels=_labels(services, wave, by))
     notes = ["Expected shares for ethnic group and religion are Census 2021 shares for all ages, not children."] \
         if by.startswith(("ethnic_group", "religion")) else []
     return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold}, notes)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import shutil
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,11 @@ import polars as pl
 from surveyapp.store.migrations import migrate
 from surveyapp.store.writer import Writer
 
+# DuckDB's own memory (its cache of the file's blocks, hash tables of joins and groupings) stays under this; a
+# larger query spills to <database>.tmp. DuckDB's default, 80% of the machine, would let one analysis of a
+# large wave crowd out everything else on a shared server. `Store(memory_limit=...)` sets another.
+MEMORY_LIMIT = "1GB"
+
 
 class StoreLockedError(RuntimeError):
     """Another process (usually the running service) holds the database file."""
@@ -23,10 +29,12 @@ class StoreLockedError(RuntimeError):
 class Store:
     """Owns the process's one DuckDB connection; reads use a cursor each, writes go through `writer`."""
 
-    def __init__(self, path: Path, *, batch_max: int = 512, max_per_code: int = 3) -> None:
+    def __init__(self, path: Path, *, batch_max: int = 512, max_per_code: int = 3,
+                 memory_limit: str | None = MEMORY_LIMIT) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        config = {"memory_limit": memory_limit} if memory_limit else {}
         try:
-            self._conn = duckdb.connect(str(path))
+            self._conn = duckdb.connect(str(path), config=config)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(
@@ -44,19 +52,32 @@ class Store:
         self._conn.execute("CHECKPOINT")
         self._conn.close()
 
-    def frame(self, sql: str, params: Sequence[Any] | None = None) -> pl.DataFrame:
-        """Run a read query on a cursor of its own and return a Polars frame."""
+    def frame(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pl.DataFrame:
+        """Run a read query on a cursor of its own and return a Polars frame (positional `?` parameters from
+        a sequence; named `$parameters` from a mapping, of which those the query does not use are left out)."""
         cursor = self._conn.cursor()
         try:
-            frame: pl.DataFrame = cursor.sql(sql, params=list(params) if params else None).pl()
+            frame: pl.DataFrame = cursor.sql(sql, params=_params(sql, params)).pl()
             return frame
         finally:
             cursor.close()
 
-    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+    def frame_after(self, steps: Sequence[str], sql: str, params: Mapping[str, Any]) -> pl.DataFrame:
+        """Run `steps` (e.g. CREATE TEMP TABLE ... AS ..., whose exact sizes then guide the planner's join
+        order), then the read query `sql`, all on one cursor of their own; the temporary tables end with it.
+        Each statement gets the named parameters of `params` it refers to."""
         cursor = self._conn.cursor()
         try:
-            return cursor.execute(sql, params or []).fetchall()
+            for step in steps:
+                cursor.execute(step, _named(step, params))
+            return cursor.sql(sql, params=_named(sql, params)).pl()
+        finally:
+            cursor.close()
+
+    def rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
+        cursor = self._conn.cursor()
+        try:
+            return cursor.execute(sql, _params(sql, params) or []).fetchall()
         finally:
             cursor.close()
 
@@ -81,6 +102,17 @@ class Store:
         self.writer.run(_without_transaction(copy)).result()
         tmp.rename(destination)
         return destination
+
+
+def _params(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> list[Any] | dict[str, Any] | None:
+    if not params:
+        return None
+    return _named(sql, params) if isinstance(params, Mapping) else list(params)
+
+
+def _named(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The named parameters a statement refers to (DuckDB refuses any it does not use)."""
+    return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", sql)}
 
 
 def _sql_path(path: Path) -> str:

@@ -1,13 +1,24 @@
-"""Read responses out of the store as the frames analytics and exports work on."""
+"""Read responses out of the store: counted by DuckDB for the analytics, or as rows for exports and tests.
+
+The analytics never need one row per response. `answer_counts`, `lad_cells`, `response_counts` and
+`cohort_change_counts` group inside DuckDB and hand Polars frames whose size grows with the number of groups
+(waves x areas x statements x answers), not with the number of responses stored.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any
+
 import polars as pl
 
+from analytics.areas import ALL, NOT_ANSWERED
 from surveyapp.store import Store
+from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 from waves.model import Questionnaire, SingleChoice
 
 _RESPONSE_COLUMNS = "response_id, wave_id, postcode_district, lad_code, area_status, cohort_key"
+FIXED_LEVELS = (ALL, "lad", "district")
 
 
 def responses_frame(store: Store, wave_ids: list[str], questionnaire: Questionnaire | None = None) -> pl.DataFrame:
@@ -41,3 +52,210 @@ def likert_frame(store: Store, wave_ids: list[str], question_id: str = "q7") -> 
 def aggregate_counts(store: Store, wave_id: str) -> pl.DataFrame:
     """Counts of an aggregate-only wave: wave_id, question_id, statement_id, answer_id, area_level, area_code, n."""
     return store.frame("SELECT * FROM aggregate_counts WHERE wave_id = ?", [wave_id])
+
+
+# --- counted in DuckDB ------------------------------------------------------------------------------------
+
+_LAD_LEVEL = ("CASE WHEN r.area_status = 'in_area' AND r.lad_code IS NOT NULL THEN r.lad_code "
+              "WHEN r.area_status = 'out_of_area' THEN $out_of_area ELSE $unknown END")
+
+
+def _areas(by: str, groups: Mapping[str, str] | None) -> tuple[str, str, str, dict[str, Any]]:
+    """SQL for a response's area_code and parent_code at level `by` (as `analytics.areas.area_keys` gives
+    them), the joins they need on `responses r`, and their parameters.
+
+    `by` is all, lad, district, a single-choice question id (its option, else not_answered) or, with
+    `groups` (option id -> group), `<question id>_broad` (the option's group, else not_answered).
+    """
+    params: dict[str, Any] = {"all": ALL, "out_of_area": OUT_OF_AREA, "unknown": UNKNOWN}
+    if by == ALL:
+        return "$all", "$all", "", params
+    if by == "lad":
+        return _LAD_LEVEL, "$all", "", params
+    if by == "district":
+        return "coalesce(r.postcode_district, $unknown)", _LAD_LEVEL, "", params
+    params |= {"not_answered": NOT_ANSWERED,
+               "choice": by.removesuffix("_broad") if groups is not None else by}
+    joins = ("LEFT JOIN (SELECT response_id, option_id FROM answers WHERE question_id = $choice) c "
+             "ON c.response_id = r.response_id")
+    if groups is None:
+        return "coalesce(c.option_id, $not_answered)", "$all", joins, params
+    params |= {"options": list(groups), "groups": list(groups.values())}
+    joins += (" LEFT JOIN (SELECT unnest($options) AS option_id, unnest($groups) AS group_code) g "
+              "ON g.option_id = c.option_id")
+    return "coalesce(g.group_code, $not_answered)", "$all", joins, params
+
+
+def answer_counts(
+    store: Store,
+    wave_ids: Sequence[str],
+    *,
+    question_id: str,
+    by: str,
+    groups: Mapping[str, str] | None = None,
+    per_lad: bool = False,
+) -> pl.DataFrame:
+    """Answers to the Likert question `question_id` counted per wave, area at level `by` (see `_areas`),
+    statement and answer: wave_id, question_id, statement_id, answer_id, area_level, area_code,
+    parent_code, n (`analytics.compare.COUNTS_SCHEMA`).
+
+    With `per_lad`, also per the response's LAD (lad_code; null unless the response is in the area with a
+    known LAD), so that per-(wave, LAD) weights can be applied to the counts.
+
+    One wave at a time (the join's hash table holds one wave's responses). Each response's place is first
+    numbered (`place`, one small integer per distinct area, parent and LAD), so the join carries and
+    groups by that number instead of strings, on the tens of millions of answer rows of a large wave.
+    """
+    frames = [_wave_answer_counts(store, wave, question_id, by, groups, per_lad) for wave in dict.fromkeys(wave_ids)]
+    places = ["area_code", "parent_code", *(["lad_code"] if per_lad else [])]
+    schema = {"wave_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
+              **dict.fromkeys(places, pl.String), "n": pl.Int64}
+    counted = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    return counted.with_columns(question_id=pl.lit(question_id, pl.String), area_level=pl.lit(by, pl.String)).select(
+        "wave_id", "question_id", "statement_id", "answer_id", "area_level", *places, "n")
+
+
+def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, per_lad: bool) -> pl.DataFrame:
+    """Every area_code, parent_code (and lad_code) a response of the wave can have at level `by`, numbered
+    (place): read from the responses for the fixed levels, from the question's stored options otherwise
+    (a superset: an option only other waves used simply gets no counts)."""
+    keys = ["area_code", "parent_code", *(["lad_code"] if per_lad else [])]
+    if by in FIXED_LEVELS or per_lad:
+        area, parent, _, params = _areas(by if by in FIXED_LEVELS else ALL, None)
+        lad = ", CASE WHEN r.area_status = 'in_area' THEN r.lad_code END AS lad_code" if per_lad else ""
+        sql = (f"SELECT DISTINCT {area} AS area_code, {parent} AS parent_code{lad} FROM responses r "
+               "WHERE r.wave_id = $wave")
+        fixed = store.frame(sql, {**params, "wave": wave}).cast(dict.fromkeys(keys, pl.String))
+        if by in FIXED_LEVELS:
+            return fixed.with_row_index("place")
+    options = [r[0] for r in store.rows("SELECT DISTINCT option_id FROM answers WHERE question_id = ?",
+                                        [by.removesuffix("_broad") if groups is not None else by])]
+    chosen = {*(options if groups is None else (groups.get(o) for o in options))} - {None}
+    codes = [*sorted(str(c) for c in chosen), NOT_ANSWERED]
+    frame = pl.DataFrame({"area_code": codes, "parent_code": [ALL] * len(codes)},
+                         schema={"area_code": pl.String, "parent_code": pl.String}).unique(maintain_order=True)
+    if per_lad:
+        frame = frame.join(fixed.select("lad_code").unique(maintain_order=True), how="cross")
+    return frame.with_row_index("place")
+
+
+def _wave_answer_counts(store: Store, wave: str, question_id: str, by: str, groups: Mapping[str, str] | None,
+                        per_lad: bool) -> pl.DataFrame:
+    area, parent, joins, params = _areas(by, groups)
+    places = _places(store, wave, by, groups, per_lad)
+    keys = places.columns[1:]
+    lad = "CASE WHEN r.area_status = 'in_area' THEN r.lad_code END"
+    match = f"p.area_code = {area} AND p.parent_code = {parent}" + (
+        f" AND p.lad_code IS NOT DISTINCT FROM {lad}" if per_lad else "")
+    # The responses' places first (materialised when they need the question's answers: else the planner
+    # may join the Likert answers to the responses before the question's), then one integer per answer row.
+    materialized = "MATERIALIZED" if joins else ""
+    sql = f"""
+        WITH p AS (
+            SELECT unnest($places) AS place, unnest($areas)::VARCHAR AS area_code,
+                unnest($parents)::VARCHAR AS parent_code{", unnest($lads)::VARCHAR AS lad_code" if per_lad else ""}
+        ),
+        placed AS {materialized} (
+            SELECT r.response_id, p.place FROM responses r {joins} JOIN p ON {match} WHERE r.wave_id = $wave
+        )
+        SELECT placed.place, a.statement_id, a.option_id AS answer_id, count(*) AS n
+        FROM answers a JOIN placed USING (response_id)
+        WHERE a.question_id = $question
+        GROUP BY ALL
+    """
+    values = {**params, "wave": wave, "question": question_id, "places": places["place"].cast(pl.Int64).to_list(),
+              "areas": places["area_code"].to_list(), "parents": places["parent_code"].to_list(),
+              **({"lads": places["lad_code"].to_list()} if per_lad else {})}
+    counted = store.frame(sql, values).cast({"place": pl.UInt32, "n": pl.Int64})
+    return counted.join(places, on="place", how="inner").drop("place").with_columns(
+        wave_id=pl.lit(wave, pl.String)).cast({"statement_id": pl.String, "answer_id": pl.String,
+                                               **dict.fromkeys(keys, pl.String)})
+
+
+def lad_cells(store: Store, wave_ids: Sequence[str]) -> pl.DataFrame:
+    """In-area responses with a known LAD per wave and LAD: wave_id, lad_code, n (what weights are made of)."""
+    return store.frame(
+        "SELECT wave_id, lad_code, count(*) AS n FROM responses WHERE wave_id IN (SELECT unnest($waves)) "
+        "AND area_status = 'in_area' AND lad_code IS NOT NULL GROUP BY ALL", {"waves": list(wave_ids)},
+    ).cast({"wave_id": pl.String, "lad_code": pl.String, "n": pl.Int64})
+
+
+def response_counts(store: Store, wave_ids: Sequence[str], *, by: str,
+                    groups: Mapping[str, str] | None = None) -> pl.DataFrame:
+    """Responses per wave and area or group at level `by` (see `_areas`): wave_id, area_code, responses."""
+    area, _, joins, params = _areas(by, groups)
+    sql = (f"SELECT r.wave_id, {area} AS area_code, count(*) AS responses FROM responses r {joins} "
+           "WHERE r.wave_id IN (SELECT unnest($waves)) GROUP BY ALL")
+    return store.frame(sql, {**params, "waves": list(wave_ids)}).cast(
+        {"wave_id": pl.String, "area_code": pl.String, "responses": pl.Int64})
+
+
+def wave_sizes(store: Store, wave_ids: Sequence[str]) -> dict[str, int]:
+    """Responses stored per wave (0 for a wave without any)."""
+    rows = store.rows("SELECT wave_id, count(*) FROM responses WHERE wave_id IN (SELECT unnest(?)) GROUP BY ALL",
+                      [list(wave_ids)])
+    return {wave: 0 for wave in wave_ids} | {w: int(n) for w, n in rows}
+
+
+def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, question_id: str,
+                         scores: Mapping[str, int], statements: Sequence[str]) -> pl.DataFrame:
+    """Pairs per statement and score change: statement_id, change (later - earlier score), n
+    (`analytics.cohort.CHANGES_SCHEMA`).
+
+    Each wave's responses are linked by cohort_key, using the greatest response_id where a key has several
+    in one wave; a pair counts for a statement when both its answers are scored (in `scores`). Only the
+    `statements` (the later wave's, in its questionnaire order) can pair. Each paired response's scored
+    answers are packed into one integer (a few bits per statement), so the pairing joins one row per
+    response rather than one per answer, and only per-statement tallies come back.
+    """
+    answers, statements = list(scores), list(statements)
+    bits = len(answers).bit_length()
+    if bits * len(statements) > 64:
+        raise ValueError(f"{len(statements)} statements of {len(answers)} scored answers do not fit 64 bits")
+    chosen = ("SELECT cohort_key, max(response_id) AS response_id FROM responses "
+              "WHERE wave_id = ${} AND cohort_key IS NOT NULL GROUP BY cohort_key")
+    steps = [
+        f"""CREATE TEMP TABLE pairs AS
+            SELECT l.response_id AS later_id, e.response_id AS earlier_id
+            FROM ({chosen.format("later")}) l JOIN ({chosen.format("earlier")}) e USING (cohort_key)""",
+        "CREATE TEMP TABLE sides AS SELECT later_id AS response_id FROM pairs UNION SELECT earlier_id FROM pairs",
+        """CREATE TEMP TABLE packed AS
+            SELECT a.response_id, bit_or(list_position($answers, a.option_id)::UBIGINT
+                                         << ($bits * (list_position($statements, a.statement_id) - 1))) AS pattern
+            FROM answers a JOIN sides USING (response_id)
+            WHERE a.question_id = $question AND list_position($answers, a.option_id) IS NOT NULL
+                AND list_position($statements, a.statement_id) IS NOT NULL
+            GROUP BY a.response_id""",
+    ]
+    sql = """
+        SELECT s.i::INTEGER AS statement, ((l.pattern >> ($bits * s.i)) & $mask)::INTEGER AS later_code,
+            ((e.pattern >> ($bits * s.i)) & $mask)::INTEGER AS earlier_code, count(*) AS n
+        FROM pairs p JOIN packed l ON l.response_id = p.later_id JOIN packed e ON e.response_id = p.earlier_id,
+            range($k) s(i)
+        WHERE later_code > 0 AND earlier_code > 0
+        GROUP BY ALL
+    """
+    tallies = store.frame_after(steps, sql, {
+        "later": later_id, "earlier": earlier_id, "question": question_id, "answers": answers,
+        "statements": statements, "bits": bits, "mask": (1 << bits) - 1, "k": len(statements)}).cast(
+        {"statement": pl.Int64, "later_code": pl.Int64, "earlier_code": pl.Int64})
+    statement = dict(enumerate(statements))
+    score = {code: scores[a] for code, a in enumerate(answers, start=1)}
+    return tallies.select(
+        statement_id=pl.col("statement").replace_strict(statement, return_dtype=pl.String),
+        change=pl.col("later_code").replace_strict(score, return_dtype=pl.Int64)
+        - pl.col("earlier_code").replace_strict(score, return_dtype=pl.Int64),
+        n=pl.col("n").cast(pl.Int64),
+    ).group_by("statement_id", "change").agg(pl.col("n").sum()).sort("statement_id", "change")
+
+
+def answered_statements(store: Store, wave_ids: Sequence[str], *, question_id: str,
+                        candidates: Collection[str]) -> set[str]:
+    """Which of `candidates` have at least one answer to `question_id` in the waves."""
+    if not candidates:
+        return set()
+    rows = store.rows(
+        "SELECT DISTINCT a.statement_id FROM answers a JOIN responses r USING (response_id) "
+        "WHERE a.question_id = ? AND a.statement_id IN (SELECT unnest(?)) AND r.wave_id IN (SELECT unnest(?))",
+        [question_id, sorted(candidates), list(wave_ids)])
+    return {r[0] for r in rows}
