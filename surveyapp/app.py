@@ -19,7 +19,7 @@ from litestar.types import ControllerRouterHandler
 from surveyapp import __version__
 from surveyapp.headers import security_headers
 from surveyapp.ratelimit import RateLimitMiddleware
-from surveyapp.settings import Settings
+from surveyapp.settings import Settings, check
 
 if TYPE_CHECKING:
     from surveyapp.queries import AnalysisError
@@ -142,6 +142,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.submission import SubmissionInvalid
     from surveyapp.web import FormKit, make_form_kit, web_handlers
 
+    check(settings)  # settings built in code, not from the environment, are held to the same rules
     running = Running()
 
     @asynccontextmanager

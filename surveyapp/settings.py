@@ -46,10 +46,36 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 _TYPES = {f.name: f.type for f in msgspec.structs.fields(Settings)}
+MIN_TOKEN_LENGTH = 24
+MIN_TOKEN_SYMBOLS = 8  # distinct characters: "x" * 40 is long but guessable
+_HOW_TO_MAKE = "make one with `openssl rand -hex 24` (48 random hex characters)"
+
+
+def check(settings: Settings) -> Settings:
+    """Refuse settings the service must not start with; the message names the variable and the fix.
+
+    Bearer tokens: unset is allowed (those endpoints then answer 401), but a set token must be at least
+    MIN_TOKEN_LENGTH characters of MIN_TOKEN_SYMBOLS or more distinct ones, and the roles' tokens must differ
+    (else the admin token would read responses). The token itself is never repeated in the message.
+    """
+    tokens = {"SURVEYAPP_ADMIN_TOKEN": settings.admin_token, "SURVEYAPP_ANALYST_TOKEN": settings.analyst_token}
+    for variable, token in tokens.items():
+        if token is None:
+            continue
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise SettingsError(f"{variable}: the token has {len(token)} characters; use at least "
+                                f"{MIN_TOKEN_LENGTH} random ones: {_HOW_TO_MAKE}")
+        if len(set(token)) < MIN_TOKEN_SYMBOLS:
+            raise SettingsError(f"{variable}: the token repeats a few characters and is easy to guess; "
+                                f"{_HOW_TO_MAKE}")
+    if settings.admin_token is not None and settings.admin_token == settings.analyst_token:
+        raise SettingsError("SURVEYAPP_ADMIN_TOKEN and SURVEYAPP_ANALYST_TOKEN are the same; each role needs a "
+                            f"different token, or the admin token could read responses: {_HOW_TO_MAKE} for each")
+    return settings
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-    """Build settings from SURVEYAPP_<NAME> variables; a bad value names the variable."""
+    """Build settings from SURVEYAPP_<NAME> variables; a bad value (or a weak token) names the variable."""
     environ = dict(os.environ if environ is None else environ)
     raw: dict[str, object] = {}
     for name in _TYPES:
@@ -58,11 +84,12 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
             raw[name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+        settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:
         message = str(exc)
         field = message.rsplit("`$.", 1)[-1].rstrip("`") if "`$." in message else "?"
         raise SettingsError(f"SURVEYAPP_{field.upper()}: {message.split(' - at ')[0]}") from None
+    return check(settings)
 
 
 def _decode_path(kind: type, value: object) -> object:
