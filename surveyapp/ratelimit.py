@@ -2,8 +2,9 @@
 
 A token bucket per client: `per_minute` submissions at once, refilled at `per_minute` a minute. Over the
 limit, the answer is 429 with Retry-After, before the body is read. The client is the connection's address,
-or the last address in SURVEYAPP_TRUSTED_PROXY_HEADER when one is configured (the address our own proxy
-saw; earlier entries are whatever the client wrote). Addresses are never logged or stored: the table holds
+or, when SURVEYAPP_TRUSTED_PROXY_HEADER is configured, the address our own proxies appended to that header
+(SURVEYAPP_TRUSTED_PROXY_HOPS from the right, across every line of it; earlier entries, and earlier lines,
+are whatever the client wrote). Addresses are never logged or stored: the table holds
 a keyed hash of each, under a key made at start-up and never written down, and forgets idle clients.
 """
 
@@ -66,15 +67,22 @@ class RateLimiter:
         return len(self._buckets)
 
 
-def client_address(scope: Scope, trusted_header: str | None) -> str:
-    """The client's address: from the trusted proxy header when configured and present, else the peer."""
+def client_address(scope: Scope, trusted_header: str | None, hops: int = 1) -> str:
+    """The client's address: the one our proxies appended to the trusted header when configured, else the peer.
+
+    Every line of the header counts, in order: a client can send its own `X-Forwarded-For` line before the
+    one a proxy adds (HAProxy adds a line; nginx with `$proxy_add_x_forwarded_for` appends to the client's),
+    so the first line is whatever the client wrote. Each of our `hops` proxies appends the address it saw,
+    so the client is the `hops`-th address from the right. With fewer addresses than that, the request did
+    not come through our proxies, and the peer is the client.
+    """
     if trusted_header:
         wanted = trusted_header.lower().encode("latin-1")
-        for name, value in scope.get("headers", []):
-            if name.lower() == wanted:
-                last = value.decode("latin-1").rsplit(",", 1)[-1].strip()
-                if last:
-                    return last
+        hops_seen = [part.strip() for name, value in scope.get("headers", []) if name.lower() == wanted
+                     for part in value.decode("latin-1").split(",")]
+        hops_seen = [h for h in hops_seen if h]
+        if len(hops_seen) >= hops > 0:
+            return hops_seen[-hops]
     client = scope.get("client")
     return str(client[0]) if client else "unknown"
 
@@ -82,21 +90,23 @@ def client_address(scope: Scope, trusted_header: str | None) -> str:
 class RateLimitMiddleware:
     """Refuses submissions over the per-client limit with 429 and Retry-After; all else passes through."""
 
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter | None, trusted_header: str | None) -> None:
-        self.app, self.limiter, self.trusted_header = app, limiter, trusted_header
+    def __init__(self, app: ASGIApp, *, limiter: RateLimiter | None, trusted_header: str | None,
+                 trusted_hops: int = 1) -> None:
+        self.app, self.limiter, self.trusted_header, self.trusted_hops = app, limiter, trusted_header, trusted_hops
 
     @classmethod
-    def factory(cls, *, per_minute: int, trusted_header: str | None) -> Callable[[ASGIApp], Any]:
+    def factory(cls, *, per_minute: int, trusted_header: str | None,
+                trusted_hops: int = 1) -> Callable[[ASGIApp], Any]:
         """Litestar wraps each route in its own middleware instances: they must share one limiter."""
         limiter = RateLimiter(per_minute) if per_minute > 0 else None
-        return lambda app: cls(app, limiter=limiter, trusted_header=trusted_header)
+        return lambda app: cls(app, limiter=limiter, trusted_header=trusted_header, trusted_hops=trusted_hops)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (self.limiter is None or scope["type"] != ScopeType.HTTP or scope.get("method") != "POST"
                 or not _SUBMISSION.match(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
-        wait = self.limiter.take(client_address(scope, self.trusted_header))
+        wait = self.limiter.take(client_address(scope, self.trusted_header, self.trusted_hops))
         if wait <= 0:
             await self.app(scope, receive, send)
             return

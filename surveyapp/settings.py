@@ -29,6 +29,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_body_bytes: int = 64 * 1024
     rate_limit_per_minute: int = 30  # submissions per client per minute; 0 turns rate limiting off
     trusted_proxy_header: str | None = None  # e.g. "X-Forwarded-For", only behind a proxy you run
+    trusted_proxy_hops: int = 1  # how many proxies of yours each append an address to that header
     max_responses_per_code: int = 3  # stored responses per return code per wave
     boundaries: Path | None = None  # GeoJSON of LAD boundaries for real maps
     behind_tls: bool = False  # send HSTS
@@ -68,6 +69,9 @@ def check(settings: Settings) -> Settings:
         if len(set(token)) < MIN_TOKEN_SYMBOLS:
             raise SettingsError(f"{variable}: the token repeats a few characters and is easy to guess; "
                                 f"{_HOW_TO_MAKE}")
+    if settings.trusted_proxy_hops < 1:
+        raise SettingsError("SURVEYAPP_TRUSTED_PROXY_HOPS: count the proxies you run in front of the service "
+                            "that each append to SURVEYAPP_TRUSTED_PROXY_HEADER (at least 1; usually 1, nginx)")
     if settings.admin_token is not None and settings.admin_token == settings.analyst_token:
         raise SettingsError("SURVEYAPP_ADMIN_TOKEN and SURVEYAPP_ANALYST_TOKEN are the same; each role needs a "
                             f"different token, or the admin token could read responses: {_HOW_TO_MAKE} for each")

@@ -1,0 +1,51 @@
+"""Issue 11, "Hardening, second round": each defect's fix, seen from outside by a family, an attacker or an
+operator, on the real app over HTTP and a real DuckDB file (the defect's number is in each section)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from surveyapp.ratelimit import client_address
+from tests.conftest import FakeClock, LiveServer, make_settings
+
+SUBMIT = "/api/v1/waves/2026-autumn/responses"
+ANSWERS = {"q7": {"health_met": "tend_to_agree"}, "respondent_role": "parent_carer"}
+
+
+def body(**extra: object) -> dict[str, object]:
+    return {"answers": ANSWERS, "postcode": "ME14 1XX", "submission_id": str(uuid.uuid4()), **extra}
+
+
+# --- 3. The client behind a proxy is the address the proxy appended, whatever the client wrote before it ---
+
+
+def test_a_forged_forwarding_line_before_the_proxys_own_does_not_escape_the_limit(tmp_path: Path) -> None:
+    settings = make_settings(tmp_path / "data", rate_limit_per_minute=2, trusted_proxy_header="X-Forwarded-For")
+    live = LiveServer(settings, FakeClock()).start()
+    try:
+        with live.client() as c:
+            statuses = []
+            for i in range(4):  # a fresh forged line each time, then the line our proxy added (HAProxy's way)
+                headers = [("X-Forwarded-For", f"203.0.113.{i}"), ("X-Forwarded-For", "198.51.100.1")]
+                statuses.append(c.post(SUBMIT, json=body(), headers=headers).status_code)
+            other = c.post(SUBMIT, json=body(), headers={"X-Forwarded-For": "198.51.100.2"}).status_code
+    finally:
+        live.stop()
+    assert statuses == [201, 201, 429, 429]
+    assert other == 201
+
+
+def _scope(*lines: str, peer: str = "10.0.0.9") -> dict[str, object]:
+    return {"headers": [(b"x-forwarded-for", line.encode()) for line in lines], "client": (peer, 4711)}
+
+
+def test_the_client_is_the_hop_the_trusted_proxies_appended() -> None:
+    assert client_address(_scope("203.0.113.5", "198.51.100.1"), "X-Forwarded-For") == "198.51.100.1"
+    assert client_address(_scope("203.0.113.5, 198.51.100.1"), "X-Forwarded-For") == "198.51.100.1"
+    # Two proxies of ours (a CDN, then nginx): the client is the second address from the right.
+    assert client_address(_scope("203.0.113.5, 198.51.100.1, 10.0.0.2"), "X-Forwarded-For", hops=2) \
+        == "198.51.100.1"
+    # Fewer addresses than our proxies would have written: the request did not come through them all.
+    assert client_address(_scope("198.51.100.1"), "X-Forwarded-For", hops=2) == "10.0.0.9"
+    assert client_address(_scope(), "X-Forwarded-For") == "10.0.0.9"
