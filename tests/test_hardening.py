@@ -3,10 +3,12 @@ operator, on the real app over HTTP and a real DuckDB file (the defect's number 
 
 from __future__ import annotations
 
+import time
 import uuid
 from pathlib import Path
 
-from surveyapp.ratelimit import client_address
+from surveyapp.ratelimit import RateLimiter, client_address
+from surveyapp.settings import Settings
 from tests.conftest import FakeClock, LiveServer, make_settings
 
 SUBMIT = "/api/v1/waves/2026-autumn/responses"
@@ -49,3 +51,46 @@ def test_the_client_is_the_hop_the_trusted_proxies_appended() -> None:
     # Fewer addresses than our proxies would have written: the request did not come through them all.
     assert client_address(_scope("198.51.100.1"), "X-Forwarded-For", hops=2) == "10.0.0.9"
     assert client_address(_scope(), "X-Forwarded-For") == "10.0.0.9"
+
+
+# --- 5. Refused requests cost a shared address nothing; the limit fits a school event but not a flood ---
+
+
+def test_junk_costs_a_shared_address_nothing_and_four_dozen_families_in_a_minute_all_get_in(tmp_path: Path) -> None:
+    defaults = Settings()
+    settings = make_settings(tmp_path / "data", rate_limit_per_minute=defaults.rate_limit_per_minute,
+                             rate_limit_per_hour=defaults.rate_limit_per_hour)
+    live = LiveServer(settings, FakeClock()).start()
+    try:
+        with live.client() as c:
+            started = time.monotonic()
+            junk = [c.post("/api/v1/waves/no-such-wave/responses", json=body()).status_code for _ in range(20)]
+            junk += [c.post(SUBMIT, content=b"{not json", headers={"Content-Type": "application/json"}).status_code
+                     for _ in range(20)]
+            junk += [c.post("/survey/2026-autumn", data={"csrf": "stale"}).status_code for _ in range(10)]
+            families = [c.post(SUBMIT, json=body()).status_code for _ in range(48)]
+            flood = [c.post(SUBMIT, json=body()).status_code for _ in range(settings.rate_limit_per_minute)]
+            elapsed = time.monotonic() - started
+    finally:
+        live.stop()
+    assert set(junk) == {400, 403, 404}
+    assert families == [201] * 48
+    accepted = families.count(201) + flood.count(201)
+    assert 429 in flood, "one address can still not flood the survey"
+    # At most the minute's allowance, and what refilled while the test ran (one a second at 60 a minute).
+    assert accepted <= settings.rate_limit_per_minute + elapsed * settings.rate_limit_per_minute / 60 + 1
+
+
+def test_the_limiter_also_caps_an_address_over_the_hour_and_gives_back_what_was_refused() -> None:
+    now = [0.0]
+    limiter = RateLimiter(60, per_hour=300, clock=lambda: now[0])
+    accepted = 0
+    for _ in range(60 * 60):  # one attempt a second for an hour
+        if limiter.take("192.0.2.1") == 0:
+            accepted += 1
+        now[0] += 1.0
+    assert 300 <= accepted <= 300 + 300  # the hour's allowance (and its refill), not 60 a minute (3,600)
+    assert limiter.take("192.0.2.9") == 0
+    limiter.refund("192.0.2.9")  # a request that turned out to be junk costs nothing
+    assert [limiter.take("192.0.2.9") for _ in range(60)] == [0] * 60
+    assert limiter.take("192.0.2.9") > 0
