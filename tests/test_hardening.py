@@ -7,7 +7,11 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
+import pytest
+
 from surveyapp.ratelimit import RateLimiter, client_address
+from surveyapp.returncodes import ReturnCodeError, normalise
 from surveyapp.settings import Settings
 from tests.conftest import FakeClock, LiveServer, make_settings
 
@@ -94,3 +98,43 @@ def test_the_limiter_also_caps_an_address_over_the_hour_and_gives_back_what_was_
     limiter.refund("192.0.2.9")  # a request that turned out to be junk costs nothing
     assert [limiter.take("192.0.2.9") for _ in range(60)] == [0] * 60
     assert limiter.take("192.0.2.9") > 0
+
+
+# --- 7. A return code typed in other digits links like the ASCII one; the README's example is not a code ---
+
+FULL_WIDTH = str.maketrans("0123456789-", "０１２３４５６７８９－")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
+
+
+def test_a_code_in_full_width_or_arabic_indic_digits_links_and_counts_towards_the_ceiling(
+        http: httpx.Client, server: LiveServer) -> None:
+    first = http.post(SUBMIT, json=body()).json()
+    code = first["return_code"]
+    typed = [code.translate(FULL_WIDTH), code.lower().translate(ARABIC_INDIC).replace("-", " ")]
+    later = [http.post(SUBMIT, json=body(return_code=t)) for t in typed]
+    assert [r.status_code for r in later] == [201, 201], [r.text for r in later]
+    assert [r.json()["return_code"] for r in later] == [code, code]  # given back in ASCII
+    keys = dict(server.store.rows("SELECT response_id, cohort_key FROM responses"))
+    assert keys[later[0].json()["response_id"]] == keys[later[1].json()["response_id"]] \
+        == keys[first["response_id"]]
+    fourth = http.post(SUBMIT, json=body(return_code=code.translate(DEVANAGARI)))
+    assert fourth.status_code == 409 and fourth.json()["errors"][0]["field"] == "return_code"
+    assert server.count() == 3
+
+
+@pytest.mark.parametrize("typed", ["MAPLE-OTTER-4217", "maple otter 4217", "MAPLE-OTTER-４２１７"])
+def test_the_readmes_example_code_is_refused_saying_so(http: httpx.Client, server: LiveServer, typed: str) -> None:
+    refused = http.post(SUBMIT, json=body(return_code=typed))
+    assert refused.status_code == 400
+    error = refused.json()["errors"][0]
+    assert error["field"] == "return_code" and "example" in error["message"]
+    assert server.count() == 0
+
+
+def test_digits_that_fold_to_nothing_sensible_are_refused() -> None:
+    assert normalise("ＭＡＰＬＥ　ＯＴＴＥＲ　１２３４") == "MAPLE-OTTER-1234"
+    assert normalise("maple–otter–1234") == "MAPLE-OTTER-1234"  # en dashes, as phones type them
+    for typed in ("MAPLE-OTTER-12３", "MAPLE-OTTER-½234", "MAPLE-OTTER-١٢٣٤٥"):
+        with pytest.raises(ReturnCodeError):
+            normalise(typed)
