@@ -18,6 +18,7 @@ from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
 from surveyapp.headers import security_headers
+from surveyapp.mediatype import JsonBodyMiddleware
 from surveyapp.ratelimit import RateLimitMiddleware
 from surveyapp.settings import Settings, check
 
@@ -174,7 +175,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         middleware=[RateLimitMiddleware.factory(per_minute=settings.rate_limit_per_minute,
                                                 trusted_header=settings.trusted_proxy_header,
                                                 trusted_hops=settings.trusted_proxy_hops,
-                                                per_hour=settings.rate_limit_per_hour)],
+                                                per_hour=settings.rate_limit_per_hour),
+                    JsonBodyMiddleware],
         before_send=[security_headers(behind_tls=settings.behind_tls)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

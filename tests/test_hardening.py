@@ -3,6 +3,9 @@ operator, on the real app over HTTP and a real DuckDB file (the defect's number 
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import re
 import time
 import uuid
 from pathlib import Path
@@ -138,3 +141,42 @@ def test_digits_that_fold_to_nothing_sensible_are_refused() -> None:
     for typed in ("MAPLE-OTTER-12３", "MAPLE-OTTER-½234", "MAPLE-OTTER-١٢٣٤٥"):
         with pytest.raises(ReturnCodeError):
             normalise(typed)
+
+
+# --- 13. One shown form stores at most one response; JSON bodies must say they are JSON ---
+
+FORM = "/survey/2026-autumn"
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+def test_one_form_token_and_start_time_store_one_response_however_often_they_are_posted(
+        http: httpx.Client, server: LiveServer, clock: FakeClock) -> None:
+    hidden = dict(HIDDEN.findall(http.get(FORM).text))
+    clock.now += dt.timedelta(seconds=30)  # the minimum fill time, paid once
+    sent = [http.post(FORM, data={**hidden, "q7-health_met": "strongly_agree"})]
+    sent += [http.post(FORM, data={**hidden, "submission_id": str(uuid.uuid4()), "q7-health_met": answer})
+             for answer in ("tend_to_agree", "neither", "dont_know")]  # the same token as new forms
+    again = http.post(FORM, data={**hidden, "q7-health_met": "strongly_disagree"})
+    assert sent[0].status_code == 303
+    assert [r.status_code for r in sent[1:]] == [400, 400, 400]
+    assert all("Please check your answers" in r.text for r in sent[1:])  # sent back, with a fresh start time
+    assert again.status_code == 409  # the same form with other answers
+    assert server.count() == 1
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
+def test_a_json_body_not_labelled_json_is_415_and_nothing_is_stored(
+        http: httpx.Client, admin: httpx.Client, server: LiveServer, content_type: str | None) -> None:
+    headers = {"Content-Type": content_type} if content_type else {}
+    refused = http.post(SUBMIT, content=json.dumps(body()).encode(), headers=headers)
+    wave = {"wave_id": "2027-spring", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
+            "title": {"en": "Spring 2027"}, "opens_on": "2027-04-01", "closes_on": "2027-06-30"}
+    admin_refused = admin.post("/api/v1/admin/waves", content=json.dumps(wave).encode(), headers=headers)
+    for response in (refused, admin_refused):
+        assert response.status_code == 415, response.text
+        error = response.json()
+        assert "application/json" in error["errors"][0]["message"] and "nothing was stored" in error["detail"]
+    assert server.count() == 0
+    assert "2027-spring" not in http.get("/api/v1/waves").text
+    labelled = http.post(SUBMIT, json=body(), headers={"Content-Type": "application/json; charset=utf-8"})
+    assert labelled.status_code == 201
