@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from surveyapp import logsafe
 from surveyapp.settings import Settings, SettingsError, from_env
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -32,8 +32,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     gc.freeze()
     # access_log off: uvicorn's access log records client addresses, which this service never keeps.
     # proxy_headers off: a forwarded address is believed only through SURVEYAPP_TRUSTED_PROXY_HEADER.
+    # log_config None: uvicorn logs through the service's own escaping handler (surveyapp.logsafe).
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level=settings.log_level.lower(),
-                server_header=False, timeout_graceful_shutdown=10, proxy_headers=False)
+                log_config=None, server_header=False, timeout_graceful_shutdown=10, proxy_headers=False)
     return 0
 
 
@@ -59,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
                             port=getattr(args, "port", None))
     except SettingsError as exc:
         parser.error(str(exc))
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logsafe.configure(settings.log_level)  # control characters in logged values are escaped: no forged lines
     run: Command = args.run
     try:
         return run(args, settings)

@@ -12,11 +12,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from litestar import get
 
+from bench.harness import ServerProcess
+from surveyapp.app import create_app
 from surveyapp.ratelimit import RateLimiter, client_address
 from surveyapp.returncodes import ReturnCodeError, normalise
 from surveyapp.settings import Settings
 from tests.conftest import FakeClock, LiveServer, make_settings
+from tests.served import Served
 
 SUBMIT = "/api/v1/waves/2026-autumn/responses"
 ANSWERS = {"q7": {"health_met": "tend_to_agree"}, "respondent_role": "parent_carer"}
@@ -180,3 +184,73 @@ def test_a_json_body_not_labelled_json_is_415_and_nothing_is_stored(
     assert "2027-spring" not in http.get("/api/v1/waves").text
     labelled = http.post(SUBMIT, json=body(), headers={"Content-Type": "application/json; charset=utf-8"})
     assert labelled.status_code == 201
+
+
+# --- 9. Hostile bytes get a clear 4xx; a real fault is a 500 that is logged with an id the client is given ---
+
+
+def test_invalid_utf8_inside_a_json_string_is_a_400_naming_the_body(
+        http: httpx.Client, admin: httpx.Client, server: LiveServer) -> None:
+    json_headers = {"Content-Type": "application/json"}
+    submission = http.post(SUBMIT, headers=json_headers,
+                           content=b'{"answers": {"q7": {"health_met": "tend_to_agree"}, "q7a": "caf\xe9 \xff"}}')
+    wave = admin.post("/api/v1/admin/waves", headers=json_headers, content=(
+        b'{"wave_id": "2027-spring", "questionnaire_id": "send-\xc3\x28", "questionnaire_version": 1, '
+        b'"title": {"en": "Spring"}, "opens_on": "2027-04-01", "closes_on": "2027-06-30"}'))
+    for response in (submission, wave):
+        assert response.status_code == 400, response.text
+        error = response.json()
+        assert error["errors"][0]["field"] == "body" and "UTF-8" in error["errors"][0]["message"]
+    assert server.count() == 0
+    assert "2027-spring" not in http.get("/api/v1/waves").text
+
+
+@pytest.mark.parametrize("path", ["/static/form.css%00.js", "/static/%00", "/static/form.css%0a"])
+def test_a_control_character_in_a_static_path_is_a_4xx_without_any_token(http: httpx.Client, path: str) -> None:
+    response = http.get(path)
+    assert 400 <= response.status_code < 500, response.text
+
+
+def test_a_report_against_itself_is_a_400_and_an_unknown_wave_a_404(analyst: httpx.Client) -> None:
+    itself = analyst.get("/results/2026-autumn", params={"baseline": "2026-autumn"})
+    assert itself.status_code == 400 and itself.json()["errors"][0]["field"] == "baseline"
+    assert analyst.get("/results/no-such-wave").status_code == 404
+    assert analyst.get("/api/v1/waves/no-such-wave/report.zip").status_code == 404
+
+
+@get("/boom", sync_to_thread=False)
+def boom() -> None:
+    raise RuntimeError("a fault no test should ever see in production")
+
+
+def test_a_fault_is_a_500_whose_request_id_is_in_the_response_and_the_log(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    app = create_app(make_settings(tmp_path / "data"), clock=FakeClock(), extra_handlers=[boom])
+    with caplog.at_level("ERROR"), Served(app) as url, httpx.Client(base_url=url, timeout=30) as c:
+        response = c.get("/boom")
+    assert response.status_code == 500
+    request_id = response.headers["X-Request-Id"]
+    assert len(request_id) >= 16 and request_id in response.json()["detail"]
+    logged = [r for r in caplog.records if request_id in r.getMessage()]
+    assert len(logged) == 1 and logged[0].levelname == "ERROR"
+    assert logged[0].exc_info is not None and "GET /boom" in logged[0].getMessage()
+
+
+# --- 10. Nothing a client sends can forge a line of the log ---
+
+
+def test_a_newline_in_a_path_cannot_write_a_forged_line_into_the_log(tmp_path: Path) -> None:
+    server = ServerProcess(tmp_path / "data").start()
+    forged = "2026-11-22 10:00:00,000 CRITICAL surveyapp: the database was deleted"
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as c:
+            refused = c.get("/api/v1/waves/x%0a" + forged.replace(" ", "%20") + "/export")
+            also = c.get("/api/v1/waves/y%0d%0a%1b[31m" + forged.replace(" ", "%20") + "/export")
+    finally:
+        server.stop()
+    assert refused.status_code == also.status_code == 401
+    log = server.log()
+    assert "access refused" in log  # the refusals were logged ...
+    assert "\\n" + forged in log and "\\x1b" in log  # ... with the control characters escaped
+    assert not any(line.startswith(forged) for line in log.splitlines()), log
+    assert "\x1b" not in log and "\r" not in log
