@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from surveyapp import logsafe
+from surveyapp import logsafe, private
 from surveyapp.settings import Settings, SettingsError, from_env
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -23,7 +23,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from surveyapp.app import create_app
+    from surveyapp.services import start_checks
 
+    start_checks(settings)  # a refusal (a readable data file, a missing key) is one line here, not a traceback
     app = create_app(settings)
     print(f"surveyapp: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
     # Everything imported so far lives as long as the process: keep it out of the cyclic collector, whose full
@@ -60,6 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                             port=getattr(args, "port", None))
     except SettingsError as exc:
         parser.error(str(exc))
+    private.restrict()  # whatever a command writes into the data directory (a restore, a backup) is 0600
     logsafe.configure(settings.log_level)  # control characters in logged values are escaped: no forged lines
     run: Command = args.run
     try:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from surveyapp import private
 from surveyapp.returncodes import ReturnCodes, load_or_create_key
 from surveyapp.settings import Settings
 from surveyapp.store import Store
@@ -49,6 +50,14 @@ class Accepted:
     duplicate: bool
 
 
+def start_checks(settings: Settings) -> None:
+    """What must hold before the data is opened; `surveyapp serve` runs these before the server starts, so a
+    refusal is one line at the terminal. From here on the process creates files for its owner only."""
+    private.restrict()  # the database, its WAL, backups and keys are the owner's only (0600, 0700)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private.check(settings.data_dir)
+
+
 class Services:
     """Store, waves, areas, return codes and the clock: everything a request handler needs."""
 
@@ -56,7 +65,7 @@ class Services:
         self.settings, self.clock = settings, clock
         self.catalogue: Catalogue = load_catalogue(settings.definitions_dir)
         self.areas: AreaPack = load_area_pack(settings.area_pack)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        start_checks(settings)
         self.codes = ReturnCodes(load_or_create_key(settings.secret_key_path))
         self.store = Store(settings.database_path, batch_max=settings.batch_max,
                            max_per_code=settings.max_responses_per_code)

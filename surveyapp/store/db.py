@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
@@ -79,6 +80,7 @@ class Store:
                 cursor.execute("DETACH backup_target")
 
         self.writer.run(_without_transaction(copy)).result()
+        os.chmod(tmp, 0o600)  # the umask already made it so; a backup holds every answer, so say it twice
         tmp.rename(destination)
         return destination
 
@@ -113,6 +115,7 @@ def restore(backup: Path, database: Path) -> None:
     wal.unlink(missing_ok=True)
     tmp = database.with_name(database.name + ".restoring")
     shutil.copyfile(backup, tmp)
+    os.chmod(tmp, 0o600)
     tmp.replace(database)
 
 
