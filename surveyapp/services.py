@@ -56,6 +56,11 @@ def start_checks(settings: Settings) -> None:
     private.restrict()  # the database, its WAL, backups and keys are the owner's only (0600, 0700)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     private.check(settings.data_dir)
+    key, database = settings.secret_key_path, settings.database_path
+    if not key.exists() and database.exists():  # a new key would silently unlink every stored code
+        raise FileNotFoundError(
+            f"{key} is missing, but {database} holds data hashed with it; put back the key from your backups "
+            f"(`<backup>.return-code.key`, beside each backup file) as {key} (chmod 600), then start again")
 
 
 class Services:

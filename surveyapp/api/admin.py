@@ -48,7 +48,8 @@ def close_wave(services: NamedDependency[Services], wave_id: FromPath[str]) -> W
 
 @post("/backup", status_code=201, sync_to_thread=True)
 def backup(services: NamedDependency[Services]) -> BackupOut:
-    """Write a consistent copy of the database under <data dir>/backups/ while the service runs."""
+    """Write a consistent copy of the database under <data dir>/backups/ while the service runs, with the
+    return-code key it needs beside it (`<backup>.return-code.key`)."""
     return queries.backup(services)
 
 
