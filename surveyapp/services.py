@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from surveyapp import private
 from surveyapp.returncodes import ReturnCodes, load_or_create_key
 from surveyapp.settings import Settings
-from surveyapp.store import Store
+from surveyapp.store import Store, sweep_unfinished
 from surveyapp.submission import FieldError, Preparer, Submission, SubmissionInvalid
 from surveyapp.wavestate import Wave, WaveSet, uk_today
 from waves.areas.pack import AreaPack, load_area_pack
@@ -74,6 +74,10 @@ class Services:
         self.codes = ReturnCodes(load_or_create_key(settings.secret_key_path))
         self.store = Store(settings.database_path, batch_max=settings.batch_max,
                            max_per_code=settings.max_responses_per_code)
+        removed = sweep_unfinished(settings.data_dir / "backups")  # the store is held: no backup is running
+        if removed:
+            log.warning("removed %d unfinished backup file(s) a stopped backup left: %s", len(removed),
+                        ", ".join(p.name for p in removed))
         self.waves = WaveSet(self.store, self.catalogue)
         self.waves.sync_definitions()
         self.preparer = Preparer(self.areas, self.codes)

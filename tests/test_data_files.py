@@ -4,6 +4,7 @@ carries its return-code key, a restore never silently changes the key, and no fa
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import subprocess
 import uuid
@@ -12,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from bench.harness import ADMIN_TOKEN, SUBMIT_PATH, SURVEYAPP, ServerProcess, count_rows
+from bench.harness import ADMIN_TOKEN, ROOT, SUBMIT_PATH, SURVEYAPP, ServerProcess, count_rows
 
 pytestmark = pytest.mark.slow
 
@@ -144,3 +145,74 @@ def test_the_service_refuses_to_start_on_data_whose_key_is_missing(tmp_path: Pat
     with pytest.raises(RuntimeError, match=r"return-code\.key"):
         ServerProcess(data).start(timeout=60)
     assert not (data / "secrets" / "return-code.key").exists()  # no new key was made in its place
+
+
+# --- 14. Unfinished backups (a killed backup's .partial files) are removed at the next start ---
+
+
+def test_a_killed_backups_partial_files_are_removed_at_the_next_start(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ServerProcess(data).start().stop()
+    backups = data / "backups"
+    backups.mkdir(mode=0o700, exist_ok=True)
+    left = [backups / "surveyapp-20261122T103712.000001.duckdb.partial",
+            backups / "surveyapp-20261122T103712.000001.duckdb.partial.wal",
+            backups / "surveyapp-20261122T103712.000001.duckdb.return-code.key.partial"]
+    for path in left:
+        path.write_bytes(b"half a backup")
+        path.chmod(0o600)
+    kept = backups / "surveyapp-20261101T090000.000000.duckdb"
+    kept.write_bytes(b"a finished backup")
+    kept.chmod(0o600)
+    ServerProcess(data).start().stop()
+    assert not any(path.exists() for path in left)
+    assert kept.exists()
+
+
+# --- 9. A backup on a full disk is a 503 saying so, logged with its request id, and leaves nothing behind ---
+
+
+class FullDiskServer(ServerProcess):
+    """`surveyapp serve` whose backups directory is a 256 KiB tmpfs, mounted in a mount namespace of its own
+    (no root needed, nothing mounted for anyone else). What the directory holds when it stops is listed."""
+
+    def spawn(self) -> ServerProcess:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / "backups").mkdir(mode=0o700, exist_ok=True)
+        self.listing = self.data_dir.parent / "backups-listing.txt"
+        script = ('mount -t tmpfs -o size=256k,mode=0700 tmpfs "$1" || exit 97\n'
+                  '"$2" serve --host 127.0.0.1 --port "$3" & child=$!\n'
+                  "trap 'kill -TERM $child' TERM\n"
+                  'wait $child; wait $child; status=$?\n'
+                  'ls -A "$1" > "$4"; exit $status\n')
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                ["unshare", "--user", "--map-root-user", "--mount", "sh", "-c", script, "sh",
+                 str(self.data_dir / "backups"), str(SURVEYAPP), str(self.port), str(self.listing)],
+                env=self.env, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+        return self
+
+
+def _can_mount_privately() -> bool:
+    if shutil.which("unshare") is None:
+        return False
+    probe = subprocess.run(["unshare", "--user", "--map-root-user", "--mount", "sh", "-c",
+                            "mount -t tmpfs -o size=64k tmpfs /mnt"], capture_output=True, timeout=30, check=False)
+    return probe.returncode == 0
+
+
+@pytest.mark.skipif(not _can_mount_privately(), reason="needs unshare and user namespaces to fill a disk safely")
+def test_a_backup_on_a_full_disk_is_a_503_saying_so_and_leaves_no_partial_file(tmp_path: Path) -> None:
+    server = FullDiskServer(tmp_path / "data", log_level="INFO").start()
+    try:
+        with httpx.Client(base_url=server.url, timeout=60) as c:
+            submit(c, 3)
+            full = c.post("/api/v1/admin/backup", headers={"Authorization": f"Bearer {ADMIN_TOKEN}"})
+            after = submit(c, 1)  # the service carries on
+    finally:
+        server.stop()
+    assert full.status_code == 503, full.text
+    assert "full" in full.json()["detail"] and "free" in full.json()["detail"].lower()
+    request_id = full.headers["X-Request-Id"]
+    assert request_id in server.log()
+    assert after and server.listing.read_text().split() == []  # no .partial, no key, nothing

@@ -2,12 +2,14 @@
 
 from surveyapp.store.db import (
     RestoreRefused,
+    StorageFull,
     Store,
     StoreLockedError,
     backup_key_path,
     restore,
+    sweep_unfinished,
 )
 from surveyapp.store.writer import PreparedResponse, WriteOutcome
 
-__all__ = ["PreparedResponse", "RestoreRefused", "Store", "StoreLockedError", "WriteOutcome",
-           "backup_key_path", "restore"]
+__all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "WriteOutcome",
+           "backup_key_path", "restore", "sweep_unfinished"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import hmac
 import json
 import os
@@ -65,7 +66,7 @@ class Store:
     def backup(self, destination: Path, *, key: Path | None = None) -> Path:
         """Write a consistent copy of the database to `destination` (a new file) while serving, with a copy of
         the return-code key `key` beside it (`backup_key_path`). Both are written as `.partial` files and
-        renamed when complete."""
+        renamed when complete; on any failure they are removed, and a full disk raises StorageFull."""
         destination = destination.resolve()
         key_copy = backup_key_path(destination)
         for target in (destination, key_copy):
@@ -86,18 +87,41 @@ class Store:
             finally:
                 cursor.execute("DETACH backup_target")
 
-        if key is not None:
-            shutil.copyfile(key, key_tmp)
-            os.chmod(key_tmp, 0o600)
-        self.writer.run(_without_transaction(copy)).result()
-        os.chmod(tmp, 0o600)  # the umask already made it so; a backup holds every answer, so say it twice
-        if key is not None:
-            key_tmp.rename(key_copy)
-        tmp.rename(destination)
+        written: list[Path] = []
+        try:
+            if key is not None:
+                shutil.copyfile(key, key_tmp)
+                os.chmod(key_tmp, 0o600)
+            self.writer.run(_without_transaction(copy)).result()
+            os.chmod(tmp, 0o600)  # the umask already made it so; a backup holds every answer, so say it twice
+            if key is not None:
+                key_tmp.rename(key_copy)
+                written.append(key_copy)
+            tmp.rename(destination)
+        except BaseException as exc:
+            for path in (*unfinished, *written):  # a key without its backup would only mislead
+                path.unlink(missing_ok=True)
+            if _disk_full(exc):
+                raise StorageFull(
+                    f"the disk holding {destination.parent} is full, so no backup was written (the unfinished "
+                    "copy was removed); free some space there, e.g. by moving older backups to other storage, "
+                    "then back up again") from exc
+            raise
         return destination
 
 
+class StorageFull(OSError):
+    """A write failed because the disk is full; nothing half-written was left."""
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, duckdb.Error) and ("No space left on device" in str(exc) or "Disk quota" in str(exc))
+
+
 KEY_SUFFIX = ".return-code.key"
+UNFINISHED = (".partial", ".partial.wal", ".restoring")
 
 
 def backup_key_path(backup: Path) -> Path:
@@ -107,6 +131,18 @@ def backup_key_path(backup: Path) -> Path:
 
 def _partial(path: Path) -> Path:
     return path.with_name(path.name + ".partial")
+
+
+def sweep_unfinished(backups: Path) -> list[Path]:
+    """Remove what a killed backup left in `backups` (its `.partial` files); the names of what was removed.
+
+    Run at start-up, once the database is held: no backup of it can be running then."""
+    if not backups.is_dir():
+        return []
+    removed = sorted(p for p in backups.iterdir() if p.is_file() and p.name.endswith(UNFINISHED))
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def _sql_path(path: Path) -> str:
