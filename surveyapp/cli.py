@@ -24,6 +24,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     from surveyapp.app import create_app
     from surveyapp.services import start_checks
+    from surveyapp.serving import uvicorn_options
 
     start_checks(settings)  # a refusal (a readable data file, a missing key) is one line here, not a traceback
     app = create_app(settings)
@@ -35,8 +36,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # access_log off: uvicorn's access log records client addresses, which this service never keeps.
     # proxy_headers off: a forwarded address is believed only through SURVEYAPP_TRUSTED_PROXY_HEADER.
     # log_config None: uvicorn logs through the service's own escaping handler (surveyapp.logsafe).
+    # uvicorn_options: a header timeout and connection caps per client and in all (surveyapp.serving).
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level=settings.log_level.lower(),
-                log_config=None, server_header=False, timeout_graceful_shutdown=10, proxy_headers=False)
+                log_config=None, server_header=False, timeout_graceful_shutdown=10, proxy_headers=False,
+                **uvicorn_options(settings))
     return 0
 
 

@@ -32,6 +32,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     trusted_proxy_header: str | None = None  # e.g. "X-Forwarded-For", only behind a proxy you run
     trusted_proxy_hops: int = 1  # how many proxies of yours each append an address to that header
     max_responses_per_code: int = 3  # stored responses per return code per wave
+    header_timeout_seconds: float = 10.0  # a connection without complete headers by then is closed (408)
+    max_connections_per_client: int = 100  # open connections per address (not behind a trusted proxy); 0: no cap
+    max_connections: int = 1000  # open connections in all, within the file-descriptor limit
     boundaries: Path | None = None  # GeoJSON of LAD boundaries for real maps
     behind_tls: bool = False  # send HSTS
     log_level: str = "INFO"
@@ -70,6 +73,12 @@ def check(settings: Settings) -> Settings:
         if len(set(token)) < MIN_TOKEN_SYMBOLS:
             raise SettingsError(f"{variable}: the token repeats a few characters and is easy to guess; "
                                 f"{_HOW_TO_MAKE}")
+    if settings.header_timeout_seconds <= 0:
+        raise SettingsError("SURVEYAPP_HEADER_TIMEOUT_SECONDS: give the seconds a client has to send a request's "
+                            "headers, more than 0 (default 10)")
+    if settings.max_connections < 1 or settings.max_connections_per_client < 0:
+        raise SettingsError("SURVEYAPP_MAX_CONNECTIONS must be at least 1, and SURVEYAPP_MAX_CONNECTIONS_PER_CLIENT "
+                            "at least 0 (0 turns the per-client cap off)")
     if settings.trusted_proxy_hops < 1:
         raise SettingsError("SURVEYAPP_TRUSTED_PROXY_HOPS: count the proxies you run in front of the service "
                             "that each append to SURVEYAPP_TRUSTED_PROXY_HEADER (at least 1; usually 1, nginx)")
