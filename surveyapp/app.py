@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -18,8 +19,10 @@ from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
 from surveyapp.headers import security_headers
+from surveyapp.logsafe import escape
+from surveyapp.mediatype import JsonBodyMiddleware
 from surveyapp.ratelimit import RateLimitMiddleware
-from surveyapp.settings import Settings
+from surveyapp.settings import Settings, check
 
 if TYPE_CHECKING:
     from surveyapp.queries import AnalysisError
@@ -28,6 +31,7 @@ if TYPE_CHECKING:
     from surveyapp.web import FormKit
 
 log = logging.getLogger("surveyapp")
+REQUEST_ID = "X-Request-Id"  # on every 5xx: the id its log line carries
 
 
 def _error(status: int, detail: str, errors: Sequence[Any] = ()) -> Response[dict[str, Any]]:
@@ -86,15 +90,46 @@ def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response
     return _error(400, "The request is not valid; nothing was stored.", errors)
 
 
-def _too_deep(_: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
+def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:
     if "deserializ" not in str(exc):  # not msgspec refusing a hostile body: a real fault
-        log.error("unexpected recursion error", exc_info=exc)
-        return _error(500, "Internal Server Error")
+        return _internal(request, exc)
     return _error(400, "The request is not valid; nothing was stored.",
                   [_Err("body", "the JSON is nested too deeply; send the fields as GET /api/v1/waves/{wave_id} lists")])
 
 
-def _http(_: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+def _not_utf8(_: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[dict[str, Any]]:
+    # msgspec raises UnicodeDecodeError (not a DecodeError) for invalid UTF-8 inside a JSON string.
+    return _error(400, "The request is not valid; nothing was stored.", [_Err(
+        "body", f"the body is not valid UTF-8 (byte {exc.start}); send the JSON encoded as UTF-8")])
+
+
+def _server_error(request: Request[Any, Any, Any], status: int, detail: str, exc: BaseException,
+                  headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    """A 5xx: logged with a request id (and the traceback when it is a fault), the id returned in
+    X-Request-Id and in the detail, so a report of it can be matched with the log."""
+    request_id = secrets.token_hex(8)
+    where = escape(f"{request.scope.get('method', '')} {request.scope.get('path', '')}")
+    if status == 500:
+        log.error("%d on %s, request %s", status, where, request_id, exc_info=exc)
+    else:
+        log.warning("%d on %s, request %s: %s", status, where, request_id, escape(detail))
+    response = _error(status, f"{detail} (request {request_id})")
+    response.headers.update({**(headers or {}), REQUEST_ID: request_id})
+    return response
+
+
+def _storage_full(request: Request[Any, Any, Any], exc: OSError) -> Response[dict[str, Any]]:
+    return _server_error(request, 503, str(exc), exc, {"Retry-After": "3600"})
+
+
+def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
+    return _server_error(request, 500, "Internal Server Error; nothing more is known here, quote the request id "
+                                       "when you report it", exc)
+
+
+def _http(request: Request[Any, Any, Any], exc: HTTPException) -> Response[dict[str, Any]]:
+    if exc.status_code >= 500:
+        return _server_error(request, exc.status_code, str(exc.detail), exc, exc.headers)
     errors = [_Err("body", str(exc.detail))] if exc.status_code == 400 else []
     response = _error(exc.status_code, str(exc.detail), errors)
     response.headers.update(exc.headers or {})
@@ -139,9 +174,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.public import public_router
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
+    from surveyapp.store import StorageFull
     from surveyapp.submission import SubmissionInvalid
     from surveyapp.web import FormKit, make_form_kit, web_handlers
 
+    check(settings)  # settings built in code, not from the environment, are held to the same rules
     running = Running()
 
     @asynccontextmanager
@@ -168,10 +205,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         exception_handlers={
             SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
             WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation,
-            HTTPException: _http, RecursionError: _too_deep},
+            HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,
+            Exception: _internal},
         lifespan=[lifespan],
         middleware=[RateLimitMiddleware.factory(per_minute=settings.rate_limit_per_minute,
-                                                trusted_header=settings.trusted_proxy_header)],
+                                                trusted_header=settings.trusted_proxy_header,
+                                                trusted_hops=settings.trusted_proxy_hops,
+                                                per_hour=settings.rate_limit_per_hour),
+                    JsonBodyMiddleware],
         before_send=[security_headers(behind_tls=settings.behind_tls)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

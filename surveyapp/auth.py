@@ -11,6 +11,7 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
+from surveyapp.logsafe import escape
 from surveyapp.settings import Settings
 
 log = logging.getLogger("surveyapp.auth")
@@ -33,7 +34,7 @@ def require(role: Role, settings: Settings) -> Guard:
         return next((r for r, expected in tokens.items() if hmac.compare_digest(presented, expected)), None)
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
-        where = f"{connection.scope.get('method', '')} {connection.scope.get('path', '')}"
+        where = escape(f"{connection.scope.get('method', '')} {connection.scope.get('path', '')}")
         token = _presented(connection)
         if token is None:
             log.warning("%s access refused: no bearer token (%s)", role, where)

@@ -180,7 +180,12 @@ class RemoteBackend:
         made = msgspec.json.decode(self._call("POST", "/api/v1/admin/backup", "admin").content, type=BackupOut)
         if out is None:
             return made
-        Path(made.path).replace(out)  # the service runs on this machine: move its copy where asked
+        from surveyapp.store import backup_key_path
+
+        # The service runs on this machine: move its copy where asked, and the key beside it with it.
+        Path(made.path).replace(out)
+        if backup_key_path(Path(made.path)).exists():
+            backup_key_path(Path(made.path)).replace(backup_key_path(out))
         return BackupOut(str(out), made.responses)
 
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes:

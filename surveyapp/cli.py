@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import argparse
 import gc
-import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from surveyapp import logsafe, private
 from surveyapp.settings import Settings, SettingsError, from_env
 
 Command = Callable[[argparse.Namespace, Settings], int]
@@ -23,7 +23,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from surveyapp.app import create_app
+    from surveyapp.services import start_checks
+    from surveyapp.serving import uvicorn_options
 
+    start_checks(settings)  # a refusal (a readable data file, a missing key) is one line here, not a traceback
     app = create_app(settings)
     print(f"surveyapp: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
     # Everything imported so far lives as long as the process: keep it out of the cyclic collector, whose full
@@ -32,8 +35,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     gc.freeze()
     # access_log off: uvicorn's access log records client addresses, which this service never keeps.
     # proxy_headers off: a forwarded address is believed only through SURVEYAPP_TRUSTED_PROXY_HEADER.
+    # log_config None: uvicorn logs through the service's own escaping handler (surveyapp.logsafe).
+    # uvicorn_options: a header timeout and connection caps per client and in all (surveyapp.serving).
     uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level=settings.log_level.lower(),
-                server_header=False, timeout_graceful_shutdown=10, proxy_headers=False)
+                log_config=None, server_header=False, timeout_graceful_shutdown=10, proxy_headers=False,
+                **uvicorn_options(settings))
     return 0
 
 
@@ -59,7 +65,8 @@ def main(argv: list[str] | None = None) -> int:
                             port=getattr(args, "port", None))
     except SettingsError as exc:
         parser.error(str(exc))
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    private.restrict()  # whatever a command writes into the data directory (a restore, a backup) is 0600
+    logsafe.configure(settings.log_level)  # control characters in logged values are escaped: no forged lines
     run: Command = args.run
     try:
         return run(args, settings)

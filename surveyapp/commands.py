@@ -69,8 +69,8 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 def _restore(args: argparse.Namespace, settings: Settings) -> int:
     from surveyapp.store import restore
 
-    restore(args.backup, settings.database_path)
-    print(f"restored {args.backup} to {settings.database_path}")
+    restore(args.backup, settings.database_path, settings.secret_key_path)
+    print(f"restored {args.backup} to {settings.database_path}, with its return-code key")
     return 0
 
 

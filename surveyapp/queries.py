@@ -218,9 +218,11 @@ def backup_name(now: dt.datetime) -> str:
 
 
 def backup(services: Services, out: Path | None = None) -> BackupOut:
-    """A consistent copy of the database (while serving, too), by default under <data dir>/backups/."""
+    """A consistent copy of the database (while serving, too), by default under <data dir>/backups/, with the
+    return-code key it needs beside it (`<backup>.return-code.key`, 0600): restoring one without the other
+    would leave the codes in it unlinkable. A full disk raises StorageFull; nothing unfinished is left."""
     target = out or services.settings.data_dir / "backups" / backup_name(dt.datetime.now(dt.UTC))
-    path = services.store.backup(target)
+    path = services.store.backup(target, key=services.settings.secret_key_path)
     responses = int(services.store.rows("SELECT count(*) FROM responses")[0][0])
     return BackupOut(str(path), responses)
 

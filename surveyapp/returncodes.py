@@ -11,6 +11,7 @@ import hmac
 import os
 import re
 import secrets
+import unicodedata
 from pathlib import Path
 
 WORDS = (
@@ -40,27 +41,45 @@ WORDS = (
     "crocus", "current", "dune", "elm", "emerald",
 )
 _WORD_INDEX = {word: i for i, word in enumerate(WORDS)}
-_SHAPE = re.compile(r"([A-Z]+)-([A-Z]+)-(\d{4})")
+_SHAPE = re.compile(r"([A-Z]+)-([A-Z]+)-([0-9]{4})", re.ASCII)
+_SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015\u2212]+")  # spaces, hyphens, dashes and minus signs
+# Codes shown as examples (the README, the form's hint and errors, the API schema): never issued, and refused
+# when typed, so a family copying the example is told so rather than linked with every other who did.
+RESERVED = frozenset({"MAPLE-OTTER-4217"})
 
 
 class ReturnCodeError(ValueError):
     """A typed return code that is not of the form WORD-WORD-1234 with words from the list."""
 
 
+def _fold(code: str) -> str:
+    """Full-width letters, digits and hyphens to ASCII (NFKC), then any other script's decimal digits
+    (Arabic-Indic, Devanagari, ...) to 0-9: a phone's keyboard may type either, and both mean the same code."""
+    folded = unicodedata.normalize("NFKC", code)
+    return "".join(str(unicodedata.decimal(ch)) if not ch.isascii() and ch.isdecimal() else ch for ch in folded)
+
+
 def normalise(code: str) -> str:
-    """Normalise case and separators ("maple otter 4217" -> "MAPLE-OTTER-4217"); raise when malformed."""
-    parts = re.split(r"[\s\-_.]+", code.strip().upper())
+    """Normalise case, separators and digits ("maple otter ٤٢١٨" -> "MAPLE-OTTER-4218"); raise when malformed
+    or when it is the example code."""
+    parts = _SEPARATORS.split(_fold(code).strip().upper())
     candidate = "-".join(p for p in parts if p)
     match = _SHAPE.fullmatch(candidate)
     if not match or match.group(1).lower() not in _WORD_INDEX or match.group(2).lower() not in _WORD_INDEX:
         raise ReturnCodeError("enter the code exactly as you were given it, like MAPLE-OTTER-4217")
+    if candidate in RESERVED:
+        raise ReturnCodeError(f"{candidate} is the example code in the instructions, not anyone's code; enter "
+                              "the code you were given, or leave it out to answer without linking")
     return candidate
 
 
 def _from_bytes(data: bytes) -> str:
     first, second = WORDS[data[0] % len(WORDS)], WORDS[data[1] % len(WORDS)]
     digits = int.from_bytes(data[2:6], "big") % 10_000
-    return f"{first.upper()}-{second.upper()}-{digits:04d}"
+    code = f"{first.upper()}-{second.upper()}-{digits:04d}"
+    if code in RESERVED:  # one chance in 655 million: the next number instead, still a function of the data
+        code = f"{first.upper()}-{second.upper()}-{(digits + 1) % 10_000:04d}"
+    return code
 
 
 class ReturnCodes:

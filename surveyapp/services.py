@@ -9,9 +9,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from surveyapp import private
 from surveyapp.returncodes import ReturnCodes, load_or_create_key
 from surveyapp.settings import Settings
-from surveyapp.store import Store
+from surveyapp.store import Store, sweep_unfinished
 from surveyapp.submission import FieldError, Preparer, Submission, SubmissionInvalid
 from surveyapp.wavestate import Wave, WaveSet, uk_today
 from waves.areas.pack import AreaPack, load_area_pack
@@ -58,6 +59,19 @@ class Accepted:
     duplicate: bool
 
 
+def start_checks(settings: Settings) -> None:
+    """What must hold before the data is opened; `surveyapp serve` runs these before the server starts, so a
+    refusal is one line at the terminal. From here on the process creates files for its owner only."""
+    private.restrict()  # the database, its WAL, backups and keys are the owner's only (0600, 0700)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private.check(settings.data_dir)
+    key, database = settings.secret_key_path, settings.database_path
+    if not key.exists() and database.exists():  # a new key would silently unlink every stored code
+        raise FileNotFoundError(
+            f"{key} is missing, but {database} holds data hashed with it; put back the key from your backups "
+            f"(`<backup>.return-code.key`, beside each backup file) as {key} (chmod 600), then start again")
+
+
 class Services:
     """Store, waves, areas, return codes and the clock: everything a request handler needs."""
 
@@ -65,10 +79,14 @@ class Services:
         self.settings, self.clock = settings, clock
         self.catalogue: Catalogue = load_catalogue(settings.definitions_dir)
         self.areas: AreaPack = open_area_pack(settings.area_pack)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        start_checks(settings)
         self.codes = ReturnCodes(load_or_create_key(settings.secret_key_path))
         self.store = Store(settings.database_path, batch_max=settings.batch_max,
                            max_per_code=settings.max_responses_per_code)
+        removed = sweep_unfinished(settings.data_dir / "backups")  # the store is held: no backup is running
+        if removed:
+            log.warning("removed %d unfinished backup file(s) a stopped backup left: %s", len(removed),
+                        ", ".join(p.name for p in removed))
         self.waves = WaveSet(self.store, self.catalogue)
         self.waves.sync_definitions()
         self.preparer = Preparer(self.areas, self.codes)

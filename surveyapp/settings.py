@@ -27,9 +27,14 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     small_number_threshold: int = 10
     batch_max: int = 512  # submissions per group commit, at most
     max_body_bytes: int = 64 * 1024
-    rate_limit_per_minute: int = 30  # submissions per client per minute; 0 turns rate limiting off
+    rate_limit_per_minute: int = 60  # submissions per client per minute; 0 turns rate limiting off
+    rate_limit_per_hour: int = 300  # and per hour (a school event, not a flood); 0 leaves only the minute's
     trusted_proxy_header: str | None = None  # e.g. "X-Forwarded-For", only behind a proxy you run
+    trusted_proxy_hops: int = 1  # how many proxies of yours each append an address to that header
     max_responses_per_code: int = 3  # stored responses per return code per wave
+    header_timeout_seconds: float = 10.0  # a connection without complete headers by then is closed (408)
+    max_connections_per_client: int = 100  # open connections per address (not behind a trusted proxy); 0: no cap
+    max_connections: int = 1000  # open connections in all, within the file-descriptor limit
     boundaries: Path | None = None  # GeoJSON of LAD boundaries for real maps
     behind_tls: bool = False  # send HSTS
     log_level: str = "INFO"
@@ -46,10 +51,45 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 _TYPES = {f.name: f.type for f in msgspec.structs.fields(Settings)}
+MIN_TOKEN_LENGTH = 24
+MIN_TOKEN_SYMBOLS = 8  # distinct characters: "x" * 40 is long but guessable
+_HOW_TO_MAKE = "make one with `openssl rand -hex 24` (48 random hex characters)"
+
+
+def check(settings: Settings) -> Settings:
+    """Refuse settings the service must not start with; the message names the variable and the fix.
+
+    Bearer tokens: unset is allowed (those endpoints then answer 401), but a set token must be at least
+    MIN_TOKEN_LENGTH characters of MIN_TOKEN_SYMBOLS or more distinct ones, and the roles' tokens must differ
+    (else the admin token would read responses). The token itself is never repeated in the message.
+    """
+    tokens = {"SURVEYAPP_ADMIN_TOKEN": settings.admin_token, "SURVEYAPP_ANALYST_TOKEN": settings.analyst_token}
+    for variable, token in tokens.items():
+        if token is None:
+            continue
+        if len(token) < MIN_TOKEN_LENGTH:
+            raise SettingsError(f"{variable}: the token has {len(token)} characters; use at least "
+                                f"{MIN_TOKEN_LENGTH} random ones: {_HOW_TO_MAKE}")
+        if len(set(token)) < MIN_TOKEN_SYMBOLS:
+            raise SettingsError(f"{variable}: the token repeats a few characters and is easy to guess; "
+                                f"{_HOW_TO_MAKE}")
+    if settings.header_timeout_seconds <= 0:
+        raise SettingsError("SURVEYAPP_HEADER_TIMEOUT_SECONDS: give the seconds a client has to send a request's "
+                            "headers, more than 0 (default 10)")
+    if settings.max_connections < 1 or settings.max_connections_per_client < 0:
+        raise SettingsError("SURVEYAPP_MAX_CONNECTIONS must be at least 1, and SURVEYAPP_MAX_CONNECTIONS_PER_CLIENT "
+                            "at least 0 (0 turns the per-client cap off)")
+    if settings.trusted_proxy_hops < 1:
+        raise SettingsError("SURVEYAPP_TRUSTED_PROXY_HOPS: count the proxies you run in front of the service "
+                            "that each append to SURVEYAPP_TRUSTED_PROXY_HEADER (at least 1; usually 1, nginx)")
+    if settings.admin_token is not None and settings.admin_token == settings.analyst_token:
+        raise SettingsError("SURVEYAPP_ADMIN_TOKEN and SURVEYAPP_ANALYST_TOKEN are the same; each role needs a "
+                            f"different token, or the admin token could read responses: {_HOW_TO_MAKE} for each")
+    return settings
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:
-    """Build settings from SURVEYAPP_<NAME> variables; a bad value names the variable."""
+    """Build settings from SURVEYAPP_<NAME> variables; a bad value (or a weak token) names the variable."""
     environ = dict(os.environ if environ is None else environ)
     raw: dict[str, object] = {}
     for name in _TYPES:
@@ -58,11 +98,12 @@ def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Sett
             raw[name] = value
     raw.update({k: v for k, v in overrides.items() if v is not None})
     try:
-        return msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
+        settings = msgspec.convert(raw, Settings, strict=False, dec_hook=_decode_path)
     except msgspec.ValidationError as exc:
         message = str(exc)
         field = message.rsplit("`$.", 1)[-1].rstrip("`") if "`$." in message else "?"
         raise SettingsError(f"SURVEYAPP_{field.upper()}: {message.split(' - at ')[0]}") from None
+    return check(settings)
 
 
 def _decode_path(kind: type, value: object) -> object:

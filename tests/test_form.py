@@ -175,17 +175,17 @@ def test_a_comment_that_is_too_long_says_how_long_it_may_be(http: httpx.Client, 
 
 def test_a_code_from_an_earlier_wave_links_the_answers(server: LiveServer, http: httpx.Client,
                                                       clock: FakeClock) -> None:
-    sent = send(http, clock, open_form(http), return_code=" maple otter 4217 ", **{Q7: "neither"})
-    assert shown_code(http.get(sent.headers["location"])) == "MAPLE-OTTER-4217"
-    cohort = server.app.state.services.codes.cohort_key("MAPLE-OTTER-4217")
+    sent = send(http, clock, open_form(http), return_code=" maple otter 4218 ", **{Q7: "neither"})
+    assert shown_code(http.get(sent.headers["location"])) == "MAPLE-OTTER-4218"
+    cohort = server.app.state.services.codes.cohort_key("MAPLE-OTTER-4218")
     assert server.count("SELECT count(*) FROM responses WHERE cohort_key = ?", [cohort]) == 1
 
 
 def test_a_code_used_too_often_is_an_error_at_the_code_field(server: LiveServer, http: httpx.Client,
                                                             clock: FakeClock) -> None:
     for answer in ("neither", "tend_to_agree", "strongly_agree"):
-        assert send(http, clock, open_form(http), return_code="MAPLE-OTTER-4217", **{Q7: answer}).status_code == 303
-    page = send(http, clock, open_form(http), return_code="MAPLE-OTTER-4217", **{Q7: "dont_know"})
+        assert send(http, clock, open_form(http), return_code="MAPLE-OTTER-4218", **{Q7: answer}).status_code == 303
+    page = send(http, clock, open_form(http), return_code="MAPLE-OTTER-4218", **{Q7: "dont_know"})
     assert page.status_code == 400
     assert "This code has already been used 3 times in this survey" in page.text
     assert 'href="#return_code"' in page.text

@@ -134,7 +134,7 @@ def test_keyboard_alone_completes_the_form(server: LiveServer, clock: FakeClock,
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
     press_tab_until(page, "el.id === 'return_code'")
-    page.keyboard.type("maple otter 4217")
+    page.keyboard.type("maple otter 4218")
     press_tab_until(page, "el.id === 'respondent_role'")
     page.keyboard.press("ArrowDown")  # arrows move through a radio group and choose
     assert page.is_checked("input[name=respondent_role][value=family_member]")
@@ -150,7 +150,7 @@ def test_keyboard_alone_completes_the_form(server: LiveServer, clock: FakeClock,
     clock.now += dt.timedelta(seconds=30)
     page.keyboard.press("Enter")
     page.wait_for_url(server.url + WAVE + "/thanks")
-    assert page.inner_text("#code") == "MAPLE-OTTER-4217"
+    assert page.inner_text("#code") == "MAPLE-OTTER-4218"
     assert server.count("SELECT count(*) FROM answers WHERE question_id = 'health_services' "
                         "AND option_id = 'therapy'") == 1
     context.close()

@@ -5,10 +5,11 @@ from __future__ import annotations
 from litestar import Router, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from surveyapp import queries
-from surveyapp.api.schemas import WaveIn
+from surveyapp.api.schemas import ErrorOut, WaveIn
 from surveyapp.auth import require
 from surveyapp.services import Services
 from surveyapp.settings import Settings
@@ -46,9 +47,11 @@ def close_wave(services: NamedDependency[Services], wave_id: FromPath[str]) -> W
     return _set_state(services, wave_id, "closed")
 
 
-@post("/backup", status_code=201, sync_to_thread=True)
+@post("/backup", status_code=201, sync_to_thread=True, responses={503: ResponseSpec(
+    ErrorOut, description="The disk is full: no backup was written, nothing unfinished was left; free space")})
 def backup(services: NamedDependency[Services]) -> BackupOut:
-    """Write a consistent copy of the database under <data dir>/backups/ while the service runs."""
+    """Write a consistent copy of the database under <data dir>/backups/ while the service runs, with the
+    return-code key it needs beside it (`<backup>.return-code.key`)."""
     return queries.backup(services)
 
 

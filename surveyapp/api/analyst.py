@@ -100,6 +100,7 @@ def results_page(services: NamedDependency[Services], wave_id: FromPath[str],
     """The board report for a wave: the charts with their tables of figures, as one HTML page."""
     from surveyapp.report import report_html
 
+    services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     settings = services.settings
     page = report_html(queries.report_inputs(services, wave_id, baseline),
                        threshold=settings.small_number_threshold, boundaries=settings.boundaries)
@@ -113,6 +114,7 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
     """The board pack as `surveyapp report` writes it: report.html, charts/*.svg and *.png, figures.csv."""
     from surveyapp.report import write_report
 
+    services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     settings = services.settings
     inputs = queries.report_inputs(services, wave_id, baseline)
     buffer = io.BytesIO()

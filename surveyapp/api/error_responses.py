@@ -1,7 +1,8 @@
 """Every error the API can answer, written into its OpenAPI schema.
 
 Handlers document the errors of their own logic; this adds those that whole kinds of operation share (a
-guard's 401 and 403, an unknown wave's 404, a body over the size limit's 413, too many submissions' 429)
+guard's 401 and 403, an unknown wave's 404, a body over the size limit's 413, a body not labelled JSON's
+415, too many submissions' 429)
 and closes the input objects that msgspec decodes with `forbid_unknown_fields`, so that the schema says
 what the service does and a client generated from it is never surprised.
 """
@@ -37,6 +38,7 @@ _SHARED = {
     "403": _error("A valid token of another role"),
     "404": _error("No such wave"),
     "413": _error("The body is larger than SURVEYAPP_MAX_BODY_BYTES; nothing was read or stored"),
+    "415": _error("The body is not labelled `Content-Type: application/json`; nothing was stored"),
     "429": _error("Too many submissions from this client in the last minute; nothing was stored",
                   headers=_RETRY_AFTER),
     "409": _error("The wave cannot change to that state"),
@@ -50,7 +52,7 @@ def _shared_errors(path: str, method: str, operation: Operation) -> list[str]:
     if "{wave_id}" in path:
         codes.append("404")
     if operation.request_body is not None:
-        codes.append("413")
+        codes += ["413", "415"]
     if method == "post" and path.endswith("/responses"):
         codes.append("429")
     if method == "post" and path.endswith(("/open", "/close")):

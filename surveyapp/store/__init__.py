@@ -1,6 +1,15 @@
 """The DuckDB store and its one writer path."""
 
-from surveyapp.store.db import Store, StoreLockedError, restore
+from surveyapp.store.db import (
+    RestoreRefused,
+    StorageFull,
+    Store,
+    StoreLockedError,
+    backup_key_path,
+    restore,
+    sweep_unfinished,
+)
 from surveyapp.store.writer import PreparedResponse, WriteOutcome
 
-__all__ = ["PreparedResponse", "Store", "StoreLockedError", "WriteOutcome", "restore"]
+__all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "WriteOutcome",
+           "backup_key_path", "restore", "sweep_unfinished"]

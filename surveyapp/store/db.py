@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
+import hmac
 import json
+import os
 import re
 import shutil
 from collections.abc import Mapping, Sequence
@@ -81,14 +84,20 @@ class Store:
         finally:
             cursor.close()
 
-    def backup(self, destination: Path) -> Path:
-        """Write a consistent copy of the database to `destination` (a new file) while serving."""
+    def backup(self, destination: Path, *, key: Path | None = None) -> Path:
+        """Write a consistent copy of the database to `destination` (a new file) while serving, with a copy of
+        the return-code key `key` beside it (`backup_key_path`). Both are written as `.partial` files and
+        renamed when complete; on any failure they are removed, and a full disk raises StorageFull."""
         destination = destination.resolve()
-        if destination.exists():
-            raise FileExistsError(f"{destination} exists; choose a new file name")
+        key_copy = backup_key_path(destination)
+        for target in (destination, key_copy):
+            if target.exists():
+                raise FileExistsError(f"{target} exists; choose a new file name")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp = destination.with_name(destination.name + ".partial")
-        tmp.unlink(missing_ok=True)
+        tmp, key_tmp = _partial(destination), _partial(key_copy)
+        unfinished = (tmp, tmp.with_name(tmp.name + ".wal"), key_tmp)
+        for path in unfinished:
+            path.unlink(missing_ok=True)
 
         def copy(cursor: duckdb.DuckDBPyConnection) -> None:
             # Inside the writer's transaction no other write can land, so the copy is one consistent state.
@@ -99,8 +108,26 @@ class Store:
             finally:
                 cursor.execute("DETACH backup_target")
 
-        self.writer.run(_without_transaction(copy)).result()
-        tmp.rename(destination)
+        written: list[Path] = []
+        try:
+            if key is not None:
+                shutil.copyfile(key, key_tmp)
+                os.chmod(key_tmp, 0o600)
+            self.writer.run(_without_transaction(copy)).result()
+            os.chmod(tmp, 0o600)  # the umask already made it so; a backup holds every answer, so say it twice
+            if key is not None:
+                key_tmp.rename(key_copy)
+                written.append(key_copy)
+            tmp.rename(destination)
+        except BaseException as exc:
+            for path in (*unfinished, *written):  # a key without its backup would only mislead
+                path.unlink(missing_ok=True)
+            if _disk_full(exc):
+                raise StorageFull(
+                    f"the disk holding {destination.parent} is full, so no backup was written (the unfinished "
+                    "copy was removed); free some space there, e.g. by moving older backups to other storage, "
+                    "then back up again") from exc
+            raise
         return destination
 
 
@@ -113,6 +140,41 @@ def _params(sql: str, params: Sequence[Any] | Mapping[str, Any] | None) -> list[
 def _named(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The named parameters a statement refers to (DuckDB refuses any it does not use)."""
     return {k: v for k, v in params.items() if re.search(rf"\${re.escape(k)}\b", sql)}
+
+
+class StorageFull(OSError):
+    """A write failed because the disk is full; nothing half-written was left."""
+
+
+def _disk_full(exc: BaseException) -> bool:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return True
+    return isinstance(exc, duckdb.Error) and ("No space left on device" in str(exc) or "Disk quota" in str(exc))
+
+
+KEY_SUFFIX = ".return-code.key"
+UNFINISHED = (".partial", ".partial.wal", ".restoring")
+
+
+def backup_key_path(backup: Path) -> Path:
+    """Where a backup's return-code key is kept: beside it, `<backup>.return-code.key` (0600)."""
+    return backup.with_name(backup.name + KEY_SUFFIX)
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")
+
+
+def sweep_unfinished(backups: Path) -> list[Path]:
+    """Remove what a killed backup left in `backups` (its `.partial` files); the names of what was removed.
+
+    Run at start-up, once the database is held: no backup of it can be running then."""
+    if not backups.is_dir():
+        return []
+    removed = sorted(p for p in backups.iterdir() if p.is_file() and p.name.endswith(UNFINISHED))
+    for path in removed:
+        path.unlink(missing_ok=True)
+    return removed
 
 
 def _sql_path(path: Path) -> str:
@@ -130,8 +192,28 @@ def _without_transaction(action: Any) -> Any:
     return run
 
 
-def restore(backup: Path, database: Path) -> None:
-    """Replace the database file with a backup (the service must be stopped)."""
+class RestoreRefused(RuntimeError):
+    """The backup cannot be restored as things are; the message says what to do."""
+
+
+def _read_key(path: Path) -> str:
+    text = path.read_text().strip()
+    try:
+        if len(bytes.fromhex(text)) >= 32:
+            return text
+    except ValueError:
+        pass
+    raise RestoreRefused(f"{path} is not a return-code key (64 or more hex digits); put the key the backup was "
+                         "made with there")
+
+
+def restore(backup: Path, database: Path, key: Path) -> None:
+    """Replace the database file with a backup, and the return-code key `key` with the backup's when there is
+    none (the service must be stopped).
+
+    Codes are stored as hashes under the key, so the backup must come back with the key it was made with:
+    the one beside it (`backup_key_path`). A restore is refused when that key is missing, or when this machine
+    already has another key, saying how to proceed; nothing is changed then."""
     if not backup.is_file():
         raise FileNotFoundError(f"{backup} does not exist")
     check = duckdb.connect(str(backup), read_only=True)
@@ -139,12 +221,31 @@ def restore(backup: Path, database: Path) -> None:
         check.execute("SELECT count(*) FROM responses").fetchone()
     finally:
         check.close()
+    theirs_path = backup_key_path(backup)
+    if not theirs_path.is_file():
+        raise RestoreRefused(
+            f"{theirs_path} is missing: a backup must be restored with the return-code key it was made with, or "
+            "codes typed later no longer link and retried submissions are refused. Put that key there (if this "
+            f"machine's key was in use when the backup was made: `cp {key} {theirs_path}`) and restore again")
+    theirs = _read_key(theirs_path)
+    if key.exists() and not hmac.compare_digest(_read_key(key), theirs):
+        raise RestoreRefused(
+            f"the backup was made with another return-code key than this machine's {key}. To go back to the "
+            f"backup's key, move {key} aside (keep it: responses stored since it was made are hashed with it), "
+            "then restore again; the backup's key is put in its place")
+    database.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     probe = duckdb.connect(str(database))  # fails while the service holds the file
     probe.close()
+    if not key.exists():
+        key.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(key, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(theirs)
     wal = database.with_name(database.name + ".wal")
     wal.unlink(missing_ok=True)
     tmp = database.with_name(database.name + ".restoring")
     shutil.copyfile(backup, tmp)
+    os.chmod(tmp, 0o600)
     tmp.replace(database)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -12,8 +13,11 @@ from typing import Any
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Response
+from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
 from litestar.enums import MediaType
+from litestar.exceptions import ClientException
+from litestar.handlers.base import BaseRouteHandler
 
 from surveyapp.web.messages import Messages
 
@@ -23,6 +27,15 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def plain_file_name(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    """A guard for /static: a path with a control character (a NUL makes the file system refuse it) is a 400."""
+    if _CONTROL.search(connection.scope.get("path", "")):
+        raise ClientException("the file name holds a control character; ask for a file the page links to")
 
 
 @cache

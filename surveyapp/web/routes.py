@@ -92,7 +92,7 @@ class FormState:
 
     browser_id: str  # the CSRF cookie's value
     submission_id: str  # made when the form is shown: sending twice stores once
-    started: str  # signed moment the form was shown, for the minimum fill time
+    started: str  # signed moment the form was shown (with its submission id), for the minimum fill time
 
 
 def new_form_state(services: Services, form_kit: FormKit, request: Request[Any, Any, Any]) -> FormState:
@@ -101,8 +101,9 @@ def new_form_state(services: Services, form_kit: FormKit, request: Request[Any, 
     browser_id = request.cookies.get(CSRF_COOKIE) or ""
     if not (20 <= len(browser_id) <= 64 and browser_id.replace("-", "").replace("_", "").isalnum()):
         browser_id = signer.new_browser_id()
-    started = signer.started(browser_id, services.clock().timestamp())
-    return FormState(browser_id, str(uuid.uuid4()), started)
+    submission_id = str(uuid.uuid4())
+    started = signer.started(browser_id, submission_id, services.clock().timestamp())
+    return FormState(browser_id, submission_id, started)
 
 
 def render_form(form_kit: FormKit, wave: Wave, t: Messages, form: FormState, *, filled: Filled | None = None,

@@ -1,8 +1,8 @@
 """Sending the form: checks that cost a person nothing, then the service's own validation and store.
 
 In order: the wave must be open; the CSRF token must match this browser's cookie (else 403); the
-honeypot must be empty and the form must have been open for the minimum fill time (else the form comes
-back, filled in, asking to check and send again). Only then does the answer go to `Services.collect`,
+honeypot must be empty and this form (its submission id) must have been open for the minimum fill time (else
+the form comes back, filled in, asking to check and send again). Only then does the answer go to `Services.collect`,
 the same validation and writer as the JSON API. Nothing rejected is ever stored. Success redirects
 (303) to the confirmation, which reads the code from a signed cookie, so a refresh stores nothing.
 """
@@ -81,8 +81,12 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
         error = FormError(HONEYPOT, HONEYPOT, t("error_honeypot"))
         return render_form(form_kit, wave, t, form, filled=filled, errors=[error], status=400)
     now = services.clock().timestamp()
-    started_at = form_kit.signer.started_at(browser_id, form.started)
+    started_at = form_kit.signer.started_at(browser_id, form.submission_id, form.started)
     if started_at is None or now - started_at < services.settings.form_min_seconds:
-        form = replace(form, started=form_kit.signer.started(browser_id, now))
+        # A stamp of another form (a reused token with a new submission id) starts a new form; a form sent too
+        # soon keeps its id, so sending it again after the check stores it once.
+        submission_id = form.submission_id if started_at is not None else str(uuid.uuid4())
+        form = replace(form, submission_id=submission_id,
+                       started=form_kit.signer.started(browser_id, submission_id, now))
         return render_form(form_kit, wave, t, form, filled=filled, notice=t("too_fast"), status=400)
     return await _collect(services, form_kit, wave, t, form, filled)

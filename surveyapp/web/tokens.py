@@ -1,5 +1,9 @@
 """Signed values for the form: the CSRF token, the fill-time stamp and the confirmation cookie.
 
+The fill-time stamp is signed together with the form's submission id, so a token and start time serve one
+shown form: posting them again with another submission id is treated as a form with no start time (sent
+back to be checked, nothing stored), and the minimum fill time is paid for every response, not once.
+
 Everything is an HMAC-SHA256 under the form's own key (data/secrets/form.key), kept apart from the
 return-code key so that neither can be used to forge the other.
 """
@@ -63,17 +67,19 @@ class FormSigner:
             return False
         return hmac.compare_digest(self.csrf_token(browser_id, wave_id), token)
 
-    def started(self, browser_id: str, at: float) -> str:
-        """A stamp of when the form was shown, bound to this browser so it cannot be harvested."""
+    def started(self, browser_id: str, submission_id: str, at: float) -> str:
+        """A stamp of when this form was shown, bound to this browser (so it cannot be harvested) and to the
+        form's submission id (so one stamp stores at most one response: the writer keeps a submission id to one
+        response, and a retry of it gets that response back)."""
         moment = f"{at:.3f}"
-        return f"{moment}.{self._mac('started', browser_id, moment)}"
+        return f"{moment}.{self._mac('started', browser_id, submission_id, moment)}"
 
-    def started_at(self, browser_id: str | None, stamp: str | None) -> float | None:
-        """When the form was shown, or None when the stamp is missing or not ours."""
+    def started_at(self, browser_id: str | None, submission_id: str, stamp: str | None) -> float | None:
+        """When the form was shown, or None when the stamp is missing, not ours, or another form's."""
         if not browser_id or not stamp or stamp.count(".") != 2:
             return None
         moment, _, mac = stamp.rpartition(".")
-        if not hmac.compare_digest(self._mac("started", browser_id, moment), mac):
+        if not hmac.compare_digest(self._mac("started", browser_id, submission_id, moment), mac):
             return None
         try:
             return float(moment)

@@ -1,0 +1,57 @@
+"""Issue 11, defect 6: the service refuses to start with a weak bearer token, or one token for both roles."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from surveyapp.app import create_app
+from surveyapp.settings import Settings, SettingsError, from_env
+
+SURVEYAPP = str(Path(sys.executable).with_name("surveyapp"))
+GOOD_ADMIN = "3f9c1e0b7a5d4c2e9f8a6b1c0d3e5f7a9b2c4d6e"
+GOOD_ANALYST = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+
+
+def _serve(tmp_path: Path, **tokens: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEYAPP_")}
+    env.update({"SURVEYAPP_DATA_DIR": str(tmp_path / "data"), **tokens})
+    # A weak token stops `serve` before it starts; were it to start, the host cannot be bound, so it stops anyway.
+    return subprocess.run([SURVEYAPP, "serve", "--host", "256.0.0.1", "--port", "9"], capture_output=True,
+                          text=True, env=env, timeout=60, check=False)
+
+
+@pytest.mark.parametrize(("variable", "value"), [
+    ("SURVEYAPP_ADMIN_TOKEN", "admin"),
+    ("SURVEYAPP_ADMIN_TOKEN", "short-admin-token-22chr"),
+    ("SURVEYAPP_ANALYST_TOKEN", "x" * 40),  # long, but one character repeated
+])
+def test_serve_refuses_a_weak_token_naming_the_setting_and_how_to_make_a_good_one(
+        tmp_path: Path, variable: str, value: str) -> None:
+    other = "SURVEYAPP_ANALYST_TOKEN" if variable == "SURVEYAPP_ADMIN_TOKEN" else "SURVEYAPP_ADMIN_TOKEN"
+    done = _serve(tmp_path, **{variable: value, other: GOOD_ADMIN})
+    assert done.returncode != 0
+    assert variable in done.stderr and "openssl rand -hex 24" in done.stderr
+    assert value not in done.stderr  # the refused token is not echoed to the terminal or a log
+    assert not (tmp_path / "data" / "surveyapp.duckdb").exists()  # nothing started
+
+
+def test_serve_refuses_one_token_for_both_roles(tmp_path: Path) -> None:
+    done = _serve(tmp_path, SURVEYAPP_ADMIN_TOKEN=GOOD_ADMIN, SURVEYAPP_ANALYST_TOKEN=GOOD_ADMIN)
+    assert done.returncode != 0
+    assert "SURVEYAPP_ADMIN_TOKEN" in done.stderr and "SURVEYAPP_ANALYST_TOKEN" in done.stderr
+    assert "different" in done.stderr and GOOD_ADMIN not in done.stderr
+
+
+def test_good_tokens_and_unset_tokens_are_accepted(tmp_path: Path) -> None:
+    assert from_env({"SURVEYAPP_ADMIN_TOKEN": GOOD_ADMIN, "SURVEYAPP_ANALYST_TOKEN": GOOD_ANALYST}).admin_token
+    assert from_env({}).admin_token is None  # unset: those endpoints stay shut (401)
+
+
+def test_the_app_factory_refuses_weak_settings_built_without_the_environment(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SURVEYAPP_ANALYST_TOKEN"):
+        create_app(Settings(data_dir=tmp_path, admin_token=GOOD_ADMIN, analyst_token="analyst"))
