@@ -10,21 +10,7 @@ from typing import Any
 import msgspec
 import polars as pl
 
-from analytics.cohort import cohort_table
-from analytics.compare import COUNTS_SCHEMA, compare_waves
-from analytics.reach import reach_from_counts
-from analytics.scale import Scale
-from analytics.weighting import cell_weights, weigh_counts
 from surveyapp.services import Services
-from surveyapp.store.frames import (
-    aggregate_counts,
-    answer_counts,
-    answered_statements,
-    cohort_change_counts,
-    lad_cells,
-    response_counts,
-    wave_sizes,
-)
 from surveyapp.wavestate import Wave
 from waves.model import Likert, SingleChoice
 
@@ -115,6 +101,11 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     if baseline is None:
         raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
     _check_level(wave, by)
+    from analytics.compare import COUNTS_SCHEMA, compare_waves  # the analytics load with the first analysis
+    from analytics.scale import Scale
+    from analytics.weighting import cell_weights, weigh_counts
+    from surveyapp.store.frames import aggregate_counts, answer_counts, lad_cells
+
     threshold = services.settings.small_number_threshold
     scale = Scale.for_questionnaire(wave.questionnaire)
     waves = [wave_id] if baseline.kind == "aggregate" else list(dict.fromkeys([wave_id, baseline_id]))
@@ -135,6 +126,10 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     """Same-family change on each Q7 statement between an earlier wave and this one."""
     later = _response_wave(services, wave_id, "wave")
     earlier = _response_wave(services, against, "against")
+    from analytics.cohort import cohort_table
+    from analytics.scale import Scale
+    from surveyapp.store.frames import answered_statements, cohort_change_counts, wave_sizes
+
     threshold = services.settings.small_number_threshold
     scale = Scale.for_questionnaire(later.questionnaire)
     store, question_id = services.store, scale.question_id
@@ -157,6 +152,9 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad") -> Result:
     _check_level(wave, by)
     if by in ("all", "district"):
         raise AnalysisError("by", "reach is by lad or by a question, e.g. ethnic_group, religion")
+    from analytics.reach import reach_from_counts
+    from surveyapp.store.frames import response_counts
+
     threshold = services.settings.small_number_threshold
     counts = response_counts(services.store, [wave_id], by=by, groups=_groups(wave, by))
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
