@@ -167,3 +167,34 @@ def test_the_writers_key_hash_is_duckdbs_md5_number_lower(tmp_path: Path) -> Non
     assert stored.may_hold_submissions([*keys, None]) == [True] * len(keys) + [False]
     assert stored.may_hold_codes(keys) == [True] * len(keys)
     assert stored.may_hold_codes(["abd", "ecole"]) == [False, False]
+
+
+def test_a_key_answering_twice_in_a_wave_pairs_its_greatest_response_id(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_store(data / "surveyapp.duckdb", 600, n_waves=2, seed=11, chunk=600)
+    services = Services(from_env({}, data_dir=data))
+    try:
+        linked = services.store.rows(
+            "SELECT l.cohort_key FROM responses l JOIN responses e USING (cohort_key) "
+            "WHERE l.wave_id = 'wave-2' AND e.wave_id = 'wave-1' ORDER BY 1 LIMIT 25")
+        statements = Scale.for_questionnaire(services.waves.get("wave-2").questionnaire).statements  # type: ignore[union-attr]
+
+        def again(cursor: duckdb.DuckDBPyConnection) -> None:
+            for i, (key,) in enumerate(linked):
+                for prefix, answer in (("ffffffff", "strongly_agree"), ("00000000", "strongly_disagree")):
+                    rid = f"{prefix}-0000-4000-8000-{i:012d}"
+                    cursor.execute("INSERT INTO responses VALUES (?, 'wave-2', NULL, 'fp', '2021-01-01 10:00', NULL, "
+                                   "NULL, 'unknown', ?, 'en', 'api')", [rid, key])
+                    cursor.executemany("INSERT INTO answers VALUES (?, 'q7', ?, ?, NULL)",
+                                       [[rid, s, answer] for s in statements])
+
+        services.store.writer.run(again, writes_responses=True).result()
+        got = queries.cohort(services, "wave-2", against="wave-1").frame
+        later, later_likert = _rows(services, ["wave-2"])
+        earlier, earlier_likert = _rows(services, ["wave-1"])
+        expected = cohort_change(later_likert, later, earlier_likert, earlier,
+                                 threshold=services.settings.small_number_threshold)
+        _same(got, expected)
+        assert got["share_improved"].drop_nulls().min() > 0.3  # the 25 'strongly agree' answers count
+    finally:
+        services.close()
