@@ -11,7 +11,7 @@ PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast bench lint browser clean
+.PHONY: help setup run test test-fast bench bench-scale lint browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -43,6 +43,11 @@ test-fast: setup ## run the tests that need no browser
 
 bench: setup ## run the benchmarks and print their figures
 	$(PY) -m bench
+
+# Analytics over 10,000,000 stored responses and start-up over 1,000,000 (bench/scale.py). The data are
+# generated once into data/bench-scale/ (about 4.5 GB, 10 minutes) and reused. Not part of `make bench` or CI.
+bench-scale: setup
+	$(PY) -m bench.scale
 
 lint: setup ## ruff, mypy (strict) and the import contracts
 	$(VENV)/bin/ruff check surveyapp waves analytics tests bench

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-import numpy as np
 import polars as pl
 
 from analytics.scale import Scale
+
+if TYPE_CHECKING:
+    import numpy as np
 
 FIGURES = ["n_pairs", "share_improved", "share_same", "share_worse", "mean_change", "p_value"]
 COLUMNS = ["later_wave_id", "earlier_wave_id", "statement_id", *FIGURES, "suppressed"]
@@ -46,6 +49,7 @@ def wilcoxon_p(changes: np.ndarray, counts: np.ndarray) -> float | None:
     not depend on and which makes its ranking fast) and handed to scipy, so the p-value is scipy's own."""
     if int(counts.sum()) == 0:
         return None
+    import numpy as np
     from scipy.stats import wilcoxon  # scipy takes seconds to import: only when a cohort is asked for
 
     order = np.lexsort((changes, np.abs(changes)))

@@ -6,11 +6,9 @@ from __future__ import annotations
 import math
 from statistics import NormalDist
 
-import numpy as np
 import polars as pl
 
 Z95 = NormalDist().inv_cdf(0.975)
-_ERFC = np.frompyfunc(math.erfc, 1, 1)
 
 
 def wilson_interval(share: pl.Expr, n: pl.Expr, *, z: float = Z95) -> tuple[pl.Expr, pl.Expr]:
@@ -38,16 +36,19 @@ def newcombe_interval(
     return low, high
 
 
-def normal_sf(values: np.ndarray) -> np.ndarray:
-    """The standard normal survival function P(Z > z) = erfc(z / sqrt 2) / 2, elementwise (NaN stays NaN)."""
-    return np.asarray(_ERFC(np.asarray(values, dtype=np.float64) / math.sqrt(2.0)), dtype=np.float64) / 2
+def normal_sf(z: float | None) -> float | None:
+    """The standard normal survival function P(Z > z) = erfc(z / sqrt 2) / 2 (None and NaN give None)."""
+    if z is None or math.isnan(z):
+        return None
+    return 0.5 * math.erfc(z / math.sqrt(2.0))
 
 
 def _normal_sf(z: pl.Expr) -> pl.Expr:
-    """The standard normal survival function over a column (the standard library's erfc, no scipy)."""
+    """The standard normal survival function over a column (the standard library's erfc: no scipy)."""
     return z.map_batches(
-        lambda s: pl.Series(normal_sf(s.cast(pl.Float64).to_numpy()), dtype=pl.Float64), return_dtype=pl.Float64
-    ).fill_nan(None)
+        lambda s: pl.Series([normal_sf(v) for v in s.cast(pl.Float64).to_list()], dtype=pl.Float64),
+        return_dtype=pl.Float64,
+    )
 
 
 def two_proportion_p(share1: pl.Expr, n1: pl.Expr, share2: pl.Expr, n2: pl.Expr) -> pl.Expr:

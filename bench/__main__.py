@@ -10,7 +10,7 @@ import traceback
 from pathlib import Path
 
 FIRST = ("analytics", "report", "load", "crash")  # then any other module of bench/ that has a main()
-NOT_BENCHMARKS = {"__main__", "harness", "generate"}
+NOT_BENCHMARKS = {"__main__", "harness", "generate", "scale"}  # scale: its own target, `make bench-scale`
 
 
 def benchmarks() -> list[str]:

@@ -18,21 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 import polars as pl
 
-from analytics.cohort import cohort_table
-from analytics.compare import COUNTS_SCHEMA, compare_waves
-from analytics.reach import reach_from_counts
-from analytics.scale import Scale
-from analytics.weighting import cell_weights, weigh_counts
 from surveyapp.services import Services, WaveNotFound
-from surveyapp.store.frames import (
-    aggregate_counts,
-    answer_counts,
-    answered_statements,
-    cohort_change_counts,
-    lad_cells,
-    response_counts,
-    wave_sizes,
-)
 from surveyapp.views import BackupOut, QuestionnaireOut, WaveOut, questionnaire_out, wave_out
 from surveyapp.wavestate import Wave, WaveError, WaveState
 from waves.model import Likert, SingleChoice, Text, WaveDefinition
@@ -107,6 +93,11 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     if baseline is None:
         raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
     _check_level(wave, by)
+    from analytics.compare import COUNTS_SCHEMA, compare_waves  # the analytics load with the first analysis
+    from analytics.scale import Scale
+    from analytics.weighting import cell_weights, weigh_counts
+    from surveyapp.store.frames import aggregate_counts, answer_counts, lad_cells
+
     threshold = services.settings.small_number_threshold
     scale = Scale.for_questionnaire(wave.questionnaire)
     waves = [wave_id] if baseline.kind == "aggregate" else list(dict.fromkeys([wave_id, baseline_id]))
@@ -127,6 +118,10 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     """Same-family change on each Q7 statement between an earlier wave and this one."""
     later = _response_wave(services, wave_id, "wave")
     earlier = _response_wave(services, against, "against")
+    from analytics.cohort import cohort_table
+    from analytics.scale import Scale
+    from surveyapp.store.frames import answered_statements, cohort_change_counts, wave_sizes
+
     threshold = services.settings.small_number_threshold
     scale = Scale.for_questionnaire(later.questionnaire)
     store, question_id = services.store, scale.question_id
@@ -149,6 +144,9 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad") -> Result:
     _check_level(wave, by)
     if by in ("all", "district"):
         raise AnalysisError("by", "reach is by lad or by a question, e.g. ethnic_group, religion")
+    from analytics.reach import reach_from_counts
+    from surveyapp.store.frames import response_counts
+
     threshold = services.settings.small_number_threshold
     counts = response_counts(services.store, [wave_id], by=by, groups=_groups(wave, by))
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
@@ -308,6 +306,7 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     levels = [lv for lv in REACH_LEVELS if lv in _levels(wave)]
     reach = pl.concat([reach_of(services, wave_id, by=level).frame for level in levels])
     cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
+    from analytics.scale import Scale
     from surveyapp.report import ReportInputs  # Altair and its renderer load only when a report is made
 
     return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,

@@ -212,12 +212,14 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
     bits = len(answers).bit_length()
     if bits * len(statements) > 64:
         raise ValueError(f"{len(statements)} statements of {len(answers)} scored answers do not fit 64 bits")
-    chosen = ("SELECT cohort_key, max(response_id) AS response_id FROM responses "
-              "WHERE wave_id = ${} AND cohort_key IS NOT NULL GROUP BY cohort_key")
     steps = [
-        f"""CREATE TEMP TABLE pairs AS
-            SELECT l.response_id AS later_id, e.response_id AS earlier_id
-            FROM ({chosen.format("later")}) l JOIN ({chosen.format("earlier")}) e USING (cohort_key)""",
+        # All of a key's responses in one wave against all of them in the other, then the greatest of each
+        # side: the same as choosing per wave first, but only keys found in both waves are grouped.
+        """CREATE TEMP TABLE pairs AS
+            SELECT max(l.response_id) AS later_id, max(e.response_id) AS earlier_id
+            FROM responses l JOIN responses e USING (cohort_key)
+            WHERE l.wave_id = $later AND e.wave_id = $earlier
+            GROUP BY cohort_key""",
         "CREATE TEMP TABLE sides AS SELECT later_id AS response_id FROM pairs UNION SELECT earlier_id FROM pairs",
         """CREATE TEMP TABLE packed AS
             SELECT a.response_id, bit_or(list_position($answers, a.option_id)::UBIGINT

@@ -7,6 +7,7 @@ in flight, new submissions queue up and go into the next one together (group com
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import queue
 import threading
@@ -14,10 +15,12 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import numpy as np
 
 log = logging.getLogger("surveyapp.writer")
 
@@ -25,7 +28,6 @@ Status = Literal["stored", "duplicate", "conflict", "code_limit"]
 _RESPONSE_COLUMNS = ("response_id", "wave_id", "submission_id", "fingerprint", "submitted_hour",
                      "postcode_district", "lad_code", "area_status", "cohort_key", "language", "channel")
 _ANSWER_COLUMNS = ("response_id", "question_id", "statement_id", "option_id", "text")
-_ANSWER_SCHEMA = pa.schema([(c, pa.string()) for c in _ANSWER_COLUMNS])
 _INSERT_RESPONSES = (f"INSERT INTO responses ({', '.join(_RESPONSE_COLUMNS)}) "
                      f"SELECT {', '.join(_RESPONSE_COLUMNS)} FROM batch_responses")
 _INSERT_ANSWERS = f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) SELECT * FROM batch_answers"
@@ -73,9 +75,11 @@ class Writer:
         self._batch_max = batch_max
         self._max_per_code = max_per_code
         self._thread = threading.Thread(target=self._run, name="surveyapp-writer", daemon=True)
-        # Hashes of every stored (wave, submission id) and (wave, cohort key): a key whose hash is absent is
-        # certainly new, so only keys that may be stored are looked up, instead of scanning the table each commit.
-        self._maybe_stored: set[int] | None = None
+        # Per wave that has taken a submission since start: hashes of its stored submission ids and cohort
+        # keys. A key whose hash is absent is certainly new, so only keys that may be stored are looked up,
+        # instead of scanning the table each commit. Bounded by the waves taking responses, not by every
+        # response ever stored; dropped (and re-read wave by wave) after actions that write responses.
+        self._stored_keys: dict[str, _StoredKeys] = {}
         self.commits = 0
         self.stored = 0
 
@@ -99,7 +103,7 @@ class Writer:
         """Run any other write in the writer thread, in a transaction of its own.
 
         Say `writes_responses` when the action inserts or deletes responses, so the writer re-reads which
-        submission ids and codes are stored (at a million responses that takes seconds, so only then).
+        submission ids and codes are stored (wave by wave, at the next submission to each; only then).
         """
         job = _Job(Future(), action=action, writes_responses=writes_responses)
         self._queue.put(job)
@@ -130,7 +134,7 @@ class Writer:
         for job in batch:
             if job.action is not None:
                 if job.writes_responses:
-                    self._maybe_stored = None  # rebuild before the next batch
+                    self._stored_keys.clear()  # re-read before the next batch
                 self._commit_action(job)
 
     def _commit_action(self, job: _Job) -> None:
@@ -169,18 +173,25 @@ class Writer:
         with contextlib.suppress(duckdb.Error):
             self._cursor.execute("ROLLBACK")
 
-    def _load_maybe_stored(self) -> set[int]:
-        if self._maybe_stored is None:
-            rows = self._cursor.execute("SELECT wave_id, submission_id, cohort_key FROM responses").fetchall()
-            self._maybe_stored = {hash(("s", w, s)) for w, s, _ in rows if s is not None}
-            self._maybe_stored.update(hash(("c", w, c)) for w, _, c in rows)
-        return self._maybe_stored
+    def _keys_of(self, wave_id: str) -> _StoredKeys:
+        keys = self._stored_keys.get(wave_id)
+        if keys is None:
+            keys = self._stored_keys[wave_id] = _StoredKeys.read(self._cursor, wave_id)
+        return keys
 
     def _insert(self, jobs: list[_Job]) -> list[WriteOutcome]:
         responses = [job.response for job in jobs if job.response is not None]
-        maybe = self._load_maybe_stored()
-        known = self._known_submissions([r for r in responses if hash(("s", r.wave_id, r.submission_id)) in maybe])
-        code_counts = self._code_counts([r for r in responses if hash(("c", r.wave_id, r.cohort_key)) in maybe])
+        may_repeat: list[PreparedResponse] = []
+        may_reuse: list[PreparedResponse] = []
+        for wave_id in sorted({r.wave_id for r in responses}):
+            in_wave = [r for r in responses if r.wave_id == wave_id]
+            keys = self._keys_of(wave_id)
+            repeats = keys.may_hold_submissions([r.submission_id for r in in_wave])
+            reuses = keys.may_hold_codes([r.cohort_key for r in in_wave])
+            may_repeat += [r for r, hit in zip(in_wave, repeats, strict=True) if hit]
+            may_reuse += [r for r, hit in zip(in_wave, reuses, strict=True) if hit]
+        known = self._known_submissions(may_repeat)
+        code_counts = self._code_counts(may_reuse)
         outcomes: list[WriteOutcome] = []
         accepted: list[PreparedResponse] = []
         for r in responses:
@@ -201,8 +212,9 @@ class Writer:
         if accepted:
             self._append(accepted)
             # Added before COMMIT: a rolled-back key only costs a needless lookup later, never a wrong answer.
-            maybe.update(hash(("s", r.wave_id, r.submission_id)) for r in accepted if r.submission_id is not None)
-            maybe.update(hash(("c", r.wave_id, r.cohort_key)) for r in accepted)
+            for wave_id in {r.wave_id for r in accepted}:
+                in_wave = [r for r in accepted if r.wave_id == wave_id]
+                self._keys_of(wave_id).add([r.submission_id for r in in_wave], [r.cohort_key for r in in_wave])
         self.stored += len(accepted)
         return outcomes
 
@@ -210,27 +222,81 @@ class Writer:
         ids = sorted({r.submission_id for r in responses if r.submission_id is not None})
         if not ids:
             return {}
-        rows = self._cursor.execute(
+        waves = sorted({r.wave_id for r in responses})
+        rows = self._cursor.execute(  # by wave too: DuckDB skips other waves' row groups by their min/max
             "SELECT wave_id, submission_id, response_id, fingerprint FROM responses "
-            "WHERE submission_id IN (SELECT unnest(?))", [ids]).fetchall()
+            "WHERE wave_id IN (SELECT unnest(?)) AND submission_id IN (SELECT unnest(?))", [waves, ids]).fetchall()
         return {(w, s): (rid, fp) for w, s, rid, fp in rows}
 
     def _code_counts(self, responses: list[PreparedResponse]) -> dict[tuple[str, str], int]:
         keys = sorted({r.cohort_key for r in responses})
         if not keys:
             return {}
+        waves = sorted({r.wave_id for r in responses})
         rows = self._cursor.execute(
             "SELECT wave_id, cohort_key, count(*) FROM responses "
-            "WHERE cohort_key IN (SELECT unnest(?)) GROUP BY ALL", [keys]).fetchall()
+            "WHERE wave_id IN (SELECT unnest(?)) AND cohort_key IN (SELECT unnest(?)) GROUP BY ALL",
+            [waves, keys]).fetchall()
         return {(w, k): n for w, k, n in rows}
 
     def _append(self, accepted: list[PreparedResponse]) -> None:
+        import pyarrow as pa  # on the writer thread at the first submission, not at start-up
+
         batch_responses = pa.table({c: [getattr(r, c) for r in accepted] for c in _RESPONSE_COLUMNS})
         answer_rows = [(r.response_id, *a) for r in accepted for a in r.answers]
         batch_answers = pa.table({c: [row[i] for row in answer_rows] for i, c in enumerate(_ANSWER_COLUMNS)},
-                                 schema=_ANSWER_SCHEMA)
+                                 schema=pa.schema([(c, pa.string()) for c in _ANSWER_COLUMNS]))
         # DuckDB finds the two Arrow tables as local variables (a replacement scan): register() and
         # unregister() would cost more CPU than the inserts themselves at this batch size.
         self._cursor.execute(_INSERT_RESPONSES)
         self._cursor.execute(_INSERT_ANSWERS)
         del batch_responses, batch_answers
+
+
+class _StoredKeys:
+    """64-bit hashes (the low half of MD5, which DuckDB's md5_number_lower gives for the stored keys and
+    `_hash` for new ones) of one wave's stored submission ids and cohort keys, as sorted arrays (8 bytes a
+    key), plus those added since they were read. A hit may be a collision, so it only means "look it up"."""
+
+    def __init__(self, submissions: np.ndarray, codes: np.ndarray) -> None:
+        self._submissions, self._codes = submissions, codes
+        self._new_submissions: set[int] = set()
+        self._new_codes: set[int] = set()
+
+    @classmethod
+    def read(cls, cursor: duckdb.DuckDBPyConnection, wave_id: str) -> _StoredKeys:
+        """Hash the wave's stored keys inside DuckDB: only 8 bytes a key come out."""
+        import numpy as np
+
+        def hashes(column: str) -> np.ndarray:
+            cursor.execute(f"SELECT md5_number_lower({column}) AS h FROM responses "
+                           f"WHERE wave_id = ? AND {column} IS NOT NULL", [wave_id])
+            return np.sort(np.asarray(cursor.fetchnumpy()["h"], dtype=np.uint64))
+
+        return cls(hashes("submission_id"), hashes("cohort_key"))
+
+    @staticmethod
+    def _hash(key: str) -> int:
+        return int.from_bytes(hashlib.md5(key.encode(), usedforsecurity=False).digest()[8:], "little")
+
+    @staticmethod
+    def _hits(stored: np.ndarray, added: set[int], keys: list[int]) -> list[bool]:
+        import numpy as np
+
+        if not stored.size:
+            return [k in added for k in keys]
+        wanted = np.array(keys, dtype=np.uint64)
+        found = stored[np.minimum(np.searchsorted(stored, wanted), stored.size - 1)] == wanted
+        return [bool(f) or k in added for f, k in zip(found, keys, strict=True)]
+
+    def may_hold_submissions(self, ids: list[str | None]) -> list[bool]:
+        present = [self._hash(i) for i in ids if i is not None]
+        hits = iter(self._hits(self._submissions, self._new_submissions, present))
+        return [False if i is None else next(hits) for i in ids]
+
+    def may_hold_codes(self, keys: list[str]) -> list[bool]:
+        return self._hits(self._codes, self._new_codes, [self._hash(k) for k in keys])
+
+    def add(self, submission_ids: list[str | None], cohort_keys: list[str]) -> None:
+        self._new_submissions.update(self._hash(i) for i in submission_ids if i is not None)
+        self._new_codes.update(self._hash(k) for k in cohort_keys)

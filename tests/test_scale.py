@@ -1,0 +1,200 @@
+"""Counting in DuckDB gives the figures the row-by-row computations give, on a realistic generated store.
+
+The store is written by `bench.generate.write_store` through the migrations (uuid response ids, Q7 and the
+demographic answers in long form, cohort keys reused across waves). Each analysis through `surveyapp.queries`
+(which counts in DuckDB) is checked against the Polars computation over one row per answer read back from the
+same file (`likert_frame`, `responses_frame`), and the counts and cohort pairs against plain Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import polars as pl
+import pytest
+from polars.testing import assert_frame_equal
+from scipy.stats import wilcoxon
+
+from analytics.cohort import cohort_change, wilcoxon_p
+from analytics.compare import compare_responses
+from analytics.reach import reach
+from analytics.scale import Scale
+from bench.generate import write_store
+from surveyapp import queries
+from surveyapp.services import Services
+from surveyapp.settings import from_env
+from surveyapp.store.frames import likert_frame, responses_frame
+from surveyapp.store.writer import _StoredKeys
+from waves.model import SingleChoice
+
+N_RESPONSES = 6_000
+
+
+@pytest.fixture(scope="module")
+def services(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
+    data = tmp_path_factory.mktemp("scale") / "data"
+    write_store(data / "surveyapp.duckdb", N_RESPONSES, n_waves=2, seed=3, chunk=2_500)
+    opened = Services(from_env({}, data_dir=data))
+    yield opened
+    opened.close()
+
+
+def _rows(services: Services, waves: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """One row per response (with `<question>_broad` columns) and one per Q7 answer, read from the file."""
+    questionnaire = services.waves.get(waves[0]).questionnaire  # type: ignore[union-attr]
+    responses = responses_frame(services.store, waves, questionnaire)
+    for q in questionnaire.questions:
+        if isinstance(q, SingleChoice) and any(o.group for o in q.options):
+            groups = {o.id: o.group or o.id for o in q.options}
+            responses = responses.with_columns(
+                pl.col(q.id).replace_strict(groups, default=None).alias(f"{q.id}_broad"))
+    return responses, likert_frame(services.store, waves)
+
+
+def _same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
+    assert got.height > 0
+    assert_frame_equal(got, expected, check_exact=False, rel_tol=1e-9, abs_tol=1e-12)
+
+
+@pytest.mark.parametrize("by", ["all", "lad", "district", "child_main_need", "ethnic_group_broad"])
+@pytest.mark.parametrize("weighted", [False, True])
+@pytest.mark.parametrize("baseline", ["wave-1", "baseline-2019"])
+def test_compare_counted_in_duckdb_equals_the_row_by_row_computation(
+        services: Services, by: str, weighted: bool, baseline: str) -> None:
+    got = queries.compare(services, "wave-2", baseline_id=baseline, by=by, weighted=weighted).frame
+    aggregate = baseline == "baseline-2019"
+    responses, likert = _rows(services, ["wave-2"] if aggregate else ["wave-2", baseline])
+    wave = services.waves.get("wave-2")
+    assert wave is not None
+    expected = compare_responses(
+        likert, responses, wave_id="wave-2", baseline_id=baseline, by=by, weighted=weighted,
+        baseline_counts=services.catalogue.aggregate_counts if aggregate else None, lads=services.areas.lads,
+        threshold=services.settings.small_number_threshold, labels=queries._labels(services, wave, by),
+        scale=Scale.for_questionnaire(wave.questionnaire))
+    _same(got, expected)
+
+
+def test_district_counts_equal_a_plain_python_tally(services: Services) -> None:
+    got = queries.compare(services, "wave-2", baseline_id="wave-1", by="district").frame
+    rows = services.store.rows(  # no GROUP BY: every answer row comes back and Python counts
+        "SELECT r.postcode_district, a.statement_id, a.option_id FROM answers a "
+        "JOIN responses r USING (response_id) WHERE r.wave_id = 'wave-2' AND a.question_id = 'q7'")
+    scored = {"strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"}
+    valid = Counter((d or "unknown", s) for d, s, a in rows if a in scored)
+    agree = Counter((d or "unknown", s) for d, s, a in rows if a in {"strongly_agree", "tend_to_agree"})
+    shown = got.filter(~pl.col("suppressed"))
+    assert shown.height > 50
+    for row in shown.iter_rows(named=True):
+        key = (row["area_code"], row["statement_id"])
+        assert row["n_valid"] == valid[key]
+        assert row["share_agree"] == pytest.approx(agree[key] / valid[key])
+
+
+def test_cohort_paired_in_duckdb_equals_the_row_by_row_computation_and_scipy(services: Services) -> None:
+    got = queries.cohort(services, "wave-2", against="wave-1").frame
+    later, later_likert = _rows(services, ["wave-2"])
+    earlier, earlier_likert = _rows(services, ["wave-1"])
+    expected = cohort_change(later_likert, later, earlier_likert, earlier,
+                             threshold=services.settings.small_number_threshold)
+    _same(got, expected)
+    assert got["n_pairs"].min() > 100  # the generator links ~30% of the later wave to the earlier one
+    # the pairs by hand: the greatest response id per key in each wave, both answers scored
+    score = {"strongly_agree": 5, "tend_to_agree": 4, "neither": 3, "tend_to_disagree": 2, "strongly_disagree": 1}
+
+    def chosen(responses: pl.DataFrame, likert: pl.DataFrame) -> dict[tuple[str, str], int]:
+        latest: dict[str, str] = {}
+        for rid, key in responses.select("response_id", "cohort_key").iter_rows():
+            if key not in latest or rid > latest[key]:
+                latest[key] = rid
+        scored: dict[str, dict[str, int]] = {}
+        for rid, statement_id, answer in likert.select("response_id", "statement_id", "answer_id").iter_rows():
+            if answer in score:
+                scored.setdefault(rid, {})[statement_id] = score[answer]
+        return {(key, s): v for key, rid in latest.items() for s, v in scored.get(rid, {}).items()}
+
+    after, before = chosen(later, later_likert), chosen(earlier, earlier_likert)
+    statement = "health_met"
+    changes = [after[k] - before[k] for k in after if k in before and k[1] == statement]
+    row = got.filter(pl.col("statement_id") == statement).row(0, named=True)
+    assert row["n_pairs"] == len(changes)
+    assert row["mean_change"] == pytest.approx(sum(changes) / len(changes))
+    assert row["p_value"] == pytest.approx(wilcoxon(changes).pvalue, rel=1e-12)
+
+
+@pytest.mark.parametrize("by", ["lad", "ethnic_group", "ethnic_group_broad", "religion"])
+def test_reach_counted_in_duckdb_equals_the_row_by_row_computation(services: Services, by: str) -> None:
+    got = queries.reach_of(services, "wave-2", by=by).frame
+    responses, _ = _rows(services, ["wave-2"])
+    wave = services.waves.get("wave-2")
+    assert wave is not None
+    expected = reach(responses, by=by, threshold=services.settings.small_number_threshold,
+                     lads=services.areas.lads, census=services.areas.census,
+                     labels=queries._labels(services, wave, by))
+    _same(got, expected)
+
+
+def test_wilcoxon_from_a_histogram_is_scipys_own_p_value() -> None:
+    rng = random.Random(5)
+    for size in (3, 9, 14, 40, 51, 400, 5_000):
+        changes = [rng.choice([-4, -2, -1, 0, 0, 1, 1, 2, 3]) for _ in range(size)]
+        values, counts = np.unique(changes, return_counts=True)
+        expected = wilcoxon(changes).pvalue
+        got = wilcoxon_p(values, counts)
+        if np.isnan(expected):
+            assert got is None
+        else:
+            assert got == expected  # the same float: the histogram is expanded and handed to scipy
+    distinct = rng.sample(range(-40, 40), 20)  # no ties, no zeros, n <= 50: scipy's exact distribution
+    values, counts = np.unique(distinct, return_counts=True)
+    assert wilcoxon_p(values, counts) == wilcoxon(distinct).pvalue
+
+
+def test_the_writers_key_hash_is_duckdbs_md5_number_lower(tmp_path: Path) -> None:
+    keys = ["abc", "ÉCOLE-ß-7", "0" * 40, "sub:2026-11-22_x.y", hashlib.sha256(b"k").hexdigest()[:40]]
+    conn = duckdb.connect(str(tmp_path / "k.duckdb"))
+    try:
+        conn.execute("CREATE TABLE responses (wave_id VARCHAR, submission_id VARCHAR, cohort_key VARCHAR)")
+        conn.executemany("INSERT INTO responses VALUES ('w', ?, ?)", [[k, k] for k in keys])
+        stored = _StoredKeys.read(conn, "w")
+    finally:
+        conn.close()
+    assert stored.may_hold_submissions([*keys, None]) == [True] * len(keys) + [False]
+    assert stored.may_hold_codes(keys) == [True] * len(keys)
+    assert stored.may_hold_codes(["abd", "ecole"]) == [False, False]
+
+
+def test_a_key_answering_twice_in_a_wave_pairs_its_greatest_response_id(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    write_store(data / "surveyapp.duckdb", 600, n_waves=2, seed=11, chunk=600)
+    services = Services(from_env({}, data_dir=data))
+    try:
+        linked = services.store.rows(
+            "SELECT l.cohort_key FROM responses l JOIN responses e USING (cohort_key) "
+            "WHERE l.wave_id = 'wave-2' AND e.wave_id = 'wave-1' ORDER BY 1 LIMIT 25")
+        statements = Scale.for_questionnaire(services.waves.get("wave-2").questionnaire).statements  # type: ignore[union-attr]
+
+        def again(cursor: duckdb.DuckDBPyConnection) -> None:
+            for i, (key,) in enumerate(linked):
+                for prefix, answer in (("ffffffff", "strongly_agree"), ("00000000", "strongly_disagree")):
+                    rid = f"{prefix}-0000-4000-8000-{i:012d}"
+                    cursor.execute("INSERT INTO responses VALUES (?, 'wave-2', NULL, 'fp', '2021-01-01 10:00', NULL, "
+                                   "NULL, 'unknown', ?, 'en', 'api')", [rid, key])
+                    cursor.executemany("INSERT INTO answers VALUES (?, 'q7', ?, ?, NULL)",
+                                       [[rid, s, answer] for s in statements])
+
+        services.store.writer.run(again, writes_responses=True).result()
+        got = queries.cohort(services, "wave-2", against="wave-1").frame
+        later, later_likert = _rows(services, ["wave-2"])
+        earlier, earlier_likert = _rows(services, ["wave-1"])
+        expected = cohort_change(later_likert, later, earlier_likert, earlier,
+                                 threshold=services.settings.small_number_threshold)
+        _same(got, expected)
+        assert got["share_improved"].drop_nulls().min() > 0.3  # the 25 'strongly agree' answers count
+    finally:
+        services.close()
