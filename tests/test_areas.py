@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.support import SHARED
 from waves.areas import build_kent_medway
 from waves.areas.pack import PostcodeError, load_area_pack, outward_code
 
