@@ -75,9 +75,10 @@ def test_full_postcode_is_cut_before_storage_and_placed_in_its_district(http, se
 ])
 def test_postcodes_outside_kent_and_medway_or_missing_are_kept_apart(http, server: Service, postcode: str | None,
                                                                     expected: tuple[Any, ...]) -> None:
-    response_id = http.post(RESPONSES, json={**GOOD, "postcode": postcode}).json()["response_id"]
+    sent = http.post(RESPONSES, json={**GOOD, "postcode": postcode})
+    assert sent.status_code == 201, sent.text  # stored, and kept apart from the districts
     row = server.store.rows("SELECT postcode_district, lad_code, area_status FROM responses WHERE response_id = ?",
-                            [response_id])[0]
+                            [sent.json()["response_id"]])[0]
     assert row == expected
 
 
