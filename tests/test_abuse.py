@@ -61,7 +61,6 @@ def test_the_fourth_submission_in_a_minute_is_429_with_retry_after_and_not_store
 
 
 @pytest.mark.slow
-@pytest.mark.xdist_group("abuse-proxied")  # one `proxied` server for both tests, the log test last
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(proxied: ServerProcess) -> None:
     def send(forwarded: str) -> int:
         return c.post(SUBMIT, json=body(), headers={"X-Forwarded-For": forwarded}).status_code
@@ -75,8 +74,7 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(proxied:
     assert spoofed == 429 and other == 201
 
 
-@pytest.mark.slow
-@pytest.mark.xdist_group("abuse-proxied")
+@pytest.mark.slow  # after the test above: it stops `proxied` to read its whole log
 def test_the_log_never_holds_a_client_address_even_at_debug_level(proxied: ServerProcess) -> None:
     with httpx.Client(base_url=proxied.url, timeout=30) as c:
         for forwarded in ("198.51.100.77", "198.51.100.77", "198.51.100.77"):

@@ -28,9 +28,9 @@ FORM = "/survey/2026-autumn"
 FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
 
-# Hypothesis- and schemathesis-heavy; the whole module on one worker, in order: the last test checks that a
-# valid response still lands in the app that took all the rest.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("hostile")]
+# Hypothesis- and schemathesis-heavy. The last test checks that a valid response still lands in the app that
+# took all the rest (`make test` keeps each module on one worker, in order).
+pytestmark = pytest.mark.slow
 
 load_all_checks()
 ALL_CHECKS = [check for check in CHECKS.get_all() if not isinstance(check, type)]
