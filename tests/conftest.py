@@ -335,11 +335,11 @@ def surveyapp_command() -> str:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules with slow tests first, those with a timeout of their own (the longest) before them, so that
-    parallel workers start the long tests early; each module's tests stay together and in order."""
+    """Modules with slow or browser tests first, those with a timeout of their own (the longest) before them, so
+    that parallel workers start the long tests early; each module's tests stay together and in order."""
     rank: dict[object, int] = {}
     for item in items:
-        slow = item.get_closest_marker("slow") is not None
+        slow = item.get_closest_marker("slow") is not None or item.get_closest_marker("browser") is not None
         long = slow and item.get_closest_marker("timeout") is not None
         rank[item.module] = min(rank.get(item.module, 2), 0 if long else 1 if slow else 2)
     items.sort(key=lambda item: rank[item.module])
