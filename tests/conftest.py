@@ -1,55 +1,130 @@
-"""Shared fixtures: the real app served by uvicorn over HTTP on a free port, on a real DuckDB file."""
+"""Shared fixtures: the real app on a real DuckDB file in tmp_path, in process or served by uvicorn.
+
+Most tests talk to `create_app(settings, clock=...)` in process through Litestar's TestClient (its lifespan
+runs, so the store, waves and writer are the real ones). Tests marked `uvicorn` get the same app served by
+uvicorn on a free loopback port instead: only where the socket matters (many clients at once, a CLI
+talking to the service over HTTP, client addresses, a browser). Both offer `.client(token)`, `.count(sql)`,
+`.store` and `.services`, so the tests read the same.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import os
+import random
+import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
+from litestar import Litestar
+from litestar.testing import TestClient
+from litestar.testing.transport import TestClientTransport
 
 from surveyapp.app import create_app
-from surveyapp.settings import Settings, from_env
+from surveyapp.services import Services
+from surveyapp.settings import Settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-ADMIN_TOKEN = "admin-token-for-tests-0123456789"
-ANALYST_TOKEN = "analyst-token-for-tests-0123456789"
-
-
-@dataclass
-class FakeClock:
-    """A clock the tests move by hand; starts inside the shipped wave's dates."""
-
-    now: dt.datetime = field(default_factory=lambda: dt.datetime(2026, 11, 22, 10, 37, 12, tzinfo=dt.UTC))
-
-    def __call__(self) -> dt.datetime:
-        return self.now
+SURVEYAPP = str(Path(sys.executable).with_name("surveyapp"))
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def services_of(app: Litestar) -> Services:
+    """The app's services (store, waves, codes, clock): the one place the tests reach into the app for them."""
+    return app.state.services  # type: ignore[no-any-return]
 
 
-class LiveServer:
-    """uvicorn serving create_app(settings) in a thread; stop() shuts it down and closes the store."""
+class _Harness:
+    """The app for these settings and clock; subclasses decide how requests reach it."""
+
+    url: str
+    peer: str  # the client address the app sees for requests from .client()
 
     def __init__(self, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
         self.settings, self.clock = settings, clock
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
         self.app = create_app(settings, clock=clock)
-        config = uvicorn.Config(self.app, host="127.0.0.1", port=self.port,
-                                access_log=False, log_level="warning", lifespan="on")
+        self.running = False
+
+    @property
+    def services(self) -> Services:
+        return services_of(self.app)
+
+    @property
+    def store(self) -> Any:
+        return self.services.store
+
+    @property
+    def form_kit(self) -> Any:
+        """The families' form's signer and words, made on the form's first request."""
+        return self.app.state.form_kit
+
+    def count(self, sql: str = "SELECT count(*) FROM responses", params: list[object] | None = None) -> int:
+        return int(self.store.rows(sql, params)[0][0])
+
+    def _headers(self, token: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token}"} if token else {}
+
+
+class InProcessApp(_Harness):
+    """create_app(settings) run by Litestar's TestClient: its lifespan opens the store, requests need no socket."""
+
+    url = "http://testserver.local"
+    peer = "testclient"  # what Litestar's test transport reports as the client's host
+
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+        super().__init__(settings, clock)
+        self._runner: TestClient[Litestar] = TestClient(self.app, base_url=self.url)
+
+    def start(self) -> InProcessApp:
+        self._runner.__enter__()  # an event loop in a thread, and the lifespan's start-up on it
+        self.running = True
+        return self
+
+    def stop(self) -> None:
+        """Run the lifespan's shutdown: drain the writer, checkpoint, close the file (once)."""
+        if self.running:
+            self.running = False
+            self._runner.__exit__(None, None, None)
+
+    def client(self, token: str | None = None) -> httpx.Client:
+        """A plain httpx client (no redirects followed, its own cookies) whose requests go to the app in process."""
+        return httpx.Client(base_url=self.url, headers=self._headers(token), timeout=30,
+                            transport=_InProcessTransport(self._runner))
+
+
+class _InProcessTransport(httpx.BaseTransport):
+    """Litestar's test transport on the running TestClient's event loop, as an httpx transport."""
+
+    def __init__(self, runner: TestClient[Litestar]) -> None:
+        self._transport = TestClientTransport(client=runner)
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        return self._transport.handle_request(request)
+
+
+class LiveServer(_Harness):
+    """uvicorn serving create_app(settings) in a thread on a loopback socket bound before it starts."""
+
+    peer = "127.0.0.1"
+
+    def __init__(self, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
+        super().__init__(settings, clock)
+        self._socket = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))  # bound here, so parallel test workers never race for a port
+        self.port = int(self._socket.getsockname()[1])
+        self.url = f"http://127.0.0.1:{self.port}"
+        config = uvicorn.Config(self.app, access_log=False, log_level="warning", lifespan="on")
         self.server = uvicorn.Server(config)
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread = threading.Thread(target=self.server.run, kwargs={"sockets": [self._socket]}, daemon=True)
 
     def start(self) -> LiveServer:
         self.thread.start()
@@ -58,28 +133,40 @@ class LiveServer:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the test server did not start")
             time.sleep(0.02)
+        self.running = True
         return self
 
     def stop(self) -> None:
-        self.server.should_exit = True
-        self.thread.join(timeout=30)
-
-    @property
-    def store(self):
-        return self.app.state.services.store
-
-    def count(self, sql: str = "SELECT count(*) FROM responses", params: list[object] | None = None) -> int:
-        return int(self.store.rows(sql, params)[0][0])
+        if self.running:
+            self.running = False
+            self.server.should_exit = True
+            self.thread.join(timeout=30)
+        self._socket.close()
 
     def client(self, token: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30)
+        return httpx.Client(base_url=self.url, headers=self._headers(token), timeout=30)
 
 
-def make_settings(data_dir: Path, **overrides: object) -> Settings:
-    """Test settings: tokens set, and no rate limit (tests post far faster than a family; test_abuse sets one)."""
-    overrides = {"rate_limit_per_minute": 0, **overrides}
-    return from_env({}, data_dir=data_dir, admin_token=ADMIN_TOKEN, analyst_token=ANALYST_TOKEN, **overrides)
+Harness = InProcessApp | LiveServer
+StartService = Callable[..., Harness]
+
+
+def _starter(default_dir: Path, default_clock: FakeClock) -> tuple[StartService, Callable[[], None]]:
+    started: list[Harness] = []
+
+    def start(*, live: bool = False, data_dir: Path | None = None, clock: FakeClock | None = None,
+              settings: Settings | None = None, **overrides: object) -> Harness:
+        settings = settings or make_settings(data_dir or default_dir, **overrides)
+        kind = LiveServer if live else InProcessApp
+        harness = kind(settings, clock or default_clock).start()
+        started.append(harness)
+        return harness
+
+    def stop_all() -> None:
+        for harness in reversed(started):
+            harness.stop()
+
+    return start, stop_all
 
 
 @pytest.fixture
@@ -93,25 +180,166 @@ def data_dir(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def server(data_dir: Path, clock: FakeClock) -> Iterator[LiveServer]:
-    live = LiveServer(make_settings(data_dir), clock).start()
-    yield live
-    live.stop()
+def start_service(data_dir: Path, clock: FakeClock) -> Iterator[StartService]:
+    """start_service(live=False, data_dir=..., clock=..., settings=..., **setting overrides) -> a started app,
+    in process, or served by uvicorn with live=True; all are stopped after the test (stop() may come first)."""
+    start, stop_all = _starter(data_dir, clock)
+    yield start
+    stop_all()
 
 
 @pytest.fixture
-def http(server: LiveServer) -> Iterator[httpx.Client]:
+def server(request: pytest.FixtureRequest, start_service: StartService) -> Harness:
+    """The app on a fresh DuckDB file: in process, or served by uvicorn when the test is marked `uvicorn`."""
+    return start_service(live=request.node.get_closest_marker("uvicorn") is not None)
+
+
+@pytest.fixture(scope="module")
+def module_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApp]:
+    """One app in process for a whole module whose tests leave it as they found it (or only add to it)."""
+    start, stop_all = _starter(tmp_path_factory.mktemp("module") / "data", FakeClock())
+    yield start()  # type: ignore[misc]
+    stop_all()
+
+
+@pytest.fixture(scope="module")
+def module_live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The same, served by uvicorn."""
+    start, stop_all = _starter(tmp_path_factory.mktemp("module-live") / "data", FakeClock())
+    yield start(live=True)  # type: ignore[misc]
+    stop_all()
+
+
+@pytest.fixture
+def http(server: Harness) -> Iterator[httpx.Client]:
     with server.client() as client:
         yield client
 
 
 @pytest.fixture
-def analyst(server: LiveServer) -> Iterator[httpx.Client]:
+def analyst(server: Harness) -> Iterator[httpx.Client]:
     with server.client(ANALYST_TOKEN) as client:
         yield client
 
 
 @pytest.fixture
-def admin(server: LiveServer) -> Iterator[httpx.Client]:
+def admin(server: Harness) -> Iterator[httpx.Client]:
     with server.client(ADMIN_TOKEN) as client:
         yield client
+
+
+# Seeded data: submitted once per session through the API, then copied (a DuckDB file and its keys).
+
+SCALE = ["strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"]
+SCORE = {a: 5 - i for i, a in enumerate(SCALE)}
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """What the seeding left: the data folder to copy, the linked pairs' scores, and the clock's time."""
+
+    data_dir: Path
+    pairs: list[tuple[int, int]]
+    now: dt.datetime
+
+    def copy_to(self, target: Path) -> Path:
+        shutil.copytree(self.data_dir, target)  # keeps the keys' owner-only modes
+        return target
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
+    """60 families in autumn (40 in Thanet, 17 in Maidstone, 3 in Dover), 40 again in spring with their code."""
+    data = tmp_path_factory.mktemp("seeded") / "data"
+    clock = FakeClock()
+    service = InProcessApp(make_settings(data), clock).start()
+    rng = random.Random(7)
+    pairs: list[tuple[int, int]] = []
+    try:
+        with service.client() as http, service.client(ADMIN_TOKEN) as admin:
+            codes = []
+            for i in range(60):
+                before = rng.choice(SCALE)
+                body = {"answers": {"q7": {"health_met": before, "local_offer_useful": "dont_know"},
+                                    "ethnic_group": "white_british" if i % 4 else "black_african"},
+                        "postcode": "CT16 1AA" if i < 3 else "ME14 5AB" if i < 20 else "CT9 1AA"}
+                sent = http.post("/api/v1/waves/2026-autumn/responses", json=body)
+                assert sent.status_code == 201, sent.text
+                codes.append((sent.json()["return_code"], before))
+            assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
+            clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+            for code, before in codes[:40]:
+                after = rng.choice(SCALE)
+                body = {"answers": {"q7": {"health_met": after}}, "return_code": code, "postcode": "CT9"}
+                sent = http.post("/api/v1/waves/2027-spring/responses", json=body)
+                assert sent.status_code == 201, sent.text
+                pairs.append((SCORE[before], SCORE[after]))
+    finally:
+        service.stop()
+    return Seeded(data, pairs, clock.now)
+
+
+@pytest.fixture(scope="session")
+def seeded_service(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApp]:
+    """A copy of the seeded data served in process, shared by tests that only read it."""
+    start, stop_all = _starter(seeded.copy_to(tmp_path_factory.mktemp("seeded-app") / "data"), FakeClock(seeded.now))
+    yield start()  # type: ignore[misc]
+    stop_all()
+
+
+@pytest.fixture(scope="session")
+def seeded_live(seeded: Seeded, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A copy of the seeded data served by uvicorn, for the CLI to reach over HTTP; tests only read it."""
+    start, stop_all = _starter(seeded.copy_to(tmp_path_factory.mktemp("seeded-live") / "data"),
+                               FakeClock(seeded.now))
+    yield start(live=True)  # type: ignore[misc]
+    stop_all()
+
+
+@pytest.fixture
+def seeded_analyst(seeded_service: InProcessApp) -> Iterator[httpx.Client]:
+    with seeded_service.client(ANALYST_TOKEN) as client:
+        yield client
+
+
+@pytest.fixture
+def seeded_copy(seeded: Seeded, tmp_path: Path) -> Path:
+    """A private copy of the seeded data folder, with no service on it."""
+    return seeded.copy_to(tmp_path / "seeded")
+
+
+# The `surveyapp` command, as a person runs it.
+
+Cli = Callable[..., subprocess.CompletedProcess[str]]
+
+
+def run_cli(data_dir: Path, *args: str, url: str | None = None, **env: str) -> subprocess.CompletedProcess[str]:
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("SURVEYAPP_")}
+    environ.update({"SURVEYAPP_DATA_DIR": str(data_dir), "SURVEYAPP_ADMIN_TOKEN": ADMIN_TOKEN,
+                    "SURVEYAPP_ANALYST_TOKEN": ANALYST_TOKEN, **env})
+    if url:
+        environ["SURVEYAPP_URL"] = url
+    return subprocess.run([SURVEYAPP, *args], capture_output=True, text=True, env=environ, timeout=120, check=False)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    """cli(data_dir, *args, url=None, **SURVEYAPP_env) runs the real `surveyapp` command in a subprocess."""
+    return run_cli
+
+
+@pytest.fixture
+def surveyapp_command() -> str:
+    """The installed `surveyapp` script's path."""
+    return SURVEYAPP
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules with slow or browser tests first, those with a timeout of their own (the longest) before them, so
+    that parallel workers start the long tests early; each module's tests stay together and in order."""
+    rank: dict[object, int] = {}
+    for item in items:
+        slow = item.get_closest_marker("slow") is not None or item.get_closest_marker("browser") is not None
+        long = slow and item.get_closest_marker("timeout") is not None
+        rank[item.module] = min(rank.get(item.module, 2), 0 if long else 1 if slow else 2)
+    items.sort(key=lambda item: rank[item.module])

@@ -12,7 +12,7 @@ import pytest
 
 from bench.harness import ADMIN_TOKEN, ServerProcess, count_rows
 from surveyapp.ratelimit import RateLimiter
-from tests.conftest import ANALYST_TOKEN, LiveServer
+from tests.support import ANALYST_TOKEN, Service
 
 SUBMIT = "/api/v1/waves/2026-autumn/responses"
 ANSWERS = {"q7": {"health_met": "tend_to_agree"}, "respondent_role": "parent_carer"}
@@ -41,6 +41,7 @@ def proxied(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServerProcess]
     server.stop()
 
 
+@pytest.mark.slow
 def test_the_fourth_submission_in_a_minute_is_429_with_retry_after_and_not_stored(limited: ServerProcess) -> None:
     with httpx.Client(base_url=limited.url, timeout=30) as c:
         assert [c.post(SUBMIT, json=body()).status_code for _ in range(3)] == [201, 201, 201]
@@ -59,6 +60,7 @@ def test_the_fourth_submission_in_a_minute_is_429_with_retry_after_and_not_store
     assert count_rows(limited.data_dir / "surveyapp.duckdb") == 3
 
 
+@pytest.mark.slow
 def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(proxied: ServerProcess) -> None:
     def send(forwarded: str) -> int:
         return c.post(SUBMIT, json=body(), headers={"X-Forwarded-For": forwarded}).status_code
@@ -72,6 +74,7 @@ def test_behind_a_trusted_proxy_each_forwarded_client_has_its_own_limit(proxied:
     assert spoofed == 429 and other == 201
 
 
+@pytest.mark.slow  # after the test above: it stops `proxied` to read its whole log
 def test_the_log_never_holds_a_client_address_even_at_debug_level(proxied: ServerProcess) -> None:
     with httpx.Client(base_url=proxied.url, timeout=30) as c:
         for forwarded in ("198.51.100.77", "198.51.100.77", "198.51.100.77"):
@@ -100,7 +103,8 @@ def test_the_limiter_refills_over_the_minute_and_keeps_only_hashes() -> None:
     assert not any(b"192.0.2" in key for key in limiter._buckets)
 
 
-def test_concurrent_uses_of_one_code_never_pass_the_ceiling(http: httpx.Client, server: LiveServer) -> None:
+@pytest.mark.uvicorn  # twelve connections at once
+def test_concurrent_uses_of_one_code_never_pass_the_ceiling(http: httpx.Client, server: Service) -> None:
     code = http.post(SUBMIT, json=body()).json()["return_code"]
     ceiling = server.settings.max_responses_per_code
     statuses: list[int] = []
@@ -119,7 +123,7 @@ def test_concurrent_uses_of_one_code_never_pass_the_ceiling(http: httpx.Client, 
 
 
 def test_a_code_at_its_ceiling_in_one_wave_still_works_in_the_next(http: httpx.Client, admin: httpx.Client,
-                                                                  server: LiveServer) -> None:
+                                                                  server: Service) -> None:
     code = http.post(SUBMIT, json=body()).json()["return_code"]
     for _ in range(server.settings.max_responses_per_code - 1):
         assert http.post(SUBMIT, json=body(return_code=code)).status_code == 201
@@ -139,21 +143,21 @@ def test_a_code_at_its_ceiling_in_one_wave_still_works_in_the_next(http: httpx.C
     ("guessed-analyst-token-66", "/api/v1/waves/2026-autumn/export", 401),
 ])
 def test_refused_admin_and_analyst_access_is_logged_without_personal_data(
-        server: LiveServer, caplog: pytest.LogCaptureFixture, token: str | None, path: str, expected: int) -> None:
+        server: Service, caplog: pytest.LogCaptureFixture, token: str | None, path: str, expected: int) -> None:
     headers = {"X-Forwarded-For": "198.51.100.23", "User-Agent": "Mozilla/5.0 (Jo Bloggs' laptop)"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    with caplog.at_level("DEBUG"), httpx.Client(base_url=server.url, timeout=30) as c:
+    with caplog.at_level("DEBUG"), server.client() as c:
         method = c.post if "admin" in path else c.get
         assert method(path, headers=headers).status_code == expected
     server_side = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]  # not the client's
     logged = "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in server_side)
     assert sum("access refused" in r.getMessage() for r in server_side) == 1
-    for secret in ("127.0.0.1", "198.51.100.23", "Jo Bloggs", ANALYST_TOKEN, ADMIN_TOKEN, "guessed-"):
+    for secret in (server.peer, "198.51.100.23", "Jo Bloggs", ANALYST_TOKEN, ADMIN_TOKEN, "guessed-"):
         assert secret not in logged
 
 
-def test_nothing_in_the_database_can_hold_an_address(server: LiveServer) -> None:
+def test_nothing_in_the_database_can_hold_an_address(server: Service) -> None:
     columns = server.store.rows("SELECT table_name, column_name FROM information_schema.columns")
     names = " ".join(f"{t}.{c}".lower() for t, c in columns)
     assert not re.search(r"\b\w*\.(ip|ip_address|address|client|remote_addr|user_agent)\b", names)

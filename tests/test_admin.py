@@ -6,23 +6,22 @@ import datetime as dt
 
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, ANALYST_TOKEN, LiveServer
+from surveyapp.settings import from_env
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, Service
 
-NEW_WAVE = {"wave_id": "2027-spring", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
-            "title": {"en": "Spring 2027"}, "opens_on": "2027-04-01", "closes_on": "2027-06-30"}
-GUARDED = [
-    ("analyst", "GET", "/api/v1/waves/2026-autumn/export", None),
-    ("analyst", "GET", "/api/v1/waves/2026-autumn/dictionary", None),
-    ("admin", "POST", "/api/v1/admin/waves", NEW_WAVE),
-    ("admin", "POST", "/api/v1/admin/waves/2026-autumn/close", None),
-    ("admin", "POST", "/api/v1/admin/waves/2026-autumn/open", None),
-    ("admin", "POST", "/api/v1/admin/backup", None),
+GUARDED = [  # role, method, path, body, and the status the right role's token gets
+    ("analyst", "GET", "/api/v1/waves/2026-autumn/export", None, 200),
+    ("analyst", "GET", "/api/v1/waves/2026-autumn/dictionary", None, 200),
+    ("admin", "POST", "/api/v1/admin/waves", NEW_WAVE, 201),
+    ("admin", "POST", "/api/v1/admin/waves/2026-autumn/close", None, 200),
+    ("admin", "POST", "/api/v1/admin/waves/2026-autumn/open", None, 200),
+    ("admin", "POST", "/api/v1/admin/backup", None, 201),
 ]
 
 
-@pytest.mark.parametrize(("role", "method", "path", "body"), GUARDED)
-def test_missing_or_wrong_token_is_401_and_other_roles_token_is_403(server: LiveServer, role: str, method: str,
-                                                                     path: str, body: object) -> None:
+@pytest.mark.parametrize(("role", "method", "path", "body", "allowed"), GUARDED)
+def test_missing_or_wrong_token_is_401_and_other_roles_token_is_403(server: Service, role: str, method: str,
+                                                                     path: str, body: object, allowed: int) -> None:
     other = ANALYST_TOKEN if role == "admin" else ADMIN_TOKEN
     with server.client() as anonymous:
         r = anonymous.request(method, path, json=body)
@@ -34,28 +33,23 @@ def test_missing_or_wrong_token_is_401_and_other_roles_token_is_403(server: Live
         assert r.status_code == 403
         assert role in r.json()["detail"]
     with server.client(ADMIN_TOKEN if role == "admin" else ANALYST_TOKEN) as right:
-        assert right.request(method, path, json=body).status_code in (200, 201)
+        assert right.request(method, path, json=body).status_code == allowed
 
 
-def test_without_configured_tokens_guarded_endpoints_stay_shut(data_dir, clock) -> None:
-    from surveyapp.settings import from_env
-
-    live = LiveServer(from_env({}, data_dir=data_dir), clock).start()
-    try:
-        with live.client("") as c:
-            assert c.get("/api/v1/waves/2026-autumn/export").status_code == 401
-        with live.client("None") as c:
-            assert c.post("/api/v1/admin/backup").status_code == 401
-    finally:
-        live.stop()
+def test_without_configured_tokens_guarded_endpoints_stay_shut(start_service, data_dir) -> None:
+    service = start_service(settings=from_env({}, data_dir=data_dir))
+    with service.client("") as c:
+        assert c.get("/api/v1/waves/2026-autumn/export").status_code == 401
+    with service.client("None") as c:
+        assert c.post("/api/v1/admin/backup").status_code == 401
 
 
-def test_failed_access_is_logged_without_token_or_address(server: LiveServer, caplog: pytest.LogCaptureFixture) -> None:
+def test_failed_access_is_logged_without_token_or_address(server: Service, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level("WARNING", logger="surveyapp.auth"), server.client("guessed-token-123") as c:
         c.get("/api/v1/waves/2026-autumn/export")
     text = caplog.text
     assert "analyst access refused" in text
-    assert "guessed-token-123" not in text and "127.0.0.1" not in text
+    assert "guessed-token-123" not in text and server.peer not in text
 
 
 def test_admin_creates_a_wave_that_opens_on_its_date(admin, http, clock) -> None:
@@ -81,7 +75,7 @@ def test_a_bad_new_wave_is_refused_with_the_reason(admin, change: dict[str, obje
     assert message in r.text
 
 
-def test_admin_closes_and_reopens_a_wave(admin, http, server: LiveServer) -> None:
+def test_admin_closes_and_reopens_a_wave(admin, http, server: Service) -> None:
     body = {"answers": {"q7": {"health_met": "neither"}}}
     assert admin.post("/api/v1/admin/waves/2026-autumn/close").json()["status"] == "closed"
     r = http.post("/api/v1/waves/2026-autumn/responses", json=body)
@@ -96,18 +90,13 @@ def test_closing_an_unknown_wave_is_404_and_the_baseline_cannot_be_opened(admin)
     assert admin.post("/api/v1/admin/waves/baseline-2019/open").status_code == 409
 
 
-def test_a_wave_closed_by_an_admin_stays_closed_after_a_restart(data_dir, clock) -> None:
-    from tests.conftest import make_settings
-
-    first = LiveServer(make_settings(data_dir), clock).start()
+def test_a_wave_closed_by_an_admin_stays_closed_after_a_restart(start_service) -> None:
+    first = start_service()
     with first.client(ADMIN_TOKEN) as admin:
-        admin.post("/api/v1/admin/waves/2026-autumn/close")
-        admin.post("/api/v1/admin/waves", json=NEW_WAVE)
+        assert admin.post("/api/v1/admin/waves/2026-autumn/close").status_code == 200
+        assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
     first.stop()
-    second = LiveServer(make_settings(data_dir), clock).start()
-    try:
-        with second.client() as http:
-            waves = {w["wave_id"]: w["status"] for w in http.get("/api/v1/waves").json()}
-        assert waves == {"baseline-2019": "closed", "2026-autumn": "closed", "2027-spring": "scheduled"}
-    finally:
-        second.stop()
+    second = start_service()
+    with second.client() as http:
+        waves = {w["wave_id"]: w["status"] for w in http.get("/api/v1/waves").json()}
+    assert waves == {"baseline-2019": "closed", "2026-autumn": "closed", "2027-spring": "scheduled"}

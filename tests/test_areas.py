@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from analytics.areas import area_keys
-from tests.conftest import SHARED
+from tests.support import SHARED
 from waves.areas import build_kent_medway
 from waves.areas.pack import PACKS_DIR, PackError, PostcodeError, load_area_pack, outward_code
 

@@ -3,25 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
 import threading
 import time
 from pathlib import Path
 
 import duckdb
+import httpx
 import pytest
 
-from bench.harness import ADMIN_TOKEN, SURVEYAPP, ServerProcess, count_rows
+from bench.harness import count_rows
 from bench.load import drive
 
-pytestmark = pytest.mark.slow
-
-
-def surveyapp(data_dir: Path, *args: str, url: str = "http://127.0.0.1:9") -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "SURVEYAPP_URL": url, "SURVEYAPP_ADMIN_TOKEN": ADMIN_TOKEN, "SURVEYAPP_LOG_LEVEL": "WARNING"}
-    return subprocess.run([str(SURVEYAPP), "--data-dir", str(data_dir), *args], env=env, capture_output=True,
-                          text=True, timeout=120)
+pytestmark = pytest.mark.slow  # the `surveyapp` command in subprocesses, and load on a real server
+NOWHERE = "http://127.0.0.1:9"  # where no service answers: the command must use the file itself
 
 
 def responses_and_answers(database: Path) -> tuple[set[str], dict[str, int]]:
@@ -35,9 +29,10 @@ def responses_and_answers(database: Path) -> tuple[set[str], dict[str, int]]:
 
 
 @pytest.mark.timeout(180)
-def test_a_backup_taken_under_load_restores_every_response_acknowledged_before_it(tmp_path: Path) -> None:
-    server = ServerProcess(tmp_path / "data").start()
-    server.open_wave()
+def test_a_backup_taken_under_load_restores_every_response_acknowledged_before_it(start_service, cli,
+                                                                                  tmp_path: Path) -> None:
+    server = start_service(live=True)  # uvicorn on a socket, driven by eight keep-alive clients
+    data_dir = server.settings.data_dir
     acknowledged: set[str] = set()
     stop = threading.Event()
 
@@ -53,7 +48,7 @@ def test_a_backup_taken_under_load_restores_every_response_acknowledged_before_i
         while len(acknowledged) < 200 and time.monotonic() < deadline:
             time.sleep(0.05)
         before = acknowledged.copy()  # set.copy is atomic: the load thread may keep adding
-        done = surveyapp(server.data_dir, "backup", "--out", str(tmp_path / "copy.duckdb"), url=server.url)
+        done = cli(data_dir, "backup", "--out", str(tmp_path / "copy.duckdb"), url=server.url)
         time.sleep(0.5)  # and a little after it
     finally:
         stop.set()
@@ -66,51 +61,44 @@ def test_a_backup_taken_under_load_restores_every_response_acknowledged_before_i
     assert before <= in_backup, "a response acknowledged before the backup began is missing from it"
     assert in_backup <= acknowledged, "the backup holds a response that was never acknowledged"
     assert all(answers.get(r) == 2 for r in in_backup), "a response in the backup lacks some of its answers"
-    assert count_rows(server.data_dir / "surveyapp.duckdb") == len(acknowledged) > len(in_backup)
+    assert count_rows(data_dir / "surveyapp.duckdb") == len(acknowledged) > len(in_backup)
 
-    restored = surveyapp(server.data_dir, "restore", str(tmp_path / "copy.duckdb"))
+    restored = cli(data_dir, "restore", str(tmp_path / "copy.duckdb"), url=NOWHERE)
     assert restored.returncode == 0, restored.stderr
-    assert responses_and_answers(server.data_dir / "surveyapp.duckdb")[0] == in_backup
+    assert responses_and_answers(data_dir / "surveyapp.duckdb")[0] == in_backup
 
-    again = ServerProcess(server.data_dir).start()  # and the service runs on the restored file
-    try:
-        again.open_wave()
-        figures, _ = asyncio.run(drive(again.port, 2, 0.5))
-        assert figures.ok > 0 and figures.errors == 0
-    finally:
-        again.stop()
+    again = start_service(live=True)  # and the service runs on the restored file
+    figures, _ = asyncio.run(drive(again.port, 2, 0.5))
+    assert figures.ok > 0 and figures.errors == 0
 
 
-def test_without_a_running_service_backup_and_restore_use_the_file(tmp_path: Path) -> None:
-    data = tmp_path / "data"
-    server = ServerProcess(data).start()
-    server.open_wave()
-    figures, _ = asyncio.run(drive(server.port, 4, 1.0))
-    server.stop()
-    stored = count_rows(data / "surveyapp.duckdb")
-    assert stored == figures.ok > 0
+def test_without_a_running_service_backup_and_restore_use_the_file(seeded_copy: Path, cli, tmp_path: Path) -> None:
+    database = seeded_copy / "surveyapp.duckdb"
+    stored = count_rows(database)
+    assert stored == 100  # every response the seeding had acknowledged (60 in autumn, 40 in spring)
 
-    made = surveyapp(data, "backup", "--out", str(tmp_path / "copy.duckdb"))
+    made = cli(seeded_copy, "backup", "--out", str(tmp_path / "copy.duckdb"), url=NOWHERE)
     assert made.returncode == 0, made.stderr
-    (data / "surveyapp.duckdb").unlink()  # disaster
-    restored = surveyapp(data, "restore", str(tmp_path / "copy.duckdb"))
+    database.unlink()  # disaster
+    restored = cli(seeded_copy, "restore", str(tmp_path / "copy.duckdb"), url=NOWHERE)
     assert restored.returncode == 0, restored.stderr
-    assert count_rows(data / "surveyapp.duckdb") == stored
+    assert count_rows(database) == stored
 
 
-def test_restore_refuses_while_the_service_runs_and_refuses_a_file_that_is_not_a_backup(tmp_path: Path) -> None:
+def test_restore_refuses_while_the_service_runs_and_refuses_a_file_that_is_not_a_backup(start_service, cli,
+                                                                                       tmp_path: Path) -> None:
     not_a_backup = tmp_path / "notes.duckdb"
     not_a_backup.write_text("shopping list")
-    server = ServerProcess(tmp_path / "data").start()
-    try:
-        made = surveyapp(server.data_dir, "backup", "--out", str(tmp_path / "copy.duckdb"), url=server.url)
-        assert made.returncode == 0, made.stderr
-        refused = surveyapp(server.data_dir, "restore", str(tmp_path / "copy.duckdb"))
-        assert refused.returncode != 0 and "surveyapp:" in refused.stderr
-        assert server.proc is not None and server.proc.poll() is None  # the service is untouched
-    finally:
-        server.stop()
-    bad = surveyapp(server.data_dir, "restore", str(not_a_backup))
+    server = start_service(live=True)
+    data_dir = server.settings.data_dir
+    made = cli(data_dir, "backup", "--out", str(tmp_path / "copy.duckdb"), url=server.url)
+    assert made.returncode == 0, made.stderr
+    refused = cli(data_dir, "restore", str(tmp_path / "copy.duckdb"), url=NOWHERE)
+    assert refused.returncode != 0 and "surveyapp:" in refused.stderr
+    with httpx.Client(base_url=server.url, timeout=30) as c:  # the service is untouched
+        assert c.get("/healthz").status_code == 200
+    server.stop()
+    bad = cli(data_dir, "restore", str(not_a_backup), url=NOWHERE)
     assert bad.returncode != 0 and "surveyapp:" in bad.stderr
-    missing = surveyapp(server.data_dir, "restore", str(tmp_path / "nowhere.duckdb"))
+    missing = cli(data_dir, "restore", str(tmp_path / "nowhere.duckdb"), url=NOWHERE)
     assert missing.returncode != 0 and "does not exist" in missing.stderr

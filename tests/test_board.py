@@ -6,10 +6,7 @@ import struct
 from pathlib import Path
 
 import polars as pl
-
-from tests.conftest import LiveServer
-from tests.test_analysis_api import seeded  # noqa: F401 - the shared fixture
-from tests.test_cli import _run
+import pytest
 
 
 def _png_size(path: Path) -> tuple[int, int]:
@@ -17,10 +14,11 @@ def _png_size(path: Path) -> tuple[int, int]:
     return width, height
 
 
-def test_cli_report_writes_page_charts_and_figures_through_the_service(server: LiveServer, seeded, data_dir,  # noqa: F811
-                                                                       tmp_path: Path) -> None:
+@pytest.mark.slow
+def test_cli_report_writes_page_charts_and_figures_through_the_service(seeded_live, cli, tmp_path: Path) -> None:
     out = tmp_path / "board"
-    result = _run(data_dir, "report", "--wave", "2027-spring", "--out", str(out), url=server.url)
+    result = cli(seeded_live.settings.data_dir, "report", "--wave", "2027-spring", "--out", str(out),
+                 url=seeded_live.url)
     assert result.returncode == 0, result.stderr
     assert "100%" in result.stderr  # the progress bar ran to the end
     page = (out / "report.html").read_text()
@@ -36,12 +34,13 @@ def test_cli_report_writes_page_charts_and_figures_through_the_service(server: L
     assert 3 not in responses["value"].to_list()
 
 
-def test_results_page_is_for_analysts_and_allows_only_its_own_style(server: LiveServer, seeded, analyst,  # noqa: F811
-                                                                    http) -> None:
-    assert http.get("/results/2027-spring").status_code == 401
-    r = analyst.get("/results/2027-spring")
+@pytest.mark.slow  # the service renders the whole report
+def test_results_page_is_for_analysts_and_allows_only_its_own_style(seeded_service, seeded_analyst) -> None:
+    with seeded_service.client() as http:
+        assert http.get("/results/2027-spring").status_code == 401
+    r = seeded_analyst.get("/results/2027-spring")
     assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
     csp = r.headers["content-security-policy"]
     assert "'sha256-" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert "How the same families" in r.text and "Reach by ethnic group" in r.text
-    assert analyst.get("/results/baseline-2019").status_code == 400
+    assert seeded_analyst.get("/results/baseline-2019").status_code == 400

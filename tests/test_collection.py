@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LiveServer
+from tests.support import Service
 
 WAVE = "/api/v1/waves/2026-autumn"
 RESPONSES = f"{WAVE}/responses"
@@ -26,13 +26,13 @@ GOOD: dict[str, Any] = {
 }
 
 
-def _answers(server: LiveServer, response_id: str) -> set[tuple[Any, ...]]:
+def _answers(server: Service, response_id: str) -> set[tuple[Any, ...]]:
     rows = server.store.rows("SELECT question_id, statement_id, option_id, text FROM answers WHERE response_id = ?",
                              [response_id])
     return set(rows)
 
 
-def test_valid_response_lands_once_with_every_answer(http, server: LiveServer) -> None:
+def test_valid_response_lands_once_with_every_answer(http, server: Service) -> None:
     r = http.post(RESPONSES, json=GOOD)
     assert r.status_code == 201
     body = r.json()
@@ -49,7 +49,7 @@ def test_valid_response_lands_once_with_every_answer(http, server: LiveServer) -
     }
 
 
-def test_unanswered_statement_is_stored_as_not_answered_never_dont_know(http, server: LiveServer) -> None:
+def test_unanswered_statement_is_stored_as_not_answered_never_dont_know(http, server: Service) -> None:
     response_id = http.post(RESPONSES, json=GOOD).json()["response_id"]
     statements = {s for _, s, _, _ in _answers(server, response_id) if s}
     assert "setting_skills" not in statements  # sent as null
@@ -57,7 +57,7 @@ def test_unanswered_statement_is_stored_as_not_answered_never_dont_know(http, se
     assert server.count("SELECT count(*) FROM answers WHERE option_id = 'dont_know'") == 1
 
 
-def test_full_postcode_is_cut_before_storage_and_placed_in_its_district(http, server: LiveServer) -> None:
+def test_full_postcode_is_cut_before_storage_and_placed_in_its_district(http, server: Service) -> None:
     response_id = http.post(RESPONSES, json=GOOD).json()["response_id"]
     row = server.store.rows("SELECT postcode_district, lad_code, area_status FROM responses WHERE response_id = ?",
                             [response_id])[0]
@@ -73,15 +73,16 @@ def test_full_postcode_is_cut_before_storage_and_placed_in_its_district(http, se
     (None, (None, None, "unknown")),
     ("", (None, None, "unknown")),
 ])
-def test_postcodes_outside_kent_and_medway_or_missing_are_kept_apart(http, server: LiveServer, postcode: str | None,
+def test_postcodes_outside_kent_and_medway_or_missing_are_kept_apart(http, server: Service, postcode: str | None,
                                                                     expected: tuple[Any, ...]) -> None:
-    response_id = http.post(RESPONSES, json={**GOOD, "postcode": postcode}).json()["response_id"]
+    sent = http.post(RESPONSES, json={**GOOD, "postcode": postcode})
+    assert sent.status_code == 201, sent.text  # stored, and kept apart from the districts
     row = server.store.rows("SELECT postcode_district, lad_code, area_status FROM responses WHERE response_id = ?",
-                            [response_id])[0]
+                            [sent.json()["response_id"]])[0]
     assert row == expected
 
 
-def test_no_time_finer_than_the_hour_and_no_address_is_stored(http, server: LiveServer, clock) -> None:
+def test_no_time_finer_than_the_hour_and_no_address_is_stored(http, server: Service, clock) -> None:
     clock.now = dt.datetime(2026, 11, 22, 14, 59, 59, tzinfo=dt.UTC)
     http.post(RESPONSES, json=GOOD)
     assert server.store.rows("SELECT submitted_hour FROM responses")[0][0] == dt.datetime(2026, 11, 22, 14, 0)
@@ -118,7 +119,7 @@ BAD_FIELDS = [
 
 
 @pytest.mark.parametrize(("body", "field"), BAD_FIELDS)
-def test_every_kind_of_bad_field_is_a_400_naming_it_and_nothing_is_stored(http, server: LiveServer,
+def test_every_kind_of_bad_field_is_a_400_naming_it_and_nothing_is_stored(http, server: Service,
                                                                           body: dict[str, Any], field: str) -> None:
     r = http.post(RESPONSES, json=body)
     assert r.status_code == 400, r.text
@@ -129,7 +130,7 @@ def test_every_kind_of_bad_field_is_a_400_naming_it_and_nothing_is_stored(http, 
     assert server.count("SELECT count(*) FROM answers") == 0
 
 
-def test_all_offending_fields_are_listed_at_once(http, server: LiveServer) -> None:
+def test_all_offending_fields_are_listed_at_once(http, server: Service) -> None:
     r = http.post(RESPONSES, json={
         "answers": {"q7": {"health_met": "maybe", "local_offer_useful": "tend_to_agree"}, "respondent_role": "x",
                     "send_status": ["ehcp", "unicorn"]},
@@ -141,14 +142,14 @@ def test_all_offending_fields_are_listed_at_once(http, server: LiveServer) -> No
 
 
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"", b'{"answers": {"q7": {"health_met": "neither"}'])
-def test_malformed_json_is_a_400_and_nothing_is_stored(http, server: LiveServer, raw: bytes) -> None:
+def test_malformed_json_is_a_400_and_nothing_is_stored(http, server: Service, raw: bytes) -> None:
     r = http.post(RESPONSES, content=raw, headers={"content-type": "application/json"})
     assert r.status_code == 400
     assert r.json()["errors"]
     assert server.count() == 0
 
 
-def test_a_retry_with_the_same_submission_id_is_stored_once_and_gets_the_same_answer(http, server: LiveServer) -> None:
+def test_a_retry_with_the_same_submission_id_is_stored_once_and_gets_the_same_answer(http, server: Service) -> None:
     body = {**GOOD, "submission_id": str(uuid.uuid4())}
     first = http.post(RESPONSES, json=body)
     second = http.post(RESPONSES, json=body)
@@ -157,7 +158,7 @@ def test_a_retry_with_the_same_submission_id_is_stored_once_and_gets_the_same_an
     assert server.count() == 1
 
 
-def test_a_reused_submission_id_with_different_answers_is_a_409(http, server: LiveServer) -> None:
+def test_a_reused_submission_id_with_different_answers_is_a_409(http, server: Service) -> None:
     submission_id = str(uuid.uuid4())
     assert http.post(RESPONSES, json={**GOOD, "submission_id": submission_id}).status_code == 201
     changed = {**GOOD, "submission_id": submission_id, "answers": {"q7": {"health_met": "strongly_agree"}}}
@@ -174,7 +175,7 @@ def test_unknown_wave_is_404_for_questionnaire_and_submission(http) -> None:
     assert "2030-summer" in r.json()["detail"]
 
 
-def test_a_wave_not_yet_open_is_409_saying_when_it_opens(http, server: LiveServer, clock) -> None:
+def test_a_wave_not_yet_open_is_409_saying_when_it_opens(http, server: Service, clock) -> None:
     clock.now = dt.datetime(2026, 9, 30, 22, 59, tzinfo=dt.UTC)  # 23:59 on 30 September in the UK
     r = http.post(RESPONSES, json=GOOD)
     assert r.status_code == 409
@@ -184,7 +185,7 @@ def test_a_wave_not_yet_open_is_409_saying_when_it_opens(http, server: LiveServe
     assert server.count() == 1
 
 
-def test_a_wave_past_its_closing_date_is_409_saying_it_closed(http, server: LiveServer, clock) -> None:
+def test_a_wave_past_its_closing_date_is_409_saying_it_closed(http, server: Service, clock) -> None:
     clock.now = dt.datetime(2027, 4, 1, 9, 0, tzinfo=dt.UTC)
     r = http.post(RESPONSES, json=GOOD)
     assert r.status_code == 409
@@ -192,7 +193,7 @@ def test_a_wave_past_its_closing_date_is_409_saying_it_closed(http, server: Live
     assert server.count() == 0
 
 
-def test_the_baseline_takes_no_responses(http, server: LiveServer) -> None:
+def test_the_baseline_takes_no_responses(http, server: Service) -> None:
     r = http.post("/api/v1/waves/baseline-2019/responses", json=GOOD)
     assert r.status_code == 409
     assert "baseline" in r.json()["detail"]
@@ -227,17 +228,12 @@ def test_openapi_schema_is_served_and_documents_the_submission(http) -> None:
     assert {"201", "400", "404", "409"} <= set(post["responses"])
 
 
-def test_data_survive_a_restart(data_dir, clock) -> None:
-    from tests.conftest import make_settings
-
-    first = LiveServer(make_settings(data_dir), clock).start()
+def test_data_survive_a_restart(start_service) -> None:
+    first = start_service()
     with first.client() as http:
         ids = [http.post(RESPONSES, json=GOOD).json()["response_id"] for _ in range(5)]
     first.stop()
-    second = LiveServer(make_settings(data_dir), clock).start()
-    try:
-        stored = {r[0] for r in second.store.rows("SELECT response_id FROM responses")}
-        assert stored == set(ids)
-        assert second.count("SELECT count(*) FROM answers") == 5 * 9
-    finally:
-        second.stop()
+    second = start_service()
+    stored = {r[0] for r in second.store.rows("SELECT response_id FROM responses")}
+    assert stored == set(ids)
+    assert second.count("SELECT count(*) FROM answers") == 5 * 9

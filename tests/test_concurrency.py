@@ -6,12 +6,16 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-from tests.conftest import LiveServer
+import pytest
+
+from tests.support import Service
+
+pytestmark = pytest.mark.uvicorn  # many connections at once: the real server's concurrency
 
 THREADS, PER_THREAD = 16, 25
 
 
-def test_sixteen_threads_submitting_at_once_store_every_acknowledged_response_once(server: LiveServer) -> None:
+def test_sixteen_threads_submitting_at_once_store_every_acknowledged_response_once(server: Service) -> None:
     barrier = threading.Barrier(THREADS)
 
     def submit(worker: int) -> list[tuple[str, str]]:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SHARED
+from tests.support import SHARED, make_settings
 from waves.loader import DEFINITIONS_DIR, DefinitionError, load_catalogue
 from waves.model import Likert
 
@@ -115,7 +115,6 @@ def test_a_reworded_baseline_statement_is_refused(definitions: Path) -> None:
 
 def test_the_app_refuses_to_start_on_a_bad_definition(definitions: Path, tmp_path: Path) -> None:
     from surveyapp.services import Services
-    from tests.conftest import make_settings
 
     _edit(definitions / "waves.toml", "closes = 2027-03-31", "closes = 2026-09-30")
     with pytest.raises(DefinitionError, match=r"waves\.toml"):

@@ -8,7 +8,7 @@ import polars as pl
 import pyarrow.parquet as pq
 import pytest
 
-from tests.conftest import LiveServer
+from tests.support import Service
 
 ONE = {"answers": {"respondent_role": "parent_carer", "health_services": ["therapy", "camhs"],
                    "q7": {"local_offer_useful": "tend_to_agree", "health_met": "dont_know"},
@@ -18,7 +18,7 @@ TWO = {"answers": {"q7": {"making_progress": "strongly_disagree"}}, "postcode": 
 
 
 @pytest.fixture
-def filled(http, server: LiveServer) -> dict[str, str]:
+def filled(http, server: Service) -> dict[str, str]:
     first = http.post("/api/v1/waves/2026-autumn/responses", json=ONE).json()["response_id"]
     second = http.post("/api/v1/waves/2026-autumn/responses", json=TWO).json()["response_id"]
     return {"one": first, "two": second}

@@ -1,4 +1,4 @@
-"""The families' form over real HTTP: pages, sending, errors, safety checks, languages and size."""
+"""The families' form through the real app: pages, sending, errors, safety checks, languages and size."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from surveyapp.web.messages import CatalogueError, load_messages
-from tests.conftest import FakeClock, LiveServer, make_settings
+from tests.support import FakeClock, Service
 
 WAVE = "/survey/2026-autumn"
 Q7 = "q7-local_offer_useful"
@@ -100,7 +100,7 @@ def test_pages_ask_nothing_of_any_other_host(http: httpx.Client) -> None:
 
 
 def test_answers_are_stored_and_the_confirmation_shows_the_code_without_it_in_the_url(
-        server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock) -> None:
     sent = send(http, clock, open_form(http), respondent_role="parent_carer", health_services=["camhs", "therapy"],
                 **{Q7: "tend_to_agree", "q7-making_progress": "dont_know"}, q7a="  Thank you  ", postcode="ct1 2ab")
     assert sent.status_code == 303
@@ -111,13 +111,13 @@ def test_answers_are_stored_and_the_confirmation_shows_the_code_without_it_in_th
     assert code not in location and code not in sent.headers.get("set-cookie", "").upper()
     assert thanks.headers["cache-control"] == "no-store"
     assert "no full postcode" not in thanks.text and "your full postcode" in thanks.text
-    cohort = server.app.state.services.codes.cohort_key(code)
+    cohort = server.services.codes.cohort_key(code)
     assert server.count("SELECT count(*) FROM responses WHERE cohort_key = ? AND channel = 'form' "
                         "AND postcode_district = 'CT1' AND language = 'en'", [cohort]) == 1
     assert server.count("SELECT count(*) FROM answers") == 6
 
 
-def test_refreshing_the_confirmation_stores_nothing(server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+def test_refreshing_the_confirmation_stores_nothing(server: Service, http: httpx.Client, clock: FakeClock) -> None:
     send(http, clock, open_form(http), **{Q7: "neither"})
     codes = {shown_code(http.get(f"{WAVE}/thanks")) for _ in range(3)}
     assert len(codes) == 1
@@ -125,7 +125,7 @@ def test_refreshing_the_confirmation_stores_nothing(server: LiveServer, http: ht
 
 
 def test_sending_the_same_form_twice_stores_it_once_with_the_same_code(
-        server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock) -> None:
     hidden = open_form(http)
     first = send(http, clock, hidden, **{Q7: "strongly_agree"})
     code = shown_code(http.get(first.headers["location"]))
@@ -136,7 +136,7 @@ def test_sending_the_same_form_twice_stores_it_once_with_the_same_code(
 
 
 def test_the_same_form_sent_again_with_changed_answers_is_not_stored(
-        server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock) -> None:
     hidden = open_form(http)
     send(http, clock, hidden, **{Q7: "strongly_agree"})
     changed = send(http, clock, hidden, **{Q7: "strongly_disagree"})
@@ -146,7 +146,7 @@ def test_the_same_form_sent_again_with_changed_answers_is_not_stored(
 
 
 def test_mistakes_come_back_with_a_summary_linking_to_each_field_and_every_answer_kept(
-        server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock) -> None:
     page = send(http, clock, open_form(http), respondent_role="friend", health_services=["none", "other"],
                 postcode="XYZ", return_code="not a code", q7a="My <b>comment</b>")
     assert page.status_code == 400
@@ -173,15 +173,15 @@ def test_a_comment_that_is_too_long_says_how_long_it_may_be(http: httpx.Client, 
     assert "Your answer to question 7a must be 5,000 characters or fewer. It has 5,001 now" in page.text
 
 
-def test_a_code_from_an_earlier_wave_links_the_answers(server: LiveServer, http: httpx.Client,
+def test_a_code_from_an_earlier_wave_links_the_answers(server: Service, http: httpx.Client,
                                                       clock: FakeClock) -> None:
     sent = send(http, clock, open_form(http), return_code=" maple otter 4218 ", **{Q7: "neither"})
     assert shown_code(http.get(sent.headers["location"])) == "MAPLE-OTTER-4218"
-    cohort = server.app.state.services.codes.cohort_key("MAPLE-OTTER-4218")
+    cohort = server.services.codes.cohort_key("MAPLE-OTTER-4218")
     assert server.count("SELECT count(*) FROM responses WHERE cohort_key = ?", [cohort]) == 1
 
 
-def test_a_code_used_too_often_is_an_error_at_the_code_field(server: LiveServer, http: httpx.Client,
+def test_a_code_used_too_often_is_an_error_at_the_code_field(server: Service, http: httpx.Client,
                                                             clock: FakeClock) -> None:
     for answer in ("neither", "tend_to_agree", "strongly_agree"):
         assert send(http, clock, open_form(http), return_code="MAPLE-OTTER-4218", **{Q7: answer}).status_code == 303
@@ -194,7 +194,7 @@ def test_a_code_used_too_often_is_an_error_at_the_code_field(server: LiveServer,
 
 @pytest.mark.parametrize("change", ["no token", "tampered token", "no cookie", "other wave's token"])
 def test_a_post_without_a_good_csrf_token_is_refused_and_nothing_stored(
-        server: LiveServer, http: httpx.Client, clock: FakeClock, change: str) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock, change: str) -> None:
     hidden = open_form(http)
     if change == "no token":
         del hidden["csrf"]
@@ -203,7 +203,7 @@ def test_a_post_without_a_good_csrf_token_is_refused_and_nothing_stored(
     elif change == "no cookie":
         http.cookies.clear()
     else:
-        hidden["csrf"] = server.app.state.form_kit.signer.csrf_token(http.cookies["surveyapp_form"], "other-wave")
+        hidden["csrf"] = server.form_kit.signer.csrf_token(http.cookies["surveyapp_form"], "other-wave")
     page = send(http, clock, hidden, **{Q7: "neither"})
     assert page.status_code == 403
     assert "Your answers could not be sent" in page.text and "Nothing was stored" in page.text
@@ -211,7 +211,7 @@ def test_a_post_without_a_good_csrf_token_is_refused_and_nothing_stored(
 
 
 def test_a_filled_honeypot_is_not_stored_and_the_form_shows_the_field(
-        server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock) -> None:
     page = send(http, clock, open_form(http), leave_empty="http://spam.example", **{Q7: "neither"})
     assert page.status_code == 400
     assert 'href="#leave_empty"' in page.text and 'class="trap"' not in page.text
@@ -220,7 +220,7 @@ def test_a_filled_honeypot_is_not_stored_and_the_form_shows_the_field(
 
 
 def test_a_form_sent_too_fast_is_asked_to_be_checked_and_sent_again(
-        server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock) -> None:
     hidden = open_form(http)
     page = send(http, clock, hidden, wait=1, **{Q7: "neither"})
     assert page.status_code == 400
@@ -233,7 +233,7 @@ def test_a_form_sent_too_fast_is_asked_to_be_checked_and_sent_again(
     assert server.count() == 1
 
 
-def test_a_forged_start_time_counts_as_too_fast(server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+def test_a_forged_start_time_counts_as_too_fast(server: Service, http: httpx.Client, clock: FakeClock) -> None:
     hidden = open_form(http)
     hidden["started"] = "1000000000.000." + hidden["started"].rsplit(".", 1)[1]
     assert send(http, clock, hidden, **{Q7: "neither"}).status_code == 400
@@ -241,7 +241,7 @@ def test_a_forged_start_time_counts_as_too_fast(server: LiveServer, http: httpx.
 
 
 def test_closed_not_yet_open_and_unknown_waves_get_kind_pages(
-        server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock) -> None:
     hidden = open_form(http)
     clock.now = dt.datetime(2027, 4, 2, 9, tzinfo=dt.UTC)
     closed = http.get(WAVE)
@@ -259,7 +259,7 @@ def test_closed_not_yet_open_and_unknown_waves_get_kind_pages(
 
 
 def test_easy_read_is_used_when_asked_and_the_page_says_its_language(
-        server: LiveServer, http: httpx.Client, clock: FakeClock) -> None:
+        server: Service, http: httpx.Client, clock: FakeClock) -> None:
     page = http.get(WAVE + "?lang=en-easy").text
     assert '<html lang="en">' in page
     assert "1. Who are you?" in page and "Send my answers" in page
@@ -287,20 +287,16 @@ def test_the_confirmation_expires_after_30_minutes(http: httpx.Client, clock: Fa
     assert "Your code is no longer shown" in http.get(f"{WAVE}/thanks").text
 
 
-def test_the_form_key_is_its_own_owner_only_file(server: LiveServer, http: httpx.Client) -> None:
+def test_the_form_key_is_its_own_owner_only_file(server: Service, http: httpx.Client) -> None:
     http.get(WAVE)
     key = server.settings.data_dir / "secrets" / "form.key"
     assert key.stat().st_mode & 0o777 == 0o600
     assert key.read_text() != server.settings.secret_key_path.read_text()
 
 
-def test_the_minimum_fill_time_is_a_setting(tmp_path: Path, clock: FakeClock) -> None:
-    live = LiveServer(make_settings(tmp_path / "data", form_min_seconds=0.0), clock).start()
-    try:
-        with live.client() as http:
-            assert send(http, clock, open_form(http), wait=0, **{Q7: "neither"}).status_code == 303
-    finally:
-        live.stop()
+def test_the_minimum_fill_time_is_a_setting(start_service, clock: FakeClock) -> None:
+    with start_service(form_min_seconds=0.0).client() as http:
+        assert send(http, clock, open_form(http), wait=0, **{Q7: "neither"}).status_code == 303
 
 
 def test_every_catalogue_key_exists_in_english_and_missing_ones_fall_back() -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.conftest import FakeClock, LiveServer
+from tests.support import FakeClock, Service
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.uvicorn]  # a real browser needs a real server
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
@@ -63,8 +63,8 @@ def tick(page: Page, name: str, value: str) -> None:
     page.locator(f"label.item:has(input[name='{name}'][value='{value}'])").click()
 
 
-def stored_for(server: LiveServer, code: str) -> int:
-    cohort = server.app.state.services.codes.cohort_key(code)
+def stored_for(server: Service, code: str) -> int:
+    cohort = server.services.codes.cohort_key(code)
     return server.count("SELECT count(*) FROM responses WHERE cohort_key = ?", [cohort])
 
 
@@ -80,7 +80,7 @@ def send_with_mistakes(page: Page, clock: FakeClock) -> None:
 
 
 def test_whole_form_with_a_mistake_fixed_passes_axe_and_asks_no_other_host(
-        server: LiveServer, clock: FakeClock, browser: Browser) -> None:
+        server: Service, clock: FakeClock, browser: Browser) -> None:
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
     requests: list[str] = []
@@ -127,7 +127,7 @@ def press_tab_until(page: Page, condition: str, limit: int = 250) -> None:
     raise AssertionError(f"Tab never reached {condition}")
 
 
-def test_keyboard_alone_completes_the_form(server: LiveServer, clock: FakeClock, browser: Browser) -> None:
+def test_keyboard_alone_completes_the_form(server: Service, clock: FakeClock, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.goto(server.url + WAVE)
@@ -157,7 +157,7 @@ def test_keyboard_alone_completes_the_form(server: LiveServer, clock: FakeClock,
 
 
 def test_the_form_works_with_javascript_off_and_switches_to_easy_read(
-        server: LiveServer, clock: FakeClock, browser: Browser) -> None:
+        server: Service, clock: FakeClock, browser: Browser) -> None:
     context = browser.new_context(java_script_enabled=False, viewport=PHONE)
     page = context.new_page()
     page.goto(server.url + WAVE)

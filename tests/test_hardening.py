@@ -8,6 +8,7 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -19,8 +20,10 @@ from surveyapp.app import create_app
 from surveyapp.ratelimit import RateLimiter, client_address
 from surveyapp.returncodes import ReturnCodeError, normalise
 from surveyapp.settings import Settings
-from tests.conftest import FakeClock, LiveServer, make_settings
+from tests.support import FakeClock, Service, make_settings
 from tests.served import Served
+
+StartService = Callable[..., Service]  # conftest's start_service fixture
 
 SUBMIT = "/api/v1/waves/2026-autumn/responses"
 ANSWERS = {"q7": {"health_met": "tend_to_agree"}, "respondent_role": "parent_carer"}
@@ -33,9 +36,9 @@ def body(**extra: object) -> dict[str, object]:
 # --- 3. The client behind a proxy is the address the proxy appended, whatever the client wrote before it ---
 
 
-def test_a_forged_forwarding_line_before_the_proxys_own_does_not_escape_the_limit(tmp_path: Path) -> None:
-    settings = make_settings(tmp_path / "data", rate_limit_per_minute=2, trusted_proxy_header="X-Forwarded-For")
-    live = LiveServer(settings, FakeClock()).start()
+def test_a_forged_forwarding_line_before_the_proxys_own_does_not_escape_the_limit(
+        start_service: StartService) -> None:
+    live = start_service(live=True, rate_limit_per_minute=2, trusted_proxy_header="X-Forwarded-For")
     try:
         with live.client() as c:
             statuses = []
@@ -67,11 +70,12 @@ def test_the_client_is_the_hop_the_trusted_proxies_appended() -> None:
 # --- 5. Refused requests cost a shared address nothing; the limit fits a school event but not a flood ---
 
 
-def test_junk_costs_a_shared_address_nothing_and_four_dozen_families_in_a_minute_all_get_in(tmp_path: Path) -> None:
+def test_junk_costs_a_shared_address_nothing_and_four_dozen_families_in_a_minute_all_get_in(
+        start_service: StartService) -> None:
     defaults = Settings()
-    settings = make_settings(tmp_path / "data", rate_limit_per_minute=defaults.rate_limit_per_minute,
-                             rate_limit_per_hour=defaults.rate_limit_per_hour)
-    live = LiveServer(settings, FakeClock()).start()
+    live = start_service(live=True, rate_limit_per_minute=defaults.rate_limit_per_minute,
+                         rate_limit_per_hour=defaults.rate_limit_per_hour)
+    settings = live.settings
     try:
         with live.client() as c:
             started = time.monotonic()
@@ -115,7 +119,7 @@ DEVANAGARI = str.maketrans("0123456789", "०१२३४५६७८९")
 
 
 def test_a_code_in_full_width_or_arabic_indic_digits_links_and_counts_towards_the_ceiling(
-        http: httpx.Client, server: LiveServer) -> None:
+        http: httpx.Client, server: Service) -> None:
     first = http.post(SUBMIT, json=body()).json()
     code = first["return_code"]
     typed = [code.translate(FULL_WIDTH), code.lower().translate(ARABIC_INDIC).replace("-", " ")]
@@ -131,7 +135,7 @@ def test_a_code_in_full_width_or_arabic_indic_digits_links_and_counts_towards_th
 
 
 @pytest.mark.parametrize("typed", ["MAPLE-OTTER-4217", "maple otter 4217", "MAPLE-OTTER-４２１７"])
-def test_the_readmes_example_code_is_refused_saying_so(http: httpx.Client, server: LiveServer, typed: str) -> None:
+def test_the_readmes_example_code_is_refused_saying_so(http: httpx.Client, server: Service, typed: str) -> None:
     refused = http.post(SUBMIT, json=body(return_code=typed))
     assert refused.status_code == 400
     error = refused.json()["errors"][0]
@@ -154,7 +158,7 @@ HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
 def test_one_form_token_and_start_time_store_one_response_however_often_they_are_posted(
-        http: httpx.Client, server: LiveServer, clock: FakeClock) -> None:
+        http: httpx.Client, server: Service, clock: FakeClock) -> None:
     hidden = dict(HIDDEN.findall(http.get(FORM).text))
     clock.now += dt.timedelta(seconds=30)  # the minimum fill time, paid once
     sent = [http.post(FORM, data={**hidden, "q7-health_met": "strongly_agree"})]
@@ -170,7 +174,7 @@ def test_one_form_token_and_start_time_store_one_response_however_often_they_are
 
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 def test_a_json_body_not_labelled_json_is_415_and_nothing_is_stored(
-        http: httpx.Client, admin: httpx.Client, server: LiveServer, content_type: str | None) -> None:
+        http: httpx.Client, admin: httpx.Client, server: Service, content_type: str | None) -> None:
     headers = {"Content-Type": content_type} if content_type else {}
     refused = http.post(SUBMIT, content=json.dumps(body()).encode(), headers=headers)
     wave = {"wave_id": "2027-spring", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
@@ -190,7 +194,7 @@ def test_a_json_body_not_labelled_json_is_415_and_nothing_is_stored(
 
 
 def test_invalid_utf8_inside_a_json_string_is_a_400_naming_the_body(
-        http: httpx.Client, admin: httpx.Client, server: LiveServer) -> None:
+        http: httpx.Client, admin: httpx.Client, server: Service) -> None:
     json_headers = {"Content-Type": "application/json"}
     submission = http.post(SUBMIT, headers=json_headers,
                            content=b'{"answers": {"q7": {"health_met": "tend_to_agree"}, "q7a": "caf\xe9 \xff"}}')

@@ -1,5 +1,8 @@
 """Hostile input: schema-driven fuzzing of every operation, arbitrary bodies and raw bytes at the submission
-endpoints. Every answer is a clear 4xx, never a 5xx, and nothing is stored by a refused request."""
+endpoints. Every answer is a clear 4xx, never a 5xx, and nothing is stored by a refused request.
+
+The fuzzing talks to the app in process (one app for the module); bodies too large to read go through uvicorn,
+where a body really arrives over a socket in pieces."""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ import re
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,12 +21,16 @@ from hypothesis import strategies as st
 from schemathesis.checks import CHECKS, load_all_checks
 
 from surveyapp.app import create_app
-from tests.conftest import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, LiveServer, make_settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service, make_settings
 
 SUBMIT = "/api/v1/waves/2026-autumn/responses"
 FORM = "/survey/2026-autumn"
 FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
                 suppress_health_check=list(HealthCheck))
+
+# Hypothesis- and schemathesis-heavy. The last test checks that a valid response still lands in the app that
+# took all the rest (`make test` keeps each module on one worker, in order).
+pytestmark = pytest.mark.slow
 
 load_all_checks()
 ALL_CHECKS = [check for check in CHECKS.get_all() if not isinstance(check, type)]
@@ -32,15 +40,28 @@ NEEDS_MORE_THAN_THE_SCHEMA = {"/api/v1/waves/{wave_id}/responses", "/api/v1/admi
 
 
 @pytest.fixture(scope="module")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    server = LiveServer(make_settings(tmp_path_factory.mktemp("hostile") / "data"), FakeClock()).start()
-    yield server
-    server.stop()
+def live(module_service: Service) -> Service:
+    """One app in process for the module: every test leaves it as it found it, or adds a valid response."""
+    return module_service
+
+
+def _lifespan_run_by_the_fixture(app: Any) -> Any:
+    """The app for schemathesis's ASGI client, which would run the lifespan itself: the fixture already has."""
+
+    async def asgi(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "lifespan":
+            await app(scope, receive, send)
+            return
+        while (await receive())["type"] != "lifespan.shutdown":
+            await send({"type": "lifespan.startup.complete"})
+        await send({"type": "lifespan.shutdown.complete"})
+
+    return asgi
 
 
 @pytest.fixture(scope="module")
-def api_schema(live: LiveServer) -> schemathesis.BaseSchema:
-    return schemathesis.openapi.from_url(f"{live.url}/schema/openapi.json")
+def api_schema(live: Service) -> schemathesis.BaseSchema:
+    return schemathesis.openapi.from_asgi("/schema/openapi.json", _lifespan_run_by_the_fixture(live.app))
 
 
 def _operations() -> list[tuple[str, str]]:
@@ -55,7 +76,7 @@ def token_for(path: str) -> str:
 
 @pytest.mark.parametrize(("method", "path"), _operations())
 def test_every_operation_survives_generated_requests_with_every_check(
-        api_schema: schemathesis.BaseSchema, live: LiveServer, method: str, path: str) -> None:
+        api_schema: schemathesis.BaseSchema, method: str, path: str) -> None:
     operation = api_schema[path][method]
     headers = {"Authorization": f"Bearer {token_for(path)}"}
     checks = [c for c in ALL_CHECKS
@@ -64,14 +85,14 @@ def test_every_operation_survives_generated_requests_with_every_check(
     @FUZZ
     @given(case=operation.as_strategy())
     def fuzz(case: schemathesis.Case) -> None:
-        response = case.call_and_validate(base_url=live.url, headers=headers, checks=checks)
+        response = case.call_and_validate(headers=headers, checks=checks)
         if response.status_code == 400:  # refused for what the schema cannot say: it must name the field
             assert response.json()["errors"], response.text
 
     fuzz()
 
 
-def _stored(live: LiveServer) -> int:
+def _stored(live: Service) -> int:
     return live.count()
 
 
@@ -97,7 +118,7 @@ def _assert_clear_refusal(response: httpx.Response) -> None:
 
 @FUZZ
 @given(body=submission_like)
-def test_arbitrary_json_bodies_are_refused_clearly_and_store_nothing(live: LiveServer, body: dict) -> None:
+def test_arbitrary_json_bodies_are_refused_clearly_and_store_nothing(live: Service, body: dict) -> None:
     before = _stored(live)
     with live.client() as c:
         response = c.post(SUBMIT, json=body)
@@ -110,7 +131,7 @@ def test_arbitrary_json_bodies_are_refused_clearly_and_store_nothing(live: LiveS
 @FUZZ
 @given(raw=st.binary(max_size=2000), content_type=st.sampled_from(
     ["application/json", "text/plain", "application/x-www-form-urlencoded", "multipart/form-data", ""]))
-def test_raw_bytes_are_refused_clearly_and_store_nothing(live: LiveServer, raw: bytes, content_type: str) -> None:
+def test_raw_bytes_are_refused_clearly_and_store_nothing(live: Service, raw: bytes, content_type: str) -> None:
     before = _stored(live)
     with live.client() as c:
         for path in (SUBMIT, FORM):
@@ -122,7 +143,7 @@ def test_raw_bytes_are_refused_clearly_and_store_nothing(live: LiveServer, raw: 
 
 @FUZZ
 @given(fields=st.dictionaries(st.text(max_size=20), st.text(max_size=200), max_size=12))
-def test_arbitrary_form_posts_never_fail_and_store_nothing(live: LiveServer, fields: dict[str, str]) -> None:
+def test_arbitrary_form_posts_never_fail_and_store_nothing(live: Service, fields: dict[str, str]) -> None:
     before = _stored(live)
     with live.client() as c:
         response = c.post(FORM, data=fields)
@@ -138,7 +159,7 @@ FORM_FIELDS = ["respondent_role", "education_setting", "health_services", "q7-he
 @given(fields=st.lists(st.tuples(st.sampled_from(FORM_FIELDS) | st.text(max_size=15),
                                  st.sampled_from(["parent_carer", "tend_to_agree", "none", "ME14 1XX", ""])
                                  | st.text(max_size=300)), max_size=15))
-def test_form_posts_past_the_csrf_check_are_stored_or_refused_never_fail(live: LiveServer,
+def test_form_posts_past_the_csrf_check_are_stored_or_refused_never_fail(live: Service,
                                                                          fields: list[tuple[str, str]]) -> None:
     with live.client() as c:  # a real browser session: the form's cookie, token and start time
         page = c.get(FORM)
@@ -159,7 +180,7 @@ def test_form_posts_past_the_csrf_check_are_stored_or_refused_never_fail(live: L
     b'{"answers": {' + b",".join(b'"k%d": 1' % i for i in range(5_000)) + b"}}",
     b'{"answers": {"q7a": "' + b"x" * 60_000 + b'"}}',
 ])
-def test_deep_or_wide_json_within_the_size_limit_is_a_clear_400(live: LiveServer, body: bytes) -> None:
+def test_deep_or_wide_json_within_the_size_limit_is_a_clear_400(live: Service, body: bytes) -> None:
     before = _stored(live)
     with live.client() as c:
         response = c.post(SUBMIT, content=body, headers={"Content-Type": "application/json"})
@@ -169,7 +190,8 @@ def test_deep_or_wide_json_within_the_size_limit_is_a_clear_400(live: LiveServer
 
 
 @pytest.mark.parametrize("path", [SUBMIT, FORM])
-def test_an_oversized_body_is_refused_with_413_before_it_is_read(live: LiveServer, path: str) -> None:
+def test_an_oversized_body_is_refused_with_413_before_it_is_read(module_live: Service, path: str) -> None:
+    live = module_live  # over a socket: the body arrives in pieces, and the server stops reading at the limit
     limit = live.settings.max_body_bytes
     content_type = {"Content-Type": "application/json" if path == SUBMIT else "application/x-www-form-urlencoded"}
 
@@ -186,7 +208,7 @@ def test_an_oversized_body_is_refused_with_413_before_it_is_read(live: LiveServe
     assert _stored(live) == before
 
 
-def test_a_valid_submission_still_works_after_all_that(live: LiveServer) -> None:
+def test_a_valid_submission_still_works_after_all_that(live: Service) -> None:
     with live.client() as c:
         response = c.post(SUBMIT, json={"answers": {"q7": {"health_met": "tend_to_agree"}}, "postcode": "ME14 1XX",
                                         "submission_id": str(uuid.uuid4())})

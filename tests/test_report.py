@@ -154,6 +154,7 @@ def test_progress_is_reported_for_every_step(report):
     assert {total for _, _, total in steps} == {len(CHARTS) + 2}
 
 
+@pytest.mark.slow  # renders the whole page again
 def test_page_for_the_service_is_the_written_page_and_drives_a_tqdm_bar(report):
     page, _ = report
     bar = tqdm(file=io.StringIO())
@@ -162,6 +163,7 @@ def test_page_for_the_service_is_the_written_page_and_drives_a_tqdm_bar(report):
     assert html == page.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # renders the whole page again
 @pytest.mark.skipif(not BOUNDARIES.exists(), reason="boundaries live in ../shared, beside the repo")
 def test_with_boundaries_the_maps_are_real_shapes_read_at_run_time():
     html = report_html(inputs(), threshold=THRESHOLD, boundaries=BOUNDARIES)

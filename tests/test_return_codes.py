@@ -9,12 +9,12 @@ import stat
 import pytest
 
 from surveyapp.returncodes import ReturnCodeError, normalise
-from tests.conftest import LiveServer
+from tests.support import Service
 
 ANSWERS = {"answers": {"q7": {"making_progress": "tend_to_agree"}}}
 
 
-def _cohort_keys(server: LiveServer) -> dict[str, str]:
+def _cohort_keys(server: Service) -> dict[str, str]:
     return dict(server.store.rows("SELECT response_id, cohort_key FROM responses"))
 
 
@@ -35,7 +35,7 @@ def test_each_response_gets_a_short_memorable_code(http) -> None:
         assert len(code) <= 22
 
 
-def test_a_code_entered_in_a_later_wave_links_the_two_responses(http, admin, server: LiveServer, clock) -> None:
+def test_a_code_entered_in_a_later_wave_links_the_two_responses(http, admin, server: Service, clock) -> None:
     first = http.post("/api/v1/waves/2026-autumn/responses", json=ANSWERS).json()
     _make_second_wave(admin, clock)
     typed = first["return_code"].lower().replace("-", " ")  # typed casually on a phone
@@ -47,7 +47,7 @@ def test_a_code_entered_in_a_later_wave_links_the_two_responses(http, admin, ser
     assert keys[first["response_id"]] != _cohort_keys(server)[stranger["response_id"]]
 
 
-def test_only_a_keyed_hash_of_the_code_is_stored(http, server: LiveServer) -> None:
+def test_only_a_keyed_hash_of_the_code_is_stored(http, server: Service) -> None:
     code = http.post("/api/v1/waves/2026-autumn/responses", json=ANSWERS).json()["return_code"]
     server.store.rows("CHECKPOINT")
     raw = server.settings.database_path.read_bytes()
@@ -58,7 +58,7 @@ def test_only_a_keyed_hash_of_the_code_is_stored(http, server: LiveServer) -> No
     assert hashlib.sha256(code.encode()).hexdigest()[:40].encode() not in raw  # not an unkeyed hash either
 
 
-def test_an_unknown_well_formed_code_is_answered_exactly_like_a_known_one(http, server: LiveServer) -> None:
+def test_an_unknown_well_formed_code_is_answered_exactly_like_a_known_one(http, server: Service) -> None:
     known = http.post("/api/v1/waves/2026-autumn/responses", json=ANSWERS).json()["return_code"]
     unknown = "MAPLE-OTTER-0001" if known != "MAPLE-OTTER-0001" else "MAPLE-OTTER-0002"
     a = http.post("/api/v1/waves/2026-autumn/responses", json={**ANSWERS, "return_code": known})
@@ -81,7 +81,7 @@ def test_casual_typing_of_a_code_is_accepted() -> None:
     assert normalise("  maple otter 4218 ") == normalise("Maple-Otter-4218") == "MAPLE-OTTER-4218"
 
 
-def test_the_key_is_created_once_outside_the_database_readable_by_its_owner_only(server: LiveServer) -> None:
+def test_the_key_is_created_once_outside_the_database_readable_by_its_owner_only(server: Service) -> None:
     key = server.settings.secret_key_path
     assert key.parent != server.settings.database_path.parent or key.name != server.settings.database_path.name
     mode = stat.S_IMODE(os.stat(key).st_mode)
@@ -99,7 +99,7 @@ def test_a_readable_key_file_stops_start_up(tmp_path) -> None:
         load_or_create_key(path)
 
 
-def test_the_same_code_cannot_be_used_more_than_the_ceiling_in_one_wave(http, server: LiveServer) -> None:
+def test_the_same_code_cannot_be_used_more_than_the_ceiling_in_one_wave(http, server: Service) -> None:
     code = http.post("/api/v1/waves/2026-autumn/responses", json=ANSWERS).json()["return_code"]
     ceiling = server.settings.max_responses_per_code
     for _ in range(ceiling - 1):

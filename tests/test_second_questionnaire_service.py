@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import collections
 import random
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, LiveServer, make_settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 
 FIXTURES = Path(__file__).parent / "fixtures"
 STATEMENTS = ("gp_access", "school_transport", "short_breaks", "speech_therapy")
@@ -20,19 +20,15 @@ DISTRICTS = ("TS1", "TS2", "TS3", "TS4")
 
 
 @pytest.fixture
-def testshire(tmp_path: Path) -> Iterator[LiveServer]:
-    settings = make_settings(tmp_path / "data", definitions_dir=FIXTURES / "definitions",
-                             area_pack=str(FIXTURES / "areas" / "testshire"))
-    live = LiveServer(settings, FakeClock()).start()
-    yield live
-    live.stop()
+def testshire(start_service: Callable[..., Service]) -> Service:
+    return start_service(definitions_dir=FIXTURES / "definitions", area_pack=str(FIXTURES / "areas" / "testshire"))
 
 
 def _answers(rng: random.Random) -> dict[str, str]:
     return {s: rng.choice(ANSWERS) for s in STATEMENTS if rng.random() < 0.9} or {"gp_access": "good"}
 
 
-def test_every_analysis_and_the_report_follow_the_questionnaires_own_ids_and_scores(testshire: LiveServer) -> None:
+def test_every_analysis_and_the_report_follow_the_questionnaires_own_ids_and_scores(testshire: Service) -> None:
     rng = random.Random(7)
     sent: dict[str, list[dict[str, str]]] = {"2026-winter": [], "2036-spring": []}
     codes = []

@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 
 import polars as pl
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +126,7 @@ def _compare(data: list, by: str, threshold: int, **options) -> pl.DataFrame:
 fast = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
+@pytest.mark.slow
 @fast
 @given(survey, thresholds)
 def test_no_suppressed_district_can_be_recovered_from_its_lad(data, threshold):
@@ -134,6 +136,7 @@ def test_no_suppressed_district_can_be_recovered_from_its_lad(data, threshold):
     _assert_nothing_recoverable(out, truth, district_parent.__getitem__, threshold)
 
 
+@pytest.mark.slow
 @fast
 @given(survey, thresholds, st.booleans())
 def test_no_suppressed_lad_can_be_recovered_from_the_all_row(data, threshold, every_lad):
@@ -142,6 +145,7 @@ def test_no_suppressed_lad_can_be_recovered_from_the_all_row(data, threshold, ev
     _assert_nothing_recoverable(out, truth, lambda _: "all", threshold)
 
 
+@pytest.mark.slow
 @fast
 @given(survey, thresholds)
 def test_no_suppressed_category_can_be_recovered_from_the_all_row(data, threshold):
@@ -150,6 +154,7 @@ def test_no_suppressed_category_can_be_recovered_from_the_all_row(data, threshol
     _assert_nothing_recoverable(out, truth, lambda _: "all", threshold)
 
 
+@pytest.mark.slow
 @fast
 @given(survey, thresholds, st.sampled_from(["lad", "child_main_need"]))
 def test_no_suppressed_reach_row_can_be_recovered_from_the_total(data, threshold, by):

@@ -1,0 +1,60 @@
+"""Plain helpers the test modules import: tokens, the test clock, settings and what a service harness offers.
+
+Fixtures (the services themselves, seeded data, the CLI) live in conftest.py; test modules never import
+conftest.py or one another.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import httpx
+
+from surveyapp.settings import Settings, from_env
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+ADMIN_TOKEN = "admin-token-for-tests-0123456789"
+ANALYST_TOKEN = "analyst-token-for-tests-0123456789"
+NEW_WAVE = {"wave_id": "2027-spring", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
+            "title": {"en": "Spring 2027"}, "opens_on": "2027-04-01", "closes_on": "2027-06-30"}
+
+
+@dataclass
+class FakeClock:
+    """A clock the tests move by hand; starts inside the shipped wave's dates."""
+
+    now: dt.datetime = field(default_factory=lambda: dt.datetime(2026, 11, 22, 10, 37, 12, tzinfo=dt.UTC))
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def make_settings(data_dir: Path, **overrides: object) -> Settings:
+    """Test settings: tokens set, and no rate limit (tests post far faster than a family; test_abuse sets one)."""
+    overrides = {"rate_limit_per_minute": 0, **overrides}
+    return from_env({}, data_dir=data_dir, admin_token=ADMIN_TOKEN, analyst_token=ANALYST_TOKEN, **overrides)
+
+
+class Service(Protocol):
+    """What both harnesses in conftest.py offer: the app in process (Litestar's TestClient) or served by uvicorn."""
+
+    settings: Settings
+    clock: FakeClock
+    url: str
+    peer: str  # the client address the app sees for requests from .client()
+
+    @property
+    def services(self) -> Any: ...
+
+    @property
+    def store(self) -> Any: ...
+
+    def count(self, sql: str = ..., params: list[object] | None = None) -> int: ...
+
+    def client(self, token: str | None = None) -> httpx.Client: ...
+
+    def stop(self) -> None: ...
