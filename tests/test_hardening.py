@@ -20,8 +20,8 @@ from surveyapp.app import create_app
 from surveyapp.ratelimit import RateLimiter, client_address
 from surveyapp.returncodes import ReturnCodeError, normalise
 from surveyapp.settings import Settings
-from tests.support import FakeClock, Service, make_settings
 from tests.served import Served
+from tests.support import FakeClock, Service, make_settings
 
 StartService = Callable[..., Service]  # conftest's start_service fixture
 
