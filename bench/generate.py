@@ -246,8 +246,10 @@ def write_store(path: Path, n_responses: int, n_waves: int = 2, seed: int = 0, *
     questions in long form, as the writer stores them. Written `chunk` responses at a time."""
     import duckdb
 
+    from surveyapp import private
     from surveyapp.store.migrations import migrate
 
+    private.restrict()  # survey data: the owner's only, as the service makes it
     if path.exists():
         raise FileExistsError(f"{path} exists; remove it to generate again")
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -276,3 +278,8 @@ def write_store(path: Path, n_responses: int, n_waves: int = 2, seed: int = 0, *
     finally:
         conn.close()
     partial.rename(path)
+    # A data folder holds its return-code key beside the database (the service refuses data without one);
+    # the generated cohort keys are random, so a new key is the right one for them.
+    from surveyapp.returncodes import load_or_create_key
+
+    load_or_create_key(path.parent / "secrets" / "return-code.key")
