@@ -11,11 +11,12 @@ from functools import cache
 
 import polars as pl
 
-from analytics.areas import ALL, OUT_OF_AREA, UNKNOWN, area_keys, area_names
+from analytics.areas import ALL, area_keys, area_names
 from analytics.scale import Scale
 from analytics.stats import kish_n_eff, newcombe_interval, two_proportion_p, wilson_interval, with_q_values
 from analytics.suppression import mark_suppressed, null_where_suppressed
 from analytics.weighting import lad_weights
+from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
 COUNTS_SCHEMA = {
     "wave_id": pl.String, "question_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,

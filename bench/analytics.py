@@ -10,6 +10,7 @@ from __future__ import annotations
 import resource
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +43,7 @@ def _peak_mb() -> float:
     return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(label: str, run: Callable[[], Any]) -> None:
+def _timed(label: str, run: Callable[[], Any]) -> None:  # run returns a surveyapp.queries.Result
     before = _status_mb("VmRSS") or 0.0
     _reset_peak()
     start = time.perf_counter()
@@ -64,17 +65,17 @@ def main(n_responses: int = 1_000_000) -> None:
     print(f"store open, peak RSS so far {_peak_mb():.0f} MB", flush=True)
     try:
         for by in ("all", "lad", "district", "child_main_need"):
-            _timed(f"compare wave-2 vs baseline-2019 by {by}", lambda by=by: queries.compare(services, "wave-2", by=by))
+            _timed(f"compare wave-2 vs baseline-2019 by {by}", partial(queries.compare, services, "wave-2", by=by))
         _timed("compare wave-2 vs wave-1 by district",
                lambda: queries.compare(services, "wave-2", baseline_id="wave-1", by="district"))
         for by in ("lad", "district"):
             _timed(f"compare wave-2 vs baseline-2019 by {by}, weighted",
-                   lambda by=by: queries.compare(services, "wave-2", by=by, weighted=True))
+                   partial(queries.compare, services, "wave-2", by=by, weighted=True))
         _timed("compare wave-2 vs wave-1 by district, weighted",
                lambda: queries.compare(services, "wave-2", baseline_id="wave-1", by="district", weighted=True))
         _timed("cohort wave-2 vs wave-1", lambda: queries.cohort(services, "wave-2", against="wave-1"))
         for by in ("lad", "ethnic_group", "religion", "ethnic_group_broad"):
-            _timed(f"reach wave-2 by {by}", lambda by=by: queries.reach_of(services, "wave-2", by=by))
+            _timed(f"reach wave-2 by {by}", partial(queries.reach_of, services, "wave-2", by=by))
     finally:
         services.close()
 

@@ -32,7 +32,7 @@ class Store:
     def __init__(self, path: Path, *, batch_max: int = 512, max_per_code: int = 3,
                  memory_limit: str | None = MEMORY_LIMIT) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        config = {"memory_limit": memory_limit} if memory_limit else {}
+        config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit} if memory_limit else {}
         try:
             self._conn = duckdb.connect(str(path), config=config)
         except duckdb.IOException as exc:
@@ -57,7 +57,8 @@ class Store:
         a sequence; named `$parameters` from a mapping, of which those the query does not use are left out)."""
         cursor = self._conn.cursor()
         try:
-            return cursor.sql(sql, params=_params(sql, params)).pl()
+            frame: pl.DataFrame = cursor.sql(sql, params=_params(sql, params)).pl()
+            return frame
         finally:
             cursor.close()
 
@@ -69,7 +70,8 @@ class Store:
         try:
             for step in steps:
                 cursor.execute(step, _named(step, params))
-            return cursor.sql(sql, params=_named(sql, params)).pl()
+            frame: pl.DataFrame = cursor.sql(sql, params=_named(sql, params)).pl()
+            return frame
         finally:
             cursor.close()
 
