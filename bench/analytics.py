@@ -1,21 +1,18 @@
-"""Time the analytics on 1,000,000 synthetic responses: `.venv/bin/python -m bench.analytics`."""
+"""Time the analytics on 1,000,000 stored responses, as the service runs them: `.venv/bin/python -m bench.analytics`.
+
+The store is generated once (`bench.generate.write_store`: wave-1 and wave-2, 500,000 responses each) under
+data/bench-scale/ and reused (the same file `make bench-scale` starts the service on). Every step goes
+through `surveyapp.queries`, which counts in DuckDB and hands Polars only the counts.
+"""
 
 from __future__ import annotations
 
 import resource
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
-
-import polars as pl
-
-from analytics.cohort import cohort_change
-from analytics.compare import compare_responses
-from analytics.reach import option_groups, reach
-from bench.generate import generate_frames
-from waves.areas.pack import load_area_pack
-from waves.loader import load_catalogue
-from waves.model import SingleChoice
+from typing import Any
 
 CLEAR_REFS = Path("/proc/self/clear_refs")
 STATUS = Path("/proc/self/status")
@@ -46,56 +43,41 @@ def _peak_mb() -> float:
     return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(label: str, run: Callable[[], pl.DataFrame]) -> None:
+def _timed(label: str, run: Callable[[], Any]) -> None:  # run returns a surveyapp.queries.Result
     before = _status_mb("VmRSS") or 0.0
     _reset_peak()
     start = time.perf_counter()
     result = run()
     seconds = time.perf_counter() - start
     peak = _peak_mb()
-    print(f"{label:<56} {seconds:6.3f} s  peak RSS {peak:5.0f} MB (+{peak - before:4.0f} MB over the frames)"
-          f"  {result.height:4d} rows", flush=True)
+    print(f"{label:<56} {seconds:6.3f} s  peak RSS {peak:5.0f} MB (+{peak - before:4.0f} MB)"
+          f"  {result.frame.height:4d} rows", flush=True)
 
 
-def main(n_responses: int = 1_000_000, n_waves: int = 4, seed: int = 0) -> None:
-    """Generate the frames, then time compare, cohort and reach, printing seconds and peak memory."""
-    start = time.perf_counter()
-    frames = generate_frames(n_responses, n_waves, seed)
-    responses, likert = frames.responses, frames.likert
-    print(f"generated {responses.height:,} responses and {likert.height:,} Q7 answers over {n_waves} waves "
-          f"in {time.perf_counter() - start:.1f} s (peak RSS so far {_peak_mb():.0f} MB)")
-    catalogue = load_catalogue()
-    pack = load_area_pack()
-    baseline = catalogue.aggregate_counts
-    last, before = f"wave-{n_waves}", f"wave-{n_waves - 1}"
-    ethnic = catalogue.questionnaire("send-repeat", 1).question("ethnic_group")
-    assert isinstance(ethnic, SingleChoice)
+def main(n_responses: int = 1_000_000) -> None:
+    """Open (or first generate) the store, then time compare, cohort and reach, printing seconds and memory."""
+    from bench.scale import ensure_store
+    from surveyapp import queries
+    from surveyapp.services import Services
+    from surveyapp.settings import from_env
 
-    def compare(by: str, *, against: str = "baseline-2019", weighted: bool = False) -> pl.DataFrame:
-        counts = baseline if against == "baseline-2019" else None
-        return compare_responses(likert, responses, wave_id=last, baseline_id=against, by=by,
-                                 baseline_counts=counts, weighted=weighted, lads=pack.lads)
-
-    for by in ("all", "lad", "district", "child_main_need"):
-        _timed(f"compare {last} vs baseline-2019 by {by}", lambda by=by: compare(by))
-    _timed(f"compare {last} vs {before} by district", lambda: compare("district", against=before))
-    _timed(f"compare {last} vs baseline-2019 by lad, weighted", lambda: compare("lad", weighted=True))
-    _timed(f"compare {last} vs baseline-2019 by district, weighted",
-           lambda: compare("district", weighted=True))
-    _timed(f"compare {last} vs {before} by district, weighted",
-           lambda: compare("district", against=before, weighted=True))
-
-    def cohort() -> pl.DataFrame:
-        later, earlier = pl.col("wave_id") == last, pl.col("wave_id") == before
-        return cohort_change(likert.filter(later), responses.filter(later),
-                             likert.filter(earlier), responses.filter(earlier))
-
-    _timed(f"cohort_change {last} vs {before}", cohort)
-    _timed("reach by lad (all waves)", lambda: reach(responses, by="lad", lads=pack.lads))
-    for by in ("ethnic_group", "religion"):
-        _timed(f"reach by {by} (all waves)", lambda by=by: reach(responses, by=by, census=pack.census))
-    _timed("reach by ethnic_group_broad (all waves)", lambda: reach(
-        responses, by="ethnic_group_broad", census=pack.census, option_groups=option_groups(ethnic)))
+    services = Services(from_env({}, data_dir=ensure_store(n_responses)))
+    print(f"store open, peak RSS so far {_peak_mb():.0f} MB", flush=True)
+    try:
+        for by in ("all", "lad", "district", "child_main_need"):
+            _timed(f"compare wave-2 vs baseline-2019 by {by}", partial(queries.compare, services, "wave-2", by=by))
+        _timed("compare wave-2 vs wave-1 by district",
+               lambda: queries.compare(services, "wave-2", baseline_id="wave-1", by="district"))
+        for by in ("lad", "district"):
+            _timed(f"compare wave-2 vs baseline-2019 by {by}, weighted",
+                   partial(queries.compare, services, "wave-2", by=by, weighted=True))
+        _timed("compare wave-2 vs wave-1 by district, weighted",
+               lambda: queries.compare(services, "wave-2", baseline_id="wave-1", by="district", weighted=True))
+        _timed("cohort wave-2 vs wave-1", lambda: queries.cohort(services, "wave-2", against="wave-1"))
+        for by in ("lad", "ethnic_group", "religion", "ethnic_group_broad"):
+            _timed(f"reach wave-2 by {by}", partial(queries.reach_of, services, "wave-2", by=by))
+    finally:
+        services.close()
 
 
 if __name__ == "__main__":

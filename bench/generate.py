@@ -193,7 +193,7 @@ WAVE_OPENS = dt.date(2020, 1, 1)
 
 def _wave_rows(n_waves: int) -> list[tuple[object, ...]]:
     """Closed responses waves wave-1 ... (as an administrator would create them), six months each."""
-    rows = []
+    rows: list[tuple[object, ...]] = []
     for w in range(n_waves):
         opens = WAVE_OPENS.replace(year=WAVE_OPENS.year + w // 2, month=1 + 6 * (w % 2))
         closes = opens + dt.timedelta(days=150)
