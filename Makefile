@@ -53,7 +53,7 @@ bench: setup ## run the benchmarks and print their figures
 
 # Analytics over 10,000,000 stored responses and start-up over 1,000,000 (bench/scale.py). The data are
 # generated once into data/bench-scale/ (about 4.5 GB, 10 minutes) and reused. Not part of `make bench` or CI.
-bench-scale: setup
+bench-scale: setup ## analytics over 10 million stored responses and start-up over a million (generated once)
 	$(PY) -m bench.scale
 
 lint: setup ## ruff, mypy (strict) and the import contracts
