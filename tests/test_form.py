@@ -276,8 +276,10 @@ def test_easy_read_is_used_when_asked_and_the_page_says_its_language(
 def test_the_confirmation_shows_no_code_without_a_good_cookie(http: httpx.Client, clock: FakeClock) -> None:
     assert "Your code is no longer shown" in http.get(f"{WAVE}/thanks").text
     send(http, clock, open_form(http), **{Q7: "neither"})
-    http.cookies.set("surveyapp_done", http.cookies["surveyapp_done"].replace("a", "b", 1),
-                     path=f"{WAVE}/thanks")
+    done = next(c for c in http.cookies.jar if c.name == "surveyapp_done")
+    tampered = done.value[:-1] + ("0" if done.value[-1] != "0" else "1")  # its signature no longer matches
+    # Replace the cookie itself (same domain and path): a second cookie of that name might be sent after it.
+    http.cookies.set("surveyapp_done", tampered, domain=done.domain, path=done.path)
     assert 'id="code"' not in http.get(f"{WAVE}/thanks").text
 
 
