@@ -247,6 +247,7 @@ def write_store(path: Path, n_responses: int, n_waves: int = 2, seed: int = 0, *
     import duckdb
 
     from surveyapp import private
+    from surveyapp.store import derived
     from surveyapp.store.migrations import migrate
 
     private.restrict()  # survey data: the owner's only, as the service makes it
@@ -269,6 +270,7 @@ def write_store(path: Path, n_responses: int, n_waves: int = 2, seed: int = 0, *
             conn.execute("BEGIN TRANSACTION")
             conn.execute("INSERT INTO responses SELECT * FROM batch_responses")
             conn.execute("INSERT INTO answers SELECT * FROM batch_answers")
+            derived.record(conn, batch_responses, batch_answers)
             conn.execute("COMMIT")
             del batch_responses, batch_answers
             done += frames.responses.height

@@ -8,6 +8,7 @@ same file (`likert_frame`, `responses_frame`), and the counts and cohort pairs a
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import random
 from collections import Counter
@@ -30,7 +31,7 @@ from surveyapp import queries
 from surveyapp.services import Services
 from surveyapp.settings import from_env
 from surveyapp.store.frames import likert_frame, responses_frame
-from surveyapp.store.writer import _StoredKeys
+from surveyapp.store.writer import PreparedResponse, _StoredKeys
 from waves.model import SingleChoice
 
 N_RESPONSES = 6_000
@@ -179,16 +180,15 @@ def test_a_key_answering_twice_in_a_wave_pairs_its_greatest_response_id(tmp_path
             "WHERE l.wave_id = 'wave-2' AND e.wave_id = 'wave-1' ORDER BY 1 LIMIT 25")
         statements = Scale.for_questionnaire(services.waves.get("wave-2").questionnaire).statements  # type: ignore[union-attr]
 
-        def again(cursor: duckdb.DuckDBPyConnection) -> None:
-            for i, (key,) in enumerate(linked):
-                for prefix, answer in (("ffffffff", "strongly_agree"), ("00000000", "strongly_disagree")):
-                    rid = f"{prefix}-0000-4000-8000-{i:012d}"
-                    cursor.execute("INSERT INTO responses VALUES (?, 'wave-2', NULL, 'fp', '2021-01-01 10:00', NULL, "
-                                   "NULL, 'unknown', ?, 'en', 'api')", [rid, key])
-                    cursor.executemany("INSERT INTO answers VALUES (?, 'q7', ?, ?, NULL)",
-                                       [[rid, s, answer] for s in statements])
-
-        services.store.writer.run(again, writes_responses=True).result()
+        outcomes = [
+            services.store.writer.submit(PreparedResponse(
+                response_id=f"{prefix}-0000-4000-8000-{i:012d}", wave_id="wave-2", submission_id=None,
+                fingerprint="fp", submitted_hour=dt.datetime(2021, 1, 1, 10), postcode_district=None,
+                lad_code=None, area_status="unknown", cohort_key=key, language="en", channel="api",
+                answers=tuple(("q7", s, answer, None) for s in statements)))
+            for i, (key,) in enumerate(linked)
+            for prefix, answer in (("ffffffff", "strongly_agree"), ("00000000", "strongly_disagree"))]
+        assert {f.result().status for f in outcomes} == {"stored"}
         got = queries.cohort(services, "wave-2", against="wave-1").frame
         later, later_likert = _rows(services, ["wave-2"])
         earlier, earlier_likert = _rows(services, ["wave-1"])

@@ -25,6 +25,10 @@ DEFINITIONS_DIR = Path(__file__).parent / "definitions"
 WAVES_FILE = "waves.toml"
 
 
+# What the store's packed Likert answers hold (surveyapp.store.derived): 32 statements of 4 bits, code 0 unanswered.
+LIKERT_STATEMENTS_MAX, LIKERT_ANSWERS_MAX = 32, 15
+
+
 class DefinitionError(Exception):
     """A definition file is wrong: the message names the file, the key and what was expected."""
 
@@ -81,7 +85,12 @@ def check_questionnaire(path: Path, q: Questionnaire) -> None:
     for i, s in enumerate(q.sections):
         _check_text(path, f"sections[{i}].title", s.title, langs)
         _check_text(path, f"sections[{i}].intro", s.intro, langs)
-    if sum(1 for x in q.questions if isinstance(x, Likert) and x.required_one) > 1:
+    likerts = [x for x in q.questions if isinstance(x, Likert)]
+    if sum(len(x.statements) for x in likerts) > LIKERT_STATEMENTS_MAX:
+        raise DefinitionError(path, "questions", f"at most {LIKERT_STATEMENTS_MAX} Likert statements in all "
+                              "(the store packs a response's Likert answers into one 128-bit number); found "
+                              f"{sum(len(x.statements) for x in likerts)}")
+    if sum(1 for x in likerts if x.required_one) > 1:
         raise DefinitionError(path, "questions", "at most one Likert question may set `required_one`")
     for i, question in enumerate(q.questions):
         key = f"questions[{i}] ({question.id})"
@@ -110,6 +119,9 @@ def _check_question_parts(path: Path, key: str, question: object, langs: tuple[s
             raise DefinitionError(path, key, "a Likert question needs statements and answers")
         _check_unique(path, f"{key}.statements", (s.id for s in question.statements))
         _check_unique(path, f"{key}.answers", (a.id for a in question.answers))
+        if len(question.answers) > LIKERT_ANSWERS_MAX:
+            raise DefinitionError(path, f"{key}.answers", f"at most {LIKERT_ANSWERS_MAX} answers (the store "
+                                  f"keeps each in 4 bits); found {len(question.answers)}")
         for j, statement in enumerate(question.statements):
             _check_text(path, f"{key}.statements[{j}].text", statement.text, langs)
         for j, answer in enumerate(question.answers):

@@ -14,6 +14,7 @@ import polars as pl
 
 from analytics.areas import ALL, NOT_ANSWERED
 from surveyapp.store import Store
+from surveyapp.store.derived import CODE_BITS
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 from waves.model import Questionnaire, SingleChoice
 
@@ -102,32 +103,45 @@ def answer_counts(
     With `per_lad`, also per the response's LAD (lad_code; null unless the response is in the area with a
     known LAD), so that per-(wave, LAD) weights can be applied to the counts.
 
-    One wave at a time (the join's hash table holds one wave's responses). Each response's place is first
-    numbered (`place`, one small integer per distinct area, parent and LAD), so the join carries and
-    groups by that number instead of strings, on the tens of millions of answer rows of a large wave.
+    At all, LAD and postcode district level the counts are the writer's `likert_tallies` added up: no answer
+    row is read. By a question's answers, each wave's answer rows are joined to its responses (see
+    `_wave_answer_counts`).
     """
-    frames = [_wave_answer_counts(store, wave, question_id, by, groups, per_lad) for wave in dict.fromkeys(wave_ids)]
     places = ["area_code", "parent_code", *(["lad_code"] if per_lad else [])]
-    schema = {"wave_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
-              **dict.fromkeys(places, pl.String), "n": pl.Int64}
-    counted = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
+    if by in FIXED_LEVELS:
+        counted = _tallied_counts(store, wave_ids, question_id, by, per_lad)
+    else:
+        frames = [_wave_answer_counts(store, wave, question_id, by, groups, per_lad)
+                  for wave in dict.fromkeys(wave_ids)]
+        schema = {"wave_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
+                  **dict.fromkeys(places, pl.String), "n": pl.Int64}
+        counted = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
     return counted.with_columns(question_id=pl.lit(question_id, pl.String), area_level=pl.lit(by, pl.String)).select(
         "wave_id", "question_id", "statement_id", "answer_id", "area_level", *places, "n")
 
 
-def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, per_lad: bool) -> pl.DataFrame:
-    """Every area_code, parent_code (and lad_code) a response of the wave can have at level `by`, numbered
-    (place): read from the responses for the fixed levels, from the question's stored options otherwise
-    (a superset: an option only other waves used simply gets no counts)."""
+def _tallied_counts(store: Store, wave_ids: Sequence[str], question_id: str, by: str, per_lad: bool) -> pl.DataFrame:
+    """`answer_counts` at a fixed level, from `likert_tallies` (one row per wave, place, statement, answer)."""
+    area, parent, _, params = _areas(by, None)
+    lad = ", CASE WHEN r.area_status = 'in_area' THEN r.lad_code END AS lad_code" if per_lad else ""
+    sql = f"""
+        SELECT r.wave_id, r.statement_id, r.option_id AS answer_id, {area} AS area_code, {parent} AS parent_code{lad},
+            sum(r.n) AS n
+        FROM (SELECT wave_id, statement_id, option_id, nullif(postcode_district, '') AS postcode_district,
+                  nullif(lad_code, '') AS lad_code, area_status, n
+              FROM likert_tallies WHERE wave_id IN (SELECT unnest($waves)) AND question_id = $question) r
+        GROUP BY ALL
+    """
     keys = ["area_code", "parent_code", *(["lad_code"] if per_lad else [])]
-    if by in FIXED_LEVELS or per_lad:
-        area, parent, _, params = _areas(by if by in FIXED_LEVELS else ALL, None)
-        lad = ", CASE WHEN r.area_status = 'in_area' THEN r.lad_code END AS lad_code" if per_lad else ""
-        sql = (f"SELECT DISTINCT {area} AS area_code, {parent} AS parent_code{lad} FROM responses r "
-               "WHERE r.wave_id = $wave")
-        fixed = store.frame(sql, {**params, "wave": wave}).cast(dict.fromkeys(keys, pl.String))
-        if by in FIXED_LEVELS:
-            return fixed.with_row_index("place")
+    return store.frame(sql, {**params, "waves": list(wave_ids), "question": question_id}).cast(
+        {"wave_id": pl.String, "statement_id": pl.String, "answer_id": pl.String, **dict.fromkeys(keys, pl.String),
+         "n": pl.Int64})
+
+
+def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, per_lad: bool) -> pl.DataFrame:
+    """Every area_code and parent_code (and lad_code) a response of the wave can have by the question `by`
+    (see `_areas`), numbered (place): the question's stored options (a superset: an option only other waves
+    used simply gets no counts), crossed with the wave's LADs for `per_lad`."""
     options = [r[0] for r in store.rows("SELECT DISTINCT option_id FROM answers WHERE question_id = ?",
                                         [by.removesuffix("_broad") if groups is not None else by])]
     chosen = {*(options if groups is None else (groups.get(o) for o in options))} - {None}
@@ -135,7 +149,9 @@ def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, 
     frame = pl.DataFrame({"area_code": codes, "parent_code": [ALL] * len(codes)},
                          schema={"area_code": pl.String, "parent_code": pl.String}).unique(maintain_order=True)
     if per_lad:
-        frame = frame.join(fixed.select("lad_code").unique(maintain_order=True), how="cross")
+        lads = store.frame("SELECT DISTINCT CASE WHEN area_status = 'in_area' THEN lad_code END AS lad_code "
+                           "FROM responses WHERE wave_id = ?", [wave]).cast({"lad_code": pl.String})
+        frame = frame.join(lads, how="cross")
     return frame.with_row_index("place")
 
 
@@ -202,53 +218,52 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
     """Pairs per statement and score change: statement_id, change (later - earlier score), n
     (`analytics.cohort.CHANGES_SCHEMA`).
 
-    Each wave's responses are linked by cohort_key, using the greatest response_id where a key has several
+    Each wave's responses are linked by cohort key, using the greatest response_id where a key has several
     in one wave; a pair counts for a statement when both its answers are scored (in `scores`). Only the
-    `statements` (the later wave's, in its questionnaire order) can pair. Each paired response's scored
-    answers are packed into one integer (a few bits per statement), so the pairing joins one row per
-    response rather than one per answer, and only per-statement tallies come back.
+    `statements` (the later wave's, in its questionnaire order) can pair. The writer's `likert_sheets` hold
+    one row per response with its Likert answers packed into one number, so the pairing joins one row per
+    response and only per-statement tallies of the two answers' codes come back.
     """
-    answers, statements = list(scores), list(statements)
-    bits = len(answers).bit_length()
-    if bits * len(statements) > 64:
-        raise ValueError(f"{len(statements)} statements of {len(answers)} scored answers do not fit 64 bits")
-    steps = [
-        # All of a key's responses in one wave against all of them in the other, then the greatest of each
-        # side: the same as choosing per wave first, but only keys found in both waves are grouped.
-        """CREATE TEMP TABLE pairs AS
-            SELECT max(l.response_id) AS later_id, max(e.response_id) AS earlier_id
-            FROM responses l JOIN responses e USING (cohort_key)
+    def slots(wave: str) -> dict[str, int]:
+        rows = store.rows("SELECT statement_id, slot FROM likert_slots WHERE wave_id = ? AND question_id = ?",
+                          [wave, question_id])
+        return {statement: int(slot) for statement, slot in rows}
+
+    def code_scores(wave: str) -> dict[int, int]:
+        rows = store.rows("SELECT option_id, code FROM likert_codes WHERE wave_id = ? AND question_id = ?",
+                          [wave, question_id])
+        return {int(code): scores[option] for option, code in rows if option in scores}
+
+    later_slots, earlier_slots = slots(later_id), slots(earlier_id)
+    both = [s for s in dict.fromkeys(statements) if s in later_slots and s in earlier_slots]
+    sql = f"""
+        WITH pairs AS (
+            -- All of a key's responses in one wave against all of them in the other, then the greatest of
+            -- each side: the same as choosing per wave first, but only keys found in both waves are grouped.
+            SELECT arg_max(l.pattern, l.response_id) AS later, arg_max(e.pattern, e.response_id) AS earlier
+            FROM likert_sheets l JOIN likert_sheets e USING (cohort_number)
             WHERE l.wave_id = $later AND e.wave_id = $earlier
-            GROUP BY cohort_key""",
-        "CREATE TEMP TABLE sides AS SELECT later_id AS response_id FROM pairs UNION SELECT earlier_id FROM pairs",
-        """CREATE TEMP TABLE packed AS
-            SELECT a.response_id, bit_or(list_position($answers, a.option_id)::UBIGINT
-                                         << ($bits * (list_position($statements, a.statement_id) - 1))) AS pattern
-            FROM answers a JOIN sides USING (response_id)
-            WHERE a.question_id = $question AND list_position($answers, a.option_id) IS NOT NULL
-                AND list_position($statements, a.statement_id) IS NOT NULL
-            GROUP BY a.response_id""",
-    ]
-    sql = """
-        SELECT s.i::INTEGER AS statement, ((l.pattern >> ($bits * s.i)) & $mask)::INTEGER AS later_code,
-            ((e.pattern >> ($bits * s.i)) & $mask)::INTEGER AS earlier_code, count(*) AS n
-        FROM pairs p JOIN packed l ON l.response_id = p.later_id JOIN packed e ON e.response_id = p.earlier_id,
-            range($k) s(i)
+            GROUP BY cohort_number
+        )
+        SELECT k.statement, ((p.later >> ({CODE_BITS} * k.later_slot)::UHUGEINT) & 15)::INTEGER AS later_code,
+            ((p.earlier >> ({CODE_BITS} * k.earlier_slot)::UHUGEINT) & 15)::INTEGER AS earlier_code, count(*) AS n
+        FROM pairs p, (SELECT unnest($statements) AS statement, unnest($later_slots) AS later_slot,
+                           unnest($earlier_slots) AS earlier_slot) k
         WHERE later_code > 0 AND earlier_code > 0
         GROUP BY ALL
     """
-    tallies = store.frame_after(steps, sql, {
-        "later": later_id, "earlier": earlier_id, "question": question_id, "answers": answers,
-        "statements": statements, "bits": bits, "mask": (1 << bits) - 1, "k": len(statements)}).cast(
-        {"statement": pl.Int64, "later_code": pl.Int64, "earlier_code": pl.Int64})
-    statement = dict(enumerate(statements))
-    score = {code: scores[a] for code, a in enumerate(answers, start=1)}
+    tallies = store.frame(sql, {
+        "later": later_id, "earlier": earlier_id, "statements": both,
+        "later_slots": [later_slots[s] for s in both], "earlier_slots": [earlier_slots[s] for s in both]}).cast(
+        {"statement": pl.String, "later_code": pl.Int64, "earlier_code": pl.Int64, "n": pl.Int64})
+    later_scores, earlier_scores = code_scores(later_id), code_scores(earlier_id)
     return tallies.select(
-        statement_id=pl.col("statement").replace_strict(statement, return_dtype=pl.String),
-        change=pl.col("later_code").replace_strict(score, return_dtype=pl.Int64)
-        - pl.col("earlier_code").replace_strict(score, return_dtype=pl.Int64),
-        n=pl.col("n").cast(pl.Int64),
-    ).group_by("statement_id", "change").agg(pl.col("n").sum()).sort("statement_id", "change")
+        statement_id=pl.col("statement"),
+        later=pl.col("later_code").replace_strict(later_scores, default=None, return_dtype=pl.Int64),
+        earlier=pl.col("earlier_code").replace_strict(earlier_scores, default=None, return_dtype=pl.Int64),
+        n=pl.col("n"),
+    ).drop_nulls().select("statement_id", change=pl.col("later") - pl.col("earlier"), n=pl.col("n")).group_by(
+        "statement_id", "change").agg(pl.col("n").sum()).sort("statement_id", "change")
 
 
 def answered_statements(store: Store, wave_ids: Sequence[str], *, question_id: str,

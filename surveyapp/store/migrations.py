@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import duckdb
 
+from surveyapp.store import derived
+
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
+# Data steps that run after a migration's SQL, in its transaction: filling a new table from what is stored.
+AFTER: Mapping[str, Callable[[duckdb.DuckDBPyConnection], None]] = {"002_likert_tallies.sql": derived.backfill}
 
 
 def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:
@@ -20,8 +25,10 @@ def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:
     return files
 
 
-def migrate(conn: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -> list[str]:
-    """Apply every migration not yet applied, each in its own transaction; return their names."""
+def migrate(conn: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR,
+            after: Mapping[str, Callable[[duckdb.DuckDBPyConnection], None]] = AFTER) -> list[str]:
+    """Apply every migration not yet applied, each in its own transaction with its data step (`after`);
+    return their names."""
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                  "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)")
     done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations").fetchall()}
@@ -32,6 +39,8 @@ def migrate(conn: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR) -
         conn.execute("BEGIN TRANSACTION")
         try:
             conn.execute(path.read_text(encoding="utf-8"))
+            if path.name in after:
+                after[path.name](conn)
             conn.execute("INSERT INTO schema_migrations (name) VALUES (?)", [path.name])
             conn.execute("COMMIT")
         except Exception:

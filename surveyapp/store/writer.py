@@ -19,6 +19,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
 
+from surveyapp.store import derived
+
 if TYPE_CHECKING:
     import numpy as np
 
@@ -250,6 +252,7 @@ class Writer:
         # unregister() would cost more CPU than the inserts themselves at this batch size.
         self._cursor.execute(_INSERT_RESPONSES)
         self._cursor.execute(_INSERT_ANSWERS)
+        derived.record(self._cursor, batch_responses, batch_answers)
         del batch_responses, batch_answers
 
 
