@@ -119,3 +119,20 @@ def test_the_app_refuses_to_start_on_a_bad_definition(definitions: Path, tmp_pat
     _edit(definitions / "waves.toml", "closes = 2027-03-31", "closes = 2026-09-30")
     with pytest.raises(DefinitionError, match=r"waves\.toml"):
         Services(make_settings(tmp_path / "data", definitions_dir=definitions))
+
+
+def test_a_likert_question_too_big_for_the_stores_packed_answers_is_refused(definitions: Path) -> None:
+    extra = "".join(f'  {{ id = "extra_{i}", text = {{ en = "Extra {i}" }} }},\n' for i in range(25))
+    _edit(definitions / "send-repeat-v1.toml", "statements = [\n", "statements = [\n" + extra)
+    with pytest.raises(DefinitionError, match=r"at most 32 Likert statements in all.*found 33") as caught:
+        load_catalogue(definitions)
+    assert caught.value.key == "questions"
+
+
+def test_a_likert_question_with_more_than_15_answers_is_refused(definitions: Path) -> None:
+    extra = "".join(f'  {{ id = "extra_{i}", text = {{ en = "Extra {i}" }} }},\n' for i in range(10))
+    _edit(definitions / "send-repeat-v1.toml", "answers = [\n  { id = \"strongly_agree\"",
+          "answers = [\n" + extra + "  { id = \"strongly_agree\"")
+    with pytest.raises(DefinitionError, match=r"at most 15 answers.*found 16") as caught:
+        load_catalogue(definitions)
+    assert caught.value.key == "questions[6] (q7).answers"

@@ -1,0 +1,133 @@
+"""The writer's derived tables (`likert_tallies`, `likert_sheets`) hold exactly what the answers hold, whether
+kept by the writer as responses arrive or filled by migration 002 from a store written before it.
+
+Each check decodes the derived tables in plain Python and compares them with the stored answer rows."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections import Counter
+from pathlib import Path
+
+import duckdb
+import pytest
+from polars.testing import assert_frame_equal
+
+from bench.generate import write_store
+from surveyapp import queries
+from surveyapp.services import Services
+from surveyapp.settings import from_env
+from surveyapp.store import Store
+from surveyapp.store.writer import PreparedResponse
+
+Answer = tuple[str, str, str, str]  # response_id, question_id, statement_id, option_id
+
+
+def _decoded(conn: duckdb.DuckDBPyConnection) -> tuple[set[Answer], dict[str, int]]:
+    """The Likert answers the packed sheets hold, and each response's cohort number."""
+    slots: dict[str, dict[int, tuple[str, str]]] = {}
+    for wave, question, statement, slot in conn.execute("SELECT * FROM likert_slots").fetchall():
+        slots.setdefault(wave, {})[slot] = (question, statement)
+    codes = {(w, q, c): o for w, q, o, c in conn.execute("SELECT * FROM likert_codes").fetchall()}
+    held: set[Answer] = set()
+    numbers = {}
+    for response_id, wave, number, pattern in conn.execute("SELECT * FROM likert_sheets").fetchall():
+        numbers[response_id] = number
+        for slot, (question, statement) in slots.get(wave, {}).items():
+            code = (int(pattern) >> (4 * slot)) & 15
+            if code:
+                held.add((response_id, question, statement, codes[(wave, question, code)]))
+    return held, numbers
+
+
+def _check_against_answers(path: Path) -> int:
+    conn = duckdb.connect(str(path), read_only=True)
+    try:
+        answers = conn.execute("SELECT a.response_id, a.question_id, a.statement_id, a.option_id FROM answers a "
+                               "WHERE a.statement_id IS NOT NULL").fetchall()
+        held, numbers = _decoded(conn)
+        assert held == set(answers)
+        responses = conn.execute("SELECT response_id, cohort_key, wave_id, coalesce(postcode_district, ''), "
+                                 "coalesce(lad_code, ''), area_status FROM responses").fetchall()
+        assert set(numbers) == {r[0] for r in responses}  # one sheet per response, answered or not
+        number_of_key = {r[1]: numbers[r[0]] for r in responses}  # one number per key, and one key per number
+        assert all(numbers[r[0]] == number_of_key[r[1]] for r in responses)
+        assert len(set(number_of_key.values())) == len(number_of_key)
+        place = {r[0]: r[2:] for r in responses}
+        expected = Counter((place[rid][0], q, s, o, *place[rid][1:]) for rid, q, s, o in answers)
+        tallies = conn.execute("SELECT wave_id, question_id, statement_id, option_id, postcode_district, lad_code, "
+                               "area_status, n FROM likert_tallies").fetchall()
+        assert {row[:-1]: row[-1] for row in tallies} == dict(expected)
+        return len(answers)
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A generated store (chunks recorded as the writer records) plus responses sent through the writer in
+    batches of every size, some without any Likert answer, some reusing cohort keys."""
+    data = tmp_path_factory.mktemp("derived") / "data"
+    write_store(data / "surveyapp.duckdb", 1_200, n_waves=2, seed=5, chunk=500)
+    services = Services(from_env({}, data_dir=data))
+    try:
+        keys = [k for (k,) in services.store.rows("SELECT cohort_key FROM responses WHERE wave_id = 'wave-1' "
+                                                   "ORDER BY response_id LIMIT 40")]
+        statements = ["health_met", "making_progress", "assessment_wait"]
+        answers = ["strongly_agree", "dont_know", "tend_to_disagree"]
+        futures = [services.store.writer.submit(PreparedResponse(
+            response_id=f"{i:08d}-0000-4000-8000-000000000000", wave_id="wave-2", submission_id=None,
+            fingerprint="fp", submitted_hour=dt.datetime(2021, 1, 1, 10),
+            postcode_district=["ME4", None, "CT9"][i % 3], lad_code=["E06000035", None, "E07000114"][i % 3],
+            area_status=["in_area", "unknown", "in_area"][i % 3], cohort_key=keys[i], language="en", channel="api",
+            answers=(*(("q7", s, answers[(i + j) % 3], None) for j, s in enumerate(statements[: i % 4])),
+                     ("religion", None, "none", None))))
+            for i in range(40)]
+        assert {f.result().status for f in futures} == {"stored"}
+    finally:
+        services.close()
+    return data / "surveyapp.duckdb"
+
+
+def test_the_writers_tallies_and_sheets_hold_exactly_the_stored_answers(written: Path) -> None:
+    assert _check_against_answers(written) > 1_200 * 5
+
+
+def test_migration_002_fills_them_for_a_store_written_before_it(written: Path, tmp_path: Path) -> None:
+    before = tmp_path / "data" / "surveyapp.duckdb"
+    before.parent.mkdir()
+    shutil.copy(written, before)
+    conn = duckdb.connect(str(before))
+    conn.execute("DROP TABLE likert_tallies; DROP TABLE likert_sheets; DROP TABLE likert_slots; "
+                 "DROP TABLE likert_codes; DELETE FROM schema_migrations WHERE name = '002_likert_tallies.sql'")
+    conn.close()
+    store = Store(before)
+    try:
+        assert store.applied_migrations == ["002_likert_tallies.sql"]
+    finally:
+        store.close()
+    _check_against_answers(before)
+
+
+def test_figures_from_a_migrated_store_equal_those_of_the_writers(written: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(written, data / "surveyapp.duckdb")
+    shutil.copytree(written.parent / "secrets", data / "secrets")
+    conn = duckdb.connect(str(data / "surveyapp.duckdb"))
+    conn.execute("DROP TABLE likert_tallies; DROP TABLE likert_sheets; DROP TABLE likert_slots; "
+                 "DROP TABLE likert_codes; DELETE FROM schema_migrations WHERE name = '002_likert_tallies.sql'")
+    conn.close()
+    figures = {}
+    for name, directory in (("writer", written.parent), ("migrated", data)):
+        services = Services(from_env({}, data_dir=directory))
+        try:
+            figures[name] = (queries.compare(services, "wave-2", baseline_id="wave-1", by="district").frame,
+                             queries.compare(services, "wave-2", baseline_id="wave-1", by="lad", weighted=True).frame,
+                             queries.cohort(services, "wave-2", against="wave-1").frame)
+        finally:
+            services.close()
+    for got, expected in zip(figures["migrated"], figures["writer"], strict=True):
+        assert got.height > 0
+        assert_frame_equal(got, expected)
