@@ -303,6 +303,11 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     responses = [w.wave_id for w in order if w.kind == "responses" and w is not baseline]
     overall = pl.concat([compare(services, w, baseline_id=baseline.wave_id, by="all").frame for w in responses])
     by_area = compare(services, wave_id, baseline_id=baseline.wave_id, by="lad").frame
+    if by_area.is_empty():
+        scale_question = wave.questionnaire.likert()
+        raise AnalysisError("wave", f"{wave_id} has no answers to "
+                            f"{scale_question.id if scale_question else 'its Likert question'} yet, so there is "
+                            "nothing to report; make the report once responses have arrived")
     levels = [lv for lv in REACH_LEVELS if lv in _levels(wave)]
     reach = pl.concat([reach_of(services, wave_id, by=level).frame for level in levels])
     cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None

@@ -222,6 +222,17 @@ def test_a_report_against_itself_is_a_400_and_an_unknown_wave_a_404(analyst: htt
     assert analyst.get("/api/v1/waves/no-such-wave/report.zip").status_code == 404
 
 
+def test_a_report_on_a_wave_without_responses_is_a_400_saying_so(analyst: httpx.Client) -> None:
+    for path in ("/api/v1/waves/2026-autumn/report.zip", "/results/2026-autumn"):
+        response = analyst.get(path)
+        assert response.status_code == 400, response.text
+        if path.startswith("/api"):
+            error = response.json()["errors"][0]
+            assert error["field"] == "wave" and "no answers to q7 yet" in error["message"]
+        else:
+            assert "no answers to q7 yet" in response.text
+
+
 @get("/boom", sync_to_thread=False)
 def boom() -> None:
     raise RuntimeError("a fault no test should ever see in production")

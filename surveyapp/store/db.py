@@ -65,19 +65,6 @@ class Store:
         finally:
             cursor.close()
 
-    def frame_after(self, steps: Sequence[str], sql: str, params: Mapping[str, Any]) -> pl.DataFrame:
-        """Run `steps` (e.g. CREATE TEMP TABLE ... AS ..., whose exact sizes then guide the planner's join
-        order), then the read query `sql`, all on one cursor of their own; the temporary tables end with it.
-        Each statement gets the named parameters of `params` it refers to."""
-        cursor = self._conn.cursor()
-        try:
-            for step in steps:
-                cursor.execute(step, _named(step, params))
-            frame: pl.DataFrame = cursor.sql(sql, params=_named(sql, params)).pl()
-            return frame
-        finally:
-            cursor.close()
-
     def rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
         cursor = self._conn.cursor()
         try:
