@@ -17,7 +17,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +32,7 @@ from litestar.testing.transport import TestClientTransport
 from surveyapp.app import create_app
 from surveyapp.services import Services
 from surveyapp.settings import Settings
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings, wait_until_started
 
 SURVEYAPP = str(Path(sys.executable).with_name("surveyapp"))
 
@@ -128,11 +127,7 @@ class LiveServer(_Harness):
 
     def start(self) -> LiveServer:
         self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
+        wait_until_started(self.server, self.thread)
         self.running = True
         return self
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import socket
 import threading
-import time
 from types import TracebackType
 from typing import Any
 
 import uvicorn
+
+from tests.support import wait_until_started
 
 
 def free_port() -> int:
@@ -30,11 +31,7 @@ class Served:
 
     def __enter__(self) -> str:
         self.thread.start()
-        deadline = time.monotonic() + 30
-        while not self.server.started:
-            if not self.thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError("the test server did not start")
-            time.sleep(0.02)
+        wait_until_started(self.server, self.thread)
         return f"http://127.0.0.1:{self.port}"
 
     def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,

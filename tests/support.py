@@ -7,11 +7,14 @@ conftest.py or one another.
 from __future__ import annotations
 
 import datetime as dt
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+import uvicorn
 
 from surveyapp.settings import Settings, from_env
 
@@ -58,3 +61,12 @@ class Service(Protocol):
     def client(self, token: str | None = None) -> httpx.Client: ...
 
     def stop(self) -> None: ...
+
+
+def wait_until_started(server: uvicorn.Server, thread: threading.Thread, seconds: float = 30) -> None:
+    """Wait until uvicorn, running in `thread`, accepts connections (RuntimeError if it dies or takes too long)."""
+    deadline = time.monotonic() + seconds
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.02)

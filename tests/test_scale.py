@@ -58,6 +58,14 @@ def _rows(services: Services, waves: list[str]) -> tuple[pl.DataFrame, pl.DataFr
     return responses, likert_frame(services.store, waves)
 
 
+def _cohort_row_by_row(services: Services) -> pl.DataFrame:
+    """wave-2 against wave-1 by `analytics.cohort.cohort_change` over one row per answer read from the file."""
+    later, later_likert = _rows(services, ["wave-2"])
+    earlier, earlier_likert = _rows(services, ["wave-1"])
+    return cohort_change(later_likert, later, earlier_likert, earlier,
+                         threshold=services.settings.small_number_threshold)
+
+
 def _same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
     assert got.height > 0
     assert_frame_equal(got, expected, check_exact=False, rel_tol=1e-9, abs_tol=1e-12)
@@ -99,11 +107,9 @@ def test_district_counts_equal_a_plain_python_tally(services: Services) -> None:
 
 def test_cohort_paired_in_duckdb_equals_the_row_by_row_computation_and_scipy(services: Services) -> None:
     got = queries.cohort(services, "wave-2", against="wave-1").frame
+    _same(got, _cohort_row_by_row(services))
     later, later_likert = _rows(services, ["wave-2"])
     earlier, earlier_likert = _rows(services, ["wave-1"])
-    expected = cohort_change(later_likert, later, earlier_likert, earlier,
-                             threshold=services.settings.small_number_threshold)
-    _same(got, expected)
     assert got["n_pairs"].min() > 100  # the generator links ~30% of the later wave to the earlier one
     # the pairs by hand: the greatest response id per key in each wave, both answers scored
     score = {"strongly_agree": 5, "tend_to_agree": 4, "neither": 3, "tend_to_disagree": 2, "strongly_disagree": 1}
@@ -190,11 +196,7 @@ def test_a_key_answering_twice_in_a_wave_pairs_its_greatest_response_id(tmp_path
             for prefix, answer in (("ffffffff", "strongly_agree"), ("00000000", "strongly_disagree"))]
         assert {f.result().status for f in outcomes} == {"stored"}
         got = queries.cohort(services, "wave-2", against="wave-1").frame
-        later, later_likert = _rows(services, ["wave-2"])
-        earlier, earlier_likert = _rows(services, ["wave-1"])
-        expected = cohort_change(later_likert, later, earlier_likert, earlier,
-                                 threshold=services.settings.small_number_threshold)
-        _same(got, expected)
+        _same(got, _cohort_row_by_row(services))
         assert got["share_improved"].drop_nulls().min() > 0.3  # the 25 'strongly agree' answers count
     finally:
         services.close()
