@@ -64,7 +64,6 @@ class _Job:
     future: Future[Any]
     response: PreparedResponse | None = None
     action: Callable[[duckdb.DuckDBPyConnection], Any] | None = None
-    writes_responses: bool = False
 
 
 class Writer:
@@ -80,7 +79,7 @@ class Writer:
         # Per wave that has taken a submission since start: hashes of its stored submission ids and cohort
         # keys. A key whose hash is absent is certainly new, so only keys that may be stored are looked up,
         # instead of scanning the table each commit. Bounded by the waves taking responses, not by every
-        # response ever stored; dropped (and re-read wave by wave) after actions that write responses.
+        # response ever stored; read wave by wave at the first submission to each.
         self._stored_keys: dict[str, _StoredKeys] = {}
         self.commits = 0
         self.stored = 0
@@ -100,14 +99,10 @@ class Writer:
         self._queue.put(job)
         return job.future
 
-    def run(self, action: Callable[[duckdb.DuckDBPyConnection], Any], *,
-            writes_responses: bool = False) -> Future[Any]:
-        """Run any other write in the writer thread, in a transaction of its own.
-
-        Say `writes_responses` when the action inserts or deletes responses, so the writer re-reads which
-        submission ids and codes are stored (wave by wave, at the next submission to each; only then).
-        """
-        job = _Job(Future(), action=action, writes_responses=writes_responses)
+    def run(self, action: Callable[[duckdb.DuckDBPyConnection], Any]) -> Future[Any]:
+        """Run any other write (never of responses: they come through `submit` alone) in the writer thread, in a
+        transaction of its own."""
+        job = _Job(Future(), action=action)
         self._queue.put(job)
         return job.future
 
@@ -135,8 +130,6 @@ class Writer:
             self._commit_submissions(submissions)
         for job in batch:
             if job.action is not None:
-                if job.writes_responses:
-                    self._stored_keys.clear()  # re-read before the next batch
                 self._commit_action(job)
 
     def _commit_action(self, job: _Job) -> None:
