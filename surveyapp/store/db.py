@@ -44,6 +44,7 @@ class Store:
                     f"{path} is in use by another process (is `surveyapp serve` running?); "
                     "use the running service instead") from None
             raise
+        self._conn.execute("SET enable_progress_bar = false")  # cursors inherit it: no bars on stderr
         self.path = path
         self.applied_migrations = migrate(self._conn)
         self.writer = Writer(self._conn, batch_max=batch_max, max_per_code=max_per_code)
