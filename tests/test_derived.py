@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -32,7 +33,8 @@ def _decoded(conn: duckdb.DuckDBPyConnection) -> tuple[set[Answer], dict[str, in
     codes = {(w, q, c): o for w, q, o, c in conn.execute("SELECT * FROM likert_codes").fetchall()}
     held: set[Answer] = set()
     numbers = {}
-    for response_id, wave, number, pattern in conn.execute("SELECT * FROM likert_sheets").fetchall():
+    for wave, response_number, number, pattern in conn.execute("SELECT * FROM likert_sheets").fetchall():
+        response_id = str(uuid.UUID(int=response_number))  # the id, from the number its hex digits spell
         numbers[response_id] = number
         for slot, (question, statement) in slots.get(wave, {}).items():
             code = (int(pattern) >> (4 * slot)) & 15

@@ -4,8 +4,8 @@ millions of responses (see migration 002):
 - `likert_tallies`: Likert answers counted per wave, question, statement, answer and place. Compare by all,
   LAD or postcode district (weighted or not) reads these counts: its cost grows with the number of places,
   not of responses.
-- `likert_sheets`: one row per response with its cohort key as a number and its Likert answers packed into
-  one number (`likert_slots` and `likert_codes` say which bits hold which statement and answer, per wave).
+- `likert_sheets`: one row per response with its id and cohort key as numbers and its Likert answers packed
+  into one number (`likert_slots` and `likert_codes` say which bits hold which statement and answer, per wave).
   Cohort change pairs these rows, never joining answer rows to responses.
 
 `record` adds a batch's rows (the writer after each group commit's inserts, `bench.generate` per chunk);
@@ -47,7 +47,7 @@ _NEW_CODES = """
 """
 _SHEETS = f"""
     INSERT INTO likert_sheets
-    SELECT r.response_id, r.wave_id, md5_number(r.cohort_key),
+    SELECT r.wave_id, {{response_number}}, md5_number(r.cohort_key),
         coalesce(bit_or(c.code::UHUGEINT << ({CODE_BITS} * s.slot)::UHUGEINT), 0::UHUGEINT)
     FROM {{responses}} r
     LEFT JOIN {{answers}} a ON a.response_id = r.response_id AND a.statement_id IS NOT NULL
@@ -66,6 +66,8 @@ _TALLIES = """
     ON CONFLICT DO UPDATE SET n = t.n + excluded.n
 """
 _STEPS = (_NEW_SLOTS, _NEW_CODES, _SHEETS, _TALLIES)
+# A response id (a uuid, 36 characters) as the 128-bit number its hex digits spell: numbers order as the ids do.
+_RESPONSE_NUMBER = "('0x' || replace(r.response_id, '-', ''))::UHUGEINT"
 
 
 def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_answers: pa.Table) -> None:
@@ -73,11 +75,12 @@ def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_a
     rows just inserted into `responses` and `answers`, in their columns). Runs inside the caller's transaction."""
     # DuckDB reads the two Arrow tables as this frame's local variables (a replacement scan).
     for step in _STEPS:
-        cursor.execute(step.format(responses="batch_responses", answers="batch_answers"))
+        cursor.execute(step.format(responses="batch_responses", answers="batch_answers",
+                                   response_number=_RESPONSE_NUMBER))
     del batch_responses, batch_answers
 
 
 def backfill(cursor: duckdb.DuckDBPyConnection) -> None:
     """Fill the derived tables from every stored response (they must be empty)."""
     for step in _STEPS:
-        cursor.execute(step.format(responses="responses", answers="answers"))
+        cursor.execute(step.format(responses="responses", answers="answers", response_number=_RESPONSE_NUMBER))

@@ -240,7 +240,7 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
         WITH pairs AS (
             -- All of a key's responses in one wave against all of them in the other, then the greatest of
             -- each side: the same as choosing per wave first, but only keys found in both waves are grouped.
-            SELECT arg_max(l.pattern, l.response_id) AS later, arg_max(e.pattern, e.response_id) AS earlier
+            SELECT arg_max(l.pattern, l.response_number) AS later, arg_max(e.pattern, e.response_number) AS earlier
             FROM likert_sheets l JOIN likert_sheets e USING (cohort_number)
             WHERE l.wave_id = $later AND e.wave_id = $earlier
             GROUP BY cohort_number

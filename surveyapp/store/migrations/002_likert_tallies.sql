@@ -33,11 +33,12 @@ CREATE TABLE likert_codes (
     PRIMARY KEY (wave_id, question_id, option_id)
 );
 
--- One row per response: its cohort key as a 128-bit number and its Likert answers packed into one number
--- (the answer's code in 4 bits at the statement's slot; 0 where unanswered).
+-- One row per response: its id (a uuid) and its cohort key as 128-bit numbers, and its Likert answers packed
+-- into one number (the answer's code in 4 bits at the statement's slot; 0 where unanswered). Numbers, not
+-- text, so that pairing millions of responses moves fixed-width values only.
 CREATE TABLE likert_sheets (
-    response_id VARCHAR NOT NULL,
     wave_id VARCHAR NOT NULL,
+    response_number UHUGEINT NOT NULL,
     cohort_number UHUGEINT NOT NULL,
     pattern UHUGEINT NOT NULL
 );
