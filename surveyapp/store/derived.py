@@ -8,19 +8,25 @@ millions of responses (see migration 002):
   into one number (`likert_slots` and `likert_codes` say which bits hold which statement and answer, per wave).
   Cohort change pairs these rows, never joining answer rows to responses.
 
-`record` adds a batch's rows (the writer after each group commit's inserts, `bench.generate` per chunk);
-`backfill` fills the tables from everything stored (migration 002, for a store written before it). Both run
-the same statements, over the batch's Arrow tables or over the stored tables.
+Three ways in, each checked against the stored answers by tests/test_derived.py or tests/test_scale.py:
+- `Recorder.record`: the writer, after each group commit's inserts, in its transaction. It knows each wave's
+  slots and codes, so it packs the few responses of a commit in Python and sends DuckDB two small inserts.
+- `record`: the same rows by SQL over a batch's Arrow tables (`bench.generate`, half a million at a time).
+- `backfill`: the same SQL over everything stored (migration 002, for a store written before it).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Collection, Sequence
 from typing import TYPE_CHECKING
 
 import duckdb
 
 if TYPE_CHECKING:
     import pyarrow as pa
+
+    from surveyapp.store.writer import PreparedResponse
 
 SLOTS, CODE_BITS = 32, 4  # statements per wave's Likert questions, bits per answer: a 128-bit pattern
 
@@ -48,7 +54,7 @@ _NEW_CODES = """
 _SHEETS = f"""
     INSERT INTO likert_sheets
     SELECT r.wave_id, {{response_number}}, md5_number(r.cohort_key),
-        coalesce(bit_or(c.code::UHUGEINT << ({CODE_BITS} * s.slot)::UHUGEINT), 0::UHUGEINT)
+        coalesce(bit_or(c.code::UHUGEINT << ({CODE_BITS} * s.slot)::UHUGEINT), 0::UHUGEINT), true
     FROM {{responses}} r
     LEFT JOIN {{answers}} a ON a.response_id = r.response_id AND a.statement_id IS NOT NULL
     LEFT JOIN likert_slots s ON s.wave_id = r.wave_id AND s.question_id = a.question_id
@@ -65,22 +71,101 @@ _TALLIES = """
     GROUP BY ALL
     ON CONFLICT DO UPDATE SET n = t.n + excluded.n
 """
-_STEPS = (_NEW_SLOTS, _NEW_CODES, _SHEETS, _TALLIES)
-# A response id (a uuid, 36 characters) as the 128-bit number its hex digits spell: numbers order as the ids do.
+# Sheets go in as `latest`; then, for the cohort keys of {keys} (wave_id, cohort_number), only the greatest
+# response id of each key in each wave stays so.
+_LATEST = """
+    UPDATE likert_sheets s SET latest = (s.response_number = m.top)
+    FROM (SELECT t.wave_id, t.cohort_number, max(t.response_number) AS top FROM likert_sheets t
+          SEMI JOIN ({keys}) k ON k.wave_id = t.wave_id AND k.cohort_number = t.cohort_number
+          GROUP BY ALL HAVING count(*) > 1) m
+    WHERE s.wave_id = m.wave_id AND s.cohort_number = m.cohort_number
+"""
+_STEPS = (_NEW_SLOTS, _NEW_CODES, _SHEETS, _TALLIES, _LATEST)
 _RESPONSE_NUMBER = "('0x' || replace(r.response_id, '-', ''))::UHUGEINT"
 
 
 def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_answers: pa.Table) -> None:
-    """Add the derived rows of a batch about to be committed (`batch_responses` and `batch_answers` hold the
-    rows just inserted into `responses` and `answers`, in their columns). Runs inside the caller's transaction."""
+    """Add the derived rows of a batch about to be committed, by SQL (`batch_responses` and `batch_answers` hold
+    the rows just inserted into `responses` and `answers`, in their columns). Runs inside the caller's
+    transaction."""
     # DuckDB reads the two Arrow tables as this frame's local variables (a replacement scan).
+    keys = "SELECT r.wave_id, md5_number(r.cohort_key) AS cohort_number FROM batch_responses r"
     for step in _STEPS:
         cursor.execute(step.format(responses="batch_responses", answers="batch_answers",
-                                   response_number=_RESPONSE_NUMBER))
+                                   response_number=_RESPONSE_NUMBER, keys=keys))
     del batch_responses, batch_answers
 
 
 def backfill(cursor: duckdb.DuckDBPyConnection) -> None:
     """Fill the derived tables from every stored response (they must be empty)."""
+    keys = "SELECT wave_id, cohort_number FROM likert_sheets"
     for step in _STEPS:
-        cursor.execute(step.format(responses="responses", answers="answers", response_number=_RESPONSE_NUMBER))
+        cursor.execute(step.format(responses="responses", answers="answers", response_number=_RESPONSE_NUMBER,
+                                   keys=keys))
+
+
+Key = tuple[str, str, str]  # wave_id, question_id, statement or option id
+
+
+class Recorder:
+    """The writer's way in: each wave's slots and codes held in memory (read from the tables at the first
+    commit, and again after any commit that adds one or rolls back), so a commit's sheets are packed here
+    and its tallies counted here; DuckDB gets two small inserts, and two more only when a new statement or
+    answer appears in a wave."""
+
+    def __init__(self) -> None:
+        self._slots: dict[Key, int] | None = None
+        self._codes: dict[Key, int] | None = None
+
+    def forget(self) -> None:
+        """After a rollback: what was read may include slots or codes that were never committed."""
+        self._slots = self._codes = None
+
+    def record(self, cursor: duckdb.DuckDBPyConnection, responses: Sequence[PreparedResponse],
+               batch_responses: pa.Table, batch_answers: pa.Table, *, repeated: Collection[tuple[str, str]]) -> None:
+        """Add the derived rows of `responses`, just inserted (`batch_responses`, `batch_answers` hold them as
+        the writer inserted them). `repeated`: the (wave_id, cohort_key) of those whose wave now holds more
+        than one response with that key (the writer counts return-code uses), whose `latest` is settled here."""
+        import pyarrow as pa
+
+        likert = [(r, question, statement, option) for r in responses
+                  for question, statement, option, _ in r.answers if statement is not None and option is not None]
+        slots, codes = self._known(cursor)
+        if any((r.wave_id, q, s) not in slots or (r.wave_id, q, o) not in codes for r, q, s, o in likert):
+            for step in (_NEW_SLOTS, _NEW_CODES):
+                cursor.execute(step.format(responses="batch_responses", answers="batch_answers"))
+            self.forget()
+            slots, codes = self._known(cursor)
+        patterns = dict.fromkeys((r.response_id for r in responses), 0)
+        tallies: Counter[tuple[str, ...]] = Counter()
+        for r, q, s, o in likert:
+            patterns[r.response_id] |= codes[(r.wave_id, q, o)] << (CODE_BITS * slots[(r.wave_id, q, s)])
+            tallies[(r.wave_id, q, s, o, r.postcode_district or "", r.lad_code or "", r.area_status)] += 1
+        low = (1 << 64) - 1
+        batch_sheets = pa.table({
+            "response_id": [r.response_id for r in responses], "wave_id": [r.wave_id for r in responses],
+            "cohort_key": [r.cohort_key for r in responses],
+            "high": pa.array([patterns[r.response_id] >> 64 for r in responses], pa.uint64()),
+            "low": pa.array([patterns[r.response_id] & low for r in responses], pa.uint64())})
+        columns = ("wave_id", "question_id", "statement_id", "option_id", "postcode_district", "lad_code",
+                   "area_status")
+        batch_tallies = pa.table({**{c: [k[i] for k in tallies] for i, c in enumerate(columns)},
+                                  "n": pa.array(list(tallies.values()), pa.int64())},
+                                 schema=pa.schema([*((c, pa.string()) for c in columns), ("n", pa.int64())]))
+        # DuckDB reads the two Arrow tables as this frame's local variables (a replacement scan).
+        cursor.execute(f"INSERT INTO likert_sheets SELECT r.wave_id, {_RESPONSE_NUMBER}, md5_number(r.cohort_key), "
+                       "(r.high::UHUGEINT << 64::UHUGEINT) | r.low::UHUGEINT, true FROM batch_sheets r")
+        cursor.execute("INSERT INTO likert_tallies AS t SELECT * FROM batch_tallies "
+                       "ON CONFLICT DO UPDATE SET n = t.n + excluded.n")
+        if repeated:  # rare: a code typed in again within one wave
+            batch_keys = pa.table({"wave_id": [w for w, _ in repeated], "cohort_key": [k for _, k in repeated]})
+            cursor.execute(_LATEST.format(
+                keys="SELECT wave_id, md5_number(cohort_key) AS cohort_number FROM batch_keys"))
+            del batch_keys
+        del batch_sheets, batch_tallies
+
+    def _known(self, cursor: duckdb.DuckDBPyConnection) -> tuple[dict[Key, int], dict[Key, int]]:
+        if self._slots is None or self._codes is None:
+            self._slots = {(w, q, s): int(n) for w, q, s, n in cursor.execute("SELECT * FROM likert_slots").fetchall()}
+            self._codes = {(w, q, o): int(n) for w, q, o, n in cursor.execute("SELECT * FROM likert_codes").fetchall()}
+        return self._slots, self._codes

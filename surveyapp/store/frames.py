@@ -219,10 +219,10 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
     (`analytics.cohort.CHANGES_SCHEMA`).
 
     Each wave's responses are linked by cohort key, using the greatest response_id where a key has several
-    in one wave; a pair counts for a statement when both its answers are scored (in `scores`). Only the
-    `statements` (the later wave's, in its questionnaire order) can pair. The writer's `likert_sheets` hold
-    one row per response with its Likert answers packed into one number, so the pairing joins one row per
-    response and only per-statement tallies of the two answers' codes come back.
+    in one wave (the sheet marked `latest`); a pair counts for a statement when both its answers are scored
+    (in `scores`). Only the `statements` (the later wave's, in its questionnaire order) can pair. The
+    writer's `likert_sheets` hold one row per response with its Likert answers packed into one number, so the
+    pairing joins one row per response and only per-statement tallies of the two answers' codes come back.
     """
     def slots(wave: str) -> dict[str, int]:
         rows = store.rows("SELECT statement_id, slot FROM likert_slots WHERE wave_id = ? AND question_id = ?",
@@ -238,12 +238,9 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
     both = [s for s in dict.fromkeys(statements) if s in later_slots and s in earlier_slots]
     sql = f"""
         WITH pairs AS (
-            -- All of a key's responses in one wave against all of them in the other, then the greatest of
-            -- each side: the same as choosing per wave first, but only keys found in both waves are grouped.
-            SELECT arg_max(l.pattern, l.response_number) AS later, arg_max(e.pattern, e.response_number) AS earlier
+            SELECT l.pattern AS later, e.pattern AS earlier
             FROM likert_sheets l JOIN likert_sheets e USING (cohort_number)
-            WHERE l.wave_id = $later AND e.wave_id = $earlier
-            GROUP BY cohort_number
+            WHERE l.wave_id = $later AND e.wave_id = $earlier AND l.latest AND e.latest
         )
         SELECT k.statement, ((p.later >> ({CODE_BITS} * k.later_slot)::UHUGEINT) & 15)::INTEGER AS later_code,
             ((p.earlier >> ({CODE_BITS} * k.earlier_slot)::UHUGEINT) & 15)::INTEGER AS earlier_code, count(*) AS n

@@ -81,6 +81,7 @@ class Writer:
         # instead of scanning the table each commit. Bounded by the waves taking responses, not by every
         # response ever stored; read wave by wave at the first submission to each.
         self._stored_keys: dict[str, _StoredKeys] = {}
+        self._derived = derived.Recorder()
         self.commits = 0
         self.stored = 0
 
@@ -165,6 +166,7 @@ class Writer:
             job.future.set_result(outcome)
 
     def _rollback(self) -> None:
+        self._derived.forget()
         with contextlib.suppress(duckdb.Error):
             self._cursor.execute("ROLLBACK")
 
@@ -205,7 +207,7 @@ class Writer:
             accepted.append(r)
             outcomes.append(WriteOutcome("stored", r.response_id))
         if accepted:
-            self._append(accepted)
+            self._append(accepted, repeated={key for key, n in code_counts.items() if n > 1})
             # Added before COMMIT: a rolled-back key only costs a needless lookup later, never a wrong answer.
             for wave_id in {r.wave_id for r in accepted}:
                 in_wave = [r for r in accepted if r.wave_id == wave_id]
@@ -234,7 +236,7 @@ class Writer:
             [waves, keys]).fetchall()
         return {(w, k): n for w, k, n in rows}
 
-    def _append(self, accepted: list[PreparedResponse]) -> None:
+    def _append(self, accepted: list[PreparedResponse], *, repeated: set[tuple[str, str]]) -> None:
         import pyarrow as pa  # on the writer thread at the first submission, not at start-up
 
         batch_responses = pa.table({c: [getattr(r, c) for r in accepted] for c in _RESPONSE_COLUMNS})
@@ -245,7 +247,7 @@ class Writer:
         # unregister() would cost more CPU than the inserts themselves at this batch size.
         self._cursor.execute(_INSERT_RESPONSES)
         self._cursor.execute(_INSERT_ANSWERS)
-        derived.record(self._cursor, batch_responses, batch_answers)
+        self._derived.record(self._cursor, accepted, batch_responses, batch_answers, repeated=repeated)
         del batch_responses, batch_answers
 
 

@@ -33,12 +33,14 @@ CREATE TABLE likert_codes (
     PRIMARY KEY (wave_id, question_id, option_id)
 );
 
--- One row per response: its id (a uuid) and its cohort key as 128-bit numbers, and its Likert answers packed
--- into one number (the answer's code in 4 bits at the statement's slot; 0 where unanswered). Numbers, not
+-- One row per response: its id (a uuid) and its cohort key as 128-bit numbers, its Likert answers packed
+-- into one number (the answer's code in 4 bits at the statement's slot; 0 where unanswered), and whether it
+-- is the one cohort change pairs for its key in its wave (the greatest response id: `latest`). Numbers, not
 -- text, so that pairing millions of responses moves fixed-width values only.
 CREATE TABLE likert_sheets (
     wave_id VARCHAR NOT NULL,
     response_number UHUGEINT NOT NULL,
     cohort_number UHUGEINT NOT NULL,
-    pattern UHUGEINT NOT NULL
+    pattern UHUGEINT NOT NULL,
+    latest BOOLEAN NOT NULL
 );
