@@ -150,7 +150,13 @@ class RemoteBackend:
             if not token:
                 raise ServiceError(f"the service is running; set SURVEYAPP_{role.upper()}_TOKEN to use it")
             headers["Authorization"] = f"Bearer {token}"
-        response = self.client.request(method, path, headers=headers, **kwargs)
+        try:
+            response = self.client.request(method, path, headers=headers, **kwargs)
+        except httpx.TransportError as exc:
+            raise ServiceError(
+                f"a running service holds the database, but none answered at {self.settings.url} ({exc}); "
+                f"if it listens on another address (e.g. make run PORT=9000), set SURVEYAPP_URL to it, e.g. "
+                f"SURVEYAPP_URL=http://127.0.0.1:9000") from exc
         if response.status_code >= 400:
             try:
                 body = response.json()
