@@ -30,7 +30,7 @@ from waves.areas.pack import AreaPack
 from waves.model import FreeText, Likert, MultipleChoice, Questionnaire, SingleChoice
 
 FORMATS = {
-    "csv": ("text/csv; charset=utf-8", "csv"),
+    "csv": ("text/csv", "csv"),  # Litestar adds "; charset=utf-8" to every text/ type
     "parquet": ("application/vnd.apache.parquet", "parquet"),
     "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     "sav": ("application/x-spss-sav", "sav"),

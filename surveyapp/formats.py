@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 ResultFormat = Literal["json", "csv", "parquet", "xlsx"]
 MEDIA_TYPES: dict[ResultFormat, str] = {
-    "json": "application/json", "csv": "text/csv; charset=utf-8",
+    "json": "application/json", "csv": "text/csv",  # Litestar adds "; charset=utf-8" to text/ types
     "parquet": "application/vnd.apache.parquet",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }

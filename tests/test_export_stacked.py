@@ -231,7 +231,10 @@ def test_analysis_xlsx_shows_shares_as_percentages_under_a_frozen_header(analyst
 
 
 def test_every_column_is_in_the_dictionary_and_the_per_wave_export_has_the_same_columns(analyst: Any) -> None:
-    stacked = pl.read_csv(io.BytesIO(_get(analyst, "/api/v1/export", waves="all")), infer_schema=False)
+    r = analyst.get("/api/v1/export", params={"waves": "all"})
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"  # one charset, not two
+    assert r.headers["content-disposition"] == 'attachment; filename="all-waves-responses.csv"'
+    stacked = pl.read_csv(io.BytesIO(r.content), infer_schema=False)
     one = pl.read_csv(io.BytesIO(_get(analyst, "/api/v1/waves/2027-spring/export")), infer_schema=False)
     dictionary = pl.read_json(io.BytesIO(_get_plain(analyst, "/api/v1/export/dictionary", waves="all")))
     assert stacked.columns == one.columns == dictionary["name"].to_list()

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 
 
 ExportFormat = Literal["csv", "parquet", "xlsx", "sav", "dta"]
+WAVES = QueryParameter(pattern=r"^ *(all|[a-z0-9][a-z0-9-]*( *, *[a-z0-9][a-z0-9-]*)*) *$", description=(
+    "`all` (every wave with responses, oldest first), or wave ids separated by commas, in the order wanted"))
 FILTER = QueryParameter(name="filter", required=False, description=(
     "Keep responses whose answer to a single or multiple choice question is one of these options: "
     "`<question>:<option>[,<option>]`, e.g. `respondent_role:parent_carer,young_person`; repeat for more (all "
@@ -45,7 +47,7 @@ def _export_response(data: bytes, fmt: ExportFormat, stem: str, dictionary: str)
 
 def _dictionary_response(frame: pl.DataFrame, fmt: Literal["csv", "json"]) -> Response[bytes]:
     if fmt == "csv":
-        return Response(neutralise(frame).write_csv().encode(), media_type="text/csv; charset=utf-8")
+        return Response(neutralise(frame).write_csv().encode(), media_type="text/csv")
     return Response(frame.write_json().encode(), media_type="application/json")
 
 
@@ -61,7 +63,7 @@ def export_wave(services: NamedDependency[Services], wave_id: FromPath[str], for
 
 
 @get("/api/v1/export", sync_to_thread=True)
-def export_stacked(services: NamedDependency[Services], waves: FromQuery[str] = "all",
+def export_stacked(services: NamedDependency[Services], waves: Annotated[str, WAVES] = "all",
                    format: FromQuery[ExportFormat] = "csv",
                    filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """The responses of several waves stacked, one row per response with its `wave_id`: `waves=all` (every
@@ -72,7 +74,7 @@ def export_stacked(services: NamedDependency[Services], waves: FromQuery[str] = 
 
 
 @get("/api/v1/export/dictionary", sync_to_thread=False)
-def stacked_dictionary(services: NamedDependency[Services], waves: FromQuery[str] = "all",
+def stacked_dictionary(services: NamedDependency[Services], waves: Annotated[str, WAVES] = "all",
                        format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
     """The data dictionary of the stacked export: each column's question, wording, values, codes and its
     variable name in SPSS and Stata."""
@@ -144,7 +146,7 @@ def results_page(services: NamedDependency[Services], wave_id: FromPath[str],
     settings = services.settings
     page = report_html(queries.report_inputs(services, wave_id, baseline),
                        threshold=settings.small_number_threshold, boundaries=settings.boundaries)
-    return Response(page, media_type="text/html; charset=utf-8",
+    return Response(page, media_type="text/html",
                     headers={"Content-Security-Policy": _csp_for(page), "Cache-Control": "no-store"})
 
 
