@@ -233,27 +233,34 @@ def _export_parts(services: Services, waves: str | Sequence[str], filters: Seque
         raise AnalysisError(exc.field, exc.message) from exc
 
 
+@dataclass
+class ExportTable:
+    """Responses as the exports hold them: the rows, the columns that describe them, the waves they are from."""
+
+    frame: pl.DataFrame
+    columns: list[Column]
+    wave_ids: list[str]
+
+
 def export_table(services: Services, waves: str | Sequence[str], *, filters: Sequence[str] = (),
-                 field: str = "waves") -> tuple[pl.DataFrame, list[Column]]:
+                 field: str = "waves") -> ExportTable:
     """The responses of the waves (`all` or ids), stacked, one row per response, filtered by
     `<question>:<option>[,<option>]` (all must hold), with the columns that describe them."""
     from surveyapp.export import export_frame
 
     chosen, columns, parsed = _export_parts(services, waves, filters, field)
-    frame = export_frame(services.store, [w.wave_id for w in chosen], columns, services.areas, parsed)
-    return frame, columns
+    ids = [w.wave_id for w in chosen]
+    return ExportTable(export_frame(services.store, ids, columns, services.areas, parsed), columns, ids)
 
 
 def export(services: Services, waves: str | Sequence[str], fmt: ExportFormat, *, filters: Sequence[str] = (),
            field: str = "waves") -> bytes:
     """The waves' responses, one row per response, as CSV, Parquet (dictionary in its metadata), XLSX, SPSS
     or Stata (labelled); the same columns whether one wave or several."""
-    from surveyapp.export import export_frame, serialise
+    from surveyapp.export import serialise
 
-    chosen, columns, parsed = _export_parts(services, waves, filters, field)
-    ids = [w.wave_id for w in chosen]
-    frame = export_frame(services.store, ids, columns, services.areas, parsed)
-    return serialise(frame, columns, fmt, title=f"surveyapp responses: {', '.join(ids)}")
+    table = export_table(services, waves, filters=filters, field=field)
+    return serialise(table.frame, table.columns, fmt, title=f"surveyapp responses: {', '.join(table.wave_ids)}")
 
 
 def dictionary(services: Services, waves: str | Sequence[str], field: str = "waves") -> pl.DataFrame:
@@ -371,6 +378,6 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
 
-__all__ = ["AnalysisError", "AnalysisRequest", "Result", "WaveError", "WaveNotFound", "analyse", "backup",
-           "cohort", "compare", "create_wave", "dictionary", "export", "export_table", "export_waves", "list_waves",
-           "questionnaire", "reach_of", "report_inputs", "set_wave_state"]
+__all__ = ["AnalysisError", "AnalysisRequest", "ExportTable", "Result", "WaveError", "WaveNotFound", "analyse",
+           "backup", "cohort", "compare", "create_wave", "dictionary", "export", "export_table", "export_waves",
+           "list_waves", "questionnaire", "reach_of", "report_inputs", "set_wave_state"]

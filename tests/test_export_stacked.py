@@ -304,3 +304,41 @@ def test_no_format_carries_a_full_postcode_a_return_code_or_an_address(server: A
     cells |= {str(c.value) for row in book["responses"].iter_rows() for c in row}
     assert not [s for s in secrets if any(s in cell for cell in cells)]
     assert "ME14" in cells  # the outward code is what is kept
+
+
+def _questionnaires() -> tuple[Any, Any]:
+    from waves.loader import load_catalogue
+
+    repeat = load_catalogue().questionnaire("send-repeat", 1)
+    check = load_catalogue(ROOT / "tests/fixtures/definitions").questionnaire("services-check", 1)
+    return repeat, check
+
+
+def test_stacking_two_questionnaires_joins_their_columns_and_options() -> None:
+    from surveyapp.export import columns_of, dictionary_frame
+
+    repeat, check = _questionnaires()
+    columns = {c.name: c for c in columns_of([repeat, check])}
+    assert {"q7_health_met_score", "q3_gp_access_score", "q2", "q7a"} <= set(columns)
+    ages = columns["child_age_band"].labels  # the first questionnaire's codes kept, the second's new ones after
+    assert [(a, n) for a, n, _ in ages] == [("age_0_4", 1), ("age_5_10", 2), ("age_11_15", 3), ("age_16_18", 4),
+                                            ("age_19_25", 5), ("prefer_not_to_say", 6), ("age_0_10", 7),
+                                            ("age_11_25", 8)]
+    assert [(a, n) for a, n, _ in columns["q3_gp_access_score"].labels] == [
+        ("very_good", 4), ("good", 3), ("poor", 2), ("very_poor", 1)]  # a 4-point scale, from its TOML
+    assert dictionary_frame(list(columns.values())).height == len(columns)
+
+
+def test_stacking_questionnaires_that_score_an_answer_differently_is_refused() -> None:
+    import msgspec
+
+    from surveyapp.export import ExportError, columns_of
+
+    repeat, _ = _questionnaires()
+    q7 = repeat.question("q7")
+    rescored = tuple(msgspec.structs.replace(a, score=1) if a.id == "strongly_agree" else a for a in q7.answers)
+    other = msgspec.structs.replace(repeat, version=2, questions=tuple(
+        msgspec.structs.replace(q, answers=rescored) if q.id == "q7" else q for q in repeat.questions))
+    with pytest.raises(ExportError) as refused:
+        columns_of([repeat, other])
+    assert refused.value.field == "waves" and "strongly_agree" in refused.value.message
