@@ -207,8 +207,9 @@ def export_waves(services: Services, waves: str | Sequence[str], field: str = "w
         if not found:
             raise AnalysisError(field, "there is no wave with responses yet")
         return found
-    if not ids:
-        raise AnalysisError(field, "name the waves, e.g. waves=all or waves=2026-autumn,2027-spring")
+    if not ids or "all" in ids:
+        raise AnalysisError(field, "use all on its own, or wave ids separated by commas, e.g. "
+                                   "waves=2026-autumn,2027-spring")
     chosen = []
     for wave_id in ids:
         wave = services.waves.get(wave_id)

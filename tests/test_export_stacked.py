@@ -275,6 +275,7 @@ def test_filters_keep_the_responses_that_chose_an_option_counted_by_hand(analyst
     ({"filter": "respondent_role"}, "filter", "<question>:<option>"),
     ({"waves": "2026-autumn,no-such-wave"}, "waves", "there is no wave 'no-such-wave'"),
     ({"waves": "baseline-2019"}, "waves", "aggregate counts only"),
+    ({"waves": "all,2026-autumn"}, "waves", "all on its own"),
     ({"format": "pdf"}, "format", "sav"),
 ])
 def test_a_bad_export_request_is_a_400_naming_the_field(analyst: Any, params: dict[str, str], field: str,

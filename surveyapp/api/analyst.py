@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     import polars as pl
 
 
-ExportFormat = Literal["csv", "parquet", "xlsx", "sav", "dta"]
+ExportFormat = queries.ExportFormat
 WAVES = QueryParameter(pattern=r"^ *(all|[a-z0-9][a-z0-9-]*( *, *[a-z0-9][a-z0-9-]*)*) *$", description=(
     "`all` (every wave with responses, oldest first), or wave ids separated by commas, in the order wanted"))
 FILTER = QueryParameter(name="filter", required=False, description=(
