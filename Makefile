@@ -11,7 +11,11 @@ PORT ?= 8000
 CHROMIUM := /usr/bin/chromium
 
 .DEFAULT_GOAL := help
-.PHONY: help setup run test test-fast bench bench-scale lint browser clean
+TOKEN_FILE ?= surveyapp.env
+ARGS ?= --help
+# `make run` and `make cli` read the tokens `make token` made (a token already in the environment wins).
+WITH_TOKENS = set -a; if [ -f "$(abspath $(TOKEN_FILE))" ]; then . "$(abspath $(TOKEN_FILE))"; fi; set +a;
+.PHONY: help setup token run cli test test-fast bench bench-scale lint browser clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -32,8 +36,15 @@ browser: ## install Debian's chromium for the browser tests, when missing
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+token: setup ## make the admin and analyst tokens once, into surveyapp.env (make run and make cli read it)
+	@$(PY) -m surveyapp.tokenfile $(TOKEN_FILE)
+
 run: setup ## start the service (default http://127.0.0.1:8000, data in ./data)
-	$(VENV)/bin/surveyapp serve --host $(HOST) --port $(PORT)
+	@$(WITH_TOKENS) $(VENV)/bin/surveyapp serve --host $(HOST) --port $(PORT)
+
+# The service's address for the CLI follows PORT and HOST, as `make run` does, unless SURVEYAPP_URL is set.
+cli: setup ## run a surveyapp command with the tokens, e.g. make cli ARGS="export --waves all --format sav --out all.sav"
+	@$(WITH_TOKENS) SURVEYAPP_URL="$${SURVEYAPP_URL:-http://$(HOST):$(PORT)}" $(VENV)/bin/surveyapp $(ARGS)
 
 # Tests run on two workers (pytest-xdist); `loadscope` keeps each module on one worker, in order, so a module's
 # servers and written report are made once, and the modules go out in conftest.py's order (longest first).

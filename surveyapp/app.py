@@ -7,7 +7,7 @@ import re
 import secrets
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args
 
 from litestar import Litestar, Request, Response
 from litestar.di import Provide
@@ -53,7 +53,7 @@ def _not_found(_: Request[Any, Any, Any], exc: WaveNotFound) -> Response[dict[st
 
 
 def _analysis_error(_: Request[Any, Any, Any], exc: AnalysisError) -> Response[dict[str, Any]]:
-    return _error(400, "The analysis cannot be made as asked.", [_Err(exc.field, exc.message)])
+    return _error(400, "The request cannot be answered as asked; fix the field below.", [_Err(exc.field, exc.message)])
 
 
 def _not_open(_: Request[Any, Any, Any], exc: WaveNotOpen) -> Response[dict[str, Any]]:
@@ -67,9 +67,32 @@ class _Err:
 
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+_MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
+_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def _field_error(error: dict[str, Any]) -> _Err:
+def _allowed(request: Request[Any, Any, Any], key: str) -> str | None:
+    """What a query or path parameter of the matched handler accepts, in words ("one of csv, json"), if known."""
+    try:
+        parameters = request.route_handler.parsed_fn_signature.parameters
+    except (AttributeError, KeyError):  # no handler matched
+        return None
+    for name, definition in parameters.items():
+        alias = getattr(definition.kwarg_definition, "name", None)
+        if key not in (name, alias):
+            continue
+        inner = [d for d in (definition, *definition.inner_types) if d.annotation is not type(None)]
+        literal = next((d for d in inner if d.is_literal), None)
+        if literal is not None:
+            return "use one of " + ", ".join(str(v) for v in get_args(literal.annotation))
+        if any(d.annotation is bool for d in inner):
+            return "use true or false"
+        if any(d.annotation is int for d in inner):
+            return "use a whole number"
+    return None
+
+
+def _field_error(request: Request[Any, Any, Any], error: dict[str, Any]) -> _Err:
     message = str(error.get("message", "invalid value"))
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
@@ -78,16 +101,30 @@ def _field_error(error: dict[str, Any]) -> _Err:
     missing = _MISSING_FIELD.search(message)
     if missing:
         return _Err(missing.group(1), f"required; add `{missing.group(1)}`")
+    parameter = _MISSING_PARAMETER.search(message)
+    if parameter:
+        kind, name = parameter.groups()
+        how = _allowed(request, name)
+        return _Err(name, f"required {kind} parameter; add {'?' if kind == 'query' else ''}{name}=..."
+                          + (f" ({how})" if how else ""))
     key = str(error.get("key") or "body")
+    if key != "data" and error.get("source") in ("query", "path"):
+        how = _allowed(request, key)
+        value = request.query_params.get(key) if error.get("source") == "query" else None
+        shown = f"{value!r} is not valid" if value is not None else message
+        return _Err(key, f"{shown}; {how}" if how else message)
     return _Err("body" if key == "data" else key, message)
 
 
-def _validation(_: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
+def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Response[dict[str, Any]]:
     extra = exc.extra if isinstance(exc.extra, list) else []
-    errors = [_field_error(e) for e in extra if isinstance(e, dict)]
+    errors = [_field_error(request, e) for e in extra if isinstance(e, dict)]
     if not errors:
-        errors = [_Err("body", str(exc.detail) or "send a JSON object")]
-    return _error(400, "The request is not valid; nothing was stored.", errors)
+        errors = [_field_error(request, {"message": str(exc.detail) or "send a JSON object"})]
+    # A read stores nothing whatever happens: say so only where something could have been stored.
+    read = request.method in _SAFE_METHODS
+    return _error(400, "The request is not valid; fix the fields below." if read
+                  else "The request is not valid; nothing was stored.", errors)
 
 
 def _too_deep(request: Request[Any, Any, Any], exc: RecursionError) -> Response[dict[str, Any]]:

@@ -20,6 +20,8 @@ from surveyapp.settings import Settings
 from surveyapp.views import BackupOut, WaveOut
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import polars as pl
 
     from surveyapp.formats import ResultFormat
@@ -45,8 +47,8 @@ class Backend(Protocol):
     def list_waves(self) -> list[WaveOut]: ...
     def set_state(self, wave_id: str, state: WaveState) -> WaveOut: ...
     def create_wave(self, wave: NewWave) -> WaveOut: ...
-    def export(self, wave_id: str, fmt: ExportFormat) -> bytes: ...
-    def dictionary_csv(self, wave_id: str) -> bytes: ...
+    def export(self, waves: str, fmt: ExportFormat, filters: Sequence[str]) -> bytes: ...
+    def dictionary_csv(self, waves: str) -> bytes: ...
     def backup(self, out: Path | None) -> BackupOut: ...
     def table(self, request: AnalysisRequest) -> pl.DataFrame: ...
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes: ...
@@ -90,15 +92,16 @@ class LocalBackend:
             questionnaire_version=wave.questionnaire_version, title=title,
             opens_on=dt.date.fromisoformat(wave.opens_on), closes_on=dt.date.fromisoformat(wave.closes_on))
 
-    def export(self, wave_id: str, fmt: ExportFormat) -> bytes:
+    def export(self, waves: str, fmt: ExportFormat, filters: Sequence[str]) -> bytes:
         from surveyapp import queries
 
-        return queries.export(self.services, wave_id, fmt)
+        return queries.export(self.services, waves, fmt, filters=filters)
 
-    def dictionary_csv(self, wave_id: str) -> bytes:
+    def dictionary_csv(self, waves: str) -> bytes:
         from surveyapp import queries
+        from surveyapp.export import neutralise
 
-        return queries.dictionary(self.services, wave_id).write_csv().encode()
+        return neutralise(queries.dictionary(self.services, waves)).write_csv().encode()
 
     def backup(self, out: Path | None) -> BackupOut:
         from surveyapp import queries
@@ -147,7 +150,13 @@ class RemoteBackend:
             if not token:
                 raise ServiceError(f"the service is running; set SURVEYAPP_{role.upper()}_TOKEN to use it")
             headers["Authorization"] = f"Bearer {token}"
-        response = self.client.request(method, path, headers=headers, **kwargs)
+        try:
+            response = self.client.request(method, path, headers=headers, **kwargs)
+        except httpx.TransportError as exc:
+            raise ServiceError(
+                f"a running service holds the database, but none answered at {self.settings.url} ({exc}); "
+                f"if it listens on another address (e.g. make run PORT=9000), set SURVEYAPP_URL to it, e.g. "
+                f"SURVEYAPP_URL=http://127.0.0.1:9000") from exc
         if response.status_code >= 400:
             try:
                 body = response.json()
@@ -170,11 +179,13 @@ class RemoteBackend:
         response = self._call("POST", "/api/v1/admin/waves", "admin", json=msgspec.to_builtins(wave))
         return msgspec.json.decode(response.content, type=WaveOut)
 
-    def export(self, wave_id: str, fmt: ExportFormat) -> bytes:
-        return self._call("GET", f"/api/v1/waves/{wave_id}/export", "analyst", params={"format": fmt}).content
+    def export(self, waves: str, fmt: ExportFormat, filters: Sequence[str]) -> bytes:
+        params = [("waves", waves), ("format", fmt), *(("filter", f) for f in filters)]
+        return self._call("GET", "/api/v1/export", "analyst", params=params).content
 
-    def dictionary_csv(self, wave_id: str) -> bytes:
-        return self._call("GET", f"/api/v1/waves/{wave_id}/dictionary", "analyst", params={"format": "csv"}).content
+    def dictionary_csv(self, waves: str) -> bytes:
+        return self._call("GET", "/api/v1/export/dictionary", "analyst",
+                          params={"waves": waves, "format": "csv"}).content
 
     def backup(self, out: Path | None) -> BackupOut:
         made = msgspec.json.decode(self._call("POST", "/api/v1/admin/backup", "admin").content, type=BackupOut)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -37,9 +38,15 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     # proxy_headers off: a forwarded address is believed only through SURVEYAPP_TRUSTED_PROXY_HEADER.
     # log_config None: uvicorn logs through the service's own escaping handler (surveyapp.logsafe).
     # uvicorn_options: a header timeout and connection caps per client and in all (surveyapp.serving).
-    uvicorn.run(app, host=settings.host, port=settings.port, access_log=False, log_level=settings.log_level.lower(),
-                log_config=None, server_header=False, timeout_graceful_shutdown=10, proxy_headers=False,
-                **uvicorn_options(settings))
+    try:
+        uvicorn.run(app, host=settings.host, port=settings.port, access_log=False,
+                    log_level=settings.log_level.lower(), log_config=None, server_header=False,
+                    timeout_graceful_shutdown=10, proxy_headers=False, **uvicorn_options(settings))
+    finally:
+        # Frozen objects are never freed, so at exit DuckDB's bindings (nanobind) would report every one of
+        # theirs as leaked, some fifty lines on each Ctrl-C: hand them back to the collector first.
+        gc.unfreeze()
+        gc.collect()
     return 0
 
 
@@ -67,6 +74,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(str(exc))
     private.restrict()  # whatever a command writes into the data directory (a restore, a backup) is 0600
     logsafe.configure(settings.log_level)  # control characters in logged values are escaped: no forged lines
+    if settings.log_level.upper() != "DEBUG":  # one INFO line per request the CLI sends is noise at a terminal
+        for name in ("httpx", "httpcore"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     run: Command = args.run
     try:
         return run(args, settings)

@@ -47,11 +47,12 @@ def _write(data: bytes, out: Path | None) -> None:
 
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
+    waves = args.waves or args.wave
     backend = open_backend(settings)
     try:
-        _write(backend.export(args.wave, args.format), args.out)
-        if args.out is not None and args.format == "csv":
-            _write(backend.dictionary_csv(args.wave), args.out.with_name(args.out.stem + "-dictionary.csv"))
+        _write(backend.export(waves, args.format, args.filter or []), args.out)
+        if args.out is not None and args.format in ("csv", "sav", "dta"):
+            _write(backend.dictionary_csv(waves), args.out.with_name(args.out.stem + "-dictionary.csv"))
     finally:
         backend.close()
     return 0
@@ -146,11 +147,17 @@ def add_commands(sub: SubParsers) -> None:
     create.add_argument("--questionnaire-version", type=int, default=1)
     waves.set_defaults(run=_waves)
 
-    export = sub.add_parser("export", help="export a wave's responses (one row per response)")
-    export.add_argument("--wave", required=True)
-    export.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
-    export.add_argument("--out", type=Path, help="file to write (default: standard output); CSV also writes "
-                                                 "<name>-dictionary.csv beside it")
+    export = sub.add_parser("export", help="export responses, one row per response, one wave or several stacked")
+    which = export.add_mutually_exclusive_group(required=True)
+    which.add_argument("--waves", help="all, or wave ids separated by commas (stacked, with wave_id)")
+    which.add_argument("--wave", help="one wave (the same as --waves with one id)")
+    export.add_argument("--format", choices=["csv", "parquet", "xlsx", "sav", "dta"], default="csv",
+                        help="sav: SPSS, dta: Stata, both with variable and value labels")
+    export.add_argument("--filter", action="append", metavar="QUESTION:OPTION[,OPTION]",
+                        help="keep responses that chose one of these options, e.g. "
+                             "respondent_role:parent_carer,young_person; repeat for more (all must hold)")
+    export.add_argument("--out", type=Path, help="file to write (default: standard output); CSV, SPSS and Stata "
+                                                 "also write <name>-dictionary.csv beside it")
     export.set_defaults(run=_export)
 
     backup = sub.add_parser("backup", help="write a consistent copy of the database, even while serving")

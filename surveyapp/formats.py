@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 ResultFormat = Literal["json", "csv", "parquet", "xlsx"]
 MEDIA_TYPES: dict[ResultFormat, str] = {
-    "json": "application/json", "csv": "text/csv; charset=utf-8",
+    "json": "application/json", "csv": "text/csv",  # Litestar adds "; charset=utf-8" to text/ types
     "parquet": "application/vnd.apache.parquet",
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
@@ -54,6 +54,11 @@ def _notes_frame(result: Result, attribution: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["kind", "term", "text"], orient="row")
 
 
+def _is_share(name: str) -> bool:
+    """A column holding a fraction 0..1, or a difference of two (shown as percentages in XLSX)."""
+    return "share" in name or name in ("net_agree", "delta_ci_low", "delta_ci_high")
+
+
 def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
     """JSON (rows plus parameters and notes), CSV (UTF-8 with a header), Parquet, or XLSX with a notes sheet."""
     frame = result.frame
@@ -67,9 +72,14 @@ def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
     if fmt == "parquet":
         frame.write_parquet(buffer)
     else:
+        import polars.selectors as cs
         import xlsxwriter
 
+        shares = [name for name in frame.columns if _is_share(name)]
         with xlsxwriter.Workbook(buffer, XLSX_OPTIONS) as workbook:
-            neutralise(frame).write_excel(workbook=workbook, worksheet=result.kind, autofit=True)
-            _notes_frame(result, attribution).write_excel(workbook=workbook, worksheet="notes", autofit=True)
+            neutralise(frame).write_excel(workbook=workbook, worksheet=result.kind, autofit=True, freeze_panes=(1, 0),
+                                          autofilter=True,
+                                          column_formats={cs.by_name(shares): "0.0%"} if shares else None)
+            _notes_frame(result, attribution).write_excel(workbook=workbook, worksheet="notes", autofit=True,
+                                                          freeze_panes=(1, 0))
     return buffer.getvalue()

@@ -24,6 +24,9 @@ from surveyapp.wavestate import Wave, WaveError, WaveState
 from waves.model import Likert, SingleChoice, Text, WaveDefinition
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from surveyapp.export import Column, Filter
     from surveyapp.report import ReportInputs
 
 FIXED_LEVELS = ("all", "lad", "district")
@@ -191,23 +194,82 @@ def set_wave_state(services: Services, wave_id: str, state: WaveState) -> WaveOu
 
 # --- Data out ----------------------------------------------------------------------------------------------
 
-ExportFormat = Literal["csv", "parquet", "xlsx"]
+ExportFormat = Literal["csv", "parquet", "xlsx", "sav", "dta"]
 
 
-def export(services: Services, wave_id: str, fmt: ExportFormat) -> bytes:
-    """The wave's responses, one row per response, as CSV, Parquet (dictionary in its metadata) or XLSX."""
-    from surveyapp.export import dictionary_frame, export_frame, serialise
+def export_waves(services: Services, waves: str | Sequence[str], field: str = "waves") -> list[Wave]:
+    """The response waves an export asks for: `all` (every response wave, oldest first), or wave ids, given
+    as a list or comma-separated, in that order. AnalysisError names `field` for an unknown or aggregate one."""
+    ids = [w.strip() for w in waves.split(",")] if isinstance(waves, str) else list(waves)
+    ids = [w for w in dict.fromkeys(ids) if w]
+    if ids == ["all"]:
+        found = [w for w in services.waves.all() if w.kind == "responses"]
+        if not found:
+            raise AnalysisError(field, "there is no wave with responses yet")
+        return found
+    if not ids or "all" in ids:
+        raise AnalysisError(field, "use all on its own, or wave ids separated by commas, e.g. "
+                                   "waves=2026-autumn,2027-spring")
+    chosen = []
+    for wave_id in ids:
+        wave = services.waves.get(wave_id)
+        if wave is None:
+            known = ", ".join(w.wave_id for w in services.waves.all() if w.kind == "responses")
+            raise AnalysisError(field, f"there is no wave {wave_id!r}; use all, or some of {known}")
+        if wave.kind != "responses":
+            raise AnalysisError(field, f"{wave_id} holds aggregate counts only; choose waves with responses")
+        chosen.append(wave)
+    return chosen
 
-    wave = services.wave(wave_id)
-    frame = export_frame(services.store, wave_id, wave.questionnaire, services.areas)
-    return serialise(frame, dictionary_frame(wave.questionnaire), fmt)
+
+def _export_parts(services: Services, waves: str | Sequence[str], filters: Sequence[str],
+                  field: str) -> tuple[list[Wave], list[Column], list[Filter]]:
+    from surveyapp.export import ExportError, columns_of, parse_filter
+
+    chosen = export_waves(services, waves, field)
+    try:
+        columns = columns_of({w.questionnaire.key: w.questionnaire for w in chosen}.values())
+        return chosen, columns, [parse_filter(f, columns) for f in filters]
+    except ExportError as exc:
+        raise AnalysisError(exc.field, exc.message) from exc
 
 
-def dictionary(services: Services, wave_id: str) -> pl.DataFrame:
-    """The export's data dictionary: each column's question, wording and allowed values."""
+@dataclass
+class ExportTable:
+    """Responses as the exports hold them: the rows, the columns that describe them, the waves they are from."""
+
+    frame: pl.DataFrame
+    columns: list[Column]
+    wave_ids: list[str]
+
+
+def export_table(services: Services, waves: str | Sequence[str], *, filters: Sequence[str] = (),
+                 field: str = "waves") -> ExportTable:
+    """The responses of the waves (`all` or ids), stacked, one row per response, filtered by
+    `<question>:<option>[,<option>]` (all must hold), with the columns that describe them."""
+    from surveyapp.export import export_frame
+
+    chosen, columns, parsed = _export_parts(services, waves, filters, field)
+    ids = [w.wave_id for w in chosen]
+    return ExportTable(export_frame(services.store, ids, columns, services.areas, parsed), columns, ids)
+
+
+def export(services: Services, waves: str | Sequence[str], fmt: ExportFormat, *, filters: Sequence[str] = (),
+           field: str = "waves") -> bytes:
+    """The waves' responses, one row per response, as CSV, Parquet (dictionary in its metadata), XLSX, SPSS
+    or Stata (labelled); the same columns whether one wave or several."""
+    from surveyapp.export import serialise
+
+    table = export_table(services, waves, filters=filters, field=field)
+    return serialise(table.frame, table.columns, fmt, title=f"surveyapp responses: {', '.join(table.wave_ids)}")
+
+
+def dictionary(services: Services, waves: str | Sequence[str], field: str = "waves") -> pl.DataFrame:
+    """The export's data dictionary: each column's question, wording, values, codes and names in SPSS and
+    Stata."""
     from surveyapp.export import dictionary_frame
 
-    return dictionary_frame(services.wave(wave_id).questionnaire)
+    return dictionary_frame(_export_parts(services, waves, (), field)[1])
 
 
 def backup_name(now: dt.datetime) -> str:
@@ -322,6 +384,6 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
 
-__all__ = ["AnalysisError", "AnalysisRequest", "Result", "WaveError", "WaveNotFound", "analyse", "backup",
-           "cohort", "compare", "create_wave", "dictionary", "export", "list_waves", "questionnaire", "reach_of",
-           "report_inputs", "set_wave_state"]
+__all__ = ["AnalysisError", "AnalysisRequest", "ExportTable", "Result", "WaveError", "WaveNotFound", "analyse",
+           "backup", "cohort", "compare", "create_wave", "dictionary", "export", "export_table", "export_waves",
+           "list_waves", "questionnaire", "reach_of", "report_inputs", "set_wave_state"]

@@ -53,7 +53,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 _TYPES = {f.name: f.type for f in msgspec.structs.fields(Settings)}
 MIN_TOKEN_LENGTH = 24
 MIN_TOKEN_SYMBOLS = 8  # distinct characters: "x" * 40 is long but guessable
-_HOW_TO_MAKE = "make one with `openssl rand -hex 24` (48 random hex characters)"
+_HOW_TO_MAKE = "`make token` makes both, or make one with `openssl rand -hex 24` (48 random hex characters)"
 
 
 def check(settings: Settings) -> Settings:
@@ -84,7 +84,7 @@ def check(settings: Settings) -> Settings:
                             "that each append to SURVEYAPP_TRUSTED_PROXY_HEADER (at least 1; usually 1, nginx)")
     if settings.admin_token is not None and settings.admin_token == settings.analyst_token:
         raise SettingsError("SURVEYAPP_ADMIN_TOKEN and SURVEYAPP_ANALYST_TOKEN are the same; each role needs a "
-                            f"different token, or the admin token could read responses: {_HOW_TO_MAKE} for each")
+                            f"different token, or the admin token could read responses: {_HOW_TO_MAKE}")
     return settings
 
 

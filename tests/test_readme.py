@@ -26,10 +26,19 @@ def test_every_make_target_is_in_the_readme() -> None:
         assert f"make {target}" in README
 
 
-def test_every_cli_command_is_in_the_readme() -> None:
+def test_every_cli_command_is_in_the_readme_as_it_is_run() -> None:
     commands = build_parser()._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     for name in commands:
-        assert f"surveyapp {name}" in README
+        assert f'make cli ARGS="{name}' in README
+
+
+def test_commands_in_the_readme_run_as_written() -> None:
+    """Shell lines never start with a bare `surveyapp` (it is in .venv/bin/, not on the PATH): `make cli`."""
+    blocks = re.findall(r"```sh\n(.*?)```", README, flags=re.DOTALL)
+    assert blocks
+    lines = [line.strip() for block in blocks for line in block.splitlines()]
+    assert not [line for line in lines if line.startswith("surveyapp ")]
+    assert 'make cli ARGS="export --waves all --format sav' in README
 
 
 def test_the_first_commands_are_make_run_and_make_test() -> None:

@@ -10,42 +10,84 @@ import re
 import tempfile
 import zipfile
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
+from urllib.parse import quote
 
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
-from litestar.params import FromPath, FromQuery
+from litestar.params import FromPath, FromQuery, QueryParameter
 
 from surveyapp import queries
 from surveyapp.auth import require
-from surveyapp.export import FORMATS
+from surveyapp.export import FORMATS, neutralise
 from surveyapp.formats import MEDIA_TYPES, ResultFormat, serialise
 from surveyapp.headers import CSP
 from surveyapp.services import Services
 from surveyapp.settings import Settings
 
+if TYPE_CHECKING:
+    import polars as pl
+
+
+ExportFormat = queries.ExportFormat
+WAVES = QueryParameter(pattern=r"^ *(all|[a-z0-9][a-z0-9-]*( *, *[a-z0-9][a-z0-9-]*)*) *$", description=(
+    "`all` (every wave with responses, oldest first), or wave ids separated by commas, in the order wanted"))
+FILTER = QueryParameter(name="filter", required=False, description=(
+    "Keep responses whose answer to a single or multiple choice question is one of these options: "
+    "`<question>:<option>[,<option>]`, e.g. `respondent_role:parent_carer,young_person`; repeat for more (all "
+    "must hold)."))
+
+
+def _export_response(data: bytes, fmt: ExportFormat, stem: str, dictionary: str) -> Response[bytes]:
+    media_type, extension = FORMATS[fmt]
+    return Response(data, media_type=media_type, headers={
+        "Content-Disposition": f'attachment; filename="{stem}-responses.{extension}"',
+        "Link": f'<{dictionary}>; rel="describedby"', "Cache-Control": "no-store"})
+
+
+def _dictionary_response(frame: pl.DataFrame, fmt: Literal["csv", "json"]) -> Response[bytes]:
+    if fmt == "csv":
+        return Response(neutralise(frame).write_csv().encode(), media_type="text/csv")
+    return Response(frame.write_json().encode(), media_type="application/json")
+
 
 @get("/api/v1/waves/{wave_id:str}/export", sync_to_thread=True)
-def export_wave(services: NamedDependency[Services], wave_id: FromPath[str],
-                format: FromQuery[Literal["csv", "parquet", "xlsx"]] = "csv") -> Response[bytes]:
-    """One row per response, one column per question or statement; XLSX adds a dictionary sheet, Parquet
-    carries the dictionary in its metadata, and CSV's is at /dictionary."""
-    data = queries.export(services, wave_id, format)
-    media_type, extension = FORMATS[format]
-    return Response(data, media_type=media_type, headers={
-        "Content-Disposition": f'attachment; filename="{wave_id}-responses.{extension}"',
-        "Link": f'</api/v1/waves/{wave_id}/dictionary?format=csv>; rel="describedby"',
-        "Cache-Control": "no-store"})
+def export_wave(services: NamedDependency[Services], wave_id: FromPath[str], format: FromQuery[ExportFormat] = "csv",
+                filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
+    """One row per response, one column per question, statement, statement score and multiple-choice option
+    (the same columns as /api/v1/export); XLSX adds a dictionary sheet, Parquet carries the dictionary in its
+    metadata, SPSS and Stata files their labels, and CSV's is at /dictionary."""
+    services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
+    data = queries.export(services, [wave_id], format, filters=filters or (), field="wave_id")
+    return _export_response(data, format, wave_id, f"/api/v1/waves/{wave_id}/dictionary?format=csv")
+
+
+@get("/api/v1/export", sync_to_thread=True)
+def export_stacked(services: NamedDependency[Services], waves: Annotated[str, WAVES] = "all",
+                   format: FromQuery[ExportFormat] = "csv",
+                   filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
+    """The responses of several waves stacked, one row per response with its `wave_id`: `waves=all` (every
+    wave with responses) or `waves=<id>,<id>`. Formats and columns as the per-wave export."""
+    data = queries.export(services, waves, format, filters=filters or ())
+    stem = "all-waves" if waves.strip() == "all" else "-".join(w.strip() for w in waves.split(",") if w.strip())
+    return _export_response(data, format, stem[:120], f"/api/v1/export/dictionary?waves={quote(waves)}&format=csv")
+
+
+@get("/api/v1/export/dictionary", sync_to_thread=False)
+def stacked_dictionary(services: NamedDependency[Services], waves: Annotated[str, WAVES] = "all",
+                       format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
+    """The data dictionary of the stacked export: each column's question, wording, values, codes and its
+    variable name in SPSS and Stata."""
+    return _dictionary_response(queries.dictionary(services, waves), format)
 
 
 @get("/api/v1/waves/{wave_id:str}/dictionary", sync_to_thread=False)
 def wave_dictionary(services: NamedDependency[Services], wave_id: FromPath[str],
                     format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
-    """The data dictionary of the export: each column's question, wording and allowed values."""
-    frame = queries.dictionary(services, wave_id)
-    if format == "csv":
-        return Response(frame.write_csv().encode(), media_type="text/csv; charset=utf-8")
-    return Response(frame.write_json().encode(), media_type="application/json")
+    """The data dictionary of the export: each column's question, wording, values, codes and its variable
+    name in SPSS and Stata."""
+    services.wave(wave_id)
+    return _dictionary_response(queries.dictionary(services, [wave_id], field="wave_id"), format)
 
 
 def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFormat | None,
@@ -104,7 +146,7 @@ def results_page(services: NamedDependency[Services], wave_id: FromPath[str],
     settings = services.settings
     page = report_html(queries.report_inputs(services, wave_id, baseline),
                        threshold=settings.small_number_threshold, boundaries=settings.boundaries)
-    return Response(page, media_type="text/html; charset=utf-8",
+    return Response(page, media_type="text/html",
                     headers={"Content-Security-Policy": _csp_for(page), "Cache-Control": "no-store"})
 
 
@@ -131,6 +173,6 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
 
 def analyst_router(settings: Settings) -> Router:
     """Exports, analyses and the report: the analyst token, declared once."""
-    return Router(path="/", route_handlers=[export_wave, wave_dictionary, compare_wave, cohort_wave, reach_wave,
-                                            results_page, report_pack],
+    return Router(path="/", route_handlers=[export_wave, export_stacked, stacked_dictionary, wave_dictionary,
+                                            compare_wave, cohort_wave, reach_wave, results_page, report_pack],
                   guards=[require("analyst", settings)], tags=["analyst"], security=[{"bearer": []}])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import msgspec
 from litestar.openapi.spec import (
     OpenAPI,
+    OpenAPIFormat,
     OpenAPIHeader,
     OpenAPIMediaType,
     OpenAPIResponse,
@@ -22,6 +23,7 @@ from litestar.openapi.spec import (
 )
 
 from surveyapp.api import schemas
+from surveyapp.export import FORMATS
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -60,6 +62,21 @@ def _shared_errors(path: str, method: str, operation: Operation) -> list[str]:
     return codes
 
 
+_EXPORT_TYPES = [media for media, _ in FORMATS.values()]
+_DICTIONARY_TYPES = ["application/json", FORMATS["csv"][0]]
+# Operations that answer files: each media type they send, so that a client knows what may come back.
+_FILES = {"/api/v1/export": _EXPORT_TYPES, "/api/v1/waves/{wave_id}/export": _EXPORT_TYPES,
+          "/api/v1/export/dictionary": _DICTIONARY_TYPES, "/api/v1/waves/{wave_id}/dictionary": _DICTIONARY_TYPES}
+
+
+def _document_files(path: str, responses: dict[str, OpenAPIResponse | Reference]) -> None:
+    ok = responses.get("200")
+    if path in _FILES and isinstance(ok, OpenAPIResponse):
+        rows = Schema(type=OpenAPIType.ARRAY, items=Schema(type=OpenAPIType.OBJECT))  # the dictionary as JSON
+        ok.content = {media: OpenAPIMediaType(schema=rows if media == "application/json" else Schema(
+            type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)) for media in _FILES[path]}
+
+
 def _closed_inputs() -> list[str]:
     return [name for name, value in vars(schemas).items()
             if isinstance(value, type) and issubclass(value, msgspec.Struct)
@@ -76,6 +93,7 @@ def document_errors(openapi: OpenAPI) -> OpenAPI:
             responses = operation.responses if operation.responses is not None else {}
             for code in _shared_errors(path, method, operation):
                 responses.setdefault(code, _SHARED[code])
+            _document_files(path, responses)
             operation.responses = responses
     components = openapi.components.schemas if openapi.components and openapi.components.schemas else {}
     for name in _closed_inputs():
