@@ -7,6 +7,7 @@ database (`surveyapp.store.frames.cohort_change_counts`), and only the histogram
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -44,13 +45,35 @@ def _wave_id(responses: pl.DataFrame) -> str | None:
 
 
 def wilcoxon_p(changes: np.ndarray, counts: np.ndarray) -> float | None:
-    """scipy.stats.wilcoxon with its defaults (zero differences dropped, 'auto' method) on the paired
-    changes that `changes`/`counts` tally: the histogram is expanded (ordered by size, which the test does
-    not depend on and which makes its ranking fast) and handed to scipy, so the p-value is scipy's own."""
-    if int(counts.sum()) == 0:
-        return None
+    """The p-value of scipy.stats.wilcoxon with its defaults (zero differences dropped, two-sided, 'auto'
+    method, no continuity correction) on the paired changes that `changes`/`counts` tally.
+
+    Over 50 pairs scipy uses the normal approximation with its tie correction, which needs only the
+    histogram: each distinct |change| takes the mid-rank of its tie group, so the cost grows with the number
+    of distinct changes, not of pairs. Up to 50 pairs (an exact or permutation distribution) the histogram is
+    expanded and handed to scipy itself. tests/test_scale.py checks both against scipy."""
     import numpy as np
-    from scipy.stats import wilcoxon  # scipy takes seconds to import: only when a cohort is asked for
+
+    total = int(counts.sum())
+    if total == 0:
+        return None
+    if total > _ASYMPTOTIC_OVER:
+        nonzero = changes != 0
+        values, weights = changes[nonzero].astype(np.float64), counts[nonzero].astype(np.float64)
+        n = float(weights.sum())
+        if n == 0:
+            return None
+        sizes = np.abs(values)
+        distinct, group = np.unique(sizes, return_inverse=True)
+        ties = np.bincount(group, weights=weights, minlength=distinct.size)  # pairs per distinct |change|
+        midrank = np.cumsum(ties) - (ties - 1) / 2
+        r_plus = float((weights * midrank[group])[values > 0].sum())
+        variance = (n * (n + 1) * (2 * n + 1) - float((ties**3 - ties).sum()) / 2) / 24
+        if variance <= 0:
+            return None
+        z = (r_plus - n * (n + 1) / 4) / math.sqrt(variance)
+        return math.erfc(abs(z) / math.sqrt(2))  # 2 * P(Z > |z|)
+    from scipy.stats import wilcoxon  # scipy takes seconds to import: only for a small cohort
 
     order = np.lexsort((changes, np.abs(changes)))
     differences = np.repeat(changes[order].astype(np.float64), counts[order])
@@ -58,6 +81,9 @@ def wilcoxon_p(changes: np.ndarray, counts: np.ndarray) -> float | None:
         warnings.simplefilter("ignore", RuntimeWarning)
         p = float(wilcoxon(differences).pvalue)
     return None if np.isnan(p) else p
+
+
+_ASYMPTOTIC_OVER = 50  # scipy's 'auto' method: the normal approximation for more than 50 differences
 
 
 def change_counts(
