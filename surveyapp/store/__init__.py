@@ -9,7 +9,8 @@ from surveyapp.store.db import (
     restore,
     sweep_unfinished,
 )
-from surveyapp.store.writer import PreparedResponse, WriteOutcome
+from surveyapp.store.writer import PreparedResponse, StoreUnavailable, WriteOutcome
 
-__all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "WriteOutcome",
+__all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "StoreUnavailable",
+           "WriteOutcome",
            "backup_key_path", "restore", "sweep_unfinished"]

@@ -10,11 +10,13 @@ import contextlib
 import hashlib
 import logging
 import queue
+import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import duckdb
@@ -31,6 +33,36 @@ _ANSWER_COLUMNS = ("response_id", "question_id", "statement_id", "option_id", "t
 _INSERT_RESPONSES = (f"INSERT INTO responses ({', '.join(_RESPONSE_COLUMNS)}) "
                      f"SELECT {', '.join(_RESPONSE_COLUMNS)} FROM batch_responses")
 _INSERT_ANSWERS = f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) SELECT * FROM batch_answers"
+
+
+# Free space, beyond the size of the write-ahead log, that the disk must have before the writer tries to re-open
+# the database after a write found it full: DuckDB checkpoints the log into the file on opening, and again once
+# the log reaches 16 MB (its `checkpoint_threshold`).
+ROOM_TO_RECOVER = 16 * 1024 * 1024
+# How often the writer looks for room again while the database cannot be written, with no job waiting.
+RECOVERY_INTERVAL_SECONDS = 1.0
+
+
+class StoreUnavailable(RuntimeError):
+    """The database cannot take this request just now, and nothing of it was stored; the message says why.
+
+    Raised while the database is invalidated (a checkpoint failed, usually for a full disk) or a write found the
+    disk full, until the writer has re-opened it (at the next job, or within a second once there is room)."""
+
+
+def invalidated(exc: BaseException) -> bool:
+    """DuckDB stopped the database instance: it must be re-opened before any further use."""
+    return isinstance(exc, duckdb.FatalException) or "invalidated" in str(exc)
+
+
+def _durable(exc: BaseException) -> bool:
+    """DuckDB says the COMMIT that raised `exc` is in the write-ahead log, and only the checkpoint after it
+    failed: what it committed is stored, and comes back when the database is re-opened."""
+    return invalidated(exc) and "COMMIT succeeded and is durable" in str(exc)
+
+
+def _disk_full(exc: BaseException) -> bool:
+    return "No space left on device" in str(exc) or "Disk quota" in str(exc)
 
 
 @dataclass(frozen=True)
@@ -66,11 +98,20 @@ class _Job:
 
 
 class Writer:
-    """Owns a cursor of the database and performs every write on its own thread."""
+    """Owns a cursor of the database and performs every write on its own thread.
+
+    When a write invalidates the database (DuckDB does so when a checkpoint fails, e.g. for a full disk) or
+    finds the disk full, `problem` says so and every job is refused with StoreUnavailable until the writer has
+    re-opened the file (replaying its write-ahead log) through `reopen` and checkpointed it. It tries at each
+    job, and every `RECOVERY_INTERVAL_SECONDS` without one, once the disk has room (`ROOM_TO_RECOVER`)."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, *, batch_max: int = 512,
-                 max_per_code: int = 3) -> None:
+                 max_per_code: int = 3, database: Path | None = None,
+                 reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None) -> None:
         self._cursor = conn.cursor()
+        self._database, self._reopen = database, reopen
+        self.problem: str | None = None  # why the database cannot be written just now
+        self.recoveries = 0
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._batch_max = batch_max
         self._max_per_code = max_per_code
@@ -109,10 +150,20 @@ class Writer:
         self._queue.put(job)
         return job.future
 
+    def report(self, exc: BaseException) -> None:
+        """A read found the database invalidated: refuse writes until it is re-opened, and wake the writer."""
+        if self.problem is None:
+            self.problem = self._describe(exc)
+            self._queue.put(_Job(Future()))
+
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=RECOVERY_INTERVAL_SECONDS if self.problem else None)
+            except queue.Empty:
+                self._recover()
+                continue
             if first is None:
                 break
             batch = [first]
@@ -125,6 +176,10 @@ class Writer:
                     stopping = True
                     break
                 batch.append(nxt)
+            if self.problem is not None and not self._recover():
+                for job in batch:
+                    self._refuse(job)
+                continue
             self._process(batch)
 
     def _process(self, batch: list[_Job]) -> None:
@@ -136,27 +191,103 @@ class Writer:
                 if job.writes_responses:
                     self._stored_keys.clear()  # re-read before the next batch
                 self._commit_action(job)
+            elif job.response is None:
+                job.future.set_result(None)  # a wake-up call
+
+    def _refuse(self, job: _Job) -> None:
+        problem = self.problem or "the database was re-opened after a failed write"
+        if job.response is not None:
+            message = f"the response was not stored: {problem}; try again in a minute, with the same submission_id"
+        else:
+            message = f"nothing was changed: {problem}; try again in a minute"
+        job.future.set_exception(StoreUnavailable(message))
+
+    def _describe(self, exc: BaseException) -> str:
+        where = f"the disk holding {self._database.parent}" if self._database is not None else "the disk"
+        if _disk_full(exc):
+            return f"{where} is full, so the database cannot be written; free some space there"
+        return f"the database stopped after a failed write ({str(exc).splitlines()[0][:200]})"
+
+    def _stopped(self, exc: BaseException) -> None:
+        """A write invalidated the database or found the disk full: say so, and try to re-open it at once."""
+        self.problem = self._describe(exc)
+        log.error("the database cannot be written: %s; re-opening it once there is room", self.problem,
+                  exc_info=exc)
+        self._recover()
+
+    def _has_room(self) -> bool:
+        if self._database is None:
+            return True
+        wal = self._database.with_name(self._database.name + ".wal")
+        needed = (wal.stat().st_size if wal.exists() else 0) + ROOM_TO_RECOVER
+        return shutil.disk_usage(self._database.parent).free >= needed
+
+    def _recover(self) -> bool:
+        """Re-open the database (DuckDB replays the write-ahead log) and checkpoint it, when there is room; True
+        once it can be written again."""
+        if self.problem is None:
+            return True
+        if self._reopen is None or not self._has_room():
+            return False
+        with contextlib.suppress(duckdb.Error):
+            self._cursor.close()
+        try:
+            cursor = self._reopen().cursor()
+            cursor.execute("CHECKPOINT")  # proves the file can be written: a failure invalidates it again
+        except duckdb.Error as exc:
+            self.problem = self._describe(exc)
+            log.warning("the database could not be re-opened yet: %s", self.problem)
+            return False
+        self._cursor = cursor
+        self._stored_keys.clear()  # read again from what the file holds
+        self.problem = None
+        self.recoveries += 1
+        log.warning("the database was re-opened and takes writes again")
+        return True
 
     def _commit_action(self, job: _Job) -> None:
         assert job.action is not None
+        committing = False
         try:
             self._cursor.execute("BEGIN TRANSACTION")
             result = job.action(self._cursor)
+            committing = True
             self._cursor.execute("COMMIT")
         except BaseException as exc:
+            if committing and _durable(exc):
+                self.commits += 1
+                job.future.set_result(result)
+                self._stopped(exc)
+                return
             self._rollback()
+            if invalidated(exc):
+                self._stopped(exc)
+                job.future.set_exception(StoreUnavailable(
+                    f"nothing was changed: {self.problem or 'the database was re-opened after a failed write'}; "
+                    "try again in a minute"))
+                return
             job.future.set_exception(exc)
         else:
             self.commits += 1
             job.future.set_result(result)
 
-    def _commit_submissions(self, jobs: list[_Job]) -> None:
+    def _commit_submissions(self, jobs: list[_Job], *, retry: bool = True) -> None:
+        committing = False
         try:
             self._cursor.execute("BEGIN TRANSACTION")
-            outcomes = self._insert(jobs)
+            outcomes, accepted = self._insert(jobs)
+            committing = True
             self._cursor.execute("COMMIT")
-        except Exception:
+        except Exception as exc:
+            if committing and _durable(exc):  # stored: acknowledge it, then deal with the database
+                self._stopped(exc)  # re-reads the stored keys when it re-opens the file
+                self._acknowledge(jobs, outcomes, accepted, remember=False)
+                return
             self._rollback()
+            if invalidated(exc) or _disk_full(exc):
+                self._stopped(exc)
+                self._after_failure(jobs, retry=retry)
+                return
             if len(jobs) > 1:  # one bad submission must not sink the others: retry them one by one
                 log.exception("group commit of %d submissions failed; retrying one by one", len(jobs))
                 for job in jobs:
@@ -165,9 +296,43 @@ class Writer:
                 log.exception("a submission could not be stored")
                 jobs[0].future.set_exception(RuntimeError("the response could not be stored"))
             return
+        self._acknowledge(jobs, outcomes, accepted)
+
+    def _acknowledge(self, jobs: list[_Job], outcomes: list[WriteOutcome], accepted: list[PreparedResponse], *,
+                     remember: bool = True) -> None:
+        """The commit holding `accepted` has returned: remember their keys and answer every job."""
         self.commits += 1
+        self.stored += len(accepted)
+        for wave_id in {r.wave_id for r in accepted} if remember else ():
+            in_wave = [r for r in accepted if r.wave_id == wave_id]
+            self._keys_of(wave_id).add([r.submission_id for r in in_wave], [r.cohort_key for r in in_wave])
         for job, outcome in zip(jobs, outcomes, strict=True):
             job.future.set_result(outcome)
+
+    def _after_failure(self, jobs: list[_Job], *, retry: bool) -> None:
+        """The commit of `jobs` failed with the database invalidated or the disk full. Once the database is
+        re-opened, those of them it holds after all are acknowledged and the others are tried once more;
+        while it cannot be, each is refused (503: try again, with the same submission_id)."""
+        if not retry or not self._recover():
+            for job in jobs:
+                self._refuse(job)
+            return
+        ids = [job.response.response_id for job in jobs if job.response is not None]
+        try:
+            held = {row[0] for row in self._cursor.execute(
+                "SELECT response_id FROM responses WHERE response_id IN (SELECT unnest(?))", [ids]).fetchall()}
+        except duckdb.Error as exc:
+            self._stopped(exc)
+            for job in jobs:
+                self._refuse(job)
+            return
+        for job in jobs:
+            if job.response is not None and job.response.response_id in held:
+                self.stored += 1
+                job.future.set_result(WriteOutcome("stored", job.response.response_id))
+        rest = [job for job in jobs if job.response is not None and job.response.response_id not in held]
+        if rest:
+            self._commit_submissions(rest, retry=False)
 
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):
@@ -179,7 +344,7 @@ class Writer:
             keys = self._stored_keys[wave_id] = _StoredKeys.read(self._cursor, wave_id)
         return keys
 
-    def _insert(self, jobs: list[_Job]) -> list[WriteOutcome]:
+    def _insert(self, jobs: list[_Job]) -> tuple[list[WriteOutcome], list[PreparedResponse]]:
         responses = [job.response for job in jobs if job.response is not None]
         may_repeat: list[PreparedResponse] = []
         may_reuse: list[PreparedResponse] = []
@@ -211,12 +376,7 @@ class Writer:
             outcomes.append(WriteOutcome("stored", r.response_id))
         if accepted:
             self._append(accepted)
-            # Added before COMMIT: a rolled-back key only costs a needless lookup later, never a wrong answer.
-            for wave_id in {r.wave_id for r in accepted}:
-                in_wave = [r for r in accepted if r.wave_id == wave_id]
-                self._keys_of(wave_id).add([r.submission_id for r in in_wave], [r.cohort_key for r in in_wave])
-        self.stored += len(accepted)
-        return outcomes
+        return outcomes, accepted
 
     def _known_submissions(self, responses: list[PreparedResponse]) -> dict[tuple[str, str | None], tuple[str, str]]:
         ids = sorted({r.submission_id for r in responses if r.submission_id is not None})
