@@ -15,8 +15,10 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import duckdb
 import pytest
 
+from surveyapp.store import Store, StoreUnavailable
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 
 StartService = Callable[..., Service]  # conftest's start_service fixture
@@ -127,3 +129,36 @@ def test_a_full_disk_during_a_checkpoint_is_reported_refused_with_503_and_recove
     assert again.count("SELECT count(*) FROM answers WHERE question_id = 'q7a'") == len(acknowledged)
     with again.client() as c:
         assert c.get("/healthz").status_code == 200
+
+
+def test_a_write_whose_commit_is_durable_but_whose_checkpoint_fails_is_acknowledged_and_kept(small_disk: Path) -> None:
+    """DuckDB can write a COMMIT to its log and only then fail the checkpoint after it ("COMMIT succeeded and is
+    durable"): that write is stored, so the writer acknowledges it; every other write of the run is refused
+    (StoreUnavailable), never half done. The database is re-opened once space returns, holding exactly what
+    was acknowledged."""
+    store = Store(small_disk / "data" / "surveyapp.duckdb")
+    try:
+        store.writer.run(lambda cursor: cursor.execute(
+            "CREATE TABLE scratch (batch INTEGER, i INTEGER, text VARCHAR)")).result()
+        store.rows("SET checkpoint_threshold = '1MB'")
+        filler = fill(small_disk, leave=1300 * 1024)
+        acknowledged: list[int] = []
+        for batch in range(3000):
+            def insert(cursor: duckdb.DuckDBPyConnection, batch: int = batch) -> int:
+                cursor.execute("INSERT INTO scratch SELECT ?, range, repeat('y', 200) FROM range(10)", [batch])
+                return batch
+            try:
+                acknowledged.append(store.writer.run(insert).result())
+            except StoreUnavailable as exc:
+                assert "full" in str(exc) and "try again" in str(exc)
+                break
+        assert store.problem is not None and "full" in store.problem
+        with pytest.raises(StoreUnavailable, match="full"):
+            store.rows("SELECT count(*) FROM scratch")
+        filler.unlink()
+        assert store.writer.run(lambda cursor: None).result() is None  # re-opened at the next job
+        assert store.problem is None
+        held = store.rows("SELECT batch, count(*) FROM scratch GROUP BY batch ORDER BY batch")
+    finally:
+        store.close()
+    assert held == [(batch, 10) for batch in acknowledged]
