@@ -123,6 +123,7 @@ class Writer:
         self._stored_keys: dict[str, _StoredKeys] = {}
         self.commits = 0
         self.stored = 0
+        self.statements = 0  # SQL statements run for submissions: the work a submission costs, for tests
 
     def start(self) -> None:
         self._thread.start()
@@ -274,10 +275,10 @@ class Writer:
     def _commit_submissions(self, jobs: list[_Job], *, retry: bool = True) -> None:
         committing = False
         try:
-            self._cursor.execute("BEGIN TRANSACTION")
+            self._execute("BEGIN TRANSACTION")
             outcomes, accepted = self._insert(jobs)
             committing = True
-            self._cursor.execute("COMMIT")
+            self._execute("COMMIT")
         except Exception as exc:
             if committing and _durable(exc):  # stored: acknowledge it, then deal with the database
                 self._stopped(exc)  # re-reads the stored keys when it re-opens the file
@@ -334,6 +335,10 @@ class Writer:
         if rest:
             self._commit_submissions(rest, retry=False)
 
+    def _execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        self.statements += 1
+        return self._cursor.execute(sql, params)
+
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self._cursor.execute("ROLLBACK")
@@ -347,16 +352,20 @@ class Writer:
     def _insert(self, jobs: list[_Job]) -> tuple[list[WriteOutcome], list[PreparedResponse]]:
         responses = [job.response for job in jobs if job.response is not None]
         may_repeat: list[PreparedResponse] = []
-        may_reuse: list[PreparedResponse] = []
+        # Uses of each code so far, from the hashes: never fewer than the true count (a hash may collide, and
+        # this batch's uses are added as they are accepted). Below the ceiling that settles it with no query,
+        # whether the code is fresh or used before, so neither the answer nor its time tells them apart.
+        uses: dict[tuple[str, str], int] = {}
         for wave_id in sorted({r.wave_id for r in responses}):
             in_wave = [r for r in responses if r.wave_id == wave_id]
             keys = self._keys_of(wave_id)
             repeats = keys.may_hold_submissions([r.submission_id for r in in_wave])
-            reuses = keys.may_hold_codes([r.cohort_key for r in in_wave])
             may_repeat += [r for r, hit in zip(in_wave, repeats, strict=True) if hit]
-            may_reuse += [r for r, hit in zip(in_wave, reuses, strict=True) if hit]
+            for r, n in zip(in_wave, keys.code_uses([r.cohort_key for r in in_wave]), strict=True):
+                uses[(wave_id, r.cohort_key)] = n
         known = self._known_submissions(may_repeat)
-        code_counts = self._code_counts(may_reuse)
+        counted: set[tuple[str, str]] = set()  # codes whose uses were counted in the table
+        in_batch: dict[tuple[str, str], int] = {}
         outcomes: list[WriteOutcome] = []
         accepted: list[PreparedResponse] = []
         for r in responses:
@@ -366,10 +375,17 @@ class Writer:
                 outcomes.append(WriteOutcome("duplicate" if fingerprint == r.fingerprint else "conflict",
                                              response_id))
                 continue
-            if code_counts.get((r.wave_id, r.cohort_key), 0) >= self._max_per_code:
+            code = (r.wave_id, r.cohort_key)
+            if uses[code] >= self._max_per_code and code not in counted:
+                # At the ceiling by the hashes: count exactly, in case of a collision. Only a code about to be
+                # refused gets here, so the time this takes says nothing the 409 does not.
+                uses[code] = self._code_uses(*code) + in_batch.get(code, 0)
+                counted.add(code)
+            if uses[code] >= self._max_per_code:
                 outcomes.append(WriteOutcome("code_limit", None))
                 continue
-            code_counts[(r.wave_id, r.cohort_key)] = code_counts.get((r.wave_id, r.cohort_key), 0) + 1
+            uses[code] += 1
+            in_batch[code] = in_batch.get(code, 0) + 1
             if r.submission_id is not None:
                 known[key] = (r.response_id, r.fingerprint)
             accepted.append(r)
@@ -383,21 +399,16 @@ class Writer:
         if not ids:
             return {}
         waves = sorted({r.wave_id for r in responses})
-        rows = self._cursor.execute(  # by wave too: DuckDB skips other waves' row groups by their min/max
+        rows = self._execute(  # by wave too: DuckDB skips other waves' row groups by their min/max
             "SELECT wave_id, submission_id, response_id, fingerprint FROM responses "
             "WHERE wave_id IN (SELECT unnest(?)) AND submission_id IN (SELECT unnest(?))", [waves, ids]).fetchall()
         return {(w, s): (rid, fp) for w, s, rid, fp in rows}
 
-    def _code_counts(self, responses: list[PreparedResponse]) -> dict[tuple[str, str], int]:
-        keys = sorted({r.cohort_key for r in responses})
-        if not keys:
-            return {}
-        waves = sorted({r.wave_id for r in responses})
-        rows = self._cursor.execute(
-            "SELECT wave_id, cohort_key, count(*) FROM responses "
-            "WHERE wave_id IN (SELECT unnest(?)) AND cohort_key IN (SELECT unnest(?)) GROUP BY ALL",
-            [waves, keys]).fetchall()
-        return {(w, k): n for w, k, n in rows}
+    def _code_uses(self, wave_id: str, cohort_key: str) -> int:
+        """How many stored responses of the wave carry this code, counted in the table."""
+        row = self._execute("SELECT count(*) FROM responses WHERE wave_id = ? AND cohort_key = ?",
+                            [wave_id, cohort_key]).fetchone()
+        return int(row[0]) if row else 0
 
     def _append(self, accepted: list[PreparedResponse]) -> None:
         import pyarrow as pa  # on the writer thread at the first submission, not at start-up
@@ -410,18 +421,20 @@ class Writer:
         # unregister() would cost more CPU than the inserts themselves at this batch size.
         self._cursor.execute(_INSERT_RESPONSES)
         self._cursor.execute(_INSERT_ANSWERS)
+        self.statements += 2
         del batch_responses, batch_answers
 
 
 class _StoredKeys:
     """64-bit hashes (the low half of MD5, which DuckDB's md5_number_lower gives for the stored keys and
     `_hash` for new ones) of one wave's stored submission ids and cohort keys, as sorted arrays (8 bytes a
-    key), plus those added since they were read. A hit may be a collision, so it only means "look it up"."""
+    response), plus those added since they were read. A submission id's hit may be a collision, so it only means
+    "look it up"; a cohort key's count of hashes is its uses in the wave, or more on a collision."""
 
     def __init__(self, submissions: np.ndarray, codes: np.ndarray) -> None:
         self._submissions, self._codes = submissions, codes
         self._new_submissions: set[int] = set()
-        self._new_codes: set[int] = set()
+        self._new_codes: dict[int, int] = {}  # hash -> uses committed since the stored ones were read
 
     @classmethod
     def read(cls, cursor: duckdb.DuckDBPyConnection, wave_id: str) -> _StoredKeys:
@@ -454,9 +467,19 @@ class _StoredKeys:
         hits = iter(self._hits(self._submissions, self._new_submissions, present))
         return [False if i is None else next(hits) for i in ids]
 
-    def may_hold_codes(self, keys: list[str]) -> list[bool]:
-        return self._hits(self._codes, self._new_codes, [self._hash(k) for k in keys])
+    def code_uses(self, keys: list[str]) -> list[int]:
+        """Uses of each cohort key in the wave by its hash: the true count, or more when hashes collide. Each
+        costs the same two binary searches and a dictionary look-up, whatever the key's history."""
+        import numpy as np
+
+        hashes = [self._hash(k) for k in keys]
+        wanted = np.array(hashes, dtype=np.uint64)
+        stored = np.searchsorted(self._codes, wanted, "right") - np.searchsorted(self._codes, wanted, "left")
+        return [int(n) + self._new_codes.get(h, 0) for n, h in zip(stored.tolist(), hashes, strict=True)]
 
     def add(self, submission_ids: list[str | None], cohort_keys: list[str]) -> None:
+        """Remember committed responses' keys (after their COMMIT: a rolled-back one must not count as a use)."""
         self._new_submissions.update(self._hash(i) for i in submission_ids if i is not None)
-        self._new_codes.update(self._hash(k) for k in cohort_keys)
+        for key in cohort_keys:
+            h = self._hash(key)
+            self._new_codes[h] = self._new_codes.get(h, 0) + 1
