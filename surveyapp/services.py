@@ -106,7 +106,7 @@ class Services:
         try:
             await asyncio.wait_for(asyncio.wrap_future(self.store.writer.run(lambda cursor: None)), timeout)
         except StoreUnavailable as exc:
-            return str(exc)
+            return self.store.problem or str(exc)
         except TimeoutError:
             return f"the writer did not answer within {timeout:g} s"
         return None

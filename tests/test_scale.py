@@ -30,7 +30,7 @@ from surveyapp import queries
 from surveyapp.services import Services
 from surveyapp.settings import from_env
 from surveyapp.store.frames import likert_frame, responses_frame
-from surveyapp.store.writer import _StoredKeys
+from surveyapp.store.keys import StoredKeys
 from waves.model import SingleChoice
 
 N_RESPONSES = 6_000
@@ -162,7 +162,7 @@ def test_the_writers_key_hash_is_duckdbs_md5_number_lower(tmp_path: Path) -> Non
         conn.execute("CREATE TABLE responses (wave_id VARCHAR, submission_id VARCHAR, cohort_key VARCHAR)")
         conn.executemany("INSERT INTO responses VALUES ('w', ?, ?)", [[k, k] for k in keys])
         conn.execute("INSERT INTO responses VALUES ('w', NULL, 'abc')")  # a second use of the code 'abc'
-        stored = _StoredKeys.read(conn, "w")
+        stored = StoredKeys.read(conn, "w")
     finally:
         conn.close()
     assert stored.may_hold_submissions([*keys, None]) == [True] * len(keys) + [False]

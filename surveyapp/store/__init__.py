@@ -9,7 +9,8 @@ from surveyapp.store.db import (
     restore,
     sweep_unfinished,
 )
-from surveyapp.store.writer import PreparedResponse, StoreUnavailable, WriteOutcome
+from surveyapp.store.failures import StoreUnavailable
+from surveyapp.store.writer import PreparedResponse, WriteOutcome
 
 __all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "StoreUnavailable",
            "WriteOutcome",

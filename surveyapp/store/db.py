@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import errno
 import hmac
 import json
 import logging
@@ -18,8 +17,9 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from surveyapp.store.failures import StoreUnavailable, disk_full, invalidated
 from surveyapp.store.migrations import migrate
-from surveyapp.store.writer import StoreUnavailable, Writer, invalidated
+from surveyapp.store.writer import Writer
 
 log = logging.getLogger("surveyapp.store")
 
@@ -77,7 +77,8 @@ class Store:
         except duckdb.Error as exc:  # the write-ahead log holds every commit; the next start replays it
             log.warning("no checkpoint at shutdown (%s); the next start replays the write-ahead log",
                         str(exc).splitlines()[0])
-        self._conn.close()
+        with contextlib.suppress(duckdb.Error):
+            self._conn.close()
 
     @contextlib.contextmanager
     def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -159,7 +160,7 @@ class Store:
         except BaseException as exc:
             for path in (*unfinished, *written):  # a key without its backup would only mislead
                 path.unlink(missing_ok=True)
-            if _disk_full(exc):
+            if disk_full(exc):
                 raise StorageFull(
                     f"the disk holding {destination.parent} is full, so no backup was written (the unfinished "
                     "copy was removed); free some space there, e.g. by moving older backups to other storage, "
@@ -181,12 +182,6 @@ def _named(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 class StorageFull(OSError):
     """A write failed because the disk is full; nothing half-written was left."""
-
-
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    return isinstance(exc, duckdb.Error) and ("No space left on device" in str(exc) or "Disk quota" in str(exc))
 
 
 KEY_SUFFIX = ".return-code.key"

@@ -7,7 +7,6 @@ in flight, new submissions queue up and go into the next one together (group com
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import queue
 import shutil
@@ -17,12 +16,19 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import duckdb
 
-if TYPE_CHECKING:
-    import numpy as np
+from surveyapp.store.failures import (
+    RECOVERY_INTERVAL_SECONDS,
+    ROOM_TO_RECOVER,
+    StoreUnavailable,
+    disk_full,
+    durable,
+    invalidated,
+)
+from surveyapp.store.keys import StoredKeys
 
 log = logging.getLogger("surveyapp.writer")
 
@@ -33,36 +39,6 @@ _ANSWER_COLUMNS = ("response_id", "question_id", "statement_id", "option_id", "t
 _INSERT_RESPONSES = (f"INSERT INTO responses ({', '.join(_RESPONSE_COLUMNS)}) "
                      f"SELECT {', '.join(_RESPONSE_COLUMNS)} FROM batch_responses")
 _INSERT_ANSWERS = f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) SELECT * FROM batch_answers"
-
-
-# Free space, beyond the size of the write-ahead log, that the disk must have before the writer tries to re-open
-# the database after a write found it full: DuckDB checkpoints the log into the file on opening, and again once
-# the log reaches 16 MB (its `checkpoint_threshold`).
-ROOM_TO_RECOVER = 16 * 1024 * 1024
-# How often the writer looks for room again while the database cannot be written, with no job waiting.
-RECOVERY_INTERVAL_SECONDS = 1.0
-
-
-class StoreUnavailable(RuntimeError):
-    """The database cannot take this request just now, and nothing of it was stored; the message says why.
-
-    Raised while the database is invalidated (a checkpoint failed, usually for a full disk) or a write found the
-    disk full, until the writer has re-opened it (at the next job, or within a second once there is room)."""
-
-
-def invalidated(exc: BaseException) -> bool:
-    """DuckDB stopped the database instance: it must be re-opened before any further use."""
-    return isinstance(exc, duckdb.FatalException) or "invalidated" in str(exc)
-
-
-def _durable(exc: BaseException) -> bool:
-    """DuckDB says the COMMIT that raised `exc` is in the write-ahead log, and only the checkpoint after it
-    failed: what it committed is stored, and comes back when the database is re-opened."""
-    return invalidated(exc) and "COMMIT succeeded and is durable" in str(exc)
-
-
-def _disk_full(exc: BaseException) -> bool:
-    return "No space left on device" in str(exc) or "Disk quota" in str(exc)
 
 
 @dataclass(frozen=True)
@@ -120,7 +96,7 @@ class Writer:
         # keys. A key whose hash is absent is certainly new, so only keys that may be stored are looked up,
         # instead of scanning the table each commit. Bounded by the waves taking responses, not by every
         # response ever stored; dropped (and re-read wave by wave) after actions that write responses.
-        self._stored_keys: dict[str, _StoredKeys] = {}
+        self._stored_keys: dict[str, StoredKeys] = {}
         self.commits = 0
         self.stored = 0
         self.statements = 0  # SQL statements run for submissions: the work a submission costs, for tests
@@ -132,7 +108,8 @@ class Writer:
         """Finish every queued job, then stop."""
         self._queue.put(None)
         self._thread.join()
-        self._cursor.close()
+        with contextlib.suppress(duckdb.Error):  # already closed when a re-opening failed half way
+            self._cursor.close()
 
     def submit(self, response: PreparedResponse) -> Future[WriteOutcome]:
         """Queue a response; the future resolves after its commit."""
@@ -205,7 +182,7 @@ class Writer:
 
     def _describe(self, exc: BaseException) -> str:
         where = f"the disk holding {self._database.parent}" if self._database is not None else "the disk"
-        if _disk_full(exc):
+        if disk_full(exc):
             return f"{where} is full, so the database cannot be written; free some space there"
         return f"the database stopped after a failed write ({str(exc).splitlines()[0][:200]})"
 
@@ -220,8 +197,11 @@ class Writer:
         if self._database is None:
             return True
         wal = self._database.with_name(self._database.name + ".wal")
-        needed = (wal.stat().st_size if wal.exists() else 0) + ROOM_TO_RECOVER
-        return shutil.disk_usage(self._database.parent).free >= needed
+        try:
+            needed = (wal.stat().st_size if wal.exists() else 0) + ROOM_TO_RECOVER
+            return shutil.disk_usage(self._database.parent).free >= needed
+        except OSError:
+            return False
 
     def _recover(self) -> bool:
         """Re-open the database (DuckDB replays the write-ahead log) and checkpoint it, when there is room; True
@@ -235,7 +215,7 @@ class Writer:
         try:
             cursor = self._reopen().cursor()
             cursor.execute("CHECKPOINT")  # proves the file can be written: a failure invalidates it again
-        except duckdb.Error as exc:
+        except Exception as exc:  # the writer thread must live on to try again
             self.problem = self._describe(exc)
             log.warning("the database could not be re-opened yet: %s", self.problem)
             return False
@@ -255,13 +235,13 @@ class Writer:
             committing = True
             self._cursor.execute("COMMIT")
         except BaseException as exc:
-            if committing and _durable(exc):
+            if committing and durable(exc):
                 self.commits += 1
                 job.future.set_result(result)
                 self._stopped(exc)
                 return
             self._rollback()
-            if invalidated(exc):
+            if self._lost(exc):
                 self._stopped(exc)
                 job.future.set_exception(StoreUnavailable(
                     f"nothing was changed: {self.problem or 'the database was re-opened after a failed write'}; "
@@ -280,12 +260,12 @@ class Writer:
             committing = True
             self._execute("COMMIT")
         except Exception as exc:
-            if committing and _durable(exc):  # stored: acknowledge it, then deal with the database
+            if committing and durable(exc):  # stored: acknowledge it, then deal with the database
                 self._stopped(exc)  # re-reads the stored keys when it re-opens the file
                 self._acknowledge(jobs, outcomes, accepted, remember=False)
                 return
             self._rollback()
-            if invalidated(exc) or _disk_full(exc):
+            if self._lost(exc) or disk_full(exc):
                 self._stopped(exc)
                 self._after_failure(jobs, retry=retry)
                 return
@@ -339,14 +319,25 @@ class Writer:
         self.statements += 1
         return self._cursor.execute(sql, params)
 
+    def _lost(self, exc: BaseException) -> bool:
+        """`exc` invalidated the database itself. A fatal error can also come from another database attached for
+        a while (a backup's copy on a full disk), leaving this one usable: only a query here tells them apart."""
+        if not invalidated(exc):
+            return False
+        try:
+            self._cursor.execute("SELECT 1").fetchall()
+        except duckdb.Error:
+            return True
+        return False
+
     def _rollback(self) -> None:
         with contextlib.suppress(duckdb.Error):
             self._cursor.execute("ROLLBACK")
 
-    def _keys_of(self, wave_id: str) -> _StoredKeys:
+    def _keys_of(self, wave_id: str) -> StoredKeys:
         keys = self._stored_keys.get(wave_id)
         if keys is None:
-            keys = self._stored_keys[wave_id] = _StoredKeys.read(self._cursor, wave_id)
+            keys = self._stored_keys[wave_id] = StoredKeys.read(self._cursor, wave_id)
         return keys
 
     def _insert(self, jobs: list[_Job]) -> tuple[list[WriteOutcome], list[PreparedResponse]]:
@@ -423,63 +414,3 @@ class Writer:
         self._cursor.execute(_INSERT_ANSWERS)
         self.statements += 2
         del batch_responses, batch_answers
-
-
-class _StoredKeys:
-    """64-bit hashes (the low half of MD5, which DuckDB's md5_number_lower gives for the stored keys and
-    `_hash` for new ones) of one wave's stored submission ids and cohort keys, as sorted arrays (8 bytes a
-    response), plus those added since they were read. A submission id's hit may be a collision, so it only means
-    "look it up"; a cohort key's count of hashes is its uses in the wave, or more on a collision."""
-
-    def __init__(self, submissions: np.ndarray, codes: np.ndarray) -> None:
-        self._submissions, self._codes = submissions, codes
-        self._new_submissions: set[int] = set()
-        self._new_codes: dict[int, int] = {}  # hash -> uses committed since the stored ones were read
-
-    @classmethod
-    def read(cls, cursor: duckdb.DuckDBPyConnection, wave_id: str) -> _StoredKeys:
-        """Hash the wave's stored keys inside DuckDB: only 8 bytes a key come out."""
-        import numpy as np
-
-        def hashes(column: str) -> np.ndarray:
-            cursor.execute(f"SELECT md5_number_lower({column}) AS h FROM responses "
-                           f"WHERE wave_id = ? AND {column} IS NOT NULL", [wave_id])
-            return np.sort(np.asarray(cursor.fetchnumpy()["h"], dtype=np.uint64))
-
-        return cls(hashes("submission_id"), hashes("cohort_key"))
-
-    @staticmethod
-    def _hash(key: str) -> int:
-        return int.from_bytes(hashlib.md5(key.encode(), usedforsecurity=False).digest()[8:], "little")
-
-    @staticmethod
-    def _hits(stored: np.ndarray, added: set[int], keys: list[int]) -> list[bool]:
-        import numpy as np
-
-        if not stored.size:
-            return [k in added for k in keys]
-        wanted = np.array(keys, dtype=np.uint64)
-        found = stored[np.minimum(np.searchsorted(stored, wanted), stored.size - 1)] == wanted
-        return [bool(f) or k in added for f, k in zip(found, keys, strict=True)]
-
-    def may_hold_submissions(self, ids: list[str | None]) -> list[bool]:
-        present = [self._hash(i) for i in ids if i is not None]
-        hits = iter(self._hits(self._submissions, self._new_submissions, present))
-        return [False if i is None else next(hits) for i in ids]
-
-    def code_uses(self, keys: list[str]) -> list[int]:
-        """Uses of each cohort key in the wave by its hash: the true count, or more when hashes collide. Each
-        costs the same two binary searches and a dictionary look-up, whatever the key's history."""
-        import numpy as np
-
-        hashes = [self._hash(k) for k in keys]
-        wanted = np.array(hashes, dtype=np.uint64)
-        stored = np.searchsorted(self._codes, wanted, "right") - np.searchsorted(self._codes, wanted, "left")
-        return [int(n) + self._new_codes.get(h, 0) for n, h in zip(stored.tolist(), hashes, strict=True)]
-
-    def add(self, submission_ids: list[str | None], cohort_keys: list[str]) -> None:
-        """Remember committed responses' keys (after their COMMIT: a rolled-back one must not count as a use)."""
-        self._new_submissions.update(self._hash(i) for i in submission_ids if i is not None)
-        for key in cohort_keys:
-            h = self._hash(key)
-            self._new_codes[h] = self._new_codes.get(h, 0) + 1
