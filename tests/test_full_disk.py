@@ -8,6 +8,7 @@ needs root (CI runs as root); elsewhere the test is skipped, saying so."""
 
 from __future__ import annotations
 
+import datetime as dt
 import errno
 import os
 import subprocess
@@ -18,7 +19,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from surveyapp.store import Store, StoreUnavailable
+from surveyapp.store import PreparedResponse, Store, StoreUnavailable
+from surveyapp.store import writer as writer_module
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 
 StartService = Callable[..., Service]  # conftest's start_service fixture
@@ -162,3 +164,44 @@ def test_a_write_whose_commit_is_durable_but_whose_checkpoint_fails_is_acknowled
     finally:
         store.close()
     assert held == [(batch, 10) for batch in acknowledged]
+
+
+def response(n: int) -> PreparedResponse:
+    return PreparedResponse(
+        response_id=str(uuid.uuid4()), wave_id="2026-autumn", submission_id=f"sub-{n:08d}", fingerprint="f" * 40,
+        submitted_hour=dt.datetime(2026, 11, 22, 10), postcode_district="ME14", lad_code="E07000110",
+        area_status="in_area", cohort_key=f"{n:040d}", language="en", channel="api",
+        answers=(("q7", "health_met", "tend_to_agree", None), ("q7a", None, None, "y" * 300)))
+
+
+def test_a_group_commit_that_fails_as_space_returns_is_stored_once_after_the_database_is_reopened(
+        small_disk: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Space returns between the failed commit and the writer re-opening the file: the writer finds which of
+    the group's responses the file holds after all, acknowledges those, and commits the rest again, so every
+    submission of the group is answered 201 and stored once."""
+    monkeypatch.setattr(writer_module, "ROOM_TO_RECOVER", -(1 << 40))  # re-open at once, full or not
+
+    class SpaceReturnsOnReopening(Store):
+        def _reopen(self) -> duckdb.DuckDBPyConnection:
+            (small_disk / "filler").unlink(missing_ok=True)
+            return super()._reopen()
+
+    store = SpaceReturnsOnReopening(small_disk / "data" / "surveyapp.duckdb")
+    try:
+        store.rows("SET checkpoint_threshold = '64KB'")
+        fill(small_disk, leave=160 * 1024)
+        sent: list[PreparedResponse] = []
+        for group in range(200):
+            batch = [response(group * 8 + i) for i in range(8)]
+            futures = [store.writer.submit(r) for r in batch]  # queued together: one group commit
+            sent += batch
+            assert [f.result().status for f in futures] == ["stored"] * 8
+            if store.writer.recoveries:
+                break
+        assert store.writer.recoveries == 1 and store.problem is None
+        held = store.rows("SELECT response_id FROM responses")
+        answers = store.rows("SELECT count(*) FROM answers")[0][0]
+    finally:
+        store.close()
+    assert sorted(r for (r,) in held) == sorted(r.response_id for r in sent)
+    assert answers == 2 * len(sent)
