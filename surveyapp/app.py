@@ -159,6 +159,10 @@ def _storage_full(request: Request[Any, Any, Any], exc: OSError) -> Response[dic
     return _server_error(request, 503, str(exc), exc, {"Retry-After": "3600"})
 
 
+def _store_unavailable(request: Request[Any, Any, Any], exc: RuntimeError) -> Response[dict[str, Any]]:
+    return _server_error(request, 503, str(exc), exc, {"Retry-After": "60"})
+
+
 def _internal(request: Request[Any, Any, Any], exc: Exception) -> Response[dict[str, Any]]:
     return _server_error(request, 500, "Internal Server Error; nothing more is known here, quote the request id "
                                        "when you report it", exc)
@@ -211,7 +215,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.public import public_router
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
-    from surveyapp.store import StorageFull
+    from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.submission import SubmissionInvalid
     from surveyapp.web import FormKit, make_form_kit, web_handlers
 
@@ -243,7 +247,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
             SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
             WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation,
             HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,
-            Exception: _internal},
+            StoreUnavailable: _store_unavailable, Exception: _internal},
         lifespan=[lifespan],
         middleware=[RateLimitMiddleware.factory(per_minute=settings.rate_limit_per_minute,
                                                 trusted_header=settings.trusted_proxy_header,

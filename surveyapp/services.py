@@ -12,7 +12,7 @@ from pathlib import Path
 from surveyapp import private
 from surveyapp.returncodes import ReturnCodes, load_or_create_key
 from surveyapp.settings import Settings
-from surveyapp.store import Store, sweep_unfinished
+from surveyapp.store import Store, StoreUnavailable, sweep_unfinished
 from surveyapp.submission import FieldError, Preparer, Submission, SubmissionInvalid
 from surveyapp.wavestate import Wave, WaveSet, uk_today
 from waves.areas.pack import AreaPack, load_area_pack
@@ -20,6 +20,7 @@ from waves.loader import Catalogue, load_catalogue
 
 log = logging.getLogger("surveyapp")
 Clock = Callable[[], dt.datetime]
+READY_TIMEOUT_SECONDS = 5.0
 
 
 def utc_now() -> dt.datetime:
@@ -93,6 +94,22 @@ class Services:
 
     def close(self) -> None:
         self.store.close()
+
+    def health(self) -> str | None:
+        """Why the service cannot store or read responses just now (its database invalidated after a failed
+        write, or its disk full, until the writer re-opens it), or None."""
+        return self.store.problem
+
+    async def readiness(self, timeout: float = READY_TIMEOUT_SECONDS) -> str | None:
+        """Why the service is not ready for submissions, or None: the writer must run an empty transaction
+        (re-opening the database first if a write had failed) within `timeout` seconds."""
+        try:
+            await asyncio.wait_for(asyncio.wrap_future(self.store.writer.run(lambda cursor: None)), timeout)
+        except StoreUnavailable as exc:
+            return self.store.problem or str(exc)
+        except TimeoutError:
+            return f"the writer did not answer within {timeout:g} s"
+        return None
 
     def today(self) -> dt.date:
         return uk_today(self.clock())

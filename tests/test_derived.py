@@ -104,6 +104,9 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
             for i in range(8)]
         results = [f.exception() or f.result().status for f in [services.store.writer.submit(r) for r in fresh]]
         assert results.count("stored") == 7 and isinstance(results[3], RuntimeError)
+        unsettled = services.store.rows("SELECT count(*) FROM likert_sheets WHERE latest IS NULL")[0][0]
+        assert unsettled == 47  # the writer leaves `latest` to be settled, as cohort change does first:
+        services.store.settle()
     finally:
         services.close()
     return data / "surveyapp.duckdb"

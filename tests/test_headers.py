@@ -26,6 +26,7 @@ REQUESTS: dict[str, tuple[int, Send]] = {  # what is sent, and the status it get
     "OpenAPI schema": (200, lambda c: c.get("/schema/openapi.json")),
     "form page": (200, lambda c: c.get("/survey/2026-autumn")),
     "health": (200, lambda c: c.get("/healthz")),
+    "readiness": (200, lambda c: c.get("/readyz")),
 }
 
 

@@ -31,7 +31,8 @@ from surveyapp import queries
 from surveyapp.services import Services
 from surveyapp.settings import from_env
 from surveyapp.store.frames import likert_frame, responses_frame
-from surveyapp.store.writer import PreparedResponse, _StoredKeys
+from surveyapp.store.keys import StoredKeys
+from surveyapp.store.writer import PreparedResponse
 from waves.model import SingleChoice
 
 N_RESPONSES = 6_000
@@ -171,12 +172,13 @@ def test_the_writers_key_hash_is_duckdbs_md5_number_lower(tmp_path: Path) -> Non
     try:
         conn.execute("CREATE TABLE responses (wave_id VARCHAR, submission_id VARCHAR, cohort_key VARCHAR)")
         conn.executemany("INSERT INTO responses VALUES ('w', ?, ?)", [[k, k] for k in keys])
-        stored = _StoredKeys.read(conn, "w")
+        conn.execute("INSERT INTO responses VALUES ('w', NULL, 'abc')")  # a second use of the code 'abc'
+        stored = StoredKeys.read(conn, "w")
     finally:
         conn.close()
     assert stored.may_hold_submissions([*keys, None]) == [True] * len(keys) + [False]
-    assert stored.may_hold_codes(keys) == [True] * len(keys)
-    assert stored.may_hold_codes(["abd", "ecole"]) == [False, False]
+    assert stored.code_uses(keys) == [2] + [1] * (len(keys) - 1)
+    assert stored.code_uses(["abd", "ecole"]) == [0, 0]
 
 
 def test_a_key_answering_twice_in_a_wave_pairs_its_greatest_response_id(tmp_path: Path) -> None:

@@ -22,10 +22,27 @@ _ERRORS = {
 }
 
 
-@get("/healthz", tags=["health"], sync_to_thread=False)
-def healthz() -> dict[str, str]:
-    """Liveness: the process answers."""
-    return {"status": "ok"}
+_UNAVAILABLE = {503: ResponseSpec(dict[str, str], description="The database cannot be used just now; `reason` "
+                                                                "says why. The service recovers by itself once it can")}
+
+
+def _health(problem: str | None, ok: str) -> Response[dict[str, str]]:
+    if problem is None:
+        return Response({"status": ok}, headers={"Cache-Control": "no-store"})
+    return Response({"status": "unavailable", "reason": problem}, status_code=503,
+                    headers={"Cache-Control": "no-store", "Retry-After": "60"})
+
+
+@get("/healthz", tags=["health"], sync_to_thread=False, responses=_UNAVAILABLE)
+def healthz(services: NamedDependency[Services]) -> Response[dict[str, str]]:
+    """Health: the process answers and its database can be used (503 with a reason while it cannot)."""
+    return _health(services.health(), "ok")
+
+
+@get("/readyz", tags=["health"], responses=_UNAVAILABLE)
+async def readyz(services: NamedDependency[Services]) -> Response[dict[str, str]]:
+    """Readiness: the writer has just committed an empty transaction, so a submission now would be stored."""
+    return _health(await services.readiness(), "ready")
 
 
 @get("/api/v1/waves", tags=["waves"], sync_to_thread=False)
@@ -58,4 +75,4 @@ async def submit_response(services: NamedDependency[Services], wave_id: FromPath
 
 def public_router() -> Router:
     """Health, waves, questionnaires and submissions: no token."""
-    return Router(path="/", route_handlers=[healthz, list_waves, get_wave, submit_response])
+    return Router(path="/", route_handlers=[healthz, readyz, list_waves, get_wave, submit_response])

@@ -9,7 +9,9 @@ from surveyapp.store.db import (
     restore,
     sweep_unfinished,
 )
+from surveyapp.store.failures import StoreUnavailable
 from surveyapp.store.writer import PreparedResponse, WriteOutcome
 
-__all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "WriteOutcome",
+__all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "StoreUnavailable",
+           "WriteOutcome",
            "backup_key_path", "restore", "sweep_unfinished"]

@@ -2,22 +2,27 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import errno
 import hmac
 import json
+import logging
 import os
 import re
 import shutil
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import polars as pl
 
+from surveyapp.store import derived
+from surveyapp.store.failures import StoreUnavailable, disk_full, invalidated
 from surveyapp.store.migrations import migrate
 from surveyapp.store.writer import Writer
+
+log = logging.getLogger("surveyapp.store")
 
 # DuckDB's own memory (its cache of the file's blocks, hash tables of joins and groupings) stays under this; a
 # larger query spills to <database>.tmp. DuckDB's default, 80% of the machine, would let one analysis of a
@@ -35,9 +40,11 @@ class Store:
     def __init__(self, path: Path, *, batch_max: int = 512, max_per_code: int = 3,
                  memory_limit: str | None = MEMORY_LIMIT) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        config: dict[str, str | bool | int | float | list[str]] = {"memory_limit": memory_limit} if memory_limit else {}
+        self.path = path
+        self._config: dict[str, str | bool | int | float | list[str]] = (
+            {"memory_limit": memory_limit} if memory_limit else {})
         try:
-            self._conn = duckdb.connect(str(path), config=config)
+            self._conn = duckdb.connect(str(path), config=self._config)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
                 raise StoreLockedError(
@@ -45,33 +52,73 @@ class Store:
                     "use the running service instead") from None
             raise
         self._conn.execute("SET enable_progress_bar = false")  # cursors inherit it: no bars on stderr
-        self.path = path
         self.applied_migrations = migrate(self._conn)
-        self.writer = Writer(self._conn, batch_max=batch_max, max_per_code=max_per_code)
+        self.writer = Writer(self._conn, batch_max=batch_max, max_per_code=max_per_code, database=path,
+                             reopen=self._reopen)
         self.writer.start()
+
+    @property
+    def problem(self) -> str | None:
+        """Why the database cannot be used just now (invalidated after a failed write, or its disk full), or
+        None when it can; the writer clears it when it has re-opened the file."""
+        return self.writer.problem
+
+    def _reopen(self) -> duckdb.DuckDBPyConnection:
+        """Close the connection (and every cursor of it) and open the file again, which replays its write-ahead
+        log: the only way back from an invalidated database short of restarting the process. Writer thread only."""
+        with contextlib.suppress(duckdb.Error):
+            self._conn.close()
+        self._conn = duckdb.connect(str(self.path), config=self._config)
+        self._conn.execute("SET enable_progress_bar = false")
+        return self._conn
 
     def close(self) -> None:
         """Drain the writer, checkpoint and close."""
         self.writer.stop()
-        self._conn.execute("CHECKPOINT")
-        self._conn.close()
+        try:
+            self._conn.execute("CHECKPOINT")
+        except duckdb.Error as exc:  # the write-ahead log holds every commit; the next start replays it
+            log.warning("no checkpoint at shutdown (%s); the next start replays the write-ahead log",
+                        str(exc).splitlines()[0])
+        with contextlib.suppress(duckdb.Error):
+            self._conn.close()
+
+    @contextlib.contextmanager
+    def _reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A cursor of its own for a read; StoreUnavailable (a 503) while the database cannot be used."""
+        problem = self.writer.problem
+        if problem is not None:
+            raise StoreUnavailable(f"{problem}; try again in a minute")
+        try:
+            cursor = self._conn.cursor()
+        except duckdb.Error as exc:  # closed by the writer re-opening the file a moment ago
+            raise StoreUnavailable("the database is being re-opened; try again in a minute") from exc
+        try:
+            yield cursor
+        except (duckdb.FatalException, duckdb.ConnectionException) as exc:
+            if invalidated(exc):
+                self.writer.report(exc)
+            raise StoreUnavailable(f"{self.writer.problem or 'the database is being re-opened'}; "
+                                   "try again in a minute") from exc
+        finally:
+            with contextlib.suppress(duckdb.Error):
+                cursor.close()
+
+    def settle(self) -> None:
+        """Bring the derived tables up to date before a read that needs them settled (cohort change), through
+        the writer (`surveyapp.store.derived.settle`)."""
+        self.writer.run(derived.settle).result()
 
     def frame(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pl.DataFrame:
         """Run a read query on a cursor of its own and return a Polars frame (positional `?` parameters from
         a sequence; named `$parameters` from a mapping, of which those the query does not use are left out)."""
-        cursor = self._conn.cursor()
-        try:
+        with self._reading() as cursor:
             frame: pl.DataFrame = cursor.sql(sql, params=_params(sql, params)).pl()
             return frame
-        finally:
-            cursor.close()
 
     def rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[tuple[Any, ...]]:
-        cursor = self._conn.cursor()
-        try:
+        with self._reading() as cursor:
             return cursor.execute(sql, _params(sql, params) or []).fetchall()
-        finally:
-            cursor.close()
 
     def backup(self, destination: Path, *, key: Path | None = None) -> Path:
         """Write a consistent copy of the database to `destination` (a new file) while serving, with a copy of
@@ -111,7 +158,7 @@ class Store:
         except BaseException as exc:
             for path in (*unfinished, *written):  # a key without its backup would only mislead
                 path.unlink(missing_ok=True)
-            if _disk_full(exc):
+            if disk_full(exc):
                 raise StorageFull(
                     f"the disk holding {destination.parent} is full, so no backup was written (the unfinished "
                     "copy was removed); free some space there, e.g. by moving older backups to other storage, "
@@ -133,12 +180,6 @@ def _named(sql: str, params: Mapping[str, Any]) -> dict[str, Any]:
 
 class StorageFull(OSError):
     """A write failed because the disk is full; nothing half-written was left."""
-
-
-def _disk_full(exc: BaseException) -> bool:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
-        return True
-    return isinstance(exc, duckdb.Error) and ("No space left on device" in str(exc) or "Disk quota" in str(exc))
 
 
 KEY_SUFFIX = ".return-code.key"

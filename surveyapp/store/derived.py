@@ -18,7 +18,7 @@ Three ways in, each checked against the stored answers by tests/test_derived.py 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import duckdb
@@ -71,8 +71,8 @@ _TALLIES = """
     GROUP BY ALL
     ON CONFLICT DO UPDATE SET n = t.n + excluded.n
 """
-# Sheets go in as `latest`; then, for the cohort keys of {keys} (wave_id, cohort_number), only the greatest
-# response id of each key in each wave stays so.
+# For the cohort keys of {keys} (wave_id, cohort_number) that a wave holds more than once, only the greatest
+# response id of each key in each wave is `latest`.
 _LATEST = """
     UPDATE likert_sheets s SET latest = (s.response_number = m.top)
     FROM (SELECT t.wave_id, t.cohort_number, max(t.response_number) AS top FROM likert_sheets t
@@ -94,6 +94,18 @@ def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_a
         cursor.execute(step.format(responses="batch_responses", answers="batch_answers",
                                    response_number=_RESPONSE_NUMBER, keys=keys))
     del batch_responses, batch_answers
+
+
+def settle(cursor: duckdb.DuckDBPyConnection) -> int:
+    """Settle `latest` for the sheets the writer added since the last time (NULL): of each cohort key's
+    responses in a wave, the greatest response id is the latest. Run by the writer before cohort change reads
+    the sheets (`Store.settle`); cheap when nothing is unsettled. Returns the sheets settled."""
+    unsettled = cursor.execute("SELECT count(*) FROM likert_sheets WHERE latest IS NULL").fetchone()
+    if not unsettled or not unsettled[0]:
+        return 0
+    cursor.execute(_LATEST.format(keys="SELECT wave_id, cohort_number FROM likert_sheets WHERE latest IS NULL"))
+    cursor.execute("UPDATE likert_sheets SET latest = true WHERE latest IS NULL")  # a key's only response
+    return int(unsettled[0])
 
 
 def backfill(cursor: duckdb.DuckDBPyConnection) -> None:
@@ -122,20 +134,24 @@ class Recorder:
         self._slots = self._codes = None
 
     def record(self, cursor: duckdb.DuckDBPyConnection, responses: Sequence[PreparedResponse],
-               batch_responses: pa.Table, batch_answers: pa.Table, *, repeated: Collection[tuple[str, str]]) -> None:
+               batch_responses: pa.Table, batch_answers: pa.Table) -> int:
         """Add the derived rows of `responses`, just inserted (`batch_responses`, `batch_answers` hold them as
-        the writer inserted them). `repeated`: the (wave_id, cohort_key) of those whose wave now holds more
-        than one response with that key (the writer counts return-code uses), whose `latest` is settled here."""
+        the writer inserted them); return the number of statements run.
+
+        The same statements whatever the responses' return codes have done before (the sheets go in with
+        `latest` unsettled, NULL): how long a submission takes must not tell whether its code was used."""
         import pyarrow as pa
 
         likert = [(r, question, statement, option) for r in responses
                   for question, statement, option, _ in r.answers if statement is not None and option is not None]
         slots, codes = self._known(cursor)
+        statements = 2
         if any((r.wave_id, q, s) not in slots or (r.wave_id, q, o) not in codes for r, q, s, o in likert):
             for step in (_NEW_SLOTS, _NEW_CODES):
                 cursor.execute(step.format(responses="batch_responses", answers="batch_answers"))
             self.forget()
             slots, codes = self._known(cursor)
+            statements += 4
         patterns = dict.fromkeys((r.response_id for r in responses), 0)
         tallies: Counter[tuple[str, ...]] = Counter()
         for r, q, s, o in likert:
@@ -154,15 +170,11 @@ class Recorder:
                                  schema=pa.schema([*((c, pa.string()) for c in columns), ("n", pa.int64())]))
         # DuckDB reads the two Arrow tables as this frame's local variables (a replacement scan).
         cursor.execute(f"INSERT INTO likert_sheets SELECT r.wave_id, {_RESPONSE_NUMBER}, md5_number(r.cohort_key), "
-                       "(r.high::UHUGEINT << 64::UHUGEINT) | r.low::UHUGEINT, true FROM batch_sheets r")
+                       "(r.high::UHUGEINT << 64::UHUGEINT) | r.low::UHUGEINT, NULL FROM batch_sheets r")
         cursor.execute("INSERT INTO likert_tallies AS t SELECT * FROM batch_tallies "
                        "ON CONFLICT DO UPDATE SET n = t.n + excluded.n")
-        if repeated:  # rare: a code typed in again within one wave
-            batch_keys = pa.table({"wave_id": [w for w, _ in repeated], "cohort_key": [k for _, k in repeated]})
-            cursor.execute(_LATEST.format(
-                keys="SELECT wave_id, md5_number(cohort_key) AS cohort_number FROM batch_keys"))
-            del batch_keys
         del batch_sheets, batch_tallies
+        return statements
 
     def _known(self, cursor: duckdb.DuckDBPyConnection) -> tuple[dict[Key, int], dict[Key, int]]:
         if self._slots is None or self._codes is None:

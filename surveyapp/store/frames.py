@@ -234,6 +234,7 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
                           [wave, question_id])
         return {int(code): scores[option] for option, code in rows if option in scores}
 
+    store.settle()
     later_slots, earlier_slots = slots(later_id), slots(earlier_id)
     both = [s for s in dict.fromkeys(statements) if s in later_slots and s in earlier_slots]
     sql = f"""

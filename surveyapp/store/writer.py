@@ -7,22 +7,29 @@ in flight, new submissions queue up and go into the next one together (group com
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import queue
+import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal
+from pathlib import Path
+from typing import Any, Literal
 
 import duckdb
 
 from surveyapp.store import derived
-
-if TYPE_CHECKING:
-    import numpy as np
+from surveyapp.store.failures import (
+    RECOVERY_INTERVAL_SECONDS,
+    ROOM_TO_RECOVER,
+    StoreUnavailable,
+    disk_full,
+    durable,
+    invalidated,
+)
+from surveyapp.store.keys import StoredKeys
 
 log = logging.getLogger("surveyapp.writer")
 
@@ -67,11 +74,20 @@ class _Job:
 
 
 class Writer:
-    """Owns a cursor of the database and performs every write on its own thread."""
+    """Owns a cursor of the database and performs every write on its own thread.
+
+    When a write invalidates the database (DuckDB does so when a checkpoint fails, e.g. for a full disk) or
+    finds the disk full, `problem` says so and every job is refused with StoreUnavailable until the writer has
+    re-opened the file (replaying its write-ahead log) through `reopen` and checkpointed it. It tries at each
+    job, and every `RECOVERY_INTERVAL_SECONDS` without one, once the disk has room (`ROOM_TO_RECOVER`)."""
 
     def __init__(self, conn: duckdb.DuckDBPyConnection, *, batch_max: int = 512,
-                 max_per_code: int = 3) -> None:
+                 max_per_code: int = 3, database: Path | None = None,
+                 reopen: Callable[[], duckdb.DuckDBPyConnection] | None = None) -> None:
         self._cursor = conn.cursor()
+        self._database, self._reopen = database, reopen
+        self.problem: str | None = None  # why the database cannot be written just now
+        self.recoveries = 0
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._batch_max = batch_max
         self._max_per_code = max_per_code
@@ -80,10 +96,11 @@ class Writer:
         # keys. A key whose hash is absent is certainly new, so only keys that may be stored are looked up,
         # instead of scanning the table each commit. Bounded by the waves taking responses, not by every
         # response ever stored; read wave by wave at the first submission to each.
-        self._stored_keys: dict[str, _StoredKeys] = {}
+        self._stored_keys: dict[str, StoredKeys] = {}
         self._derived = derived.Recorder()
         self.commits = 0
         self.stored = 0
+        self.statements = 0  # SQL statements run for submissions: the work a submission costs, for tests
 
     def start(self) -> None:
         self._thread.start()
@@ -92,7 +109,8 @@ class Writer:
         """Finish every queued job, then stop."""
         self._queue.put(None)
         self._thread.join()
-        self._cursor.close()
+        with contextlib.suppress(duckdb.Error):  # already closed when a re-opening failed half way
+            self._cursor.close()
 
     def submit(self, response: PreparedResponse) -> Future[WriteOutcome]:
         """Queue a response; the future resolves after its commit."""
@@ -107,10 +125,20 @@ class Writer:
         self._queue.put(job)
         return job.future
 
+    def report(self, exc: BaseException) -> None:
+        """A read found the database invalidated: refuse writes until it is re-opened, and wake the writer."""
+        if self.problem is None:
+            self.problem = self._describe(exc)
+            self._queue.put(_Job(Future()))
+
     def _run(self) -> None:
         stopping = False
         while not stopping:
-            first = self._queue.get()
+            try:
+                first = self._queue.get(timeout=RECOVERY_INTERVAL_SECONDS if self.problem else None)
+            except queue.Empty:
+                self._recover()
+                continue
             if first is None:
                 break
             batch = [first]
@@ -123,6 +151,10 @@ class Writer:
                     stopping = True
                     break
                 batch.append(nxt)
+            if self.problem is not None and not self._recover():
+                for job in batch:
+                    self._refuse(job)
+                continue
             self._process(batch)
 
     def _process(self, batch: list[_Job]) -> None:
@@ -132,27 +164,107 @@ class Writer:
         for job in batch:
             if job.action is not None:
                 self._commit_action(job)
+            elif job.response is None:
+                job.future.set_result(None)  # a wake-up call
+
+    def _refuse(self, job: _Job) -> None:
+        problem = self.problem or "the database was re-opened after a failed write"
+        if job.response is not None:
+            message = f"the response was not stored: {problem}; try again in a minute, with the same submission_id"
+        else:
+            message = f"nothing was changed: {problem}; try again in a minute"
+        job.future.set_exception(StoreUnavailable(message))
+
+    def _describe(self, exc: BaseException) -> str:
+        where = f"the disk holding {self._database.parent}" if self._database is not None else "the disk"
+        if disk_full(exc):
+            return f"{where} is full, so the database cannot be written; free some space there"
+        return f"the database stopped after a failed write ({str(exc).splitlines()[0][:200]})"
+
+    def _stopped(self, exc: BaseException) -> None:
+        """A write invalidated the database or found the disk full: say so, and try to re-open it at once."""
+        self.problem = self._describe(exc)
+        log.error("the database cannot be written: %s; re-opening it once there is room", self.problem,
+                  exc_info=exc)
+        self._recover()
+
+    def _has_room(self) -> bool:
+        if self._database is None:
+            return True
+        wal = self._database.with_name(self._database.name + ".wal")
+        try:
+            needed = (wal.stat().st_size if wal.exists() else 0) + ROOM_TO_RECOVER
+            return shutil.disk_usage(self._database.parent).free >= needed
+        except OSError:
+            return False
+
+    def _recover(self) -> bool:
+        """Re-open the database (DuckDB replays the write-ahead log) and checkpoint it, when there is room; True
+        once it can be written again."""
+        if self.problem is None:
+            return True
+        if self._reopen is None or not self._has_room():
+            return False
+        with contextlib.suppress(duckdb.Error):
+            self._cursor.close()
+        try:
+            cursor = self._reopen().cursor()
+            cursor.execute("CHECKPOINT")  # proves the file can be written: a failure invalidates it again
+        except Exception as exc:  # the writer thread must live on to try again
+            self.problem = self._describe(exc)
+            log.warning("the database could not be re-opened yet: %s", self.problem)
+            return False
+        self._cursor = cursor
+        self._stored_keys.clear()  # read again from what the file holds
+        self._derived.forget()
+        self.problem = None
+        self.recoveries += 1
+        log.warning("the database was re-opened and takes writes again")
+        return True
 
     def _commit_action(self, job: _Job) -> None:
         assert job.action is not None
+        committing = False
         try:
             self._cursor.execute("BEGIN TRANSACTION")
             result = job.action(self._cursor)
+            committing = True
             self._cursor.execute("COMMIT")
         except BaseException as exc:
+            if committing and durable(exc):
+                self.commits += 1
+                job.future.set_result(result)
+                self._stopped(exc)
+                return
             self._rollback()
+            if self._lost(exc):
+                self._stopped(exc)
+                job.future.set_exception(StoreUnavailable(
+                    f"nothing was changed: {self.problem or 'the database was re-opened after a failed write'}; "
+                    "try again in a minute"))
+                return
             job.future.set_exception(exc)
         else:
             self.commits += 1
             job.future.set_result(result)
 
-    def _commit_submissions(self, jobs: list[_Job]) -> None:
+    def _commit_submissions(self, jobs: list[_Job], *, retry: bool = True) -> None:
+        committing = False
         try:
-            self._cursor.execute("BEGIN TRANSACTION")
-            outcomes = self._insert(jobs)
-            self._cursor.execute("COMMIT")
-        except Exception:
+            self._execute("BEGIN TRANSACTION")
+            outcomes, accepted = self._insert(jobs)
+            committing = True
+            self._execute("COMMIT")
+        except Exception as exc:
+            if committing and durable(exc):  # stored: acknowledge it, then deal with the database
+                self._stopped(exc)  # re-reads the stored keys when it re-opens the file
+                self._acknowledge(jobs, outcomes, accepted, remember=False)
+                return
             self._rollback()
+            if self._lost(exc) or disk_full(exc):
+                self._stopped(exc)
+                self._after_failure(jobs, retry=retry)
+                return
             if len(jobs) > 1:  # one bad submission must not sink the others: retry them one by one
                 log.exception("group commit of %d submissions failed; retrying one by one", len(jobs))
                 for job in jobs:
@@ -161,34 +273,87 @@ class Writer:
                 log.exception("a submission could not be stored")
                 jobs[0].future.set_exception(RuntimeError("the response could not be stored"))
             return
+        self._acknowledge(jobs, outcomes, accepted)
+
+    def _acknowledge(self, jobs: list[_Job], outcomes: list[WriteOutcome], accepted: list[PreparedResponse], *,
+                     remember: bool = True) -> None:
+        """The commit holding `accepted` has returned: remember their keys and answer every job."""
         self.commits += 1
+        self.stored += len(accepted)
+        for wave_id in {r.wave_id for r in accepted} if remember else ():
+            in_wave = [r for r in accepted if r.wave_id == wave_id]
+            self._keys_of(wave_id).add([r.submission_id for r in in_wave], [r.cohort_key for r in in_wave])
         for job, outcome in zip(jobs, outcomes, strict=True):
             job.future.set_result(outcome)
+
+    def _after_failure(self, jobs: list[_Job], *, retry: bool) -> None:
+        """The commit of `jobs` failed with the database invalidated or the disk full. Once the database is
+        re-opened, those of them it holds after all are acknowledged and the others are tried once more;
+        while it cannot be, each is refused (503: try again, with the same submission_id)."""
+        if not retry or not self._recover():
+            for job in jobs:
+                self._refuse(job)
+            return
+        ids = [job.response.response_id for job in jobs if job.response is not None]
+        try:
+            held = {row[0] for row in self._cursor.execute(
+                "SELECT response_id FROM responses WHERE response_id IN (SELECT unnest(?))", [ids]).fetchall()}
+        except duckdb.Error as exc:
+            self._stopped(exc)
+            for job in jobs:
+                self._refuse(job)
+            return
+        for job in jobs:
+            if job.response is not None and job.response.response_id in held:
+                self.stored += 1
+                job.future.set_result(WriteOutcome("stored", job.response.response_id))
+        rest = [job for job in jobs if job.response is not None and job.response.response_id not in held]
+        if rest:
+            self._commit_submissions(rest, retry=False)
+
+    def _execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
+        self.statements += 1
+        return self._cursor.execute(sql, params)
+
+    def _lost(self, exc: BaseException) -> bool:
+        """`exc` invalidated the database itself. A fatal error can also come from another database attached for
+        a while (a backup's copy on a full disk), leaving this one usable: only a query here tells them apart."""
+        if not invalidated(exc):
+            return False
+        try:
+            self._cursor.execute("SELECT 1").fetchall()
+        except duckdb.Error:
+            return True
+        return False
 
     def _rollback(self) -> None:
         self._derived.forget()
         with contextlib.suppress(duckdb.Error):
             self._cursor.execute("ROLLBACK")
 
-    def _keys_of(self, wave_id: str) -> _StoredKeys:
+    def _keys_of(self, wave_id: str) -> StoredKeys:
         keys = self._stored_keys.get(wave_id)
         if keys is None:
-            keys = self._stored_keys[wave_id] = _StoredKeys.read(self._cursor, wave_id)
+            keys = self._stored_keys[wave_id] = StoredKeys.read(self._cursor, wave_id)
         return keys
 
-    def _insert(self, jobs: list[_Job]) -> list[WriteOutcome]:
+    def _insert(self, jobs: list[_Job]) -> tuple[list[WriteOutcome], list[PreparedResponse]]:
         responses = [job.response for job in jobs if job.response is not None]
         may_repeat: list[PreparedResponse] = []
-        may_reuse: list[PreparedResponse] = []
+        # Uses of each code so far, from the hashes: never fewer than the true count (a hash may collide, and
+        # this batch's uses are added as they are accepted). Below the ceiling that settles it with no query,
+        # whether the code is fresh or used before, so neither the answer nor its time tells them apart.
+        uses: dict[tuple[str, str], int] = {}
         for wave_id in sorted({r.wave_id for r in responses}):
             in_wave = [r for r in responses if r.wave_id == wave_id]
             keys = self._keys_of(wave_id)
             repeats = keys.may_hold_submissions([r.submission_id for r in in_wave])
-            reuses = keys.may_hold_codes([r.cohort_key for r in in_wave])
             may_repeat += [r for r, hit in zip(in_wave, repeats, strict=True) if hit]
-            may_reuse += [r for r, hit in zip(in_wave, reuses, strict=True) if hit]
+            for r, n in zip(in_wave, keys.code_uses([r.cohort_key for r in in_wave]), strict=True):
+                uses[(wave_id, r.cohort_key)] = n
         known = self._known_submissions(may_repeat)
-        code_counts = self._code_counts(may_reuse)
+        counted: set[tuple[str, str]] = set()  # codes whose uses were counted in the table
+        in_batch: dict[tuple[str, str], int] = {}
         outcomes: list[WriteOutcome] = []
         accepted: list[PreparedResponse] = []
         for r in responses:
@@ -198,45 +363,42 @@ class Writer:
                 outcomes.append(WriteOutcome("duplicate" if fingerprint == r.fingerprint else "conflict",
                                              response_id))
                 continue
-            if code_counts.get((r.wave_id, r.cohort_key), 0) >= self._max_per_code:
+            code = (r.wave_id, r.cohort_key)
+            if uses[code] >= self._max_per_code and code not in counted:
+                # At the ceiling by the hashes: count exactly, in case of a collision. Only a code about to be
+                # refused gets here, so the time this takes says nothing the 409 does not.
+                uses[code] = self._code_uses(*code) + in_batch.get(code, 0)
+                counted.add(code)
+            if uses[code] >= self._max_per_code:
                 outcomes.append(WriteOutcome("code_limit", None))
                 continue
-            code_counts[(r.wave_id, r.cohort_key)] = code_counts.get((r.wave_id, r.cohort_key), 0) + 1
+            uses[code] += 1
+            in_batch[code] = in_batch.get(code, 0) + 1
             if r.submission_id is not None:
                 known[key] = (r.response_id, r.fingerprint)
             accepted.append(r)
             outcomes.append(WriteOutcome("stored", r.response_id))
         if accepted:
-            self._append(accepted, repeated={key for key, n in code_counts.items() if n > 1})
-            # Added before COMMIT: a rolled-back key only costs a needless lookup later, never a wrong answer.
-            for wave_id in {r.wave_id for r in accepted}:
-                in_wave = [r for r in accepted if r.wave_id == wave_id]
-                self._keys_of(wave_id).add([r.submission_id for r in in_wave], [r.cohort_key for r in in_wave])
-        self.stored += len(accepted)
-        return outcomes
+            self._append(accepted)
+        return outcomes, accepted
 
     def _known_submissions(self, responses: list[PreparedResponse]) -> dict[tuple[str, str | None], tuple[str, str]]:
         ids = sorted({r.submission_id for r in responses if r.submission_id is not None})
         if not ids:
             return {}
         waves = sorted({r.wave_id for r in responses})
-        rows = self._cursor.execute(  # by wave too: DuckDB skips other waves' row groups by their min/max
+        rows = self._execute(  # by wave too: DuckDB skips other waves' row groups by their min/max
             "SELECT wave_id, submission_id, response_id, fingerprint FROM responses "
             "WHERE wave_id IN (SELECT unnest(?)) AND submission_id IN (SELECT unnest(?))", [waves, ids]).fetchall()
         return {(w, s): (rid, fp) for w, s, rid, fp in rows}
 
-    def _code_counts(self, responses: list[PreparedResponse]) -> dict[tuple[str, str], int]:
-        keys = sorted({r.cohort_key for r in responses})
-        if not keys:
-            return {}
-        waves = sorted({r.wave_id for r in responses})
-        rows = self._cursor.execute(
-            "SELECT wave_id, cohort_key, count(*) FROM responses "
-            "WHERE wave_id IN (SELECT unnest(?)) AND cohort_key IN (SELECT unnest(?)) GROUP BY ALL",
-            [waves, keys]).fetchall()
-        return {(w, k): n for w, k, n in rows}
+    def _code_uses(self, wave_id: str, cohort_key: str) -> int:
+        """How many stored responses of the wave carry this code, counted in the table."""
+        row = self._execute("SELECT count(*) FROM responses WHERE wave_id = ? AND cohort_key = ?",
+                            [wave_id, cohort_key]).fetchone()
+        return int(row[0]) if row else 0
 
-    def _append(self, accepted: list[PreparedResponse], *, repeated: set[tuple[str, str]]) -> None:
+    def _append(self, accepted: list[PreparedResponse]) -> None:
         import pyarrow as pa  # on the writer thread at the first submission, not at start-up
 
         batch_responses = pa.table({c: [getattr(r, c) for r in accepted] for c in _RESPONSE_COLUMNS})
@@ -247,54 +409,5 @@ class Writer:
         # unregister() would cost more CPU than the inserts themselves at this batch size.
         self._cursor.execute(_INSERT_RESPONSES)
         self._cursor.execute(_INSERT_ANSWERS)
-        self._derived.record(self._cursor, accepted, batch_responses, batch_answers, repeated=repeated)
+        self.statements += 2 + self._derived.record(self._cursor, accepted, batch_responses, batch_answers)
         del batch_responses, batch_answers
-
-
-class _StoredKeys:
-    """64-bit hashes (the low half of MD5, which DuckDB's md5_number_lower gives for the stored keys and
-    `_hash` for new ones) of one wave's stored submission ids and cohort keys, as sorted arrays (8 bytes a
-    key), plus those added since they were read. A hit may be a collision, so it only means "look it up"."""
-
-    def __init__(self, submissions: np.ndarray, codes: np.ndarray) -> None:
-        self._submissions, self._codes = submissions, codes
-        self._new_submissions: set[int] = set()
-        self._new_codes: set[int] = set()
-
-    @classmethod
-    def read(cls, cursor: duckdb.DuckDBPyConnection, wave_id: str) -> _StoredKeys:
-        """Hash the wave's stored keys inside DuckDB: only 8 bytes a key come out."""
-        import numpy as np
-
-        def hashes(column: str) -> np.ndarray:
-            cursor.execute(f"SELECT md5_number_lower({column}) AS h FROM responses "
-                           f"WHERE wave_id = ? AND {column} IS NOT NULL", [wave_id])
-            return np.sort(np.asarray(cursor.fetchnumpy()["h"], dtype=np.uint64))
-
-        return cls(hashes("submission_id"), hashes("cohort_key"))
-
-    @staticmethod
-    def _hash(key: str) -> int:
-        return int.from_bytes(hashlib.md5(key.encode(), usedforsecurity=False).digest()[8:], "little")
-
-    @staticmethod
-    def _hits(stored: np.ndarray, added: set[int], keys: list[int]) -> list[bool]:
-        import numpy as np
-
-        if not stored.size:
-            return [k in added for k in keys]
-        wanted = np.array(keys, dtype=np.uint64)
-        found = stored[np.minimum(np.searchsorted(stored, wanted), stored.size - 1)] == wanted
-        return [bool(f) or k in added for f, k in zip(found, keys, strict=True)]
-
-    def may_hold_submissions(self, ids: list[str | None]) -> list[bool]:
-        present = [self._hash(i) for i in ids if i is not None]
-        hits = iter(self._hits(self._submissions, self._new_submissions, present))
-        return [False if i is None else next(hits) for i in ids]
-
-    def may_hold_codes(self, keys: list[str]) -> list[bool]:
-        return self._hits(self._codes, self._new_codes, [self._hash(k) for k in keys])
-
-    def add(self, submission_ids: list[str | None], cohort_keys: list[str]) -> None:
-        self._new_submissions.update(self._hash(i) for i in submission_ids if i is not None)
-        self._new_codes.update(self._hash(k) for k in cohort_keys)

@@ -35,12 +35,13 @@ CREATE TABLE likert_codes (
 
 -- One row per response: its id (a uuid) and its cohort key as 128-bit numbers, its Likert answers packed
 -- into one number (the answer's code in 4 bits at the statement's slot; 0 where unanswered), and whether it
--- is the one cohort change pairs for its key in its wave (the greatest response id: `latest`). Numbers, not
--- text, so that pairing millions of responses moves fixed-width values only.
+-- is the one cohort change pairs for its key in its wave (the greatest response id: `latest`; NULL until
+-- settled, see derived.settle). Numbers, not text, so that pairing millions of responses moves fixed-width
+-- values only.
 CREATE TABLE likert_sheets (
     wave_id VARCHAR NOT NULL,
     response_number UHUGEINT NOT NULL,
     cohort_number UHUGEINT NOT NULL,
     pattern UHUGEINT NOT NULL,
-    latest BOOLEAN NOT NULL
+    latest BOOLEAN
 );
