@@ -98,12 +98,16 @@ def cohort_table(
     `threshold` pairs are suppressed (every figure null).
     """
     change, n = pl.col("change"), pl.col("n")
+    exact = pl.col("n_true") if "n_true" in changes.columns else n  # rounded counts carry the exact ones
     summary = changes.group_by("statement_id").agg(
+        _size=exact.sum().cast(pl.Int64),
+        _one_way=(exact.filter(change > 0).sum() == exact.sum()) | (exact.filter(change == 0).sum() == exact.sum())
+        | (exact.filter(change < 0).sum() == exact.sum()),
         n_pairs=n.sum().cast(pl.Int64),
         _improved=n.filter(change > 0).sum(), _same=n.filter(change == 0).sum(),
         _worse=n.filter(change < 0).sum(), _total=(change * n).sum(),
     ).select(
-        "statement_id", "n_pairs",
+        "statement_id", "n_pairs", "_size", "_one_way",
         share_improved=pl.col("_improved") / pl.col("n_pairs"), share_same=pl.col("_same") / pl.col("n_pairs"),
         share_worse=pl.col("_worse") / pl.col("n_pairs"),
         mean_change=pl.col("_total").cast(pl.Float64) / pl.col("n_pairs"),
@@ -114,8 +118,9 @@ def cohort_table(
         schema={"statement_id": pl.String, "p_value": pl.Float64}, orient="row")
     shown = pl.DataFrame({"statement_id": sorted(set(statements))}, schema={"statement_id": pl.String})
     table = shown.join(summary, on="statement_id", how="left").join(p_values, on="statement_id", how="left")
-    table = table.with_columns(pl.col("n_pairs").fill_null(0)).with_columns(
-        suppressed=pl.col("n_pairs") < threshold)
+    rounded = "n_true" in changes.columns
+    table = table.with_columns(pl.col("n_pairs", "_size").fill_null(0)).with_columns(
+        suppressed=(pl.col("_size") < threshold) | (pl.col("_one_way").fill_null(False) & rounded))
     return table.with_columns(
         *(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in FIGURES),
         later_wave_id=pl.lit(later_wave_id, dtype=pl.String),

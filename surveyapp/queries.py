@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 import polars as pl
 
+from analytics.disclosure import PUBLICATION_SAFE
 from surveyapp.services import Services, WaveNotFound
 from surveyapp.views import BackupOut, QuestionnaireOut, WaveOut, questionnaire_out, wave_out
 from surveyapp.wavestate import Wave, WaveError, WaveState
@@ -94,6 +95,7 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
         raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
     _check_level(wave, by)
     from analytics.compare import COUNTS_SCHEMA, compare_waves  # the analytics load with the first analysis
+    from analytics.disclosure import round_answer_counts, round_response_counts
     from analytics.scale import Scale
     from analytics.weighting import cell_weights, weigh_counts
     from surveyapp.store.frames import aggregate_counts, answer_counts, lad_cells
@@ -103,15 +105,23 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     waves = [wave_id] if baseline.kind == "aggregate" else list(dict.fromkeys([wave_id, baseline_id]))
     counts = answer_counts(services.store, waves, question_id=scale.question_id, by=by, groups=_groups(wave, by),
                            per_lad=weighted)
+    counts = round_answer_counts(services.disclosure, counts)  # every figure below comes from rounded counts
     if weighted:
-        weights = cell_weights(lad_cells(services.store, waves), services.areas.lads)
+        cells = round_response_counts(services.disclosure, lad_cells(services.store, waves), by="lad", count="n",
+                                      code="lad_code")
+        weights = cell_weights(cells.drop("n_true"), services.areas.lads)
         counts = weigh_counts(counts, weights, keys=[c for c in COUNTS_SCHEMA if c != "n"])
     baseline_counts = aggregate_counts(services.store, baseline_id) if baseline.kind == "aggregate" else counts
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
                           scale=scale)
+    notes = [PUBLICATION_SAFE]
+    if baseline.kind == "aggregate" and by != "all":
+        notes.append(f"The {baseline_id} baseline has no breakdown by {by}: every row is compared with its "
+                     "county-wide figure (baseline_area_code all), so a row's change mixes the difference "
+                     "between areas or groups with change over time.")
     return Result("compare", frame, {"wave": wave_id, "baseline": baseline_id, "by": by, "weighted": weighted,
-                                     "threshold": threshold})
+                                     "threshold": threshold}, notes)
 
 
 def cohort(services: Services, wave_id: str, *, against: str) -> Result:
@@ -119,6 +129,7 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     later = _response_wave(services, wave_id, "wave")
     earlier = _response_wave(services, against, "against")
     from analytics.cohort import cohort_table
+    from analytics.disclosure import round_pair_counts
     from analytics.scale import Scale
     from surveyapp.store.frames import answered_statements, cohort_change_counts, wave_sizes
 
@@ -127,6 +138,7 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     store, question_id = services.store, scale.question_id
     changes = cohort_change_counts(store, wave_id, against, question_id=question_id, scores=scale.scores,
                                    statements=scale.statements)
+    changes = round_pair_counts(services.disclosure, changes, later=wave_id, earlier=against)
     paired = set(changes["statement_id"].to_list())
     candidates = {s.id for w in (later, earlier) for q in [w.questionnaire.question(question_id)]
                   if isinstance(q, Likert) for s in q.statements}
@@ -135,25 +147,52 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     sizes = wave_sizes(store, [wave_id, against])
     frame = cohort_table(changes, statements, later_wave_id=wave_id if sizes[wave_id] else None,
                          earlier_wave_id=against if sizes[against] else None, threshold=threshold)
-    return Result("cohort", frame, {"wave": wave_id, "against": against, "threshold": threshold})
+    return Result("cohort", frame, {"wave": wave_id, "against": against, "threshold": threshold}, [PUBLICATION_SAFE])
 
 
-def reach_of(services: Services, wave_id: str, *, by: str = "lad") -> Result:
-    """Who answered, against who lives in Kent and Medway (children 0-17, or Census 2021 all ages)."""
+def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
+    """The wave and the responses waves before it, the last `pooled` of them (oldest first)."""
+    if pooled < 1:
+        raise AnalysisError("pooled", "give how many response waves to pool, 1 or more (e.g. pooled=3)")
+    earlier = sorted((w for w in services.waves.all() if w.kind == "responses" and w.opens_on <= wave.opens_on
+                      and w.wave_id != wave.wave_id), key=lambda w: (w.opens_on, w.wave_id))
+    return [*earlier, wave][-pooled:]
+
+
+def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int = 1) -> Result:
+    """Who answered, against who lives in Kent and Medway (children 0-17, or Census 2021 all ages), and which
+    areas or groups are under-reached (exact one-sided binomial tests, Holm-corrected across the table).
+    `pooled` > 1 adds up this wave and the response waves before it (the last `pooled`), so that small
+    communities can be assessed; the rows are then labelled with the waves pooled (`wave_id` "a+b+c")."""
     wave = _response_wave(services, wave_id, "wave")
     _check_level(wave, by)
     if by in ("all", "district"):
         raise AnalysisError("by", "reach is by lad or by a question, e.g. ethnic_group, religion")
-    from analytics.reach import reach_from_counts
+    from analytics.disclosure import round_response_counts, rounded_total
+    from analytics.reach import OUTSIDE_SHARES, reach_from_counts
     from surveyapp.store.frames import response_counts
 
     threshold = services.settings.small_number_threshold
-    counts = response_counts(services.store, [wave_id], by=by, groups=_groups(wave, by))
+    waves = [w.wave_id for w in _pooled_waves(services, wave, pooled)]
+    label = "+".join(waves)
+    counts = response_counts(services.store, waves, by=by, groups=_groups(wave, by))
+    if len(waves) > 1:
+        counts = counts.group_by("area_code").agg(pl.col("responses").sum()).with_columns(wave_id=pl.lit(label))
+    inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
+    total = rounded_total(services.disclosure, label, by, inside)
+    counts = round_response_counts(services.disclosure, counts.select("wave_id", "area_code", "responses"), by=by)
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
-                              census=services.areas.census, labels=_labels(services, wave, by))
-    notes = ["Expected shares for ethnic group and religion are Census 2021 shares for all ages, not children."] \
-        if by.startswith(("ethnic_group", "religion")) else []
-    return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold}, notes)
+                              census=services.areas.census, labels=_labels(services, wave, by),
+                              totals={label: total}, rounding_base=services.disclosure.base)
+    notes = [PUBLICATION_SAFE]
+    if by.startswith(("ethnic_group", "religion")):
+        notes.append("Expected shares for ethnic group and religion are Census 2021 shares for all ages, not "
+                     "children: no child-age breakdown is in the area pack.")
+    unassessed = frame.filter(pl.col("reach_status") == "cannot yet be assessed")["area_name"].to_list()
+    if unassessed:
+        notes.append("Cannot yet be assessed (too few expected responses even to show none would be significant): "
+                     + ", ".join(unassessed) + ". Pool waves (pooled=3) to assess them.")
+    return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold, "pooled": pooled}, notes)
 
 
 
