@@ -141,9 +141,10 @@ def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
 def _suppress(table: pl.LazyFrame, threshold: int, *, rounded: bool = False) -> pl.DataFrame:
     """Primary suppression on the true base (and of rows where every member gave the same answer) when the
     counts are rounded (`analytics.disclosure`); else, on exact counts, primary and complementary suppression."""
-    if rounded:
+    if rounded:  # a weighted row on an effective base under the threshold is not published either
         return table.with_columns(
             suppressed=(pl.col("_size").fill_null(0) < threshold) | pl.col("_one_answer").fill_null(False)
+            | (pl.col("n_eff").fill_null(0) < threshold)
         ).collect()
     holds = (pl.col("n_valid") + pl.col("n_dont_know")) > 0
     return mark_suppressed(table.collect(), size="n_valid", threshold=threshold,
