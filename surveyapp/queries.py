@@ -119,6 +119,7 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
                           scale=scale)
+    frame = _say_what_is_compared(services, frame, wave, baseline, by)
     notes = [PUBLICATION_SAFE]
     if baseline.kind == "aggregate" and by != "all":
         notes.append(f"The {baseline_id} baseline has no breakdown by {by}: every row is compared with its "
@@ -126,6 +127,49 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
                      "between areas or groups with change over time.")
     return Result("compare", frame, {"wave": wave_id, "baseline": baseline_id, "by": by, "weighted": weighted,
                                      "threshold": threshold}, notes)
+
+
+_BASELINE_FIGURES = ["baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low", "delta_ci_high",
+                     "p_value"]
+
+
+def _say_what_is_compared(services: Services, frame: pl.DataFrame, wave: Wave, baseline: Wave, by: str
+                          ) -> pl.DataFrame:
+    """Add `comparison` ("Thanet, Autumn 2026, vs Kent-wide 2019"); rows of areas an aggregate baseline does
+    not cover (Medway against Kent's 2019 survey) lose their baseline figures, and the q-values are worked
+    out again over the table (Benjamini-Hochberg's family is always one whole table: every area or group at
+    one level and every statement, for one wave against one baseline)."""
+    from analytics.stats import with_q_values
+
+    info = services.areas.info
+    now, then = short_title(wave), short_title(baseline)
+    excluded = pl.lit(False)
+    if baseline.kind == "aggregate" and by in ("lad", "district") and info.baseline_excludes:
+        codes = list(info.baseline_excludes) if by == "lad" else _districts_of(services, info.baseline_excludes)
+        excluded = pl.col("area_code").is_in(codes)
+    county = pl.col("baseline_area_code") == "all"
+    scope = info.baseline_scope if baseline.kind == "aggregate" else "all areas,"
+    comparison = (
+        pl.when(excluded).then(pl.format("{}, {}: not compared ({} did not cover it)", pl.col("area_name"),
+                                         pl.lit(now), pl.lit(then)))
+        .when(county & (by == "all")).then(pl.lit(f"All responses, {now}, vs {scope} {then}"))
+        .when(county).then(pl.format("{}, {}, vs {} {}", pl.col("area_name"), pl.lit(now), pl.lit(scope),
+                                     pl.lit(then)))
+        .otherwise(pl.format("{}, {}, vs {} {}", pl.col("area_name"), pl.lit(now), pl.col("area_name"), pl.lit(then)))
+    )
+    marked = frame.with_columns(_excluded=excluded).with_columns(
+        *(pl.when(~pl.col("_excluded")).then(pl.col(c)).alias(c) for c in [*_BASELINE_FIGURES, "baseline_area_code"]),
+        comparison=comparison,
+    ).drop("_excluded", "q_value")
+    order = [c for c in frame.columns if c != "q_value"]
+    at = order.index("baseline_area_code") + 1
+    return with_q_values(marked.select([*order[:at], "comparison", *order[at:]])).select(
+        [*order[:at], "comparison", *order[at:-1], "q_value", order[-1]])
+
+
+def _districts_of(services: Services, lads: tuple[str, ...]) -> list[str]:
+    districts = services.areas.districts
+    return districts.filter(pl.col("lad_code").is_in(list(lads)) & pl.col("in_area"))["postcode_district"].to_list()
 
 
 def cohort(services: Services, wave_id: str, *, against: str) -> Result:
@@ -345,7 +389,10 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     order = [baseline, *(w for w in before if w.wave_id != baseline.wave_id), wave]
     responses = [w.wave_id for w in order if w.kind == "responses" and w is not baseline]
     overall = pl.concat([compare(services, w, baseline_id=baseline.wave_id, by="all").frame for w in responses])
-    by_area = compare(services, wave_id, baseline_id=baseline.wave_id, by="lad").frame
+    # Once an earlier response wave exists, areas are compared wave on wave (like with like); before that,
+    # with the baseline, each row saying what it is compared with.
+    area_baseline = before[-1].wave_id if before else baseline.wave_id
+    by_area = compare(services, wave_id, baseline_id=area_baseline, by="lad").frame
     levels = [lv for lv in REACH_LEVELS if lv in _levels(wave)]
     reach = pl.concat([reach_of(services, wave_id, by=level).frame for level in levels])
     cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
@@ -357,6 +404,7 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
                         wave_titles={w.wave_id: short_title(w) for w in order}, overall=overall,
                         by_area=by_area, reach=reach, cohort=cohort_frame,
                         scale=Scale.for_questionnaire(wave.questionnaire), tiles=services.areas.tiles,
+                        area_baseline_id=area_baseline,
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
 

@@ -40,7 +40,7 @@ def test_compare_by_lad_hides_small_areas_but_shows_the_rest_rounded(seeded_anal
     thanet = frame.filter(pl.col("area_name") == "Thanet").row(0, named=True)
     assert abs(thanet["n_valid"] - 40) <= 4 * 5 and thanet["suppressed"] is False
     figures = frame.filter(pl.col("suppressed")).drop("wave_id", "baseline_id", "area_level", "area_code",
-                                                      "area_name", "statement_id", "baseline_area_code",
+                                                      "area_name", "statement_id", "baseline_area_code", "comparison",
                                                       "baseline_n_valid", "baseline_share_agree", "suppressed")
     assert all(v is None for row in figures.rows() for v in row)
 

@@ -49,15 +49,30 @@ def shift_points(by_area: pl.DataFrame, *, scale: Scale, statement_id: str | Non
     ).sort("statement_id", "rank", "area_name"), scale)
 
 
-def shift_title(points: pl.DataFrame, *, scale: Scale, baseline_title: str, single: bool) -> str:
-    """The finding: the clearest area shift, in words."""
+def county_wide(points: pl.DataFrame) -> bool:
+    """Whether the rows are compared with the baseline's single county-wide figure (it has no area breakdown)."""
+    codes = points["baseline_area_code"].drop_nulls() if "baseline_area_code" in points.columns else pl.Series([])
+    return codes.len() > 0 and bool((codes == "all").all())
+
+
+def shift_title(points: pl.DataFrame, *, scale: Scale, baseline_title: str, single: bool,
+                baseline_scope: str | None = None, wave_title: str | None = None) -> str:
+    """The finding: the clearest area shift, in words. Against a baseline with no area breakdown
+    (`county_wide`), it says what each area is compared with ("than Kent-wide in 2019"), not "since"."""
+    against = county_wide(points) and baseline_scope is not None
     clear = points.filter(pl.col("change").is_in(CHANGES[::2]))
     if clear.is_empty():
         what = f"how many families agree {scale.phrase(points['statement_id'][0])}" if single and \
             points.height else "any statement"
+        if against:
+            return f"No area differs clearly from the {baseline_scope} {baseline_title} figure in {what}"
         return f"No area shows a clear change since {baseline_title} in {what}"
     top = clear.sort(pl.col("delta_share_agree").abs(), descending=True).row(0, named=True)
     more = "More" if top["delta_share_agree"] > 0 else "Fewer"
+    if against:
+        when = f", {wave_title}," if wave_title else ""
+        return (f"{more} families agree {scale.phrase(top['statement_id'])} in {top['area_name']}{when} "
+                f"than {baseline_scope} in {baseline_title} ({pct(top['delta_share_agree'], signed=True)})")
     return (f"{more} families agree {scale.phrase(top['statement_id'])} in {top['area_name']} "
             f"than in {baseline_title} ({pct(top['delta_share_agree'], signed=True)})")
 
@@ -95,9 +110,15 @@ def shift_chart(by_area: pl.DataFrame, *, scale: Scale, pack_info: PackInfo, thr
     single = statement_id is not None
     layers = alt.layer(interval, baseline, point, note, data=points, height=alt.Step(20 if single else 16),
                        width=WIDTH - 220 if single else (WIDTH - 300) // 2)
-    title = shift_title(points, scale=scale, baseline_title=baseline_title, single=single)
+    title = shift_title(points, scale=scale, baseline_title=baseline_title, single=single,
+                        baseline_scope=pack_info.baseline_scope, wave_title=wave_title)
     lines = [f"Dot: share agreeing with its 95% interval (grey line). Black mark: {baseline_title}. "
              "Areas sorted by change, largest rise first."]
+    if county_wide(points):
+        lines = [f"Dot: share agreeing, {wave_title}, with its 95% interval (grey line). Black mark: the "
+                 f"{pack_info.baseline_scope} {baseline_title} figure, the same for every area: the {baseline_title} "
+                 "survey has no area breakdown, so a gap mixes differences between areas with change over time.",
+                 "Areas the baseline did not cover are not compared with it. Areas sorted by difference."]
     chart = layers if single else layers.facet(
         facet=alt.Facet("statement:N", sort=statement_order(points["statement_id"], scale), title=None,
                         header=alt.Header(labelFontWeight="bold", labelAnchor="start")), columns=2
