@@ -14,12 +14,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from analytics.scale import Scale
+from analytics.stats import with_q_values
 
 if TYPE_CHECKING:
     import numpy as np
 
 FIGURES = ["n_pairs", "share_improved", "share_same", "share_worse", "mean_change", "p_value"]
-COLUMNS = ["later_wave_id", "earlier_wave_id", "statement_id", *FIGURES, "suppressed"]
+COLUMNS = ["later_wave_id", "earlier_wave_id", "statement_id", *FIGURES, "q_value", "suppressed"]
 CHANGES_SCHEMA = {"statement_id": pl.String, "change": pl.Int64, "n": pl.Int64}
 
 
@@ -121,11 +122,13 @@ def cohort_table(
     rounded = "n_true" in changes.columns
     table = table.with_columns(pl.col("n_pairs", "_size").fill_null(0)).with_columns(
         suppressed=(pl.col("_size") < threshold) | (pl.col("_one_way").fill_null(False) & rounded))
-    return table.with_columns(
+    published = table.with_columns(
         *(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in FIGURES),
         later_wave_id=pl.lit(later_wave_id, dtype=pl.String),
         earlier_wave_id=pl.lit(earlier_wave_id, dtype=pl.String),
-    ).select(COLUMNS).sort("statement_id")
+    )
+    # Benjamini-Hochberg across the statements shown (the family: one cohort table).
+    return with_q_values(published).select(COLUMNS).sort("statement_id")
 
 
 def cohort_change(

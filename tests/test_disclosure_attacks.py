@@ -389,3 +389,39 @@ def test_outputs_say_whether_they_are_publication_safe(wave: Wave) -> None:
                          ("2027-spring/cohort", {"against": "2026-autumn"})]:
         assert any("Publication-safe" in note for note in wave.get(path, **params)["notes"])
 
+
+
+# --- Comparisons that say what they compare ----------------------------------------------------------------
+
+
+def test_area_rows_say_they_are_compared_with_the_kent_wide_2019_figure(wave: Wave) -> None:
+    body = wave.get("2026-autumn/compare", by="lad")
+    rows = {r["area_name"]: r for r in body["rows"] if r["statement_id"] == STATEMENT}
+    thanet = rows["Thanet"]
+    assert thanet["baseline_area_code"] == "all"
+    assert thanet["comparison"] == "Thanet, Autumn 2026, vs Kent-wide 2019"
+    assert any("county-wide figure" in note for note in body["notes"])
+    # Medway is not in Kent County Council's 2019 survey: it is shown, but not compared with it.
+    medway = rows["Medway"]
+    assert medway["share_agree"] is not None and medway["baseline_share_agree"] is None
+    assert medway["delta_share_agree"] is None and medway["p_value"] is None and medway["q_value"] is None
+    assert "not compared" in medway["comparison"]
+
+
+def test_benjamini_hochberg_runs_over_the_whole_table(wave: Wave) -> None:
+    """The family is one whole table (every area at the level and every statement): statsmodels on its
+    p-values gives its q-values, whichever rows a reader looks at."""
+    from statsmodels.stats.multitest import multipletests
+
+    rows = [r for r in wave.get("2026-autumn/compare", by="lad")["rows"] if r["p_value"] is not None]
+    expected = multipletests([r["p_value"] for r in rows], method="fdr_bh")[1]
+    assert [r["q_value"] for r in rows] == pytest.approx(list(expected))
+
+
+def test_wave_on_wave_by_area_says_so(wave: Wave) -> None:
+    # The 40 spring families gave no postcode; autumn's 7 without one are too few for a row of their own, so
+    # the spring row is compared with autumn's whole wave, and says so.
+    [row] = [r for r in wave.get("2027-spring/compare", by="lad", baseline="2026-autumn")["rows"]
+             if r["area_code"] == "unknown" and r["statement_id"] == "making_progress"]
+    assert row["baseline_area_code"] == "all"
+    assert row["comparison"] == "Unknown, Spring 2027, vs all areas, Autumn 2026"
