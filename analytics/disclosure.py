@@ -95,7 +95,7 @@ def answer_cells(frame: pl.DataFrame) -> pl.DataFrame:
     parent_code and optionally lad_code) with `_cell_*` columns naming each cell by the responses it holds,
     whatever the table: an `all` count per LAD is the same cell as that LAD's count by LAD, and a LAD or
     district count carries no separate LAD."""
-    level, area, parent = pl.col("area_level"), pl.col("area_code"), pl.col("parent_code")
+    level, area = pl.col("area_level"), pl.col("area_code")
     has_lad = "lad_code" in frame.columns
     lad = pl.col("lad_code") if has_lad else pl.lit(None, pl.String)
     per_lad_all = (level == "all") & lad.is_not_null()

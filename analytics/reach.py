@@ -132,7 +132,8 @@ def _under_reach(table: pl.DataFrame, *, threshold: int, slack: int, alpha: floa
     give": P(X <= x) for X ~ Binomial(base, expected share). It is run on what is published, never on more:
     x is the published count plus `slack` (the most the true count can exceed it: base - 1 when counts are
     rounded, 0 when exact), or threshold - 1 for a row shown as "fewer than 10" (`banded`: rounded counts,
-    where only rows under the threshold are suppressed); the base is the published base less `slack`. Both make the test conservative, so the error rate stays at most `alpha`.
+    where only rows under the threshold are suppressed); the base is the published base less `slack`. Both
+    make the test conservative, so the error rate stays at most `alpha`.
     """
     from scipy.stats import binom  # scipy takes seconds to import: only when reach is asked for
 
