@@ -326,11 +326,13 @@ class AnalysisRequest(msgspec.Struct, frozen=True, kw_only=True):
     by: str | None = None  # compare (default all), reach (default lad)
     weighted: bool = False  # compare
     against: str | None = None  # cohort
+    pooled: int = 1  # reach: the last N response waves added up
 
     def query(self) -> dict[str, str]:
         """The request as the API's query parameters."""
         params = {"baseline": self.baseline, "by": self.by, "against": self.against,
-                  "weighted": "true" if self.weighted else None}
+                  "weighted": "true" if self.weighted else None,
+                  "pooled": str(self.pooled) if self.pooled != 1 else None}
         return {k: v for k, v in params.items() if v is not None}
 
     def name(self) -> str:
@@ -350,7 +352,7 @@ def analyse(services: Services, request: AnalysisRequest) -> Result:
             raise AnalysisError("against", "name the earlier wave to pair the same families with, "
                                            "e.g. against=2026-spring")
         return cohort(services, request.wave, against=request.against)
-    return reach_of(services, request.wave, by=request.by or "lad")
+    return reach_of(services, request.wave, by=request.by or "lad", pooled=request.pooled)
 
 
 # --- The board report --------------------------------------------------------------------------------------

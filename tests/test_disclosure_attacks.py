@@ -425,3 +425,14 @@ def test_wave_on_wave_by_area_says_so(wave: Wave) -> None:
              if r["area_code"] == "unknown" and r["statement_id"] == "making_progress"]
     assert row["baseline_area_code"] == "all"
     assert row["comparison"] == "Unknown, Spring 2027, vs all areas, Autumn 2026"
+
+
+def test_reach_pooled_over_waves_names_them_and_a_bad_pool_is_a_400(wave: Wave) -> None:
+    body = wave.get("2027-spring/reach", by="religion", pooled="2")
+    assert {r["wave_id"] for r in body["rows"]} == {"2026-autumn+2027-spring"}
+    muslim = next(r for r in body["rows"] if r["area_code"] == "muslim")
+    assert muslim["responses_band"] == "fewer than 10" and muslim["reach_status"] in (
+        "under-reached", "not under-reached", "cannot yet be assessed")
+    with wave.service.client(ANALYST_TOKEN) as client:
+        r = client.get("/api/v1/waves/2027-spring/reach", params={"by": "religion", "pooled": "0"})
+    assert r.status_code == 400 and r.json()["errors"][0]["field"] == "pooled"
