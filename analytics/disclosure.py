@@ -53,6 +53,10 @@ class Disclosure:
     secret: bytes
     threshold: int = 10
     base: int = 5
+    # Exact counts, no rounding, and the analytics' exact-count suppression (primary and complementary within
+    # each table): only for checking the service's counting against an independent one (tests, benchmarks).
+    # Not publication-safe across tables; the service never builds it.
+    exact: bool = False
 
     @property
     def _key(self) -> bytes:
@@ -61,7 +65,7 @@ class Disclosure:
     def round_value(self, cell: str, value: int) -> int:
         """One count rounded: `value` itself when it is a multiple of `base`, else up with probability
         (value mod base) / base, the draw being the keyed hash of `cell` and `value`."""
-        return _round(self._key, self.base, cell, value)
+        return value if self.exact else _round(self._key, self.base, cell, value)
 
     def round_cells(self, frame: pl.DataFrame, *, count: str, cell: Sequence[str], table: str) -> pl.DataFrame:
         """`frame` with `count` rounded (see `round_value`) and the exact count kept as `<count>_true`, for
@@ -70,6 +74,8 @@ class Disclosure:
         A cell is named by `table` (what is counted: "answers", "responses", "pairs") and the values of the
         `cell` columns, so the same cell is rounded the same way in every table that shows it.
         """
+        if self.exact:
+            return frame
         key = self._key
         names = frame.select(pl.concat_str([pl.lit(table), *(pl.col(c).cast(pl.String).fill_null("~")
                                                               for c in cell)], separator="|")).to_series()

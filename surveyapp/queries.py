@@ -109,12 +109,15 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     if weighted:
         cells = round_response_counts(services.disclosure, lad_cells(services.store, waves), by="lad", count="n",
                                       code="lad_code")
-        weights = cell_weights(cells.drop("n_true"), services.areas.lads)
+        weights = cell_weights(cells.drop("n_true", strict=False), services.areas.lads)
         weighed = weigh_counts(counts, weights, keys=[c for c in COUNTS_SCHEMA if c != "n"])
         # The count columns of a weighted row are the in-area answers, a cell of their own rounded afresh (a sum
         # of the LADs' rounded cells would give the hidden LADs' rounded counts away by subtraction).
-        counts = round_answer_counts(services.disclosure, weighed.drop("n").rename({"n_true": "n"}).with_columns(
-            lad_code=pl.lit("in-area"))).drop("lad_code")
+        if "n_true" in weighed.columns:
+            counts = round_answer_counts(services.disclosure, weighed.drop("n").rename({"n_true": "n"})
+                                         .with_columns(lad_code=pl.lit("in-area"))).drop("lad_code")
+        else:
+            counts = weighed
     baseline_counts = aggregate_counts(services.store, baseline_id) if baseline.kind == "aggregate" else counts
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
