@@ -403,13 +403,22 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
     from analytics.scale import Scale
     from surveyapp.report import ReportInputs  # Altair and its renderer load only when a report is made
+    from surveyapp.store.frames import aggregate_counts, wave_sizes
+
+    counted_waves = [w.wave_id for w in order if w.kind == "responses"]
+    sizes = wave_sizes(services.store, counted_waves)
+    totals = {w: services.disclosure.round_value(f"responses|{w}|all|all", sizes[w]) for w in counted_waves}
+    if baseline.kind == "aggregate":  # a published survey: families who answered its question, as published
+        counted = aggregate_counts(services.store, baseline.wave_id)
+        answered = counted.filter(pl.col("area_level") == "all").group_by("statement_id").agg(pl.col("n").sum())
+        totals[baseline.wave_id] = int(answered["n"].max() or 0)
 
     return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,
                         wave_order=tuple(w.wave_id for w in order),
                         wave_titles={w.wave_id: short_title(w) for w in order}, overall=overall,
                         by_area=by_area, reach=reach, cohort=cohort_frame,
                         scale=Scale.for_questionnaire(wave.questionnaire), tiles=services.areas.tiles,
-                        area_baseline_id=area_baseline,
+                        area_baseline_id=area_baseline, totals=totals,
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +69,7 @@ class ReportInputs:
     cohort: pl.DataFrame | None = None  # linked cohort, wave_id against the wave before it
     shift_statement: str | None = None  # the shift chart's statement; None shows every statement
     area_baseline_id: str | None = None  # what by_area is compared with (the wave before, once there is one)
+    totals: Mapping[str, int] = field(default_factory=dict)  # families per wave: rounded, or as a baseline published
 
     def title(self, wave_id: str) -> str:
         """A wave's short title, or its id."""
@@ -233,7 +234,25 @@ def page_html(inputs: ReportInputs, charts: list[ReportChart], svgs: list[str], 
     return env.get_template("report/report.html.j2").render(
         wave=inputs.title(inputs.wave_id), baseline=inputs.title(inputs.baseline_id), summary=summary,
         sections=sections, threshold=threshold, attribution=attribution_lines(inputs.attribution),
-        place=info.place_name, sources=sources, unscored=unscored_label(inputs.scale))
+        place=info.place_name, sources=sources, unscored=unscored_label(inputs.scale),
+        totals=response_totals(inputs))
+
+
+def response_totals(inputs: ReportInputs) -> str:
+    """The first page's sentence on how many families answered each wave, newest first."""
+    parts = []
+    for wave_id in reversed(inputs.wave_order):
+        if wave_id not in inputs.totals:
+            continue
+        n = inputs.totals[wave_id]
+        family = "family" if n == 1 else "families"
+        if wave_id == inputs.baseline_id and wave_id not in inputs.overall["wave_id"].unique().to_list():
+            parts.append(f"{inputs.title(wave_id)}: {n:,} {family} answered question 7 (as published)")
+        else:
+            parts.append(f"{inputs.title(wave_id)}: about {n:,} {family}")
+    if not parts:
+        return ""
+    return "Responses. " + "; ".join(parts) + ". Counts from this survey are rounded to a multiple of 5."
 
 
 def report_html(inputs: ReportInputs, *, threshold: int, boundaries: Path | None = None,
