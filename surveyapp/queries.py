@@ -411,7 +411,7 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     if baseline.kind == "aggregate":  # a published survey: families who answered its question, as published
         counted = aggregate_counts(services.store, baseline.wave_id)
         answered = counted.filter(pl.col("area_level") == "all").group_by("statement_id").agg(pl.col("n").sum())
-        totals[baseline.wave_id] = int(answered["n"].max() or 0)
+        totals[baseline.wave_id] = max([int(n) for n in answered["n"].to_list()], default=0)
 
     return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,
                         wave_order=tuple(w.wave_id for w in order),
