@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from analytics.scale import Scale
+from analytics.stats import with_q_values
 
 if TYPE_CHECKING:
     import numpy as np
 
 FIGURES = ["n_pairs", "share_improved", "share_same", "share_worse", "mean_change", "p_value"]
-COLUMNS = ["later_wave_id", "earlier_wave_id", "statement_id", *FIGURES, "suppressed"]
+COLUMNS = ["later_wave_id", "earlier_wave_id", "statement_id", *FIGURES, "q_value", "suppressed"]
 CHANGES_SCHEMA = {"statement_id": pl.String, "change": pl.Int64, "n": pl.Int64}
 
 
@@ -124,12 +125,16 @@ def cohort_table(
     `threshold` pairs are suppressed (every figure null).
     """
     change, n = pl.col("change"), pl.col("n")
+    exact = pl.col("n_true") if "n_true" in changes.columns else n  # rounded counts carry the exact ones
     summary = changes.group_by("statement_id").agg(
+        _size=exact.sum().cast(pl.Int64),
+        _one_way=(exact.filter(change > 0).sum() == exact.sum()) | (exact.filter(change == 0).sum() == exact.sum())
+        | (exact.filter(change < 0).sum() == exact.sum()),
         n_pairs=n.sum().cast(pl.Int64),
         _improved=n.filter(change > 0).sum(), _same=n.filter(change == 0).sum(),
         _worse=n.filter(change < 0).sum(), _total=(change * n).sum(),
     ).select(
-        "statement_id", "n_pairs",
+        "statement_id", "n_pairs", "_size", "_one_way",
         share_improved=pl.col("_improved") / pl.col("n_pairs"), share_same=pl.col("_same") / pl.col("n_pairs"),
         share_worse=pl.col("_worse") / pl.col("n_pairs"),
         mean_change=pl.col("_total").cast(pl.Float64) / pl.col("n_pairs"),
@@ -140,13 +145,16 @@ def cohort_table(
         schema={"statement_id": pl.String, "p_value": pl.Float64}, orient="row")
     shown = pl.DataFrame({"statement_id": sorted(set(statements))}, schema={"statement_id": pl.String})
     table = shown.join(summary, on="statement_id", how="left").join(p_values, on="statement_id", how="left")
-    table = table.with_columns(pl.col("n_pairs").fill_null(0)).with_columns(
-        suppressed=pl.col("n_pairs") < threshold)
-    return table.with_columns(
+    rounded = "n_true" in changes.columns
+    table = table.with_columns(pl.col("n_pairs", "_size").fill_null(0)).with_columns(
+        suppressed=(pl.col("_size") < threshold) | (pl.col("_one_way").fill_null(False) & rounded))
+    published = table.with_columns(
         *(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in FIGURES),
         later_wave_id=pl.lit(later_wave_id, dtype=pl.String),
         earlier_wave_id=pl.lit(earlier_wave_id, dtype=pl.String),
-    ).select(COLUMNS).sort("statement_id")
+    )
+    # Benjamini-Hochberg across the statements shown (the family: one cohort table).
+    return with_q_values(published).select(COLUMNS).sort("statement_id")
 
 
 def cohort_change(

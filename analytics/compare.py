@@ -12,12 +12,14 @@ from functools import cache
 import polars as pl
 
 from analytics.areas import ALL, area_keys, area_names
+from analytics.disclosure import TRUE_SUFFIX
 from analytics.scale import Scale
 from analytics.stats import kish_n_eff, newcombe_interval, two_proportion_p, wilson_interval, with_q_values
 from analytics.suppression import mark_suppressed, null_where_suppressed
 from analytics.weighting import lad_weights
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
+TRUE_N = "n" + TRUE_SUFFIX  # the exact count beside a rounded one (`analytics.disclosure`), for suppression only
 COUNTS_SCHEMA = {
     "wave_id": pl.String, "question_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
     "area_level": pl.String, "area_code": pl.String, "parent_code": pl.String, "n": pl.Int64,
@@ -104,7 +106,15 @@ def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
     scores = dict(scale.scores)
     scored = answer.is_in(list(scores))
     score = answer.replace_strict(scores, default=None, return_dtype=pl.Float64)
+    exact = pl.col(TRUE_N) if TRUE_N in counts.collect_schema().names() else None
+    protection = [] if exact is None else [
+        exact.filter(scored).sum().alias("_size"),
+        pl.max_horizontal(*(exact.filter(answer == a).sum() for a in scores)).alias("_top"),
+        exact.filter(answer.is_in(list(scale.agree))).sum().alias("_agree_n"),
+        exact.filter(answer.is_in(list(scale.disagree))).sum().alias("_disagree_n"),
+    ]
     grouped = counts.group_by("area_code", "parent_code", "statement_id").agg(
+        *protection,
         *(n.filter(answer == a).sum().alias(a) for a in scores),
         n_valid=n.filter(scored).sum(), n_dont_know=n.filter(answer.is_in(list(scale.unscored))).sum(),
         _w=w.filter(scored).sum(), _w2=pl.col("weight_sq_sum").filter(scored).sum(),
@@ -113,6 +123,13 @@ def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
         _score=(w * score).filter(scored).sum(),
     )
     some = pl.col("_w") > 0
+    if exact is None:
+        grouped = grouped.with_columns(_size=pl.col("n_valid"), _one_answer=pl.lit(False))
+    else:
+        size = pl.col("_size")
+        grouped = grouped.with_columns(_one_answer=(size > 0) & (
+            (pl.col("_top") == size) | (pl.col("_agree_n") == size) | (pl.col("_disagree_n") == size)),
+        ).drop("_top", "_agree_n", "_disagree_n")
     return grouped.with_columns(
         share_agree=pl.when(some).then(pl.col("_agree") / pl.col("_w")),
         share_disagree=pl.when(some).then(pl.col("_disagree") / pl.col("_w")),
@@ -121,7 +138,14 @@ def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
     ).drop("_w", "_w2", "_agree", "_disagree", "_score")
 
 
-def _suppress(table: pl.LazyFrame, threshold: int) -> pl.DataFrame:
+def _suppress(table: pl.LazyFrame, threshold: int, *, rounded: bool = False) -> pl.DataFrame:
+    """Primary suppression on the true base (and of rows where every member gave the same answer) when the
+    counts are rounded (`analytics.disclosure`); else, on exact counts, primary and complementary suppression."""
+    if rounded:  # a weighted row on an effective base under the threshold is not published either
+        return table.with_columns(
+            suppressed=(pl.col("_size").fill_null(0) < threshold) | pl.col("_one_answer").fill_null(False)
+            | (pl.col("n_eff").fill_null(0) < threshold)
+        ).collect()
     holds = (pl.col("n_valid") + pl.col("n_dont_know")) > 0
     return mark_suppressed(table.collect(), size="n_valid", threshold=threshold,
                            within=["statement_id", "parent_code"], holds=holds, tie_break=["area_code"])
@@ -134,7 +158,7 @@ def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, scale: Scale, *, weighte
     statements = table.select("statement_id").unique()
     skeleton = codes.join(statements, how="cross").with_columns(parent_code=pl.lit(ALL))
     return skeleton.join(table, on=["area_code", "parent_code", "statement_id"], how="left").with_columns(
-        pl.col(*count_columns(scale)).fill_null(0)
+        pl.col(*count_columns(scale), "_size").fill_null(0), pl.col("_one_answer").fill_null(False)
     )
 
 
@@ -145,13 +169,14 @@ def _baseline_rows(
     counts: pl.LazyFrame, by: str, threshold: int, scale: Scale
 ) -> tuple[pl.LazyFrame, pl.LazyFrame]:
     """The baseline's own unsuppressed rows at level `by`, and its `all` rows (summed from `by` if absent)."""
-    marked = _suppress(_summarise(counts.filter(pl.col("area_level") == by), scale), threshold)
+    rounded = TRUE_N in counts.collect_schema().names()
+    marked = _suppress(_summarise(counts.filter(pl.col("area_level") == by), scale), threshold, rounded=rounded)
     own = marked.lazy().filter(~pl.col("suppressed")).select(
         "area_code", "statement_id", *(pl.col(k).alias(f"{v}_own") for k, v in BASELINE.items()))
     has_all = counts.filter(pl.col("area_level") == ALL).select(pl.len()).collect().item() > 0
     all_counts = counts.filter(pl.col("area_level") == (ALL if has_all else by))
     overall = _summarise(all_counts.with_columns(area_code=pl.lit(ALL), parent_code=pl.lit(ALL)), scale)
-    overall = overall.filter(pl.col("n_valid") >= threshold).select(
+    overall = overall.filter((pl.col("_size") >= threshold) & ~pl.col("_one_answer")).select(
         "statement_id", *(pl.col(k).alias(f"{v}_all") for k, v in BASELINE.items()))
     return own, overall
 
@@ -211,7 +236,7 @@ def compare_waves(
     table = _summarise(wave, scale)
     if every_lad and by == "lad" and lads is not None:
         table = _every_lad(table, lads, scale, weighted="weight_sum" in wave_counts.columns)
-    marked = _suppress(table, threshold).lazy()
+    marked = _suppress(table, threshold, rounded=TRUE_N in wave_counts.columns).lazy()
     base = _standard_counts(baseline_counts).filter(pl.col("wave_id") == baseline_id)
     own, overall = _baseline_rows(base, by, threshold, scale)
     result = _statistics(_join_baseline(marked, own, overall)).with_columns(

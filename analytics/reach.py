@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import polars as pl
 
@@ -16,12 +16,11 @@ PREFER_NOT = "prefer_not_to_say"
 OUTSIDE_SHARES = (OUT_OF_AREA, UNKNOWN, NOT_ANSWERED, PREFER_NOT)
 LAD_SOURCE = "area pack: children aged 0-17 by LAD"
 CENSUS_SOURCE = "Census 2021, all ages"
-FIGURES = [
-    "responses", "response_share", "representation_ratio", "ratio_ci_low", "ratio_ci_high", "under_reached",
-]
+FIGURES = ["responses", "response_share", "representation_ratio", "ratio_ci_low", "ratio_ci_high"]
 COLUMNS = [
-    "wave_id", "area_level", "area_code", "area_name", "responses", "response_share", "expected_share",
-    "representation_ratio", "ratio_ci_low", "ratio_ci_high", "under_reached", "suppressed", "expected_source",
+    "wave_id", "area_level", "area_code", "area_name", "responses", "responses_band", "response_share",
+    "expected_share", "expected_responses", "representation_ratio", "ratio_ci_low", "ratio_ci_high", "p_value",
+    "p_adjusted", "under_reached", "reach_status", "suppressed", "expected_source",
 ]
 
 
@@ -101,11 +100,69 @@ def reach(
     than prefer_not_to_say; prefer_not_to_say and not_answered rows stay outside the shares; expected
     shares are Census 2021 all-ages shares (`expected_source`), or null when the census has none.
     ratio = response_share / expected_share, its interval the Wilson interval of the response share
-    divided by expected_share; under_reached when the interval's upper end is below 1. Rows with fewer
-    than `threshold` responses, and their complements, are suppressed (counts and derived figures null).
+    divided by expected_share. under_reached: the exact one-sided binomial test of fewer responses than
+    expected, Holm-adjusted across the rows of the wave with an expected share, below `ALPHA` (`_under_reach`);
+    reach_status says so in words, and "cannot yet be assessed" when even no responses at all would not be
+    significant. Rows with fewer than `threshold` responses, and their complements, are suppressed (counts
+    and derived figures null; the flag, expected_responses and responses_band stay).
     """
     return reach_from_counts(count_responses(responses, by, option_groups), by=by, threshold=threshold,
                              lads=lads, census=census, labels=labels)
+
+
+ALPHA = 0.05
+REACH_STATUS = ("under-reached", "not under-reached", "cannot yet be assessed", "no population figure")
+
+
+def holm(p_values: Sequence[float | None]) -> list[float | None]:
+    """Holm's step-down adjusted p-values (family-wise error control) over the non-null p-values."""
+    present = sorted((p, i) for i, p in enumerate(p_values) if p is not None)
+    m, adjusted, running = len(present), list[float | None]([None] * len(p_values)), 0.0
+    for rank, (p, i) in enumerate(present):
+        running = max(running, min(1.0, (m - rank) * p))
+        adjusted[i] = running
+    return adjusted
+
+
+def _under_reach(table: pl.DataFrame, *, threshold: int, slack: int, alpha: float, banded: bool) -> pl.DataFrame:
+    """Add expected_responses, p_value, p_adjusted (Holm within each wave) and reach_status to `table`
+    (wave_id, responses, _base, expected_share, suppressed).
+
+    The test is the exact one-sided binomial test of "fewer responses than the population share would
+    give": P(X <= x) for X ~ Binomial(base, expected share). It is run on what is published, never on more:
+    x is the published count plus `slack` (the most the true count can exceed it: base - 1 when counts are
+    rounded, 0 when exact), or threshold - 1 for a row shown as "fewer than 10" (`banded`: rounded counts,
+    where only rows under the threshold are suppressed); the base is the published base less `slack`. Both
+    make the test conservative, so the error rate stays at most `alpha`.
+    """
+    from scipy.stats import binom  # scipy takes seconds to import: only when reach is asked for
+
+    rows = table.with_row_index("_row")
+    inside = rows.filter(pl.col("expected_share").is_not_null() & (pl.col("_base") > 0))
+    observed = pl.when(pl.col("suppressed") & banded).then(pl.lit(threshold - 1)).otherwise(pl.col("responses") + slack)
+    inside = inside.with_columns(_n=(pl.col("_base") - slack).clip(lower_bound=1)).with_columns(
+        _x=pl.min_horizontal(observed, pl.col("_n")))
+    p = binom.cdf(inside["_x"].to_numpy(), inside["_n"].to_numpy(), inside["expected_share"].to_numpy())
+    inside = inside.with_columns(p_value=pl.Series(p, dtype=pl.Float64))
+    adjusted = pl.concat([
+        part.with_columns(p_adjusted=pl.Series(holm(part["p_value"].to_list()), dtype=pl.Float64),
+                          _m=pl.len(),
+                          _zero=pl.Series(binom.cdf(0, part["_n"].to_numpy(), part["expected_share"].to_numpy())))
+        for part in inside.partition_by("wave_id")
+    ]) if inside.height else inside.with_columns(p_adjusted=pl.lit(None, pl.Float64), _m=pl.lit(0, pl.UInt32),
+                                                 _zero=pl.lit(None, pl.Float64))
+    found = adjusted.select("_row", "p_value", "p_adjusted", "_m", "_zero")
+    out = rows.join(found, on="_row", how="left").sort("_row")
+    status = (
+        pl.when(pl.col("expected_share").is_null()).then(pl.lit(REACH_STATUS[3]))
+        .when(pl.col("p_adjusted") < alpha).then(pl.lit(REACH_STATUS[0]))
+        .when(pl.col("_zero") * pl.col("_m") >= alpha).then(pl.lit(REACH_STATUS[2]))
+        .otherwise(pl.lit(REACH_STATUS[1]))
+    )
+    return out.with_columns(
+        expected_responses=(pl.col("expected_share") * pl.col("_base")).round(0),
+        reach_status=status, under_reached=pl.col("p_adjusted") < alpha,
+    ).drop("_row", "_m", "_zero")
 
 
 def reach_from_counts(
@@ -116,26 +173,53 @@ def reach_from_counts(
     lads: pl.DataFrame | None = None,
     census: pl.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
+    totals: Mapping[str, int] | None = None,
+    rounding_base: int = 1,
+    expected: pl.DataFrame | None = None,
+    alpha: float = ALPHA,
 ) -> pl.DataFrame:
-    """`reach` from responses already counted per wave and code (wave_id, area_code, responses)."""
-    expected = _expected(by, lads, census)
+    """`reach` from responses already counted per wave and code (wave_id, area_code, responses).
+
+    With rounded counts (`analytics.disclosure`: a `responses_true` column beside them, `totals` the
+    independently rounded base of each wave, `rounding_base` 5), shares come from the rounded figures,
+    only rows with fewer than `threshold` true responses are suppressed (no complements: rounding protects
+    them), and the under-reach test runs on the published figures (see `_under_reach`). `expected`
+    (area_code, expected_share, expected_source) overrides the population figures of `lads`/`census`.
+    """
+    expected = _expected(by, lads, census) if expected is None else expected
+    rounded = "responses_true" in counts.columns
+    exact_counts = counts.select("wave_id", "area_code", pl.col("responses_true" if rounded else "responses")
+                                 .cast(pl.Int64).alias("responses"))
     table = _counted(counts.select("wave_id", "area_code", pl.col("responses").cast(pl.Int64)), by, expected)
+    table = table.join(_counted(exact_counts, by, expected).select("wave_id", "area_code", _true="responses"),
+                       on=["wave_id", "area_code"], how="left")
     inside = ~pl.col("area_code").is_in(OUTSIDE_SHARES)
-    base = pl.col("responses").filter(inside).sum().over("wave_id")
-    share = pl.when(inside & (base > 0)).then(pl.col("responses") / base)
-    low, high = wilson_interval(share, base.cast(pl.Float64))
+    summed = pl.col("responses").filter(inside).sum().over("wave_id")
+    base = summed if totals is None else pl.col("wave_id").replace_strict(dict(totals), default=None,
+                                                                           return_dtype=pl.Int64)
+    table = table.with_columns(_base=base)
+    share = pl.when(inside & (pl.col("_base") > 0)).then(pl.col("responses") / pl.col("_base"))
+    low, high = wilson_interval(share, pl.col("_base").cast(pl.Float64))
     expected_share = pl.col("expected_share")
     table = table.with_columns(response_share=share).with_columns(
         representation_ratio=share / expected_share,
         ratio_ci_low=low / expected_share,
         ratio_ci_high=high / expected_share,
-    ).with_columns(under_reached=pl.col("ratio_ci_high") < 1)
-    marked = mark_suppressed(table, size="responses", threshold=threshold, within=["wave_id"],
-                             tie_break=["area_code"])
+    )
+    if rounded:
+        marked = table.with_columns(suppressed=pl.col("_true") < threshold)
+    else:
+        marked = mark_suppressed(table, size="responses", threshold=threshold, within=["wave_id"],
+                                 tie_break=["area_code"])
+    slack = rounding_base - 1 if rounded else 0
+    tested = _under_reach(marked.with_columns(expected_share=pl.when(inside).then(expected_share)),
+                          threshold=threshold, slack=slack, alpha=alpha, banded=rounded)
     return (
-        null_where_suppressed(marked, FIGURES)
+        null_where_suppressed(tested, FIGURES)
         .with_columns(area_level=pl.lit(by), area_name=area_names(pl.col("area_code"), by, lads=lads,
-                                                                 labels=_labels(labels, census, by)))
+                                                                 labels=_labels(labels, census, by)),
+                      responses_band=pl.when(pl.col("suppressed")).then(pl.lit(f"fewer than {threshold}"))
+                      .otherwise(pl.col("responses").cast(pl.String)))
         .select(COLUMNS)
         .sort("wave_id", "area_code")
     )

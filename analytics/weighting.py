@@ -65,7 +65,8 @@ def weigh_counts(counts: pl.DataFrame, weights: pl.DataFrame | pl.LazyFrame, key
         counts.lazy()
         .join(weights.lazy(), on=["wave_id", "lad_code"], how="inner")
         .group_by(keys)
-        .agg(n.sum().cast(pl.Int64), weight_sum=(n * pl.col("weight")).sum(),
+        .agg(n.sum().cast(pl.Int64), *([pl.col("n_true").sum().cast(pl.Int64)] if "n_true" in counts.columns else []),
+             weight_sum=(n * pl.col("weight")).sum(),
              weight_sq_sum=(n * pl.col("weight") ** 2).sum())
         .collect()
     )

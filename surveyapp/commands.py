@@ -92,7 +92,7 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
 
     request = AnalysisRequest(kind=args.kind, wave=args.wave, baseline=getattr(args, "baseline", None),
                               by=getattr(args, "by", None), weighted=bool(getattr(args, "weighted", False)),
-                              against=getattr(args, "against", None))
+                              against=getattr(args, "against", None), pooled=int(getattr(args, "pooled", 1)))
     backend = open_backend(settings)
     try:
         if args.format != "table":
@@ -172,6 +172,7 @@ def add_commands(sub: SubParsers) -> None:
     cohort.add_argument("--against", required=True, help="the earlier wave")
     reach = _add_analysis(sub, "reach", "who answered, against the children and Census populations")
     reach.add_argument("--by", default="lad", help="lad, or a question id: ethnic_group, ethnic_group_broad, religion")
+    reach.add_argument("--pooled", type=int, default=1, help="add up the last N response waves (small groups)")
 
     report = sub.add_parser("report", help="the board pack: report.html, charts (SVG and PNG) and figures.csv")
     report.add_argument("--wave", required=True)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 import polars as pl
 
+from analytics.disclosure import PUBLICATION_SAFE
 from surveyapp.services import Services, WaveNotFound
 from surveyapp.views import BackupOut, QuestionnaireOut, WaveOut, questionnaire_out, wave_out
 from surveyapp.wavestate import Wave, WaveError, WaveState
@@ -97,6 +98,7 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
         raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
     _check_level(wave, by)
     from analytics.compare import COUNTS_SCHEMA, compare_waves  # the analytics load with the first analysis
+    from analytics.disclosure import round_answer_counts, round_response_counts
     from analytics.scale import Scale
     from analytics.weighting import cell_weights, weigh_counts
     from surveyapp.store.frames import aggregate_counts, answer_counts, lad_cells
@@ -106,15 +108,74 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     waves = [wave_id] if baseline.kind == "aggregate" else list(dict.fromkeys([wave_id, baseline_id]))
     counts = answer_counts(services.store, waves, question_id=scale.question_id, by=by, groups=_groups(wave, by),
                            per_lad=weighted)
+    counts = round_answer_counts(services.disclosure, counts)  # every figure below comes from rounded counts
     if weighted:
-        weights = cell_weights(lad_cells(services.store, waves), services.areas.lads)
-        counts = weigh_counts(counts, weights, keys=[c for c in COUNTS_SCHEMA if c != "n"])
+        cells = round_response_counts(services.disclosure, lad_cells(services.store, waves), by="lad", count="n",
+                                      code="lad_code")
+        weights = cell_weights(cells.drop("n_true", strict=False), services.areas.lads)
+        weighed = weigh_counts(counts, weights, keys=[c for c in COUNTS_SCHEMA if c != "n"])
+        # The count columns of a weighted row are the in-area answers, a cell of their own rounded afresh (a sum
+        # of the LADs' rounded cells would give the hidden LADs' rounded counts away by subtraction).
+        if "n_true" in weighed.columns:
+            counts = round_answer_counts(services.disclosure, weighed.drop("n").rename({"n_true": "n"})
+                                         .with_columns(lad_code=pl.lit("in-area"))).drop("lad_code")
+        else:
+            counts = weighed
     baseline_counts = aggregate_counts(services.store, baseline_id) if baseline.kind == "aggregate" else counts
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
                           scale=scale)
+    frame = _say_what_is_compared(services, frame, wave, baseline, by)
+    notes = [PUBLICATION_SAFE]
+    if baseline.kind == "aggregate" and by != "all":
+        notes.append(f"The {baseline_id} baseline has no breakdown by {by}: every row is compared with its "
+                     "county-wide figure (baseline_area_code all), so a row's change mixes the difference "
+                     "between areas or groups with change over time.")
     return Result("compare", frame, {"wave": wave_id, "baseline": baseline_id, "by": by, "weighted": weighted,
-                                     "threshold": threshold})
+                                     "threshold": threshold}, notes)
+
+
+_BASELINE_FIGURES = ["baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low", "delta_ci_high",
+                     "p_value"]
+
+
+def _say_what_is_compared(services: Services, frame: pl.DataFrame, wave: Wave, baseline: Wave, by: str
+                          ) -> pl.DataFrame:
+    """Add `comparison` ("Thanet, Autumn 2026, vs Kent-wide 2019"); rows of areas an aggregate baseline does
+    not cover (Medway against Kent's 2019 survey) lose their baseline figures, and the q-values are worked
+    out again over the table (Benjamini-Hochberg's family is always one whole table: every area or group at
+    one level and every statement, for one wave against one baseline)."""
+    from analytics.stats import with_q_values
+
+    info = services.areas.info
+    now, then = short_title(wave), short_title(baseline)
+    excluded = pl.lit(False)
+    if baseline.kind == "aggregate" and by in ("lad", "district") and info.baseline_excludes:
+        codes = list(info.baseline_excludes) if by == "lad" else _districts_of(services, info.baseline_excludes)
+        excluded = pl.col("area_code").is_in(codes)
+    county = pl.col("baseline_area_code") == "all"
+    scope = info.baseline_scope if baseline.kind == "aggregate" else "all areas,"
+    comparison = (
+        pl.when(excluded).then(pl.format("{}, {}: not compared ({} did not cover it)", pl.col("area_name"),
+                                         pl.lit(now), pl.lit(then)))
+        .when(county & (by == "all")).then(pl.lit(f"All responses, {now}, vs {scope} {then}"))
+        .when(county).then(pl.format("{}, {}, vs {} {}", pl.col("area_name"), pl.lit(now), pl.lit(scope),
+                                     pl.lit(then)))
+        .otherwise(pl.format("{}, {}, vs {} {}", pl.col("area_name"), pl.lit(now), pl.col("area_name"), pl.lit(then)))
+    )
+    marked = frame.with_columns(_excluded=excluded).with_columns(
+        *(pl.when(~pl.col("_excluded")).then(pl.col(c)).alias(c) for c in [*_BASELINE_FIGURES, "baseline_area_code"]),
+        comparison=comparison,
+    ).drop("_excluded", "q_value")
+    order = [c for c in frame.columns if c != "q_value"]
+    at = order.index("baseline_area_code") + 1
+    return with_q_values(marked.select([*order[:at], "comparison", *order[at:]])).select(
+        [*order[:at], "comparison", *order[at:-1], "q_value", order[-1]])
+
+
+def _districts_of(services: Services, lads: tuple[str, ...]) -> list[str]:
+    districts = services.areas.districts
+    return districts.filter(pl.col("lad_code").is_in(list(lads)) & pl.col("in_area"))["postcode_district"].to_list()
 
 
 def cohort(services: Services, wave_id: str, *, against: str) -> Result:
@@ -122,6 +183,7 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     later = _response_wave(services, wave_id, "wave")
     earlier = _response_wave(services, against, "against")
     from analytics.cohort import cohort_table
+    from analytics.disclosure import round_pair_counts
     from analytics.scale import Scale
     from surveyapp.store.frames import answered_statements, cohort_change_counts, wave_sizes
 
@@ -130,6 +192,7 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     store, question_id = services.store, scale.question_id
     changes = cohort_change_counts(store, wave_id, against, question_id=question_id, scores=scale.scores,
                                    statements=scale.statements)
+    changes = round_pair_counts(services.disclosure, changes, later=wave_id, earlier=against)
     paired = set(changes["statement_id"].to_list())
     candidates = {s.id for w in (later, earlier) for q in [w.questionnaire.question(question_id)]
                   if isinstance(q, Likert) for s in q.statements}
@@ -138,25 +201,52 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     sizes = wave_sizes(store, [wave_id, against])
     frame = cohort_table(changes, statements, later_wave_id=wave_id if sizes[wave_id] else None,
                          earlier_wave_id=against if sizes[against] else None, threshold=threshold)
-    return Result("cohort", frame, {"wave": wave_id, "against": against, "threshold": threshold})
+    return Result("cohort", frame, {"wave": wave_id, "against": against, "threshold": threshold}, [PUBLICATION_SAFE])
 
 
-def reach_of(services: Services, wave_id: str, *, by: str = "lad") -> Result:
-    """Who answered, against who lives in Kent and Medway (children 0-17, or Census 2021 all ages)."""
+def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
+    """The wave and the responses waves before it, the last `pooled` of them (oldest first)."""
+    if pooled < 1:
+        raise AnalysisError("pooled", "give how many response waves to pool, 1 or more (e.g. pooled=3)")
+    earlier = sorted((w for w in services.waves.all() if w.kind == "responses" and w.opens_on <= wave.opens_on
+                      and w.wave_id != wave.wave_id), key=lambda w: (w.opens_on, w.wave_id))
+    return [*earlier, wave][-pooled:]
+
+
+def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int = 1) -> Result:
+    """Who answered, against who lives in Kent and Medway (children 0-17, or Census 2021 all ages), and which
+    areas or groups are under-reached (exact one-sided binomial tests, Holm-corrected across the table).
+    `pooled` > 1 adds up this wave and the response waves before it (the last `pooled`), so that small
+    communities can be assessed; the rows are then labelled with the waves pooled (`wave_id` "a+b+c")."""
     wave = _response_wave(services, wave_id, "wave")
     _check_level(wave, by)
     if by in ("all", "district"):
         raise AnalysisError("by", "reach is by lad or by a question, e.g. ethnic_group, religion")
-    from analytics.reach import reach_from_counts
+    from analytics.disclosure import round_response_counts, rounded_total
+    from analytics.reach import OUTSIDE_SHARES, reach_from_counts
     from surveyapp.store.frames import response_counts
 
     threshold = services.settings.small_number_threshold
-    counts = response_counts(services.store, [wave_id], by=by, groups=_groups(wave, by))
+    waves = [w.wave_id for w in _pooled_waves(services, wave, pooled)]
+    label = "+".join(waves)
+    counts = response_counts(services.store, waves, by=by, groups=_groups(wave, by))
+    if len(waves) > 1:
+        counts = counts.group_by("area_code").agg(pl.col("responses").sum()).with_columns(wave_id=pl.lit(label))
+    inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
+    total = rounded_total(services.disclosure, label, by, inside)
+    counts = round_response_counts(services.disclosure, counts.select("wave_id", "area_code", "responses"), by=by)
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
-                              census=services.areas.census, labels=_labels(services, wave, by))
-    notes = ["Expected shares for ethnic group and religion are Census 2021 shares for all ages, not children."] \
-        if by.startswith(("ethnic_group", "religion")) else []
-    return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold}, notes)
+                              census=services.areas.census, labels=_labels(services, wave, by),
+                              totals={label: total}, rounding_base=services.disclosure.base)
+    notes = [PUBLICATION_SAFE]
+    if by.startswith(("ethnic_group", "religion")):
+        notes.append("Expected shares for ethnic group and religion are Census 2021 shares for all ages, not "
+                     "children: no child-age breakdown is in the area pack.")
+    unassessed = frame.filter(pl.col("reach_status") == "cannot yet be assessed")["area_name"].to_list()
+    if unassessed:
+        notes.append("Cannot yet be assessed (too few expected responses even to show none would be significant): "
+                     + ", ".join(unassessed) + ". Pool waves (pooled=3) to assess them.")
+    return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold, "pooled": pooled}, notes)
 
 
 
@@ -301,11 +391,13 @@ class AnalysisRequest(msgspec.Struct, frozen=True, kw_only=True):
     by: str | None = None  # compare (default all), reach (default lad)
     weighted: bool = False  # compare
     against: str | None = None  # cohort
+    pooled: int = 1  # reach: the last N response waves added up
 
     def query(self) -> dict[str, str]:
         """The request as the API's query parameters."""
         params = {"baseline": self.baseline, "by": self.by, "against": self.against,
-                  "weighted": "true" if self.weighted else None}
+                  "weighted": "true" if self.weighted else None,
+                  "pooled": str(self.pooled) if self.pooled != 1 else None}
         return {k: v for k, v in params.items() if v is not None}
 
     def name(self) -> str:
@@ -325,7 +417,7 @@ def analyse(services: Services, request: AnalysisRequest) -> Result:
             raise AnalysisError("against", "name the earlier wave to pair the same families with, "
                                            "e.g. against=2026-spring")
         return cohort(services, request.wave, against=request.against)
-    return reach_of(services, request.wave, by=request.by or "lad")
+    return reach_of(services, request.wave, by=request.by or "lad", pooled=request.pooled)
 
 
 # --- The board report --------------------------------------------------------------------------------------
@@ -364,7 +456,10 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     order = [baseline, *(w for w in before if w.wave_id != baseline.wave_id), wave]
     responses = [w.wave_id for w in order if w.kind == "responses" and w is not baseline]
     overall = pl.concat([compare(services, w, baseline_id=baseline.wave_id, by="all").frame for w in responses])
-    by_area = compare(services, wave_id, baseline_id=baseline.wave_id, by="lad").frame
+    # Once an earlier response wave exists, areas are compared wave on wave (like with like); before that,
+    # with the baseline, each row saying what it is compared with.
+    area_baseline = before[-1].wave_id if before else baseline.wave_id
+    by_area = compare(services, wave_id, baseline_id=area_baseline, by="lad").frame
     if by_area.is_empty():
         scale_question = wave.questionnaire.likert()
         raise AnalysisError("wave", f"{wave_id} has no answers to "
@@ -375,12 +470,22 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
     from analytics.scale import Scale
     from surveyapp.report import ReportInputs  # Altair and its renderer load only when a report is made
+    from surveyapp.store.frames import aggregate_counts, wave_sizes
+
+    counted_waves = [w.wave_id for w in order if w.kind == "responses"]
+    sizes = wave_sizes(services.store, counted_waves)
+    totals = {w: services.disclosure.round_value(f"responses|{w}|all|all", sizes[w]) for w in counted_waves}
+    if baseline.kind == "aggregate":  # a published survey: families who answered its question, as published
+        counted = aggregate_counts(services.store, baseline.wave_id)
+        answered = counted.filter(pl.col("area_level") == "all").group_by("statement_id").agg(pl.col("n").sum())
+        totals[baseline.wave_id] = max([int(n) for n in answered["n"].to_list()], default=0)
 
     return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,
                         wave_order=tuple(w.wave_id for w in order),
                         wave_titles={w.wave_id: short_title(w) for w in order}, overall=overall,
                         by_area=by_area, reach=reach, cohort=cohort_frame,
                         scale=Scale.for_questionnaire(wave.questionnaire), tiles=services.areas.tiles,
+                        area_baseline_id=area_baseline, totals=totals,
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
 

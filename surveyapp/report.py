@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +39,7 @@ from analytics.charts import (
 )
 from analytics.charts.common import BASELINE_SOURCE, survey_source, unscored_label
 from analytics.charts.map import biggest_shift_statement
+from analytics.charts.shift import county_wide
 from analytics.charts.tables import attribution_lines, figure_table
 from analytics.scale import Scale
 from waves.areas.pack import PackInfo
@@ -67,6 +68,8 @@ class ReportInputs:
     pack_info: PackInfo  # the active area pack's place name and source lines (AreaPack.info)
     cohort: pl.DataFrame | None = None  # linked cohort, wave_id against the wave before it
     shift_statement: str | None = None  # the shift chart's statement; None shows every statement
+    area_baseline_id: str | None = None  # what by_area is compared with (the wave before, once there is one)
+    totals: Mapping[str, int] = field(default_factory=dict)  # families per wave: rounded, or as a baseline published
 
     def title(self, wave_id: str) -> str:
         """A wave's short title, or its id."""
@@ -88,8 +91,11 @@ def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping[
     """The compared question's charts: answers per wave, trend, shift by area and its map."""
     scale, info = inputs.scale, inputs.pack_info
     waves: dict[str, Any] = {"wave_order": inputs.wave_order, "wave_titles": inputs.wave_titles, "threshold": threshold}
-    wave, base = inputs.title(inputs.wave_id), inputs.title(inputs.baseline_id)
+    wave, base = inputs.title(inputs.wave_id), inputs.title(inputs.area_baseline_id or inputs.baseline_id)
     statement = inputs.shift_statement
+    lad_rows = inputs.by_area.filter(pl.col("area_level") == "lad")
+    shift_heading = f"Each area, {wave}, against the {info.baseline_scope} {base} figure" if county_wide(lad_rows) \
+        else f"Change by area since {base}"
     mapped = biggest_shift_statement(inputs.by_area.filter(pl.col("area_level") == "lad"))
     section = "Are families' experiences improving?"
     return [
@@ -99,7 +105,7 @@ def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping[
         ReportChart("trend", section, "Share agreeing with each statement over time",
                     trend_chart(inputs.overall, scale=scale, pack_info=info, **waves),
                     trend_figures(trend_points(inputs.overall, scale=scale, **waves))),
-        ReportChart("shift", section, f"Change by area since {base}",
+        ReportChart("shift", section, shift_heading,
                     shift_chart(inputs.by_area, scale=scale, pack_info=info, threshold=threshold,
                                 statement_id=statement, wave_title=wave, baseline_title=base),
                     shift_figures(shift_points(inputs.by_area, scale=scale, statement_id=statement,
@@ -221,13 +227,32 @@ def page_html(inputs: ReportInputs, charts: list[ReportChart], svgs: list[str], 
     info = inputs.pack_info
     summary = summary_text(inputs.overall, inputs.by_area, inputs.reach, scale=inputs.scale, pack_info=info,
                            wave_id=inputs.wave_id, baseline_title=inputs.title(inputs.baseline_id),
-                           threshold=threshold)
+                           threshold=threshold, area_baseline_title=inputs.title(inputs.area_baseline_id)
+                           if inputs.area_baseline_id else None)
     sources = [survey_source(info), BASELINE_SOURCE, info.children_source, info.census_source,
                *([info.boundaries_source] if boundaries_used else [])]
     return env.get_template("report/report.html.j2").render(
         wave=inputs.title(inputs.wave_id), baseline=inputs.title(inputs.baseline_id), summary=summary,
         sections=sections, threshold=threshold, attribution=attribution_lines(inputs.attribution),
-        place=info.place_name, sources=sources, unscored=unscored_label(inputs.scale))
+        place=info.place_name, sources=sources, unscored=unscored_label(inputs.scale),
+        totals=response_totals(inputs))
+
+
+def response_totals(inputs: ReportInputs) -> str:
+    """The first page's sentence on how many families answered each wave, newest first."""
+    parts = []
+    for wave_id in reversed(inputs.wave_order):
+        if wave_id not in inputs.totals:
+            continue
+        n = inputs.totals[wave_id]
+        family = "family" if n == 1 else "families"
+        if wave_id == inputs.baseline_id and wave_id not in inputs.overall["wave_id"].unique().to_list():
+            parts.append(f"{inputs.title(wave_id)}: {n:,} {family} answered question 7 (as published)")
+        else:
+            parts.append(f"{inputs.title(wave_id)}: about {n:,} {family}")
+    if not parts:
+        return ""
+    return "Responses. " + "; ".join(parts) + ". Counts from this survey are rounded to a multiple of 5."
 
 
 def report_html(inputs: ReportInputs, *, threshold: int, boundaries: Path | None = None,

@@ -81,7 +81,12 @@ class Services:
         self.catalogue: Catalogue = load_catalogue(settings.definitions_dir)
         self.areas: AreaPack = open_area_pack(settings.area_pack)
         start_checks(settings)
-        self.codes = ReturnCodes(load_or_create_key(settings.secret_key_path))
+        key = load_or_create_key(settings.secret_key_path)
+        self.codes = ReturnCodes(key)
+        from analytics.disclosure import Disclosure
+
+        # Every published figure passes through this (surveyapp.queries): consistent rounding keyed by the secret.
+        self.disclosure = Disclosure(key, threshold=settings.small_number_threshold)
         self.store = Store(settings.database_path, batch_max=settings.batch_max,
                            max_per_code=settings.max_responses_per_code)
         removed = sweep_unfinished(settings.data_dir / "backups")  # the store is held: no backup is running

@@ -34,6 +34,7 @@ from analytics.charts import (
     map_chart,
     reach_chart,
     shift_chart,
+    shift_points,
     trend_chart,
 )
 from analytics.scale import Scale
@@ -129,6 +130,17 @@ def test_every_chart_states_a_finding_a_description_the_threshold_and_sources(na
     assert description_of(CHARTS[name]).endswith(title["text"] + ".")
     # maps show a ratio or a change in points, every other chart shares formatted as percentages
     assert name.startswith("map") or '.0%' in json.dumps(spec) or '.1%' in json.dumps(spec)
+
+
+def test_every_shift_panel_keeps_the_same_area_order():
+    points = shift_points(by_area_frame(), scale=SCALE, statement_id=None, threshold=THRESHOLD)
+    orders = {tuple(part.sort("area_rank")["area_name"]) for part in points.partition_by("statement_id")}
+    assert len(orders) == 1
+    [order] = orders
+    means = points.group_by("area_name").agg(pl.col("delta_share_agree").mean())
+    ranked = means.sort(pl.col("delta_share_agree").is_null(), -pl.col("delta_share_agree").fill_null(0),
+                        "area_name")["area_name"].to_list()
+    assert list(order) == ranked and order[-1] == LADS[SUPPRESSED_LAD]
 
 
 def test_shift_sorts_areas_by_change_with_suppressed_areas_last_as_too_few_responses():

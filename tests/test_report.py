@@ -203,3 +203,13 @@ PIXEL_VARIANCE = """async (src) => {
   for (let i = 0; i < px.length; i += 4) { const g = (px[i] + px[i + 1] + px[i + 2]) / 3; sum += g; sq += g * g; n++; }
   return sq / n - (sum / n) ** 2;
 }"""
+
+
+@pytest.mark.slow  # the service renders the whole report
+def test_the_first_page_gives_each_waves_responses_rounded_and_the_baselines_as_published(seeded_analyst) -> None:
+    page = seeded_analyst.get("/results/2027-spring").text
+    first_page = page.split("</section>", 1)[0]
+    # 40 spring families and 60 autumn ones are multiples of 5, so rounding leaves them as they are.
+    assert "Spring 2027: about 40 families" in first_page and "Autumn 2026: about 60 families" in first_page
+    assert "2019:" in first_page and "answered question 7 (as published)" in first_page
+    assert first_page.index("Spring 2027: about") < first_page.index("Autumn 2026: about")

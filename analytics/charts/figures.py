@@ -75,6 +75,8 @@ def reach_figures(points: pl.DataFrame, wave_id: str, chart: str) -> pl.DataFram
     """Responses, shares and representation ratio per area or group (from reach_points)."""
     measures = {"responses": ("Responses", "count"), "response_share": ("Share of responses", "share"),
                 "expected_share": ("Expected share", "share"), "representation_ratio": ("Ratio", "ratio"),
+                **({"expected_responses": ("Expected responses", "count")} if "expected_responses" in points.columns
+                   else {}),
                 "ratio_ci_low": ("Interval from", "ratio"), "ratio_ci_high": ("Interval to", "ratio")}
     return long_figures(points.with_columns(pl.lit(wave_id).alias("wave_id")), chart=chart,
                         measures=measures, wave_id="wave_id", area="area_name", statement=None)

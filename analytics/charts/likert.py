@@ -168,7 +168,7 @@ def likert_chart(overall: pl.DataFrame, *, scale: Scale, pack_info: PackInfo, wa
     panels = [bars_by_wave, unscored_panel(segments, waves, order, apart)] if apart else [bars_by_wave]
     chart = alt.hconcat(*panels, title=titled(title, threshold, pack_info, BASELINE_SOURCE, lines=lines))
     return configure(chart, f"Diverging bar chart of {scale.question_name} answers for {len(order)} statements "
-                            f"in {len(waves)} waves ({', '.join(waves)}). {title}.")
+                            f"in {len(waves)} wave{'' if len(waves) == 1 else 's'} ({', '.join(waves)}). {title}.")
 
 
 def unscored_panel(segments: pl.DataFrame, waves: Sequence[str], order: Sequence[str], label: str) -> alt.Chart:

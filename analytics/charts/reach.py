@@ -9,7 +9,7 @@ import polars as pl
 
 from analytics.charts.common import (
     BETTER,
-    TOO_FEW,
+    NO_CLEAR,
     WIDTH,
     WORSE,
     configure,
@@ -19,7 +19,8 @@ from analytics.charts.common import (
 )
 from waves.areas.pack import UNKNOWN, PackInfo
 
-STATUS = ["under-reached", "not under-reached"]
+TOO_FEW_BAND = "fewer than"
+STATUS = ["under-reached", "not under-reached", "cannot yet be assessed"]
 LEVEL_WORDS = {"lad": "local authority district", "ethnic_group": "ethnic group",
                "ethnic_group_broad": "ethnic group", "religion": "religious group"}
 
@@ -28,32 +29,49 @@ def reach_points(reach: pl.DataFrame, *, area_level: str, threshold: int) -> pl.
     """Rows of one level of a reach result, figures nulled when suppressed, most under-reached first.
 
     Needs: area_level, area_code, area_name, responses, response_share, expected_share,
-    representation_ratio, ratio_ci_low, ratio_ci_high, under_reached, suppressed. Adds `status`, `note`.
-    Expected shares are never hidden: they come from the population, not from responses.
+    representation_ratio, ratio_ci_low, ratio_ci_high, under_reached, suppressed (and, from
+    `analytics.reach`, reach_status and expected_responses). Adds `status`, `note`. Expected shares are never
+    hidden: they come from the population, not from responses. A small row keeps its verdict: the test
+    behind it runs on "fewer than 10", not on the hidden count, so it is shown with the count as a band
+    ("fewer than 10; about 19 expected").
     """
     rows = reach.filter(pl.col("area_level") == area_level).filter(pl.col("area_code") != UNKNOWN)
-    rows = hide_suppressed(rows, ["expected_share"], size_col="responses", threshold=threshold)
+    rows = hide_suppressed(rows, ["expected_share", "expected_responses"], size_col="responses", threshold=threshold)
+    if "reach_status" not in rows.columns:
+        rows = rows.with_columns(
+            pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("under_reached")).alias("under_reached"),
+            expected_responses=pl.lit(None, pl.Float64),
+        ).with_columns(reach_status=pl.when(pl.col("under_reached")).then(pl.lit(STATUS[0]))
+                       .when(pl.col("under_reached").is_not_null()).then(pl.lit(STATUS[1])))
+    expected = pl.format(", about {} expected", pl.col("expected_responses").cast(pl.Int64))
+    small = pl.format("{} {}{}", pl.lit(TOO_FEW_BAND), pl.lit(threshold), expected.fill_null(""))
     return rows.with_columns(
-        pl.when(pl.col("suppressed")).then(None).otherwise(pl.col("under_reached")).alias("under_reached"),
-    ).with_columns(
-        pl.when(pl.col("under_reached")).then(pl.lit(STATUS[0]))
-        .when(pl.col("under_reached").is_not_null()).then(pl.lit(STATUS[1])).alias("status"),
-        pl.when(pl.col("suppressed")).then(pl.lit(TOO_FEW)).alias("note"),
+        status=pl.when(pl.col("reach_status").is_in(STATUS)).then(pl.col("reach_status")),
+        note=pl.when(pl.col("suppressed")).then(
+            pl.when(pl.col("reach_status") == STATUS[0]).then(pl.format("{}: under-reached", small))
+            .when(pl.col("reach_status") == STATUS[2]).then(pl.format("{}: cannot yet be assessed", small))
+            .otherwise(small)),
     ).sort(pl.col("suppressed"), pl.col("representation_ratio"), pl.col("area_name"), nulls_last=True)
 
 
 def reach_title(points: pl.DataFrame, area_level: str) -> str:
-    """The finding: who is under-reached, in words."""
-    under = points.filter(pl.col("under_reached").fill_null(False))["area_name"].to_list()
+    """The finding: who is under-reached, in words; never "no group is under-represented" while some groups
+    cannot be assessed yet."""
+    under = points.filter(pl.col("status") == STATUS[0])["area_name"].to_list()
+    unknown = points.filter(pl.col("status") == STATUS[2])["area_name"].to_list()
     shown = names(under[:3] + ([f"{len(under) - 3} more"] if len(under) > 3 else []))
+    pending = names(unknown[:3] + ([f"{len(unknown) - 3} more"] if len(unknown) > 3 else []))
     if area_level == "lad":
         if not under:
-            return "Every area is heard roughly in proportion to its number of children"
+            tail = f"; {pending} cannot yet be assessed" if unknown else ""
+            return f"No area is shown to be under-reached against its number of children{tail}"
         return f"Responses from {shown} are below {'its' if len(under) == 1 else 'their'} share of children"
     word = LEVEL_WORDS.get(area_level, area_level.replace("_", " "))
+    if not under and unknown:
+        return f"Too few responses yet to tell whether {pending} families are under-reached ({word})"
     if not under:
-        return f"No {word} is clearly under-represented among responses, against Census 2021"
-    return f"Responses from {shown} families are below the Census 2021 share ({word})"
+        return f"No {word} is shown to be under-reached among responses"
+    return f"Responses from {shown} families are below the expected share ({word})"
 
 
 def reach_chart(reach: pl.DataFrame, *, pack_info: PackInfo, area_level: str = "lad",
@@ -71,13 +89,13 @@ def reach_chart(reach: pl.DataFrame, *, pack_info: PackInfo, area_level: str = "
                alt.Tooltip("ratio_ci_low:Q", title="Interval from", format=".2f"),
                alt.Tooltip("ratio_ci_high:Q", title="Interval to", format=".2f")]
     colour = alt.Color("status:N", title=None, sort=STATUS,
-                       scale=alt.Scale(domain=STATUS, range=[WORSE, BETTER]))
+                       scale=alt.Scale(domain=STATUS, range=[WORSE, BETTER, NO_CLEAR]))
     interval = alt.Chart().mark_rule(strokeWidth=2, color="#7f7f7f").encode(
         x="ratio_ci_low:Q", x2="ratio_ci_high:Q", y=y)
     point = alt.Chart().mark_point(filled=True, size=90, opacity=1).encode(
         x=x, y=y, color=colour, tooltip=tooltip,
         shape=alt.Shape("status:N", sort=STATUS, title=None,
-                        scale=alt.Scale(domain=STATUS, range=["triangle-left", "circle"])))
+                        scale=alt.Scale(domain=STATUS, range=["triangle-left", "circle", "square"])))
     one = alt.Chart().mark_rule(color="#1a1a1a", strokeDash=[4, 3]).encode(x=alt.datum(1))
     note = alt.Chart().mark_text(align="left", fontStyle="italic", color="#333333").encode(
         x=alt.datum(0.02), y=y, text="note:N").transform_filter("isValid(datum.note)")
@@ -87,7 +105,10 @@ def reach_chart(reach: pl.DataFrame, *, pack_info: PackInfo, area_level: str = "
             share_column(points, "expected_share", expected)]
     sources = (pack_info.children_source,) if area_level == "lad" else (pack_info.census_source,)
     title = reach_title(points, area_level)
-    lines = ["Dot: representation ratio with its 95% interval. Under-reached: the whole interval is below 1."]
+    lines = ["Dot: representation ratio with its 95% interval. Under-reached: an exact one-sided binomial test "
+             "of fewer responses than expected, Holm-corrected across the chart's rows, below 0.05.",
+             f"Groups of fewer than {threshold} show that band and the expected number; 'cannot yet be assessed': "
+             "even no responses at all would not be significant."]
     chart = alt.hconcat(layers, *side, title=titled(title, threshold, pack_info, *sources, lines=lines), spacing=4)
     word = LEVEL_WORDS.get(area_level, area_level)
     return configure(chart, f"Dot chart of each {word}'s share of responses divided by its expected share, "

@@ -30,12 +30,14 @@ def overall_sentence(overall: pl.DataFrame, *, scale: Scale, place_name: str, wa
     return f"Compared with {baseline_title}, across {place_name} {'; '.join(parts)}."
 
 
-def area_sentence(by_area: pl.DataFrame, *, scale: Scale, baseline_title: str, threshold: int) -> str:
+def area_sentence(by_area: pl.DataFrame, *, scale: Scale, baseline_title: str, threshold: int,
+                  baseline_scope: str | None = None) -> str:
     """The clearest single area shift, and how many areas had too few responses."""
     points = shift_points(by_area, scale=scale, statement_id=None, threshold=threshold)
     if points.is_empty():
         return ""
-    title = shift_title(points, scale=scale, baseline_title=baseline_title, single=False)
+    title = shift_title(points, scale=scale, baseline_title=baseline_title, single=False,
+                        baseline_scope=baseline_scope)
     sentence = f"By area, the clearest change: {title[0].lower()}{title[1:]}."
     hidden = points.group_by("area_name").agg(pl.col("suppressed").all()).filter(pl.col("suppressed"))
     if hidden.height:
@@ -44,26 +46,33 @@ def area_sentence(by_area: pl.DataFrame, *, scale: Scale, baseline_title: str, t
 
 
 def reach_sentence(reach: pl.DataFrame, *, threshold: int) -> str:
-    """Which areas and communities are under-reached."""
-    gaps = []
+    """Which areas and communities are under-reached, and which cannot be assessed yet."""
+    gaps, pending = [], []
     for level in reach["area_level"].unique(maintain_order=True):
         points = reach_points(reach, area_level=level, threshold=threshold)
-        under = points.filter(pl.col("under_reached").fill_null(False))["area_name"].to_list()
+        under = points.filter(pl.col("status") == "under-reached")["area_name"].to_list()
+        unknown = points.filter(pl.col("status") == "cannot yet be assessed")["area_name"].to_list()
         if under:
-            against = "their share of children" if level == "lad" else "all-ages Census 2021 shares"
+            against = "their share of children" if level == "lad" else "their expected share"
             gaps.append(f"{names(under)} ({LEVEL_WORDS.get(level, level)}, against {against})")
+        if unknown:
+            pending.append(f"{names(unknown)} ({LEVEL_WORDS.get(level, level)})")
+    tail = f" Too few responses yet to assess: {'; '.join(pending)}." if pending else ""
     if not gaps:
-        return "Every area and community was heard roughly in proportion."
-    return f"Under-reached: {'; '.join(gaps)}."
+        return ("No area or community is shown to be under-reached." if pending else
+                "Every area and community was heard roughly in proportion.") + tail
+    return f"Under-reached: {'; '.join(gaps)}.{tail}"
 
 
 def summary_text(overall: pl.DataFrame, by_area: pl.DataFrame, reach: pl.DataFrame, *, scale: Scale,
-                 pack_info: PackInfo, wave_id: str, baseline_title: str, threshold: int) -> str:
+                 pack_info: PackInfo, wave_id: str, baseline_title: str, threshold: int,
+                 area_baseline_title: str | None = None) -> str:
     """The report's opening paragraph, from the compare and reach results."""
     sentences = [
         overall_sentence(overall, scale=scale, place_name=pack_info.place_name, wave_id=wave_id,
                          baseline_title=baseline_title, threshold=threshold),
-        area_sentence(by_area, scale=scale, baseline_title=baseline_title, threshold=threshold),
+        area_sentence(by_area, scale=scale, baseline_title=area_baseline_title or baseline_title,
+                      threshold=threshold, baseline_scope=pack_info.baseline_scope),
         reach_sentence(reach, threshold=threshold),
     ]
     return " ".join(s for s in sentences if s)

@@ -100,4 +100,4 @@ def trend_chart(overall: pl.DataFrame, *, scale: Scale, pack_info: PackInfo, wav
              "short vertical bar: its 95% interval."]
     chart = chart.properties(title=titled(title, threshold, pack_info, BASELINE_SOURCE, lines=lines))
     return configure(chart, f"Line charts, one per statement, of the share of families agreeing in each of "
-                            f"{len(waves)} waves ({', '.join(waves)}). {title}.")
+                            f"{len(waves)} wave{'' if len(waves) == 1 else 's'} ({', '.join(waves)}). {title}.")

@@ -121,9 +121,12 @@ def cohort_wave(services: NamedDependency[Services], request: Request[Any, Any, 
 
 @get("/api/v1/waves/{wave_id:str}/reach", sync_to_thread=True)
 def reach_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
-               by: FromQuery[str] = "lad", format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
-    """Responses by LAD or group against children aged 0-17 or Census 2021 shares."""
-    return _analysis(services, request, format, queries.AnalysisRequest(kind="reach", wave=wave_id, by=by))
+               by: FromQuery[str] = "lad", pooled: FromQuery[int] = 1,
+               format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
+    """Responses by LAD or group against children aged 0-17 or Census 2021 shares, with under-reach tests;
+    `pooled=3` adds up the last 3 response waves so that small communities can be assessed."""
+    return _analysis(services, request, format, queries.AnalysisRequest(kind="reach", wave=wave_id, by=by,
+                                                                        pooled=pooled))
 
 
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)

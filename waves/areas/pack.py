@@ -42,6 +42,10 @@ class PackInfo(msgspec.Struct, frozen=True, forbid_unknown_fields=True, kw_only=
     children_source: str  # footnote line for children aged 0-17 per LAD (lads.csv)
     census_source: str  # footnote line for the census shares (census2021.csv), saying what they cover
     boundaries_source: str  # footnote line for LAD boundaries, when a map draws them
+    # What an aggregate baseline without an area breakdown covers, as rows compared with it say ("vs Kent-wide
+    # 2019"), and the LADs it does not cover at all (compared with nothing there, not with someone else's survey).
+    baseline_scope: str = "county-wide"
+    baseline_excludes: tuple[str, ...] = ()
 
 
 def outward_code(text: str) -> str:
