@@ -42,7 +42,7 @@ def make_form_kit(settings: Settings) -> FormKit:
     """The form's signer (its key made on first start, beside the return-code key) and its words."""
     key = load_form_key(settings.data_dir / "secrets" / "form.key")
     languages = tuple(lang.strip() for lang in settings.languages.split(",") if lang.strip())
-    return FormKit(FormSigner(key), load_messages(), settings.behind_tls, (ENGLISH, *languages))
+    return FormKit(FormSigner(key), load_messages(), settings.behind_tls, tuple(dict.fromkeys((ENGLISH, *languages))))
 
 
 def offered(form_kit: FormKit, wave: Wave | None) -> tuple[str, ...]:
