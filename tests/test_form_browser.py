@@ -99,7 +99,7 @@ def test_the_whole_journey_at_375_px_with_javascript_passes_axe_on_every_page(
     page = walk.page
     page.goto(server.url + "/")
     assert page.url == server.url + WAVE
-    walk.landed("1-start", full_page=True)
+    walk.landed("1-start")
     page.click("text=Start now")
     walk.landed("2-code")
     page.fill("#return_code", "MAPLE-OTTER-4217")
@@ -131,7 +131,7 @@ def test_the_whole_journey_at_375_px_with_javascript_passes_axe_on_every_page(
             assert page.evaluate("document.activeElement.id") == "postcode"
             page.fill("#postcode", "ME14 5AB")
         walk.go_on()
-    walk.landed("6-check", full_page=True)
+    walk.landed("6-check")
     assert "Does not apply to me" in page.inner_text("dl.summary >> nth=2")
     page.click("a:has(span.vh:text(' 1. Who is answering?'))")
     walk.tick("respondent_role", "family_member")
@@ -147,7 +147,7 @@ def test_the_whole_journey_at_375_px_with_javascript_passes_axe_on_every_page(
     code = page.inner_text("#code")
     assert re.fullmatch(r"[A-Z]+-[A-Z]+-\d{4}", code)
     assert page.is_visible("#copy-code") and page.is_visible("#print-page")
-    walk.landed("7-confirmation", full_page=True)
+    walk.landed("7-confirmation")
     page.reload()
     assert page.inner_text("#code") == code
     page.go_back()
@@ -210,7 +210,7 @@ def test_easy_read_and_right_to_left_pages_pass_axe(start_service, clock: FakeCl
                  f"{WAVE}?lang=en-easy", f"{WAVE}/q/health_services?lang=en-easy",
                  f"{WAVE}/q/q7-health_met?lang=en-easy", f"{WAVE}/q/postcode?lang=en-easy"):
         walk.page.goto(server.url + path)
-        walk.landed("rtl-statement" if "q7" in path and "ur" in path else "")
+        walk.landed("8-right-to-left" if "q7" in path and path.endswith("=ur") else "")
     walk.page.fill("#postcode", "XYZ")
     walk.go_on()
     assert "Type the first part of your postcode" in walk.page.inner_text(".error-summary")
@@ -221,6 +221,8 @@ def test_easy_read_and_right_to_left_pages_pass_axe(start_service, clock: FakeCl
     walk.landed()
     walk.page.goto(server.url + f"{WAVE}/q/q7-health_met?lang=ur")
     assert walk.page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    assert walk.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing off to one side
+    assert walk.page.locator("h1").is_visible() and walk.page.evaluate("window.scrollX") == 0
     box = walk.page.locator("label.item >> nth=0").bounding_box()
     radio = walk.page.locator("label.item >> nth=0 >> input").bounding_box()
     assert box and radio and radio["x"] > box["x"] + box["width"] / 2  # the radio sits on the right
