@@ -43,8 +43,8 @@ def _value(page: Page, draft: Draft, t: Messages) -> str:
     if isinstance(question, SingleChoice):
         return next((text_in(o.text, lang) for o in question.options if o.id == answer), unanswered)
     if isinstance(question, MultipleChoice):
-        chosen = [text_in(o.text, lang) for o in question.options if o.id in (answer or [])]
-        return "; ".join(chosen) or unanswered
+        ticked = [text_in(o.text, lang) for o in question.options if o.id in (answer or [])]
+        return "; ".join(ticked) or unanswered
     if isinstance(question, FreeText):
         return str(answer or "") or unanswered
     assert isinstance(question, PartPostcode)

@@ -6,7 +6,8 @@ labelled by the <label> around them, which keeps the page small.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
 from surveyapp.web.answers import NOT_APPLICABLE, RETURN_CODE
@@ -38,7 +39,7 @@ class PageView:
     hint: str = ""
     explain: str = ""  # Q7: the statement in plain words, or translated, beside the exact wording
     error: str = ""
-    items: list[Item] = field(default_factory=list)
+    items: list[Item] = dataclasses.field(default_factory=list)
     value: str = ""
     max_length: int = 0
 
