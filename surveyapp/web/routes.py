@@ -163,8 +163,7 @@ def _open(services: Services, form_kit: FormKit, wave_id: str,
 def start(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
           lang: FromQuery[str] = ENGLISH) -> Response[str]:
     """The open waves; straight to the survey's start page when only one is open."""
-    t = words(form_kit, lang, None) if lang == ENGLISH else form_kit.messages.get(
-        lang if lang in form_kit.languages else ENGLISH, form_kit.messages[ENGLISH])
+    t = form_kit.messages[lang if lang in form_kit.languages and lang in form_kit.messages else ENGLISH]
     today = services.today()
     waves = [w for w in services.waves.all() if w.kind == "responses"]
     open_now = [(w, text_in(w.title, t.lang)) for w in waves if w.status(today) == "open"]
