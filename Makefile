@@ -15,7 +15,7 @@ TOKEN_FILE ?= surveyapp.env
 ARGS ?= --help
 # `make run` and `make cli` read the tokens `make token` made (a token already in the environment wins).
 WITH_TOKENS = set -a; if [ -f "$(abspath $(TOKEN_FILE))" ]; then . "$(abspath $(TOKEN_FILE))"; fi; set +a;
-.PHONY: help setup token run cli test test-fast bench bench-scale lint browser clean
+.PHONY: help setup token run cli test test-fast bench bench-scale lint browser translations clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -66,6 +66,15 @@ bench: setup ## run the benchmarks and print their figures
 # generated once into data/bench-scale/ (about 4.5 GB, 10 minutes) and reused. Not part of `make bench` or CI.
 bench-scale: setup ## analytics over 10 million stored responses and start-up over a million (generated once)
 	$(PY) -m bench.scale
+
+# The form's words are gettext catalogues (surveyapp/web/locale/<lang>/LC_MESSAGES/messages.po); Babel extracts
+# t("...") from the web package's Python and templates (babel.cfg), updates every catalogue and compiles the .mo
+# files the service reads. New messages come out untranslated: tests/test_translations.py fails until they are.
+LOCALE := surveyapp/web/locale
+translations: setup ## extract the form's messages, update every language's catalogue, compile them (Babel)
+	$(VENV)/bin/pybabel -q extract -F babel.cfg -k t --no-location --sort-output --omit-header -w 120 -o $(LOCALE)/messages.pot .
+	$(VENV)/bin/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -w 120 --ignore-pot-creation-date
+	$(VENV)/bin/pybabel compile -d $(LOCALE) --statistics
 
 lint: setup ## ruff, mypy (strict) and the import contracts
 	$(VENV)/bin/ruff check surveyapp waves analytics tests bench

@@ -216,6 +216,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
     from surveyapp.store import StorageFull, StoreUnavailable
+    from surveyapp.store.drafts import Drafts
     from surveyapp.submission import SubmissionInvalid
     from surveyapp.web import FormKit, make_form_kit, web_handlers
 
@@ -226,6 +227,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = Services(settings, clock or utc_now)
         form_kit = make_form_kit(settings)
+        Drafts(services.store).purge(services.clock()).result()  # drafts that expired while stopped
         running.start(services, form_kit)
         # Handlers get these through Provide; the state holds them only for tests that look inside.
         app.state.services, app.state.form_kit = services, form_kit

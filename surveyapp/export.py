@@ -98,7 +98,8 @@ def _question_columns(questionnaire: Questionnaire) -> list[Column]:
             answers = tuple((a.id, i, a.text["en"]) for i, a in enumerate(q.answers, 1))
             scores = tuple((a.id, scale.scores[a.id], a.text["en"]) for a in q.answers if a.id in scale.scores)
             values = "; ".join(f"{a.id} = {a.text['en']}" + (f" (score {a.score})" if a.score else "")
-                               for a in q.answers)
+                               for a in q.answers) + ("; empty = not answered (left out, or \"Does not apply to me\" "
+                                                      "on the form: never stored, so comparable with 2019)")
             low, high = min(scale.scores.values(), default=0), max(scale.scores.values(), default=0)
             unscored = ", ".join(a.text["en"] for a in q.answers if a.id in scale.unscored)
             for s in q.statements:

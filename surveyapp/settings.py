@@ -39,7 +39,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     behind_tls: bool = False  # send HSTS
     log_level: str = "INFO"
     url: str = "http://127.0.0.1:8000"  # where the CLI finds a running service
-    form_min_seconds: float = 3.0  # the families' form: faster posts are asked to check and send again
+    form_min_seconds: float = 3.0  # the families' form: sent sooner after its first page, asked to check and send again
+    languages: str = "en,en-easy"  # the form's languages offered (comma-separated), of those it has catalogues for
 
     @property
     def database_path(self) -> Path:

@@ -1,33 +1,54 @@
-"""The families' form through the real app: pages, sending, errors, safety checks, languages and size."""
+"""The families' form through the real app, one thing per page: drafts, check your answers, sending once."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 from pathlib import Path
 
 import httpx
 import pytest
 
-from surveyapp.web.messages import CatalogueError, load_messages
 from tests.support import FakeClock, Service
 
 WAVE = "/survey/2026-autumn"
-Q7 = "q7-local_offer_useful"
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+EVERY_PAGE = ["code", "respondent_role", "education_setting", "health_services", "social_care_services",
+              "heard_about", "send_status", *(f"q7-{s}" for s in (
+                  "local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
+                  "assessment_wait", "included_in_planning", "making_progress")),
+              "q7a", "postcode", "ethnic_group", "religion", "child_age_band", "child_main_need",
+              "free_school_meals", "home_language"]
 
 
-def open_form(http: httpx.Client, query: str = "") -> dict[str, str]:
-    """GET the form and return its hidden fields (the client keeps the CSRF cookie)."""
-    page = http.get(WAVE + query)
-    assert page.status_code == 200
-    return dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
+class Family:
+    """A family's browser: its cookies, and the pages it opens, answers and sends."""
 
+    def __init__(self, http: httpx.Client, clock: FakeClock) -> None:
+        self.http, self.clock = http, clock
 
-def send(http: httpx.Client, clock: FakeClock, hidden: dict[str, str], wait: float = 5,
-         **fields: str | list[str]) -> httpx.Response:
-    """POST the form after `wait` seconds on the server's clock."""
-    clock.now += dt.timedelta(seconds=wait)
-    return http.post(WAVE, data={**hidden, **fields})
+    def open(self, slug: str, query: str = "") -> httpx.Response:
+        page = self.http.get(f"{WAVE}/q/{slug}{query}")
+        assert page.status_code == 200, page.text[:300]
+        return page
+
+    def answer(self, slug: str, query: str = "", **fields: str | list[str]) -> httpx.Response:
+        """Open the page, then post its form with these fields, a few seconds later."""
+        hidden = dict(HIDDEN.findall(self.open(slug, query).text))
+        self.clock.now += dt.timedelta(seconds=4)
+        return self.http.post(f"{WAVE}/q/{slug}", data={**hidden, **fields})
+
+    def check(self) -> httpx.Response:
+        return self.http.get(f"{WAVE}/check")
+
+    def send(self) -> httpx.Response:
+        hidden = dict(HIDDEN.findall(self.check().text))
+        self.clock.now += dt.timedelta(seconds=4)
+        return self.http.post(WAVE, data=hidden)
+
+    def code(self) -> str:
+        return shown_code(self.http.get(f"{WAVE}/thanks"))
 
 
 def shown_code(page: httpx.Response) -> str:
@@ -36,257 +57,335 @@ def shown_code(page: httpx.Response) -> str:
     return match.group(1)
 
 
-def test_start_page_goes_straight_to_the_only_open_wave(http: httpx.Client) -> None:
-    response = http.get("/", follow_redirects=False)
-    assert response.status_code == 303
-    assert response.headers["location"] == WAVE
+@pytest.fixture
+def family(http: httpx.Client, clock: FakeClock) -> Family:
+    return Family(http, clock)
 
 
-def test_start_page_says_when_the_next_survey_opens(http: httpx.Client, clock: FakeClock) -> None:
-    clock.now = dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC)
-    page = http.get("/")
-    assert page.status_code == 200
-    assert "There is no survey open right now" in page.text
-    assert "opens on 1 October 2026" in page.text
+def answer_a_few(family: Family) -> None:
+    assert family.answer("code").headers["location"] == f"{WAVE}/q/respondent_role"
+    family.answer("respondent_role", respondent_role="parent_carer")
+    family.answer("q7-health_met", **{"q7-health_met": "tend_to_disagree"})
 
 
-def test_every_question_is_a_fieldset_with_a_legend_and_each_q7_statement_its_own_group(http: httpx.Client) -> None:
+def test_the_start_page_says_what_it_is_how_long_and_what_happens_to_answers(http: httpx.Client) -> None:
+    assert http.get("/", follow_redirects=False).headers["location"] == WAVE
     page = http.get(WAVE).text
-    legends = re.findall(r'<legend class="legend [ms]">([^<]+)</legend>', page)
-    assert "1. Who is answering?" in legends
-    assert "What is your child&#39;s ethnic group?" in legends
-    statements = [lg for lg in legends if lg.startswith("I ")]
-    assert len(statements) == 8
-    assert "I found information on KCC&#39;s website about SEND (Local Offer) useful" in statements
-    assert page.count("<fieldset") == len(legends) == 13 + 8 - 1  # 12 choice questions, 8 statements
-    assert 'type="checkbox" value="none" data-exclusive' in page
+    assert "There are 23 short pages, one question on each" in page and "about 5 minutes" in page
+    assert "We keep your answers for 7 days after you last change them" in page
+    assert "What we keep" in page and "your full postcode" in page
+    assert f'<a class="button start" href="{WAVE}/q/code"' in page
 
 
-def test_return_code_comes_first_and_postcode_asks_for_the_first_half(http: httpx.Client) -> None:
-    page = http.get(WAVE).text
-    assert page.index('id="return_code"') < page.index('id="respondent_role"')
-    assert "If you took part before, enter your code" in page
-    assert "The first half of your postcode" in page and "For example, CT1 or ME14" in page
-    assert "Your answers help us check that we are hearing from every community fairly" in page
+def test_each_page_asks_one_thing_and_a_statement_a_page_for_question_7(family: Family) -> None:
+    for slug in EVERY_PAGE:
+        page = family.open(slug).text
+        assert page.count("<h1") == 1 and page.count("<form") == 1, slug
+        assert page.count("<fieldset") <= 1, slug
+    statement = family.open("q7-assessment_wait").text
+    assert "Question 7, statement 6 of 8" in statement
+    assert "I was happy with the length of time we waited for an assessment" in statement
+    assert statement.count('type="radio"') == 7 and 'value="not_applicable"' in statement
+    assert "Does not apply to me" in statement
 
 
-def test_honeypot_is_hidden_unfocusable_and_labelled(http: httpx.Client) -> None:
-    page = http.get(WAVE).text
-    trap = re.search(r'<div class="trap" aria-hidden="true">(.*?)</div>', page, re.S)
-    assert trap
-    assert "Leave this empty" in trap.group(1)
-    assert 'tabindex="-1"' in trap.group(1) and 'autocomplete="off"' in trap.group(1)
-
-
-def test_page_with_its_stylesheet_and_script_is_under_50_kb(http: httpx.Client, clock: FakeClock) -> None:
-    page = http.get(WAVE)
-    assets = re.findall(r'(?:href|src)="(/static/[^"]+)"', page.text)
-    assert len(assets) == 2
-    total = len(page.content) + sum(len(http.get(a).content) for a in assets)
-    assert total < 50 * 1024, total
-    errors = send(http, clock, open_form(http), health_services=["none", "other"], postcode="XYZ")
-    assert len(errors.content) + total - len(page.content) < 50 * 1024
-
-
-def test_pages_ask_nothing_of_any_other_host(http: httpx.Client) -> None:
-    page = http.get(WAVE)
-    csp = page.headers["content-security-policy"]
-    assert "script-src 'self'" in csp and "default-src 'none'" in csp
-    assert page.headers["x-frame-options"] == "DENY"
-    css = http.get(re.search(r'href="(/static/form\.css[^"]*)"', page.text).group(1)).text
-    assert not re.search(r'(?:src|href|action)="(?:https?:)?//', page.text)
-    assert "url(" not in css and "@import" not in css
-    assert "<style" not in page.text and " style=" not in page.text and "<script>" not in page.text
-
-
-def test_answers_are_stored_and_the_confirmation_shows_the_code_without_it_in_the_url(
-        server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    sent = send(http, clock, open_form(http), respondent_role="parent_carer", health_services=["camhs", "therapy"],
-                **{Q7: "tend_to_agree", "q7-making_progress": "dont_know"}, q7a="  Thank you  ", postcode="ct1 2ab")
-    assert sent.status_code == 303
-    location = sent.headers["location"]
-    assert location == f"{WAVE}/thanks"
-    thanks = http.get(location)
+def test_the_whole_journey_stores_one_response_and_deletes_the_draft_answers(
+        server: Service, family: Family) -> None:
+    family.answer("code")
+    family.answer("respondent_role", respondent_role="parent_carer")
+    family.answer("health_services", health_services=["camhs", "therapy"])
+    family.answer("q7-local_offer_useful", **{"q7-local_offer_useful": "tend_to_agree"})
+    family.answer("q7-making_progress", **{"q7-making_progress": "dont_know"})
+    family.answer("q7a", q7a="  Thank you  ")
+    assert family.answer("postcode", postcode="ct1 2ab").headers["location"] == f"{WAVE}/q/ethnic_group"
+    check = family.check().text
+    both = "Therapy (speech and language, occupational, physiotherapy); Children&#39;s mental health (CAMHS)"
+    for shown in ("Parent or carer", both, "Tend to agree", "CT1",
+                  "Thank you", "Not answered", "7. Local Offer website useful"):
+        assert shown in check, shown
+    sent = family.send()
+    assert sent.status_code == 303 and sent.headers["location"] == f"{WAVE}/thanks"
+    thanks = family.http.get(f"{WAVE}/thanks")
     code = shown_code(thanks)
-    assert code not in location and code not in sent.headers.get("set-cookie", "").upper()
-    assert thanks.headers["cache-control"] == "no-store"
-    assert "no full postcode" not in thanks.text and "your full postcode" in thanks.text
+    assert code not in sent.headers["location"] and "the only way to link" in thanks.text
     cohort = server.services.codes.cohort_key(code)
     assert server.count("SELECT count(*) FROM responses WHERE cohort_key = ? AND channel = 'form' "
-                        "AND postcode_district = 'CT1' AND language = 'en'", [cohort]) == 1
+                        "AND postcode_district = 'CT1'", [cohort]) == 1
     assert server.count("SELECT count(*) FROM answers") == 6
+    assert server.store.rows("SELECT answers_json, postcode_district FROM drafts") == [("{}", None)]
 
 
-def test_refreshing_the_confirmation_stores_nothing(server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    send(http, clock, open_form(http), **{Q7: "neither"})
-    codes = {shown_code(http.get(f"{WAVE}/thanks")) for _ in range(3)}
-    assert len(codes) == 1
+def test_back_and_send_again_reload_and_a_second_tap_store_one_response_with_the_same_code(
+        server: Service, family: Family) -> None:
+    answer_a_few(family)
+    hidden = dict(HIDDEN.findall(family.check().text))
+    family.clock.now += dt.timedelta(seconds=10)
+    first = family.http.post(WAVE, data=hidden)
+    code = family.code()
+    again = family.http.post(WAVE, data=hidden)  # Back to the check page, and Send again
+    assert again.status_code == 303 and family.code() == code
+    assert "You have already sent your answers" in family.check().text
+    changed = family.http.post(f"{WAVE}/q/respondent_role", data={**hidden, "respondent_role": "friend"})
+    assert changed.status_code == 409 and "See your code again" in changed.text
+    assert first.status_code == 303 and server.count() == 1
+
+
+def test_two_taps_at_once_store_one_response(server: Service, family: Family) -> None:
+    answer_a_few(family)
+    hidden = dict(HIDDEN.findall(family.check().text))
+    family.clock.now += dt.timedelta(seconds=10)
+    results: list[httpx.Response] = []
+    taps = [threading.Thread(target=lambda: results.append(family.http.post(WAVE, data=hidden))) for _ in range(2)]
+    for tap in taps:
+        tap.start()
+    for tap in taps:
+        tap.join()
+    assert sorted(r.status_code for r in results) == [303, 303]
     assert server.count() == 1
 
 
-def test_sending_the_same_form_twice_stores_it_once_with_the_same_code(
+def test_a_family_who_leaves_comes_back_where_they_left_off(family: Family, clock: FakeClock) -> None:
+    answer_a_few(family)
+    clock.now += dt.timedelta(days=3)
+    start = family.http.get(WAVE).text
+    assert "You have answers saved" in start
+    assert f'href="{WAVE}/q/q7-social_care_met"' in start  # the page after the last one answered
+    assert "They will be deleted on 29 November 2026" in start
+    assert 'value="parent_carer" checked' in family.open("respondent_role").text
+
+
+def test_answers_survive_a_restart_in_the_middle(start_service, data_dir: Path, clock: FakeClock) -> None:
+    first = start_service()
+    with first.client() as http:
+        answer_a_few(Family(http, clock))
+        cookies = httpx.Cookies(http.cookies)
+    first.stop()
+    second = start_service(data_dir=data_dir)
+    with second.client() as http:
+        http.cookies = cookies
+        family = Family(http, clock)
+        assert "Tend to disagree" in family.check().text
+        assert family.send().status_code == 303
+    assert second.count("SELECT count(*) FROM answers WHERE option_id IN ('parent_carer', 'tend_to_disagree')") == 2
+
+
+def test_change_from_the_check_page_returns_to_it(server: Service, family: Family) -> None:
+    answer_a_few(family)
+    check = family.check().text
+    link = re.search(r'<a href="([^"]+)">Change<span class="vh"> 1\. Who is answering\?</span>', check)
+    assert link and link.group(1) == f"{WAVE}/q/respondent_role?change=1"
+    page = family.open("respondent_role", "?change=1").text
+    assert f'<a class="back" href="{WAVE}/check">' in page and 'name="change" value="1"' in page
+    changed = family.answer("respondent_role", "?change=1", respondent_role="friend")
+    assert changed.headers["location"] == f"{WAVE}/check"
+    assert "Friend" in family.check().text
+    assert family.send().status_code == 303
+    assert server.count("SELECT count(*) FROM answers WHERE option_id = 'friend'") == 1
+
+
+def test_does_not_apply_clears_a_statement_and_is_stored_as_not_answered(server: Service, family: Family) -> None:
+    family.answer("q7-health_met", **{"q7-health_met": "strongly_agree"})
+    family.answer("q7-health_met", **{"q7-health_met": "not_applicable"})  # a radio tapped by mistake, undone
+    page = family.send()
+    assert page.status_code == 400 and server.count() == 0
+    assert "Answer at least one statement in question 7" in page.text
+    assert f'href="{WAVE}/q/q7-local_offer_useful?change=1"' in page.text
+    assert "Does not apply to me" in page.text
+    family.answer("q7-making_progress", **{"q7-making_progress": "neither"})
+    assert family.send().status_code == 303
+    assert server.store.rows("SELECT statement_id, option_id FROM answers") == [("making_progress", "neither")]
+
+
+def test_sending_too_soon_after_the_first_page_says_nothing_was_sent_and_stores_nothing(
         server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    hidden = open_form(http)
-    first = send(http, clock, hidden, **{Q7: "strongly_agree"})
-    code = shown_code(http.get(first.headers["location"]))
-    again = send(http, clock, hidden, **{Q7: "strongly_agree"})
-    assert again.status_code == 303
-    assert shown_code(http.get(again.headers["location"])) == code
-    assert server.count() == 1
-
-
-def test_the_same_form_sent_again_with_changed_answers_is_not_stored(
-        server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    hidden = open_form(http)
-    send(http, clock, hidden, **{Q7: "strongly_agree"})
-    changed = send(http, clock, hidden, **{Q7: "strongly_disagree"})
-    assert changed.status_code == 409
-    assert "You have already sent your answers" in changed.text
-    assert server.count() == 1
-
-
-def test_mistakes_come_back_with_a_summary_linking_to_each_field_and_every_answer_kept(
-        server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    page = send(http, clock, open_form(http), respondent_role="friend", health_services=["none", "other"],
-                postcode="XYZ", return_code="not a code", q7a="My <b>comment</b>")
-    assert page.status_code == 400
-    assert re.search(r"<title>Error: ", page.text)
-    summary = re.search(r'<div class="error-summary" tabindex="-1" autofocus data-focus-first>\s*<div role="alert">'
-                        r'(.*?)</ul>', page.text, re.S)
-    assert summary, "the error summary is the first thing in <main>"
-    assert re.findall(r'href="#([\w-]+)"', summary.group(1)) == ["return_code", "health_services", Q7, "postcode"]
-    assert "For question 3, select “None of these” on its own" in summary.group(1)
-    assert "Answer at least one statement in question 7" in summary.group(1)
-    for field in ("return_code", "health_services", "q7", "postcode"):
-        assert f'id="{field}-error"' in page.text
-    assert 'name="respondent_role" type="radio" value="friend" checked' in page.text
-    assert 'name="health_services" type="checkbox" value="other" checked' in page.text
-    assert 'value="none" checked data-exclusive' in page.text
-    assert 'value="XYZ"' in page.text and 'value="not a code"' in page.text
-    assert "My &lt;b&gt;comment&lt;/b&gt;</textarea>" in page.text
+    hidden = dict(HIDDEN.findall(http.get(f"{WAVE}/q/q7-health_met").text))
+    http.post(f"{WAVE}/q/q7-health_met", data={**hidden, "q7-health_met": "neither"})
+    too_soon = http.post(WAVE, data=hidden)
+    assert too_soon.status_code == 400 and "Your answers have not been sent yet" in too_soon.text
     assert server.count() == 0
+    clock.now += dt.timedelta(seconds=5)
+    assert http.post(WAVE, data=hidden).status_code == 303 and server.count() == 1
 
 
-def test_a_comment_that_is_too_long_says_how_long_it_may_be(http: httpx.Client, clock: FakeClock) -> None:
-    page = send(http, clock, open_form(http), **{Q7: "neither"}, q7a="x" * 5001)
-    assert page.status_code == 400
-    assert "Your answer to question 7a must be 5,000 characters or fewer. It has 5,001 now" in page.text
+def test_a_draft_is_kept_7_days_after_its_last_change_then_gone(server: Service, family: Family,
+                                                               clock: FakeClock) -> None:
+    answer_a_few(family)
+    hidden = dict(HIDDEN.findall(family.check().text))
+    clock.now += dt.timedelta(days=7, minutes=1)
+    assert "You have answers saved" not in family.http.get(WAVE).text
+    gone = family.http.post(WAVE, data=hidden)
+    assert gone.status_code == 409 and "There are no answers to send" in gone.text
+    with server.client() as other:
+        Family(other, clock).answer("respondent_role", respondent_role="friend")  # a new draft sweeps old ones
+    assert server.count("SELECT count(*) FROM drafts") == 1 and server.count() == 0
 
 
-def test_a_code_from_an_earlier_wave_links_the_answers(server: Service, http: httpx.Client,
-                                                      clock: FakeClock) -> None:
-    sent = send(http, clock, open_form(http), return_code=" maple otter 4218 ", **{Q7: "neither"})
-    assert shown_code(http.get(sent.headers["location"])) == "MAPLE-OTTER-4218"
+def test_the_draft_cookie_holds_only_a_random_id_and_is_httponly_and_samesite(
+        server: Service, family: Family) -> None:
+    saved = family.answer("respondent_role", respondent_role="parent_carer")
+    cookie = saved.headers["set-cookie"]
+    assert "surveyapp_draft=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    assert "Path=/survey" in cookie and "Max-Age=604800" in cookie
+    value = family.http.cookies["surveyapp_draft"]
+    assert re.fullmatch(r"[A-Za-z0-9_-]{32}", value)
+    assert server.count("SELECT count(*) FROM drafts WHERE draft_key = ?", [value]) == 0  # only its hash is kept
+
+
+def test_the_code_page_refuses_the_example_and_a_typed_code_is_sealed_in_the_draft(
+        server: Service, family: Family) -> None:
+    example = family.answer("code", return_code="maple otter 4217")
+    assert example.status_code == 400
+    assert "MAPLE-OTTER-4217 is only the example" in example.text and 'href="#return_code"' in example.text
+    family.answer("code", return_code=" maple otter 4218 ")
+    family.answer("q7-health_met", **{"q7-health_met": "neither"})
+    assert "MAPLE-OTTER-4218" in family.check().text
+    stored = str(server.store.rows("SELECT * FROM drafts"))
+    assert "4218" not in stored and "MAPLE" not in stored.upper()
+    family.send()
+    assert family.code() == "MAPLE-OTTER-4218"
     cohort = server.services.codes.cohort_key("MAPLE-OTTER-4218")
     assert server.count("SELECT count(*) FROM responses WHERE cohort_key = ?", [cohort]) == 1
 
 
-def test_a_code_used_too_often_is_an_error_at_the_code_field(server: Service, http: httpx.Client,
-                                                            clock: FakeClock) -> None:
-    for answer in ("neither", "tend_to_agree", "strongly_agree"):
-        assert send(http, clock, open_form(http), return_code="MAPLE-OTTER-4218", **{Q7: answer}).status_code == 303
-    page = send(http, clock, open_form(http), return_code="MAPLE-OTTER-4218", **{Q7: "dont_know"})
-    assert page.status_code == 400
-    assert "This code has already been used 3 times in this survey" in page.text
-    assert 'href="#return_code"' in page.text
+def test_a_full_postcode_is_cut_before_the_draft_keeps_it(server: Service, family: Family) -> None:
+    mistyped = family.answer("postcode", postcode="XYZ")
+    assert mistyped.status_code == 400 and "Enter the first half of your postcode" in mistyped.text
+    assert 'value="XYZ"' in mistyped.text
+    family.answer("postcode", postcode="ct9 1aa")
+    assert server.store.rows("SELECT postcode_district FROM drafts") == [("CT9",)]
+    assert "1AA" not in str(server.store.rows("SELECT * FROM drafts")).upper()
+
+
+def test_page_mistakes_say_how_to_fix_them_and_keep_what_was_chosen(family: Family) -> None:
+    page = family.answer("health_services", health_services=["none", "other"])
+    assert page.status_code == 400 and page.text.count("Error:") >= 2
+    assert "Select “None of these” on its own" in page.text and 'href="#health_services"' in page.text
+    assert 'value="other" checked' in page.text and 'value="none" checked data-exclusive' in page.text
+    long = family.answer("q7a", q7a="x" * 5001)
+    assert "Your answer must be 5,000 characters or fewer. It has 5,001 now" in long.text
+    assert "x" * 5001 + "</textarea>" in long.text
+
+
+def test_a_code_used_too_often_is_an_error_linking_to_the_code_page(
+        server: Service, start_service, clock: FakeClock) -> None:
+    for answer in ("neither", "tend_to_agree", "strongly_agree", "dont_know"):
+        with server.client() as http:
+            family = Family(http, clock)
+            family.answer("code", return_code="MAPLE-OTTER-4218")
+            family.answer("q7-health_met", **{"q7-health_met": answer})
+            sent = family.send()
+    assert sent.status_code == 400 and "This code has already been used 3 times" in sent.text
+    assert f'href="{WAVE}/q/code?change=1"' in sent.text
     assert server.count() == 3
 
 
-@pytest.mark.parametrize("change", ["no token", "tampered token", "no cookie", "other wave's token"])
-def test_a_post_without_a_good_csrf_token_is_refused_and_nothing_stored(
-        server: Service, http: httpx.Client, clock: FakeClock, change: str) -> None:
-    hidden = open_form(http)
+@pytest.mark.parametrize("change", ["no token", "no cookie", "other wave's token"])
+def test_a_post_without_a_good_csrf_token_is_refused_and_nothing_saved(
+        server: Service, http: httpx.Client, change: str) -> None:
+    hidden = dict(HIDDEN.findall(http.get(f"{WAVE}/q/respondent_role").text))
     if change == "no token":
         del hidden["csrf"]
-    elif change == "tampered token":
-        hidden["csrf"] = hidden["csrf"][:-1] + ("0" if hidden["csrf"][-1] != "0" else "1")
     elif change == "no cookie":
         http.cookies.clear()
     else:
-        hidden["csrf"] = server.form_kit.signer.csrf_token(http.cookies["surveyapp_form"], "other-wave")
-    page = send(http, clock, hidden, **{Q7: "neither"})
-    assert page.status_code == 403
-    assert "Your answers could not be sent" in page.text and "Nothing was stored" in page.text
+        hidden["csrf"] = server.form_kit.signer.csrf_token(http.cookies["surveyapp_draft"], "other-wave")
+    for path in (f"{WAVE}/q/respondent_role", WAVE):
+        page = http.post(path, data={**hidden, "respondent_role": "friend"})
+        assert page.status_code == 403 and "Nothing was stored" in page.text
+    assert server.count("SELECT count(*) FROM drafts") == 0 and server.count() == 0
+
+
+def test_a_filled_honeypot_is_not_stored_and_the_check_page_shows_the_field(
+        server: Service, family: Family) -> None:
+    answer_a_few(family)
+    hidden = dict(HIDDEN.findall(family.check().text))
+    family.clock.now += dt.timedelta(seconds=10)
+    page = family.http.post(WAVE, data={**hidden, "leave_empty": "http://spam.example"})
+    assert page.status_code == 400 and 'href="#leave_empty"' in page.text and 'class="trap"' not in page.text
     assert server.count() == 0
 
 
-def test_a_filled_honeypot_is_not_stored_and_the_form_shows_the_field(
-        server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    page = send(http, clock, open_form(http), leave_empty="http://spam.example", **{Q7: "neither"})
-    assert page.status_code == 400
-    assert 'href="#leave_empty"' in page.text and 'class="trap"' not in page.text
-    assert f'name="{Q7}" type="radio" value="neither" checked' in page.text
-    assert server.count() == 0
-
-
-def test_a_form_sent_too_fast_is_asked_to_be_checked_and_sent_again(
-        server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    hidden = open_form(http)
-    page = send(http, clock, hidden, wait=1, **{Q7: "neither"})
-    assert page.status_code == 400
-    assert "Please check your answers" in page.text and "Error:" not in page.text
-    assert 'value="neither" checked' in page.text
-    assert server.count() == 0
-    again = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', page.text))
-    assert again["submission_id"] == hidden["submission_id"]
-    assert send(http, clock, again, **{Q7: "neither"}).status_code == 303
-    assert server.count() == 1
-
-
-def test_a_forged_start_time_counts_as_too_fast(server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    hidden = open_form(http)
-    hidden["started"] = "1000000000.000." + hidden["started"].rsplit(".", 1)[1]
-    assert send(http, clock, hidden, **{Q7: "neither"}).status_code == 400
-    assert server.count() == 0
+def test_every_page_is_under_20_kb_and_asks_nothing_of_another_host(family: Family) -> None:
+    family.answer("q7a", q7a="y" * 5000)
+    for slug in EVERY_PAGE:
+        family.answer(slug)  # an empty answer moves on
+    pages = [family.http.get(WAVE), *(family.open(s) for s in EVERY_PAGE), family.check(),
+             family.answer("health_services", health_services=["none", "camhs"])]
+    for page in pages:
+        assert len(page.content) < 20 * 1024, (page.url, len(page.content))
+        assert not re.search(r'(?:src|href|action)="(?:https?:)?//', page.text)
+        assert "<style" not in page.text and " style=" not in page.text and "<script>" not in page.text
+    csp = pages[0].headers["content-security-policy"]
+    assert "default-src 'none'" in csp and "script-src 'self'" in csp
+    css = family.http.get(re.search(r'href="(/static/form\.css[^"]*)"', pages[0].text).group(1)).text
+    assert "url(" not in css and "@import" not in css
 
 
 def test_closed_not_yet_open_and_unknown_waves_get_kind_pages(
         server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    hidden = open_form(http)
     clock.now = dt.datetime(2027, 4, 2, 9, tzinfo=dt.UTC)
-    closed = http.get(WAVE)
+    closed = http.get(f"{WAVE}/q/respondent_role")
     assert closed.status_code == 409 and "It closed on 31 March 2027" in closed.text
-    late = send(http, clock, hidden, **{Q7: "neither"})
-    assert late.status_code == 409 and "This survey has closed" in late.text
     clock.now = dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC)
+    assert "opens on 1 October 2026" in http.get("/").text
     early = http.get(WAVE)
     assert early.status_code == 409 and "It opens on 1 October 2026" in early.text
-    for missing in ("/survey/no-such-wave", "/survey/baseline-2019"):
+    clock.now = dt.datetime(2026, 11, 1, 9, tzinfo=dt.UTC)
+    for missing in ("/survey/no-such-wave", "/survey/baseline-2019", f"{WAVE}/q/no-such-page"):
         page = http.get(missing)
         assert page.status_code == 404 and "We cannot find that survey" in page.text
-        assert page.headers["content-type"].startswith("text/html")
-    assert server.count() == 0
 
 
-def test_easy_read_is_used_when_asked_and_the_page_says_its_language(
-        server: Service, http: httpx.Client, clock: FakeClock) -> None:
-    page = http.get(WAVE + "?lang=en-easy").text
-    assert '<html lang="en">' in page
-    assert "1. Who are you?" in page and "Send my answers" in page
-    assert f'<a href="{WAVE}?lang=en" hreflang="en" lang="en">Standard English</a>' in page
-    assert '<a href="/survey/2026-autumn?lang=en-easy"' in http.get(WAVE).text
-    errors = send(http, clock, open_form(http, "?lang=en-easy"), postcode="XYZ")
-    assert "Please fix this" in errors.text and "Type the first part of your postcode" in errors.text
-    sent = send(http, clock, open_form(http, "?lang=en-easy"), **{Q7: "neither"})
-    assert "Thank you. We got your answers" in http.get(sent.headers["location"]).text
+def test_easy_read_explains_each_statement_beside_its_exact_2019_wording(
+        server: Service, family: Family) -> None:
+    page = family.open("q7-health_met", "?lang=en-easy").text
+    assert '<html lang="en" dir="ltr">' in page
+    assert "I am confident that my or my child&#39;s SEND support / provision through health" in page
+    assert "What this means:</strong> Health services (like doctors and therapists)" in page
+    assert "This is not about me" in page
+    family.answer("q7-health_met", "?lang=en-easy", **{"q7-health_met": "neither"})
+    assert "Thank you. We got your answers" in family.http.get(family.send().headers["location"]).text
     assert server.count("SELECT count(*) FROM responses WHERE language = 'en-easy'") == 1
-    assert "1. Who is answering?" in http.get(WAVE + "?lang=klingon").text
 
 
-def test_the_confirmation_shows_no_code_without_a_good_cookie(http: httpx.Client, clock: FakeClock) -> None:
-    assert "Your code is no longer shown" in http.get(f"{WAVE}/thanks").text
-    send(http, clock, open_form(http), **{Q7: "neither"})
-    done = next(c for c in http.cookies.jar if c.name == "surveyapp_done")
-    tampered = done.value[:-1] + ("0" if done.value[-1] != "0" else "1")  # its signature no longer matches
-    # Replace the cookie itself (same domain and path): a second cookie of that name might be sent after it.
-    http.cookies.set("surveyapp_done", tampered, domain=done.domain, path=done.path)
-    assert 'id="code"' not in http.get(f"{WAVE}/thanks").text
+def test_draft_languages_are_offered_only_when_listed(start_service, clock: FakeClock) -> None:
+    with start_service().client() as http:
+        assert '<html lang="en" dir="ltr">' in http.get(f"{WAVE}?lang=ur").text
+        assert "Polski" not in http.get(WAVE).text
+    with start_service(languages="en-easy,pl,ro,ur").client() as http:
+        urdu = http.get(f"{WAVE}/q/q7-health_met?lang=ur").text
+        assert '<html lang="ur" dir="rtl">' in urdu and "This translation is a draft" not in urdu
+        assert "یہ ترجمہ ابتدائی مسودہ ہے" in urdu  # the draft note, in Urdu
+        assert 'lang="en" dir="ltr">I am confident' in urdu  # the exact wording, marked as English
+        assert "1. Kto odpowiada?" in http.get(f"{WAVE}/q/respondent_role?lang=pl").text
+        assert 'hreflang="ro" lang="ro" dir="ltr">Română</a>' in urdu
 
 
-def test_the_confirmation_expires_after_30_minutes(http: httpx.Client, clock: FakeClock) -> None:
-    send(http, clock, open_form(http), **{Q7: "neither"})
+def test_the_confirmation_shows_no_code_without_a_good_cookie_and_expires(
+        family: Family, clock: FakeClock) -> None:
+    assert "Your code is no longer shown" in family.http.get(f"{WAVE}/thanks").text
+    answer_a_few(family)
+    family.send()
+    done = next(c for c in family.http.cookies.jar if c.name == "surveyapp_done")
+    assert done.path == WAVE
+    family.http.cookies.set("surveyapp_done", done.value[:-1] + ("0" if done.value[-1] != "0" else "1"),
+                            domain=done.domain, path=done.path)
+    assert 'id="code"' not in family.http.get(f"{WAVE}/thanks").text
+
+
+def test_the_confirmation_expires_after_30_minutes(family: Family, clock: FakeClock) -> None:
+    answer_a_few(family)
+    family.send()
     clock.now += dt.timedelta(minutes=31)
-    assert "Your code is no longer shown" in http.get(f"{WAVE}/thanks").text
+    assert "Your code is no longer shown" in family.http.get(f"{WAVE}/thanks").text
+
+
+def test_starting_again_deletes_the_draft(server: Service, family: Family) -> None:
+    answer_a_few(family)
+    hidden = dict(HIDDEN.findall(family.http.get(WAVE).text))
+    again = family.http.post(f"{WAVE}/new", data=hidden)
+    assert again.headers["location"] == f"{WAVE}/q/code"
+    assert server.count("SELECT count(*) FROM drafts") == 0
 
 
 def test_the_form_key_is_its_own_owner_only_file(server: Service, http: httpx.Client) -> None:
@@ -298,20 +397,6 @@ def test_the_form_key_is_its_own_owner_only_file(server: Service, http: httpx.Cl
 
 def test_the_minimum_fill_time_is_a_setting(start_service, clock: FakeClock) -> None:
     with start_service(form_min_seconds=0.0).client() as http:
-        assert send(http, clock, open_form(http), wait=0, **{Q7: "neither"}).status_code == 303
-
-
-def test_every_catalogue_key_exists_in_english_and_missing_ones_fall_back() -> None:
-    messages = load_messages()
-    assert set(messages) >= {"en", "en-easy"}
-    easy = messages["en-easy"]
-    assert set(easy.own) <= set(easy.english)
-    assert "or" not in easy.own and easy("or") == "or"
-    assert easy("send") == "Send my answers"
-
-
-def test_a_catalogue_key_english_lacks_stops_the_start(tmp_path: Path) -> None:
-    (tmp_path / "en.toml").write_text('[meta]\nname = "English"\nhtml_lang = "en"\n[text]\nsend = "Send"\n')
-    (tmp_path / "cy.toml").write_text('[meta]\nname = "Cymraeg"\nhtml_lang = "cy"\n[text]\nsnd = "Anfon"\n')
-    with pytest.raises(CatalogueError, match=r"cy\.toml: keys not in en\.toml: snd"):
-        load_messages(tmp_path)
+        hidden = dict(HIDDEN.findall(http.get(f"{WAVE}/q/q7-health_met").text))
+        http.post(f"{WAVE}/q/q7-health_met", data={**hidden, "q7-health_met": "neither"})
+        assert http.post(WAVE, data=hidden).status_code == 303

@@ -1,4 +1,5 @@
-"""The families' form in a real headless Chromium: the whole journey, axe-core, keyboard only, no JavaScript.
+"""The families' form in a real headless Chromium at 375 px: the whole journey with and without JavaScript,
+axe-core on every page, Back and resend, leave and return, a restart in the middle, and the keyboard alone.
 
 Chromium is Debian's (`make browser` installs it); axe-core is vendored in tests/vendor (see its README).
 Set FORM_SCREENSHOTS=docs/img to save the screenshots the README shows.
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.support import FakeClock, Service
 
@@ -25,8 +26,10 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WAVE = "/survey/2026-autumn"
-PHONE = {"width": 390, "height": 844}
+PHONE = {"width": 375, "height": 812}
 SHOTS = os.environ.get("FORM_SCREENSHOTS")
+STATEMENTS = ["local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
+              "assessment_wait", "included_in_planning", "making_progress"]
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +55,36 @@ def axe_violations(page: Page) -> list[str]:
     return list(found)
 
 
-def screenshot(page: Page, name: str, **options: object) -> None:
-    if SHOTS:
-        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-        page.screenshot(path=str(Path(SHOTS) / f"{name}.png"), **options)
+class Walk:
+    """A family's phone: it checks every page it lands on with axe, and may photograph it."""
 
+    def __init__(self, context: BrowserContext, server: Service, clock: FakeClock) -> None:
+        self.page, self.server, self.clock = context.new_page(), server, clock
+        self.js = True
+        self.requests: list[str] = []
+        self.checked: list[str] = []
+        self.page.on("request", lambda request: self.requests.append(request.url))
 
-def tick(page: Page, name: str, value: str) -> None:
-    """Choose an answer by clicking its label, as a person would."""
-    page.locator(f"label.item:has(input[name='{name}'][value='{value}'])").click()
+    def landed(self, shot: str = "", **options: object) -> None:
+        """axe finds nothing here (axe needs JavaScript: without it the same pages are checked in
+        test_easy_read_and_right_to_left_pages_pass_axe); the page is photographed when asked."""
+        if self.js:
+            assert axe_violations(self.page) == [], self.page.url
+        self.checked.append(self.page.url)
+        if SHOTS and shot:
+            Path(SHOTS).mkdir(parents=True, exist_ok=True)
+            self.page.screenshot(path=str(Path(SHOTS) / f"{shot}.png"), **options)
+
+    def tick(self, name: str, value: str) -> None:
+        """Choose an answer by tapping its label, as a person would."""
+        self.page.locator(f"label.item:has(input[name='{name}'][value='{value}'])").click()
+
+    def go_on(self) -> None:
+        self.clock.now += dt.timedelta(seconds=5)
+        self.page.click("#continue")
+
+    def on(self, slug: str) -> bool:
+        return self.page.url.split("?")[0] == f"{self.server.url}{WAVE}/q/{slug}"
 
 
 def stored_for(server: Service, code: str) -> int:
@@ -68,115 +92,198 @@ def stored_for(server: Service, code: str) -> int:
     return server.count("SELECT count(*) FROM responses WHERE cohort_key = ?", [cohort])
 
 
-def send_with_mistakes(page: Page, clock: FakeClock) -> None:
-    """Answer a little, forget question 7 and mistype the postcode, then send."""
-    tick(page, "respondent_role", "parent_carer")
-    tick(page, "health_services", "camhs")
-    tick(page, "health_services", "none")  # the page's script unticks CAMHS: "none" goes alone
-    assert not page.is_checked("input[name=health_services][value=camhs]")
-    page.fill("#postcode", "XYZ")
-    clock.now += dt.timedelta(seconds=30)
-    page.click("#send")
-
-
-def test_whole_form_with_a_mistake_fixed_passes_axe_and_asks_no_other_host(
+def test_the_whole_journey_at_375_px_with_javascript_passes_axe_on_every_page(
         server: Service, clock: FakeClock, browser: Browser) -> None:
     context = browser.new_context(viewport=PHONE)
-    page = context.new_page()
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
+    walk = Walk(context, server, clock)
+    page = walk.page
     page.goto(server.url + "/")
     assert page.url == server.url + WAVE
-    assert axe_violations(page) == []
-    screenshot(page, "form")
-    send_with_mistakes(page, clock)
+    walk.landed("1-start")
+    page.click("text=Start now")
+    walk.landed("2-code")
+    page.fill("#return_code", "MAPLE-OTTER-4217")
+    walk.go_on()
+    assert "only the example" in page.inner_text(".error-summary")
+    page.fill("#return_code", "")
+    walk.go_on()
+    walk.landed("3-question")
+    walk.tick("respondent_role", "parent_carer")
+    walk.go_on()
+    while not page.url.endswith("/check"):
+        walk.landed("4-statement" if walk.on("q7-health_met") else "")
+        if walk.on("health_services"):
+            walk.tick("health_services", "camhs")
+            walk.tick("health_services", "none")  # the page's script unticks CAMHS: "none" goes alone
+            assert not page.is_checked("input[name=health_services][value=camhs]")
+        if walk.on("q7-health_met"):
+            walk.tick("q7-health_met", "strongly_agree")
+            walk.tick("q7-health_met", "not_applicable")  # a mistaken tap, undone
+        if walk.on("q7-making_progress"):
+            walk.tick("q7-making_progress", "tend_to_disagree")
+        if walk.on("postcode"):
+            page.fill("#postcode", "XYZ")
+            walk.go_on()
+            assert page.title().startswith("Error: ")
+            assert page.evaluate("document.activeElement.classList.contains('error-summary')")
+            walk.landed("5-error")
+            page.click(".error-list a")
+            assert page.evaluate("document.activeElement.id") == "postcode"
+            page.fill("#postcode", "ME14 5AB")
+        walk.go_on()
+    walk.landed("6-check")
+    assert "Does not apply to me" in page.inner_text("dl.summary >> nth=2")
+    page.click("a:has(span.vh:text(' 1. Who is answering?'))")
+    walk.tick("respondent_role", "family_member")
+    walk.go_on()
+    assert page.url == server.url + WAVE + "/check"
+    assert "Grandparent or other family member" in page.inner_text("main")
 
-    assert page.title().startswith("Error: ")
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")
-    assert page.locator(".error-list a").all_inner_texts()[0].startswith("Answer at least one statement")
-    assert page.is_checked("input[name=respondent_role][value=parent_carer]")
-    assert page.input_value("#postcode") == "XYZ"
-    assert axe_violations(page) == []
-    screenshot(page, "form-error")
-    page.click(".error-list a[href='#q7-local_offer_useful']")
-    assert page.evaluate("document.activeElement.id") == "q7-local_offer_useful"
-
-    tick(page, "q7-local_offer_useful", "tend_to_disagree")
-    page.fill("#postcode", "ME14 5AB")
-    clock.now += dt.timedelta(seconds=30)
+    stale = context.new_page()  # the check page left open in another tab, to send again after Back
+    stale.goto(server.url + WAVE + "/check")
+    clock.now += dt.timedelta(seconds=5)
     page.click("#send")
     assert page.url == server.url + WAVE + "/thanks"
     code = page.inner_text("#code")
     assert re.fullmatch(r"[A-Z]+-[A-Z]+-\d{4}", code)
-    assert axe_violations(page) == []
-    screenshot(page, "form-confirmation", full_page=True)
+    assert page.is_visible("#copy-code") and page.is_visible("#print-page")
+    walk.landed("7-confirmation")
     page.reload()
     assert page.inner_text("#code") == code
+    page.go_back()
+    assert "You have already sent your answers" in page.inner_text("h1")
+    walk.landed()
+    stale.click("#send")
+    assert stale.inner_text("#code") == code
     assert stored_for(server, code) == 1 and server.count() == 1
     assert server.count("SELECT count(*) FROM responses WHERE postcode_district = 'ME14'") == 1
-    assert requests and all(url.startswith(server.url + "/") for url in requests), requests
+    assert server.count("SELECT count(*) FROM answers WHERE question_id = 'q7'") == 1  # not_applicable: unanswered
+    assert len(walk.checked) >= 28
+    assert walk.requests and all(url.startswith(server.url + "/") for url in walk.requests), walk.requests
     context.close()
 
 
-def press_tab_until(page: Page, condition: str, limit: int = 250) -> None:
-    """Press Tab until the focused element meets the JavaScript condition on `el`."""
-    for _ in range(limit):
-        page.keyboard.press("Tab")
-        if page.evaluate(f"(() => {{ const el = document.activeElement; return !!({condition}); }})()"):
-            return
-    raise AssertionError(f"Tab never reached {condition}")
+def test_the_journey_without_javascript_in_easy_read(server: Service, clock: FakeClock, browser: Browser) -> None:
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
+    walk = Walk(context, server, clock)
+    walk.js = False
+    page = walk.page
+    page.goto(server.url + WAVE)
+    page.click("a[hreflang='en']:text('Easy read')")
+    assert page.locator("html").get_attribute("lang") == "en"
+    page.click("text=Start now")
+    walk.go_on()
+    assert page.locator("legend", has_text="1. Who are you?").count() == 1
+    walk.go_on()
+    walk.go_on()
+    walk.tick("health_services", "other")
+    walk.tick("health_services", "none")  # without the script both stay ticked: the server catches it
+    walk.go_on()
+    assert page.title().startswith("Error: ")
+    assert page.evaluate("document.activeElement.classList.contains('error-summary')")  # autofocus, no script
+    assert "Pick “None” on its own" in page.inner_text(".error-summary")
+    walk.landed("easy-error")
+    walk.tick("health_services", "none")
+    walk.go_on()
+    page.goto(server.url + WAVE + "/q/q7-health_met")
+    assert "What this means:" in page.inner_text(".explain")
+    walk.landed("easy-statement")
+    walk.tick("q7-health_met", "dont_know")
+    walk.go_on()
+    page.goto(server.url + WAVE + "/check")
+    walk.landed()
+    clock.now += dt.timedelta(seconds=5)
+    page.click("#send")
+    assert page.locator("h1").inner_text() == "Thank you. We got your answers"
+    assert not page.is_visible("#copy-code")  # needs a script; the code is plain text to copy or print
+    walk.landed()
+    assert stored_for(server, page.inner_text("#code")) == 1
+    assert server.count("SELECT count(*) FROM responses WHERE language = 'en-easy'") == 1
+    context.close()
 
 
-def test_keyboard_alone_completes_the_form(server: Service, clock: FakeClock, browser: Browser) -> None:
+def test_easy_read_and_right_to_left_pages_pass_axe(start_service, clock: FakeClock, browser: Browser) -> None:
+    server = start_service(live=True, languages="en-easy,pl,ro,ur")
+    context = browser.new_context(viewport=PHONE)
+    walk = Walk(context, server, clock)
+    for path in (f"{WAVE}?lang=ur", f"{WAVE}/q/q7-health_met?lang=ur", f"{WAVE}/q/respondent_role?lang=pl",
+                 f"{WAVE}?lang=en-easy", f"{WAVE}/q/health_services?lang=en-easy",
+                 f"{WAVE}/q/q7-health_met?lang=en-easy", f"{WAVE}/q/postcode?lang=en-easy"):
+        walk.page.goto(server.url + path)
+        walk.landed("8-right-to-left" if "q7" in path and path.endswith("=ur") else "")
+    walk.page.fill("#postcode", "XYZ")
+    walk.go_on()
+    assert "Type the first part of your postcode" in walk.page.inner_text(".error-summary")
+    walk.landed()
+    walk.page.fill("#postcode", "CT9")
+    walk.go_on()
+    walk.page.goto(server.url + f"{WAVE}/check?lang=ur")
+    walk.landed()
+    walk.page.goto(server.url + f"{WAVE}/q/q7-health_met?lang=ur")
+    assert walk.page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    assert walk.page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]  # nothing off to one side
+    assert walk.page.locator("h1").is_visible() and walk.page.evaluate("window.scrollX") == 0
+    box = walk.page.locator("label.item >> nth=0").bounding_box()
+    radio = walk.page.locator("label.item >> nth=0 >> input").bounding_box()
+    assert box and radio and radio["x"] > box["x"] + box["width"] / 2  # the radio sits on the right
+    context.close()
+
+
+def test_leave_and_return_then_a_restart_in_the_middle(start_service, data_dir: Path, clock: FakeClock,
+                                                       browser: Browser) -> None:
+    server = start_service(live=True)
+    context = browser.new_context(viewport=PHONE)
+    walk = Walk(context, server, clock)
+    walk.page.goto(server.url + WAVE + "/q/respondent_role")
+    walk.tick("respondent_role", "young_person")
+    walk.go_on()
+    walk.page.close()  # the phone is put down
+    server.stop()  # and the service restarts meanwhile
+    clock.now += dt.timedelta(days=2)
+    server = start_service(live=True, data_dir=data_dir)
+    page = context.new_page()
+    page.goto(server.url + "/")
+    assert "You have answers saved" in page.inner_text("main")
+    page.click("text=Continue where you left off")
+    assert page.url == server.url + WAVE + "/q/education_setting"
+    page.click("a.back")
+    assert page.is_checked("input[value=young_person]")
+    context.close()
+
+
+def test_keyboard_alone_completes_a_page_and_sends(server: Service, clock: FakeClock, browser: Browser) -> None:
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto(server.url + WAVE)
+    page.goto(server.url + WAVE + "/q/code")
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
-    press_tab_until(page, "el.id === 'return_code'")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "return_code":
+            break
     page.keyboard.type("maple otter 4218")
-    press_tab_until(page, "el.id === 'respondent_role'")
+    page.keyboard.press("Enter")
+    page.wait_for_url(server.url + WAVE + "/q/respondent_role")
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.name") == "respondent_role":
+            break
     page.keyboard.press("ArrowDown")  # arrows move through a radio group and choose
     assert page.is_checked("input[name=respondent_role][value=family_member]")
-    press_tab_until(page, "el.name === 'health_services' && el.value === 'therapy'")
+    page.keyboard.press("Enter")
+    page.wait_for_url(server.url + WAVE + "/q/education_setting")
+    page.goto(server.url + WAVE + "/q/q7-making_progress")
+    page.keyboard.press("Tab")
+    while page.evaluate("document.activeElement.name") != "q7-making_progress":
+        page.keyboard.press("Tab")
     page.keyboard.press("Space")
-    press_tab_until(page, "el.id === 'q7-local_offer_useful'")
-    page.keyboard.press("Space")
-    page.keyboard.press("ArrowDown")
-    assert page.is_checked("input[name=q7-local_offer_useful][value=tend_to_agree]")
-    press_tab_until(page, "el.id === 'q7a'")
-    page.keyboard.type("Typed with the keyboard.")
-    press_tab_until(page, "el.id === 'send'")
+    page.keyboard.press("Enter")
+    page.wait_for_url(server.url + WAVE + "/q/q7a")
+    page.goto(server.url + WAVE + "/check")
+    while page.evaluate("document.activeElement.id") != "send":
+        page.keyboard.press("Tab")
     clock.now += dt.timedelta(seconds=30)
     page.keyboard.press("Enter")
     page.wait_for_url(server.url + WAVE + "/thanks")
     assert page.inner_text("#code") == "MAPLE-OTTER-4218"
-    assert server.count("SELECT count(*) FROM answers WHERE question_id = 'health_services' "
-                        "AND option_id = 'therapy'") == 1
-    context.close()
-
-
-def test_the_form_works_with_javascript_off_and_switches_to_easy_read(
-        server: Service, clock: FakeClock, browser: Browser) -> None:
-    context = browser.new_context(java_script_enabled=False, viewport=PHONE)
-    page = context.new_page()
-    page.goto(server.url + WAVE)
-    page.click("a[hreflang='en']:text('Easy read')")
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.locator("legend", has_text="1. Who are you?").count() == 1
-    tick(page, "health_services", "other")
-    tick(page, "health_services", "none")  # without the script both stay ticked: the server catches it
-    tick(page, "q7-making_progress", "dont_know")
-    clock.now += dt.timedelta(seconds=30)
-    page.click("#send")
-    assert page.title().startswith("Error: ")
-    assert page.evaluate("document.activeElement.classList.contains('error-summary')")  # autofocus, no script
-    assert "tick “None” on its own" in page.inner_text(".error-summary")
-    assert page.is_checked("input[name=q7-making_progress][value=dont_know]")
-    tick(page, "health_services", "other")
-    clock.now += dt.timedelta(seconds=30)
-    page.click("#send")
-    assert page.locator("h1").inner_text() == "Thank you. We got your answers"
-    assert stored_for(server, page.inner_text("#code")) == 1
-    assert server.count("SELECT count(*) FROM responses WHERE language = 'en-easy'") == 1
     context.close()

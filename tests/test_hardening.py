@@ -151,24 +151,22 @@ def test_digits_that_fold_to_nothing_sensible_are_refused() -> None:
             normalise(typed)
 
 
-# --- 13. One shown form stores at most one response; JSON bodies must say they are JSON ---
+# --- 13. One draft stores at most one response; JSON bodies must say they are JSON ---
 
 FORM = "/survey/2026-autumn"
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
 
 
-def test_one_form_token_and_start_time_store_one_response_however_often_they_are_posted(
+def test_one_draft_stores_one_response_however_often_it_is_sent(
         http: httpx.Client, server: Service, clock: FakeClock) -> None:
-    hidden = dict(HIDDEN.findall(http.get(FORM).text))
-    clock.now += dt.timedelta(seconds=30)  # the minimum fill time, paid once
-    sent = [http.post(FORM, data={**hidden, "q7-health_met": "strongly_agree"})]
-    sent += [http.post(FORM, data={**hidden, "submission_id": str(uuid.uuid4()), "q7-health_met": answer})
-             for answer in ("tend_to_agree", "neither", "dont_know")]  # the same token as new forms
-    again = http.post(FORM, data={**hidden, "q7-health_met": "strongly_disagree"})
-    assert sent[0].status_code == 303
-    assert [r.status_code for r in sent[1:]] == [400, 400, 400]
-    assert all("Please check your answers" in r.text for r in sent[1:])  # sent back, with a fresh start time
-    assert again.status_code == 409  # the same form with other answers
+    hidden = dict(HIDDEN.findall(http.get(FORM + "/q/q7-health_met").text))
+    http.post(FORM + "/q/q7-health_met", data={**hidden, "q7-health_met": "strongly_agree"})
+    clock.now += dt.timedelta(seconds=30)  # the minimum fill time, counted from the draft's first page
+    sent = [http.post(FORM, data=hidden) for _ in range(3)]  # Send, Back and Send, a reload that posts again
+    changed = http.post(FORM + "/q/q7-health_met", data={**hidden, "q7-health_met": "strongly_disagree"})
+    forged = http.post(FORM, data={**hidden, "submission_id": str(uuid.uuid4())})  # the draft's id is not posted
+    assert [r.status_code for r in sent] == [303, 303, 303] and forged.status_code == 303
+    assert changed.status_code == 409  # the sent draft cannot be changed and sent as another response
     assert server.count() == 1
 
 

@@ -62,10 +62,11 @@ def _check_unique(path: Path, key: str, ids: Iterable[str]) -> None:
         raise DefinitionError(path, key, f"ids must be unique, found {', '.join(sorted(dupes))} twice")
 
 
-def _check_text(path: Path, key: str, text: Text | None, languages: tuple[str, ...]) -> None:
+def _check_text(path: Path, key: str, text: Text | None, languages: tuple[str, ...], *,
+                english: bool = True) -> None:
     if text is None:
         return
-    if not text.get("en"):
+    if english and not text.get("en"):
         raise DefinitionError(path, key, "an English text (`en = \"...\"`) is required")
     unknown = sorted(set(text) - set(languages))
     if unknown:
@@ -132,6 +133,7 @@ def _check_question_parts(path: Path, key: str, question: object, langs: tuple[s
         for j, statement in enumerate(question.statements):
             _check_text(path, f"{key}.statements[{j}].short", statement.short, langs)
             _check_text(path, f"{key}.statements[{j}].phrase", statement.phrase, langs)
+            _check_text(path, f"{key}.statements[{j}].explain", statement.explain, langs, english=False)
         if question.required_one:
             leanings = {a.leaning for a in question.answers}
             if not {"agree", "disagree"} <= leanings:

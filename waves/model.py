@@ -30,6 +30,9 @@ class Statement(Strict, frozen=True):
     text: Text
     short: Text | None = None  # a short label for chart axes and table rows ("Health needs met")
     phrase: Text | None = None  # what agreeing says, to follow "agree that" ("health services meet ...")
+    # The statement in plain words (en-easy) or in another language, shown beside the exact wording, never
+    # instead of it: the wording is the 2019 baseline's and must stay word for word to compare with it.
+    explain: Text | None = None
 
 
 class LikertAnswer(Strict, frozen=True):

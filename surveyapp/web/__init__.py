@@ -1,4 +1,4 @@
-"""The families' form (server-rendered HTML that works without JavaScript)."""
+"""The families' form (server-rendered HTML, one thing per page, that works without JavaScript)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,18 @@ from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
 from surveyapp.web.render import STATIC_DIR, plain_file_name
-from surveyapp.web.routes import FormKit, make_form_kit, show_form, start, thanks
-from surveyapp.web.sending import send_form
+from surveyapp.web.routes import FormKit, check, make_form_kit, question, start, thanks, wave_start
+from surveyapp.web.sending import save_page, send_form, start_again
 
 
 def web_handlers() -> list[ControllerRouterHandler]:
-    """Route handlers of the form: /, /survey/{wave_id} (GET and POST), its confirmation, and /static."""
+    """Route handlers of the form: /, /survey/{wave_id} (start, and POST to send), its pages, check page and
+    confirmation, starting again, and /static."""
     # Static URLs carry a hash of the files (?v=...), so a day's caching never serves a stale stylesheet.
     static = create_static_files_router(path="/static", directories=[STATIC_DIR], name="form-static",
                                         cache_control=CacheControlHeader(max_age=86400, public=True),
                                         guards=[plain_file_name])
-    return [start, show_form, send_form, thanks, static]
+    return [start, wave_start, question, save_page, check, send_form, start_again, thanks, static]
 
 
 __all__ = ["FormKit", "make_form_kit", "web_handlers"]

@@ -1,27 +1,18 @@
-"""Between the form's fields and a Submission: read what was posted, and keep it to fill the form again."""
+"""Between the form's pages and the draft: read one page's posted answer, and turn a draft into a Submission."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from litestar.datastructures import FormMultiDict
 
 from surveyapp.submission import Submission
-from waves.model import (
-    FreeText,
-    Likert,
-    MultipleChoice,
-    PartPostcode,
-    Question,
-    Questionnaire,
-    Section,
-    SingleChoice,
-)
+from waves.model import Likert, MultipleChoice, Question, Questionnaire, Section
 
 RETURN_CODE = "return_code"
 HONEYPOT = "leave_empty"
+NOT_APPLICABLE = "not_applicable"  # Q7's "Does not apply to me": kept in the draft, sent as not answered
 
 
 def layout(questionnaire: Questionnaire) -> list[tuple[Section | None, list[Question]]]:
@@ -34,69 +25,35 @@ def layout(questionnaire: Questionnaire) -> list[tuple[Section | None, list[Ques
 
 
 def statement_field(question_id: str, statement_id: str) -> str:
-    """The form field (and the first radio's element id stem) of a Likert statement."""
+    """The form field, element id and page slug of a Likert statement."""
     return f"{question_id}-{statement_id}"
 
 
-@dataclass
-class Filled:
-    """The answers as posted: what goes to the service, and what fills the form again after an error."""
-
-    answers: dict[str, Any] = field(default_factory=dict)
-    postcode: str = ""
-    return_code: str = ""
-    honeypot: str = ""
-
-    def submission(self, *, submission_id: str, lang: str) -> Submission:
-        return Submission(answers=self.answers, postcode=self.postcode.strip() or None,
-                          return_code=self.return_code.strip() or None, submission_id=submission_id,
-                          language=lang, channel="form")
-
-
-def _text(form: FormMultiDict, name: str) -> str:
+def posted_text(form: FormMultiDict, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
 
-def _likert(form: FormMultiDict, question: Likert) -> dict[str, str]:
-    chosen = {}
-    for statement in question.statements:
-        value = _text(form, statement_field(question.id, statement.id))
-        if value:
-            chosen[statement.id] = value
-    return chosen
+def posted_choices(form: FormMultiDict, name: str) -> list[str]:
+    return [v for v in form.getall(name, []) if isinstance(v, str) and v]
 
 
-def read_form(questionnaire: Questionnaire, form: FormMultiDict) -> Filled:
-    """The posted answers of every question the questionnaire asks; anything else is ignored."""
-    filled = Filled(return_code=_text(form, RETURN_CODE), honeypot=_text(form, HONEYPOT))
-    for question in questionnaire.questions:
-        value: Any = None
-        if isinstance(question, SingleChoice | FreeText):
-            value = _text(form, question.id)
-        elif isinstance(question, MultipleChoice):
-            value = [v for v in form.getall(question.id, []) if isinstance(v, str) and v]
-        elif isinstance(question, Likert):
-            value = _likert(form, question)
-        elif isinstance(question, PartPostcode):
-            filled.postcode = _text(form, question.id)
-        if isinstance(question, FreeText) and not value.strip():
-            value = None
-        if value:
-            filled.answers[question.id] = value
-    return filled
-
-
-def is_checked(filled: Filled, question_id: str, value: str) -> bool:
-    """Whether this option was chosen (for single, multiple and Likert answers alike)."""
-    answer = filled.answers.get(question_id)
-    if isinstance(answer, str):
-        return answer == value
-    if isinstance(answer, list):
-        return value in answer
-    return False
-
-
-def statement_answer(filled: Filled, question_id: str, statement_id: str) -> str | None:
-    answer = filled.answers.get(question_id)
+def statement_answer(answers: Mapping[str, Any], question_id: str, statement_id: str) -> str | None:
+    answer = answers.get(question_id)
     return answer.get(statement_id) if isinstance(answer, Mapping) else None
+
+
+def submission_of(questionnaire: Questionnaire, answers: Mapping[str, Any], *, postcode: str | None,
+                  return_code: str | None, submission_id: str, lang: str) -> Submission:
+    """The draft's answers as the service takes them: "Does not apply to me" is left out (not answered)."""
+    sent: dict[str, Any] = {}
+    for question_id, value in answers.items():
+        question = questionnaire.question(question_id)
+        if isinstance(question, Likert) and isinstance(value, Mapping):
+            value = {s: a for s, a in value.items() if a != NOT_APPLICABLE}
+        elif isinstance(question, MultipleChoice) and not value:
+            continue
+        if value:
+            sent[question_id] = value
+    return Submission(answers=sent, postcode=postcode, return_code=return_code, submission_id=submission_id,
+                      language=lang, channel="form")

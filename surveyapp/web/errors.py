@@ -1,103 +1,129 @@
-"""Turn the service's field errors into the form's: a friendly message, placed at the field it is about.
+"""Checks of one page's answer, and the service's field errors placed on the "Check your answers" page.
 
-The service names fields like `answers.q7.local_offer_useful`, `answers.health_services` or `postcode`
-and explains them for programmers; families get a catalogue message saying how to fix it, in their
-language, and a link to the input (the first radio or checkbox of the question).
+A page's answer is checked as it is saved, with a message saying how to fix it in the family's language. The
+service checks the whole response again when it is sent (the same validation as the JSON API); anything it
+finds is shown on the check page, linked to the page that changes it.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
+from typing import Any
 
+from litestar.datastructures import FormMultiDict
+
+from surveyapp.returncodes import RESERVED, ReturnCodeError, normalise
 from surveyapp.submission import FieldError
-from surveyapp.web.answers import HONEYPOT, RETURN_CODE, Filled, layout, statement_field
+from surveyapp.web.answers import (
+    HONEYPOT,
+    NOT_APPLICABLE,
+    RETURN_CODE,
+    posted_choices,
+    posted_text,
+    statement_field,
+)
+from surveyapp.web.journey import CODE_PAGE, Page
 from surveyapp.web.messages import Messages
-from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, Question, Questionnaire, text_in
+from waves.areas.pack import AreaPack, PostcodeError
+from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, Questionnaire, SingleChoice, text_in
 
 SEND_BUTTON = "send"
-_NUMBER = re.compile(r"^\s*(\d+[a-z]?)\.\s")
 
 
 @dataclass(frozen=True)
 class FormError:
-    place: str  # the question id, "<question>-<statement>", "postcode", "return_code" or "form"
-    target: str  # the element id the summary links to
+    place: str  # a page's slug, "leave_empty" or "form"
+    target: str  # what the summary links to: "#<element id>" or a page's address
     message: str
 
 
-def question_name(question: Question, t: Messages) -> str:
-    """"question 7" when the question is numbered, else its own words in quotes."""
-    match = _NUMBER.match(text_in(question.text, t.lang))
-    if match:
-        return t("question_number", number=match.group(1))
-    return t("question_quoted", text=text_in(question.text, t.lang))
+@dataclass(frozen=True)
+class PageAnswer:
+    shown: Any  # what the page shows again (as typed)
+    kept: Any  # what the draft keeps: None for not answered; a postcode cut to its outward code
+    error: str = ""
 
 
-def _question_message(question: Question, filled: Filled, t: Messages) -> str:
-    name = question_name(question, t)
+def _code(typed: str, t: Messages) -> PageAnswer:
+    if not typed.strip():
+        return PageAnswer("", None)
+    try:
+        return PageAnswer(typed, normalise(typed))
+    except ReturnCodeError:
+        example = next(iter(RESERVED))
+        folded = " ".join(typed.upper().replace("-", " ").split())
+        if folded == example.replace("-", " "):
+            return PageAnswer(typed, None, t("{code} is only the example. Type the code you were given, or leave "
+                                             "the box empty", code=example))
+        return PageAnswer(typed, None, t("Enter your code as it was given to you, like {code}, or leave the box "
+                                         "empty", code=example))
+
+
+def read_page(page: Page, form: FormMultiDict, t: Messages, areas: AreaPack) -> PageAnswer:
+    """The page's posted answer, checked; an error message says how to fix it."""
+    question = page.question
+    if page.slug == CODE_PAGE or question is None:
+        return _code(posted_text(form, RETURN_CODE), t)
+    if isinstance(question, Likert):
+        chosen = posted_text(form, page.slug)
+        allowed = [a.id for a in question.answers] + [NOT_APPLICABLE]
+        error = "" if not chosen or chosen in allowed else t("Select one of the answers for this statement")
+        return PageAnswer(chosen, chosen or None if not error else None, error)
+    if isinstance(question, SingleChoice):
+        chosen = posted_text(form, question.id)
+        ok = not chosen or chosen in [o.id for o in question.options]
+        return PageAnswer(chosen, chosen or None, "" if ok else t("Select one of the answers listed"))
     if isinstance(question, MultipleChoice):
-        chosen = filled.answers.get(question.id) or []
-        if question.exclusive and question.exclusive in chosen and len(chosen) > 1:
+        ticked = list(dict.fromkeys(posted_choices(form, question.id)))
+        if any(v not in [o.id for o in question.options] for v in ticked):
+            return PageAnswer(ticked, None, t("Select only answers listed"))
+        if question.exclusive in ticked and len(ticked) > 1:
             none = next(o for o in question.options if o.id == question.exclusive)
-            return t("error_exclusive", question=name, none=text_in(none.text, t.lang))
-        return t("error_multiple", question=name)
-    if isinstance(question, Likert):
-        return t("error_likert_required", question=name)
+            return PageAnswer(ticked, None, t("Select “{none}” on its own, or untick it to keep your other answers",
+                                              none=text_in(none.text, t.lang)))
+        return PageAnswer(ticked, ticked or None)
     if isinstance(question, FreeText):
-        comment = str(filled.answers.get(question.id) or "").strip()
-        return t("error_text_long", question=name, max=f"{question.max_length:,}", count=f"{len(comment):,}")
-    return t("error_single", question=name)
+        typed = posted_text(form, question.id)
+        if len(typed.strip()) > question.max_length:
+            return PageAnswer(typed, None, t("Your answer must be {max} characters or fewer. It has {count} now",
+                                             max=f"{question.max_length:,}", count=f"{len(typed.strip()):,}"))
+        return PageAnswer(typed, typed.strip() or None)
+    assert isinstance(question, PartPostcode)
+    typed = posted_text(form, question.id)
+    try:
+        placed = areas.place(typed)
+    except PostcodeError:
+        return PageAnswer(typed, None, t("Enter the first half of your postcode, like CT1 or ME14, or leave the box "
+                                         "empty"))
+    return PageAnswer(placed.postcode_district or "", placed.postcode_district)
 
 
-def _answer_error(questionnaire: Questionnaire, path: str, filled: Filled, t: Messages) -> FormError | None:
-    question_id, _, statement_id = path.partition(".")
-    question = questionnaire.question(question_id)
-    if question is None:
-        return None
-    if isinstance(question, Likert):
-        known = [s.id for s in question.statements]
-        if statement_id in known:
-            place = statement_field(question.id, statement_id)
-            return FormError(place, place, t("error_statement"))
-        return FormError(question.id, statement_field(question.id, known[0]),
-                         _question_message(question, filled, t))
-    return FormError(question.id, question.id, _question_message(question, filled, t))
-
-
-def form_errors(questionnaire: Questionnaire, errors: list[FieldError], filled: Filled,
-                t: Messages, *, code_limit: int = 0) -> list[FormError]:
-    """One form error per field, in the order the fields appear on the page."""
+def check_errors(questionnaire: Questionnaire, errors: list[FieldError], t: Messages, change: dict[str, str], *,
+                 code_limit: int = 0) -> list[FormError]:
+    """The service's field errors as check-page errors, each linked to the page that fixes it."""
     found: dict[str, FormError] = {}
+    likert = questionnaire.likert()
     for error in errors:
-        mapped: FormError | None = None
-        if error.field.startswith("answers."):
-            mapped = _answer_error(questionnaire, error.field.removeprefix("answers."), filled, t)
+        path = error.field.removeprefix("answers.")
+        place, message = "form", t("Something went wrong with the form. Check your answers and send them again")
+        if error.field == RETURN_CODE:
+            place = CODE_PAGE
+            message = t("This code has already been used {limit} times in this survey. Change it, or remove it to "
+                        "send your answers without it", limit=code_limit) if code_limit else \
+                t("Enter your code as it was given to you, or leave the box empty")
+        elif likert is not None and path == likert.id:
+            place = statement_field(likert.id, likert.statements[0].id)
+            message = t("Answer at least one statement in question 7. “Don't know” counts as an answer")
+        elif error.field.startswith("answers."):
+            question_id, _, statement_id = path.partition(".")
+            place = statement_field(question_id, statement_id) if statement_id else question_id
+            message = t("Check this answer and choose again")
         elif error.field == "postcode":
-            postcode = _postcode_id(questionnaire)
-            mapped = FormError(postcode, postcode, t("error_postcode"))
-        elif error.field == RETURN_CODE:
-            key = "error_code_limit" if code_limit else "error_return_code"
-            mapped = FormError(RETURN_CODE, RETURN_CODE, t(key, limit=code_limit))
-        elif error.field == HONEYPOT:
-            mapped = FormError(HONEYPOT, HONEYPOT, t("error_honeypot"))
-        found.setdefault((mapped or FormError("form", SEND_BUTTON, "")).place,
-                         mapped or FormError("form", SEND_BUTTON, t("error_general")))
-    order = page_order(questionnaire)
-    return sorted(found.values(), key=lambda e: order.get(e.place, len(order)))
+            place = next((q.id for q in questionnaire.questions if isinstance(q, PartPostcode)), "postcode")
+            message = t("Enter the first half of your postcode, like CT1 or ME14, or leave the box empty")
+        found.setdefault(place, FormError(place, change.get(place, "#" + SEND_BUTTON), message))
+    return list(found.values())
 
 
-def _postcode_id(questionnaire: Questionnaire) -> str:
-    return next((q.id for q in questionnaire.questions if isinstance(q, PartPostcode)), "postcode")
-
-
-def page_order(questionnaire: Questionnaire) -> dict[str, int]:
-    """Where each error place sits on the page, for ordering the summary like the page."""
-    places = [RETURN_CODE]
-    for _, questions in layout(questionnaire):
-        for question in questions:
-            places.append(question.id)
-            if isinstance(question, Likert):
-                places += [statement_field(question.id, s.id) for s in question.statements]
-    places.append(HONEYPOT)
-    return {place: i for i, place in enumerate(places)}
+def honeypot_error(t: Messages) -> FormError:
+    return FormError(HONEYPOT, "#" + HONEYPOT, t("Leave this box empty, then send your answers again"))

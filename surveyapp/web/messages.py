@@ -1,61 +1,76 @@
-"""The form's own words (buttons, headings, errors, privacy notice), one TOML catalogue per language.
+"""The form's own words (buttons, headings, errors, privacy notice) as gettext catalogues, made with Babel.
 
-English (`en.toml`) holds every key; another language may leave keys out, and those fall back to English.
-A key in another language that English does not have is a typo, and stops the service from starting.
+The English text is the message id, so English needs no catalogue. Every other language has
+`locale/<code>/LC_MESSAGES/messages.po` (its code with `_` for `-`: `en_easy`, `pl`, `ur`), compiled to
+`messages.mo` by `make translations` (extract, update, compile). Names, `lang` and `dir` come from Babel's
+locale data (Urdu is right to left), except easy-read English, which is still `lang="en"`. A catalogue whose
+`Language-Team` header says DRAFT awaits review by a qualified translator: pages in it say so.
 """
 
 from __future__ import annotations
 
+import gettext
 from dataclasses import dataclass
 from pathlib import Path
 
-import msgspec
+from babel import Locale, UnknownLocaleError
+from babel.support import Translations
 
-MESSAGES_DIR = Path(__file__).parent / "messages"
+LOCALE_DIR = Path(__file__).parent / "locale"
+DOMAIN = "messages"
 ENGLISH = "en"
+_OWN = {ENGLISH: ("English", "en"), "en-easy": ("Easy read", "en")}  # not Babel locales of their own
 
 
 class CatalogueError(ValueError):
-    """A message catalogue that cannot be used; the message names the file and the key."""
+    """A message catalogue that cannot be used; the message names the file."""
 
 
-class Meta(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+@dataclass(frozen=True)
+class Meta:
     name: str  # the language's own name, shown on the link that switches to it
     html_lang: str  # the BCP 47 tag for <html lang>: easy-read English is still "en"
-
-
-class MessageFile(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    meta: Meta
-    text: dict[str, str]
+    direction: str  # "ltr" or "rtl", for <html dir>
+    draft: bool  # machine-drafted, awaiting a qualified translator's review
 
 
 @dataclass(frozen=True)
 class Messages:
-    """The words of one language, with English behind every missing key."""
+    """The words of one language; a message without a translation is shown in English."""
 
     lang: str
     meta: Meta
-    own: dict[str, str]
-    english: dict[str, str]
+    translations: gettext.NullTranslations
 
-    def __call__(self, key: str, **values: object) -> str:
-        template = self.own.get(key) or self.english[key]
-        return template.format(**values) if values else template
+    def __call__(self, message: str, **values: object) -> str:
+        text = self.translations.gettext(message)
+        return text.format(**values) if values else text
 
 
-def load_messages(directory: Path = MESSAGES_DIR) -> dict[str, Messages]:
-    """Every catalogue in the directory, keyed by language code (the file's stem)."""
-    files: dict[str, MessageFile] = {}
-    for path in sorted(directory.glob("*.toml")):
+def _meta(lang: str, translations: gettext.NullTranslations) -> Meta:
+    team = translations.info().get("language-team", "") if isinstance(translations, gettext.GNUTranslations) else ""
+    draft = "DRAFT" in team
+    if lang in _OWN:
+        name, html_lang = _OWN[lang]
+        return Meta(name, html_lang, "ltr", draft)
+    try:
+        locale = Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError):
+        raise CatalogueError(f"{LOCALE_DIR / lang}: {lang!r} is not a language Babel knows") from None
+    name = locale.display_name or lang
+    return Meta(name[:1].upper() + name[1:], lang, locale.text_direction, draft)
+
+
+def load_messages(directory: Path = LOCALE_DIR) -> dict[str, Messages]:
+    """English, and every compiled catalogue in the directory, keyed by language code (`en-easy`, `pl`)."""
+    english = gettext.NullTranslations()
+    found: dict[str, Messages] = {ENGLISH: Messages(ENGLISH, _meta(ENGLISH, english), english)}
+    for path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")):
+        lang = path.parent.parent.name.replace("_", "-")
         try:
-            files[path.stem] = msgspec.toml.decode(path.read_bytes(), type=MessageFile)
-        except msgspec.DecodeError as exc:
+            with path.open("rb") as file:
+                translations: gettext.NullTranslations = Translations(file, domain=DOMAIN)
+        except OSError as exc:
             raise CatalogueError(f"{path}: {exc}") from None
-    if ENGLISH not in files:
-        raise CatalogueError(f"{directory}: en.toml is missing; English is the fallback for every language")
-    english = files[ENGLISH].text
-    for lang, file in files.items():
-        unknown = sorted(set(file.text) - set(english))
-        if unknown:
-            raise CatalogueError(f"{directory / (lang + '.toml')}: keys not in en.toml: {', '.join(unknown)}")
-    return {lang: Messages(lang, file.meta, file.text, english) for lang, file in files.items()}
+        found[lang] = Messages(lang, _meta(lang, translations), translations)
+    return found

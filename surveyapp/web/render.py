@@ -52,6 +52,7 @@ class LanguageLink:
     href: str
     name: str
     html_lang: str
+    direction: str
 
 
 def long_date(day: dt.date) -> str:
@@ -61,9 +62,15 @@ def long_date(day: dt.date) -> str:
 
 def language_links(messages: dict[str, Messages], current: str, offered: Sequence[str],
                    path: str) -> list[LanguageLink]:
-    """Links to this page in the other languages that both the questionnaire and the catalogue have."""
-    return [LanguageLink(f"{path}?lang={lang}", messages[lang].meta.name, messages[lang].meta.html_lang)
+    """Links to this page in the other offered languages (the questionnaire's, the catalogues' and the setting's)."""
+    return [LanguageLink(f"{path}?lang={lang}", messages[lang].meta.name, messages[lang].meta.html_lang,
+                         messages[lang].meta.direction)
             for lang in offered if lang != current and lang in messages]
+
+
+def with_lang(path: str, lang: str) -> str:
+    """The address in the language: English needs no ?lang=."""
+    return path if lang == "en" else f"{path}?lang={lang}"
 
 
 def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, str] | None = None,
@@ -71,7 +78,7 @@ def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, st
     """Render a template into an HTML response in the language of `t`."""
     context.setdefault("languages", [])
     context.setdefault("errors", [])
-    html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, asset=asset_version(),
-                                              **context)
+    html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction,
+                                              asset=asset_version(), **context)
     return Response(html, status_code=status, media_type=MediaType.HTML, headers=headers or dict(NO_STORE),
                     cookies=cookies or [])

@@ -1,92 +1,201 @@
-"""Sending the form: checks that cost a person nothing, then the service's own validation and store.
+"""Saving a page into the draft, sending the draft, and starting again.
 
-In order: the wave must be open; the CSRF token must match this browser's cookie (else 403); the
-honeypot must be empty and this form (its submission id) must have been open for the minimum fill time (else
-the form comes back, filled in, asking to check and send again). Only then does the answer go to `Services.collect`,
-the same validation and writer as the JSON API. Nothing rejected is ever stored. Success redirects
-(303) to the confirmation, which reads the code from a signed cookie, so a refresh stores nothing.
+Saving: the wave must be open and the CSRF token must match this browser's draft cookie (else 403); the page's
+answer is checked, then written into the draft through the one writer, and the next page (or, after a Change
+link, the check page) follows with a 303.
+
+Sending, from the check page: a draft already sent (Back, resend, reload, a double tap) shows the same code again
+and stores nothing. The honeypot must be empty and the draft's first page must have been saved at least
+SURVEYAPP_FORM_MIN_SECONDS before (else the check page comes back saying the answers were not sent yet, which is
+true: nothing was stored). Then the answers go to `Services.collect`, the same validation and writer as the JSON
+API, with the draft's own submission id, so a response is stored once. On success the draft's answers are
+deleted at once; its submission id and sealed code stay 30 minutes so that sending again shows the same code.
 """
 
 from __future__ import annotations
 
+import asyncio
+import datetime as dt
 import uuid
 from dataclasses import replace
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.datastructures import Cookie
+from litestar.datastructures import Cookie, FormMultiDict
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from surveyapp.services import Accepted, Services, SubmissionInvalid, SubmissionRejected
+from surveyapp.services import Services, SubmissionInvalid, SubmissionRejected
+from surveyapp.store.drafts import Draft, Drafts, expiry, utc_naive
 from surveyapp.wavestate import Wave
-from surveyapp.web.answers import HONEYPOT, RETURN_CODE, Filled, read_form
-from surveyapp.web.errors import FormError, form_errors
+from surveyapp.web.answers import HONEYPOT, RETURN_CODE, posted_text, submission_of
+from surveyapp.web.errors import FormError, check_errors, honeypot_error, read_page
+from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, find, pages
 from surveyapp.web.messages import Messages
-from surveyapp.web.render import page
-from surveyapp.web.routes import FormKit, FormState, not_available, render_form, responses_wave, words
-from surveyapp.web.tokens import CSRF_COOKIE, DONE_COOKIE, DONE_SECONDS, Done
+from surveyapp.web.render import page, with_lang
+from surveyapp.web.routes import (
+    FormKit,
+    Session,
+    already_sent,
+    draft_cookie,
+    not_available,
+    page_url,
+    render_check,
+    render_page,
+    responses_wave,
+    session_of,
+    words,
+)
+from surveyapp.web.tokens import DONE_COOKIE, DONE_SECONDS, Done
+from surveyapp.web.view import page_view
+from waves.model import PartPostcode
 
 
 def _refused(t: Messages, wave_id: str) -> Response[str]:
-    return page("notice.html", t, status=403, title=t("csrf_title"), paragraphs=[t("csrf_body"), t("csrf_next")],
-                link=(f"/survey/{wave_id}?lang={t.lang}", t("back_to_form")))
+    return page("notice.html", t, status=403, title=t("Your answers could not be saved"),
+                paragraphs=[t("Nothing was stored. This can happen when your browser blocks the cookie this form "
+                              "needs to keep your answers safe."),
+                            t("Please open the form again. If it keeps happening, try another browser.")],
+                link=(with_lang(f"/survey/{wave_id}", t.lang), t("Go to the start of the survey")))
 
 
-def _done(services: Services, form_kit: FormKit, wave: Wave, t: Messages, accepted: Accepted) -> Response[str]:
+async def _posted(services: Services, form_kit: FormKit, request: Request[Any, Any, Any], wave_id: str
+                  ) -> tuple[Wave | None, Messages, FormMultiDict, Session, Response[str] | None]:
+    """The form, its wave, words and session; or the page refusing it (closed wave, bad CSRF token)."""
+    data = await request.form()
+    wave = responses_wave(services, wave_id)
+    t = words(form_kit, posted_text(data, "lang") or None, wave)
+    session = session_of(request, form_kit.signer)
+    unavailable = not_available(services, t, wave)
+    if unavailable is not None or wave is None:
+        return wave, t, data, session, unavailable or _refused(t, wave_id)
+    if session.fresh or not form_kit.signer.csrf_ok(session.cookie, wave_id, posted_text(data, "csrf")):
+        return wave, t, data, session, _refused(t, wave_id)
+    return wave, t, data, session, None
+
+
+def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | None, form_kit: FormKit,
+           now: dt.datetime, lang: str, next_page: str) -> Draft:
+    """The draft with this page's answer in it (a new draft from the first page saved)."""
+    if draft is None or draft.next_page == SENT:
+        draft = Draft(wave.wave_id, str(uuid.uuid4()), lang, utc_naive(now), expiry(now), next_page)
+    answers = dict(draft.answers)
+    postcode, sealed = draft.postcode, draft.sealed_code
+    question = here.question
+    if here.slug == CODE_PAGE:
+        sealed = form_kit.signer.seal_code(code, wave.wave_id, draft.submission_id) if code else None
+    elif isinstance(question, PartPostcode):
+        postcode = kept
+    elif question is not None and here.statement is not None:
+        chosen = {k: v for k, v in (answers.get(question.id) or {}).items() if k != here.statement.id}
+        answers[question.id] = {**chosen, **({here.statement.id: kept} if kept else {})}
+    elif question is not None:
+        answers.pop(question.id, None)
+        if kept:
+            answers[question.id] = kept
+    return replace(draft, answers=answers, postcode=postcode, sealed_code=sealed, language=lang,
+                   next_page=next_page, expires_at=expiry(now))
+
+
+@post("/survey/{wave_id:str}/q/{slug:str}", include_in_schema=False)
+async def save_page(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+                    request: Request[Any, Any, Any], wave_id: FromPath[str], slug: FromPath[str]) -> Response[str]:
+    """Keep this page's answer in the draft and go on; a mistake shows the page again saying how to fix it."""
+    wave, t, data, session, refused = await _posted(services, form_kit, request, wave_id)
+    if refused is not None or wave is None:
+        return refused or _refused(t, wave_id)
+    all_pages = pages(wave.questionnaire)
+    index = find(all_pages, slug)
+    if index is None:
+        return _refused(t, wave_id)
+    here, change = all_pages[index], posted_text(data, "change") == "1"
+    drafts, now = Drafts(services.store), services.clock()
+    current = drafts.get(session.key, wave_id, now)
+    if current is not None and current.next_page == SENT:
+        return already_sent(form_kit, wave, t, session)
+    if current is None:
+        drafts.purge(now)  # expired drafts go as new ones come (and at start-up)
+    answer = read_page(here, data, t, services.areas)
+    if answer.error:
+        view = page_view(here, answer.shown, t, answer.error)
+        error = FormError(here.slug, "#" + view.field, answer.error)
+        return render_page(form_kit, wave, t, session, index, view, change=change, errors=[error], status=400)
+    following = all_pages[index + 1].slug if index + 1 < len(all_pages) else CHECK_PAGE
+    next_page = CHECK_PAGE if change or (current is not None and current.next_page == CHECK_PAGE) else following
+    code = answer.kept if here.slug == CODE_PAGE else None
+    await asyncio.wrap_future(drafts.change(
+        session.key, wave_id, now, lambda d: _saved(d, wave, here, answer.kept, code, form_kit, now, t.lang,
+                                                    next_page)))
+    target = CHECK_PAGE if change else following
+    return Redirect(page_url(wave, target, t), status_code=303, cookies=[draft_cookie(form_kit, session)])
+
+
+def _done(services: Services, form_kit: FormKit, wave: Wave, t: Messages, code: str) -> Response[str]:
     expires = services.clock().timestamp() + DONE_SECONDS
-    value = form_kit.signer.done_cookie(Done(wave.wave_id, accepted.return_code, t.lang, expires))
-    path = f"/survey/{wave.wave_id}/thanks"
-    cookie = Cookie(key=DONE_COOKIE, value=value, path=path, max_age=DONE_SECONDS, httponly=True,
-                    samesite="strict", secure=form_kit.secure_cookies)
-    return Redirect(path, status_code=303, cookies=[cookie], headers={"Cache-Control": "no-store"})
+    value = form_kit.signer.done_cookie(Done(wave.wave_id, code, t.lang, expires))
+    cookie = Cookie(key=DONE_COOKIE, value=value, path=f"/survey/{wave.wave_id}", max_age=DONE_SECONDS,
+                    httponly=True, samesite="strict", secure=form_kit.secure_cookies)
+    return Redirect(f"/survey/{wave.wave_id}/thanks", status_code=303, cookies=[cookie],
+                    headers={"Cache-Control": "no-store"})
 
 
-async def _collect(services: Services, form_kit: FormKit, wave: Wave, t: Messages, form: FormState,
-                   filled: Filled) -> Response[str]:
-    submission = filled.submission(submission_id=form.submission_id, lang=t.lang)
-    try:
-        accepted = await services.collect(wave, submission)
-    except SubmissionInvalid as exc:
-        errors = form_errors(wave.questionnaire, exc.errors, filled, t)
-        return render_form(form_kit, wave, t, form, filled=filled, errors=errors, status=400)
-    except SubmissionRejected as exc:
-        if exc.errors[0].field == RETURN_CODE:
-            errors = form_errors(wave.questionnaire, exc.errors, filled, t,
-                                 code_limit=services.settings.max_responses_per_code)
-            return render_form(form_kit, wave, t, form, filled=filled, errors=errors, status=400)
-        return page("notice.html", t, status=409, title=t("already_sent_title"),
-                    paragraphs=[t("already_sent_body"), t("already_sent_new")],
-                    link=(f"/survey/{wave.wave_id}?lang={t.lang}", t("start_new_form")))
-    return _done(services, form_kit, wave, t, accepted)
+def _sent(draft: Draft, now: dt.datetime) -> Draft:
+    """What stays of a sent draft: no answers; its submission id and sealed code, for 30 minutes."""
+    return replace(draft, answers={}, postcode=None, next_page=SENT,
+                   expires_at=utc_naive(now) + dt.timedelta(seconds=DONE_SECONDS))
 
 
 @post("/survey/{wave_id:str}", include_in_schema=False)
 async def send_form(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
                     request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
-    """Store the family's answers, or show the form again saying what to fix; nothing rejected is stored."""
-    data = await request.form()
-    wave = responses_wave(services, wave_id)
-    t = words(form_kit, data.get("lang"), wave.questionnaire.languages if wave else None)
-    unavailable = not_available(services, t, wave)
-    if unavailable is not None or wave is None:
-        return unavailable or _refused(t, wave_id)
-    browser_id = request.cookies.get(CSRF_COOKIE) or ""
-    if not form_kit.signer.csrf_ok(browser_id, wave_id, data.get("csrf")):
-        return _refused(t, wave_id)
-    filled = read_form(wave.questionnaire, data)
-    form = FormState(browser_id, str(data.get("submission_id") or uuid.uuid4()), str(data.get("started") or ""))
-    if filled.honeypot:
-        error = FormError(HONEYPOT, HONEYPOT, t("error_honeypot"))
-        return render_form(form_kit, wave, t, form, filled=filled, errors=[error], status=400)
-    now = services.clock().timestamp()
-    started_at = form_kit.signer.started_at(browser_id, form.submission_id, form.started)
-    if started_at is None or now - started_at < services.settings.form_min_seconds:
-        # A stamp of another form (a reused token with a new submission id) starts a new form; a form sent too
-        # soon keeps its id, so sending it again after the check stores it once.
-        submission_id = form.submission_id if started_at is not None else str(uuid.uuid4())
-        form = replace(form, submission_id=submission_id,
-                       started=form_kit.signer.started(browser_id, submission_id, now))
-        return render_form(form_kit, wave, t, form, filled=filled, notice=t("too_fast"), status=400)
-    return await _collect(services, form_kit, wave, t, form, filled)
+    """Store the draft's answers once and show the code; or say what to fix, and store nothing."""
+    wave, t, data, session, refused = await _posted(services, form_kit, request, wave_id)
+    if refused is not None or wave is None:
+        return refused or _refused(t, wave_id)
+    drafts, now = Drafts(services.store), services.clock()
+    draft = drafts.get(session.key, wave_id, now)
+    if draft is None:
+        return page("notice.html", t, status=409, title=t("There are no answers to send"),
+                    paragraphs=[t("We could not find answers saved on this device. Answers are kept for 7 days "
+                                  "after you last changed them. If you sent them already, they are safe with us.")],
+                    link=(with_lang(f"/survey/{wave_id}", t.lang), t("Go to the start of the survey")))
+    code = form_kit.signer.unseal_code(draft.sealed_code, wave_id, draft.submission_id)
+    if draft.next_page == SENT:  # Back and send again, a reload, a double tap: the same code, nothing stored
+        return _done(services, form_kit, wave, t, code or services.codes.code_for_submission(
+            wave_id, draft.submission_id))
+    honeypot = posted_text(data, HONEYPOT)
+    if honeypot:
+        return render_check(services, form_kit, wave, t, session, draft, errors=[honeypot_error(t)], status=400,
+                            honeypot=honeypot)
+    if (utc_naive(now) - draft.started_at).total_seconds() < services.settings.form_min_seconds:
+        return render_check(services, form_kit, wave, t, session, draft, status=400, notice=t(
+            "Your answers have not been sent yet. Please check them, then press “Send my answers” again."))
+    submission = submission_of(wave.questionnaire, draft.answers, postcode=draft.postcode, return_code=code,
+                               submission_id=draft.submission_id, lang=t.lang)
+    change = {p.slug: page_url(wave, p.slug, t, change=True) for p in pages(wave.questionnaire)}
+    try:
+        accepted = await services.collect(wave, submission)
+    except SubmissionInvalid as exc:
+        errors = check_errors(wave.questionnaire, exc.errors, t, change)
+        return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400)
+    except SubmissionRejected as exc:
+        if exc.errors[0].field == RETURN_CODE:
+            errors = check_errors(wave.questionnaire, exc.errors, t, change,
+                                  code_limit=services.settings.max_responses_per_code)
+            return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400)
+        await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))
+        return already_sent(form_kit, wave, t, session)
+    await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))
+    return _done(services, form_kit, wave, t, accepted.return_code)
+
+
+@post("/survey/{wave_id:str}/new", include_in_schema=False)
+async def start_again(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+                      request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+    """Delete this device's draft (or what stays of a sent one) and start a new form."""
+    wave, t, _, session, refused = await _posted(services, form_kit, request, wave_id)
+    if refused is not None or wave is None:
+        return refused or _refused(t, wave_id)
+    await asyncio.wrap_future(Drafts(services.store).delete(session.key, wave_id))
+    return Redirect(page_url(wave, CODE_PAGE, t), status_code=303)

@@ -1,11 +1,11 @@
-"""Signed values for the form: the CSRF token, the fill-time stamp and the confirmation cookie.
+"""The form's secrets: the draft cookie's random id, the CSRF token, the sealed return code and the
+confirmation cookie.
 
-The fill-time stamp is signed together with the form's submission id, so a token and start time serve one
-shown form: posting them again with another submission id is treated as a form with no start time (sent
-back to be checked, nothing stored), and the minimum fill time is paid for every response, not once.
-
-Everything is an HMAC-SHA256 under the form's own key (data/secrets/form.key), kept apart from the
-return-code key so that neither can be used to forge the other.
+The draft cookie holds only a random id; the answers live server-side (surveyapp/store/drafts.py). The CSRF
+token is an HMAC of that id and the wave (double submit: another site can neither read the cookie nor make the
+token). An earlier return code a family types is kept in its draft only sealed (AES-GCM) under a key derived
+from the form's own key (data/secrets/form.key), kept apart from the return-code key so that neither can be used
+to forge the other.
 """
 
 from __future__ import annotations
@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from surveyapp.returncodes import load_or_create_key
 
-CSRF_COOKIE = "surveyapp_form"
+DRAFT_COOKIE = "surveyapp_draft"
 DONE_COOKIE = "surveyapp_done"
 DONE_SECONDS = 30 * 60  # the confirmation (with the code) can be reloaded for this long
 
@@ -56,7 +58,7 @@ class FormSigner:
 
     @staticmethod
     def new_browser_id() -> str:
-        """A random value for the CSRF cookie (double-submit: the form carries its MAC)."""
+        """A random value for the draft cookie (double submit: the form carries its MAC)."""
         return secrets.token_urlsafe(24)
 
     def csrf_token(self, browser_id: str, wave_id: str) -> str:
@@ -67,24 +69,25 @@ class FormSigner:
             return False
         return hmac.compare_digest(self.csrf_token(browser_id, wave_id), token)
 
-    def started(self, browser_id: str, submission_id: str, at: float) -> str:
-        """A stamp of when this form was shown, bound to this browser (so it cannot be harvested) and to the
-        form's submission id (so one stamp stores at most one response: the writer keeps a submission id to one
-        response, and a retry of it gets that response back)."""
-        moment = f"{at:.3f}"
-        return f"{moment}.{self._mac('started', browser_id, submission_id, moment)}"
+    def seal_code(self, code: str, wave_id: str, submission_id: str) -> str:
+        """The typed return code, encrypted and bound to its draft (so a sealed code cannot be moved to another)."""
+        nonce = secrets.token_bytes(12)
+        sealed = AESGCM(self._code_key()).encrypt(nonce, code.encode(), f"{wave_id}|{submission_id}".encode())
+        return base64.urlsafe_b64encode(nonce + sealed).decode()
 
-    def started_at(self, browser_id: str | None, submission_id: str, stamp: str | None) -> float | None:
-        """When the form was shown, or None when the stamp is missing, not ours, or another form's."""
-        if not browser_id or not stamp or stamp.count(".") != 2:
-            return None
-        moment, _, mac = stamp.rpartition(".")
-        if not hmac.compare_digest(self._mac("started", browser_id, submission_id, moment), mac):
+    def unseal_code(self, sealed: str | None, wave_id: str, submission_id: str) -> str | None:
+        """The code sealed by seal_code, or None when there is none or it does not open."""
+        if not sealed:
             return None
         try:
-            return float(moment)
-        except ValueError:
+            raw = base64.urlsafe_b64decode(sealed)
+            plain = AESGCM(self._code_key()).decrypt(raw[:12], raw[12:], f"{wave_id}|{submission_id}".encode())
+        except (binascii.Error, InvalidTag, ValueError):
             return None
+        return plain.decode()
+
+    def _code_key(self) -> bytes:
+        return hmac.new(self.key, b"draft-code-seal", hashlib.sha256).digest()
 
     def done_cookie(self, done: Done) -> str:
         body = base64.urlsafe_b64encode(msgspec.json.encode(done)).decode().rstrip("=")

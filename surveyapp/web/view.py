@@ -1,29 +1,19 @@
-"""What the form template draws: sections, questions, their inputs, what is checked and any error.
+"""What a question page draws: its heading, hints, inputs and what is checked; the template only prints.
 
-The template only loops and prints; every decision (checked, dividers, error placement) is here.
-The first input of a group carries the group's id, so an error summary link lands on it; the other
-inputs are labelled by the <label> around them, which keeps the page small.
+The first input of a group carries the group's id, so an error summary link lands on it; the other inputs are
+labelled by the <label> around them, which keeps the page small.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any
 
-from surveyapp.web.answers import Filled, is_checked, layout, statement_answer, statement_field
-from surveyapp.web.errors import FormError
+from surveyapp.web.answers import NOT_APPLICABLE, RETURN_CODE
+from surveyapp.web.journey import Page
 from surveyapp.web.messages import Messages
-from waves.model import (
-    FreeText,
-    Likert,
-    MultipleChoice,
-    Option,
-    PartPostcode,
-    Question,
-    Questionnaire,
-    SingleChoice,
-    text_in,
-)
+from waves.model import FreeText, Likert, MultipleChoice, Option, PartPostcode, SingleChoice, text_in
 
 NOT_SAYING = "prefer_not_to_say"
 
@@ -39,85 +29,68 @@ class Item:
 
 
 @dataclass(frozen=True)
-class Group:
-    """One radio or checkbox group: a question, or one statement of a Likert question."""
-
-    id: str
-    name: str
-    legend: str
-    hint: str
-    error: str
-    items: list[Item]
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    kind: str  # single, multiple, likert, text, postcode
-    id: str
-    legend: str
-    hint: str
-    error: str
-    items: list[Item] = field(default_factory=list)
-    statements: list[Group] = field(default_factory=list)
+class PageView:
+    kind: str  # single, multiple, statement, text, postcode, code
+    field: str  # the input's name, and the id of its first input
+    caption: str
+    heading: str
+    heading_lang: str = ""  # "en" when Q7's exact 2019 wording heads a page in another language
+    intro: str = ""
+    hint: str = ""
+    explain: str = ""  # Q7: the statement in plain words, or translated, beside the exact wording
+    error: str = ""
+    items: list[Item] = dataclasses.field(default_factory=list)
     value: str = ""
     max_length: int = 0
 
     @property
-    def name(self) -> str:
-        return self.id
+    def choices(self) -> bool:
+        return self.kind in ("single", "multiple", "statement")
+
+    @property
+    def input_type(self) -> str:
+        return "checkbox" if self.kind == "multiple" else "radio"
 
 
-@dataclass(frozen=True)
-class SectionView:
-    id: str
-    title: str
-    intro: str
-    questions: list[QuestionView]
-
-
-def _option_item(question: SingleChoice | MultipleChoice, option: Option, first: bool, filled: Filled,
+def _option_item(question: SingleChoice | MultipleChoice, option: Option, first: bool, chosen: Any,
                  lang: str) -> Item:
     exclusive = isinstance(question, MultipleChoice) and option.id == question.exclusive
+    checked = option.id in chosen if isinstance(chosen, list) else option.id == chosen
     return Item(value=option.id, label=text_in(option.text, lang), hint=text_in(option.hint, lang),
-                checked=is_checked(filled, question.id, option.id),
-                divider=exclusive or (option.id == NOT_SAYING and not first), exclusive=exclusive)
+                checked=checked, divider=exclusive or (option.id == NOT_SAYING and not first), exclusive=exclusive)
 
 
-def _likert_groups(question: Likert, filled: Filled, errors: dict[str, str], lang: str) -> list[Group]:
-    groups = []
-    for statement in question.statements:
-        name = statement_field(question.id, statement.id)
-        chosen = statement_answer(filled, question.id, statement.id)
-        items = [Item(value=a.id, label=text_in(a.text, lang), hint="", checked=chosen == a.id)
-                 for a in question.answers]
-        groups.append(Group(name, name, text_in(statement.text, lang), "", errors.get(name, ""), items))
-    return groups
-
-
-def question_view(question: Question, filled: Filled, errors: dict[str, str], lang: str) -> QuestionView:
-    """The view of one question, filled in with what was posted."""
-
-    def view(kind: str, **parts: Any) -> QuestionView:
-        return QuestionView(kind=kind, id=question.id, legend=text_in(question.text, lang),
-                            hint=text_in(question.hint, lang), error=errors.get(question.id, ""), **parts)
-
-    if isinstance(question, SingleChoice | MultipleChoice):
-        items = [_option_item(question, o, i == 0, filled, lang) for i, o in enumerate(question.options)]
-        return view("single" if isinstance(question, SingleChoice) else "multiple", items=items)
+def page_view(page: Page, value: Any, t: Messages, error: str = "") -> PageView:
+    """The view of one page with its current answer (a string, a list of option ids, or None)."""
+    lang = t.lang
+    question = page.question
+    if question is None:
+        return PageView("code", RETURN_CODE, t("Before you start"), t("Have you filled in this survey before?"),
+                        hint=t("At the end of the last survey you were given a code like MAPLE-OTTER-4217. "
+                               "If you have it, type it here. It lets us compare your answers over time "
+                               "without knowing who you are. The example is not a real code."),
+                        error=error, value=str(value or ""))
+    caption = text_in(page.section.title, lang) if page.section else ""
+    intro = text_in(page.section.intro, lang) if page.section and page.first_in_section else ""
+    common: dict[str, Any] = {"caption": caption, "intro": intro, "error": error,
+                              "hint": text_in(question.hint, lang)}
     if isinstance(question, Likert):
-        return view("likert", statements=_likert_groups(question, filled, errors, lang))
+        statement = page.statement
+        assert statement is not None
+        items = [Item(a.id, text_in(a.text, lang), "", value == a.id) for a in question.answers]
+        items.append(Item(NOT_APPLICABLE, t("Does not apply to me"), "", value == NOT_APPLICABLE, divider=True))
+        exact = statement.text["en"]
+        return PageView("statement", page.slug, t("Question 7, statement {number} of {total}",
+                                                  number=page.statement_number, total=len(question.statements)),
+                        exact, heading_lang="en" if t.meta.html_lang != "en" else "",
+                        intro=text_in(question.text, lang), explain=(statement.explain or {}).get(lang, ""),
+                        error=error, items=items)
+    if isinstance(question, SingleChoice | MultipleChoice):
+        items = [_option_item(question, o, i == 0, value, lang) for i, o in enumerate(question.options)]
+        kind = "single" if isinstance(question, SingleChoice) else "multiple"
+        return PageView(kind, question.id, heading=text_in(question.text, lang), items=items, **common)
     if isinstance(question, FreeText):
-        return view("text", value=str(filled.answers.get(question.id, "")), max_length=question.max_length)
+        return PageView("text", question.id, heading=text_in(question.text, lang), value=str(value or ""),
+                        max_length=question.max_length, **common)
     assert isinstance(question, PartPostcode)
-    return view("postcode", value=filled.postcode)
-
-
-def sections_view(questionnaire: Questionnaire, filled: Filled, errors: list[FormError],
-                  t: Messages) -> list[SectionView]:
-    """Every section of the questionnaire with its questions, in page order."""
-    by_place = {e.place: e.message for e in errors}
-    return [SectionView(id=section.id if section else "questions",
-                        title=text_in(section.title, t.lang) if section else "",
-                        intro=text_in(section.intro, t.lang) if section else "",
-                        questions=[question_view(q, filled, by_place, t.lang) for q in questions])
-            for section, questions in layout(questionnaire)]
+    return PageView("postcode", question.id, heading=text_in(question.text, lang), value=str(value or ""), **common)

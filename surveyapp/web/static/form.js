@@ -39,3 +39,28 @@
     });
   }
 })();
+
+(function () {
+  "use strict";
+  // The confirmation: "Copy the code" and "Print this page" need a script, so they are shown only with one.
+  var tools = document.querySelector(".tools");
+  var code = document.getElementById("code");
+  if (!tools || !code) { return; }
+  tools.hidden = false;
+  document.getElementById("print-page").addEventListener("click", function () { window.print(); });
+  var copy = document.getElementById("copy-code");
+  copy.addEventListener("click", function () {
+    var said = document.getElementById("copied");
+    var done = function () { said.textContent = copy.getAttribute("data-copied"); };
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(code.textContent).then(done, function () {});
+    } else {
+      var range = document.createRange();
+      range.selectNodeContents(code);
+      var selection = window.getSelection();
+      selection.removeAllRanges();
+      selection.addRange(range);
+      if (document.execCommand("copy")) { done(); }
+    }
+  });
+})();
