@@ -17,7 +17,6 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from surveyapp.store import derived
 from surveyapp.store.failures import StoreUnavailable, disk_full, invalidated
 from surveyapp.store.migrations import migrate
 from surveyapp.store.writer import Writer
@@ -105,9 +104,8 @@ class Store:
                 cursor.close()
 
     def settle(self) -> None:
-        """Bring the derived tables up to date before a read that needs them settled (cohort change), through
-        the writer (`surveyapp.store.derived.settle`)."""
-        self.writer.run(derived.settle).result()
+        """Bring the derived tables up to date before a read of them (`Writer.settle`)."""
+        self.writer.settle().result()
 
     def frame(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> pl.DataFrame:
         """Run a read query on a cursor of its own and return a Polars frame (positional `?` parameters from

@@ -8,11 +8,14 @@ millions of responses (see migration 002):
   into one number (`likert_slots` and `likert_codes` say which bits hold which statement and answer, per wave).
   Cohort change pairs these rows, never joining answer rows to responses.
 
-Three ways in, each checked against the stored answers by tests/test_derived.py or tests/test_scale.py:
-- `Recorder.record`: the writer, after each group commit's inserts, in its transaction. It knows each wave's
-  slots and codes, so it packs the few responses of a commit in Python and sends DuckDB two small inserts.
+Four ways in, each checked against the stored answers by tests/test_derived.py or tests/test_scale.py:
+- `Recorder`: the writer, off the commit path (see there). It knows each wave's slots and codes, so it packs
+  the responses it holds in Python and sends DuckDB two small inserts.
 - `record`: the same rows by SQL over a batch's Arrow tables (`bench.generate`, half a million at a time).
 - `backfill`: the same SQL over everything stored (migration 002, for a store written before it).
+- `reconcile`: the same SQL over the stored responses that have no sheet yet (at start-up).
+
+`settle` then settles `latest` for the sheets added since it last ran.
 """
 
 from __future__ import annotations
@@ -120,43 +123,67 @@ Key = tuple[str, str, str]  # wave_id, question_id, statement or option id
 
 
 class Recorder:
-    """The writer's way in: each wave's slots and codes held in memory (read from the tables at the first
-    commit, and again after any commit that adds one or rolls back), so a commit's sheets are packed here
-    and its tallies counted here; DuckDB gets two small inserts, and two more only when a new statement or
-    answer appears in a wave."""
+    """The writer's way in, off the commit path: the responses of each commit, once it has returned, are held
+    here and added to the derived tables in one transaction of their own when the writer is idle, when many
+    are held, before a read that needs them (`Writer.settle`) and at stop. A submission's commit therefore
+    costs what it cost before these tables, whatever its return code has done before.
+
+    Each wave's slots and codes are held in memory (read from the tables when first needed and after a failed
+    flush), so the sheets are packed and the tallies counted here, and DuckDB gets two or four inserts per
+    flush. Held responses a crash loses are found at the next start by `reconcile` (responses without a
+    sheet), and so are those of a flush that failed."""
 
     def __init__(self) -> None:
         self._slots: dict[Key, int] | None = None
         self._codes: dict[Key, int] | None = None
+        self._held: list[PreparedResponse] = []
+        self.incomplete = False  # a flush failed: `reconcile` before the tables are read
 
-    def forget(self) -> None:
-        """After a rollback: what was read may include slots or codes that were never committed."""
+    @property
+    def held(self) -> int:
+        return len(self._held)
+
+    def hold(self, responses: Sequence[PreparedResponse]) -> None:
+        """Responses whose commit has returned, to be added at the next flush."""
+        self._held.extend(responses)
+
+    def failed(self) -> None:
+        """A flush was rolled back: what was read may include slots or codes never committed, and its responses
+        are left to `reconcile`."""
         self._slots = self._codes = None
+        self._held.clear()
+        self.incomplete = True
 
-    def record(self, cursor: duckdb.DuckDBPyConnection, responses: Sequence[PreparedResponse],
-               batch_responses: pa.Table, batch_answers: pa.Table) -> int:
-        """Add the derived rows of `responses`, just inserted (`batch_responses`, `batch_answers` hold them as
-        the writer inserted them); return the number of statements run.
-
-        The same statements whatever the responses' return codes have done before (the sheets go in with
-        `latest` unsettled, NULL): how long a submission takes must not tell whether its code was used."""
+    def flush(self, cursor: duckdb.DuckDBPyConnection) -> int:
+        """Add the held responses' derived rows, inside the caller's transaction; return how many."""
         import pyarrow as pa
 
+        responses, self._held = self._held, []
+        if not responses:
+            return 0
         likert = [(r, question, statement, option) for r in responses
                   for question, statement, option, _ in r.answers if statement is not None and option is not None]
         slots, codes = self._known(cursor)
-        statements = 2
-        if any((r.wave_id, q, s) not in slots or (r.wave_id, q, o) not in codes for r, q, s, o in likert):
-            for step in (_NEW_SLOTS, _NEW_CODES):
-                cursor.execute(step.format(responses="batch_responses", answers="batch_answers"))
-            self.forget()
-            slots, codes = self._known(cursor)
-            statements += 4
+        new_slots: list[tuple[str, str, str, int]] = []
+        new_codes: list[tuple[str, str, str, int]] = []
+        for r, q, statement, option in likert:
+            if (r.wave_id, q, statement) not in slots:
+                slot = 1 + max((n for (w, _, _), n in slots.items() if w == r.wave_id), default=-1)
+                slots[(r.wave_id, q, statement)] = slot
+                new_slots.append((r.wave_id, q, statement, slot))
+            if (r.wave_id, q, option) not in codes:
+                code = 1 + max((n for (w, q2, _), n in codes.items() if w == r.wave_id and q2 == q), default=0)
+                codes[(r.wave_id, q, option)] = code
+                new_codes.append((r.wave_id, q, option, code))
+        if new_slots:  # the tables' CHECKs refuse a slot over 31 or a code over 15 (the loader prevents both)
+            cursor.executemany("INSERT INTO likert_slots VALUES (?, ?, ?, ?)", new_slots)
+        if new_codes:
+            cursor.executemany("INSERT INTO likert_codes VALUES (?, ?, ?, ?)", new_codes)
         patterns = dict.fromkeys((r.response_id for r in responses), 0)
         tallies: Counter[tuple[str, ...]] = Counter()
-        for r, q, s, o in likert:
-            patterns[r.response_id] |= codes[(r.wave_id, q, o)] << (CODE_BITS * slots[(r.wave_id, q, s)])
-            tallies[(r.wave_id, q, s, o, r.postcode_district or "", r.lad_code or "", r.area_status)] += 1
+        for r, q, statement, option in likert:
+            patterns[r.response_id] |= codes[(r.wave_id, q, option)] << (CODE_BITS * slots[(r.wave_id, q, statement)])
+            tallies[(r.wave_id, q, statement, option, r.postcode_district or "", r.lad_code or "", r.area_status)] += 1
         low = (1 << 64) - 1
         batch_sheets = pa.table({
             "response_id": [r.response_id for r in responses], "wave_id": [r.wave_id for r in responses],
@@ -174,10 +201,30 @@ class Recorder:
         cursor.execute("INSERT INTO likert_tallies AS t SELECT * FROM batch_tallies "
                        "ON CONFLICT DO UPDATE SET n = t.n + excluded.n")
         del batch_sheets, batch_tallies
-        return statements
+        return len(responses)
 
     def _known(self, cursor: duckdb.DuckDBPyConnection) -> tuple[dict[Key, int], dict[Key, int]]:
         if self._slots is None or self._codes is None:
             self._slots = {(w, q, s): int(n) for w, q, s, n in cursor.execute("SELECT * FROM likert_slots").fetchall()}
             self._codes = {(w, q, o): int(n) for w, q, o, n in cursor.execute("SELECT * FROM likert_codes").fetchall()}
         return self._slots, self._codes
+
+
+def reconcile(cursor: duckdb.DuckDBPyConnection) -> int:
+    """Add the derived rows of every stored response that has no sheet (held by a writer that crashed, or by a
+    flush that failed), by the same statements as `record`; return how many. Inside the caller's transaction.
+    Reads every response's id once: run at start-up and after a failed flush, not per query."""
+    cursor.execute(f"""CREATE OR REPLACE TEMP TABLE unrecorded AS
+        SELECT r.response_id FROM responses r
+        WHERE NOT EXISTS (SELECT 1 FROM likert_sheets s WHERE s.wave_id = r.wave_id
+                          AND s.response_number = {_RESPONSE_NUMBER})""")
+    found = cursor.execute("SELECT count(*) FROM unrecorded").fetchone()
+    if found and found[0]:
+        responses = "(SELECT r.* FROM responses r SEMI JOIN unrecorded u USING (response_id))"
+        answers = "(SELECT a.* FROM answers a SEMI JOIN unrecorded u USING (response_id))"
+        keys = f"SELECT r.wave_id, md5_number(r.cohort_key) AS cohort_number FROM {responses} r"
+        for step in _STEPS:
+            cursor.execute(step.format(responses=responses, answers=answers, response_number=_RESPONSE_NUMBER,
+                                       keys=keys))
+    cursor.execute("DROP TABLE unrecorded")
+    return int(found[0]) if found else 0

@@ -109,6 +109,7 @@ def answer_counts(
     """
     places = ["area_code", "parent_code", *(["lad_code"] if per_lad else [])]
     if by in FIXED_LEVELS:
+        store.settle()  # the writer adds derived rows off the commit path: bring them up to date first
         counted = _tallied_counts(store, wave_ids, question_id, by, per_lad)
     else:
         frames = [_wave_answer_counts(store, wave, question_id, by, groups, per_lad)

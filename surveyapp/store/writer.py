@@ -32,6 +32,9 @@ from surveyapp.store.failures import (
 from surveyapp.store.keys import StoredKeys
 
 log = logging.getLogger("surveyapp.writer")
+# Derived rows (surveyapp.store.derived) are added when no job has come for this long, or once this many
+# responses are held, whichever is first.
+FLUSH_WHEN_IDLE_SECONDS, FLUSH_AT = 0.05, 2000
 
 Status = Literal["stored", "duplicate", "conflict", "code_limit"]
 _RESPONSE_COLUMNS = ("response_id", "wave_id", "submission_id", "fingerprint", "submitted_hour",
@@ -132,12 +135,18 @@ class Writer:
             self._queue.put(_Job(Future()))
 
     def _run(self) -> None:
+        self._open_derived()
         stopping = False
         while not stopping:
+            wait = RECOVERY_INTERVAL_SECONDS if self.problem else FLUSH_WHEN_IDLE_SECONDS if self._derived.held \
+                else None
             try:
-                first = self._queue.get(timeout=RECOVERY_INTERVAL_SECONDS if self.problem else None)
+                first = self._queue.get(timeout=wait)
             except queue.Empty:
-                self._recover()
+                if self.problem:
+                    self._recover()
+                else:
+                    self._flush()
                 continue
             if first is None:
                 break
@@ -156,6 +165,49 @@ class Writer:
                     self._refuse(job)
                 continue
             self._process(batch)
+            if self._derived.held >= FLUSH_AT:
+                self._flush()
+        if self.problem is None:
+            self._flush()
+            with contextlib.suppress(duckdb.Error):  # clean only if nothing is left for `reconcile`
+                self._cursor.execute("UPDATE derived_state SET clean = ?", [not self._derived.incomplete])
+
+    def _open_derived(self) -> None:
+        """A writer that did not stop cleanly may have held responses it never added: complete them before
+        the derived tables are next read. Until this writer stops cleanly, the next start will do the same."""
+        try:
+            row = self._cursor.execute("SELECT bool_and(clean) FROM derived_state").fetchone()
+            self._derived.incomplete = not (row and row[0])
+            self._cursor.execute("UPDATE derived_state SET clean = false")
+        except duckdb.Error:
+            self._derived.incomplete = True
+
+    def _flush(self) -> None:
+        """Add the held responses' derived rows (`derived.Recorder`) in a transaction of their own."""
+        try:
+            self._cursor.execute("BEGIN TRANSACTION")
+            self._derived.flush(self._cursor)
+            self._cursor.execute("COMMIT")
+        except Exception as exc:  # the responses are stored: `reconcile` adds their derived rows later
+            self._derived.failed()
+            with contextlib.suppress(duckdb.Error):
+                self._cursor.execute("ROLLBACK")
+            log.warning("derived tables not updated (%s); they are completed before the next read that needs them",
+                        str(exc).splitlines()[0][:200])
+            if self._lost(exc) or disk_full(exc):
+                self._stopped(exc)
+
+    def settle(self) -> Future[int]:
+        """Bring the derived tables up to date (held responses, then any a crash or a failed flush left out,
+        then `latest`), for a read that needs them; the future resolves to the sheets settled."""
+        return self.run(self._settle)
+
+    def _settle(self, cursor: duckdb.DuckDBPyConnection) -> int:
+        self._derived.flush(cursor)
+        if self._derived.incomplete:
+            derived.reconcile(cursor)
+            self._derived.incomplete = False
+        return derived.settle(cursor)
 
     def _process(self, batch: list[_Job]) -> None:
         submissions = [job for job in batch if job.response is not None]
@@ -216,7 +268,7 @@ class Writer:
             return False
         self._cursor = cursor
         self._stored_keys.clear()  # read again from what the file holds
-        self._derived.forget()
+        self._derived.failed()  # held responses, and any a failed commit stored after all: reconciled later
         self.problem = None
         self.recoveries += 1
         log.warning("the database was re-opened and takes writes again")
@@ -236,6 +288,7 @@ class Writer:
                 job.future.set_result(result)
                 self._stopped(exc)
                 return
+            self._derived.failed()  # a settle may have taken held responses with it: reconcile them
             self._rollback()
             if self._lost(exc):
                 self._stopped(exc)
@@ -283,6 +336,8 @@ class Writer:
         for wave_id in {r.wave_id for r in accepted} if remember else ():
             in_wave = [r for r in accepted if r.wave_id == wave_id]
             self._keys_of(wave_id).add([r.submission_id for r in in_wave], [r.cohort_key for r in in_wave])
+        if remember:
+            self._derived.hold(accepted)  # their derived rows follow, off the commit path
         for job, outcome in zip(jobs, outcomes, strict=True):
             job.future.set_result(outcome)
 
@@ -327,7 +382,6 @@ class Writer:
         return False
 
     def _rollback(self) -> None:
-        self._derived.forget()
         with contextlib.suppress(duckdb.Error):
             self._cursor.execute("ROLLBACK")
 
@@ -409,5 +463,5 @@ class Writer:
         # unregister() would cost more CPU than the inserts themselves at this batch size.
         self._cursor.execute(_INSERT_RESPONSES)
         self._cursor.execute(_INSERT_ANSWERS)
-        self.statements += 2 + self._derived.record(self._cursor, accepted, batch_responses, batch_answers)
+        self.statements += 2
         del batch_responses, batch_answers

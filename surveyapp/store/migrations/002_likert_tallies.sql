@@ -45,3 +45,8 @@ CREATE TABLE likert_sheets (
     pattern UHUGEINT NOT NULL,
     latest BOOLEAN
 );
+
+-- Whether the writer stopped cleanly with every stored response's derived rows added (false while it runs):
+-- after a crash, the next start completes them (derived.reconcile) before they are read.
+CREATE TABLE derived_state (clean BOOLEAN NOT NULL);
+INSERT INTO derived_state VALUES (true);
