@@ -81,7 +81,7 @@ _LATEST = """
     WHERE s.wave_id = m.wave_id AND s.cohort_number = m.cohort_number
 """
 _STEPS = (_NEW_SLOTS, _NEW_CODES, _SHEETS, _TALLIES, _LATEST)
-_RESPONSE_NUMBER = "('0x' || replace(r.response_id, '-', ''))::UHUGEINT"
+RESPONSE_NUMBER = "('0x' || replace(r.response_id, '-', ''))::UHUGEINT"
 
 
 def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_answers: pa.Table) -> None:
@@ -92,7 +92,7 @@ def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_a
     keys = "SELECT r.wave_id, md5_number(r.cohort_key) AS cohort_number FROM batch_responses r"
     for step in _STEPS:
         cursor.execute(step.format(responses="batch_responses", answers="batch_answers",
-                                   response_number=_RESPONSE_NUMBER, keys=keys))
+                                   response_number=RESPONSE_NUMBER, keys=keys))
     del batch_responses, batch_answers
 
 
@@ -112,7 +112,7 @@ def backfill(cursor: duckdb.DuckDBPyConnection) -> None:
     """Fill the derived tables from every stored response (they must be empty)."""
     keys = "SELECT wave_id, cohort_number FROM likert_sheets"
     for step in _STEPS:
-        cursor.execute(step.format(responses="responses", answers="answers", response_number=_RESPONSE_NUMBER,
+        cursor.execute(step.format(responses="responses", answers="answers", response_number=RESPONSE_NUMBER,
                                    keys=keys))
 
 
@@ -169,7 +169,7 @@ class Recorder:
                                   "n": pa.array(list(tallies.values()), pa.int64())},
                                  schema=pa.schema([*((c, pa.string()) for c in columns), ("n", pa.int64())]))
         # DuckDB reads the two Arrow tables as this frame's local variables (a replacement scan).
-        cursor.execute(f"INSERT INTO likert_sheets SELECT r.wave_id, {_RESPONSE_NUMBER}, md5_number(r.cohort_key), "
+        cursor.execute(f"INSERT INTO likert_sheets SELECT r.wave_id, {RESPONSE_NUMBER}, md5_number(r.cohort_key), "
                        "(r.high::UHUGEINT << 64::UHUGEINT) | r.low::UHUGEINT, NULL FROM batch_sheets r")
         cursor.execute("INSERT INTO likert_tallies AS t SELECT * FROM batch_tallies "
                        "ON CONFLICT DO UPDATE SET n = t.n + excluded.n")
