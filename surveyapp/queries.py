@@ -96,12 +96,39 @@ def _filter_note(filters: Filters) -> list[str]:
 
 
 def _check_level(wave: Wave, by: str) -> None:
+    levels = by.split(",")
+    if len(levels) == 2 and levels[0] != levels[1] and "all" not in levels and \
+            sum(level.endswith("_broad") for level in levels) < 2 and all(lv in _levels(wave) for lv in levels):
+        return
     if by not in _levels(wave):
-        raise AnalysisError("by", f"use one of {', '.join(_levels(wave))}")
+        raise AnalysisError("by", f"use one of {', '.join(_levels(wave))}, or two of them for a two-way table, "
+                                  "e.g. by=lad,ethnic_group_broad")
+
+
+def _two_way(services: Services, wave: Wave, frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """A two-way table's rows with a column per level (named after it) holding its code, after area_code, and
+    area_name "Thanet, White"; other tables as they are."""
+    from analytics.areas import area_names
+
+    levels = by.split(",")
+    if len(levels) != 2 or "area_code" not in frame.columns:
+        return frame
+    codes = pl.col("area_code").str.split_exact("|", 1)
+    split = frame.with_columns(codes.struct.field("field_0").alias(levels[0]),
+                               codes.struct.field("field_1").alias(levels[1]))
+    names = [area_names(pl.col(level), level, lads=services.areas.lads, labels=_labels(services, wave, level))
+             for level in levels]
+    order = list(frame.columns)
+    at = order.index("area_code") + 1
+    return split.with_columns(area_name=pl.concat_str(names, separator=", ")).select(
+        [*order[:at], *levels, *order[at:]])
 
 
 def _groups(wave: Wave, by: str) -> dict[str, str] | None:
-    """For `<question>_broad`, each option of the question -> its group (itself when it has none)."""
+    """For `<question>_broad`, each option of the question -> its group (itself when it has none); for a
+    two-way level, those of its `_broad` level."""
+    if "," in by:
+        return next((found for level in by.split(",") if (found := _groups(wave, level)) is not None), None)
     question = wave.questionnaire.question(by.removesuffix("_broad"))
     if not by.endswith("_broad") or wave.questionnaire.question(by) is not None or \
             not isinstance(question, SingleChoice):
@@ -168,8 +195,8 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
                           scale=scale)
-    frame = _say_what_is_compared(services, frame, wave, baseline, by)
-    notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(wave, by)]
+    frame = _say_what_is_compared(services, _two_way(services, wave, frame, by), wave, baseline, by)
+    notes = [PUBLICATION_SAFE, *_filter_note(kept), *(n for level in by.split(",") for n in _overlap(wave, level))]
     if baseline.kind == "aggregate" and by != "all":
         notes.append(f"The {baseline_id} baseline has no breakdown by {by}: every row is compared with its "
                      "county-wide figure (baseline_area_code all), so a row's change mixes the difference "
@@ -196,9 +223,10 @@ def _say_what_is_compared(services: Services, frame: pl.DataFrame, wave: Wave, b
     info = services.areas.info
     now, then = short_title(wave), short_title(baseline)
     excluded = pl.lit(False)
-    if baseline.kind == "aggregate" and by in ("lad", "district") and info.baseline_excludes:
-        codes = list(info.baseline_excludes) if by == "lad" else _districts_of(services, info.baseline_excludes)
-        excluded = pl.col("area_code").is_in(codes)
+    place = next((level for level in by.split(",") if level in ("lad", "district")), None)
+    if baseline.kind == "aggregate" and place is not None and info.baseline_excludes:
+        codes = list(info.baseline_excludes) if place == "lad" else _districts_of(services, info.baseline_excludes)
+        excluded = pl.col(place if place in frame.columns else "area_code").is_in(codes)
     county = pl.col("baseline_area_code") == "all"
     scope = info.baseline_scope if baseline.kind == "aggregate" else "all areas,"
     comparison = (
@@ -256,7 +284,7 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
                              threshold=threshold)
     else:
         frame = _cohort_by(services, later, changes, statements, by, (later_id, earlier_id), threshold)
-    notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(later, by)]
+    notes = [PUBLICATION_SAFE, *_filter_note(kept), *(n for level in by.split(",") for n in _overlap(later, level))]
     if by != "all":
         notes.append(f"Families are placed by their {wave_id} answer ({by}); q-values are over the whole table.")
     if kept:
@@ -288,7 +316,7 @@ def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statement
         area_level=pl.lit(by, pl.String),
         area_name=area_names(pl.col("area_code"), by, lads=services.areas.lads,
                              labels=_labels(services, later, by)))
-    return with_q_values(frame.drop("q_value")).select(order)
+    return _two_way(services, later, with_q_values(frame.drop("q_value")).select(order), by)
 
 
 def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
@@ -311,8 +339,9 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     wave = _response_wave(services, wave_id, "wave")
     _check_level(wave, by)
     kept = _filters(wave, filters)
-    if by == "all":
-        raise AnalysisError("by", "reach is by lad, district or a question, e.g. ethnic_group, religion")
+    if by == "all" or "," in by:
+        raise AnalysisError("by", "reach is by one level: lad, district or a question, e.g. ethnic_group, "
+                                  "religion (two-way tables are for compare and cohort)")
     from analytics.disclosure import round_response_counts, rounded_total
     from analytics.reach import OUTSIDE_SHARES, reach_from_counts
     from surveyapp.store.frames import CONTENT, response_counts, responses_inside

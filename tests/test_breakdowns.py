@@ -300,6 +300,36 @@ def test_reach_by_district_counts_and_expects_the_census_residents_share(exact: 
     assert any("usual residents" in n and "not of children" in n for n in result.notes)
 
 
+# --- two-way tables ----------------------------------------------------------------------------------------
+
+
+def test_two_way_compare_by_lad_and_role_counts_the_hand_count(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    result = queries.compare(exact, AUTUMN, by="lad,respondent_role")
+    rows = result.frame.filter(pl.col("statement_id") == "health_met")
+    expected = Counter((LAD[s.body["postcode"]], s.role or "not_answered") for s in sent
+                       if s.body["answers"]["q7"]["health_met"] in SCORED)
+    got = {(r["lad"], r["respondent_role"]): r["n_valid"] for r in rows.iter_rows(named=True)
+           if r["n_valid"] is not None}
+    assert got and all(got[key] == expected[key] for key in got)
+    assert len(got) >= 3 and all(n >= 10 for n in got.values())  # small cells are hidden
+    assert rows["area_name"].str.starts_with("Thanet, ").any()
+    assert result.frame.columns.index("lad") == result.frame.columns.index("area_code") + 1
+
+
+def test_two_way_through_the_api_and_a_bad_pair_is_a_400(service: InProcessApp) -> None:
+    r = _get(service, f"{AUTUMN}/compare", [("by", "lad,send_status"), ("format", "csv")])
+    assert r.status_code == 200, r.text
+    frame = pl.read_csv(io.BytesIO(r.content))
+    assert {"lad", "send_status"} <= set(frame.columns)
+    shown = frame.filter(~pl.col("suppressed"))
+    assert (shown["n_valid"] >= 10).all()
+    for bad in ("lad,lad", "all,lad", "lad,shoe_size", "lad,religion,ethnic_group"):
+        answer = _get(service, f"{AUTUMN}/compare", [("by", bad)])
+        assert answer.status_code == 400 and "by" in answer.text, (bad, answer.text)
+    assert _get(service, f"{AUTUMN}/reach", [("by", "lad,send_status")]).status_code == 400
+
+
 # --- the attacker -------------------------------------------------------------------------------------------
 
 

@@ -77,14 +77,28 @@ _LAD_LEVEL = ("CASE WHEN r.area_status = 'in_area' AND r.lad_code IS NOT NULL TH
               "WHEN r.area_status = 'out_of_area' THEN $out_of_area ELSE $unknown END")
 
 
-def _areas(by: str, groups: Mapping[str, str] | None) -> tuple[str, str, str, dict[str, Any]]:
+def two_way(by: str) -> tuple[str, str] | None:
+    """The two levels of a two-way level (`lad,ethnic_group_broad`), else None."""
+    first, comma, second = by.partition(",")
+    return (first, second) if comma else None
+
+
+def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[str, str, str, dict[str, Any]]:
     """SQL for a response's area_code and parent_code at level `by` (as `analytics.areas.area_keys` gives
     them), the joins they need on `responses r`, and their parameters.
 
-    `by` is all, lad, district, a single-choice question id (its option, else not_answered) or, with
-    `groups` (option id -> group), `<question id>_broad` (the option's group, else not_answered).
+    `by` is all, lad, district, a single-choice question id (its option, else not_answered), a multiple-choice
+    one (a row per option chosen) or, with `groups` (option id -> group), `<question id>_broad` (the
+    option's group, else not_answered). A two-way level `<level>,<level>` gives `<code>|<code>` (parent all),
+    `groups` serving its `_broad` level.
     """
     params: dict[str, Any] = {"all": ALL, "out_of_area": OUT_OF_AREA, "unknown": UNKNOWN}
+    levels = two_way(by)
+    if levels is not None:
+        parts = [_areas(level, groups if level.endswith("_broad") else None, f"{tag}{i}")
+                 for i, level in enumerate(levels)]
+        return (f"({parts[0][0]}) || '|' || ({parts[1][0]})", "$all", f"{parts[0][2]} {parts[1][2]}",
+                params | parts[0][3] | parts[1][3])
     if by == ALL:
         return "$all", "$all", "", params
     if by == "lad":
@@ -92,15 +106,15 @@ def _areas(by: str, groups: Mapping[str, str] | None) -> tuple[str, str, str, di
     if by == "district":
         return "coalesce(r.postcode_district, $unknown)", _LAD_LEVEL, "", params
     params |= {"not_answered": NOT_ANSWERED,
-               "choice": by.removesuffix("_broad") if groups is not None else by}
-    joins = ("LEFT JOIN (SELECT response_id, option_id FROM answers WHERE question_id = $choice) c "
-             "ON c.response_id = r.response_id")
+               f"choice{tag}": by.removesuffix("_broad") if groups is not None else by}
+    joins = (f"LEFT JOIN (SELECT response_id, option_id FROM answers WHERE question_id = $choice{tag}) c{tag} "
+             f"ON c{tag}.response_id = r.response_id")
     if groups is None:
-        return "coalesce(c.option_id, $not_answered)", "$all", joins, params
-    params |= {"options": list(groups), "groups": list(groups.values())}
-    joins += (" LEFT JOIN (SELECT unnest($options) AS option_id, unnest($groups) AS group_code) g "
-              "ON g.option_id = c.option_id")
-    return "coalesce(g.group_code, $not_answered)", "$all", joins, params
+        return f"coalesce(c{tag}.option_id, $not_answered)", "$all", joins, params
+    params |= {f"options{tag}": list(groups), f"groups{tag}": list(groups.values())}
+    joins += (f" LEFT JOIN (SELECT unnest($options{tag}) AS option_id, unnest($groups{tag}) AS group_code) g{tag} "
+              f"ON g{tag}.option_id = c{tag}.option_id")
+    return f"coalesce(g{tag}.group_code, $not_answered)", "$all", joins, params
 
 
 def answer_counts(
@@ -161,7 +175,18 @@ def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, 
     """Every area_code and parent_code (and lad_code) a response of the wave can have by the question `by`
     (see `_areas`), numbered (place): the question's stored options (a superset: an option only other waves
     used simply gets no counts), crossed with the wave's LADs for `per_lad`. At a fixed level (all, lad,
-    district): the places the wave's responses have."""
+    district): the places the wave's responses have. Two-way: every pair of the two levels' places."""
+    levels = two_way(by)
+    if levels is not None:
+        first, second = (_places(store, wave, level, groups if level.endswith("_broad") else None, False)
+                         .select("area_code") for level in levels)
+        frame = first.join(second, how="cross", suffix="_2").select(
+            area_code=pl.concat_str("area_code", "area_code_2", separator="|"), parent_code=pl.lit(ALL, pl.String))
+        if per_lad:
+            lads = store.frame("SELECT DISTINCT CASE WHEN area_status = 'in_area' THEN lad_code END AS lad_code "
+                               "FROM responses WHERE wave_id = ?", [wave]).cast({"lad_code": pl.String})
+            frame = frame.join(lads, how="cross")
+        return frame.with_row_index("place")
     if by in FIXED_LEVELS:
         area, parent, _, params = _areas(by, None)
         lad = ", CASE WHEN r.area_status = 'in_area' THEN r.lad_code END AS lad_code" if per_lad else ""
