@@ -328,6 +328,10 @@ def test_two_way_through_the_api_and_a_bad_pair_is_a_400(service: InProcessApp) 
         answer = _get(service, f"{AUTUMN}/compare", [("by", bad)])
         assert answer.status_code == 400 and "by" in answer.text, (bad, answer.text)
     assert _get(service, f"{AUTUMN}/reach", [("by", "lad,send_status")]).status_code == 400
+    pairs = _get(service, f"{SPRING}/cohort", [("against", AUTUMN), ("by", "lad,respondent_role")])
+    assert pairs.status_code == 200, pairs.text
+    rows = pairs.json()["rows"]
+    assert rows and all(row["area_code"] == f"{row['lad']}|{row['respondent_role']}" for row in rows)
 
 
 # --- the attacker -------------------------------------------------------------------------------------------
