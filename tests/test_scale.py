@@ -219,12 +219,14 @@ def test_cohort_by_lad_in_duckdb_equals_the_row_by_row_computation_per_lad(servi
     assert checked > 500
 
 
+@pytest.mark.parametrize("weighted", [False, True])
 @pytest.mark.parametrize("baseline", ["wave-1", "baseline-2019"])
-def test_two_way_compare_in_duckdb_equals_the_row_by_row_computation(services: Services, baseline: str) -> None:
+def test_two_way_compare_in_duckdb_equals_the_row_by_row_computation(services: Services, baseline: str,
+                                                                     weighted: bool) -> None:
     """by=lad,ethnic_group_broad against compare_responses over a column holding '<LAD>|<broad group>' made
     here in Polars, each row's two codes in their own columns."""
     by = "lad,ethnic_group_broad"
-    got = queries.compare(services, "wave-2", baseline_id=baseline, by=by).frame
+    got = queries.compare(services, "wave-2", baseline_id=baseline, by=by, weighted=weighted).frame
     aggregate = baseline == "baseline-2019"
     responses, likert = _rows(services, ["wave-2"] if aggregate else ["wave-2", baseline])
     lad = (pl.when(pl.col("area_status") == "in_area").then(pl.col("lad_code"))
@@ -234,7 +236,7 @@ def test_two_way_compare_in_duckdb_equals_the_row_by_row_computation(services: S
     wave = services.waves.get("wave-2")
     assert wave is not None
     expected = compare_responses(
-        likert, responses, wave_id="wave-2", baseline_id=baseline, by=by,
+        likert, responses, wave_id="wave-2", baseline_id=baseline, by=by, weighted=weighted,
         baseline_counts=services.catalogue.aggregate_counts if aggregate else None, lads=services.areas.lads,
         threshold=services.settings.small_number_threshold, scale=Scale.for_questionnaire(wave.questionnaire))
     ignored = ["area_name", "comparison", "lad", "ethnic_group_broad", "q_value"]  # q: over the whole table
