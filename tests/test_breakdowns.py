@@ -381,3 +381,40 @@ def test_all_minus_the_complement_does_not_give_the_small_group_away(service: In
     differences = {lad: (everyone.get(lad) or 0) - (answered.get(lad) or 0) for lad in LAD.values()}
     assert all(d % 5 == 0 for d in differences.values())  # multiples of 5: never a count of 1 to 4 as such
     assert differences != {lad: truth[lad] for lad in LAD.values()}
+
+
+def _feasible(both: int, others: int, slack: int) -> set[int]:
+    """The professionals' counts (0-9, hidden) that published counts `both` (all roles) and `others` (all roles
+    but professional) allow, each true count lying within `slack` of its published one."""
+    return {p for p in range(10)
+            if any(abs(o - others) <= slack and abs(o + p - both) <= slack for o in range(max(0, others - slack),
+                                                                                   others + slack + 1))}
+
+
+def test_filter_differencing_pins_no_small_count_though_it_would_without_rounding(
+        service: InProcessApp, seeded: Any) -> None:
+    """The attacker asks reach by LAD filtered to every role, and to every role but professional: without
+    rounding the difference is the professionals' count in each LAD exactly; published, several counts
+    stay possible in every LAD, the truth among them."""
+    sent = seeded[1]
+    others = "respondent_role:parent_carer,family_member,young_person,friend,other"
+    every = others + ",professional"
+    truth = Counter(LAD[s.body["postcode"]] for s in sent if s.role == "professional")
+
+    def table(filter_: str) -> dict[str, int]:
+        rows = _get(service, f"{AUTUMN}/reach", [("by", "lad"), ("filter", filter_)]).json()["rows"]
+        return {r["area_code"]: r["responses"] for r in rows}
+
+    both, rest = table(every), table(others)
+    assert all(n % 5 == 0 for n in [*both.values(), *rest.values()] if n is not None)  # published: rounded
+    for lad in LAD.values():
+        possible = _feasible(both[lad], rest[lad], 4)
+        assert truth[lad] in possible and len(possible) > 1, (lad, possible)
+    services: Services = service.services
+    published, services.disclosure = services.disclosure, EXACT
+    try:
+        exact_both, exact_rest = ({r["area_code"]: r["responses"] for r in queries.reach_of(
+            services, AUTUMN, by="lad", filters=[f]).frame.iter_rows(named=True)} for f in (every, others))
+    finally:
+        services.disclosure = published
+    assert all(_feasible(exact_both[lad], exact_rest[lad], 0) == {truth[lad]} for lad in LAD.values())
