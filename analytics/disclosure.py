@@ -21,6 +21,11 @@ their census tables, with the cell key of the ABS and ONS cell-key method so tha
    for same-family change, all improved, all stayed the same or all got worse): publishing it would tell
    each member's answer.
 
+Filtered tables (`filter=`) name each cell by the responses in it rather than by the filter: the counts come
+with `content`, a fingerprint of their responses (the XOR of a hash of each), and the cell key is made of that.
+So the same responses reached through different filters (or the same filter spelt another way) are always the
+same cell with the same rounding, and asking many filters cannot average the noise away.
+
 `Disclosure` carries the key and the two numbers (threshold, base); `round_cells` is the one function that
 rounds a frame of counts. The analytics (`compare_waves`, `reach_from_counts`, `cohort_table`) read a
 `<count>_true` column beside each rounded count for the suppression decisions alone and never publish it.
@@ -36,6 +41,7 @@ from dataclasses import dataclass
 import polars as pl
 
 TRUE_SUFFIX = "_true"
+CONTENT = "content"  # a filtered count's fingerprint of its responses (surveyapp.store.frames.CONTENT)
 SMALL_BAND = "fewer than 10"
 PROTECTED = "every member gave the same answer"
 PUBLICATION_SAFE = ("Publication-safe: every count is randomly rounded to a multiple of 5 (consistently, by a "
@@ -118,6 +124,9 @@ ANSWER_CELL = ["wave_id", "question_id", "statement_id", "answer_id", "_cell_lev
 
 def round_answer_counts(disclosure: Disclosure, counts: pl.DataFrame) -> pl.DataFrame:
     """Answer counts (`analytics.compare.COUNTS_SCHEMA`, optionally lad_code) rounded cell by cell, with `n_true`."""
+    if CONTENT in counts.columns:  # filtered: named by the responses in the cell
+        return disclosure.round_cells(counts, count="n", table="answers",
+                                      cell=["question_id", "statement_id", "answer_id", CONTENT]).drop(CONTENT)
     named = answer_cells(counts)
     rounded = disclosure.round_cells(named, count="n", cell=ANSWER_CELL, table="answers")
     return rounded.drop("_cell_level", "_cell_area", "_cell_lad")
@@ -127,17 +136,25 @@ def round_response_counts(disclosure: Disclosure, counts: pl.DataFrame, *, by: s
                           count: str = "responses", code: str = "area_code") -> pl.DataFrame:
     """Responses per wave and area or group at level `by` rounded, with `<count>_true`. The in-area responses
     per LAD that weights are made of are the same cells as reach by LAD."""
+    if CONTENT in counts.columns:  # filtered: named by the responses in the cell
+        return disclosure.round_cells(counts, count=count, cell=[CONTENT], table="responses").drop(CONTENT)
     return disclosure.round_cells(counts.with_columns(_level=pl.lit(by)), count=count,
                                   cell=["wave_id", "_level", code], table="responses").drop("_level")
 
 
-def rounded_total(disclosure: Disclosure, wave_id: str, by: str, true_total: int) -> int:
-    """The responses of a wave inside the shares at level `by`, a cell of its own (rounded independently)."""
+def rounded_total(disclosure: Disclosure, wave_id: str, by: str, true_total: int, content: int | None = None) -> int:
+    """The responses of a wave inside the shares at level `by`, a cell of its own (rounded independently);
+    with `content` (filtered), named by its responses, as a filtered count by them is."""
+    if content is not None:
+        return disclosure.round_value(f"responses|{content}", true_total)
     return disclosure.round_value(f"responses|{wave_id}|{by}|inside-total", true_total)
 
 
 def round_pair_counts(disclosure: Disclosure, changes: pl.DataFrame, *, later: str, earlier: str) -> pl.DataFrame:
     """Same-family pairs per statement and score change (statement_id, change, n) rounded, with `n_true`."""
     named = changes.with_columns(_pair=pl.lit(f"{later}|{earlier}"))
+    if CONTENT in changes.columns:  # filtered or by area: named by the pairs in the cell
+        return disclosure.round_cells(named, count="n", cell=["_pair", "statement_id", "change", CONTENT],
+                                      table="pairs").drop("_pair", CONTENT)
     return disclosure.round_cells(named, count="n", cell=["_pair", "statement_id", "change"],
                                   table="pairs").drop("_pair")

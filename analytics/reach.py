@@ -69,8 +69,9 @@ def count_responses(responses: pl.DataFrame, by: str = "lad",
 
 def _counted(counts: pl.DataFrame, by: str, expected: pl.DataFrame) -> pl.DataFrame:
     """Responses per wave and code, with a zero row for every expected code (and the rows outside the
-    shares: `out_of_area` and `unknown` for LADs, prefer not to say and not answered for a question)."""
-    outside = [OUT_OF_AREA, UNKNOWN] if by == "lad" else [PREFER_NOT, NOT_ANSWERED]
+    shares: `out_of_area` and `unknown` for LADs and districts, prefer not to say and not answered for a
+    question)."""
+    outside = [OUT_OF_AREA, UNKNOWN] if by in ("lad", "district") else [PREFER_NOT, NOT_ANSWERED]
     codes = pl.concat([expected.select("area_code"), pl.DataFrame({"area_code": outside})])
     skeleton = counts.select("wave_id").unique().join(codes, how="cross")
     return (

@@ -76,6 +76,17 @@ def main(n_responses: int = 1_000_000) -> None:
         _timed("cohort wave-2 vs wave-1", lambda: queries.cohort(services, "wave-2", against="wave-1"))
         for by in ("lad", "ethnic_group", "religion", "ethnic_group_broad"):
             _timed(f"reach wave-2 by {by}", partial(queries.reach_of, services, "wave-2", by=by))
+        families = ["respondent_role:parent_carer,young_person"]
+        _timed("compare wave-2 vs baseline-2019 by lad, filtered",
+               partial(queries.compare, services, "wave-2", by="lad", filters=families))
+        _timed("compare wave-2 vs wave-1 by lad,ethnic_group_broad (two-way)",
+               lambda: queries.compare(services, "wave-2", baseline_id="wave-1", by="lad,ethnic_group_broad"))
+        _timed("cohort wave-2 vs wave-1 by lad", lambda: queries.cohort(services, "wave-2", against="wave-1", by="lad"))
+        _timed("cohort wave-2 vs wave-1, filtered",
+               lambda: queries.cohort(services, "wave-2", against="wave-1", filters=families))
+        _timed("reach wave-2 by district", partial(queries.reach_of, services, "wave-2", by="district"))
+        _timed("reach wave-2 by lad, filtered", partial(queries.reach_of, services, "wave-2", by="lad",
+                                                        filters=families))
     finally:
         services.close()
 

@@ -201,7 +201,7 @@ class RemoteBackend:
 
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes:
         return self._call("GET", f"/api/v1/waves/{request.wave}/{request.kind}", "analyst",
-                          params={**request.query(), "format": fmt}).content
+                          params=[*request.query(), ("format", fmt)]).content
 
     def table(self, request: AnalysisRequest) -> pl.DataFrame:
         import polars as pl

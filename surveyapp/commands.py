@@ -78,8 +78,8 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
 TABLE_COLUMNS = {  # what fits a terminal; every column is in --format csv, json, parquet and xlsx
     "compare": ["area_name", "statement_id", "n_valid", "share_agree", "share_agree_ci_low", "share_agree_ci_high",
                 "baseline_share_agree", "delta_share_agree", "q_value", "suppressed"],
-    "cohort": ["statement_id", "n_pairs", "share_improved", "share_same", "share_worse", "mean_change", "p_value",
-               "suppressed"],
+    "cohort": ["area_name", "statement_id", "n_pairs", "share_improved", "share_same", "share_worse", "mean_change",
+               "p_value", "suppressed"],
     "reach": ["wave_id", "area_name", "responses", "response_share", "expected_share", "representation_ratio",
               "ratio_ci_low", "ratio_ci_high", "under_reached", "suppressed"],
 }
@@ -92,7 +92,8 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
 
     request = AnalysisRequest(kind=args.kind, wave=args.wave, baseline=getattr(args, "baseline", None),
                               by=getattr(args, "by", None), weighted=bool(getattr(args, "weighted", False)),
-                              against=getattr(args, "against", None), pooled=int(getattr(args, "pooled", 1)))
+                              against=getattr(args, "against", None), pooled=int(getattr(args, "pooled", 1)),
+                              filters=tuple(args.filter or ()))
     backend = open_backend(settings)
     try:
         if args.format != "table":
@@ -113,6 +114,9 @@ def _add_analysis(sub: SubParsers, kind: str, help_text: str) -> argparse.Argume
     parser.add_argument("--wave", required=True)
     parser.add_argument("--format", choices=["table", "csv", "json", "parquet", "xlsx"], default="table")
     parser.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    parser.add_argument("--filter", action="append", metavar="QUESTION:OPTION[,OPTION]",
+                        help="keep responses that chose one of these options, e.g. "
+                             "respondent_role:parent_carer,young_person; repeat for more (all must hold)")
     parser.set_defaults(run=_analysis, kind=kind)
     return parser
 
@@ -166,12 +170,16 @@ def add_commands(sub: SubParsers) -> None:
 
     compare = _add_analysis(sub, "compare", "Q7 by area or group against the baseline, with intervals")
     compare.add_argument("--baseline", help="wave to compare with (default: the aggregate baseline)")
-    compare.add_argument("--by", default="all", help="all, lad, district, or a single-choice question id")
+    compare.add_argument("--by", default="all", help="all, lad, district, or a single or multiple choice "
+                                                  "question id, e.g. send_status")
     compare.add_argument("--weighted", action="store_true", help="weight to each LAD's share of children 0-17")
     cohort = _add_analysis(sub, "cohort", "same-family change since an earlier wave (linked by return code)")
     cohort.add_argument("--against", required=True, help="the earlier wave")
+    cohort.add_argument("--by", default="all", help="all, lad, district, or a question id: one table per area or "
+                                                    "group (of the later answer)")
     reach = _add_analysis(sub, "reach", "who answered, against the children and Census populations")
-    reach.add_argument("--by", default="lad", help="lad, or a question id: ethnic_group, ethnic_group_broad, religion")
+    reach.add_argument("--by", default="lad", help="lad, or a question id: ethnic_group, ethnic_group_broad, religion, "
+                                                     "send_status")
     reach.add_argument("--pooled", type=int, default=1, help="add up the last N response waves (small groups)")
 
     report = sub.add_parser("report", help="the board pack: report.html, charts (SVG and PNG) and figures.csv")

@@ -22,7 +22,7 @@ from analytics.disclosure import PUBLICATION_SAFE
 from surveyapp.services import Services, WaveNotFound
 from surveyapp.views import BackupOut, QuestionnaireOut, WaveOut, questionnaire_out, wave_out
 from surveyapp.wavestate import Wave, WaveError, WaveState
-from waves.model import Likert, SingleChoice, Text, WaveDefinition
+from waves.model import Likert, MultipleChoice, SingleChoice, Text, WaveDefinition
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from surveyapp.report import ReportInputs
 
 FIXED_LEVELS = ("all", "lad", "district")
+DISTRICT_SOURCE = "Census 2021 usual residents by postcode district, all ages"
 
 
 class AnalysisError(ValueError):
@@ -52,16 +53,82 @@ class Result:
 def _levels(wave: Wave) -> list[str]:
     singles = [q for q in wave.questionnaire.questions if isinstance(q, SingleChoice)]
     broad = [f"{q.id}_broad" for q in singles if any(o.group for o in q.options)]
-    return [*FIXED_LEVELS, *(q.id for q in singles), *broad]
+    multiples = [q.id for q in wave.questionnaire.questions if isinstance(q, MultipleChoice)]
+    return [*FIXED_LEVELS, *(q.id for q in singles), *broad, *multiples]
+
+
+def _overlap(wave: Wave, by: str) -> list[str]:
+    """The note a breakdown by a multiple-choice question needs: its rows overlap."""
+    if not isinstance(wave.questionnaire.question(by), MultipleChoice):
+        return []
+    return [f"{by} is multiple choice: a response counts in every option it chose, so the rows overlap and do "
+            "not add up to the total; compare each row with the others, not with their sum."]
+
+
+Filters = list[tuple[str, tuple[str, ...]]]
+
+
+def _filters(wave: Wave, filters: Sequence[str]) -> Filters:
+    """`<question>:<option>[,<option>]` filters checked against the wave's questions (AnalysisError names
+    `filter`), in one order, each option once."""
+    if not filters:
+        return []
+    from surveyapp.export import ExportError, columns_of, parse_filter
+
+    columns = columns_of([wave.questionnaire])
+    try:
+        parsed = [parse_filter(f, columns) for f in filters]
+    except ExportError as exc:
+        raise AnalysisError(exc.field, exc.message) from exc
+    return sorted({(f.question_id, tuple(sorted(f.option_ids))) for f in parsed})
+
+
+def _filter_text(filters: Filters) -> list[str]:
+    return [f"{question}:{','.join(options)}" for question, options in filters]
+
+
+def _filter_note(filters: Filters) -> list[str]:
+    if not filters:
+        return []
+    said = "; and ".join(f"{question} is {' or '.join(options)}" for question, options in filters)
+    return [f"Filtered: only responses where {said} (for a multiple-choice question: chose at least one of "
+            "them). Filtered counts are cells of their own, rounded by the responses in them."]
 
 
 def _check_level(wave: Wave, by: str) -> None:
+    levels = by.split(",")
+    if len(levels) == 2 and levels[0] != levels[1] and "all" not in levels and \
+            sum(level.endswith("_broad") for level in levels) < 2 and all(lv in _levels(wave) for lv in levels):
+        return
     if by not in _levels(wave):
-        raise AnalysisError("by", f"use one of {', '.join(_levels(wave))}")
+        raise AnalysisError("by", f"use one of {', '.join(_levels(wave))}, or two of them for a two-way table, "
+                                  "e.g. by=lad,ethnic_group_broad")
+
+
+def _two_way(services: Services, wave: Wave, frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """A two-way table's rows with a column per level (named after it) holding its code, after area_code, and
+    area_name "Thanet, White"; other tables as they are."""
+    from analytics.areas import area_names
+
+    levels = by.split(",")
+    if len(levels) != 2 or "area_code" not in frame.columns:
+        return frame
+    codes = pl.col("area_code").str.split_exact("|", 1)
+    split = frame.with_columns(codes.struct.field("field_0").alias(levels[0]),
+                               codes.struct.field("field_1").alias(levels[1]))
+    names = [area_names(pl.col(level), level, lads=services.areas.lads, labels=_labels(services, wave, level))
+             for level in levels]
+    order = list(frame.columns)
+    at = order.index("area_code") + 1
+    return split.with_columns(area_name=pl.concat_str(names, separator=", ")).select(
+        [*order[:at], *levels, *order[at:]])
 
 
 def _groups(wave: Wave, by: str) -> dict[str, str] | None:
-    """For `<question>_broad`, each option of the question -> its group (itself when it has none)."""
+    """For `<question>_broad`, each option of the question -> its group (itself when it has none); for a
+    two-way level, those of its `_broad` level."""
+    if "," in by:
+        return next((found for level in by.split(",") if (found := _groups(wave, level)) is not None), None)
     question = wave.questionnaire.question(by.removesuffix("_broad"))
     if not by.endswith("_broad") or wave.questionnaire.question(by) is not None or \
             not isinstance(question, SingleChoice):
@@ -72,7 +139,7 @@ def _groups(wave: Wave, by: str) -> dict[str, str] | None:
 def _labels(services: Services, wave: Wave, by: str) -> dict[str, str]:
     question = wave.questionnaire.question(by.removesuffix("_broad"))
     labels = {}
-    if isinstance(question, SingleChoice):
+    if isinstance(question, SingleChoice | MultipleChoice):
         labels = {o.id: o.text["en"] for o in question.options}
     census = services.areas.census.filter(pl.col("variable") == by)
     labels.update(zip(census["option_id"].to_list(), census["census_label"].to_list(), strict=True))
@@ -89,14 +156,17 @@ def _response_wave(services: Services, wave_id: str, field: str) -> Wave:
 
 
 def compare(services: Services, wave_id: str, *, baseline_id: str | None = None, by: str = "all",
-            weighted: bool = False) -> Result:
-    """The wave's Q7 answers by area or group, against the baseline."""
+            weighted: bool = False, filters: Sequence[str] = ()) -> Result:
+    """The wave's Q7 answers by area or group (by a multiple-choice question: a response in every option it
+    chose), against the baseline; `filters` (`<question>:<option>[,<option>]`, all must hold) keep some
+    responses, of both waves when the baseline has responses."""
     wave = _response_wave(services, wave_id, "wave")
     baseline_id = baseline_id or next((w.wave_id for w in services.waves.all() if w.kind == "aggregate"), wave_id)
     baseline = services.waves.get(baseline_id)
     if baseline is None:
         raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
     _check_level(wave, by)
+    kept = _filters(wave, filters)
     from analytics.compare import COUNTS_SCHEMA, compare_waves  # the analytics load with the first analysis
     from analytics.disclosure import round_answer_counts, round_response_counts
     from analytics.scale import Scale
@@ -107,11 +177,11 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     scale = Scale.for_questionnaire(wave.questionnaire)
     waves = [wave_id] if baseline.kind == "aggregate" else list(dict.fromkeys([wave_id, baseline_id]))
     counts = answer_counts(services.store, waves, question_id=scale.question_id, by=by, groups=_groups(wave, by),
-                           per_lad=weighted)
+                           per_lad=weighted, filters=kept)
     counts = round_answer_counts(services.disclosure, counts)  # every figure below comes from rounded counts
     if weighted:
-        cells = round_response_counts(services.disclosure, lad_cells(services.store, waves), by="lad", count="n",
-                                      code="lad_code")
+        cells = round_response_counts(services.disclosure, lad_cells(services.store, waves, kept), by="lad",
+                                      count="n", code="lad_code")
         weights = cell_weights(cells.drop("n_true", strict=False), services.areas.lads)
         weighed = weigh_counts(counts, weights, keys=[c for c in COUNTS_SCHEMA if c != "n"])
         # The count columns of a weighted row are the in-area answers, a cell of their own rounded afresh (a sum
@@ -125,14 +195,17 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
                           scale=scale)
-    frame = _say_what_is_compared(services, frame, wave, baseline, by)
-    notes = [PUBLICATION_SAFE]
+    frame = _say_what_is_compared(services, _two_way(services, wave, frame, by), wave, baseline, by)
+    notes = [PUBLICATION_SAFE, *_filter_note(kept), *(n for level in by.split(",") for n in _overlap(wave, level))]
     if baseline.kind == "aggregate" and by != "all":
         notes.append(f"The {baseline_id} baseline has no breakdown by {by}: every row is compared with its "
                      "county-wide figure (baseline_area_code all), so a row's change mixes the difference "
                      "between areas or groups with change over time.")
+    if baseline.kind == "aggregate" and kept:
+        notes.append(f"The {baseline_id} baseline is published counts and cannot be filtered: the filter applies "
+                     f"to {wave_id} alone, so a change mixes the filtered group's difference with change over time.")
     return Result("compare", frame, {"wave": wave_id, "baseline": baseline_id, "by": by, "weighted": weighted,
-                                     "threshold": threshold}, notes)
+                                     "filter": _filter_text(kept), "threshold": threshold}, notes)
 
 
 _BASELINE_FIGURES = ["baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low", "delta_ci_high",
@@ -150,9 +223,10 @@ def _say_what_is_compared(services: Services, frame: pl.DataFrame, wave: Wave, b
     info = services.areas.info
     now, then = short_title(wave), short_title(baseline)
     excluded = pl.lit(False)
-    if baseline.kind == "aggregate" and by in ("lad", "district") and info.baseline_excludes:
-        codes = list(info.baseline_excludes) if by == "lad" else _districts_of(services, info.baseline_excludes)
-        excluded = pl.col("area_code").is_in(codes)
+    place = next((level for level in by.split(",") if level in ("lad", "district")), None)
+    if baseline.kind == "aggregate" and place is not None and info.baseline_excludes:
+        codes = list(info.baseline_excludes) if place == "lad" else _districts_of(services, info.baseline_excludes)
+        excluded = pl.col(place if place in frame.columns else "area_code").is_in(codes)
     county = pl.col("baseline_area_code") == "all"
     scope = info.baseline_scope if baseline.kind == "aggregate" else "all areas,"
     comparison = (
@@ -178,10 +252,15 @@ def _districts_of(services: Services, lads: tuple[str, ...]) -> list[str]:
     return districts.filter(pl.col("lad_code").is_in(list(lads)) & pl.col("in_area"))["postcode_district"].to_list()
 
 
-def cohort(services: Services, wave_id: str, *, against: str) -> Result:
-    """Same-family change on each Q7 statement between an earlier wave and this one."""
+def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[str] = (), by: str = "all"
+           ) -> Result:
+    """Same-family change on each Q7 statement between an earlier wave and this one; `filters` keep the
+    pairs whose later response passes them; `by` (lad, district, a question) gives one table per area or
+    group of the later response, with its columns area_level, area_code and area_name."""
     later = _response_wave(services, wave_id, "wave")
     earlier = _response_wave(services, against, "against")
+    _check_level(later, by)
+    kept = _filters(later, filters)
     from analytics.cohort import cohort_table
     from analytics.disclosure import round_pair_counts
     from analytics.scale import Scale
@@ -191,7 +270,7 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     scale = Scale.for_questionnaire(later.questionnaire)
     store, question_id = services.store, scale.question_id
     changes = cohort_change_counts(store, wave_id, against, question_id=question_id, scores=scale.scores,
-                                   statements=scale.statements)
+                                   statements=scale.statements, filters=kept, by=by, groups=_groups(later, by))
     changes = round_pair_counts(services.disclosure, changes, later=wave_id, earlier=against)
     paired = set(changes["statement_id"].to_list())
     candidates = {s.id for w in (later, earlier) for q in [w.questionnaire.question(question_id)]
@@ -199,9 +278,45 @@ def cohort(services: Services, wave_id: str, *, against: str) -> Result:
     statements = paired | answered_statements(store, [wave_id, against], question_id=question_id,
                                               candidates=candidates - paired)
     sizes = wave_sizes(store, [wave_id, against])
-    frame = cohort_table(changes, statements, later_wave_id=wave_id if sizes[wave_id] else None,
-                         earlier_wave_id=against if sizes[against] else None, threshold=threshold)
-    return Result("cohort", frame, {"wave": wave_id, "against": against, "threshold": threshold}, [PUBLICATION_SAFE])
+    later_id, earlier_id = wave_id if sizes[wave_id] else None, against if sizes[against] else None
+    if by == "all":
+        frame = cohort_table(changes, statements, later_wave_id=later_id, earlier_wave_id=earlier_id,
+                             threshold=threshold)
+    else:
+        frame = _cohort_by(services, later, changes, statements, by, (later_id, earlier_id), threshold)
+    notes = [PUBLICATION_SAFE, *_filter_note(kept), *(n for level in by.split(",") for n in _overlap(later, level))]
+    if by != "all":
+        notes.append(f"Families are placed by their {wave_id} answer ({by}); q-values are over the whole table.")
+    if kept:
+        notes.append(f"The filter is applied to each family's {wave_id} answers.")
+    return Result("cohort", frame, {"wave": wave_id, "against": against, "by": by, "filter": _filter_text(kept),
+                                    "threshold": threshold}, notes)
+
+
+def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statements: set[str], by: str,
+               wave_ids: tuple[str | None, str | None], threshold: int) -> pl.DataFrame:
+    """One cohort table per area or group (every LAD of the area pack by lad, else those with pairs), one
+    Benjamini-Hochberg family over them all."""
+    from analytics.areas import area_names
+    from analytics.cohort import COLUMNS, cohort_table
+    from analytics.stats import with_q_values
+
+    codes = list(dict.fromkeys(changes["area_code"].sort().to_list()))
+    if by == "lad":
+        codes = list(dict.fromkeys([*services.areas.lads["lad_code"].to_list(), *codes]))
+    parts = [cohort_table(changes.filter(pl.col("area_code") == code).drop("area_code"), statements,
+                          later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold)
+             .with_columns(area_code=pl.lit(code, pl.String)) for code in codes]
+    at = COLUMNS.index("statement_id")
+    order = [*COLUMNS[:at], "area_level", "area_code", "area_name", *COLUMNS[at:]]
+    if not parts:  # no pairs: the columns, no row
+        parts = [cohort_table(changes.drop("area_code").clear(), set(), later_wave_id=None, earlier_wave_id=None)
+                 .with_columns(area_code=pl.lit(None, pl.String))]
+    frame = pl.concat(parts).with_columns(
+        area_level=pl.lit(by, pl.String),
+        area_name=area_names(pl.col("area_code"), by, lads=services.areas.lads,
+                             labels=_labels(services, later, by)))
+    return _two_way(services, later, with_q_values(frame.drop("q_value")).select(order), by)
 
 
 def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
@@ -213,32 +328,72 @@ def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
     return [*earlier, wave][-pooled:]
 
 
-def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int = 1) -> Result:
+def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int = 1,
+             filters: Sequence[str] = ()) -> Result:
     """Who answered, against who lives in Kent and Medway (children 0-17, or Census 2021 all ages), and which
     areas or groups are under-reached (exact one-sided binomial tests, Holm-corrected across the table).
     `pooled` > 1 adds up this wave and the response waves before it (the last `pooled`), so that small
-    communities can be assessed; the rows are then labelled with the waves pooled (`wave_id` "a+b+c")."""
+    communities can be assessed; the rows are then labelled with the waves pooled (`wave_id` "a+b+c").
+    `filters` keep the responses that pass them; by a multiple-choice question a response counts in every
+    option it chose, and the shares are of the responses that chose any."""
     wave = _response_wave(services, wave_id, "wave")
     _check_level(wave, by)
-    if by in ("all", "district"):
-        raise AnalysisError("by", "reach is by lad or by a question, e.g. ethnic_group, religion")
+    kept = _filters(wave, filters)
+    if by == "all" or "," in by:
+        raise AnalysisError("by", "reach is by one level: lad, district or a question, e.g. ethnic_group, "
+                                  "religion (two-way tables are for compare and cohort)")
     from analytics.disclosure import round_response_counts, rounded_total
     from analytics.reach import OUTSIDE_SHARES, reach_from_counts
-    from surveyapp.store.frames import response_counts
+    from surveyapp.store.frames import CONTENT, response_counts, responses_inside
+    from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
     threshold = services.settings.small_number_threshold
     waves = [w.wave_id for w in _pooled_waves(services, wave, pooled)]
     label = "+".join(waves)
-    counts = response_counts(services.store, waves, by=by, groups=_groups(wave, by))
+    groups = _groups(wave, by)
+    counts = response_counts(services.store, waves, by=by, groups=groups, filters=kept)
+    content = [CONTENT] if kept else []
+    if by == "district":  # a district outside the area is out_of_area, as by lad
+        inside_codes = services.areas.districts.filter(pl.col("in_area"))["postcode_district"].to_list()
+        counts = counts.with_columns(area_code=pl.when(pl.col("area_code").is_in([*inside_codes, UNKNOWN]))
+                                     .then(pl.col("area_code")).otherwise(pl.lit(OUT_OF_AREA)))
+        counts = counts.group_by("wave_id", "area_code").agg(pl.col("responses").sum(),
+                                                             *(pl.col(c).bitwise_xor() for c in content))
     if len(waves) > 1:
-        counts = counts.group_by("area_code").agg(pl.col("responses").sum()).with_columns(wave_id=pl.lit(label))
-    inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
-    total = rounded_total(services.disclosure, label, by, inside)
-    counts = round_response_counts(services.disclosure, counts.select("wave_id", "area_code", "responses"), by=by)
+        counts = counts.group_by("area_code").agg(pl.col("responses").sum(), *(pl.col(c).bitwise_xor() for c in content)
+                                                  ).with_columns(wave_id=pl.lit(label))
+    if kept or _overlap(wave, by):  # each response once, however many options it chose
+        inside, fingerprint = responses_inside(services.store, waves, by="lad" if by == "district" else by,
+                                               outside=OUTSIDE_SHARES, groups=groups, filters=kept)
+        total = rounded_total(services.disclosure, label, by, inside, fingerprint if kept else None)
+    else:
+        inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
+        # By district, the in-area total and the out-of-area and unknown rows hold the responses they hold by
+        # LAD: the same cells, named as by LAD, so that they are rounded once.
+        total = rounded_total(services.disclosure, label, "lad" if by == "district" else by, inside)
+    counts = counts.select("wave_id", "area_code", "responses", *content)
+    if by == "district" and not kept:
+        outside = pl.col("area_code").is_in([OUT_OF_AREA, UNKNOWN])
+        counts = pl.concat([round_response_counts(services.disclosure, counts.filter(~outside), by=by),
+                            round_response_counts(services.disclosure, counts.filter(outside), by="lad")])
+    else:
+        counts = round_response_counts(services.disclosure, counts, by=by)
+    expected, residents = None, "residents" in services.areas.districts.columns
+    if by == "district":
+        expected = services.areas.districts.filter(pl.col("in_area")).select(
+            area_code=pl.col("postcode_district"),
+            expected_share=pl.col("residents") / pl.col("residents").sum() if residents else pl.lit(None, pl.Float64),
+            expected_source=pl.lit(DISTRICT_SOURCE if residents else None, pl.String),
+        )
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
                               census=services.areas.census, labels=_labels(services, wave, by),
-                              totals={label: total}, rounding_base=services.disclosure.base)
-    notes = [PUBLICATION_SAFE]
+                              totals={label: total}, rounding_base=services.disclosure.base, expected=expected)
+    notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(wave, by)]
+    if by == "district":
+        notes.append("Expected shares by postcode district are each in-area district's share of usual residents "
+                     "(Census 2021, all ages, the whole district), not of children: the area pack has no "
+                     "child-age figure by district." if residents else
+                     "The area pack has no population by postcode district, so there are no expected shares.")
     if by.startswith(("ethnic_group", "religion")):
         notes.append("Expected shares for ethnic group and religion are Census 2021 shares for all ages, not "
                      "children: no child-age breakdown is in the area pack.")
@@ -246,7 +401,8 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     if unassessed:
         notes.append("Cannot yet be assessed (too few expected responses even to show none would be significant): "
                      + ", ".join(unassessed) + ". Pool waves (pooled=3) to assess them.")
-    return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold, "pooled": pooled}, notes)
+    return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold, "pooled": pooled,
+                                   "filter": _filter_text(kept)}, notes)
 
 
 
@@ -388,21 +544,24 @@ class AnalysisRequest(msgspec.Struct, frozen=True, kw_only=True):
     kind: AnalysisKind
     wave: str
     baseline: str | None = None  # compare
-    by: str | None = None  # compare (default all), reach (default lad)
+    by: str | None = None  # compare and cohort (default all), reach (default lad)
     weighted: bool = False  # compare
     against: str | None = None  # cohort
     pooled: int = 1  # reach: the last N response waves added up
+    filters: tuple[str, ...] = ()  # all: `<question>:<option>[,<option>]`, all must hold
 
-    def query(self) -> dict[str, str]:
-        """The request as the API's query parameters."""
+    def query(self) -> list[tuple[str, str]]:
+        """The request as the API's query parameters (`filter` repeated)."""
         params = {"baseline": self.baseline, "by": self.by, "against": self.against,
                   "weighted": "true" if self.weighted else None,
                   "pooled": str(self.pooled) if self.pooled != 1 else None}
-        return {k: v for k, v in params.items() if v is not None}
+        return [(k, v) for k, v in params.items() if v is not None] + [("filter", f) for f in self.filters]
 
     def name(self) -> str:
         """A file name stem: `<wave>-<kind>-<by or against>`."""
-        what = self.against if self.kind == "cohort" else self.by or ("all" if self.kind == "compare" else "lad")
+        what = self.by or ("lad" if self.kind == "reach" else "all")
+        if self.kind == "cohort":
+            what = f"{self.against}" + ("" if what == "all" else f"-{what}")
         return f"{self.wave}-{self.kind}-{what}"
 
 
@@ -411,13 +570,14 @@ def analyse(services: Services, request: AnalysisRequest) -> Result:
     services.wave(request.wave)
     if request.kind == "compare":
         return compare(services, request.wave, baseline_id=request.baseline, by=request.by or "all",
-                       weighted=request.weighted)
+                       weighted=request.weighted, filters=request.filters)
     if request.kind == "cohort":
         if not request.against:
             raise AnalysisError("against", "name the earlier wave to pair the same families with, "
                                            "e.g. against=2026-spring")
-        return cohort(services, request.wave, against=request.against)
-    return reach_of(services, request.wave, by=request.by or "lad", pooled=request.pooled)
+        return cohort(services, request.wave, against=request.against, filters=request.filters,
+                      by=request.by or "all")
+    return reach_of(services, request.wave, by=request.by or "lad", pooled=request.pooled, filters=request.filters)
 
 
 # --- The board report --------------------------------------------------------------------------------------

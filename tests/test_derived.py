@@ -120,7 +120,8 @@ def test_migration_002_fills_them_for_a_store_written_before_it(written: Path, t
     shutil.copy(written, before)
     conn = duckdb.connect(str(before))
     conn.execute("DROP TABLE likert_tallies; DROP TABLE likert_sheets; DROP TABLE likert_slots; "
-                 "DROP TABLE likert_codes; DROP TABLE derived_state; DELETE FROM schema_migrations WHERE name = '002_likert_tallies.sql'")
+                 "DROP TABLE likert_codes; DROP TABLE derived_state; "
+                 "DELETE FROM schema_migrations WHERE name = '002_likert_tallies.sql'")
     conn.close()
     store = Store(before)
     try:
@@ -137,7 +138,8 @@ def test_figures_from_a_migrated_store_equal_those_of_the_writers(written: Path,
     shutil.copytree(written.parent / "secrets", data / "secrets")
     conn = duckdb.connect(str(data / "surveyapp.duckdb"))
     conn.execute("DROP TABLE likert_tallies; DROP TABLE likert_sheets; DROP TABLE likert_slots; "
-                 "DROP TABLE likert_codes; DROP TABLE derived_state; DELETE FROM schema_migrations WHERE name = '002_likert_tallies.sql'")
+                 "DROP TABLE likert_codes; DROP TABLE derived_state; "
+                 "DELETE FROM schema_migrations WHERE name = '002_likert_tallies.sql'")
     conn.close()
     figures = {}
     for name, directory in (("writer", written.parent), ("migrated", data)):

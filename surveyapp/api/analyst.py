@@ -106,27 +106,32 @@ def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFo
 @get("/api/v1/waves/{wave_id:str}/compare", sync_to_thread=True)
 def compare_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None, by: FromQuery[str] = "all", weighted: FromQuery[bool] = False,
-                 format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
+                 format: FromQuery[ResultFormat | None] = None,
+                 filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """Q7 by area or group against the baseline (JSON, or CSV with `Accept: text/csv`; or `format=`)."""
     return _analysis(services, request, format, queries.AnalysisRequest(
-        kind="compare", wave=wave_id, baseline=baseline, by=by, weighted=weighted))
+        kind="compare", wave=wave_id, baseline=baseline, by=by, weighted=weighted, filters=tuple(filters or ())))
 
 
 @get("/api/v1/waves/{wave_id:str}/cohort", sync_to_thread=True)
 def cohort_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
-                against: FromQuery[str], format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
-    """Same-family change per Q7 statement since an earlier wave (linked by return code)."""
-    return _analysis(services, request, format, queries.AnalysisRequest(kind="cohort", wave=wave_id, against=against))
+                against: FromQuery[str], by: FromQuery[str] = "all", format: FromQuery[ResultFormat | None] = None,
+                filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
+    """Same-family change per Q7 statement since an earlier wave (linked by return code); `by=lad` for one
+    table per area."""
+    return _analysis(services, request, format, queries.AnalysisRequest(
+        kind="cohort", wave=wave_id, against=against, by=by, filters=tuple(filters or ())))
 
 
 @get("/api/v1/waves/{wave_id:str}/reach", sync_to_thread=True)
 def reach_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                by: FromQuery[str] = "lad", pooled: FromQuery[int] = 1,
-               format: FromQuery[ResultFormat | None] = None) -> Response[bytes]:
+               format: FromQuery[ResultFormat | None] = None,
+               filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """Responses by LAD or group against children aged 0-17 or Census 2021 shares, with under-reach tests;
     `pooled=3` adds up the last 3 response waves so that small communities can be assessed."""
     return _analysis(services, request, format, queries.AnalysisRequest(kind="reach", wave=wave_id, by=by,
-                                                                        pooled=pooled))
+                                                                        pooled=pooled, filters=tuple(filters or ())))
 
 
 _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)

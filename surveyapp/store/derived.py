@@ -84,7 +84,7 @@ _LATEST = """
     WHERE s.wave_id = m.wave_id AND s.cohort_number = m.cohort_number
 """
 _STEPS = (_NEW_SLOTS, _NEW_CODES, _SHEETS, _TALLIES, _LATEST)
-_RESPONSE_NUMBER = "('0x' || replace(r.response_id, '-', ''))::UHUGEINT"
+RESPONSE_NUMBER = "('0x' || replace(r.response_id, '-', ''))::UHUGEINT"
 
 
 def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_answers: pa.Table) -> None:
@@ -95,7 +95,7 @@ def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_a
     keys = "SELECT r.wave_id, md5_number(r.cohort_key) AS cohort_number FROM batch_responses r"
     for step in _STEPS:
         cursor.execute(step.format(responses="batch_responses", answers="batch_answers",
-                                   response_number=_RESPONSE_NUMBER, keys=keys))
+                                   response_number=RESPONSE_NUMBER, keys=keys))
     del batch_responses, batch_answers
 
 
@@ -115,7 +115,7 @@ def backfill(cursor: duckdb.DuckDBPyConnection) -> None:
     """Fill the derived tables from every stored response (they must be empty)."""
     keys = "SELECT wave_id, cohort_number FROM likert_sheets"
     for step in _STEPS:
-        cursor.execute(step.format(responses="responses", answers="answers", response_number=_RESPONSE_NUMBER,
+        cursor.execute(step.format(responses="responses", answers="answers", response_number=RESPONSE_NUMBER,
                                    keys=keys))
 
 
@@ -196,7 +196,7 @@ class Recorder:
                                   "n": pa.array(list(tallies.values()), pa.int64())},
                                  schema=pa.schema([*((c, pa.string()) for c in columns), ("n", pa.int64())]))
         # DuckDB reads the two Arrow tables as this frame's local variables (a replacement scan).
-        cursor.execute(f"INSERT INTO likert_sheets SELECT r.wave_id, {_RESPONSE_NUMBER}, md5_number(r.cohort_key), "
+        cursor.execute(f"INSERT INTO likert_sheets SELECT r.wave_id, {RESPONSE_NUMBER}, md5_number(r.cohort_key), "
                        "(r.high::UHUGEINT << 64::UHUGEINT) | r.low::UHUGEINT, NULL FROM batch_sheets r")
         cursor.execute("INSERT INTO likert_tallies AS t SELECT * FROM batch_tallies "
                        "ON CONFLICT DO UPDATE SET n = t.n + excluded.n")
@@ -217,14 +217,14 @@ def reconcile(cursor: duckdb.DuckDBPyConnection) -> int:
     cursor.execute(f"""CREATE OR REPLACE TEMP TABLE unrecorded AS
         SELECT r.response_id FROM responses r
         WHERE NOT EXISTS (SELECT 1 FROM likert_sheets s WHERE s.wave_id = r.wave_id
-                          AND s.response_number = {_RESPONSE_NUMBER})""")
+                          AND s.response_number = {RESPONSE_NUMBER})""")
     found = cursor.execute("SELECT count(*) FROM unrecorded").fetchone()
     if found and found[0]:
         responses = "(SELECT r.* FROM responses r SEMI JOIN unrecorded u USING (response_id))"
         answers = "(SELECT a.* FROM answers a SEMI JOIN unrecorded u USING (response_id))"
         keys = f"SELECT r.wave_id, md5_number(r.cohort_key) AS cohort_number FROM {responses} r"
         for step in _STEPS:
-            cursor.execute(step.format(responses=responses, answers=answers, response_number=_RESPONSE_NUMBER,
+            cursor.execute(step.format(responses=responses, answers=answers, response_number=RESPONSE_NUMBER,
                                        keys=keys))
     cursor.execute("DROP TABLE unrecorded")
     return int(found[0]) if found else 0

@@ -14,12 +14,28 @@ import polars as pl
 
 from analytics.areas import ALL, NOT_ANSWERED
 from surveyapp.store import Store
-from surveyapp.store.derived import CODE_BITS
+from surveyapp.store.derived import CODE_BITS, RESPONSE_NUMBER
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 from waves.model import Questionnaire, SingleChoice
 
 _RESPONSE_COLUMNS = "response_id, wave_id, postcode_district, lad_code, area_status, cohort_key"
 FIXED_LEVELS = (ALL, "lad", "district")
+# Filters: (question id, option ids): keep responses that chose one of the options (all filters must hold).
+Filters = Sequence[tuple[str, Sequence[str]]]
+# With filters, each count comes with `content`: the XOR of its responses' hashes, so that a cell is named by
+# the responses in it (two filters that select the same responses get the same rounding; see
+# analytics.disclosure).
+CONTENT = "content"
+
+
+def _filtered(filters: Filters, response: str = "r.response_id") -> tuple[str, dict[str, Any]]:
+    """SQL conditions (` AND ...`) keeping the responses that pass every filter, and their parameters."""
+    sql, params = "", dict[str, Any]()
+    for i, (question_id, option_ids) in enumerate(filters):
+        sql += (f" AND EXISTS (SELECT 1 FROM answers f WHERE f.response_id = {response} "
+                f"AND f.question_id = $filter_question_{i} AND list_contains($filter_options_{i}, f.option_id))")
+        params |= {f"filter_question_{i}": question_id, f"filter_options_{i}": list(option_ids)}
+    return sql, params
 
 
 def responses_frame(store: Store, wave_ids: list[str], questionnaire: Questionnaire | None = None) -> pl.DataFrame:
@@ -61,14 +77,28 @@ _LAD_LEVEL = ("CASE WHEN r.area_status = 'in_area' AND r.lad_code IS NOT NULL TH
               "WHEN r.area_status = 'out_of_area' THEN $out_of_area ELSE $unknown END")
 
 
-def _areas(by: str, groups: Mapping[str, str] | None) -> tuple[str, str, str, dict[str, Any]]:
+def two_way(by: str) -> tuple[str, str] | None:
+    """The two levels of a two-way level (`lad,ethnic_group_broad`), else None."""
+    first, comma, second = by.partition(",")
+    return (first, second) if comma else None
+
+
+def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[str, str, str, dict[str, Any]]:
     """SQL for a response's area_code and parent_code at level `by` (as `analytics.areas.area_keys` gives
     them), the joins they need on `responses r`, and their parameters.
 
-    `by` is all, lad, district, a single-choice question id (its option, else not_answered) or, with
-    `groups` (option id -> group), `<question id>_broad` (the option's group, else not_answered).
+    `by` is all, lad, district, a single-choice question id (its option, else not_answered), a multiple-choice
+    one (a row per option chosen) or, with `groups` (option id -> group), `<question id>_broad` (the
+    option's group, else not_answered). A two-way level `<level>,<level>` gives `<code>|<code>` (parent all),
+    `groups` serving its `_broad` level.
     """
     params: dict[str, Any] = {"all": ALL, "out_of_area": OUT_OF_AREA, "unknown": UNKNOWN}
+    levels = two_way(by)
+    if levels is not None:
+        parts = [_areas(level, groups if level.endswith("_broad") else None, f"{tag}{i}")
+                 for i, level in enumerate(levels)]
+        return (f"({parts[0][0]}) || '|' || ({parts[1][0]})", "$all", f"{parts[0][2]} {parts[1][2]}",
+                params | parts[0][3] | parts[1][3])
     if by == ALL:
         return "$all", "$all", "", params
     if by == "lad":
@@ -76,15 +106,15 @@ def _areas(by: str, groups: Mapping[str, str] | None) -> tuple[str, str, str, di
     if by == "district":
         return "coalesce(r.postcode_district, $unknown)", _LAD_LEVEL, "", params
     params |= {"not_answered": NOT_ANSWERED,
-               "choice": by.removesuffix("_broad") if groups is not None else by}
-    joins = ("LEFT JOIN (SELECT response_id, option_id FROM answers WHERE question_id = $choice) c "
-             "ON c.response_id = r.response_id")
+               f"choice{tag}": by.removesuffix("_broad") if groups is not None else by}
+    joins = (f"LEFT JOIN (SELECT response_id, option_id FROM answers WHERE question_id = $choice{tag}) c{tag} "
+             f"ON c{tag}.response_id = r.response_id")
     if groups is None:
-        return "coalesce(c.option_id, $not_answered)", "$all", joins, params
-    params |= {"options": list(groups), "groups": list(groups.values())}
-    joins += (" LEFT JOIN (SELECT unnest($options) AS option_id, unnest($groups) AS group_code) g "
-              "ON g.option_id = c.option_id")
-    return "coalesce(g.group_code, $not_answered)", "$all", joins, params
+        return f"coalesce(c{tag}.option_id, $not_answered)", "$all", joins, params
+    params |= {f"options{tag}": list(groups), f"groups{tag}": list(groups.values())}
+    joins += (f" LEFT JOIN (SELECT unnest($options{tag}) AS option_id, unnest($groups{tag}) AS group_code) g{tag} "
+              f"ON g{tag}.option_id = c{tag}.option_id")
+    return f"coalesce(g{tag}.group_code, $not_answered)", "$all", joins, params
 
 
 def answer_counts(
@@ -95,6 +125,7 @@ def answer_counts(
     by: str,
     groups: Mapping[str, str] | None = None,
     per_lad: bool = False,
+    filters: Filters = (),
 ) -> pl.DataFrame:
     """Answers to the Likert question `question_id` counted per wave, area at level `by` (see `_areas`),
     statement and answer: wave_id, question_id, statement_id, answer_id, area_level, area_code,
@@ -105,20 +136,22 @@ def answer_counts(
 
     At all, LAD and postcode district level the counts are the writer's `likert_tallies` added up: no answer
     row is read. By a question's answers, each wave's answer rows are joined to its responses (see
-    `_wave_answer_counts`).
+    `_wave_answer_counts`), and so they are with `filters` (then with `content`, see CONTENT). By a multiple
+    choice question, a response counts under every option it chose.
     """
     places = ["area_code", "parent_code", *(["lad_code"] if per_lad else [])]
-    if by in FIXED_LEVELS:
+    content = [CONTENT] if filters else []
+    if by in FIXED_LEVELS and not filters:
         store.settle()  # the writer adds derived rows off the commit path: bring them up to date first
         counted = _tallied_counts(store, wave_ids, question_id, by, per_lad)
     else:
-        frames = [_wave_answer_counts(store, wave, question_id, by, groups, per_lad)
+        frames = [_wave_answer_counts(store, wave, question_id, by, groups, per_lad, filters)
                   for wave in dict.fromkeys(wave_ids)]
         schema = {"wave_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
-                  **dict.fromkeys(places, pl.String), "n": pl.Int64}
+                  **dict.fromkeys(places, pl.String), "n": pl.Int64, **dict.fromkeys(content, pl.UInt64)}
         counted = pl.concat(frames) if frames else pl.DataFrame(schema=schema)
     return counted.with_columns(question_id=pl.lit(question_id, pl.String), area_level=pl.lit(by, pl.String)).select(
-        "wave_id", "question_id", "statement_id", "answer_id", "area_level", *places, "n")
+        "wave_id", "question_id", "statement_id", "answer_id", "area_level", *places, "n", *content)
 
 
 def _tallied_counts(store: Store, wave_ids: Sequence[str], question_id: str, by: str, per_lad: bool) -> pl.DataFrame:
@@ -142,7 +175,25 @@ def _tallied_counts(store: Store, wave_ids: Sequence[str], question_id: str, by:
 def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, per_lad: bool) -> pl.DataFrame:
     """Every area_code and parent_code (and lad_code) a response of the wave can have by the question `by`
     (see `_areas`), numbered (place): the question's stored options (a superset: an option only other waves
-    used simply gets no counts), crossed with the wave's LADs for `per_lad`."""
+    used simply gets no counts), crossed with the wave's LADs for `per_lad`. At a fixed level (all, lad,
+    district): the places the wave's responses have. Two-way: every pair of the two levels' places."""
+    levels = two_way(by)
+    if levels is not None:
+        first, second = (_places(store, wave, level, groups if level.endswith("_broad") else None, False)
+                         .select("area_code") for level in levels)
+        frame = first.join(second, how="cross", suffix="_2").select(
+            area_code=pl.concat_str("area_code", "area_code_2", separator="|"), parent_code=pl.lit(ALL, pl.String))
+        if per_lad:
+            lads = store.frame("SELECT DISTINCT CASE WHEN area_status = 'in_area' THEN lad_code END AS lad_code "
+                               "FROM responses WHERE wave_id = ?", [wave]).cast({"lad_code": pl.String})
+            frame = frame.join(lads, how="cross")
+        return frame.with_row_index("place")
+    if by in FIXED_LEVELS:
+        area, parent, _, params = _areas(by, None)
+        lad = ", CASE WHEN r.area_status = 'in_area' THEN r.lad_code END AS lad_code" if per_lad else ""
+        found = store.frame(f"SELECT DISTINCT {area} AS area_code, {parent} AS parent_code{lad} FROM responses r "
+                            "WHERE r.wave_id = $wave ORDER BY ALL", {**params, "wave": wave})
+        return found.cast({c: pl.String for c in found.columns}).with_row_index("place")
     options = [r[0] for r in store.rows("SELECT DISTINCT option_id FROM answers WHERE question_id = ?",
                                         [by.removesuffix("_broad") if groups is not None else by])]
     chosen = {*(options if groups is None else (groups.get(o) for o in options))} - {None}
@@ -157,8 +208,10 @@ def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, 
 
 
 def _wave_answer_counts(store: Store, wave: str, question_id: str, by: str, groups: Mapping[str, str] | None,
-                        per_lad: bool) -> pl.DataFrame:
+                        per_lad: bool, filters: Filters = ()) -> pl.DataFrame:
     area, parent, joins, params = _areas(by, groups)
+    kept, kept_params = _filtered(filters)
+    content = f", bit_xor(hash(a.response_id)) AS {CONTENT}" if filters else ""
     places = _places(store, wave, by, groups, per_lad)
     keys = places.columns[1:]
     lad = "CASE WHEN r.area_status = 'in_area' THEN r.lad_code END"
@@ -166,21 +219,22 @@ def _wave_answer_counts(store: Store, wave: str, question_id: str, by: str, grou
         f" AND p.lad_code IS NOT DISTINCT FROM {lad}" if per_lad else "")
     # The responses' places first (materialised when they need the question's answers: else the planner
     # may join the Likert answers to the responses before the question's), then one integer per answer row.
-    materialized = "MATERIALIZED" if joins else ""
+    materialized = "MATERIALIZED" if joins or filters else ""
     sql = f"""
         WITH p AS (
             SELECT unnest($places) AS place, unnest($areas)::VARCHAR AS area_code,
                 unnest($parents)::VARCHAR AS parent_code{", unnest($lads)::VARCHAR AS lad_code" if per_lad else ""}
         ),
         placed AS {materialized} (
-            SELECT r.response_id, p.place FROM responses r {joins} JOIN p ON {match} WHERE r.wave_id = $wave
+            SELECT r.response_id, p.place FROM responses r {joins} JOIN p ON {match} WHERE r.wave_id = $wave{kept}
         )
-        SELECT placed.place, a.statement_id, a.option_id AS answer_id, count(*) AS n
+        SELECT placed.place, a.statement_id, a.option_id AS answer_id, count(*) AS n{content}
         FROM answers a JOIN placed USING (response_id)
         WHERE a.question_id = $question
         GROUP BY ALL
     """
-    values = {**params, "wave": wave, "question": question_id, "places": places["place"].cast(pl.Int64).to_list(),
+    values = {**params, **kept_params, "wave": wave, "question": question_id,
+              "places": places["place"].cast(pl.Int64).to_list(),
               "areas": places["area_code"].to_list(), "parents": places["parent_code"].to_list(),
               **({"lads": places["lad_code"].to_list()} if per_lad else {})}
     counted = store.frame(sql, values).cast({"place": pl.UInt32, "n": pl.Int64})
@@ -189,22 +243,43 @@ def _wave_answer_counts(store: Store, wave: str, question_id: str, by: str, grou
                                                **dict.fromkeys(keys, pl.String)})
 
 
-def lad_cells(store: Store, wave_ids: Sequence[str]) -> pl.DataFrame:
-    """In-area responses with a known LAD per wave and LAD: wave_id, lad_code, n (what weights are made of)."""
+def lad_cells(store: Store, wave_ids: Sequence[str], filters: Filters = ()) -> pl.DataFrame:
+    """In-area responses with a known LAD per wave and LAD: wave_id, lad_code, n (what weights are made of);
+    with `filters`, of the responses that pass them (and `content`)."""
+    kept, params = _filtered(filters)
+    content = f", bit_xor(hash(r.response_id)) AS {CONTENT}" if filters else ""
     return store.frame(
-        "SELECT wave_id, lad_code, count(*) AS n FROM responses WHERE wave_id IN (SELECT unnest($waves)) "
-        "AND area_status = 'in_area' AND lad_code IS NOT NULL GROUP BY ALL", {"waves": list(wave_ids)},
+        f"SELECT r.wave_id, r.lad_code, count(*) AS n{content} FROM responses r WHERE r.wave_id IN "
+        f"(SELECT unnest($waves)) AND r.area_status = 'in_area' AND r.lad_code IS NOT NULL{kept} GROUP BY ALL",
+        {"waves": list(wave_ids), **params},
     ).cast({"wave_id": pl.String, "lad_code": pl.String, "n": pl.Int64})
 
 
 def response_counts(store: Store, wave_ids: Sequence[str], *, by: str,
-                    groups: Mapping[str, str] | None = None) -> pl.DataFrame:
-    """Responses per wave and area or group at level `by` (see `_areas`): wave_id, area_code, responses."""
+                    groups: Mapping[str, str] | None = None, filters: Filters = ()) -> pl.DataFrame:
+    """Responses per wave and area or group at level `by` (see `_areas`): wave_id, area_code, responses; by a
+    multiple-choice question, a response counts under every option it chose. With `filters`, of the responses
+    that pass them (and `content`, see CONTENT)."""
     area, _, joins, params = _areas(by, groups)
-    sql = (f"SELECT r.wave_id, {area} AS area_code, count(*) AS responses FROM responses r {joins} "
-           "WHERE r.wave_id IN (SELECT unnest($waves)) GROUP BY ALL")
-    return store.frame(sql, {**params, "waves": list(wave_ids)}).cast(
+    kept, kept_params = _filtered(filters)
+    content = f", bit_xor(hash(r.response_id)) AS {CONTENT}" if filters else ""
+    sql = (f"SELECT r.wave_id, {area} AS area_code, count(*) AS responses{content} FROM responses r {joins} "
+           f"WHERE r.wave_id IN (SELECT unnest($waves)){kept} GROUP BY ALL")
+    return store.frame(sql, {**params, **kept_params, "waves": list(wave_ids)}).cast(
         {"wave_id": pl.String, "area_code": pl.String, "responses": pl.Int64})
+
+
+def responses_inside(store: Store, wave_ids: Sequence[str], *, by: str, outside: Sequence[str],
+                     groups: Mapping[str, str] | None = None, filters: Filters = ()) -> tuple[int, int]:
+    """How many responses (passing `filters`) have a place at level `by` other than the `outside` ones, each
+    counted once however many options it chose, and the XOR of their hashes (see CONTENT)."""
+    area, _, joins, params = _areas(by, groups)
+    kept, kept_params = _filtered(filters)
+    sql = (f"SELECT count(*), coalesce(bit_xor(hash(response_id)), 0) FROM (SELECT DISTINCT r.response_id "
+           f"FROM responses r {joins} WHERE r.wave_id IN (SELECT unnest($waves)) AND NOT list_contains($outside, "
+           f"{area}){kept})")
+    row = store.rows(sql, {**params, **kept_params, "waves": list(wave_ids), "outside": list(outside)})[0]
+    return int(row[0]), int(row[1])
 
 
 def wave_sizes(store: Store, wave_ids: Sequence[str]) -> dict[str, int]:
@@ -215,7 +290,8 @@ def wave_sizes(store: Store, wave_ids: Sequence[str]) -> dict[str, int]:
 
 
 def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, question_id: str,
-                         scores: Mapping[str, int], statements: Sequence[str]) -> pl.DataFrame:
+                         scores: Mapping[str, int], statements: Sequence[str], filters: Filters = (),
+                         by: str = ALL, groups: Mapping[str, str] | None = None) -> pl.DataFrame:
     """Pairs per statement and score change: statement_id, change (later - earlier score), n
     (`analytics.cohort.CHANGES_SCHEMA`).
 
@@ -224,6 +300,10 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
     (in `scores`). Only the `statements` (the later wave's, in its questionnaire order) can pair. The
     writer's `likert_sheets` hold one row per response with its Likert answers packed into one number, so the
     pairing joins one row per response and only per-statement tallies of the two answers' codes come back.
+
+    With `filters`, only pairs whose later response passes them count; by an area or group level other than
+    all (see `_areas`), the pairs are counted per area_code of the later response. Either way each tally
+    comes with `content` (see CONTENT).
     """
     def slots(wave: str) -> dict[str, int]:
         rows = store.rows("SELECT statement_id, slot FROM likert_slots WHERE wave_id = ? AND question_id = ?",
@@ -238,31 +318,46 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
     store.settle()
     later_slots, earlier_slots = slots(later_id), slots(earlier_id)
     both = [s for s in dict.fromkeys(statements) if s in later_slots and s in earlier_slots]
+    narrowed = bool(filters) or by != ALL
+    kept, params = _filtered(filters)
+    area, _, joins, area_params = _areas(by, groups)
+    chosen = (f"JOIN (SELECT {RESPONSE_NUMBER} AS response_number, {area} AS area_code FROM responses r {joins} "
+              f"WHERE r.wave_id = $later{kept}) w ON w.response_number = l.response_number" if narrowed else "")
+    content = f", bit_xor(hash(p.response_number)) AS {CONTENT}" if narrowed else ""
+    place = ", w.area_code" if narrowed else ", NULL AS area_code"
     sql = f"""
         WITH pairs AS (
-            SELECT l.pattern AS later, e.pattern AS earlier
-            FROM likert_sheets l JOIN likert_sheets e USING (cohort_number)
+            SELECT l.pattern AS later, e.pattern AS earlier, l.response_number{place}
+            FROM likert_sheets l JOIN likert_sheets e USING (cohort_number) {chosen}
             WHERE l.wave_id = $later AND e.wave_id = $earlier AND l.latest AND e.latest
         )
-        SELECT k.statement, ((p.later >> ({CODE_BITS} * k.later_slot)::UHUGEINT) & 15)::INTEGER AS later_code,
-            ((p.earlier >> ({CODE_BITS} * k.earlier_slot)::UHUGEINT) & 15)::INTEGER AS earlier_code, count(*) AS n
+        SELECT p.area_code, k.statement,
+            ((p.later >> ({CODE_BITS} * k.later_slot)::UHUGEINT) & 15)::INTEGER AS later_code,
+            ((p.earlier >> ({CODE_BITS} * k.earlier_slot)::UHUGEINT) & 15)::INTEGER AS earlier_code,
+            count(*) AS n{content}
         FROM pairs p, (SELECT unnest($statements) AS statement, unnest($later_slots) AS later_slot,
                            unnest($earlier_slots) AS earlier_slot) k
         WHERE later_code > 0 AND earlier_code > 0
         GROUP BY ALL
     """
     tallies = store.frame(sql, {
-        "later": later_id, "earlier": earlier_id, "statements": both,
+        **area_params, **params, "later": later_id, "earlier": earlier_id, "statements": both,
         "later_slots": [later_slots[s] for s in both], "earlier_slots": [earlier_slots[s] for s in both]}).cast(
-        {"statement": pl.String, "later_code": pl.Int64, "earlier_code": pl.Int64, "n": pl.Int64})
+        {"area_code": pl.String, "statement": pl.String, "later_code": pl.Int64, "earlier_code": pl.Int64,
+         "n": pl.Int64})
     later_scores, earlier_scores = code_scores(later_id), code_scores(earlier_id)
+    keys = ["area_code", "statement_id"] if by != ALL else ["statement_id"]
     return tallies.select(
+        "area_code",
         statement_id=pl.col("statement"),
         later=pl.col("later_code").replace_strict(later_scores, default=None, return_dtype=pl.Int64),
         earlier=pl.col("earlier_code").replace_strict(earlier_scores, default=None, return_dtype=pl.Int64),
         n=pl.col("n"),
-    ).drop_nulls().select("statement_id", change=pl.col("later") - pl.col("earlier"), n=pl.col("n")).group_by(
-        "statement_id", "change").agg(pl.col("n").sum()).sort("statement_id", "change")
+        **({CONTENT: pl.col(CONTENT)} if narrowed else {}),
+    ).drop_nulls(["later", "earlier"]).select(*keys, change=pl.col("later") - pl.col("earlier"), n=pl.col("n"),
+                                              **({CONTENT: pl.col(CONTENT)} if narrowed else {})).group_by(
+        *keys, "change").agg(pl.col("n").sum(), *([pl.col(CONTENT).bitwise_xor()] if narrowed else [])
+                             ).sort(*keys, "change")
 
 
 def answered_statements(store: Store, wave_ids: Sequence[str], *, question_id: str,

@@ -88,7 +88,8 @@ def build_lads(reference: Path) -> list[list[object]]:
 
 
 def build_districts(reference: Path) -> list[list[object]]:
-    """Postcode district -> its majority LAD, that LAD's share of residents, and whether it is in the pack."""
+    """Postcode district -> its majority LAD, that LAD's share of residents, whether it is in the pack, and its
+    usual residents (Census 2021, all ages: the expected shares of reach by district)."""
     rows = _rows(reference / "postcode_district_to_lad_population_share_DERIVED.csv")
     out = []
     for r in rows:
@@ -96,7 +97,8 @@ def build_districts(reference: Path) -> list[list[object]]:
             continue
         in_area = r["lad_is_kent_or_medway"] == "True"
         out.append([r["postcode_district"], r["ltla24_code"], r["ltla24_name"],
-                    float(r["share_of_district_residents"]), in_area])
+                    float(r["share_of_district_residents"]), in_area,
+                    round(float(r["district_usual_residents_census2021"]))])
     return sorted(out, key=lambda row: (str(row[0])[:2], int(str(row[0])[2:])))
 
 
@@ -134,7 +136,8 @@ def main(argv: list[str]) -> None:
     _write(PACK_DIR / "lads.csv", ["lad_code", "lad_name", "children_0_17"], lads)
     _write(PACK_DIR / "tiles.csv", ["lad_code", "col", "row"], build_tiles(lads))
     _write(PACK_DIR / "districts.csv",
-           ["postcode_district", "lad_code", "lad_name", "lad_share", "in_area"], build_districts(reference))
+           ["postcode_district", "lad_code", "lad_name", "lad_share", "in_area", "residents"],
+           build_districts(reference))
     _write(PACK_DIR / "census2021.csv",
            ["variable", "option_id", "census_label", "count", "denominator", "share"], build_census(reference))
 

@@ -78,7 +78,7 @@ class AreaPack:
 
     name: str
     lads: pl.DataFrame  # lad_code, lad_name, children_0_17
-    districts: pl.DataFrame  # postcode_district, lad_code, lad_name, lad_share, in_area
+    districts: pl.DataFrame  # postcode_district, lad_code, lad_name, lad_share, in_area[, residents]
     census: pl.DataFrame  # variable, option_id, census_label, count, denominator, share
     tiles: pl.DataFrame  # lad_code, col, row: the tile map's layout, one square per LAD
     info: PackInfo  # pack.toml

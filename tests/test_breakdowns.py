@@ -1,0 +1,420 @@
+"""Breakdowns an analyst asks for first (issue 14): filters on compare, cohort and reach, and breakdowns by a
+multiple-choice question (send_status). Each figure is checked against a hand count made here, in plain Python,
+from the bodies submitted through the real service; the published (rounded) tables are then read as an
+analyst and an attacker would."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import random
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+
+from analytics.disclosure import Disclosure
+from surveyapp import queries
+from surveyapp.services import Services
+from tests.conftest import Cli, InProcessApp
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings
+
+AUTUMN, SPRING = "2026-autumn", "2027-spring"
+SCORED = ["strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"]
+SCORE = {a: 5 - i for i, a in enumerate(SCORED)}
+ANSWERS = [*SCORED, "dont_know", None]
+# Hand-made: each postcode's local authority district (from the area pack's districts.csv).
+LAD = {"ME14 5AB": "E07000110", "CT9 1AA": "E07000114", "CT16 1AA": "E07000108"}
+COMMON = ["parent_carer", "young_person", "family_member"]
+STATUS = ["sen_support", "ehcp", "ehc_assessment"]
+FAMILIES = "respondent_role:parent_carer,young_person"
+EXACT = Disclosure(b"", exact=True)
+
+
+@dataclass
+class Sent:
+    body: dict[str, Any]
+    code: str
+    spring: dict[str, Any] | None = None
+
+    @property
+    def role(self) -> str | None:
+        return self.body["answers"].get("respondent_role")  # type: ignore[no-any-return]
+
+
+def _answers(rng: random.Random, role: str | None) -> dict[str, Any]:
+    answers: dict[str, Any] = {"q7": {"health_met": rng.choice(ANSWERS[:-1])}}
+    if rng.random() < 0.8:
+        answers["q7"]["local_offer_useful"] = rng.choice(ANSWERS[:-1])
+    if role is not None:
+        answers["respondent_role"] = role
+    if rng.random() < 0.85:
+        answers["send_status"] = rng.sample(STATUS, rng.randint(1, 2))
+    return answers
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Sent], FakeClock]:
+    """150 autumn responses (3 of them from professionals, the small group), 70 of the families again in spring."""
+    data = tmp_path_factory.mktemp("breakdowns") / "data"
+    clock = FakeClock()
+    service = InProcessApp(make_settings(data), clock).start()
+    rng = random.Random(14)
+    roles = ["professional"] * 3 + [None] * 12 + [rng.choice(COMMON) for _ in range(135)]
+    rng.shuffle(roles)
+    sent: list[Sent] = []
+    try:
+        with service.client() as http, service.client(ADMIN_TOKEN) as admin:
+            for role in roles:
+                body = {"answers": _answers(rng, role), "postcode": rng.choice(list(LAD))}
+                r = http.post(f"/api/v1/waves/{AUTUMN}/responses", json=body)
+                assert r.status_code == 201, r.text
+                sent.append(Sent(body, r.json()["return_code"]))
+            assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
+            clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+            for family in sent[:70]:
+                role = family.role if rng.random() < 0.8 else rng.choice(COMMON)
+                body = {"answers": _answers(rng, role), "return_code": family.code,
+                        "postcode": rng.choice(list(LAD))}
+                r = http.post(f"/api/v1/waves/{SPRING}/responses", json=body)
+                assert r.status_code == 201, r.text
+                family.spring = body
+    finally:
+        service.stop()
+    return data, sent, clock
+
+
+@pytest.fixture(scope="module")
+def service(seeded: tuple[Path, list[Sent], FakeClock], tmp_path_factory: pytest.TempPathFactory
+            ) -> Iterator[InProcessApp]:
+    import shutil
+
+    data, _, clock = seeded
+    copy = tmp_path_factory.mktemp("breakdowns-app") / "data"
+    shutil.copytree(data, copy)
+    app = InProcessApp(make_settings(copy), clock).start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def exact(service: InProcessApp) -> Iterator[Services]:
+    """The service's own functions with exact counts: its counting against the hand count."""
+    services: Services = service.services
+    published, services.disclosure = services.disclosure, EXACT
+    yield services
+    services.disclosure = published
+
+
+def _get(service: InProcessApp, path: str, params: Any) -> Any:
+    with service.client(ANALYST_TOKEN) as client:
+        return client.get(f"/api/v1/waves/{path}", params=params)
+
+
+def _families(sent: list[Sent]) -> list[Sent]:
+    return [s for s in sent if s.role in ("parent_carer", "young_person")]
+
+
+# --- filter= ----------------------------------------------------------------------------------------------
+
+
+def test_filtered_compare_by_lad_counts_the_hand_count(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    frame = queries.compare(exact, AUTUMN, by="lad", filters=[FAMILIES]).frame
+    for statement in ("health_met", "local_offer_useful"):
+        expected = Counter(LAD[s.body["postcode"]] for s in _families(sent)
+                           if s.body["answers"]["q7"].get(statement) in SCORED)
+        rows = frame.filter(pl.col("statement_id") == statement)
+        assert dict(zip(rows["area_code"], rows["n_valid"], strict=True)) == dict(expected)
+    everyone = queries.compare(exact, AUTUMN, by="lad").frame
+    assert everyone["n_valid"].sum() > frame["n_valid"].sum()  # the filter did keep fewer
+
+
+def test_filtered_compare_share_agree_is_the_hand_share(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    row = queries.compare(exact, AUTUMN, by="all", filters=[FAMILIES]).frame.filter(
+        pl.col("statement_id") == "health_met").row(0, named=True)
+    scored = [s.body["answers"]["q7"]["health_met"] for s in _families(sent)
+              if s.body["answers"]["q7"]["health_met"] in SCORED]
+    assert row["n_valid"] == len(scored)
+    assert row["share_agree"] == pytest.approx(sum(a in SCORED[:2] for a in scored) / len(scored))
+
+
+def test_filtered_reach_counts_the_hand_count(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    frame = queries.reach_of(exact, AUTUMN, by="lad", filters=["respondent_role:parent_carer"]).frame
+    expected = Counter(LAD[s.body["postcode"]] for s in sent if s.role == "parent_carer")
+    shown = frame.filter(pl.col("responses") > 0)
+    assert dict(zip(shown["area_code"], shown["responses"], strict=True)) == dict(expected)
+
+
+def test_filtered_cohort_pairs_the_families_whose_later_answer_passes(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    frame = queries.cohort(exact, SPRING, against=AUTUMN, filters=[FAMILIES]).frame
+    changes = [SCORE[s.spring["answers"]["q7"]["health_met"]] - SCORE[s.body["answers"]["q7"]["health_met"]]
+               for s in sent if s.spring is not None
+               and s.spring["answers"].get("respondent_role") in ("parent_carer", "young_person")
+               and s.spring["answers"]["q7"]["health_met"] in SCORED
+               and s.body["answers"]["q7"]["health_met"] in SCORED]
+    row = frame.filter(pl.col("statement_id") == "health_met").row(0, named=True)
+    assert row["n_pairs"] == len(changes)
+    assert row["mean_change"] == pytest.approx(sum(changes) / len(changes))
+    assert row["share_improved"] == pytest.approx(sum(c > 0 for c in changes) / len(changes))
+
+
+def test_filters_through_the_api_say_what_they_kept_and_a_bad_one_is_a_400(service: InProcessApp) -> None:
+    r = _get(service, f"{AUTUMN}/compare", [("by", "lad"), ("filter", FAMILIES), ("filter", "send_status:ehcp")])
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["filter"] == ["respondent_role:parent_carer,young_person", "send_status:ehcp"]
+    assert any("Filtered: only responses where respondent_role is parent_carer or young_person" in n
+               for n in body["notes"])
+    for params in ([("filter", "shoe_size:large")], [("filter", "respondent_role:astronaut")],
+                   [("filter", "respondent_role")]):
+        for kind, extra in (("compare", []), ("reach", []), ("cohort", [("against", AUTUMN)])):
+            wave = SPRING if kind == "cohort" else AUTUMN
+            bad = _get(service, f"{wave}/{kind}", [*extra, *params])
+            assert bad.status_code == 400, (kind, params, bad.text)
+            assert "filter" in bad.text, bad.text
+
+
+def test_the_cli_takes_the_same_filter(seeded: Any, tmp_path: Path, cli: Cli) -> None:
+    import shutil
+
+    data = shutil.copytree(seeded[0], tmp_path / "data")
+    done = cli(data, "reach", "--wave", AUTUMN, "--by", "send_status", "--filter", FAMILIES, "--format", "json")
+    assert done.returncode == 0, done.stderr
+    import json
+
+    body = json.loads(done.stdout)
+    assert body["filter"] == [FAMILIES] and body["by"] == "send_status"
+    bad = cli(data, "compare", "--wave", AUTUMN, "--filter", "respondent_role:astronaut")
+    assert bad.returncode != 0 and "filter" in bad.stderr
+
+
+# --- by=<multiple-choice question> -------------------------------------------------------------------------
+
+
+def test_compare_by_send_status_counts_a_response_in_every_option_it_chose(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    result = queries.compare(exact, AUTUMN, by="send_status")
+    expected: Counter[str] = Counter()
+    for s in sent:
+        if s.body["answers"]["q7"]["health_met"] in SCORED:
+            expected.update(s.body["answers"].get("send_status", ["not_answered"]))
+    rows = result.frame.filter(pl.col("statement_id") == "health_met")
+    assert dict(zip(rows["area_code"], rows["n_valid"], strict=True)) == dict(expected)
+    assert sum(expected.values()) > sum(s.body["answers"]["q7"]["health_met"] in SCORED for s in sent)  # overlap
+    assert any("multiple choice" in n and "overlap" in n for n in result.notes)
+    assert "Education, Health and Care plan" in " ".join(rows["area_name"].to_list()) or \
+        set(rows["area_name"]) != set(rows["area_code"])  # labelled with the option's wording
+
+
+def test_reach_by_send_status_shares_are_of_responses_that_chose_any(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    frame = queries.reach_of(exact, AUTUMN, by="send_status").frame
+    chose = [s.body["answers"]["send_status"] for s in sent if "send_status" in s.body["answers"]]
+    counted = Counter(o for c in chose for o in c)
+    for option in STATUS:
+        row = frame.filter(pl.col("area_code") == option).row(0, named=True)
+        assert row["responses"] == counted[option]
+        assert row["response_share"] == pytest.approx(counted[option] / len(chose))
+
+
+def test_send_status_by_is_published_rounded_with_the_overlap_said(service: InProcessApp, seeded: Any) -> None:
+    sent = seeded[1]
+    r = _get(service, f"{AUTUMN}/reach", [("by", "send_status"), ("format", "csv")])
+    assert r.status_code == 200, r.text
+    frame = pl.read_csv(io.BytesIO(r.content))
+    counted = Counter(o for s in sent for o in s.body["answers"].get("send_status", []))
+    for option in STATUS:
+        shown = frame.filter(pl.col("area_code") == option)["responses"].item()
+        assert shown % 5 == 0 and abs(shown - counted[option]) <= 4
+    notes = _get(service, f"{AUTUMN}/compare", [("by", "send_status")]).json()["notes"]
+    assert any("overlap" in n for n in notes)
+
+
+# --- by area: cohort by LAD ----------------------------------------------------------------------------------
+
+
+def _pairs(sent: list[Sent], statement: str = "health_met") -> list[tuple[Sent, int]]:
+    """(family, later minus earlier score) of every family that answered the statement on the scale twice."""
+    return [(s, SCORE[s.spring["answers"]["q7"][statement]] - SCORE[s.body["answers"]["q7"][statement]])
+            for s in sent if s.spring is not None and s.spring["answers"]["q7"].get(statement) in SCORED
+            and s.body["answers"]["q7"].get(statement) in SCORED]
+
+
+def test_cohort_by_lad_pairs_each_family_in_its_later_area(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    result = queries.cohort(exact, SPRING, against=AUTUMN, by="lad")
+    rows = result.frame.filter(pl.col("statement_id") == "health_met")
+    for lad in LAD.values():
+        changes = [c for s, c in _pairs(sent) if s.spring is not None and LAD[s.spring["postcode"]] == lad]
+        row = rows.filter(pl.col("area_code") == lad).row(0, named=True)
+        assert row["n_pairs"] == len(changes), lad
+        if len(changes) >= 10:
+            assert row["mean_change"] == pytest.approx(sum(changes) / len(changes))
+    assert set(exact.areas.lads["lad_code"]) <= set(rows["area_code"])  # every LAD, empty ones too
+    assert rows.filter(~pl.col("area_code").is_in(list(LAD.values())))["n_pairs"].sum() == 0
+    assert rows["area_name"].str.contains("Thanet").any()
+
+
+def test_cohort_by_lad_through_the_api_and_cli(service: InProcessApp, seeded: Any, tmp_path: Path,
+                                                cli: Cli) -> None:
+    r = _get(service, f"{SPRING}/cohort", [("against", AUTUMN), ("by", "lad")])
+    assert r.status_code == 200, r.text
+    rows = r.json()["rows"]
+    assert {row["area_level"] for row in rows} == {"lad"}
+    assert all(row["n_pairs"] is None or row["n_pairs"] % 5 == 0 for row in rows)
+    import shutil
+
+    data = shutil.copytree(seeded[0], tmp_path / "data")
+    done = cli(data, "cohort", "--wave", SPRING, "--against", AUTUMN, "--by", "lad")
+    assert done.returncode == 0, done.stderr
+    assert "Thanet" in done.stdout and "Maidstone" in done.stdout
+
+
+def test_reach_by_district_counts_and_expects_the_census_residents_share(exact: Services, seeded: Any) -> None:
+    """Responses per postcode district against each in-area district's share of Census 2021 residents, read
+    here from the shared reference table, not the area pack."""
+    import csv
+
+    sent = seeded[1]
+    result = queries.reach_of(exact, AUTUMN, by="district")
+    with (Path(__file__).parents[2] / "shared/reference/kent-medway/"
+          "postcode_district_to_lad_population_share_DERIVED.csv").open(encoding="utf-8") as handle:
+        residents = {r["postcode_district"]: float(r["district_usual_residents_census2021"])
+                     for r in csv.DictReader(handle)
+                     if r["rank_in_district"] == "1" and r["lad_is_kent_or_medway"] == "True"}
+    counted = Counter(s.body["postcode"].split()[0] for s in sent)
+    for district, n in counted.items():
+        row = result.frame.filter(pl.col("area_code") == district).row(0, named=True)
+        assert row["responses"] == n
+        assert row["expected_share"] == pytest.approx(residents[district] / sum(residents.values()), rel=1e-9)
+        assert row["response_share"] == pytest.approx(n / len(sent))
+    assert result.frame.height >= len(residents)  # every in-area district, those without responses too
+    assert any("usual residents" in n and "not of children" in n for n in result.notes)
+
+
+# --- two-way tables ----------------------------------------------------------------------------------------
+
+
+def test_two_way_compare_by_lad_and_role_counts_the_hand_count(exact: Services, seeded: Any) -> None:
+    sent = seeded[1]
+    result = queries.compare(exact, AUTUMN, by="lad,respondent_role")
+    rows = result.frame.filter(pl.col("statement_id") == "health_met")
+    expected = Counter((LAD[s.body["postcode"]], s.role or "not_answered") for s in sent
+                       if s.body["answers"]["q7"]["health_met"] in SCORED)
+    got = {(r["lad"], r["respondent_role"]): r["n_valid"] for r in rows.iter_rows(named=True)
+           if r["n_valid"] is not None}
+    assert got and all(got[key] == expected[key] for key in got)
+    assert len(got) >= 3 and all(n >= 10 for n in got.values())  # small cells are hidden
+    assert rows["area_name"].str.starts_with("Thanet, ").any()
+    assert result.frame.columns.index("lad") == result.frame.columns.index("area_code") + 1
+
+
+def test_two_way_through_the_api_and_a_bad_pair_is_a_400(service: InProcessApp) -> None:
+    r = _get(service, f"{AUTUMN}/compare", [("by", "lad,send_status"), ("format", "csv")])
+    assert r.status_code == 200, r.text
+    frame = pl.read_csv(io.BytesIO(r.content))
+    assert {"lad", "send_status"} <= set(frame.columns)
+    shown = frame.filter(~pl.col("suppressed"))
+    assert (shown["n_valid"] >= 10).all()
+    for bad in ("lad,lad", "all,lad", "lad,shoe_size", "lad,religion,ethnic_group"):
+        answer = _get(service, f"{AUTUMN}/compare", [("by", bad)])
+        assert answer.status_code == 400 and "by" in answer.text, (bad, answer.text)
+    assert _get(service, f"{AUTUMN}/reach", [("by", "lad,send_status")]).status_code == 400
+    pairs = _get(service, f"{SPRING}/cohort", [("against", AUTUMN), ("by", "lad,respondent_role")])
+    assert pairs.status_code == 200, pairs.text
+    rows = pairs.json()["rows"]
+    assert rows and all(row["area_code"] == f"{row['lad']}|{row['respondent_role']}" for row in rows)
+
+
+# --- the attacker -------------------------------------------------------------------------------------------
+
+
+def test_a_small_filtered_group_is_suppressed_everywhere(service: InProcessApp) -> None:
+    """The 3 professionals: every table filtered to them shows no figure, only the band."""
+    alone = [("filter", "respondent_role:professional")]
+    compare = _get(service, f"{AUTUMN}/compare", alone).json()
+    assert compare["rows"] and all(row["suppressed"] and row["share_agree"] is None for row in compare["rows"])
+    reach = _get(service, f"{AUTUMN}/reach", alone).json()
+    assert all(row["responses"] is None or row["suppressed"] for row in reach["rows"])
+
+
+def test_spelling_a_filter_another_way_cannot_average_the_rounding_away(service: InProcessApp) -> None:
+    """The same responses reached by differently written filters are the same cells, rounded the same way: a
+    thousand spellings give one draw, not a thousand, so all-minus-filtered stays a rounded difference."""
+    others = [r for r in ("parent_carer", "family_member", "young_person", "friend", "other")]
+    spellings = [
+        [("filter", f"respondent_role:{','.join(others)}")],
+        [("filter", f"respondent_role:{','.join(reversed(others))}")],
+        [("filter", f"respondent_role:{','.join(others)}"), ("filter", f"respondent_role:{','.join(others)},")],
+        [("filter", f"respondent_role:{','.join(others)}"),
+         ("filter", f"respondent_role:{','.join([*others, 'professional'])}")],
+    ]
+    tables = []
+    for spelling in spellings:
+        r = _get(service, f"{AUTUMN}/reach", [("by", "lad"), *spelling])
+        assert r.status_code == 200, r.text
+        tables.append([(row["area_code"], row["responses"]) for row in r.json()["rows"]])
+    assert all(t == tables[0] for t in tables[1:])
+    compares = [_get(service, f"{AUTUMN}/compare", [("by", "lad"), *s]).json()["rows"] for s in spellings]
+    assert all([(r["area_code"], r["statement_id"], r["n_valid"]) for r in c] ==
+               [(r["area_code"], r["statement_id"], r["n_valid"]) for r in compares[0]] for c in compares[1:])
+
+
+def test_all_minus_the_complement_does_not_give_the_small_group_away(service: InProcessApp, seeded: Any) -> None:
+    """Everyone minus everyone-but-professionals, per LAD: the professionals' true counts (under 10) must not
+    be the difference of the published figures in every LAD (rounding noise stays in it)."""
+    sent = seeded[1]
+    others = "respondent_role:parent_carer,family_member,young_person,friend,other"
+    everyone = {r["area_code"]: r["responses"] for r in
+                _get(service, f"{AUTUMN}/reach", [("by", "lad")]).json()["rows"]}
+    answered = {r["area_code"]: r["responses"] for r in
+                _get(service, f"{AUTUMN}/reach", [("by", "lad"), ("filter", others)]).json()["rows"]}
+    truth = Counter(LAD[s.body["postcode"]] for s in sent if s.role in ("professional", None))
+    differences = {lad: (everyone.get(lad) or 0) - (answered.get(lad) or 0) for lad in LAD.values()}
+    assert all(d % 5 == 0 for d in differences.values())  # multiples of 5: never a count of 1 to 4 as such
+    assert differences != {lad: truth[lad] for lad in LAD.values()}
+
+
+def _feasible(both: int, others: int, slack: int) -> set[int]:
+    """The professionals' counts (0-9, hidden) that published counts `both` (all roles) and `others` (all roles
+    but professional) allow, each true count lying within `slack` of its published one."""
+    return {p for p in range(10)
+            if any(abs(o - others) <= slack and abs(o + p - both) <= slack for o in range(max(0, others - slack),
+                                                                                   others + slack + 1))}
+
+
+def test_filter_differencing_pins_no_small_count_though_it_would_without_rounding(
+        service: InProcessApp, seeded: Any) -> None:
+    """The attacker asks reach by LAD filtered to every role, and to every role but professional: without
+    rounding the difference is the professionals' count in each LAD exactly; published, several counts
+    stay possible in every LAD, the truth among them."""
+    sent = seeded[1]
+    others = "respondent_role:parent_carer,family_member,young_person,friend,other"
+    every = others + ",professional"
+    truth = Counter(LAD[s.body["postcode"]] for s in sent if s.role == "professional")
+
+    def table(filter_: str) -> dict[str, int]:
+        rows = _get(service, f"{AUTUMN}/reach", [("by", "lad"), ("filter", filter_)]).json()["rows"]
+        return {r["area_code"]: r["responses"] for r in rows}
+
+    both, rest = table(every), table(others)
+    assert all(n % 5 == 0 for n in [*both.values(), *rest.values()] if n is not None)  # published: rounded
+    for lad in LAD.values():
+        possible = _feasible(both[lad], rest[lad], 4)
+        assert truth[lad] in possible and len(possible) > 1, (lad, possible)
+    services: Services = service.services
+    published, services.disclosure = services.disclosure, EXACT
+    try:
+        exact_both, exact_rest = ({r["area_code"]: r["responses"] for r in queries.reach_of(
+            services, AUTUMN, by="lad", filters=[f]).frame.iter_rows(named=True)} for f in (every, others))
+    finally:
+        services.disclosure = published
+    assert all(_feasible(exact_both[lad], exact_rest[lad], 0) == {truth[lad]} for lad in LAD.values())
