@@ -73,6 +73,7 @@ def axe_violations_without_script(page: Page, checker: Page, csp: str) -> list[s
         status=200, body=html, headers={"content-type": "text/html; charset=utf-8", "content-security-policy": csp}))
     try:
         checker.goto(url)
+        assert checker.title() == page.title()  # the page as sent (an error page's title says "Error:")
         return axe_violations(checker)
     finally:
         checker.unroute(same_address)

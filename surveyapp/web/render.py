@@ -3,8 +3,8 @@
 Each page carries the form's stylesheet (`form.css`; the question pages' own rules only on question pages) in
 its own <style> element, so it renders from its one request: on a slow connection a linked stylesheet costs a
 second round trip before anything is painted. The page's Content-Security-Policy allows exactly that element,
-by the SHA-256 of its text (computed once, at start-up), and no stylesheet file. The small script stays a file (/static/form.js, deferred: it never holds up
-the first paint, and the form works without it).
+by the SHA-256 of its text (computed once, at start-up), and no stylesheet file. The small script stays a file
+(/static/form.js, deferred: it never holds up the first paint, and the form works without it).
 """
 
 from __future__ import annotations
