@@ -21,7 +21,7 @@ from surveyapp import __version__
 from surveyapp.headers import security_headers
 from surveyapp.logsafe import escape
 from surveyapp.mediatype import JsonBodyMiddleware
-from surveyapp.ratelimit import RateLimitMiddleware
+from surveyapp.ratelimit import ClientLimit, RateLimitMiddleware
 from surveyapp.settings import Settings, check
 
 if TYPE_CHECKING:
@@ -222,11 +222,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     running = Running()
+    # One limiter for submissions (the middleware) and the form's new drafts (the form kit).
+    limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
+                                      trusted_header=settings.trusted_proxy_header,
+                                      trusted_hops=settings.trusted_proxy_hops)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = Services(settings, clock or utc_now)
-        form_kit = make_form_kit(settings)
+        form_kit = make_form_kit(settings, limit)
         Drafts(services.store).purge(services.clock()).result()  # drafts that expired while stopped
         running.start(services, form_kit)
         # Handlers get these through Provide; the state holds them only for tests that look inside.
@@ -251,11 +255,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
             HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,
             StoreUnavailable: _store_unavailable, Exception: _internal},
         lifespan=[lifespan],
-        middleware=[RateLimitMiddleware.factory(per_minute=settings.rate_limit_per_minute,
-                                                trusted_header=settings.trusted_proxy_header,
-                                                trusted_hops=settings.trusted_proxy_hops,
-                                                per_hour=settings.rate_limit_per_hour),
-                    JsonBodyMiddleware],
+        middleware=[RateLimitMiddleware.factory(limit), JsonBodyMiddleware],
         before_send=[security_headers(behind_tls=settings.behind_tls)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

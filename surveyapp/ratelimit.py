@@ -1,8 +1,10 @@
-"""Per-client rate limiting of submissions (the JSON API and the form), in memory only.
+"""Per-client rate limiting of submissions (the JSON API and the form) and of new form drafts, in memory only.
 
 A token bucket per client: `per_minute` submissions at once, refilled at `per_minute` a minute, and at most
 `per_hour` over an hour. Only submissions that cost something count (stored, or refused by the store); junk
-is given back. Over the limit, the answer is 429 with Retry-After, before the body is read.
+is given back. Over the limit, the answer is 429 with Retry-After, before the body is read. The form takes
+from the same bucket when a saved page starts a new draft (`ClientLimit.take`), so drafts cannot be made
+without limit either.
 
 The client is the connection's address, or, when SURVEYAPP_TRUSTED_PROXY_HEADER is configured, the address
 our own proxies appended to that header (SURVEYAPP_TRUSTED_PROXY_HOPS from the right, across every line of
@@ -105,6 +107,30 @@ def client_address(scope: Scope, trusted_header: str | None, hops: int = 1) -> s
     return str(client[0]) if client else "unknown"
 
 
+@dataclass(frozen=True)
+class ClientLimit:
+    """The one limiter, and how to find the client in a request: shared by the middleware and the form."""
+
+    limiter: RateLimiter
+    trusted_header: str | None = None
+    trusted_hops: int = 1
+
+    @classmethod
+    def from_settings(cls, *, per_minute: int, per_hour: int, trusted_header: str | None,
+                      trusted_hops: int = 1) -> ClientLimit | None:
+        """None when rate limiting is off (`per_minute` 0)."""
+        if per_minute <= 0:
+            return None
+        return cls(RateLimiter(per_minute, per_hour=per_hour), trusted_header, trusted_hops)
+
+    def address(self, scope: Scope) -> str:
+        return client_address(scope, self.trusted_header, self.trusted_hops)
+
+    def take(self, scope: Scope) -> float:
+        """Count one costly request from this client; 0 if allowed, else the seconds to wait."""
+        return self.limiter.take(self.address(scope))
+
+
 # What a submission costs the service: stored (201 from the API, 303 from the form) or refused only once it
 # reached the store (409: a reused submission id, a code used too often, or the wave not open). Anything else
 # (404, 400 on garbage, 403 without the form's token, 413, 415) is given back.
@@ -118,23 +144,20 @@ class RateLimitMiddleware:
     when the answer shows it cost nothing: junk from a school's shared address never locks its families out.
     """
 
-    def __init__(self, app: ASGIApp, *, limiter: RateLimiter | None, trusted_header: str | None,
-                 trusted_hops: int = 1) -> None:
-        self.app, self.limiter, self.trusted_header, self.trusted_hops = app, limiter, trusted_header, trusted_hops
+    def __init__(self, app: ASGIApp, *, limit: ClientLimit | None) -> None:
+        self.app, self.limit = app, limit
 
     @classmethod
-    def factory(cls, *, per_minute: int, trusted_header: str | None, trusted_hops: int = 1,
-                per_hour: int = 0) -> Callable[[ASGIApp], Any]:
+    def factory(cls, limit: ClientLimit | None) -> Callable[[ASGIApp], Any]:
         """Litestar wraps each route in its own middleware instances: they must share one limiter."""
-        limiter = RateLimiter(per_minute, per_hour=per_hour) if per_minute > 0 else None
-        return lambda app: cls(app, limiter=limiter, trusted_header=trusted_header, trusted_hops=trusted_hops)
+        return lambda app: cls(app, limit=limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (self.limiter is None or scope["type"] != ScopeType.HTTP or scope.get("method") != "POST"
+        if (self.limit is None or scope["type"] != ScopeType.HTTP or scope.get("method") != "POST"
                 or not _SUBMISSION.match(scope.get("path", ""))):
             await self.app(scope, receive, send)
             return
-        limiter, address = self.limiter, client_address(scope, self.trusted_header, self.trusted_hops)
+        limiter, address = self.limit.limiter, self.limit.address(scope)
         wait = limiter.take(address)
         if wait > 0:
             await _too_many(scope, send, math.ceil(wait))

@@ -27,7 +27,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     small_number_threshold: int = 10
     batch_max: int = 512  # submissions per group commit, at most
     max_body_bytes: int = 64 * 1024
-    rate_limit_per_minute: int = 60  # submissions per client per minute; 0 turns rate limiting off
+    rate_limit_per_minute: int = 60  # submissions (and new form drafts) per client per minute; 0 turns it off
     rate_limit_per_hour: int = 300  # and per hour (a school event, not a flood); 0 leaves only the minute's
     trusted_proxy_header: str | None = None  # e.g. "X-Forwarded-For", only behind a proxy you run
     trusted_proxy_hops: int = 1  # how many proxies of yours each append an address to that header

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
+import hashlib
 import re
 import threading
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from surveyapp.web.render import asset_version
 from tests.support import FakeClock, Service
 
 WAVE = "/survey/2026-autumn"
@@ -172,8 +175,10 @@ def test_answers_survive_a_restart_in_the_middle(start_service, data_dir: Path, 
 def test_change_from_the_check_page_returns_to_it(server: Service, family: Family) -> None:
     answer_a_few(family)
     check = family.check().text
-    link = re.search(r'<a href="([^"]+)">Change<span class="vh"> 1\. Who is answering\?</span>', check)
-    assert link and link.group(1) == f"{WAVE}/q/respondent_role?change=1"
+    link = re.search(r'<dt id="(k[\d-]+)">1\. Who is answering\?</dt>.*?<a id="(c[\d-]+)" href="([^"]+)" '
+                     r'aria-labelledby="(.*?)">Change</a>', check)
+    assert link and link.group(3) == "q/respondent_role?change=1"  # relative to the check page
+    assert link.group(4) == f"{link.group(2)} {link.group(1)}"  # its name: "Change 1. Who is answering?"
     page = family.open("respondent_role", "?change=1").text
     assert f'<a class="back" href="{WAVE}/check">' in page and 'name="change" value="1"' in page
     changed = family.answer("respondent_role", "?change=1", respondent_role="friend")
@@ -305,20 +310,62 @@ def test_a_filled_honeypot_is_not_stored_and_the_check_page_shows_the_field(
     assert server.count() == 0
 
 
-def test_every_page_is_under_20_kb_and_asks_nothing_of_another_host(family: Family) -> None:
-    family.answer("q7a", q7a="y" * 5000)
-    for slug in EVERY_PAGE:
-        family.answer(slug)  # an empty answer moves on
-    pages = [family.http.get(WAVE), *(family.open(s) for s in EVERY_PAGE), family.check(),
-             family.answer("health_services", health_services=["none", "camhs"])]
-    for page in pages:
-        assert len(page.content) < 20 * 1024, (page.url, len(page.content))
-        assert not re.search(r'(?:src|href|action)="(?:https?:)?//', page.text)
-        assert "<style" not in page.text and " style=" not in page.text and "<script>" not in page.text
-    csp = pages[0].headers["content-security-policy"]
-    assert "default-src 'none'" in csp and "script-src 'self'" in csp
-    css = family.http.get(re.search(r'href="(/static/form\.css[^"]*)"', pages[0].text).group(1)).text
-    assert "url(" not in css and "@import" not in css
+STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def renders_from_one_request(page: httpx.Response) -> int:
+    """The page's size, after checking that it needs nothing else to render: its one <style> element is allowed
+    by the SHA-256 of its text and no other style is (no stylesheet file, no style attribute, no
+    'unsafe-inline'), its only script is the deferred file, and nothing comes from another host."""
+    html = page.text
+    styles = STYLE.findall(html)
+    assert len(styles) == 1 and html.count("<style") == 1, page.url
+    digest = base64.b64encode(hashlib.sha256(styles[0].encode()).digest()).decode()
+    policy = dict(part.strip().split(" ", 1) for part in page.headers["content-security-policy"].split(";"))
+    assert policy["style-src"] == f"'sha256-{digest}'", page.url
+    assert policy["default-src"] == "'none'" and policy["script-src"] == "'self'"
+    assert "<link" not in html.replace('<link rel="icon" href="data:,">', "")
+    assert " style=" not in html and re.findall(r"<script[^>]*>", html) == [
+        f'<script src="/static/form.js?v={asset_version()}" defer>']
+    assert not re.search(r'(?:src|href|action)="(?:https?:)?//', html), page.url
+    assert "url(" not in styles[0] and "@import" not in styles[0]
+    return len(page.content)
+
+
+def test_every_kind_of_page_is_one_request_under_20_kb(start_service, clock: FakeClock) -> None:
+    server = start_service(languages="en-easy,pl,ro,ur", rate_limit_per_minute=2)
+    sizes: dict[str, int] = {}
+
+    def measure(kind: str, page: httpx.Response, status: int = 200) -> None:
+        assert page.status_code == status, (kind, page.text[:300])
+        sizes[kind] = max(sizes.get(kind, 0), renders_from_one_request(page))
+
+    with server.client() as http:
+        family = Family(http, clock)
+        measure("start", http.get(WAVE))
+        family.answer("q7a", q7a="y" * 5000)  # the longest answer there can be, shown on its page and the check
+        for slug in EVERY_PAGE:
+            measure("question", family.open(slug))
+            measure("question in Urdu", family.open(slug, "?lang=ur"))
+            measure("question in easy read", family.open(slug, "?lang=en-easy"))
+        measure("start, continuing a draft", http.get(WAVE))
+        measure("a mistake", family.answer("postcode", postcode="XYZ" * 100), 400)
+        measure("check your answers", family.check())
+        measure("check your answers in Urdu", http.get(f"{WAVE}/check?lang=ur"))
+        measure("check with the service's errors", family.send(), 400)  # Q7 unanswered
+        family.answer("q7-health_met", **{"q7-health_met": "neither"})
+        assert family.send().status_code == 303
+        measure("confirmation", http.get(f"{WAVE}/thanks"))
+        measure("already sent", http.get(f"{WAVE}/q/code"), 409)
+        measure("no code shown", http.get("/survey/other/thanks"))
+        measure("unknown survey", http.get("/survey/no-such-wave"), 404)
+    with server.client() as stranger:
+        measure("please wait", Family(stranger, clock).answer("respondent_role", respondent_role="parent_carer"), 429)
+    clock.now = dt.datetime(2026, 9, 1, 9, tzinfo=dt.UTC)
+    with server.client() as http:
+        measure("surveys open now", http.get("/"))
+        measure("not open yet", http.get(WAVE), 409)
+    assert len(sizes) == 16 and max(sizes.values()) < 20 * 1024, sizes
 
 
 def test_closed_not_yet_open_and_unknown_waves_get_kind_pages(
@@ -400,3 +447,23 @@ def test_the_minimum_fill_time_is_a_setting(start_service, clock: FakeClock) -> 
         hidden = dict(HIDDEN.findall(http.get(f"{WAVE}/q/q7-health_met").text))
         http.post(f"{WAVE}/q/q7-health_met", data={**hidden, "q7-health_met": "neither"})
         assert http.post(WAVE, data=hidden).status_code == 303
+
+
+def test_new_drafts_count_against_the_rate_limit_and_over_it_nothing_is_saved(
+        start_service, clock: FakeClock) -> None:
+    server = start_service(rate_limit_per_minute=3)
+    first, second, third = (server.client() for _ in range(3))  # three phones behind one address
+    with first, second, third:
+        one, two, three = Family(first, clock), Family(second, clock), Family(third, clock)
+        for slug in EVERY_PAGE:  # the first page makes a new draft: 1 of 3; its later pages cost nothing
+            assert one.answer(slug).status_code == 303
+        assert one.answer("q7-health_met", **{"q7-health_met": "neither"}).status_code == 303
+        assert two.answer("respondent_role", respondent_role="family_member").status_code == 303  # 2 of 3
+        clock.now += dt.timedelta(minutes=1)
+        assert one.send().status_code == 303  # sending costs one too: 3 of 3
+        refused = three.answer("respondent_role", respondent_role="parent_carer")
+        assert refused.status_code == 429 and 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert "Please wait a moment" in refused.text and "your answer was not saved" in refused.text
+        assert f'href="{WAVE}/q/respondent_role"' in refused.text
+        assert two.answer("education_setting", education_setting="primary").status_code == 303  # a draft's own
+    assert server.count("SELECT count(*) FROM drafts") == 2 and server.count() == 1

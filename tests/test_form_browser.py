@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
 
 from tests.support import FakeClock, Service
 
@@ -55,21 +55,57 @@ def axe_violations(page: Page) -> list[str]:
     return list(found)
 
 
+def axe_violations_without_script(page: Page, checker: Page, csp: str) -> list[str]:
+    """axe on a page as a browser with JavaScript off has it.
+
+    With JavaScript off axe cannot run in that browser (its checks wait on timers and promises the page may not
+    run), and nothing ran on the page either, so its DOM is exactly the HTML it was sent. That HTML, with the
+    page's real Content-Security-Policy, is served again at the same address to `checker`, a tab whose own
+    script (/static/form.js) is blocked, and axe runs there through DevTools: the same markup, the same inline
+    style, the same focus-free state, no page script.
+    """
+    html, url = page.content(), page.url
+
+    def same_address(address: str) -> bool:
+        return address == url
+
+    checker.route(same_address, lambda route: route.fulfill(
+        status=200, body=html, headers={"content-type": "text/html; charset=utf-8", "content-security-policy": csp}))
+    try:
+        checker.goto(url)
+        assert checker.title() == page.title()  # the page as sent (an error page's title says "Error:")
+        return axe_violations(checker)
+    finally:
+        checker.unroute(same_address)
+
+
 class Walk:
     """A family's phone: it checks every page it lands on with axe, and may photograph it."""
 
-    def __init__(self, context: BrowserContext, server: Service, clock: FakeClock) -> None:
+    def __init__(self, context: BrowserContext, server: Service, clock: FakeClock,
+                 checker: BrowserContext | None = None) -> None:
+        """`checker`, for a phone with JavaScript off: a context (with JavaScript) where axe checks its pages."""
         self.page, self.server, self.clock = context.new_page(), server, clock
-        self.js = True
+        self.checker = None if checker is None else checker.new_page()
+        if self.checker is not None:
+            self.checker.route("**/static/form.js*", lambda route: route.abort())
+        self.csp = ""
         self.requests: list[str] = []
         self.checked: list[str] = []
         self.page.on("request", lambda request: self.requests.append(request.url))
+        self.page.on("response", self._document)
+
+    def _document(self, response: Response) -> None:
+        if response.request.resource_type == "document" and response.request.frame == self.page.main_frame:
+            self.csp = response.headers.get("content-security-policy", "")
 
     def landed(self, shot: str = "", **options: object) -> None:
-        """axe finds nothing here (axe needs JavaScript: without it the same pages are checked in
-        test_easy_read_and_right_to_left_pages_pass_axe); the page is photographed when asked."""
-        if self.js:
+        """axe finds nothing here, run in the page itself with JavaScript on, or on the same page's HTML in
+        a tab without the page's script when JavaScript is off; the page is photographed when asked."""
+        if self.checker is None:
             assert axe_violations(self.page) == [], self.page.url
+        else:
+            assert axe_violations_without_script(self.page, self.checker, self.csp) == [], self.page.url
         self.checked.append(self.page.url)
         if SHOTS and shot:
             Path(SHOTS).mkdir(parents=True, exist_ok=True)
@@ -133,7 +169,7 @@ def test_the_whole_journey_at_375_px_with_javascript_passes_axe_on_every_page(
         walk.go_on()
     walk.landed("6-check")
     assert "Does not apply to me" in page.inner_text("dl.summary >> nth=2")
-    page.click("a:has(span.vh:text(' 1. Who is answering?'))")
+    page.get_by_role("link", name="Change 1. Who is answering?", exact=True).click()
     walk.tick("respondent_role", "family_member")
     walk.go_on()
     assert page.url == server.url + WAVE + "/check"
@@ -165,17 +201,23 @@ def test_the_whole_journey_at_375_px_with_javascript_passes_axe_on_every_page(
 
 def test_the_journey_without_javascript_in_easy_read(server: Service, clock: FakeClock, browser: Browser) -> None:
     context = browser.new_context(java_script_enabled=False, viewport=PHONE)
-    walk = Walk(context, server, clock)
-    walk.js = False
+    checker = browser.new_context(viewport=PHONE)
+    walk = Walk(context, server, clock, checker)
     page = walk.page
     page.goto(server.url + WAVE)
+    walk.landed()
     page.click("a[hreflang='en']:text('Easy read')")
     assert page.locator("html").get_attribute("lang") == "en"
+    walk.landed()
     page.click("text=Start now")
+    walk.landed()
     walk.go_on()
     assert page.locator("legend", has_text="1. Who are you?").count() == 1
+    walk.landed()
     walk.go_on()
+    walk.landed()
     walk.go_on()
+    walk.landed()
     walk.tick("health_services", "other")
     walk.tick("health_services", "none")  # without the script both stay ticked: the server catches it
     walk.go_on()
@@ -199,6 +241,9 @@ def test_the_journey_without_javascript_in_easy_read(server: Service, clock: Fak
     walk.landed()
     assert stored_for(server, page.inner_text("#code")) == 1
     assert server.count("SELECT count(*) FROM responses WHERE language = 'en-easy'") == 1
+    assert len(walk.checked) == 10
+    assert walk.requests and all(url.startswith(server.url + "/") for url in walk.requests), walk.requests
+    checker.close()
     context.close()
 
 

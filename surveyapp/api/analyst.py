@@ -3,8 +3,6 @@ board report as a page (/results/{wave_id}) or as the files the CLI writes (repo
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import io
 import re
 import tempfile
@@ -21,7 +19,7 @@ from surveyapp import queries
 from surveyapp.auth import require
 from surveyapp.export import FORMATS, neutralise
 from surveyapp.formats import MEDIA_TYPES, ResultFormat, serialise
-from surveyapp.headers import CSP
+from surveyapp.headers import csp_allowing_styles
 from surveyapp.services import Services
 from surveyapp.settings import Settings
 
@@ -139,9 +137,7 @@ _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 def _csp_for(page: str) -> str:
     """The house CSP, plus the hash of the page's own style block (no 'unsafe-inline')."""
-    hashes = " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(s.encode()).digest()).decode()}'"
-                      for s in _STYLE.findall(page))
-    return CSP.replace("style-src 'self'", f"style-src 'self' {hashes}") if hashes else CSP
+    return csp_allowing_styles(_STYLE.findall(page))
 
 
 @get("/results/{wave_id:str}", sync_to_thread=True)

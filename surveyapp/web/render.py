@@ -1,4 +1,11 @@
-"""Jinja templates for the form's pages; every response is a complete HTML page, no script needed."""
+"""Jinja templates for the form's pages; every response is a complete HTML page, no script needed.
+
+Each page carries the form's stylesheet (`form.css`; the question pages' own rules only on question pages) in
+its own <style> element, so it renders from its one request: on a slow connection a linked stylesheet costs a
+second round trip before anything is painted. The page's Content-Security-Policy allows exactly that element,
+by the SHA-256 of its text (computed once, at start-up), and no stylesheet file. The small script stays a file
+(/static/form.js, deferred: it never holds up the first paint, and the form works without it).
+"""
 
 from __future__ import annotations
 
@@ -19,11 +26,13 @@ from litestar.enums import MediaType
 from litestar.exceptions import ClientException
 from litestar.handlers.base import BaseRouteHandler
 
+from surveyapp.headers import csp_allowing_styles
 from surveyapp.web.messages import Messages
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
 NO_STORE = {"Cache-Control": "no-store"}
+STYLESHEET = Path(__file__).parent / "form.css"
 
 _env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True),
                    trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
@@ -40,11 +49,26 @@ def plain_file_name(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRoute
 
 @cache
 def asset_version() -> str:
-    """A short hash of the static files, so a changed stylesheet is never served from an old cache."""
+    """A short hash of the static files, so a changed script is never served from an old cache."""
     digest = hashlib.sha256()
     for path in sorted(STATIC_DIR.iterdir()):
         digest.update(path.read_bytes())
     return digest.hexdigest()[:10]
+
+
+QUESTION_ONLY = "/* the question pages only */"  # form.css: the rules after this line style the question pages
+
+
+@cache
+def page_styles() -> dict[bool, tuple[str, str]]:
+    """For question pages (True) and the others (False): the style the page inlines, and the CSP allowing
+    exactly that style (its SHA-256) and no other. The other pages leave out the question pages' rules."""
+    css = STYLESHEET.read_text(encoding="utf-8")
+    common, marker, question = css.partition(QUESTION_ONLY)
+    if not marker or "</" in css:
+        raise ValueError(f"{STYLESHEET}: needs the line {QUESTION_ONLY}, and no '</' (it would end the <style>)")
+    styles = {True: common.strip() + "\n" + question.strip(), False: common.strip()}
+    return {kind: (text, csp_allowing_styles([text], stylesheets=False)) for kind, text in styles.items()}
 
 
 @dataclass(frozen=True)
@@ -78,7 +102,8 @@ def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, st
     """Render a template into an HTML response in the language of `t`."""
     context.setdefault("languages", [])
     context.setdefault("errors", [])
+    css, csp = page_styles()[template == "question.html"]
     html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction,
-                                              asset=asset_version(), **context)
-    return Response(html, status_code=status, media_type=MediaType.HTML, headers=headers or dict(NO_STORE),
-                    cookies=cookies or [])
+                                              asset=asset_version(), css=css, **context)
+    return Response(html, status_code=status, media_type=MediaType.HTML,
+                    headers={"Content-Security-Policy": csp, **(headers or NO_STORE)}, cookies=cookies or [])

@@ -13,6 +13,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
+from surveyapp.ratelimit import ClientLimit
 from surveyapp.services import Services
 from surveyapp.settings import Settings
 from surveyapp.store.drafts import DRAFT_DAYS, Draft, Drafts, draft_key
@@ -36,13 +37,15 @@ class FormKit:
     messages: dict[str, Messages]
     secure_cookies: bool
     languages: tuple[str, ...]  # SURVEYAPP_LANGUAGES
+    limit: ClientLimit | None = None  # the submissions' rate limiter, which new drafts count against too
 
 
-def make_form_kit(settings: Settings) -> FormKit:
-    """The form's signer (its key made on first start, beside the return-code key) and its words."""
+def make_form_kit(settings: Settings, limit: ClientLimit | None = None) -> FormKit:
+    """The form's signer (its key made on first start, beside the return-code key), its words, the rate limit."""
     key = load_form_key(settings.data_dir / "secrets" / "form.key")
     languages = tuple(lang.strip() for lang in settings.languages.split(",") if lang.strip())
-    return FormKit(FormSigner(key), load_messages(), settings.behind_tls, tuple(dict.fromkeys((ENGLISH, *languages))))
+    return FormKit(FormSigner(key), load_messages(), settings.behind_tls, tuple(dict.fromkeys((ENGLISH, *languages))),
+                   limit)
 
 
 def offered(form_kit: FormKit, wave: Wave | None) -> tuple[str, ...]:
@@ -225,7 +228,8 @@ def render_check(services: Services, form_kit: FormKit, wave: Wave, t: Messages,
                  honeypot: str = "") -> Response[str]:
     """"Check your answers": every page's answer with a Change link, then Send."""
     code = form_kit.signer.unseal_code(draft.sealed_code, wave.wave_id, draft.submission_id)
-    groups = summary(wave, draft, code, t, lambda slug: page_url(wave, slug, t, change=True))
+    here = f"/survey/{wave.wave_id}/"  # the Change links are relative to the check page: shorter, the same place
+    groups = summary(wave, draft, code, t, lambda slug: page_url(wave, slug, t, change=True).removeprefix(here))
     return page("check.html", t, status=status, headers={"Cache-Control": "no-store"},
                 cookies=[draft_cookie(form_kit, session)], title=t("Check your answers before sending them"),
                 groups=groups, errors=errors or [], notice=notice, wave=wave, honeypot=honeypot,

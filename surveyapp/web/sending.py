@@ -2,7 +2,8 @@
 
 Saving: the wave must be open and the CSRF token must match this browser's draft cookie (else 403); the page's
 answer is checked, then written into the draft through the one writer, and the next page (or, after a Change
-link, the check page) follows with a 303.
+link, the check page) follows with a 303. A page that starts a new draft takes one from the client's submission
+allowance (the rate limiter's bucket): over it, the page says to wait (429) and nothing is saved.
 
 Sending, from the check page: a draft already sent (Back, resend, reload, a double tap) shows the same code again
 and stores nothing. The honeypot must be empty and the draft's first page must have been saved at least
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import uuid
 from dataclasses import replace
 from typing import Any
@@ -75,6 +77,16 @@ async def _posted(services: Services, form_kit: FormKit, request: Request[Any, A
     return wave, t, data, session, None
 
 
+def _wait(t: Messages, back: str, seconds: int) -> Response[str]:
+    """Too many new drafts from this client: nothing saved; a plain page (429) saying to wait and try again."""
+    return page("notice.html", t, status=429, headers={"Retry-After": str(seconds), "Cache-Control": "no-store"},
+                title=t("Please wait a moment"),
+                paragraphs=[t("Many forms have been started from this internet connection in the last few minutes, "
+                              "so your answer was not saved."),
+                            t("Please wait a minute, then go back and press Continue again.")],
+                link=(back, t("Back")))
+
+
 def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | None, form_kit: FormKit,
            now: dt.datetime, lang: str, next_page: str) -> Draft:
     """The draft with this page's answer in it (a new draft from the first page saved)."""
@@ -123,6 +135,10 @@ async def save_page(services: NamedDependency[Services], form_kit: NamedDependen
         return render_page(form_kit, wave, t, session, index, view, change=change, errors=[error], status=400)
     following = all_pages[index + 1].slug if index + 1 < len(all_pages) else CHECK_PAGE
     next_page = CHECK_PAGE if change or (current is not None and current.next_page == CHECK_PAGE) else following
+    if current is None and form_kit.limit is not None:  # a new draft costs what a submission does
+        wait = form_kit.limit.take(request.scope)
+        if wait > 0:
+            return _wait(t, page_url(wave, here.slug, t, change=change), math.ceil(wait))
     code = answer.kept if here.slug == CODE_PAGE else None
     await asyncio.wrap_future(drafts.change(
         session.key, wave_id, now, lambda d: _saved(d, wave, here, answer.kept, code, form_kit, now, t.lang,
