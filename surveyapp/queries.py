@@ -214,7 +214,8 @@ def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
 
 
 def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int = 1) -> Result:
-    """Who answered, against who lives in Kent and Medway (children 0-17, or Census 2021 all ages), and which
+    """Who answered, against the population that fits (children 0-17 by LAD; children with EHC plans by ethnic
+    group and age, when SURVEYAPP_EHC_PLANS is set; else Census 2021 all ages), and which
     areas or groups are under-reached (exact one-sided binomial tests, Holm-corrected across the table).
     `pooled` > 1 adds up this wave and the response waves before it (the last `pooled`), so that small
     communities can be assessed; the rows are then labelled with the waves pooled (`wave_id` "a+b+c")."""
@@ -223,7 +224,7 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     if by in ("all", "district"):
         raise AnalysisError("by", "reach is by lad or by a question, e.g. ethnic_group, religion")
     from analytics.disclosure import round_response_counts, rounded_total
-    from analytics.reach import OUTSIDE_SHARES, reach_from_counts
+    from analytics.reach import CENSUS_SOURCE, OUTSIDE_SHARES, expected_shares, reach_from_counts
     from surveyapp.store.frames import response_counts
 
     threshold = services.settings.small_number_threshold
@@ -235,13 +236,19 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
     total = rounded_total(services.disclosure, label, by, inside)
     counts = round_response_counts(services.disclosure, counts.select("wave_id", "area_code", "responses"), by=by)
+    expected = expected_shares(by, lads=services.areas.lads, census=services.areas.census,
+                               ehc_plans=services.ehc_plans)
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
                               census=services.areas.census, labels=_labels(services, wave, by),
-                              totals={label: total}, rounding_base=services.disclosure.base)
+                              totals={label: total}, rounding_base=services.disclosure.base, expected=expected)
     notes = [PUBLICATION_SAFE]
-    if by.startswith(("ethnic_group", "religion")):
-        notes.append("Expected shares for ethnic group and religion are Census 2021 shares for all ages, not "
-                     "children: no child-age breakdown is in the area pack.")
+    sources = sorted({s for s in frame["expected_source"].to_list() if s})
+    if sources:
+        notes.append("Expected shares: " + "; ".join(sources) + " (each row's expected_source).")
+    if any(s == CENSUS_SOURCE for s in sources):
+        notes.append("Census 2021 shares cover all ages, not children or families of children with SEND: "
+                     "read the ratio as a guide." + ("" if services.ehc_plans is not None else
+                     " Set SURVEYAPP_EHC_PLANS to compare ethnic group and age with children with EHC plans."))
     unassessed = frame.filter(pl.col("reach_status") == "cannot yet be assessed")["area_name"].to_list()
     if unassessed:
         notes.append("Cannot yet be assessed (too few expected responses even to show none would be significant): "

@@ -229,7 +229,9 @@ def page_html(inputs: ReportInputs, charts: list[ReportChart], svgs: list[str], 
                            wave_id=inputs.wave_id, baseline_title=inputs.title(inputs.baseline_id),
                            threshold=threshold, area_baseline_title=inputs.title(inputs.area_baseline_id)
                            if inputs.area_baseline_id else None)
+    reach_sources = sorted({s for s in inputs.reach["expected_source"].to_list() if s and s.startswith("DfE")})
     sources = [survey_source(info), BASELINE_SOURCE, info.children_source, info.census_source,
+               *(f"expected shares: {s}" for s in reach_sources),
                *([info.boundaries_source] if boundaries_used else [])]
     return env.get_template("report/report.html.j2").render(
         wave=inputs.title(inputs.wave_id), baseline=inputs.title(inputs.baseline_id), summary=summary,
