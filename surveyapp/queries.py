@@ -117,7 +117,7 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
         # The count columns of a weighted row are the in-area answers, a cell of their own rounded afresh (a sum
         # of the LADs' rounded cells would give the hidden LADs' rounded counts away by subtraction).
         if "n_true" in weighed.columns:
-            counts = round_answer_counts(services.disclosure, weighed.drop("n").rename({"n_true": "n"})
+            counts = round_answer_counts(services.disclosure, weighed.rename({"n": "weight_n", "n_true": "n"})
                                          .with_columns(lad_code=pl.lit("in-area"))).drop("lad_code")
         else:
             counts = weighed
