@@ -46,7 +46,7 @@ def test_trimming_repeats_when_sharing_the_excess_pushes_another_weight_over_the
 
 
 def test_weights_are_trimmed_and_still_average_one():
-    likert, responses = _wave({"E1": 50, "E2": 45, "E3": 5})
+    _, responses = _wave({"E1": 50, "E2": 45, "E3": 5})
     weights = lad_weights(responses, LADS)
     per_lad = dict(weights.group_by("lad_code").agg(pl.col("weight").first()).iter_rows())
     assert per_lad == pytest.approx({"E1": 0.75, "E2": 0.3 / 0.45 * 1.25, "E3": 5.0})
