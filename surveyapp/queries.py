@@ -482,17 +482,27 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     counted_waves = [w.wave_id for w in order if w.kind == "responses"]
     sizes = wave_sizes(services.store, counted_waves)
     totals = {w: services.disclosure.round_value(f"responses|{w}|all|all", sizes[w]) for w in counted_waves}
+    scale = Scale.for_questionnaire(wave.questionnaire)
     if baseline.kind == "aggregate":  # a published survey: families who answered its question, as published
         counted = aggregate_counts(services.store, baseline.wave_id)
         answered = counted.filter(pl.col("area_level") == "all").group_by("statement_id").agg(pl.col("n").sum())
         totals[baseline.wave_id] = max([int(n) for n in answered["n"].to_list()], default=0)
+        # "How families answered" shows the baseline's own answers beside this wave's (statements asked in both)
+        from analytics.compare import compare_waves
+
+        own = compare_waves(counted, counted, wave_id=baseline.wave_id, baseline_id=baseline.wave_id, by="all",
+                            threshold=services.settings.small_number_threshold, scale=scale)
+        asked = overall["statement_id"].unique().to_list()
+        own = own.filter(pl.col("statement_id").is_in(asked)).with_columns(
+            comparison=pl.lit(f"{services.areas.info.baseline_scope} {short_title(baseline)}, as published"))
+        overall = pl.concat([own.select(overall.columns), overall])
 
     return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,
                         wave_order=tuple(w.wave_id for w in order),
                         wave_titles={w.wave_id: short_title(w) for w in order}, overall=overall,
                         by_area=by_area, reach=reach, cohort=cohort_frame,
-                        scale=Scale.for_questionnaire(wave.questionnaire), tiles=services.areas.tiles,
-                        area_baseline_id=area_baseline, totals=totals,
+                        scale=scale, tiles=services.areas.tiles,
+                        area_baseline_id=area_baseline, totals=totals, published_baseline=baseline.kind == "aggregate",
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
 

@@ -7,6 +7,7 @@ import math
 import altair as alt
 import polars as pl
 
+from analytics.areas import NOT_ANSWERED
 from analytics.charts.common import (
     BETTER,
     NO_CLEAR,
@@ -17,7 +18,7 @@ from analytics.charts.common import (
     names,
     titled,
 )
-from analytics.reach import CENSUS_SOURCE
+from analytics.reach import CENSUS_SOURCE, PREFER_NOT
 from waves.areas.pack import UNKNOWN, PackInfo
 
 TOO_FEW_BAND = "fewer than"
@@ -36,7 +37,10 @@ def reach_points(reach: pl.DataFrame, *, area_level: str, threshold: int) -> pl.
     behind it runs on "fewer than 10", not on the hidden count, so it is shown with the count as a band
     ("fewer than 10; about 19 expected").
     """
-    rows = reach.filter(pl.col("area_level") == area_level).filter(pl.col("area_code") != UNKNOWN)
+    # Families who did not answer the question, or preferred not to say, have no population to be compared
+    # with: a row for them would be an empty bar.
+    rows = reach.filter(pl.col("area_level") == area_level).filter(
+        ~pl.col("area_code").is_in([UNKNOWN, NOT_ANSWERED, PREFER_NOT]))
     rows = hide_suppressed(rows, ["expected_share", "expected_responses"], size_col="responses", threshold=threshold)
     if "reach_status" not in rows.columns:
         rows = rows.with_columns(
