@@ -18,7 +18,7 @@ from analytics.charts.common import (
     names,
     titled,
 )
-from analytics.reach import CENSUS_SOURCE, PREFER_NOT
+from analytics.reach import PREFER_NOT
 from waves.areas.pack import UNKNOWN, PackInfo
 
 TOO_FEW_BAND = "fewer than"
@@ -84,7 +84,8 @@ def expected_sources(points: pl.DataFrame, pack_info: PackInfo) -> tuple[str, ..
     Census one in the pack's words (which say it covers all ages)."""
     found = sorted({s for s in points["expected_source"].to_list() if s}) if "expected_source" in points.columns \
         else []
-    lines = [pack_info.census_source if s == CENSUS_SOURCE else f"expected shares: {s}" for s in found]
+    lines = list(dict.fromkeys(f"expected shares: {s}" if s.startswith("DfE") else pack_info.census_source
+                               for s in found))
     return tuple(lines) or (pack_info.census_source,)
 
 
