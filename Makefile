@@ -30,10 +30,10 @@ $(VENV)/.synced: $(UV) pyproject.toml uv.lock
 
 setup: $(VENV)/.synced ## install the locked dependencies into .venv
 
-browser: ## install Debian's chromium for the browser tests, when missing
-	@if [ ! -x $(CHROMIUM) ]; then \
-		echo "installing chromium (Debian package) for the browser tests"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+browser: ## install Debian's chromium (browser tests, the report's PDF) and poppler-utils (reading the PDF back), when missing
+	@if [ ! -x $(CHROMIUM) ] || ! command -v pdftotext >/dev/null; then \
+		echo "installing chromium and poppler-utils (Debian packages) for the browser and PDF tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	fi
 
 token: setup ## make the admin and analyst tokens once, into surveyapp.env (make run and make cli read it)

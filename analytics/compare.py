@@ -24,7 +24,9 @@ COUNTS_SCHEMA = {
     "wave_id": pl.String, "question_id": pl.String, "statement_id": pl.String, "answer_id": pl.String,
     "area_level": pl.String, "area_code": pl.String, "parent_code": pl.String, "n": pl.Int64,
 }
-_SHARES = ["share_agree", "share_disagree", "net_agree", "mean_score", "share_agree_ci_low", "share_agree_ci_high"]
+_SHARES = ["share_agree", "share_disagree", "net_agree", "mean_score", "share_agree_ci_low", "share_agree_ci_high",
+           "effective_base", "design_effect"]
+WEIGHT_N = "weight_n"  # the responses the weight sums were made over, when not `n` itself (the service's rounding)
 _DELTAS = ["baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low", "delta_ci_high",
            "p_value"]
 
@@ -118,6 +120,7 @@ def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
         *(n.filter(answer == a).sum().alias(a) for a in scores),
         n_valid=n.filter(scored).sum(), n_dont_know=n.filter(answer.is_in(list(scale.unscored))).sum(),
         _w=w.filter(scored).sum(), _w2=pl.col("weight_sq_sum").filter(scored).sum(),
+        _wn=(pl.col(WEIGHT_N) if WEIGHT_N in counts.collect_schema().names() else n).filter(scored).sum(),
         _agree=w.filter(answer.is_in(list(scale.agree))).sum(),
         _disagree=w.filter(answer.is_in(list(scale.disagree))).sum(),
         _score=(w * score).filter(scored).sum(),
@@ -135,7 +138,11 @@ def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
         share_disagree=pl.when(some).then(pl.col("_disagree") / pl.col("_w")),
         mean_score=pl.when(some).then(pl.col("_score") / pl.col("_w")),
         n_eff=kish_n_eff(pl.col("_w"), pl.col("_w2")),
-    ).drop("_w", "_w2", "_agree", "_disagree", "_score")
+    ).with_columns(
+        # Kish: deff = n * sum(w^2) / (sum w)^2 = n / n_eff; published as a whole effective base and 2 decimals
+        effective_base=pl.col("n_eff").round(0),
+        design_effect=pl.when(pl.col("n_eff") > 0).then(pl.col("_wn") / pl.col("n_eff")).round(2),
+    ).drop("_w", "_w2", "_wn", "_agree", "_disagree", "_score")
 
 
 def _suppress(table: pl.LazyFrame, threshold: int, *, rounded: bool = False) -> pl.DataFrame:
@@ -147,8 +154,9 @@ def _suppress(table: pl.LazyFrame, threshold: int, *, rounded: bool = False) -> 
             | (pl.col("n_eff").fill_null(0) < threshold)
         ).collect()
     holds = (pl.col("n_valid") + pl.col("n_dont_know")) > 0
-    return mark_suppressed(table.collect(), size="n_valid", threshold=threshold,
-                           within=["statement_id", "parent_code"], holds=holds, tie_break=["area_code"])
+    marked = mark_suppressed(table.collect(), size="n_valid", threshold=threshold,
+                             within=["statement_id", "parent_code"], holds=holds, tie_break=["area_code"])
+    return marked.with_columns(suppressed=pl.col("suppressed") | (pl.col("n_eff").fill_null(threshold) < threshold))
 
 
 def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, scale: Scale, *, weighted: bool) -> pl.LazyFrame:

@@ -41,9 +41,17 @@ def _codes(responses: pl.DataFrame, by: str, groups: Mapping[str, str] | None) -
     return pl.col(by).fill_null(NOT_ANSWERED)
 
 
-def _expected(by: str, lads: pl.DataFrame | None, census: pl.DataFrame | None) -> pl.DataFrame:
-    """area_code, expected_share, expected_source for `by`, empty when there is no population figure."""
+def expected_shares(by: str, *, lads: pl.DataFrame | None = None, census: pl.DataFrame | None = None,
+                    ehc_plans: pl.DataFrame | None = None) -> pl.DataFrame:
+    """area_code, expected_share, expected_source for `by` from the population that fits best, empty when
+    there is none: children aged 0-17 for LADs (`lads`); the DfE EHC plan caseload where it has `by`
+    (`ehc_plans`: variable, option_id, share, source; `waves.areas.ehc_plans`): ethnic group, broad or
+    detailed, and the child's age band; else Census 2021, all ages (`census`), e.g. religion."""
     schema = {"area_code": pl.String, "expected_share": pl.Float64, "expected_source": pl.String}
+    if ehc_plans is not None and by != "lad" and by in ehc_plans["variable"].unique().to_list():
+        return ehc_plans.filter(pl.col("variable") == by).select(
+            area_code=pl.col("option_id"), expected_share=pl.col("share").cast(pl.Float64),
+            expected_source=pl.col("source"))
     if by == "lad" and lads is not None:
         return lads.select(
             area_code=pl.col("lad_code"),
@@ -90,6 +98,7 @@ def reach(
     census: pl.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
     option_groups: Mapping[str, str] | None = None,
+    ehc_plans: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Needs responses (response_id, wave_id and the `by` columns), `lads` (lad_code, lad_name,
     children_0_17) for by='lad' and `census` (variable, option_id, share) for census questions; returns
@@ -99,7 +108,8 @@ def reach(
     aged 0-17; `out_of_area` and `unknown` rows are counted but stay outside the shares. By a question
     (ethnic_group, ethnic_group_broad, religion, ...): shares over responses that chose an option other
     than prefer_not_to_say; prefer_not_to_say and not_answered rows stay outside the shares; expected
-    shares are Census 2021 all-ages shares (`expected_source`), or null when the census has none.
+    shares from `expected_shares` (the DfE EHC plan caseload where `ehc_plans` has the question, else
+    Census 2021 all ages), each row naming its source (`expected_source`), or null when there is none.
     ratio = response_share / expected_share, its interval the Wilson interval of the response share
     divided by expected_share. under_reached: the exact one-sided binomial test of fewer responses than
     expected, Holm-adjusted across the rows of the wave with an expected share, below `ALPHA` (`_under_reach`);
@@ -108,7 +118,8 @@ def reach(
     and derived figures null; the flag, expected_responses and responses_band stay).
     """
     return reach_from_counts(count_responses(responses, by, option_groups), by=by, threshold=threshold,
-                             lads=lads, census=census, labels=labels)
+                             lads=lads, census=census, labels=labels,
+                             expected=expected_shares(by, lads=lads, census=census, ehc_plans=ehc_plans))
 
 
 ALPHA = 0.05
@@ -187,7 +198,7 @@ def reach_from_counts(
     them), and the under-reach test runs on the published figures (see `_under_reach`). `expected`
     (area_code, expected_share, expected_source) overrides the population figures of `lads`/`census`.
     """
-    expected = _expected(by, lads, census) if expected is None else expected
+    expected = expected_shares(by, lads=lads, census=census) if expected is None else expected
     rounded = "responses_true" in counts.columns
     exact_counts = counts.select("wave_id", "area_code", pl.col("responses_true" if rounded else "responses")
                                  .cast(pl.Int64).alias("responses"))

@@ -131,6 +131,14 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         backend.close()
     print(f"report written to {page}")
+    if args.pdf:
+        from surveyapp.report import PdfError, print_pdf
+
+        try:
+            print(f"PDF written to {print_pdf(page, page.with_suffix('.pdf'))}")
+        except PdfError as exc:
+            print(f"pdf: {exc}", file=sys.stderr)
+            return 1
     return 0
 
 
@@ -186,6 +194,7 @@ def add_commands(sub: SubParsers) -> None:
     report.add_argument("--wave", required=True)
     report.add_argument("--baseline", help="wave to compare with (default: the aggregate baseline)")
     report.add_argument("--out", type=Path, required=True, help="folder to write into")
+    report.add_argument("--pdf", action="store_true", help="also print report.pdf (A4) with headless Chromium")
     report.set_defaults(run=_report)
 
     restore = sub.add_parser("restore", help="replace the database with a backup (stop the service first)")

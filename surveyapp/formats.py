@@ -30,13 +30,17 @@ DEFINITIONS = [
     ("baseline_area_code", "The baseline's own row for the area when it has one, else its 'all' row."),
     ("delta_share_agree", "Wave share_agree minus baseline share_agree; interval: Newcombe's hybrid score."),
     ("p_value / q_value", "Two-sided pooled two-proportion z test; Benjamini-Hochberg over the result's rows."),
-    ("suppressed", "Rows below the small-number threshold, and the next smallest row of their group, show no "
-                   "figures, so none can be worked out by subtraction."),
-    ("weighted", "When true, estimates are post-stratified to each LAD's share of children aged 0-17, "
-                 "intervals from Kish's effective sample size; out-of-area and unknown responses are left out."),
+    ("effective_base / design_effect", "Kish's effective sample size (sum w)^2 / sum w^2 and design effect "
+                                       "n / effective_base; n_valid and 1 when unweighted."),
+    ("suppressed", "Rows on fewer than the small-number threshold (true count), rows where everyone gave the same "
+                   "answer, and weighted rows on an effective base under the threshold show no figures."),
+    ("weighted", "When true, estimates are post-stratified to each LAD's share of children aged 0-17, weights "
+                 "trimmed at 5 (cap and redistribute), intervals from Kish's effective sample size; out-of-area "
+                 "and unknown responses are left out."),
     ("cohort", "Responses linked by return code; Wilcoxon signed-rank test on the paired score changes."),
-    ("reach", "representation_ratio = response share / expected share; interval from the Wilson interval of "
-              "the response share; under_reached when its upper end is below 1."),
+    ("reach", "representation_ratio = response share / expected share (from expected_source: children 0-17 by "
+              "LAD, DfE EHC plans by ethnic group and age, else Census 2021 all ages); under_reached: exact "
+              "one-sided binomial test, Holm-corrected across the table, below 0.05."),
 ]
 
 

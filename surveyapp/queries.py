@@ -187,7 +187,7 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
         # The count columns of a weighted row are the in-area answers, a cell of their own rounded afresh (a sum
         # of the LADs' rounded cells would give the hidden LADs' rounded counts away by subtraction).
         if "n_true" in weighed.columns:
-            counts = round_answer_counts(services.disclosure, weighed.drop("n").rename({"n_true": "n"})
+            counts = round_answer_counts(services.disclosure, weighed.rename({"n": "weight_n", "n_true": "n"})
                                          .with_columns(lad_code=pl.lit("in-area"))).drop("lad_code")
         else:
             counts = weighed
@@ -330,7 +330,9 @@ def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
 
 def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int = 1,
              filters: Sequence[str] = ()) -> Result:
-    """Who answered, against who lives in Kent and Medway (children 0-17, or Census 2021 all ages), and which
+    """Who answered, against the population that fits (children 0-17 by LAD; children with EHC plans by ethnic
+    group and age, when SURVEYAPP_EHC_PLANS is set; usual residents by postcode district; else Census 2021 all
+    ages), and which
     areas or groups are under-reached (exact one-sided binomial tests, Holm-corrected across the table).
     `pooled` > 1 adds up this wave and the response waves before it (the last `pooled`), so that small
     communities can be assessed; the rows are then labelled with the waves pooled (`wave_id` "a+b+c").
@@ -343,7 +345,7 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
         raise AnalysisError("by", "reach is by one level: lad, district or a question, e.g. ethnic_group, "
                                   "religion (two-way tables are for compare and cohort)")
     from analytics.disclosure import round_response_counts, rounded_total
-    from analytics.reach import OUTSIDE_SHARES, reach_from_counts
+    from analytics.reach import CENSUS_SOURCE, OUTSIDE_SHARES, expected_shares, reach_from_counts
     from surveyapp.store.frames import CONTENT, response_counts, responses_inside
     from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
@@ -378,7 +380,9 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
                             round_response_counts(services.disclosure, counts.filter(outside), by="lad")])
     else:
         counts = round_response_counts(services.disclosure, counts, by=by)
-    expected, residents = None, "residents" in services.areas.districts.columns
+    residents = "residents" in services.areas.districts.columns
+    expected = expected_shares(by, lads=services.areas.lads, census=services.areas.census,
+                               ehc_plans=services.ehc_plans)
     if by == "district":
         expected = services.areas.districts.filter(pl.col("in_area")).select(
             area_code=pl.col("postcode_district"),
@@ -394,9 +398,13 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
                      "(Census 2021, all ages, the whole district), not of children: the area pack has no "
                      "child-age figure by district." if residents else
                      "The area pack has no population by postcode district, so there are no expected shares.")
-    if by.startswith(("ethnic_group", "religion")):
-        notes.append("Expected shares for ethnic group and religion are Census 2021 shares for all ages, not "
-                     "children: no child-age breakdown is in the area pack.")
+    sources = sorted({s for s in frame["expected_source"].to_list() if s})
+    if sources:
+        notes.append("Expected shares: " + "; ".join(sources) + " (each row's expected_source).")
+    if any(s == CENSUS_SOURCE for s in sources):
+        notes.append("Census 2021 shares cover all ages, not children or families of children with SEND: "
+                     "read the ratio as a guide." + ("" if services.ehc_plans is not None else
+                     " Set SURVEYAPP_EHC_PLANS to compare ethnic group and age with children with EHC plans."))
     unassessed = frame.filter(pl.col("reach_status") == "cannot yet be assessed")["area_name"].to_list()
     if unassessed:
         notes.append("Cannot yet be assessed (too few expected responses even to show none would be significant): "
@@ -635,17 +643,27 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     counted_waves = [w.wave_id for w in order if w.kind == "responses"]
     sizes = wave_sizes(services.store, counted_waves)
     totals = {w: services.disclosure.round_value(f"responses|{w}|all|all", sizes[w]) for w in counted_waves}
+    scale = Scale.for_questionnaire(wave.questionnaire)
     if baseline.kind == "aggregate":  # a published survey: families who answered its question, as published
         counted = aggregate_counts(services.store, baseline.wave_id)
         answered = counted.filter(pl.col("area_level") == "all").group_by("statement_id").agg(pl.col("n").sum())
         totals[baseline.wave_id] = max([int(n) for n in answered["n"].to_list()], default=0)
+        # "How families answered" shows the baseline's own answers beside this wave's (statements asked in both)
+        from analytics.compare import compare_waves
+
+        own = compare_waves(counted, counted, wave_id=baseline.wave_id, baseline_id=baseline.wave_id, by="all",
+                            threshold=services.settings.small_number_threshold, scale=scale)
+        asked = overall["statement_id"].unique().to_list()
+        own = own.filter(pl.col("statement_id").is_in(asked)).with_columns(
+            comparison=pl.lit(f"{services.areas.info.baseline_scope} {short_title(baseline)}, as published"))
+        overall = pl.concat([own.select(overall.columns), overall])
 
     return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,
                         wave_order=tuple(w.wave_id for w in order),
                         wave_titles={w.wave_id: short_title(w) for w in order}, overall=overall,
                         by_area=by_area, reach=reach, cohort=cohort_frame,
-                        scale=Scale.for_questionnaire(wave.questionnaire), tiles=services.areas.tiles,
-                        area_baseline_id=area_baseline, totals=totals,
+                        scale=scale, tiles=services.areas.tiles,
+                        area_baseline_id=area_baseline, totals=totals, published_baseline=baseline.kind == "aggregate",
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,6 +74,7 @@ class ReportInputs:
     shift_statement: str | None = None  # the shift chart's statement; None shows every statement
     area_baseline_id: str | None = None  # what by_area is compared with (the wave before, once there is one)
     totals: Mapping[str, int] = field(default_factory=dict)  # families per wave: rounded, or as a baseline published
+    published_baseline: bool = False  # the baseline is a published aggregate (its counts shown as published)
 
     def title(self, wave_id: str) -> str:
         """A wave's short title, or its id."""
@@ -112,7 +117,9 @@ def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping[
                                                threshold=threshold), inputs.wave_id)),
         ReportChart("shift-map", section, "Map of the change by area",
                     map_chart(inputs.by_area, tiles=inputs.tiles, pack_info=info, measure="shift",
-                              threshold=threshold, scale=scale, statement_id=mapped, boundaries=boundaries),
+                              threshold=threshold, scale=scale, statement_id=mapped, boundaries=boundaries,
+                              compared_with=f"the {info.baseline_scope} {base} figure" if county_wide(lad_rows)
+                              else base),
                     map_figures(map_values(inputs.by_area, measure="shift", threshold=threshold,
                                            statement_id=mapped), inputs.wave_id, "shift-map",
                                 measure="shift", statement_id=mapped)),
@@ -229,7 +236,9 @@ def page_html(inputs: ReportInputs, charts: list[ReportChart], svgs: list[str], 
                            wave_id=inputs.wave_id, baseline_title=inputs.title(inputs.baseline_id),
                            threshold=threshold, area_baseline_title=inputs.title(inputs.area_baseline_id)
                            if inputs.area_baseline_id else None)
+    reach_sources = sorted({s for s in inputs.reach["expected_source"].to_list() if s and s.startswith("DfE")})
     sources = [survey_source(info), BASELINE_SOURCE, info.children_source, info.census_source,
+               *(f"expected shares: {s}" for s in reach_sources),
                *([info.boundaries_source] if boundaries_used else [])]
     return env.get_template("report/report.html.j2").render(
         wave=inputs.title(inputs.wave_id), baseline=inputs.title(inputs.baseline_id), summary=summary,
@@ -246,7 +255,8 @@ def response_totals(inputs: ReportInputs) -> str:
             continue
         n = inputs.totals[wave_id]
         family = "family" if n == 1 else "families"
-        if wave_id == inputs.baseline_id and wave_id not in inputs.overall["wave_id"].unique().to_list():
+        if wave_id == inputs.baseline_id and (inputs.published_baseline
+                                              or wave_id not in inputs.overall["wave_id"].unique().to_list()):
             parts.append(f"{inputs.title(wave_id)}: {n:,} {family} answered question 7 (as published)")
         else:
             parts.append(f"{inputs.title(wave_id)}: about {n:,} {family}")
@@ -289,3 +299,35 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, threshold: int, boundar
     page.write_text(html, encoding="utf-8")
     steps("report.html")
     return page
+
+
+CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+PDF_SECONDS = 120
+
+
+class PdfError(RuntimeError):
+    """The PDF could not be printed: the message says why and what to install or set."""
+
+
+def print_pdf(page: Path, pdf: Path, *, browser: str | None = None) -> Path:
+    """Print the report page to an A4 PDF (the page's print styles: A4, a section per page, no chart split)
+    with headless Chromium, the browser that also checks the page in the tests; `browser` or the first of
+    CHROMIUMS on PATH. The page asks nothing of the network, so printing needs no connection."""
+    found = browser or next((path for name in CHROMIUMS if (path := shutil.which(name))), None)
+    if found is None:
+        raise PdfError(f"printing the PDF needs Chromium: install it (Debian: apt-get install chromium), "
+                       f"or leave out --pdf; looked for {', '.join(CHROMIUMS)}")
+    with tempfile.TemporaryDirectory(prefix="surveyapp-pdf-") as profile:
+        command = [found, "--headless", "--disable-gpu", "--no-pdf-header-footer", f"--user-data-dir={profile}",
+                   *(["--no-sandbox"] if os.geteuid() == 0 else []),  # Chromium's sandbox refuses root
+                   f"--print-to-pdf={pdf.resolve()}", page.resolve().as_uri()]
+        try:
+            done = subprocess.run(command, capture_output=True, timeout=PDF_SECONDS, check=False)
+        except subprocess.TimeoutExpired:
+            raise PdfError(f"Chromium did not print {page.name} within {PDF_SECONDS} s") from None
+        except OSError as exc:
+            raise PdfError(f"printing the PDF needs Chromium, and {found} could not be started ({exc.strerror}): "
+                           "install it (Debian: apt-get install chromium), or leave out --pdf") from None
+    if done.returncode != 0 or not pdf.exists() or pdf.stat().st_size == 0:
+        raise PdfError(f"Chromium could not print {page.name}: {done.stderr.decode(errors='replace')[-300:]}")
+    return pdf

@@ -8,15 +8,19 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from surveyapp import private
 from surveyapp.returncodes import ReturnCodes, load_or_create_key
-from surveyapp.settings import Settings
+from surveyapp.settings import Settings, SettingsError
 from surveyapp.store import Store, StoreUnavailable, sweep_unfinished
 from surveyapp.submission import FieldError, Preparer, Submission, SubmissionInvalid
 from surveyapp.wavestate import Wave, WaveSet, uk_today
 from waves.areas.pack import AreaPack, load_area_pack
 from waves.loader import Catalogue, load_catalogue
+
+if TYPE_CHECKING:
+    import polars as pl
 
 log = logging.getLogger("surveyapp")
 Clock = Callable[[], dt.datetime]
@@ -33,6 +37,19 @@ def open_area_pack(name_or_path: str) -> AreaPack:
         folder = Path(name_or_path).resolve()
         return load_area_pack(folder.name, folder.parent)
     return load_area_pack(name_or_path)
+
+
+def ehc_plans_of(settings: Settings, areas: AreaPack) -> pl.DataFrame | None:
+    """Reach's expected shares from the DfE EHC plan caseload (SURVEYAPP_EHC_PLANS), or None when unset."""
+    if settings.ehc_plans is None:
+        return None
+    from waves.areas.ehc_plans import EhcPlansError, ehc_plan_shares
+
+    try:
+        return ehc_plan_shares(settings.ehc_plans, areas.census)
+    except EhcPlansError as exc:
+        raise SettingsError(f"SURVEYAPP_EHC_PLANS: {exc}; point it at DfE's EHC plan caseload.csv, e.g. "
+                            "../shared/reference/kent-medway/dfe_ehcp_caseload_kent_medway_2019_2025.csv") from None
 
 
 class WaveNotFound(LookupError):
@@ -81,6 +98,7 @@ class Services:
         self.catalogue: Catalogue = load_catalogue(settings.definitions_dir)
         self.areas: AreaPack = open_area_pack(settings.area_pack)
         start_checks(settings)
+        self.ehc_plans = ehc_plans_of(settings, self.areas)
         key = load_or_create_key(settings.secret_key_path)
         self.codes = ReturnCodes(key)
         from analytics.disclosure import Disclosure

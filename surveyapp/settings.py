@@ -36,6 +36,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     max_connections_per_client: int = 100  # open connections per address (not behind a trusted proxy); 0: no cap
     max_connections: int = 1000  # open connections in all, within the file-descriptor limit
     boundaries: Path | None = None  # GeoJSON of LAD boundaries for real maps
+    ehc_plans: Path | None = None  # DfE EHC plan caseload CSV: reach's expected shares by ethnic group and age
     behind_tls: bool = False  # send HSTS
     log_level: str = "INFO"
     url: str = "http://127.0.0.1:8000"  # where the CLI finds a running service

@@ -6,6 +6,7 @@ import math
 
 import polars as pl
 
+from analytics.reach import CENSUS_SOURCE, LAD_SOURCE
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
 STATEMENTS = ("local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
@@ -117,7 +118,7 @@ def reach_frame() -> pl.DataFrame:
         row = {"area_level": level, "area_code": code, "area_name": name, "responses": 20 + 5 * k,
                "response_share": expected * ratio, "expected_share": expected, "representation_ratio": ratio,
                "ratio_ci_low": low, "ratio_ci_high": high, "under_reached": high < 1, "suppressed": False,
-               "expected_source": "children_0_17" if level == "lad" else "census2021_all_ages"}
+               "expected_source": LAD_SOURCE if level == "lad" else CENSUS_SOURCE}
         if code in (SUPPRESSED_LAD, "sikh"):
             row |= dict.fromkeys(("responses", "response_share", "representation_ratio", "ratio_ci_low",
                                   "ratio_ci_high", "under_reached")) | {"suppressed": True}

@@ -226,3 +226,13 @@ def test_likert_answers_run_from_strongly_disagree_to_strongly_agree_in_divergin
     assert colour["scale"]["domain"] == ["Strongly disagree", "Tend to disagree", "Neither agree nor disagree",
                                          "Tend to agree", "Strongly agree"]
     assert colour["scale"]["range"] == ["#b35806", "#f1a340", "#d9d9d9", "#998ec3", "#542788"]
+
+
+def test_reach_against_ehc_plans_says_so_in_its_column_and_footnote():
+    ehc = "DfE EHC plans, January 2025, Kent and Medway"
+    frame = FRAMES["reach"].filter(pl.col("area_level") == "religion").with_columns(
+        area_level=pl.lit("ethnic_group_broad"), expected_source=pl.lit(ehc))
+    spec = reach_chart(frame, pack_info=PACK.info, area_level="ethnic_group_broad", threshold=10).to_dict()
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert f"expected shares: {ehc}" in subtitle and "Census 2021" not in subtitle
+    assert "EHC plans" in str(spec["hconcat"][-1])

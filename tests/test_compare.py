@@ -16,6 +16,7 @@ COLUMNS = [
     "n_dont_know",
     "strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree", "share_agree",
     "share_disagree", "net_agree", "mean_score", "share_agree_ci_low", "share_agree_ci_high",
+    "effective_base", "design_effect",
     "baseline_area_code", "baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low",
     "delta_ci_high", "p_value", "q_value", "suppressed",
 ]

@@ -72,7 +72,8 @@ def colour(measure: Measure, values: pl.Series) -> alt.Color:
                                        gradientLength=220))
 
 
-def map_title(values: pl.DataFrame, measure: Measure, statement_id: str | None, scale: Scale | None) -> str:
+def map_title(values: pl.DataFrame, measure: Measure, statement_id: str | None, scale: Scale | None,
+              compared_with: str = "the baseline") -> str:
     """The finding: the area furthest from 'as expected'."""
     shown = values.filter(pl.col("value").is_not_null())
     if shown.is_empty():
@@ -84,7 +85,7 @@ def map_title(values: pl.DataFrame, measure: Measure, statement_id: str | None, 
     top = shown.sort(pl.col("value").abs(), descending=True).row(0, named=True)
     more = "More" if top["value"] > 0 else "Fewer"
     return (f"{more} families agree {scale.phrase(str(statement_id))} in {top['area_name']} "
-            f"({pct(top['value'], signed=True)} since the baseline)")
+            f"than in {compared_with} ({pct(top['value'], signed=True)})")
 
 
 def tile_layers(values: pl.DataFrame, fill: alt.Color, tiles: pl.DataFrame) -> alt.TopLevelMixin:
@@ -149,10 +150,12 @@ def centroid(boundaries: Mapping[str, Any], code: str) -> dict[str, float] | Non
 
 def map_chart(frame: pl.DataFrame, *, tiles: pl.DataFrame, pack_info: PackInfo, measure: Measure = "ratio",
               threshold: int, scale: Scale | None = None, statement_id: str | None = None,
-              boundaries: Mapping[str, Any] | None = None) -> alt.TopLevelMixin:
+              boundaries: Mapping[str, Any] | None = None, compared_with: str = "the baseline") -> alt.TopLevelMixin:
     """The pack's LADs coloured by representation ratio or shift; tiles unless boundaries are given.
 
-    `tiles` is the area pack's layout (lad_code, col, row); measure 'shift' needs the question's `scale`.
+    `tiles` is the area pack's layout (lad_code, col, row); measure 'shift' needs the question's `scale`, and
+    its title and colour key say what each area is compared with (`compared_with`: "Autumn 2026", or
+    "the Kent-wide 2019 figure").
     """
     if measure == "shift" and scale is None:
         raise ValueError("a map of the shift in share agreeing needs the question's scale")
@@ -161,10 +164,10 @@ def map_chart(frame: pl.DataFrame, *, tiles: pl.DataFrame, pack_info: PackInfo, 
     values = map_values(frame, measure=measure, threshold=threshold, statement_id=statement_id)
     fill = colour(measure, values["value"])
     chart = tile_layers(values, fill, tiles) if boundaries is None else boundary_layers(values, fill, boundaries)
-    title = map_title(values, measure, statement_id, scale)
+    title = map_title(values, measure, statement_id, scale, compared_with)
     what = ("Colour: share of responses ÷ share of children (orange: under-heard, blue: over)."
             if measure == "ratio" or scale is None else
-            f"Colour: change since the baseline in the share agreeing: {scale.label(str(statement_id))}.")
+            f"Colour: change in the share agreeing against {compared_with}: {scale.label(str(statement_id))}.")
     sources: tuple[str, ...] = (pack_info.children_source,) if measure == "ratio" else (BASELINE_SOURCE,)
     if boundaries is not None:
         sources = (*sources, pack_info.boundaries_source)

@@ -7,6 +7,7 @@ import math
 import altair as alt
 import polars as pl
 
+from analytics.areas import NOT_ANSWERED
 from analytics.charts.common import (
     BETTER,
     NO_CLEAR,
@@ -17,6 +18,7 @@ from analytics.charts.common import (
     names,
     titled,
 )
+from analytics.reach import PREFER_NOT
 from waves.areas.pack import UNKNOWN, PackInfo
 
 TOO_FEW_BAND = "fewer than"
@@ -35,7 +37,10 @@ def reach_points(reach: pl.DataFrame, *, area_level: str, threshold: int) -> pl.
     behind it runs on "fewer than 10", not on the hidden count, so it is shown with the count as a band
     ("fewer than 10; about 19 expected").
     """
-    rows = reach.filter(pl.col("area_level") == area_level).filter(pl.col("area_code") != UNKNOWN)
+    # Families who did not answer the question, or preferred not to say, have no population to be compared
+    # with: a row for them would be an empty bar.
+    rows = reach.filter(pl.col("area_level") == area_level).filter(
+        ~pl.col("area_code").is_in([UNKNOWN, NOT_ANSWERED, PREFER_NOT]))
     rows = hide_suppressed(rows, ["expected_share", "expected_responses"], size_col="responses", threshold=threshold)
     if "reach_status" not in rows.columns:
         rows = rows.with_columns(
@@ -74,6 +79,26 @@ def reach_title(points: pl.DataFrame, area_level: str) -> str:
     return f"Responses from {shown} families are below the expected share ({word})"
 
 
+def expected_sources(points: pl.DataFrame, pack_info: PackInfo) -> tuple[str, ...]:
+    """The footnote lines for the rows' expected shares: each source the rows name (`expected_source`), the
+    Census one in the pack's words (which say it covers all ages)."""
+    found = sorted({s for s in points["expected_source"].to_list() if s}) if "expected_source" in points.columns \
+        else []
+    lines = list(dict.fromkeys(f"expected shares: {s}" if s.startswith("DfE") else pack_info.census_source
+                               for s in found))
+    return tuple(lines) or (pack_info.census_source,)
+
+
+def expected_header(points: pl.DataFrame, area_level: str) -> list[str]:
+    """The expected-share column's heading: whose share it is."""
+    if area_level == "lad":
+        return ["Share of", "children"]
+    found = {s for s in points["expected_source"].to_list() if s} if "expected_source" in points.columns else set()
+    if found and all(s.startswith("DfE EHC plans") for s in found):
+        return ["Share of", "EHC plans"]
+    return ["Census", "share"]
+
+
 def reach_chart(reach: pl.DataFrame, *, pack_info: PackInfo, area_level: str = "lad",
                 threshold: int) -> alt.TopLevelMixin:
     """Representation ratio per area or group with its interval around 1, under-reached ones marked."""
@@ -100,10 +125,9 @@ def reach_chart(reach: pl.DataFrame, *, pack_info: PackInfo, area_level: str = "
     note = alt.Chart().mark_text(align="left", fontStyle="italic", color="#333333").encode(
         x=alt.datum(0.02), y=y, text="note:N").transform_filter("isValid(datum.note)")
     layers = alt.layer(interval, one, point, note, data=points, width=WIDTH - 300, height=alt.Step(22))
-    expected = ["Share of", "children"] if area_level == "lad" else ["Census", "share"]
     side = [share_column(points, "response_share", ["Share of", "responses"]),
-            share_column(points, "expected_share", expected)]
-    sources = (pack_info.children_source,) if area_level == "lad" else (pack_info.census_source,)
+            share_column(points, "expected_share", expected_header(points, area_level))]
+    sources = (pack_info.children_source,) if area_level == "lad" else expected_sources(points, pack_info)
     title = reach_title(points, area_level)
     lines = ["Dot: representation ratio with its 95% interval. Under-reached: an exact one-sided binomial test "
              "of fewer responses than expected, Holm-corrected across the chart's rows, below 0.05.",

@@ -26,7 +26,10 @@ def overall_sentence(overall: pl.DataFrame, *, scale: Scale, place_name: str, wa
                      for r in moved.iter_rows(named=True)]
             parts.append(f"{word} families agree {names(items)}")
     if not parts:
-        return f"Across {place_name}, no statement shows a clear change since {baseline_title}."
+        largest = rows.filter(pl.col("delta_share_agree").is_not_null()).head(1)
+        tail = "".join(f" (the largest move: {scale.phrase(r['statement_id'])}, "
+                       f"{pct(r['delta_share_agree'], signed=True)})" for r in largest.iter_rows(named=True))
+        return f"Across {place_name}, no statement shows a clear change since {baseline_title}{tail}."
     return f"Compared with {baseline_title}, across {place_name} {'; '.join(parts)}."
 
 
@@ -45,22 +48,34 @@ def area_sentence(by_area: pl.DataFrame, *, scale: Scale, baseline_title: str, t
     return sentence
 
 
+def _heard(row: dict[str, object]) -> str:
+    """How far a row is heard, in numbers: its ratio, or its band beside the expected number."""
+    if row["representation_ratio"] is not None:
+        return f"{row['area_name']} ({float(str(row['representation_ratio'])):.2f} times its expected share)"
+    return f"{row['area_name']} ({row['note']})"
+
+
 def reach_sentence(reach: pl.DataFrame, *, threshold: int) -> str:
-    """Which areas and communities are under-reached, and which cannot be assessed yet."""
-    gaps, pending = [], []
+    """Which areas and communities are under-reached (with how far), which cannot be assessed yet, and, when
+    none is shown under-reached, the least heard area with its ratio: never "heard in proportion" unsaid."""
+    gaps, pending, least = [], [], ""
     for level in reach["area_level"].unique(maintain_order=True):
         points = reach_points(reach, area_level=level, threshold=threshold)
-        under = points.filter(pl.col("status") == "under-reached")["area_name"].to_list()
+        under = points.filter(pl.col("status") == "under-reached")
         unknown = points.filter(pl.col("status") == "cannot yet be assessed")["area_name"].to_list()
-        if under:
-            against = "their share of children" if level == "lad" else "their expected share"
-            gaps.append(f"{names(under)} ({LEVEL_WORDS.get(level, level)}, against {against})")
+        if under.height:
+            gaps.append(f"{names([_heard(r) for r in under.iter_rows(named=True)])} "
+                        f"({LEVEL_WORDS.get(level, level)})")
         if unknown:
             pending.append(f"{names(unknown)} ({LEVEL_WORDS.get(level, level)})")
+        shown = points.filter(pl.col("representation_ratio").is_not_null())
+        if level == "lad" and shown.height:
+            low = shown.sort("representation_ratio").row(0, named=True)
+            least = (f"; the least heard area is {low['area_name']}, at {low['representation_ratio']:.2f} times "
+                     "its share of children")
     tail = f" Too few responses yet to assess: {'; '.join(pending)}." if pending else ""
     if not gaps:
-        return ("No area or community is shown to be under-reached." if pending else
-                "Every area and community was heard roughly in proportion.") + tail
+        return f"No area or community is shown to be under-reached{least}.{tail}"
     return f"Under-reached: {'; '.join(gaps)}.{tail}"
 
 

@@ -1,0 +1,77 @@
+"""The board pack says it honestly: 2019 beside the current wave, each chart's comparison in its title, a
+summary with numbers, no empty bars for families who did not answer, and an A4 PDF a board member can print."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from surveyapp import queries
+from surveyapp.report import PdfError, print_pdf, write_report
+from tests.conftest import InProcessApp
+
+
+@pytest.fixture(scope="module")
+def pack(seeded_service: InProcessApp, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    inputs = queries.report_inputs(seeded_service.services, "2027-spring")
+    return write_report(inputs, tmp_path_factory.mktemp("board"), threshold=10)
+
+
+@pytest.mark.slow
+def test_how_families_answered_shows_2019_beside_the_current_wave(seeded_service: InProcessApp):
+    inputs = queries.report_inputs(seeded_service.services, "2027-spring")
+    own = inputs.overall.filter(pl.col("wave_id") == "baseline-2019")
+    asked = set(inputs.overall.filter(pl.col("wave_id") != "baseline-2019")["statement_id"])
+    assert set(own["statement_id"]) == asked  # the 2019 answers to the statements the waves shown were asked
+    baseline = seeded_service.services.catalogue.aggregate_counts
+    health = baseline.filter((pl.col("statement_id") == "health_met") & (pl.col("answer_id") == "strongly_agree"))
+    assert own.filter(pl.col("statement_id") == "health_met")["strongly_agree"].item() == health["n"].sum()
+    assert inputs.published_baseline
+
+
+@pytest.mark.slow
+def test_the_first_page_answers_both_questions_with_numbers_and_every_title_says_its_comparison(pack: Path):
+    page = pack.read_text(encoding="utf-8")
+    summary = re.search(r'class="summary"[^>]*>(.*?)</', page, re.S)
+    assert summary is not None
+    text = summary.group(1)
+    assert re.search(r"[+-]\d+ points", text)  # how far experiences moved
+    assert re.search(r"\d\.\d\d times its (share of children|expected share)", text)  # how far areas are heard
+    assert "roughly in proportion" not in text
+    assert "since the baseline" not in page  # the map says what it is compared with
+    assert "Diverging bar chart of question 7 answers for" in page and "(2019, Autumn 2026, Spring 2027)" in page
+    figures = pl.read_csv(pack.parent / "figures.csv")
+    assert not figures["area_or_group"].is_in(["Not answered", "Prefer not to say"]).any()
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_pack_prints_to_an_a4_pdf_holding_its_figures(pack: Path):
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: apt-get install poppler-utils")
+    pdf = print_pdf(pack, pack.with_suffix(".pdf"))
+    info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
+    assert "(A4)" in info
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    first = text.split("\f")[0]
+    assert "Summary" in first and "families" in first and re.search(r"\d\.\d\d times", first)
+    totals = re.search(r"Spring 2027: about ([\d,]+) families", first)
+    assert totals is not None and int(totals.group(1)) % 5 == 0  # the rounded count, as the page shows it
+    assert "Autumn 2026" in text and "2019" in text and "Thanet" in text
+    figures = pl.read_csv(pack.parent / "figures.csv")
+    lad = figures.filter(pl.col("chart") == "reach-lad")
+    expected = lad.filter(pl.col("measure") == "Expected share").drop_nulls("value")
+    assert expected.height == 13  # every LAD's share of children, as the chart's column prints it
+    assert all(f"{v:.1%}" in text for v in expected["value"].to_list())
+
+
+def test_a_missing_browser_is_named_with_how_to_install_it(tmp_path: Path):
+    page = tmp_path / "report.html"
+    page.write_text("<p>x</p>", encoding="utf-8")
+    with pytest.raises(PdfError, match=r"could not print|needs Chromium"):
+        print_pdf(page, tmp_path / "report.pdf", browser=str(tmp_path / "no-such-chromium"))
