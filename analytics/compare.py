@@ -145,18 +145,23 @@ def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
     ).drop("_w", "_w2", "_wn", "_agree", "_disagree", "_score")
 
 
+# Kish's n_eff to 6 decimals: equal weights give exactly n, whichever order the weights were summed in (a
+# sum over responses and one over counted cells can differ in the last bits, either side of the threshold).
+_n_eff = pl.col("n_eff").round(6)
+
+
 def _suppress(table: pl.LazyFrame, threshold: int, *, rounded: bool = False) -> pl.DataFrame:
     """Primary suppression on the true base (and of rows where every member gave the same answer) when the
     counts are rounded (`analytics.disclosure`); else, on exact counts, primary and complementary suppression."""
     if rounded:  # a weighted row on an effective base under the threshold is not published either
         return table.with_columns(
             suppressed=(pl.col("_size").fill_null(0) < threshold) | pl.col("_one_answer").fill_null(False)
-            | (pl.col("n_eff").fill_null(0) < threshold)
+            | (_n_eff.fill_null(0) < threshold)
         ).collect()
     holds = (pl.col("n_valid") + pl.col("n_dont_know")) > 0
     marked = mark_suppressed(table.collect(), size="n_valid", threshold=threshold,
                              within=["statement_id", "parent_code"], holds=holds, tie_break=["area_code"])
-    return marked.with_columns(suppressed=pl.col("suppressed") | (pl.col("n_eff").fill_null(threshold) < threshold))
+    return marked.with_columns(suppressed=pl.col("suppressed") | (_n_eff.fill_null(threshold) < threshold))
 
 
 def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, scale: Scale, *, weighted: bool) -> pl.LazyFrame:
