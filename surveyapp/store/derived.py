@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
     from surveyapp.store.writer import PreparedResponse
 
-SLOTS, CODE_BITS = 32, 4  # statements per wave's Likert questions, bits per answer: a 128-bit pattern
+CODE_BITS = 4  # bits per answer: 32 statements (waves.loader.LIKERT_STATEMENTS_MAX) in a 128-bit pattern
 
 _NEW_SLOTS = """
     INSERT INTO likert_slots

@@ -162,6 +162,17 @@ def _open(services: Services, form_kit: FormKit, wave_id: str,
     return wave, t, not_available(services, t, wave)
 
 
+def _draft_in_its_language(services: Services, form_kit: FormKit, request: Request[Any, Any, Any], wave: Wave,
+                           lang: str | None, t: Messages) -> tuple[Session, Draft | None, Messages]:
+    """This device's session, its draft of `wave` (or None), and the words in the draft's language unless the
+    page was asked for in another (`lang`)."""
+    session = session_of(request, form_kit.signer)
+    draft = the_draft(services, session, wave)
+    if lang is None and draft is not None:
+        t = words(form_kit, draft.language, wave)
+    return session, draft, t
+
+
 @get("/", sync_to_thread=False, include_in_schema=False)
 def start(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
           lang: FromQuery[str] = ENGLISH) -> Response[str]:
@@ -185,10 +196,7 @@ def wave_start(services: NamedDependency[Services], form_kit: NamedDependency[Fo
     wave, t, unavailable = _open(services, form_kit, wave_id, lang)
     if unavailable is not None or wave is None:
         return unavailable or page("notice.html", t, status=404)
-    session = session_of(request, form_kit.signer)
-    draft = the_draft(services, session, wave)
-    if lang is None and draft is not None:
-        t = words(form_kit, draft.language, wave)
+    session, draft, t = _draft_in_its_language(services, form_kit, request, wave, lang, t)
     resume = None
     if draft is not None and draft.next_page != SENT:
         resume = (page_url(wave, draft.next_page, t), long_date(draft.expires_at.date()))
@@ -212,10 +220,7 @@ def question(services: NamedDependency[Services], form_kit: NamedDependency[Form
     index = find(pages(wave.questionnaire), slug)
     if index is None:
         return not_available(services, t, None) or page("notice.html", t, status=404)
-    session = session_of(request, form_kit.signer)
-    draft = the_draft(services, session, wave)
-    if lang is None and draft is not None:
-        t = words(form_kit, draft.language, wave)
+    session, draft, t = _draft_in_its_language(services, form_kit, request, wave, lang, t)
     if draft is not None and draft.next_page == SENT:
         return already_sent(form_kit, wave, t, session)
     here = pages(wave.questionnaire)[index]
@@ -247,12 +252,9 @@ def check(services: NamedDependency[Services], form_kit: NamedDependency[FormKit
     wave, t, unavailable = _open(services, form_kit, wave_id, lang)
     if unavailable is not None or wave is None:
         return unavailable or page("notice.html", t, status=404)
-    session = session_of(request, form_kit.signer)
-    draft = the_draft(services, session, wave)
+    session, draft, t = _draft_in_its_language(services, form_kit, request, wave, lang, t)
     if draft is None:
         return Redirect(with_lang(f"/survey/{wave_id}", t.lang), status_code=303)
-    if lang is None:
-        t = words(form_kit, draft.language, wave)
     if draft.next_page == SENT:
         return already_sent(form_kit, wave, t, session)
     return render_check(services, form_kit, wave, t, session, draft)
