@@ -40,7 +40,8 @@ _META_COLUMNS = [
     ("response_id", "Random id of the response"),
     ("wave_id", "The wave the response belongs to"),
     ("submitted_hour", "Hour the response was received (UTC); no finer time is kept"),
-    ("channel", "api or form"),
+    ("channel", "How it arrived: form (the families' web form), api, paper or phone (paper and phone: entered by "
+                "staff)"),
     ("language", "Language the questionnaire was answered in"),
     ("postcode_district", "Outward code of the postcode (the full postcode is never kept)"),
     ("area_status", "in_area (Kent and Medway), out_of_area, or unknown (not given)"),
@@ -48,7 +49,7 @@ _META_COLUMNS = [
     ("lad_name", "Name of that district"),
     ("cohort_key", "Keyed hash of the return code: equal in two waves = the same family"),
 ]
-_META_ENUMS = {"channel": ["api", "form"], "area_status": ["in_area", "out_of_area", "unknown"]}
+_META_ENUMS = {"channel": ["api", "form", "paper", "phone"], "area_status": ["in_area", "out_of_area", "unknown"]}
 CHOSEN_LABELS = {0: "Not chosen", 1: "Chosen"}
 # Longest variable names: SPSS allows 64 bytes; Stata 32 characters, less the digits pyreadstat appends to a
 # variable's name to name its value labels (which Stata also limits to 32), hence 28.

@@ -24,6 +24,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     port: int = 8000
     admin_token: str | None = None
     analyst_token: str | None = None
+    staff_token: str | None = None  # staff entering paper and phone answers
     small_number_threshold: int = 10
     batch_max: int = 512  # submissions per group commit, at most
     max_body_bytes: int = 64 * 1024
@@ -65,7 +66,8 @@ def check(settings: Settings) -> Settings:
     MIN_TOKEN_LENGTH characters of MIN_TOKEN_SYMBOLS or more distinct ones, and the roles' tokens must differ
     (else the admin token would read responses). The token itself is never repeated in the message.
     """
-    tokens = {"SURVEYAPP_ADMIN_TOKEN": settings.admin_token, "SURVEYAPP_ANALYST_TOKEN": settings.analyst_token}
+    tokens = {"SURVEYAPP_ADMIN_TOKEN": settings.admin_token, "SURVEYAPP_ANALYST_TOKEN": settings.analyst_token,
+              "SURVEYAPP_STAFF_TOKEN": settings.staff_token}
     for variable, token in tokens.items():
         if token is None:
             continue
@@ -84,9 +86,13 @@ def check(settings: Settings) -> Settings:
     if settings.trusted_proxy_hops < 1:
         raise SettingsError("SURVEYAPP_TRUSTED_PROXY_HOPS: count the proxies you run in front of the service "
                             "that each append to SURVEYAPP_TRUSTED_PROXY_HEADER (at least 1; usually 1, nginx)")
-    if settings.admin_token is not None and settings.admin_token == settings.analyst_token:
-        raise SettingsError("SURVEYAPP_ADMIN_TOKEN and SURVEYAPP_ANALYST_TOKEN are the same; each role needs a "
-                            f"different token, or the admin token could read responses: {_HOW_TO_MAKE}")
+    named = [(variable, token) for variable, token in tokens.items() if token is not None]
+    for i, (first, token) in enumerate(named):
+        for second, other in named[i + 1:]:
+            if token == other:
+                raise SettingsError(f"{first} and {second} are the same; each role needs a different token, or "
+                                    f"one role could do another's work (the admin token read responses): "
+                                    f"{_HOW_TO_MAKE}")
     return settings
 
 

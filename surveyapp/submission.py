@@ -47,7 +47,8 @@ class Submission:
     return_code: str | None = None
     submission_id: str | None = None
     language: str = "en"
-    channel: str = "api"
+    channel: str = "api"  # api or form; paper or phone only when staff enter it (the caller checks the role)
+    source: str | None = None  # an outreach source's id, already checked against the wave's sources
 
 
 @dataclass(frozen=True)
@@ -189,5 +190,6 @@ class Preparer:
             fingerprint=self._codes.fingerprint(canonical), submitted_hour=hour_of(now),
             postcode_district=placement.postcode_district, lad_code=placement.lad_code,
             area_status=placement.area_status, cohort_key=self._codes.cohort_key(code),
-            language=submission.language, channel=submission.channel, answers=tuple(rows))
+            language=submission.language, channel=submission.channel, answers=tuple(rows),
+            source_id=submission.source)
         return Prepared(response, code)

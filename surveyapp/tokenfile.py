@@ -1,7 +1,8 @@
-"""`make token`: the admin and analyst tokens, made once into a private file that `make run` and `make cli` read.
+"""`make token`: the admin, analyst and staff tokens, made once into a private file that `make run` and `make cli`
+read.
 
 The file is shell: `export SURVEYAPP_ADMIN_TOKEN="${SURVEYAPP_ADMIN_TOKEN:-…}"`, so a token already set in the
-environment wins, and `. ./surveyapp.env` brings both into a shell (for curl, or `.venv/bin/surveyapp`). It is
+environment wins, and `. ./surveyapp.env` brings them into a shell (for curl, or `.venv/bin/surveyapp`). It is
 created with owner-only permissions and never overwritten: delete it to make new tokens (then restart the
 service, and hand the new analyst token out again).
 """
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from surveyapp.settings import from_env
 
-VARIABLES = ("SURVEYAPP_ADMIN_TOKEN", "SURVEYAPP_ANALYST_TOKEN")
+VARIABLES = ("SURVEYAPP_ADMIN_TOKEN", "SURVEYAPP_ANALYST_TOKEN", "SURVEYAPP_STAFF_TOKEN")
 _LINE = re.compile(r'^export (SURVEYAPP_[A-Z_]+)="\$\{\1:-([0-9a-f]+)\}"$', re.MULTILINE)
 
 
@@ -26,17 +27,25 @@ def read(path: Path) -> dict[str, str]:
 
 
 def make(path: Path) -> tuple[dict[str, str], bool]:
-    """The file's tokens, and whether they were made now (False: the file was there already)."""
-    if path.exists():
-        return read(path), False
-    tokens = {variable: secrets.token_hex(24) for variable in VARIABLES}  # 48 random hex characters each
-    from_env({}, admin_token=tokens[VARIABLES[0]], analyst_token=tokens[VARIABLES[1]])  # the service's own rules
-    lines = ["# surveyapp's bearer tokens, made by `make token`. Private: owner-only, and never committed.",
-             "# `make run` and `make cli` read this file; in a shell, `. ./surveyapp.env` sets both.",
-             *(f'export {variable}="${{{variable}:-{token}}}"' for variable, token in tokens.items())]
+    """The file's tokens, and whether any were made now (False: the file held them all already). A file made
+    before a role existed (the staff token) gets that role's token added; the others are never changed."""
+    held = read(path) if path.exists() else {}
+    missing = [variable for variable in VARIABLES if variable not in held]
+    if not missing:
+        return held, False
+    tokens = {**held, **{variable: secrets.token_hex(24) for variable in missing}}  # 48 random hex characters
+    from_env({}, admin_token=tokens[VARIABLES[0]], analyst_token=tokens[VARIABLES[1]],
+             staff_token=tokens[VARIABLES[2]])  # the service's own rules
+    lines = [f'export {variable}="${{{variable}:-{tokens[variable]}}}"' for variable in missing]
+    if held:
+        with path.open("a", encoding="utf-8") as file:
+            file.write("\n".join(lines) + "\n")
+        return tokens, True
+    header = ["# surveyapp's bearer tokens, made by `make token`. Private: owner-only, and never committed.",
+              "# `make run` and `make cli` read this file; in a shell, `. ./surveyapp.env` sets them."]
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w", encoding="utf-8") as file:
-        file.write("\n".join(lines) + "\n")
+        file.write("\n".join(header + lines) + "\n")
     return tokens, True
 
 

@@ -41,11 +41,19 @@ def test_make_token_makes_private_tokens_once_that_the_service_accepts(tmp_path:
     assert made.returncode == 0, made.stderr
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     tokens = read(path)
-    assert set(tokens) == {"SURVEYAPP_ADMIN_TOKEN", "SURVEYAPP_ANALYST_TOKEN"}
+    assert set(tokens) == {"SURVEYAPP_ADMIN_TOKEN", "SURVEYAPP_ANALYST_TOKEN", "SURVEYAPP_STAFF_TOKEN"}
     assert all(token in made.stdout for token in tokens.values())  # shown, so they can be handed out
-    from_env({}, admin_token=tokens["SURVEYAPP_ADMIN_TOKEN"], analyst_token=tokens["SURVEYAPP_ANALYST_TOKEN"])
+    from_env({}, admin_token=tokens["SURVEYAPP_ADMIN_TOKEN"], analyst_token=tokens["SURVEYAPP_ANALYST_TOKEN"],
+             staff_token=tokens["SURVEYAPP_STAFF_TOKEN"])
     again = _make("token", f"TOKEN_FILE={path}")
     assert again.returncode == 0 and read(path) == tokens and "kept" in again.stdout  # never overwritten
+    older = tmp_path / "older.env"  # made before the staff role: the staff token is added, the others kept
+    older.write_text("".join(line + "\n" for line in path.read_text().splitlines() if "STAFF" not in line))
+    older.chmod(0o600)
+    added = _make("token", f"TOKEN_FILE={older}")
+    kept = read(older)
+    assert added.returncode == 0 and kept == tokens | {"SURVEYAPP_STAFF_TOKEN": kept["SURVEYAPP_STAFF_TOKEN"]}
+    assert kept["SURVEYAPP_STAFF_TOKEN"] != tokens["SURVEYAPP_STAFF_TOKEN"]
     shell = subprocess.run(["sh", "-c", f'. "{path}"; echo "$SURVEYAPP_ANALYST_TOKEN"'], env=_env(),
                            capture_output=True, text=True, check=True)
     assert shell.stdout.strip() == tokens["SURVEYAPP_ANALYST_TOKEN"]  # `. ./surveyapp.env` works in a shell

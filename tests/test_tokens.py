@@ -47,6 +47,13 @@ def test_serve_refuses_one_token_for_both_roles(tmp_path: Path) -> None:
     assert "different" in done.stderr and GOOD_ADMIN not in done.stderr
 
 
+def test_the_staff_token_must_differ_from_the_other_roles_tokens() -> None:
+    for other in ("SURVEYAPP_ADMIN_TOKEN", "SURVEYAPP_ANALYST_TOKEN"):
+        with pytest.raises(SettingsError, match=f"{other} and SURVEYAPP_STAFF_TOKEN are the same") as refused:
+            from_env({other: GOOD_ADMIN, "SURVEYAPP_STAFF_TOKEN": GOOD_ADMIN})
+        assert GOOD_ADMIN not in str(refused.value)
+
+
 def test_good_tokens_and_unset_tokens_are_accepted(tmp_path: Path) -> None:
     assert from_env({"SURVEYAPP_ADMIN_TOKEN": GOOD_ADMIN, "SURVEYAPP_ANALYST_TOKEN": GOOD_ANALYST}).admin_token
     assert from_env({}).admin_token is None  # unset: those endpoints stay shut (401)

@@ -38,7 +38,8 @@ FLUSH_WHEN_IDLE_SECONDS, FLUSH_AT = 0.05, 2000
 
 Status = Literal["stored", "duplicate", "conflict", "code_limit"]
 _RESPONSE_COLUMNS = ("response_id", "wave_id", "submission_id", "fingerprint", "submitted_hour",
-                     "postcode_district", "lad_code", "area_status", "cohort_key", "language", "channel")
+                     "postcode_district", "lad_code", "area_status", "cohort_key", "language", "channel",
+                     "source_id")
 _ANSWER_COLUMNS = ("response_id", "question_id", "statement_id", "option_id", "text")
 _INSERT_RESPONSES = (f"INSERT INTO responses ({', '.join(_RESPONSE_COLUMNS)}) "
                      f"SELECT {', '.join(_RESPONSE_COLUMNS)} FROM batch_responses")
@@ -59,8 +60,9 @@ class PreparedResponse:
     area_status: str
     cohort_key: str
     language: str
-    channel: str
+    channel: str  # api, form, paper or phone (paper and phone: entered by staff)
     answers: tuple[tuple[str, str | None, str | None, str | None], ...] = field(default=())
+    source_id: str | None = None  # the outreach source whose link it came through, if any
 
 
 @dataclass(frozen=True)
