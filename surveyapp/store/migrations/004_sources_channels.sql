@@ -32,3 +32,8 @@ SELECT response_id, wave_id, submission_id, fingerprint, submitted_hour, postcod
 DROP TABLE responses;
 ALTER TABLE responses_v4 RENAME TO responses;
 CREATE UNIQUE INDEX responses_wave_submission ON responses (wave_id, submission_id);
+
+-- A draft remembers the source whose link opened the form, and the channel when staff are entering a paper or
+-- phone response through the form (NULL: the family's own answers on the web form).
+ALTER TABLE drafts ADD COLUMN source_id VARCHAR;
+ALTER TABLE drafts ADD COLUMN channel VARCHAR;
