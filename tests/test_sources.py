@@ -1,0 +1,269 @@
+"""Outreach sources through the real app and a real DuckDB file: an admin registers the partners who pass the
+survey on, each source's link opens the form and its responses record it (never anything about the family),
+JSON submissions name it, its QR code holds the link, and analysts see reach, compare and exports by source and
+by channel, through the disclosure layer, against hand counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from surveyapp.sources import ALPHABET
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, Service
+
+WAVE = "2026-autumn"
+SOURCES = f"/api/v1/waves/{WAVE}/sources"
+FORM = f"/survey/{WAVE}"
+PUBLIC = "https://survey.example.org"
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+ID = re.compile(f"[{ALPHABET}]{{8}}")
+
+
+@pytest.fixture
+def served(start_service) -> Service:  # type: ignore[no-untyped-def]
+    return start_service(public_url=PUBLIC)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def admin_http(served: Service) -> Iterator[httpx.Client]:
+    with served.client(ADMIN_TOKEN) as client:
+        yield client
+
+
+def register(admin: httpx.Client, name: str, wave: str = WAVE) -> dict[str, object]:
+    made = admin.post(f"/api/v1/waves/{wave}/sources", json={"name": name})
+    assert made.status_code == 201, made.text
+    return made.json()  # type: ignore[no-any-return]
+
+
+def respond(http: httpx.Client, source: str | None = None, answer: str = "tend_to_agree",
+            wave: str = WAVE) -> httpx.Response:
+    body: dict[str, object] = {"answers": {"q7": {"health_met": answer}}}
+    if source is not None:
+        body["source"] = source
+    return http.post(f"/api/v1/waves/{wave}/responses", json=body)
+
+
+def only_error(response: httpx.Response) -> dict[str, str]:
+    errors = response.json()["errors"]
+    assert len(errors) == 1, errors
+    return errors[0]  # type: ignore[no-any-return]
+
+
+# --- Registering, listing, renaming, retiring -----------------------------------------------------------------
+
+
+def test_an_admin_registers_a_source_and_gets_a_short_unguessable_public_link(
+        served: Service, admin_http: httpx.Client) -> None:
+    made = register(admin_http, "  Oakfield School SENCO ")
+    assert ID.fullmatch(str(made["source_id"])) and made["name"] == "Oakfield School SENCO"
+    assert made["url"] == f"{PUBLIC}/s/{made['source_id']}" and made["status"] == "active"
+    others = {register(admin_http, f"Partner {i}")["source_id"] for i in range(30)}
+    assert len(others) == 30 and made["source_id"] not in others  # random, not a counter
+    assert not any(c in "".join(map(str, others)) for c in "01OIL")
+    listed = admin_http.get(SOURCES).json()
+    assert [s["name"] for s in listed][:2] == ["Oakfield School SENCO", "Partner 0"] and len(listed) == 31
+    assert listed[0]["responses"] is None and listed[0]["responses_band"] == "fewer than 10"
+    assert served.count("SELECT count(*) FROM sources WHERE wave_id = ?", [WAVE]) == 31
+
+
+def test_names_are_checked_and_a_refused_one_stores_nothing(served: Service, admin_http: httpx.Client) -> None:
+    register(admin_http, "Parent forum")
+    cases = {"": (400, "give the partner's name"), "   ": (400, "give the partner's name"),
+             "x" * 81: (400, "shorten the name to 80 characters (it has 81)"),
+             "Tab\there": (400, "remove the control characters"), "Zero\u200bwidth": (400, "remove the control"),
+             " PARENT forum ": (409, "already has a source called 'PARENT forum'")}
+    for name, (status, said) in cases.items():
+        refused = admin_http.post(SOURCES, json={"name": name})
+        assert refused.status_code == status, (name, refused.text)
+        assert only_error(refused)["field"] == "name" and said in only_error(refused)["message"], refused.text
+        assert refused.json()["detail"].startswith("Nothing was stored")
+    assert admin_http.post(SOURCES, json={"title": "x"}).status_code == 400
+    assert served.count("SELECT count(*) FROM sources") == 1
+    assert len(register(admin_http, "x" * 80)["name"]) == 80  # 80 is allowed
+    # Names are unique per wave: another wave may have its own parent forum.
+    assert admin_http.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
+    assert register(admin_http, "Parent forum", wave="2027-spring")["wave_id"] == "2027-spring"
+
+
+def test_rename_keeps_the_link_and_retire_says_responses_are_then_stored_without_it(
+        served: Service, admin_http: httpx.Client) -> None:
+    school, forum = register(admin_http, "Oakfield School"), register(admin_http, "Parent forum")
+    path = f"{SOURCES}/{school['source_id']}"
+    renamed = admin_http.patch(path, json={"name": "Oakfield School SENCO"})
+    assert renamed.status_code == 200 and renamed.json()["name"] == "Oakfield School SENCO"
+    assert renamed.json()["url"] == school["url"]
+    clash = admin_http.patch(path, json={"name": "parent FORUM"})
+    assert clash.status_code == 409 and only_error(clash)["field"] == "name"
+    assert admin_http.patch(path, json={"name": "oakfield school senco"}).status_code == 200  # its own name
+    retired = admin_http.post(f"{SOURCES}/{forum['source_id']}/retire")
+    assert retired.status_code == 200 and retired.json()["status"] == "retired"
+    assert "still opens the form, but responses through it are stored without a source" in retired.json()["note"]
+    again = admin_http.post(f"{SOURCES}/{forum['source_id']}/retire")
+    assert again.status_code == 409 and "retired on 22 November 2026 already" in only_error(again)["message"]
+    assert served.store.rows("SELECT name, retired_at IS NOT NULL FROM sources ORDER BY retired_at NULLS FIRST") == [
+        ("oakfield school senco", False), ("Parent forum", True)]
+
+
+def test_unknown_sources_and_waves_are_404s_naming_what_to_fix(admin_http: httpx.Client) -> None:
+    school = register(admin_http, "Oakfield School")
+    assert admin_http.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
+    for path in (f"{SOURCES}/ZZZZZZZZ/retire", f"/api/v1/waves/2027-spring/sources/{school['source_id']}/retire"):
+        missing = admin_http.post(path)
+        assert missing.status_code == 404 and only_error(missing)["field"] == "source_id", missing.text
+        assert "/sources lists them" in only_error(missing)["message"]
+    assert admin_http.get("/api/v1/waves/no-such-wave/sources").status_code == 404
+    baseline = admin_http.post("/api/v1/waves/baseline-2019/sources", json={"name": "x"})
+    assert baseline.status_code == 409 and only_error(baseline)["field"] == "wave_id"
+
+
+def test_only_the_admin_token_manages_sources(served: Service, admin_http: httpx.Client) -> None:
+    school = register(admin_http, "Oakfield School")
+    paths = [("GET", SOURCES), ("POST", SOURCES), ("PATCH", f"{SOURCES}/{school['source_id']}"),
+             ("POST", f"{SOURCES}/{school['source_id']}/retire"), ("GET", f"{SOURCES}/{school['source_id']}/qr.png"),
+             ("GET", f"{SOURCES}/{school['source_id']}/poster")]
+    for token, status in ((None, 401), (ANALYST_TOKEN, 403), ("not-a-token-" * 3, 401)):
+        with served.client(token) as client:
+            for method, path in paths:
+                assert client.request(method, path, json={"name": "x"}).status_code == status, (token, path)
+    assert served.count("SELECT count(*) FROM sources") == 1
+
+
+def test_the_registry_is_kept_across_a_restart(start_service, data_dir, clock: FakeClock) -> None:  # type: ignore[no-untyped-def]
+    first = start_service(data_dir=data_dir, clock=clock)
+    with first.client(ADMIN_TOKEN) as admin:
+        school = register(admin, "Oakfield School")
+        admin.post(f"{SOURCES}/{register(admin, 'GP surgery')['source_id']}/retire")
+    first.stop()
+    again = start_service(data_dir=data_dir, clock=clock)
+    with again.client(ADMIN_TOKEN) as admin, again.client() as http:
+        assert [(s["name"], s["status"]) for s in admin.get(SOURCES).json()] == [
+            ("Oakfield School", "active"), ("GP surgery", "retired")]
+        assert respond(http, str(school["source_id"])).status_code == 201
+    assert again.count("SELECT count(*) FROM responses WHERE source_id = ?", [school["source_id"]]) == 1
+
+
+# --- JSON submissions ---------------------------------------------------------------------------------------
+
+
+def test_a_json_submission_records_its_source_and_a_bad_one_is_a_400_naming_source(
+        served: Service, admin_http: httpx.Client) -> None:
+    school, forum = register(admin_http, "Oakfield School"), register(admin_http, "Parent forum")
+    assert admin_http.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
+    spring = register(admin_http, "Spring partner", wave="2027-spring")
+    admin_http.post(f"{SOURCES}/{forum['source_id']}/retire")
+    with served.client() as http:
+        assert respond(http, str(school["source_id"])).status_code == 201
+        assert respond(http, str(school["source_id"]).lower()).status_code == 201  # typed from a poster
+        assert respond(http).status_code == 201
+        said = {}
+        for typed in ("ZZZZZZZZ", str(spring["source_id"]), str(forum["source_id"]), "x" * 32):
+            refused = respond(http, typed)
+            assert refused.status_code == 400 and only_error(refused)["field"] == "source", refused.text
+            said[typed] = only_error(refused)["message"]
+        both = http.post(f"/api/v1/waves/{WAVE}/responses",
+                         json={"answers": {"q7": {"health_met": "nope"}}, "source": "ZZZZZZZZ"})
+    assert "there is no source 'ZZZZZZZZ'" in said["ZZZZZZZZ"] and "leave source out" in said["ZZZZZZZZ"]
+    assert f"is a source of 2027-spring, not of {WAVE}" in said[str(spring["source_id"])]
+    assert "was retired on 22 November 2026" in said[str(forum["source_id"])]
+    assert {e["field"] for e in both.json()["errors"]} == {"answers.q7.health_met", "source"}  # all at once
+    assert served.store.rows("SELECT source_id, count(*) FROM responses GROUP BY ALL ORDER BY ALL") == [
+        (school["source_id"], 2), (None, 1)]
+
+
+# --- The link and the families' form --------------------------------------------------------------------------
+
+
+class Family:
+    """A family's browser (its cookies) going through the form page by page."""
+
+    def __init__(self, http: httpx.Client, clock: FakeClock) -> None:
+        self.http, self.clock = http, clock
+
+    def answer(self, slug: str, **fields: str) -> httpx.Response:
+        page = self.http.get(f"{FORM}/q/{slug}")
+        assert page.status_code == 200, page.text[:300]
+        self.clock.now += dt.timedelta(seconds=4)
+        saved = self.http.post(f"{FORM}/q/{slug}", data={**dict(HIDDEN.findall(page.text)), **fields})
+        assert saved.status_code == 303, saved.text[:300]
+        return saved
+
+    def send(self) -> httpx.Response:
+        hidden = dict(HIDDEN.findall(self.http.get(f"{FORM}/check").text))
+        self.clock.now += dt.timedelta(seconds=4)
+        sent = self.http.post(FORM, data=hidden)
+        assert sent.status_code == 303 and sent.headers["location"] == f"{FORM}/thanks", sent.text[:300]
+        return sent
+
+    def answer_and_send(self) -> None:
+        self.answer("code")
+        self.answer("q7-health_met", **{"q7-health_met": "tend_to_agree"})
+        self.send()
+
+
+def test_the_link_opens_the_form_and_the_response_records_the_source_and_nothing_else(
+        served: Service, admin_http: httpx.Client, clock: FakeClock) -> None:
+    school = register(admin_http, "Oakfield School")
+    with served.client() as http:
+        opened = http.get(f"/s/{school['source_id']}")
+        assert opened.status_code == 303 and opened.headers["location"] == FORM
+        assert opened.headers["cache-control"] == "no-store"
+        cookie = opened.headers["set-cookie"]
+        assert cookie.startswith(f"surveyapp_source={school['source_id']};")
+        assert "HttpOnly" in cookie and f"Path={FORM}" in cookie and "SameSite=lax" in cookie
+        family = Family(http, clock)
+        visited = [str(http.get(FORM).url), str(family.answer("code").headers["location"])]
+        assert served.store.rows("SELECT source_id FROM drafts") == [(school["source_id"],)]
+        family.answer("q7-health_met", **{"q7-health_met": "tend_to_agree"})
+        visited.append(family.send().headers["location"])
+        assert not any(str(school["source_id"]) in url for url in visited)  # never in the family's addresses
+        # The same device answers again for another child ("Start a new form"): the new form keeps the source.
+        sent_page = http.get(f"{FORM}/q/code")
+        assert sent_page.status_code == 409
+        assert http.post(f"{FORM}/new", data=dict(HIDDEN.findall(sent_page.text))).status_code == 303
+        family.answer_and_send()
+    assert served.store.rows("SELECT source_id, channel FROM responses") == [(school["source_id"], "form")] * 2
+
+
+def test_a_draft_started_before_the_link_was_opened_gets_the_source_on_its_next_page(
+        served: Service, admin_http: httpx.Client, clock: FakeClock) -> None:
+    school = register(admin_http, "Oakfield School")
+    with served.client() as http:
+        family = Family(http, clock)
+        family.answer("code")
+        assert served.store.rows("SELECT source_id FROM drafts") == [(None,)]
+        http.get(f"/s/{str(school['source_id']).lower()}")  # typed by hand, in lower case
+        family.answer("q7-health_met", **{"q7-health_met": "tend_to_agree"})
+        family.send()
+    assert served.store.rows("SELECT source_id FROM responses") == [(school["source_id"],)]
+
+
+def test_a_retired_sources_link_still_opens_the_form_but_stores_no_source(
+        served: Service, admin_http: httpx.Client, clock: FakeClock) -> None:
+    forum, school = register(admin_http, "Parent forum"), register(admin_http, "Oakfield School")
+    admin_http.post(f"{SOURCES}/{forum['source_id']}/retire")
+    with served.client() as http:
+        opened = http.get(f"/s/{forum['source_id']}")
+        assert opened.status_code == 303 and opened.headers["location"] == FORM
+        assert "set-cookie" not in opened.headers
+        Family(http, clock).answer_and_send()
+    with served.client() as http:  # retired after the family opened its link: sent without it
+        http.get(f"/s/{school['source_id']}")
+        family = Family(http, clock)
+        family.answer("code")
+        admin_http.post(f"{SOURCES}/{school['source_id']}/retire")
+        family.answer("q7-health_met", **{"q7-health_met": "tend_to_agree"})
+        family.send()
+    assert served.store.rows("SELECT source_id FROM responses") == [(None,), (None,)]
+
+
+def test_an_unknown_link_is_a_kind_404_page(served: Service) -> None:
+    with served.client() as http:
+        for typed in ("ZZZZZZZZ", "nothing", "%00"):
+            page = http.get(f"/s/{typed}")
+            assert page.status_code == 404 and "We cannot find that survey" in page.text
+            assert "set-cookie" not in page.headers
