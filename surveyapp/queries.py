@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from surveyapp.report import ReportInputs
 
 FIXED_LEVELS = ("all", "lad", "district")
+ARRIVAL = ("source", "channel")  # how a response arrived: the outreach source it came through, and its channel
 DISTRICT_SOURCE = "Census 2021 usual residents by postcode district, all ages"
 
 
@@ -56,7 +57,7 @@ def _levels(wave: Wave) -> list[str]:
     singles = [q for q in wave.questionnaire.questions if isinstance(q, SingleChoice)]
     broad = [f"{q.id}_broad" for q in singles if any(o.group for o in q.options)]
     multiples = [q.id for q in wave.questionnaire.questions if isinstance(q, MultipleChoice)]
-    return [*FIXED_LEVELS, *(q.id for q in singles), *broad, *multiples]
+    return [*FIXED_LEVELS, *ARRIVAL, *(q.id for q in singles), *broad, *multiples]
 
 
 def _overlap(wave: Wave, by: str) -> list[str]:
@@ -139,6 +140,10 @@ def _groups(wave: Wave, by: str) -> dict[str, str] | None:
 
 
 def _labels(services: Services, wave: Wave, by: str) -> dict[str, str]:
+    from analytics.areas import CHANNEL_NAMES
+
+    if by in ARRIVAL:
+        return services.sources.names() if by == "source" else dict(CHANNEL_NAMES)
     question = wave.questionnaire.question(by.removesuffix("_broad"))
     labels = {}
     if isinstance(question, SingleChoice | MultipleChoice):
@@ -321,6 +326,26 @@ def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statement
     return _two_way(services, later, with_q_values(frame.drop("q_value")).select(order), by)
 
 
+def _arrival_codes(services: Services, by: str, waves: Sequence[str]) -> list[str]:
+    """Every row reach by source or channel shows, with responses or not: the waves' sources (retired ones too)
+    and no_source; or every channel."""
+    from analytics.areas import CHANNEL_NAMES, NO_SOURCE
+
+    if by == "channel":
+        return list(CHANNEL_NAMES)
+    return [*(s.source_id for w in waves for s in services.sources.of_wave(w)), NO_SOURCE]
+
+
+def _arrival_note(by: str) -> list[str]:
+    if by not in ARRIVAL:
+        return []
+    what = "outreach source" if by == "source" else "channel"
+    return [f"By {what}: there is no population figure for how families hear of the survey or send it, so each "
+            "row shows its responses and its share of all the wave's responses only (reach_status \"no population "
+            "figure\")." + (" no_source: the plain link, the API without a source, or a retired source's link."
+                             if by == "source" else "")]
+
+
 def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
     """The wave and the responses waves before it, the last `pooled` of them (oldest first)."""
     if pooled < 1:
@@ -370,6 +395,9 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
         inside, fingerprint = responses_inside(services.store, waves, by="lad" if by == "district" else by,
                                                outside=OUTSIDE_SHARES, groups=groups, filters=kept)
         total = rounded_total(services.disclosure, label, by, inside, fingerprint if kept else None)
+    elif by in ARRIVAL:  # every response has a source (or none) and a channel: the base is the wave's responses
+        inside = int(counts["responses"].sum())
+        total = services.disclosure.round_value(f"responses|{label}|all|all", inside)
     else:
         inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
         # By district, the in-area total and the out-of-area and unknown rows hold the responses they hold by
@@ -385,6 +413,10 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     residents = "residents" in services.areas.districts.columns
     expected = expected_shares(by, lads=services.areas.lads, census=services.areas.census,
                                ehc_plans=services.ehc_plans)
+    if by in ARRIVAL:  # a row for every source (or channel), none with a population figure
+        expected = pl.DataFrame({"area_code": _arrival_codes(services, by, waves)}, schema={"area_code": pl.String}
+                                ).with_columns(expected_share=pl.lit(None, pl.Float64),
+                                               expected_source=pl.lit(None, pl.String))
     if by == "district":
         expected = services.areas.districts.filter(pl.col("in_area")).select(
             area_code=pl.col("postcode_district"),
@@ -394,7 +426,7 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
                               census=services.areas.census, labels=_labels(services, wave, by),
                               totals={label: total}, rounding_base=services.disclosure.base, expected=expected)
-    notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(wave, by)]
+    notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(wave, by), *_arrival_note(by)]
     if by == "district":
         notes.append("Expected shares by postcode district are each in-area district's share of usual residents "
                      "(Census 2021, all ages, the whole district), not of children: the area pack has no "

@@ -5,14 +5,18 @@ by channel, through the disclosure layer, against hand counts."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
+import io
 import re
 from collections.abc import Iterator
 
 import httpx
+import polars as pl
 import pytest
 
 from surveyapp.sources import ALPHABET
+from surveyapp.submission import Submission
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, Service
 
 WAVE = "2026-autumn"
@@ -267,3 +271,118 @@ def test_an_unknown_link_is_a_kind_404_page(served: Service) -> None:
             page = http.get(f"/s/{typed}")
             assert page.status_code == 404 and "We cannot find that survey" in page.text
             assert "set-cookie" not in page.headers
+
+
+# --- Breakdowns by source and by channel --------------------------------------------------------------------
+# Every planted count is a multiple of 5, which base-5 rounding leaves as it is, so the published figures are the
+# hand counts exactly; a count under 10 must not be shown at all.
+
+
+@pytest.fixture(scope="module")
+def planted(module_service: Service) -> dict[str, str]:
+    """50 responses to health_met: School 15 (10 tend to agree, 5 strongly disagree), Forum 10 (5 strongly agree,
+    5 neither), Retired 5 (tend to agree, then the source retired), GP none; 20 without a source: 10 on paper
+    (5 strongly agree, 5 tend to disagree), 5 by phone and 5 through the API (neither)."""
+    services = module_service.services
+    wave = services.wave(WAVE)
+    with module_service.client(ADMIN_TOKEN) as admin, module_service.client() as http:
+        ids = {name: str(register(admin, name)["source_id"]) for name in ("School", "Forum", "Retired", "GP")}
+        for source, answers in (("School", ["tend_to_agree"] * 10 + ["strongly_disagree"] * 5),
+                                ("Forum", ["strongly_agree"] * 5 + ["neither"] * 5),
+                                ("Retired", ["tend_to_agree"] * 5), (None, ["neither"] * 5)):
+            for answer in answers:
+                assert respond(http, ids[source] if source else None, answer).status_code == 201
+        assert admin.post(f"{SOURCES}/{ids['Retired']}/retire").status_code == 200
+    staff = [("paper", "strongly_agree")] * 5 + [("paper", "tend_to_disagree")] * 5 + [("phone", "neither")] * 5
+    for channel, answer in staff:  # what staff entry (issue 13, part D) sends to the same path
+        asyncio.run(services.collect(wave, Submission(answers={"q7": {"health_met": answer}}, channel=channel)))
+    return ids
+
+
+def rows(client: httpx.Client, path: str) -> pl.DataFrame:
+    answered = client.get(path)
+    assert answered.status_code == 200, answered.text
+    return pl.DataFrame(answered.json()["rows"], infer_schema_length=None)
+
+
+def test_reach_by_source_shows_every_source_with_shares_of_all_responses_and_no_population_figure(
+        module_service: Service, planted: dict[str, str]) -> None:
+    with module_service.client(ANALYST_TOKEN) as analyst:
+        answered = analyst.get(f"/api/v1/waves/{WAVE}/reach?by=source")
+        table = rows(analyst, f"/api/v1/waves/{WAVE}/reach?by=source")
+    shown = {r["area_name"]: (r["responses"], r["responses_band"], r["response_share"])
+             for r in table.iter_rows(named=True)}
+    assert shown.pop(next(n for n in shown if n.startswith("No source"))) == (20, "20", 0.4)
+    assert shown == {"School": (15, "15", 0.3), "Forum": (10, "10", 0.2), "Retired": (None, "fewer than 10", None),
+                     "GP": (None, "fewer than 10", None)}
+    assert set(table["reach_status"]) == {"no population figure"} and table["expected_share"].is_null().all()
+    assert set(table["area_code"]) == {*planted.values(), "no_source"}
+    assert any("no population figure" in note for note in answered.json()["notes"])
+    stored = module_service.store.rows("SELECT coalesce(source_id, 'no_source'), count(*) FROM responses "
+                                       "WHERE wave_id = ? GROUP BY ALL", [WAVE])
+    assert {code: n for code, n in stored} == {planted["School"]: 15, planted["Forum"]: 10, planted["Retired"]: 5,
+                                               "no_source": 20}
+
+
+def test_reach_by_channel_counts_each_channel(module_service: Service, planted: dict[str, str]) -> None:
+    with module_service.client(ANALYST_TOKEN) as analyst:
+        table = rows(analyst, f"/api/v1/waves/{WAVE}/reach?by=channel")
+    assert {r["area_code"]: (r["responses"], r["response_share"]) for r in table.iter_rows(named=True)} == {
+        "api": (35, 0.7), "paper": (10, 0.2), "phone": (None, None), "form": (None, None)}
+    assert table.filter(pl.col("area_code") == "paper")["area_name"].item() == "Paper, entered by staff"
+
+
+def test_compare_by_source_and_by_channel_match_hand_counts(module_service: Service, planted: dict[str, str]) -> None:
+    from statsmodels.stats.proportion import proportion_confint
+
+    with module_service.client(ANALYST_TOKEN) as analyst:
+        by_source = rows(analyst, f"/api/v1/waves/{WAVE}/compare?by=source").filter(
+            pl.col("statement_id") == "health_met")
+        by_channel = rows(analyst, f"/api/v1/waves/{WAVE}/compare?by=channel").filter(
+            pl.col("statement_id") == "health_met")
+        two_way = analyst.get(f"/api/v1/waves/{WAVE}/compare?by=lad,source")
+    source = {r["area_code"]: r for r in by_source.iter_rows(named=True)}
+    assert (source[planted["School"]]["n_valid"], source[planted["School"]]["share_agree"]) == (15, 10 / 15)
+    low, high = proportion_confint(10, 15, method="wilson")
+    assert source[planted["School"]]["share_agree_ci_low"] == pytest.approx(low)
+    assert source[planted["School"]]["share_agree_ci_high"] == pytest.approx(high)
+    assert (source[planted["Forum"]]["n_valid"], source[planted["Forum"]]["share_agree"]) == (10, 0.5)
+    assert (source["no_source"]["n_valid"], source["no_source"]["share_agree"]) == (20, 5 / 20)
+    assert source[planted["Retired"]]["suppressed"] and source[planted["Retired"]]["n_valid"] is None  # 5: hidden
+    assert source[planted["School"]]["area_name"] == "School"
+    channel = {r["area_code"]: r for r in by_channel.iter_rows(named=True)}
+    assert (channel["api"]["n_valid"], channel["api"]["share_agree"]) == (35, 20 / 35)
+    assert (channel["paper"]["n_valid"], channel["paper"]["share_agree"]) == (10, 0.5)
+    assert channel["phone"]["suppressed"] and channel["phone"]["n_valid"] is None
+    assert two_way.status_code == 200 and "source" in two_way.json()["rows"][0]
+
+
+def test_the_admin_list_shows_each_sources_responses_rounded_as_reach_does(
+        module_service: Service, planted: dict[str, str]) -> None:
+    with module_service.client(ADMIN_TOKEN) as admin:
+        listed = {s["name"]: (s["responses"], s["responses_band"], s["status"]) for s in admin.get(SOURCES).json()}
+    assert listed == {"School": (15, "15", "active"), "Forum": (10, "10", "active"),
+                      "Retired": (None, "fewer than 10", "retired"), "GP": (None, "fewer than 10", "active")}
+
+
+def test_the_export_names_each_responses_source_and_the_dictionary_says_what_they_are(
+        module_service: Service, planted: dict[str, str]) -> None:
+    with module_service.client(ANALYST_TOKEN) as analyst:
+        exported = analyst.get(f"/api/v1/waves/{WAVE}/export?format=parquet")
+        dictionary = analyst.get(f"/api/v1/waves/{WAVE}/dictionary").json()
+        sav = analyst.get(f"/api/v1/waves/{WAVE}/export?format=sav")
+    frame = pl.read_parquet(io.BytesIO(exported.content))
+    counted = frame.group_by("source_id", "source_name", "channel").len().sort("len", "source_name")
+    assert {(r["source_id"], r["source_name"], r["channel"], r["len"]) for r in counted.iter_rows(named=True)} == {
+        (planted["School"], "School", "api", 15), (planted["Forum"], "Forum", "api", 10),
+        (planted["Retired"], "Retired", "api", 5), (None, None, "api", 5), (None, None, "paper", 10),
+        (None, None, "phone", 5)}
+    described = {row["name"]: row["text"] for row in dictionary}
+    assert "outreach source" in described["source_id"] and "name" in described["source_name"]
+    import pyreadstat
+
+    with io.BytesIO(sav.content) as data:
+        path = module_service.settings.data_dir / "export.sav"
+        path.write_bytes(data.read())
+    spss, meta = pyreadstat.read_sav(str(path))
+    assert (spss["source_name"] == "School").sum() == 15 and "source_id" in meta.column_names
