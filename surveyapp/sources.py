@@ -14,6 +14,7 @@ import secrets
 import threading
 import unicodedata
 from dataclasses import dataclass, replace
+from typing import Literal
 
 import duckdb
 
@@ -23,6 +24,7 @@ from surveyapp.store import Store
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 ID_LENGTH = 8
 NAME_MAX = 80
+SourceFile = Literal["qr.svg", "qr.png", "poster", "poster.pdf"]  # what the admin API serves for each source
 _ID = re.compile(f"[{ALPHABET}]{{{ID_LENGTH}}}")
 
 

@@ -9,11 +9,14 @@ import asyncio
 import datetime as dt
 import io
 import re
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
 import httpx
 import polars as pl
 import pytest
+import zxingcpp
+from PIL import Image
 
 from surveyapp.sources import ALPHABET
 from surveyapp.submission import Submission
@@ -386,3 +389,78 @@ def test_the_export_names_each_responses_source_and_the_dictionary_says_what_the
         path.write_bytes(data.read())
     spss, meta = pyreadstat.read_sav(str(path))
     assert (spss["source_name"] == "School").sum() == 15 and "source_id" in meta.column_names
+
+
+# --- QR codes and the poster -----------------------------------------------------------------------------------
+
+
+def test_the_qr_codes_hold_the_sources_public_link(served: Service, admin_http: httpx.Client) -> None:
+    import vl_convert
+
+    school = register(admin_http, "Oakfield School")
+    png = admin_http.get(f"{SOURCES}/{school['source_id']}/qr.png")
+    assert png.status_code == 200 and png.headers["content-type"] == "image/png"
+    assert decoded(png.content) == [f"{PUBLIC}/s/{school['source_id']}"]
+    svg = admin_http.get(f"{SOURCES}/{school['source_id']}/qr.svg")
+    assert svg.status_code == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    root = ET.fromstring(svg.text)  # noqa: S314 - our own service's SVG: well-formed, standalone, titled
+    assert root.tag == "{http://www.w3.org/2000/svg}svg" and f"/s/{school['source_id']}" in svg.text
+    # Drawn by another renderer (resvg, inside vl-convert) and read back by zxing-cpp.
+    assert decoded(vl_convert.svg_to_png(svg.text, scale=1)) == [f"{PUBLIC}/s/{school['source_id']}"]
+    with served.client() as http:  # the code's link is the one that opens the form
+        opened = http.get(str(school["url"]).removeprefix(PUBLIC))
+    assert opened.status_code == 303 and opened.headers["location"] == FORM
+    assert admin_http.get(f"{SOURCES}/ZZZZZZZZ/qr.png").status_code == 404
+
+
+def test_the_poster_says_what_a_family_needs_to_take_part(start_service) -> None:  # type: ignore[no-untyped-def]
+    service = start_service(public_url=PUBLIC, contact="Call 03000 41 41 41 for a paper copy.")
+    with service.client(ADMIN_TOKEN) as admin:
+        school = register(admin, "Oakfield School & Nursery")
+        poster = admin.get(f"{SOURCES}/{school['source_id']}/poster")
+        retired = register(admin, "GP surgery")
+        admin.post(f"{SOURCES}/{retired['source_id']}/retire")
+    assert poster.status_code == 200 and poster.headers["content-type"].startswith("text/html")
+    page = poster.text
+    for said in ("Your voice: SEND services in Kent and Medway", "Your voice: autumn 2026", "about 5 minutes",
+                 "anonymous", "Open until 31 March 2027", f"survey.example.org/s/{school['source_id']}",
+                 "Call 03000 41 41 41 for a paper copy.", "Passed on by Oakfield School &amp; Nursery",
+                 "size: A4"):
+        assert said in page, said
+    assert "<svg" in page and 'role="img"' in page and "http" not in page.split("<svg", 1)[0].split("</style>")[1]
+    assert "'sha256-" in poster.headers["content-security-policy"]  # its own style block, by hash
+    assert "unsafe-inline" not in poster.headers["content-security-policy"]
+
+
+# --- The command line ---------------------------------------------------------------------------------------
+
+
+def decoded(png: bytes) -> list[str]:
+    """What a QR reader (zxing-cpp) finds in a PNG."""
+    return [found.text for found in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
+
+
+@pytest.mark.uvicorn
+def test_the_cli_manages_sources_on_the_file_and_through_the_running_service(
+        cli, data_dir, tmp_path, start_service) -> None:  # type: ignore[no-untyped-def]
+    env = {"SURVEYAPP_PUBLIC_URL": PUBLIC}
+    made = cli(data_dir, "sources", "create", "--wave", WAVE, "Oakfield School", **env)
+    assert made.returncode == 0, made.stderr
+    source_id = made.stdout.split()[0]
+    assert ID.fullmatch(source_id) and f"{PUBLIC}/s/{source_id}" in made.stdout
+    refused = cli(data_dir, "sources", "create", "--wave", WAVE, "oakfield school", **env)
+    assert refused.returncode == 1 and "already has a source called" in refused.stderr
+    assert cli(data_dir, "sources", "qr", "--wave", WAVE, source_id, "--out", str(tmp_path / "qr.png"),
+               **env).returncode == 0
+    assert decoded((tmp_path / "qr.png").read_bytes()) == [f"{PUBLIC}/s/{source_id}"]
+    live = start_service(live=True, data_dir=data_dir, public_url=PUBLIC)
+    renamed = cli(data_dir, "sources", "rename", "--wave", WAVE, source_id, "Oakfield School SENCO", url=live.url)
+    assert renamed.returncode == 0 and "Oakfield School SENCO" in renamed.stdout, renamed.stderr
+    retired = cli(data_dir, "sources", "retire", "--wave", WAVE, source_id, url=live.url)
+    assert retired.returncode == 0 and "stored without a source" in retired.stdout
+    listed = cli(data_dir, "sources", "list", "--wave", WAVE, url=live.url)
+    assert listed.returncode == 0 and re.search(rf"{source_id} +retired +fewer than 10 +Oakfield School SENCO",
+                                                listed.stdout), listed.stdout
+    assert cli(data_dir, "sources", "poster", "--wave", WAVE, source_id, "--out", str(tmp_path / "poster.html"),
+               url=live.url).returncode == 0
+    assert f"survey.example.org/s/{source_id}" in (tmp_path / "poster.html").read_text()
