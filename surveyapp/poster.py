@@ -55,9 +55,10 @@ def poster_html(poster: Poster) -> str:
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.StrictUndefined)
     short = poster.url.split("://", 1)[-1]
+    host, slash, path = short.partition("/")  # a line may break before the path, never inside the id
     svg = qr_svg(poster.url, fluid=True).replace("<svg ", '<svg role="img" ', 1)
     return env.get_template("poster.html.j2").render(
-        p=poster, short=short, minutes=MINUTES, closes=f"{poster.closes_on:%-d %B %Y}",
+        p=poster, host=host, path=slash + path, minutes=MINUTES, closes=f"{poster.closes_on:%-d %B %Y}",
         qr=svg)  # segno writes the SVG, escaping the title it holds
 
 
