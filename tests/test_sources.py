@@ -9,6 +9,7 @@ import asyncio
 import datetime as dt
 import io
 import re
+import unicodedata
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 
@@ -16,9 +17,12 @@ import httpx
 import polars as pl
 import pytest
 import zxingcpp
+from hypothesis import given
+from hypothesis import strategies as st
 from PIL import Image
 
-from surveyapp.sources import ALPHABET
+from surveyapp.settings import SettingsError, from_env
+from surveyapp.sources import ALPHABET, SourceError, clean_name
 from surveyapp.submission import Submission
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, Service
 
@@ -152,6 +156,37 @@ def test_the_registry_is_kept_across_a_restart(start_service, data_dir, clock: F
             ("Oakfield School", "active"), ("GP surgery", "retired")]
         assert respond(http, str(school["source_id"])).status_code == 201
     assert again.count("SELECT count(*) FROM responses WHERE source_id = ?", [school["source_id"]]) == 1
+
+
+def test_two_admins_registering_the_same_name_at_once_get_one_source(served: Service) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def attempt(_: int) -> int:
+        with served.client(ADMIN_TOKEN) as admin:
+            return admin.post(SOURCES, json={"name": "Parent forum"}).status_code
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = sorted(pool.map(attempt, range(8)))
+    assert statuses == [201] + [409] * 7
+    assert served.count("SELECT count(*) FROM sources") == 1
+
+
+@given(st.text(max_size=120))
+def test_a_name_is_either_refused_naming_name_or_kept_trimmed_within_80_plain_characters(name: str) -> None:
+    try:
+        kept = clean_name(name)
+    except SourceError as exc:
+        assert exc.field == "name" and exc.status == 400
+        return
+    assert 1 <= len(kept) <= 80 and kept == kept.strip() and clean_name(kept) == kept
+    assert not any(unicodedata.category(c) in ("Cc", "Cf") for c in kept)
+
+
+def test_a_public_url_that_is_not_an_address_stops_the_service_naming_the_setting() -> None:
+    for bad in ("survey.kent.gov.uk", "https://survey.kent.gov.uk/?x=1", "ftp://survey", "https://a b"):
+        with pytest.raises(SettingsError, match="SURVEYAPP_PUBLIC_URL"):
+            from_env({"SURVEYAPP_PUBLIC_URL": bad})
+    assert from_env({"SURVEYAPP_PUBLIC_URL": "https://kent.gov.uk/survey/"}).form_url == "https://kent.gov.uk/survey"
 
 
 # --- JSON submissions ---------------------------------------------------------------------------------------
@@ -366,6 +401,18 @@ def test_the_admin_list_shows_each_sources_responses_rounded_as_reach_does(
         listed = {s["name"]: (s["responses"], s["responses_band"], s["status"]) for s in admin.get(SOURCES).json()}
     assert listed == {"School": (15, "15", "active"), "Forum": (10, "10", "active"),
                       "Retired": (None, "fewer than 10", "retired"), "GP": (None, "fewer than 10", "active")}
+
+
+def test_a_count_that_is_not_a_multiple_of_5_is_rounded_the_same_in_the_admin_list_and_in_reach(
+        served: Service, admin_http: httpx.Client) -> None:
+    school = register(admin_http, "Oakfield School")
+    with served.client() as http:
+        for _ in range(12):
+            assert respond(http, str(school["source_id"])).status_code == 201
+    listed = admin_http.get(SOURCES).json()[0]["responses"]
+    with served.client(ANALYST_TOKEN) as analyst:
+        reach = rows(analyst, f"/api/v1/waves/{WAVE}/reach?by=source")
+    assert listed in (10, 15) and reach.filter(pl.col("area_code") == school["source_id"])["responses"].item() == listed
 
 
 def test_the_export_names_each_responses_source_and_the_dictionary_says_what_they_are(
