@@ -533,7 +533,9 @@ def _source_out(services: Services, source: Source, counts: dict[str, tuple[int 
     count, band = counts.get(source.source_id, (None, f"fewer than {services.settings.small_number_threshold}"))
     return SourceOut(source.source_id, source.wave_id, source.name, "retired" if source.retired else "active",
                      source_url(services, source), f"{base}/qr.svg", f"{base}/qr.png", f"{base}/poster",
-                     source.created_at, source.retired_at, count, band, RETIRED_NOTE if source.retired else "")
+                     source.created_at.replace(tzinfo=dt.UTC),
+                     source.retired_at.replace(tzinfo=dt.UTC) if source.retired_at else None, count, band,
+                     RETIRED_NOTE if source.retired else "")
 
 
 def create_source(services: Services, wave_id: str, name: str) -> SourceOut:

@@ -79,6 +79,7 @@ def test_an_admin_registers_a_source_and_gets_a_short_unguessable_public_link(
     listed = admin_http.get(SOURCES).json()
     assert [s["name"] for s in listed][:2] == ["Oakfield School SENCO", "Partner 0"] and len(listed) == 31
     assert listed[0]["responses"] is None and listed[0]["responses_band"] == "fewer than 10"
+    assert listed[0]["created_at"] == "2026-11-22T10:37:12Z" and listed[0]["retired_at"] is None  # UTC
     assert served.count("SELECT count(*) FROM sources WHERE wave_id = ?", [WAVE]) == 31
 
 
