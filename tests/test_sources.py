@@ -259,7 +259,9 @@ def test_the_link_opens_the_form_and_the_response_records_the_source_and_nothing
         assert cookie.startswith(f"surveyapp_source={school['source_id']};")
         assert "HttpOnly" in cookie and f"Path={FORM}" in cookie and "SameSite=lax" in cookie
         family = Family(http, clock)
-        visited = [str(http.get(FORM).url), str(family.answer("code").headers["location"])]
+        start = http.get(FORM)  # the privacy notice says the source is kept
+        assert "which partner passed the survey on to you (like your child&#39;s school)" in start.text
+        visited = [str(start.url), str(family.answer("code").headers["location"])]
         assert served.store.rows("SELECT source_id FROM drafts") == [(school["source_id"],)]
         family.answer("q7-health_met", **{"q7-health_met": "tend_to_agree"})
         visited.append(family.send().headers["location"])
