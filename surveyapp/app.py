@@ -27,6 +27,7 @@ from surveyapp.settings import Settings, check
 if TYPE_CHECKING:
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen
+    from surveyapp.sources import SourceError
     from surveyapp.submission import SubmissionInvalid
     from surveyapp.web import FormKit
 
@@ -54,6 +55,13 @@ def _not_found(_: Request[Any, Any, Any], exc: WaveNotFound) -> Response[dict[st
 
 def _analysis_error(_: Request[Any, Any, Any], exc: AnalysisError) -> Response[dict[str, Any]]:
     return _error(400, "The request cannot be answered as asked; fix the field below.", [_Err(exc.field, exc.message)])
+
+
+def _source_error(request: Request[Any, Any, Any], exc: SourceError) -> Response[dict[str, Any]]:
+    if exc.status == 404:
+        return _error(404, exc.message, [_Err(exc.field, exc.message)])
+    detail = "The request cannot be answered as asked" if request.method in _SAFE_METHODS else "Nothing was stored"
+    return _error(exc.status, f"{detail}; fix the field below.", [_Err(exc.field, exc.message)])
 
 
 def _not_open(_: Request[Any, Any, Any], exc: WaveNotOpen) -> Response[dict[str, Any]]:
@@ -97,7 +105,7 @@ def _field_error(request: Request[Any, Any, Any], error: dict[str, Any]) -> _Err
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         return _Err(unknown.group(1), "unknown field; remove it (the fields are answers, postcode, "
-                                      "return_code, submission_id and language)")
+                                      "return_code, submission_id, language and source)")
     missing = _MISSING_FIELD.search(message)
     if missing:
         return _Err(missing.group(1), f"required; add `{missing.group(1)}`")
@@ -213,8 +221,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.public import public_router
+    from surveyapp.api.sources import sources_router
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
+    from surveyapp.sources import SourceError
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.store.drafts import Drafts
     from surveyapp.submission import SubmissionInvalid
@@ -244,14 +254,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                 stopped.close()
 
     app = Litestar(
-        route_handlers=[public_router(), analyst_router(settings), admin_router(settings), *web_handlers(),
+        route_handlers=[public_router(), analyst_router(settings), admin_router(settings),
+                        sources_router(settings), *web_handlers(),
                         *extra_handlers],
         dependencies={"services": Provide(running.services, sync_to_thread=False),
                       "form_kit": Provide(running.form_kit, sync_to_thread=False)},
         signature_namespace={"Services": Services, "FormKit": FormKit},
         exception_handlers={
             SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
-            WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation,
+            WaveNotOpen: _not_open, SourceError: _source_error, AnalysisError: _analysis_error,
+            ValidationException: _validation,
             HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,
             StoreUnavailable: _store_unavailable, Exception: _internal},
         lifespan=[lifespan],

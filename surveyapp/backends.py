@@ -17,7 +17,7 @@ import httpx
 import msgspec
 
 from surveyapp.settings import Settings
-from surveyapp.views import BackupOut, WaveOut
+from surveyapp.views import BackupOut, SourceOut, WaveOut
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from surveyapp.queries import AnalysisRequest, ExportFormat
     from surveyapp.report import Progress
     from surveyapp.services import Services
+    from surveyapp.sources import SourceFile
     from surveyapp.wavestate import WaveState
     from waves.model import Text
 
@@ -50,6 +51,11 @@ class Backend(Protocol):
     def export(self, waves: str, fmt: ExportFormat, filters: Sequence[str]) -> bytes: ...
     def dictionary_csv(self, waves: str) -> bytes: ...
     def backup(self, out: Path | None) -> BackupOut: ...
+    def list_sources(self, wave_id: str) -> list[SourceOut]: ...
+    def create_source(self, wave_id: str, name: str) -> SourceOut: ...
+    def rename_source(self, wave_id: str, source_id: str, name: str) -> SourceOut: ...
+    def retire_source(self, wave_id: str, source_id: str) -> SourceOut: ...
+    def source_file(self, wave_id: str, source_id: str, kind: SourceFile) -> bytes: ...
     def table(self, request: AnalysisRequest) -> pl.DataFrame: ...
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes: ...
     def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path: ...
@@ -107,6 +113,38 @@ class LocalBackend:
         from surveyapp import queries
 
         return queries.backup(self.services, out)
+
+    def list_sources(self, wave_id: str) -> list[SourceOut]:
+        from surveyapp import queries
+
+        return queries.list_sources(self.services, wave_id)
+
+    def create_source(self, wave_id: str, name: str) -> SourceOut:
+        from surveyapp import queries
+
+        return queries.create_source(self.services, wave_id, name)
+
+    def rename_source(self, wave_id: str, source_id: str, name: str) -> SourceOut:
+        from surveyapp import queries
+
+        return queries.rename_source(self.services, wave_id, source_id, name)
+
+    def retire_source(self, wave_id: str, source_id: str) -> SourceOut:
+        from surveyapp import queries
+
+        return queries.retire_source(self.services, wave_id, source_id)
+
+    def source_file(self, wave_id: str, source_id: str, kind: SourceFile) -> bytes:
+        from surveyapp import queries
+
+        if kind in ("qr.svg", "qr.png"):
+            return queries.source_qr(self.services, wave_id, source_id, "svg" if kind == "qr.svg" else "png")
+        page = queries.source_poster(self.services, wave_id, source_id)
+        if kind == "poster":
+            return page.encode()
+        from surveyapp.poster import poster_pdf
+
+        return poster_pdf(page)
 
     def table(self, request: AnalysisRequest) -> pl.DataFrame:
         from surveyapp import queries
@@ -198,6 +236,25 @@ class RemoteBackend:
         if backup_key_path(Path(made.path)).exists():
             backup_key_path(Path(made.path)).replace(backup_key_path(out))
         return BackupOut(str(out), made.responses)
+
+    def list_sources(self, wave_id: str) -> list[SourceOut]:
+        return msgspec.json.decode(self._call("GET", f"/api/v1/waves/{wave_id}/sources", "admin").content,
+                                   type=list[SourceOut])
+
+    def create_source(self, wave_id: str, name: str) -> SourceOut:
+        made = self._call("POST", f"/api/v1/waves/{wave_id}/sources", "admin", json={"name": name})
+        return msgspec.json.decode(made.content, type=SourceOut)
+
+    def rename_source(self, wave_id: str, source_id: str, name: str) -> SourceOut:
+        renamed = self._call("PATCH", f"/api/v1/waves/{wave_id}/sources/{source_id}", "admin", json={"name": name})
+        return msgspec.json.decode(renamed.content, type=SourceOut)
+
+    def retire_source(self, wave_id: str, source_id: str) -> SourceOut:
+        retired = self._call("POST", f"/api/v1/waves/{wave_id}/sources/{source_id}/retire", "admin")
+        return msgspec.json.decode(retired.content, type=SourceOut)
+
+    def source_file(self, wave_id: str, source_id: str, kind: SourceFile) -> bytes:
+        return self._call("GET", f"/api/v1/waves/{wave_id}/sources/{source_id}/{kind}", "admin").content
 
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes:
         return self._call("GET", f"/api/v1/waves/{request.wave}/{request.kind}", "analyst",

@@ -1,4 +1,4 @@
-"""The CLI's data commands: waves, export, backup, restore."""
+"""The CLI's data commands: waves, sources, export, backup, restore."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from surveyapp.backends import NewWave, open_backend
 from surveyapp.settings import Settings
+from surveyapp.sources import SourceFile
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -32,6 +33,30 @@ def _waves(args: argparse.Namespace, settings: Settings) -> int:
         else:
             wave = backend.set_state(args.wave_id, "open" if args.action == "open" else "closed")
             print(f"{wave.wave_id} is now {wave.status}")
+    finally:
+        backend.close()
+    return 0
+
+
+def _sources(args: argparse.Namespace, settings: Settings) -> int:
+    backend = open_backend(settings)
+    try:
+        if args.action == "list":
+            print(f"{'source':<9} {'status':<8} {'responses':<14} {'name':<40} link")
+            for s in backend.list_sources(args.wave):
+                print(f"{s.source_id:<9} {s.status:<8} {s.responses_band:<14} {s.name:<40} {s.url}")
+        elif args.action in ("qr", "poster"):
+            suffix = args.out.suffix.lower()
+            kind: SourceFile = ("qr.svg" if suffix == ".svg" else "qr.png") if args.action == "qr" else \
+                ("poster.pdf" if suffix == ".pdf" else "poster")
+            _write(backend.source_file(args.wave, args.source_id, kind), args.out)
+        else:
+            source = (backend.create_source(args.wave, args.name) if args.action == "create" else
+                      backend.rename_source(args.wave, args.source_id, args.name) if args.action == "rename" else
+                      backend.retire_source(args.wave, args.source_id))
+            print(f"{source.source_id} {source.status}: {source.name} {source.url}")
+            if source.note:
+                print(source.note)
     finally:
         backend.close()
     return 0
@@ -158,6 +183,23 @@ def add_commands(sub: SubParsers) -> None:
     create.add_argument("--questionnaire", default="send-repeat")
     create.add_argument("--questionnaire-version", type=int, default=1)
     waves.set_defaults(run=_waves)
+
+    sources = sub.add_parser("sources", help="outreach sources: the partners who pass a wave's survey on")
+    verbs = sources.add_subparsers(dest="action", required=True)
+    for verb, what in (("list", "the wave's sources, their links and responses so far (rounded)"),
+                       ("create", "register a partner; prints its link"), ("rename", "give a source a new name"),
+                       ("retire", "its link still opens the form, but responses are then stored without it"),
+                       ("qr", "its QR code: --out FILE.svg or FILE.png"),
+                       ("poster", "its A4 poster: --out FILE.html or FILE.pdf (Chromium prints the PDF)")):
+        p = verbs.add_parser(verb, help=what)
+        p.add_argument("--wave", required=True)
+        if verb != "list" and verb != "create":
+            p.add_argument("source_id")
+        if verb in ("create", "rename"):
+            p.add_argument("name", help="1 to 80 characters, unique in the wave, e.g. 'Oakfield School SENCO'")
+        if verb in ("qr", "poster"):
+            p.add_argument("--out", type=Path, required=True)
+    sources.set_defaults(run=_sources)
 
     export = sub.add_parser("export", help="export responses, one row per response, one wave or several stacked")
     which = export.add_mutually_exclusive_group(required=True)

@@ -35,6 +35,7 @@ from surveyapp.web.answers import HONEYPOT, RETURN_CODE, posted_text, submission
 from surveyapp.web.errors import FormError, check_errors, honeypot_error, read_page
 from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, find, pages
 from surveyapp.web.messages import Messages
+from surveyapp.web.outreach import SOURCE_COOKIE, current_source
 from surveyapp.web.render import page, with_lang
 from surveyapp.web.routes import (
     FormKit,
@@ -88,10 +89,14 @@ def _wait(t: Messages, back: str, seconds: int) -> Response[str]:
 
 
 def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | None, form_kit: FormKit,
-           now: dt.datetime, lang: str, next_page: str) -> Draft:
-    """The draft with this page's answer in it (a new draft from the first page saved)."""
+           now: dt.datetime, lang: str, next_page: str, source: str | None = None) -> Draft:
+    """The draft with this page's answer in it (a new draft from the first page saved); `source`, the outreach
+    source whose link this device opened, is kept unless the draft has one (a form for another child, after
+    sending, keeps the first one's)."""
     if draft is None or draft.next_page == SENT:
+        source = (draft.source_id if draft else None) or source
         draft = Draft(wave.wave_id, str(uuid.uuid4()), lang, utc_naive(now), expiry(now), next_page)
+    source = draft.source_id or source
     answers = dict(draft.answers)
     postcode, sealed = draft.postcode, draft.sealed_code
     question = here.question
@@ -107,7 +112,7 @@ def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | N
         if kept:
             answers[question.id] = kept
     return replace(draft, answers=answers, postcode=postcode, sealed_code=sealed, language=lang,
-                   next_page=next_page, expires_at=expiry(now))
+                   next_page=next_page, expires_at=expiry(now), source_id=source)
 
 
 @post("/survey/{wave_id:str}/q/{slug:str}", include_in_schema=False)
@@ -140,9 +145,10 @@ async def save_page(services: NamedDependency[Services], form_kit: NamedDependen
         if wait > 0:
             return _wait(t, page_url(wave, here.slug, t, change=change), math.ceil(wait))
     code = answer.kept if here.slug == CODE_PAGE else None
+    source = current_source(services, wave_id, request.cookies.get(SOURCE_COOKIE))
     await asyncio.wrap_future(drafts.change(
         session.key, wave_id, now, lambda d: _saved(d, wave, here, answer.kept, code, form_kit, now, t.lang,
-                                                    next_page)))
+                                                    next_page, source)))
     target = CHECK_PAGE if change else following
     return Redirect(page_url(wave, target, t), status_code=303, cookies=[draft_cookie(form_kit, session)])
 
@@ -188,7 +194,8 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
         return render_check(services, form_kit, wave, t, session, draft, status=400, notice=t(
             "Your answers have not been sent yet. Please check them, then press “Send my answers” again."))
     submission = submission_of(wave.questionnaire, draft.answers, postcode=draft.postcode, return_code=code,
-                               submission_id=draft.submission_id, lang=t.lang)
+                               submission_id=draft.submission_id, lang=t.lang,
+                               source=current_source(services, wave_id, draft.source_id))
     change = {p.slug: page_url(wave, p.slug, t, change=True) for p in pages(wave.questionnaire)}
     try:
         accepted = await services.collect(wave, submission)
