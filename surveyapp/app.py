@@ -97,7 +97,7 @@ def _field_error(request: Request[Any, Any, Any], error: dict[str, Any]) -> _Err
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         return _Err(unknown.group(1), "unknown field; remove it (the fields are answers, postcode, "
-                                      "return_code, submission_id and language)")
+                                      "return_code, submission_id, language and channel)")
     missing = _MISSING_FIELD.search(message)
     if missing:
         return _Err(missing.group(1), f"required; add `{missing.group(1)}`")
@@ -213,6 +213,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.public import public_router
+    from surveyapp.channels import staff_scope
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
     from surveyapp.store import StorageFull, StoreUnavailable
@@ -225,7 +226,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit).
     limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
                                       trusted_header=settings.trusted_proxy_header,
-                                      trusted_hops=settings.trusted_proxy_hops)
+                                      trusted_hops=settings.trusted_proxy_hops, exempt=staff_scope(settings))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

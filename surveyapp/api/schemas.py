@@ -25,6 +25,10 @@ class SubmissionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         max_length=100, description="Client-chosen id (a UUID): a retry with the same id stores nothing new")
     ] | None = None
     language: Lang = "en"
+    channel: Annotated[str, msgspec.Meta(
+        max_length=16, description="How the answers reached you: api (the default), or paper or phone when staff "
+                                   "type in a returned paper form or answers taken by phone; paper and phone need "
+                                   "a staff or admin bearer token")] | None = None
 
 
 class SubmissionOut(msgspec.Struct):
