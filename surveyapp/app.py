@@ -219,7 +219,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.store.drafts import Drafts
     from surveyapp.submission import SubmissionInvalid
-    from surveyapp.web import FormKit, make_form_kit, web_handlers
+    from surveyapp.web import FormKit, make_form_kit, staff_router, web_handlers
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     running = Running()
@@ -246,6 +246,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
     app = Litestar(
         route_handlers=[public_router(), analyst_router(settings), admin_router(settings), *web_handlers(),
+                        staff_router(settings),
                         *extra_handlers],
         dependencies={"services": Provide(running.services, sync_to_thread=False),
                       "form_kit": Provide(running.form_kit, sync_to_thread=False)},

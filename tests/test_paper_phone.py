@@ -3,6 +3,8 @@ channel; nobody else can claim one. Over HTTP, through the real app and a real D
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -110,3 +112,177 @@ def test_spss_and_stata_exports_carry_paper_and_phone(service: Harness, staff: h
     assert sorted(frame["channel"]) == ["api", "paper", "phone"]
     described = next(row for row in dictionary if row["name"] == "channel")
     assert "paper" in described["text"] + described["values"] and "phone" in described["text"] + described["values"]
+
+
+# Staff mode of the families' form
+
+WAVE = "/survey/2026-autumn"
+ENTER = "/staff/2026-autumn/enter"
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+CODE = re.compile(r'<strong class="code" id="code">([A-Z]+-[A-Z]+-\d{4})</strong>')
+
+
+class Desk:
+    """A staff member's browser: the staff token on every request, its own draft cookie."""
+
+    def __init__(self, http: httpx.Client) -> None:
+        self.http = http
+
+    def start(self, channel: str, reference: str = "", **fields: str) -> httpx.Response:
+        page = self.http.get(ENTER)
+        assert page.status_code == 200, page.text[:300]
+        hidden = dict(HIDDEN.findall(page.text))
+        return self.http.post(f"{WAVE}/staff", data={**hidden, "channel": channel, "reference": reference, **fields})
+
+    def answer(self, slug: str, **fields: str) -> httpx.Response:
+        page = self.http.get(f"{WAVE}/q/{slug}")
+        assert page.status_code == 200, page.text[:300]
+        return self.http.post(f"{WAVE}/q/{slug}", data={**dict(HIDDEN.findall(page.text)), **fields})
+
+    def send(self) -> httpx.Response:
+        check = self.http.get(f"{WAVE}/check")
+        assert check.status_code == 200, check.text[:300]
+        return self.http.post(WAVE, data=dict(HIDDEN.findall(check.text)))
+
+    def enter(self, channel: str, reference: str = "", answer: str = "tend_to_agree") -> httpx.Response:
+        assert self.start(channel, reference).status_code == 303
+        self.answer("respondent_role", respondent_role="parent_carer")
+        self.answer("q7-health_met", **{"q7-health_met": answer})
+        return self.send()
+
+
+@pytest.fixture
+def desk(staff: httpx.Client) -> Desk:
+    return Desk(staff)
+
+
+def test_a_paper_form_entered_by_staff_is_stored_as_paper_with_the_form_checks_skipped_for_staff(
+        service: Harness, desk: Desk):
+    started = desk.start("paper", "42")
+    assert started.status_code == 303 and started.headers["location"] == f"{WAVE}/q/code"
+    page = desk.http.get(f"{WAVE}/q/respondent_role")
+    assert "Staff mode: entering a paper form – reference 0042" in page.text  # the banner on the families' pages
+    desk.answer("respondent_role", respondent_role="parent_carer")
+    desk.answer("q7-health_met", **{"q7-health_met": "strongly_agree"})
+    check = desk.http.get(f"{WAVE}/check")
+    assert "reference 0042" in check.text and "Check your answers" in check.text
+    sent = desk.http.post(WAVE, data=dict(HIDDEN.findall(check.text)))  # at once: no minimum fill time for staff
+    assert sent.status_code == 303 and sent.headers["location"] == f"{WAVE}/staff/done"
+    done = desk.http.get(sent.headers["location"])
+    assert "Paper form 0042 entered" in done.text and CODE.search(done.text)
+    assert 'href="/staff/2026-autumn/enter"' in done.text and "Enter another" in done.text
+    assert desk.http.get(f"{WAVE}/thanks").headers["location"] == f"{WAVE}/staff/done"  # never the family's page
+    assert service.store.rows("SELECT channel, submission_id FROM responses") == [("paper", "paper-ref:0042")]
+
+
+def test_a_phone_call_is_stored_as_phone_and_staff_are_told_to_read_the_code_out(service: Harness, desk: Desk):
+    sent = desk.enter("phone")
+    done = desk.http.get(sent.headers["location"])
+    assert "Phone answers entered" in done.text and "Read the code out to the caller" in done.text
+    assert channels(service) == ["phone"]
+
+
+def test_the_same_paper_reference_entered_twice_stores_one_response(service: Harness, desk: Desk):
+    assert desk.enter("paper", "0042").status_code == 303
+    again = desk.start("paper", "42")  # the same form, typed again later: refused before any answer is typed
+    assert again.status_code == 409
+    assert "Form 0042 has already been entered" in again.text and 'class="error-summary"' in again.text
+    assert service.count() == 1
+
+
+def test_two_staff_entering_the_same_form_at_once_store_it_once(service: Harness, staff: httpx.Client):
+    with service.client(STAFF_TOKEN) as other:
+        first, second = Desk(staff), Desk(other)
+        for desk in (first, second):  # both start before either sends
+            assert desk.start("paper", "0007").status_code == 303
+            desk.answer("q7-health_met", **{"q7-health_met": "neither"})
+        assert first.send().headers["location"] == f"{WAVE}/staff/done"
+        same = second.send()  # the same answers: the same response, nothing new
+        assert "already entered: nothing new stored" in second.http.get(same.headers["location"]).text
+        assert Desk(other).start("paper", "0008").status_code == 303
+        second.answer("q7-health_met", **{"q7-health_met": "neither"})
+        assert second.send().status_code == 303
+        assert first.start("paper", "0009").status_code == 303 and second.start("paper", "0009").status_code == 303
+        first.answer("q7-health_met", **{"q7-health_met": "neither"})
+        second.answer("q7-health_met", **{"q7-health_met": "strongly_disagree"})
+        assert first.send().status_code == 303
+        clash = second.send()  # other answers under the same reference: refused, saying so
+    assert clash.status_code == 409 and "Form 0009 has already been entered" in clash.text
+    assert service.count() == 3
+
+
+def test_enter_another_starts_a_fresh_draft(service: Harness, desk: Desk):
+    desk.enter("paper", "0001", answer="strongly_agree")
+    page = desk.http.get(f"{WAVE}/q/respondent_role")
+    assert page.status_code == 409 and "This form has been entered" in page.text  # the sent draft says so
+    assert desk.start("paper", "0002").status_code == 303
+    fresh = desk.http.get(f"{WAVE}/q/q7-health_met")
+    assert "reference 0002" in fresh.text and " checked" not in fresh.text  # nothing carried over
+    desk.answer("q7-health_met", **{"q7-health_met": "neither"})
+    assert desk.send().status_code == 303
+    assert sorted(r[0] for r in service.store.rows("SELECT submission_id FROM responses")) == [
+        "paper-ref:0001", "paper-ref:0002"]
+
+
+@pytest.mark.parametrize(("channel", "reference", "field", "message"), [
+    ("", "0042", "#channel", "paper or by phone"),
+    ("fax", "0042", "#channel", "paper or by phone"),
+    ("paper", "", "#reference", "office box"),
+    ("paper", "42/7", "#reference", "letters, digits or hyphens"),
+])
+def test_the_start_page_names_what_to_fix(service: Harness, desk: Desk, channel: str, reference: str, field: str,
+                                          message: str):
+    refused = desk.start(channel, reference)
+    assert refused.status_code == 400
+    assert f'href="{field}"' in refused.text and message in refused.text
+    assert service.count("SELECT count(*) FROM drafts") == 0
+
+
+def test_staff_pages_need_the_staff_or_admin_token(service: Harness, desk: Desk):
+    with service.client() as anyone, service.client(ANALYST_TOKEN) as analyst, service.client(ADMIN_TOKEN) as admin:
+        assert anyone.get(ENTER).status_code == 401
+        assert analyst.get(ENTER).status_code == 403
+        assert admin.get(ENTER).status_code == 200
+        assert anyone.post(f"{WAVE}/staff", data={"channel": "paper", "reference": "1"}).status_code == 401
+        assert analyst.post(f"{WAVE}/staff", data={"channel": "paper", "reference": "1"}).status_code == 403
+        assert anyone.get(f"{WAVE}/staff/done").status_code == 401
+    assert service.count("SELECT count(*) FROM drafts") == 0
+
+
+def test_a_staff_draft_is_refused_to_a_browser_without_the_token(service: Harness, desk: Desk):
+    """The staff browser's draft cookie alone (a shared computer, a copied cookie) neither reads nor stores."""
+    desk.start("paper", "0003")
+    desk.answer("q7-health_met", **{"q7-health_met": "neither"})
+    check = desk.http.get(f"{WAVE}/check")
+    with service.client() as anyone:
+        anyone.cookies.update(desk.http.cookies)
+        assert anyone.get(f"{WAVE}/q/q7-health_met").status_code == 403
+        assert anyone.get(f"{WAVE}/check").status_code == 403
+        assert anyone.post(WAVE, data=dict(HIDDEN.findall(check.text))).status_code == 403
+    assert service.count() == 0
+
+
+def test_a_public_post_cannot_claim_a_channel(service: Harness, clock):
+    with service.client() as family:
+        start = family.get(f"{WAVE}/q/code")
+        hidden = dict(HIDDEN.findall(start.text))
+        for slug, fields in (("code", {}), ("q7-health_met", {"q7-health_met": "neither"})):
+            hidden = dict(HIDDEN.findall(family.get(f"{WAVE}/q/{slug}").text))
+            saved = family.post(f"{WAVE}/q/{slug}", data={**hidden, **fields, "channel": "paper",
+                                                          "reference": "0042"})
+            assert saved.status_code == 303
+        clock.now += dt.timedelta(seconds=10)
+        hidden = dict(HIDDEN.findall(family.get(f"{WAVE}/check").text))
+        sent = family.post(WAVE, data={**hidden, "channel": "phone"})
+        assert sent.headers["location"] == f"{WAVE}/thanks"
+        assert "Staff mode" not in family.get(f"{WAVE}/thanks").text
+    assert service.store.rows("SELECT channel FROM drafts") == [(None,)]
+    assert channels(service) == ["form"]
+
+
+def test_staff_entering_many_forms_from_one_address_are_never_told_to_wait(start_service: StartService):
+    service = start_service(staff_token=STAFF_TOKEN, rate_limit_per_minute=2, rate_limit_per_hour=2)
+    with service.client(STAFF_TOKEN) as staff:
+        desk = Desk(staff)
+        assert [desk.enter("paper", f"{n:04d}").status_code for n in range(1, 7)] == [303] * 6
+    assert channels(service) == ["paper"] * 6

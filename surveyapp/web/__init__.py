@@ -9,6 +9,7 @@ from litestar.types import ControllerRouterHandler
 from surveyapp.web.render import STATIC_DIR, plain_file_name
 from surveyapp.web.routes import FormKit, check, make_form_kit, question, start, thanks, wave_start
 from surveyapp.web.sending import save_page, send_form, start_again
+from surveyapp.web.staff import staff_router
 
 
 def web_handlers() -> list[ControllerRouterHandler]:
@@ -21,4 +22,4 @@ def web_handlers() -> list[ControllerRouterHandler]:
     return [start, wave_start, question, save_page, check, send_form, start_again, thanks, static]
 
 
-__all__ = ["FormKit", "make_form_kit", "web_handlers"]
+__all__ = ["FormKit", "make_form_kit", "staff_router", "web_handlers"]

@@ -57,6 +57,7 @@ def asset_version() -> str:
 
 
 QUESTION_ONLY = "/* the question pages only */"  # form.css: the rules after this line style the question pages
+QUESTION_STYLED = ("question.html", "staff_enter.html")  # pages with radios and inputs: the whole form.css
 
 
 @cache
@@ -102,7 +103,8 @@ def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, st
     """Render a template into an HTML response in the language of `t`."""
     context.setdefault("languages", [])
     context.setdefault("errors", [])
-    css, csp = page_styles()[template == "question.html"]
+    context.setdefault("staff", "")  # staff mode's banner (surveyapp.web.staffmode), English only
+    css, csp = page_styles()[template in QUESTION_STYLED]
     html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction,
                                               asset=asset_version(), css=css, **context)
     return Response(html, status_code=status, media_type=MediaType.HTML,
