@@ -43,6 +43,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     url: str = "http://127.0.0.1:8000"  # where the CLI finds a running service
     form_min_seconds: float = 3.0  # the families' form: sent sooner after its first page, asked to check and send again
     languages: str = "en,en-easy"  # the form's languages offered (comma-separated), of those it has catalogues for
+    paper_return_address: str | None = None  # where paper forms go back, printed at their end; ";" between lines
 
     @property
     def database_path(self) -> Path:

@@ -286,3 +286,42 @@ def test_staff_entering_many_forms_from_one_address_are_never_told_to_wait(start
         desk = Desk(staff)
         assert [desk.enter("paper", f"{n:04d}").status_code for n in range(1, 7)] == [303] * 6
     assert channels(service) == ["paper"] * 6
+
+
+# The paper questionnaire, as a page
+
+PRINT = "/survey/2026-autumn/print"
+
+
+def test_the_paper_questionnaire_is_public_and_drawn_from_the_definition(service: Harness):
+    with service.client() as anyone:
+        page = anyone.get(PRINT)
+        easy = anyone.get(PRINT + "?lang=en-easy&size=large")
+    assert page.status_code == 200 and "set-cookie" not in page.headers  # no draft, no cookie: just paper
+    csp = page.headers["content-security-policy"]
+    assert "style-src 'sha256-" in csp and "unsafe-inline" not in csp and "<script" not in page.text
+    assert "@page{size:A4" in page.text
+    questionnaire = service.services.waves.get("2026-autumn").questionnaire
+    for question in questionnaire.questions:
+        assert question.text["en"].replace("'", "&#39;") in page.text
+    assert page.text.count('<tr><th scope="row" class="statement">') == 8  # Q7's grid: a row per statement
+    assert "1. Who are you?" in easy.text and 'class="large"' in easy.text and "What this means:" in easy.text
+    assert "Please give this form back to the person who gave it to you" in page.text  # no address is set
+
+
+def test_the_paper_questionnaire_prints_the_return_address_setting(start_service: StartService):
+    service = start_service(paper_return_address="SEND Survey; FREEPOST RTXX-1234; Maidstone ME14 1XQ")
+    with service.client() as anyone:
+        page = anyone.get(PRINT)
+    assert "<address>SEND Survey<br>FREEPOST RTXX-1234<br>Maidstone ME14 1XQ</address>" in page.text
+
+
+def test_the_paper_questionnaire_refuses_a_size_it_has_not_and_unknown_or_closed_waves(service: Harness, clock):
+    with service.client() as anyone:
+        wrong = anyone.get(PRINT + "?size=huge")
+        assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "size"
+        assert "standard, large" in wrong.json()["errors"][0]["message"]
+        assert anyone.get("/survey/no-such-wave/print").status_code == 404
+        assert anyone.get("/survey/baseline-2019/print").status_code == 404
+        clock.now = dt.datetime(2027, 5, 1, 12, tzinfo=dt.UTC)
+        assert anyone.get(PRINT).status_code == 409
