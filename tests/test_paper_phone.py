@@ -325,3 +325,12 @@ def test_the_paper_questionnaire_refuses_a_size_it_has_not_and_unknown_or_closed
         assert anyone.get("/survey/baseline-2019/print").status_code == 404
         clock.now = dt.datetime(2027, 5, 1, 12, tzinfo=dt.UTC)
         assert anyone.get(PRINT).status_code == 409
+
+
+def test_starting_again_from_a_staff_draft_goes_back_to_the_staff_page(service: Harness, desk: Desk):
+    desk.start("phone")
+    start = desk.http.get(WAVE)
+    assert "Staff mode: entering answers taken by phone" in start.text
+    again = desk.http.post(f"{WAVE}/new", data=dict(HIDDEN.findall(start.text)))
+    assert again.headers["location"] == ENTER  # never on into a family's draft, stored as the web form
+    assert service.count("SELECT count(*) FROM drafts") == 0

@@ -240,5 +240,9 @@ async def start_again(services: NamedDependency[Services], form_kit: NamedDepend
     wave, t, _, session, refused = await _posted(services, form_kit, request, wave_id)
     if refused is not None or wave is None:
         return refused or _refused(t, wave_id)
-    await asyncio.wrap_future(Drafts(services.store).delete(session.key, wave_id))
+    drafts = Drafts(services.store)
+    current = drafts.get(session.key, wave_id, services.clock())
+    await asyncio.wrap_future(drafts.delete(session.key, wave_id))
+    if current is not None and current.channel:  # staff start again from their own page: paper or phone first
+        return Redirect(f"/staff/{wave_id}/enter", status_code=303)
     return Redirect(page_url(wave, CODE_PAGE, t), status_code=303)
