@@ -11,6 +11,10 @@ SURVEYAPP_FORM_MIN_SECONDS before (else the check page comes back saying the ans
 true: nothing was stored). Then the answers go to `Services.collect`, the same validation and writer as the JSON
 API, with the draft's own submission id, so a response is stored once. On success the draft's answers are
 deleted at once; its submission id and sealed code stay 30 minutes so that sending again shows the same code.
+
+A staff draft (paper or phone, started only by staff mode's guarded route) goes through the same steps, refused
+(403) to a request without a staff or admin token, without the minimum fill time, stored with its channel, and
+ends on staff's own page with the code, never the family's confirmation.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from surveyapp.web.routes import (
     session_of,
     words,
 )
-from surveyapp.web.staffmode import banner, reference_of, refused_unless_staff
+from surveyapp.web.staffmode import banner, reference_of, refused_unless_staff, staff_conflict
 from surveyapp.web.tokens import DONE_COOKIE, DONE_SECONDS, Done
 from surveyapp.web.view import page_view
 from waves.model import PartPostcode
@@ -219,18 +223,6 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
         return already_sent(form_kit, wave, t, session)
     await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))
     return _done(services, form_kit, wave, t, accepted.return_code, draft, accepted.duplicate)
-
-
-def staff_conflict(wave: Wave, t: Messages, draft: Draft) -> Response[str]:
-    """Staff sent a paper form whose reference was stored already with other answers: nothing stored (409)."""
-    reference = reference_of(draft)
-    return page("notice.html", t, status=409, title=f"Form {reference} has already been entered",
-                staff=banner(draft), paragraphs=[
-                    f"A paper form with the reference {reference} was entered before, with different answers. "
-                    "Nothing was stored this time, and the answers you typed are kept on this device.",
-                    "If this is another form, give it a new reference and enter it again. If it is the same form, "
-                    "the answers entered first are kept; tell the survey team if they need correcting."],
-                link=(f"/staff/{wave.wave_id}/enter", "Enter another form"))
 
 
 @post("/survey/{wave_id:str}/new", include_in_schema=False)

@@ -18,6 +18,7 @@ from litestar import Request, Response
 from surveyapp.channels import is_staff
 from surveyapp.settings import Settings
 from surveyapp.store.drafts import Draft
+from surveyapp.wavestate import Wave
 from surveyapp.web.messages import Messages
 from surveyapp.web.render import page
 
@@ -64,3 +65,15 @@ def refused_unless_staff(request: Request[Any, Any, Any], settings: Settings, dr
                 paragraphs=["This form was started in staff mode, which needs the staff or admin token. Nothing "
                             "was changed.", "Sign in as staff, or start the survey afresh."],
                 link=(f"/survey/{draft.wave_id}", "Go to the start of the survey"))
+
+
+def staff_conflict(wave: Wave, t: Messages, draft: Draft) -> Response[str]:
+    """Staff sent a form whose reference was stored already with other answers: nothing stored (409)."""
+    reference = reference_of(draft)
+    return page("notice.html", t, status=409, title=f"Form {reference} has already been entered",
+                staff=banner(draft), paragraphs=[
+                    f"A form with the reference {reference} was entered before, with different answers. Nothing "
+                    "was stored this time, and the answers you typed are kept on this device.",
+                    "If this is another form, give it a new reference and enter it again. If it is the same form, "
+                    "the answers entered first are kept; tell the survey team if they need correcting."],
+                link=(f"/staff/{wave.wave_id}/enter", "Enter another form"))
