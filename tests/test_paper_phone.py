@@ -79,6 +79,14 @@ def test_an_unknown_channel_is_400_naming_it(service: Harness, staff: httpx.Clie
     assert service.count() == 0
 
 
+@pytest.mark.parametrize("channel", ["paper" * 5, 7, ["paper"]])
+def test_a_channel_that_is_not_a_short_text_is_400_naming_it(service: Harness, staff: httpx.Client, channel: object):
+    refused = staff.post(RESPONSES, json={**BODY, "channel": channel})
+    assert refused.status_code == 400 and refused.json()["detail"].endswith("nothing was stored.")
+    assert [e["field"] for e in refused.json()["errors"]] == ["channel"]
+    assert service.count() == 0
+
+
 def test_the_channel_is_in_the_openapi_schema(service: Harness):
     with service.client() as anyone:
         schema = anyone.get("/schema/openapi.json").json()
