@@ -105,7 +105,7 @@ def _field_error(request: Request[Any, Any, Any], error: dict[str, Any]) -> _Err
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         return _Err(unknown.group(1), "unknown field; remove it (the fields are answers, postcode, "
-                                      "return_code, submission_id, language and source)")
+                                      "return_code, submission_id, language, channel and source)")
     missing = _MISSING_FIELD.search(message)
     if missing:
         return _Err(missing.group(1), f"required; add `{missing.group(1)}`")
@@ -222,20 +222,21 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.public import public_router
     from surveyapp.api.sources import sources_router
+    from surveyapp.channels import staff_scope
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
     from surveyapp.sources import SourceError
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.store.drafts import Drafts
     from surveyapp.submission import SubmissionInvalid
-    from surveyapp.web import FormKit, make_form_kit, web_handlers
+    from surveyapp.web import FormKit, make_form_kit, staff_router, web_handlers
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     running = Running()
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit).
     limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
                                       trusted_header=settings.trusted_proxy_header,
-                                      trusted_hops=settings.trusted_proxy_hops)
+                                      trusted_hops=settings.trusted_proxy_hops, exempt=staff_scope(settings))
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
@@ -255,7 +256,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
     app = Litestar(
         route_handlers=[public_router(), analyst_router(settings), admin_router(settings),
-                        sources_router(settings), *web_handlers(),
+                        sources_router(settings), *web_handlers(), staff_router(settings),
                         *extra_handlers],
         dependencies={"services": Provide(running.services, sync_to_thread=False),
                       "form_kit": Provide(running.form_kit, sync_to_thread=False)},

@@ -46,6 +46,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     languages: str = "en,en-easy"  # the form's languages offered (comma-separated), of those it has catalogues for
     public_url: str | None = None  # the address families reach the form at (sources' links, QR codes, posters)
     contact: str | None = None  # posters: whom to ask for a paper copy or to answer by phone
+    paper_return_address: str | None = None  # where paper forms go back, printed at their end; ";" between lines
 
     @property
     def database_path(self) -> Path:

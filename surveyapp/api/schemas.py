@@ -28,6 +28,10 @@ class SubmissionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     source: Annotated[str, msgspec.Meta(
         max_length=32, description="The outreach source it came through: a source_id of this wave "
                                    "(GET /api/v1/waves/{wave_id}/sources, admin)")] | None = None
+    channel: Annotated[str, msgspec.Meta(
+        max_length=16, description="How the answers reached you: api (the default), or paper or phone when staff "
+                                   "type in a returned paper form or answers taken by phone; paper and phone need "
+                                   "a staff or admin bearer token")] | None = None
 
 
 class SubmissionOut(msgspec.Struct):
