@@ -213,6 +213,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.public import public_router
+    from surveyapp.api.tracker import tracker_router
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
     from surveyapp.store import StorageFull, StoreUnavailable
@@ -244,7 +245,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                 stopped.close()
 
     app = Litestar(
-        route_handlers=[public_router(), analyst_router(settings), admin_router(settings), *web_handlers(),
+        route_handlers=[public_router(), analyst_router(settings), tracker_router(settings), admin_router(settings),
+                        *web_handlers(),
                         *extra_handlers],
         dependencies={"services": Provide(running.services, sync_to_thread=False),
                       "form_kit": Provide(running.form_kit, sync_to_thread=False)},

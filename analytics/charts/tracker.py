@@ -1,0 +1,93 @@
+"""The live tracker's charts: each area's responses so far against its expected number, and responses per day."""
+
+from __future__ import annotations
+
+import altair as alt
+import polars as pl
+
+from analytics.charts.common import BETTER, NO_CLEAR, WORSE, configure
+from waves.areas.pack import PackInfo
+
+STATUS = ["under-reached", "not under-reached", "cannot yet be assessed"]
+OUTREACH_LEVELS = ("source", "channel")
+CHANNEL_COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7"]  # Okabe-Ito: form, API, paper, phone
+
+
+def tracker_points(groups: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
+    """The rows the tracker chart draws, in the tracker's order (largest shortfall first): groups with an
+    expected share (by area or group) or every row (by source or channel), with `status` (reach's verdict,
+    or null) and `label`, the words beside each bar ("under-reached: about 33 short"; a hidden count as
+    "fewer than 10")."""
+    outreach = groups["area_level"].is_in(list(OUTREACH_LEVELS)).any() if groups.height else False
+    rows = groups if outreach else groups.filter(pl.col("expected_share").is_not_null())
+    count = pl.when(pl.col("suppressed")).then(pl.lit(f"fewer than {threshold}")).otherwise(
+        pl.col("responses").cast(pl.String))
+    short = pl.when(pl.col("shortfall") > 0).then(pl.format(", about {} short", pl.col("shortfall"))).otherwise(
+        pl.lit(""))
+    status = pl.when(pl.col("reach_status").is_in(STATUS)).then(pl.col("reach_status"))
+    label = pl.when(status.is_null()).then(count).otherwise(
+        pl.format("{} of {} expected: {}{}", count, pl.col("expected_responses").cast(pl.Int64), status, short))
+    return rows.with_columns(status=status, label=label, _order=pl.int_range(pl.len())).select(
+        "area_name", "responses", "expected_responses", "shortfall", "status", "label", "suppressed", "_order")
+
+
+def tracker_chart(groups: pl.DataFrame, *, pack_info: PackInfo, threshold: int, title: str,
+                  width: int = 420) -> alt.TopLevelMixin:
+    """A horizontal bar per area or group: its responses so far (coloured and labelled by reach's verdict),
+    a black tick at the number expected at this total, the words beside it; the order is the tracker's."""
+    points = tracker_points(groups, threshold=threshold)
+    order = points["area_name"].to_list()
+    y = alt.Y("area_name:N", title=None, sort=order, axis=alt.Axis(labelLimit=200))
+    has_expected = points["expected_responses"].is_not_null().any()
+    top = max([10.0, *points["responses"].drop_nulls().to_list(), *points["expected_responses"].drop_nulls().to_list()])
+    x = alt.X("responses:Q", title="Responses so far" + (" (tick: expected at this total)" if has_expected else ""),
+              scale=alt.Scale(domain=[0, top * 1.05]))
+    colour = alt.Color("status:N", title=None, sort=STATUS, scale=alt.Scale(domain=STATUS,
+                                                                            range=[WORSE, BETTER, NO_CLEAR]))
+    bars = alt.Chart().mark_bar(size=14, yOffset=6).encode(
+        x=x, y=y, color=colour if has_expected else alt.value(BETTER),
+        tooltip=[alt.Tooltip("area_name:N", title="Who"), alt.Tooltip("label:N", title="So far")])
+    layers = [bars]
+    if has_expected:
+        layers.append(alt.Chart().mark_tick(color="#0b0c0c", thickness=3, size=18, yOffset=6).encode(
+            x="expected_responses:Q", y=y))
+    # The words go above each bar, on white, so that they read whatever the bar's colour.
+    layers.append(alt.Chart().mark_text(align="left", baseline="bottom", dy=-4, fontSize=12, color="#0b0c0c")
+                  .encode(y=y, x=alt.datum(0), text="label:N"))
+    chart = alt.layer(*layers, data=points, width=width, height=alt.Step(40)).properties(
+        title=alt.Title(title, anchor="start", fontSize=16, subtitleFontSize=12, subtitleColor="#333333",
+                        subtitle=[f"Counts rounded to a multiple of 5; fewer than {threshold} shows that band.",
+                                  f"Sources: {pack_info.place_name} SEND survey, this wave so far"
+                                  + ("; " + pack_info.children_source if has_expected else "") + "."]))
+    return configure(chart, _describe(points, title))
+
+
+def _describe(points: pl.DataFrame, title: str) -> str:
+    lines = [f"{r['area_name']}: {r['label']}" for r in points.iter_rows(named=True)]
+    return f"Bar chart of responses so far against the number expected. {title}. " + "; ".join(lines) + "."
+
+
+def daily_chart(daily: pl.DataFrame, *, breakdown: str = "channel", threshold: int, width: int = 560
+                ) -> alt.TopLevelMixin:
+    """Responses per UK day, one small row of bars per channel (or source); a day with fewer than
+    `threshold` in a channel has no bar (its count is not published)."""
+    rows = daily.filter(pl.col("breakdown") == breakdown).select("date", "name", "responses", "responses_band")
+    names = list(dict.fromkeys(rows["name"].to_list()))
+    shown = rows.filter(pl.col("responses").is_not_null())
+    base = alt.Chart(rows.with_columns(pl.col("date").cast(pl.String)), width=width, height=60)
+    bars = base.mark_bar().encode(
+        x=alt.X("yearmonthdate(date):T", title="Day (UK)", axis=alt.Axis(format="%-d %b", labelAngle=0)),
+        y=alt.Y("responses:Q", title=None, axis=alt.Axis(tickCount=3)),
+        color=alt.Color("name:N", legend=None, sort=names,
+                        scale=alt.Scale(domain=names, range=CHANNEL_COLOURS[:len(names)] or [BETTER])),
+        tooltip=[alt.Tooltip("yearmonthdate(date):T", title="Day", format="%-d %B %Y"),
+                 alt.Tooltip("name:N", title=breakdown.title()), alt.Tooltip("responses_band:N", title="Responses")],
+    )
+    chart = bars.facet(row=alt.Row("name:N", sort=names, title=None, header=alt.Header(
+        labelAngle=0, labelAlign="left", labelAnchor="start", labelOrient="top", labelFontWeight="bold")),
+        spacing=6).properties(title=alt.Title(
+            f"Responses per day by {breakdown}", anchor="start", fontSize=16, subtitleFontSize=12,
+            subtitleColor="#333333", subtitle=[f"A day with fewer than {threshold} in a {breakdown} shows no bar."]))
+    total = ", ".join(f"{n}: {shown.filter(pl.col('name') == n).height} days with {threshold} or more"
+                      for n in names)
+    return configure(chart, f"Bar charts of responses per day, one per {breakdown}. {total}.")
