@@ -20,6 +20,9 @@ GROUP_COLUMNS = [
 ]
 DAILY_COLUMNS = ["wave_id", "date", "breakdown", "code", "name", "responses", "responses_band", "suppressed"]
 NO_POPULATION = "no population figure"
+LEVEL_WORDS = {"lad": "area", "district": "postcode district", "source": "outreach source", "channel": "channel",
+               "ethnic_group_broad": "ethnic group", "ethnic_group": "detailed ethnic group", "religion": "religion",
+               "child_age_band": "child's age band"}
 _EPSILON = 1e-9  # (pN - x) / (1 - p) computed in floating point: a whole number must not round up past itself
 
 
@@ -89,7 +92,8 @@ def group_rows(counts: pl.DataFrame, *, wave_id: str, level: str, names: Mapping
 def uk_days(hourly: pl.DataFrame, *, codes: Sequence[str], last: dt.date | None = None) -> pl.DataFrame:
     """Needs hourly counts (submitted_hour, a naive UTC hour; code; n); returns code, date, responses: each
     UK date (Europe/London, so an hour after 23:00 UTC in summer is the next day) from the first response's
-    to `last` (a date; default the last response's), for every one of `codes`, zero where none came."""
+    to `last` (a date; default the last response's), for every one of `codes` (in their order within each day),
+    zero where none came."""
     dated = hourly.with_columns(date=pl.col("submitted_hour").dt.replace_time_zone("UTC")
                                 .dt.convert_time_zone(UK_ZONE).dt.date())
     counted = dated.group_by("code", "date").agg(responses=pl.col("n").sum().cast(pl.Int64))
@@ -99,8 +103,15 @@ def uk_days(hourly: pl.DataFrame, *, codes: Sequence[str], last: dt.date | None 
     first, end = min(dates), max([*dates, *([last] if last is not None else [])])
     days = pl.DataFrame({"date": pl.date_range(first, end, interval="1d", eager=True)})
     grid = days.join(pl.DataFrame({"code": list(codes)}, schema={"code": pl.String}), how="cross")
+    rank = {code: i for i, code in enumerate(codes)}
     return grid.join(counted, on=["code", "date"], how="left").with_columns(
-        pl.col("responses").fill_null(0)).select("code", "date", "responses").sort("date", "code")
+        pl.col("responses").fill_null(0), _rank=pl.col("code").replace_strict(rank, return_dtype=pl.Int64)).sort(
+        "date", "_rank").select("code", "date", "responses")
+
+
+def level_words(by: str) -> str:
+    """A breakdown in words, for sentences: "area", "postcode district", "free school meals"."""
+    return LEVEL_WORDS.get(by, by.replace("_", " "))
 
 
 def headline(groups: pl.DataFrame, *, level_word: str, most: int = 3) -> str:

@@ -65,6 +65,19 @@ def _is_share(name: str) -> bool:
     return "share" in name or name in ("net_agree", "delta_ci_low", "delta_ci_high")
 
 
+TrackerTable = Literal["groups", "daily"]
+
+
+def one_table(result: Result, table: TrackerTable) -> Result:
+    """The tracker's groups (the result itself) or its daily series as a result of its own, for the formats that
+    hold one table (CSV, Parquet); JSON and XLSX hold every table of a result."""
+    if table == "groups":
+        return result
+    from surveyapp.queries import Result
+
+    return Result(f"{result.kind}-daily", result.tables["daily"], result.parameters, result.notes)
+
+
 def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
     """JSON (rows plus parameters and notes), CSV (UTF-8 with a header), Parquet, or XLSX with a notes sheet."""
     frame = result.frame

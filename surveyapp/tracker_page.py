@@ -14,7 +14,7 @@ import markupsafe
 import polars as pl
 
 from analytics.charts.tracker import daily_chart, tracker_chart
-from analytics.tracker import headline
+from analytics.tracker import headline, level_words
 from surveyapp.queries import Result
 from surveyapp.report import chart_svg
 from surveyapp.wavestate import UK, Wave
@@ -55,9 +55,10 @@ def _cells(groups: pl.DataFrame, outreach: bool) -> list[dict[str, Any]]:
     return rows
 
 
-def _days(daily: pl.DataFrame) -> dict[str, Any]:
-    """Responses per day by channel as a table: channel names, and each day (newest first) with a cell each."""
-    channels = daily.filter(pl.col("breakdown") == "channel")
+def _days(daily: pl.DataFrame, per: str) -> dict[str, Any]:
+    """Responses per day by channel (or source) as a table: their names, and each day (newest first) with a
+    cell each."""
+    channels = daily.filter(pl.col("breakdown") == per)
     names = list(dict.fromkeys(channels["name"].to_list()))
     wide: dict[dt.date, dict[str, str]] = {}
     for row in channels.iter_rows(named=True):
@@ -73,15 +74,17 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
     by, groups, daily = str(result.parameters["by"]), result.frame, result.tables["daily"]
     outreach = by in ("source", "channel")
     word = level_name(by)
-    line = headline(groups, level_word=word.split(" (")[0])
+    line = headline(groups, level_word=level_words(by))
     title = f"Responses so far by {word}" + ("" if outreach else ", largest shortfall first")
     charts = {"mobile": _svg(tracker_chart(groups, pack_info=pack_info, threshold=threshold, title=title,
-                                           width=MOBILE), "tracker-mobile", title),
+                                           width=MOBILE, compact=True), "tracker-mobile", title),
               "desktop": _svg(tracker_chart(groups, pack_info=pack_info, threshold=threshold, title=title,
                                             width=DESKTOP), "tracker-desktop", title)}
-    has_days = daily.filter(pl.col("breakdown") == "channel").height > 0
-    days_heading = "Responses per day by channel"
-    days_svg = _svg(daily_chart(daily, threshold=threshold, width=DESKTOP), "daily", days_heading) \
+    per = "source" if by == "source" else "channel"  # by source, the days by source; else by channel
+    has_days = daily.filter(pl.col("breakdown") == per).height > 0
+    days_heading = f"Responses per day by {per}"
+    days_svg = {size: _svg(daily_chart(daily, breakdown=per, threshold=threshold, width=width), f"daily-{size}",
+                           days_heading) for size, width in (("mobile", MOBILE + 60), ("desktop", DESKTOP))} \
         if has_days else None
     local = now.astimezone(UK)
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
@@ -91,7 +94,8 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
 
     return env.get_template("tracker/tracker.html.j2").render(
         wave=wave, title=wave.title.get("en", wave.wave_id), by=by, word=word, headline=line, charts=charts,
-        chart_title=title, days_svg=days_svg, days_heading=days_heading, days=_days(daily), outreach=outreach,
+        chart_title=title, days_svg=days_svg, days_heading=days_heading, days=_days(daily, per), per=per,
+        outreach=outreach,
         rows=_cells(groups, outreach), base=result.parameters.get("base"), threshold=threshold,
         updated=f"{local:%H:%M} on {local:%A %-d %B %Y}", refresh=refresh, minutes=refresh_seconds // 60,
         refresh_link=link(refresh="off" if refresh else "on"),

@@ -15,7 +15,8 @@ import datetime as dt
 import io
 import math
 import os
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +36,7 @@ SWALE, THANET = "E07000113", "E07000114"
 UNDER = {SWALE: 0.4, THANET: 0.4}  # these answer at 40% of their share; the others make up the rest
 IN_AREA = 600
 DAYS = [dt.date(2026, 11, d) for d in range(2, 23)]  # three weeks, 2 to 22 November
+Cli = Callable[..., subprocess.CompletedProcess[str]]
 SOURCES = {"src-oak-tree": ("Oak Tree School SENCO", False), "src-forum": ("Parent forum", False),
            "src-gp": ("GP surgery poster", True)}
 # (channel, source, how many): the rest come through the form without a source
@@ -91,6 +93,8 @@ def _plant(service: Service) -> Planted:
         if channel == "phone":
             day = DAYS[k % 3 + 4]  # the phone responses on three days only
             phone_days[day] = phone_days.get(day, 0) + 1
+        if source == "src-oak-tree":
+            day = DAYS[k % 2 + 7]  # the school's newsletter went out on 9 November
         by_day.setdefault(day, []).append(Submission(
             answers={"q7": {"health_met": "tend_to_agree"}}, postcode=places[i], channel=channel, source=source))
 
@@ -389,7 +393,7 @@ def test_in_chromium_the_headline_and_charts_show_and_axe_finds_nothing(planted_
                 assert page.locator(".headline").is_visible()
                 chart = page.locator("figure.chart[data-chart=tracker] svg").locator("visible=true")
                 assert chart.count() == 1 and chart.bounding_box()["width"] <= width  # type: ignore[index]
-                assert page.locator("figure[data-chart=daily] svg").is_visible()
+                assert page.locator("figure[data-chart=daily] svg").locator("visible=true").count() == 1
                 page.evaluate(AXE.read_text() + "\n;0")
                 found = page.evaluate("""async (tags) => (await axe.run(document, {runOnly: {type: 'tag',
                     values: tags}})).violations.map(v => v.id + ': ' + v.nodes.map(n => n.target).join(', '))""", WCAG)
@@ -399,8 +403,47 @@ def test_in_chromium_the_headline_and_charts_show_and_axe_finds_nothing(planted_
                     assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
                     if SHOTS:
                         Path(SHOTS).mkdir(parents=True, exist_ok=True)
-                        page.screenshot(path=str(Path(SHOTS) / f"tracker-{width}.png"), full_page=True)
+                        page.screenshot(path=str(Path(SHOTS) / f"tracker-{width}.png"), full_page=True,
+                                        clip={"x": 0, "y": 0, "width": width, "height": 1150 if width > 700 else 1500})
+                if SHOTS:
+                    page.locator("section[aria-labelledby=days-heading]").screenshot(
+                        path=str(Path(SHOTS) / f"tracker-days-{by}-{width}.png"))
             page.click("text=Stop refreshing")
             assert "refresh=off" in page.url
         finally:
             browser.close()
+
+
+# --- the command line -------------------------------------------------------------------------------------
+
+
+def test_cli_reads_the_file_and_gives_the_apis_figures(seeded_copy: Path, seeded_analyst: httpx.Client,
+                                                       cli: Cli) -> None:
+    """With no service running the CLI opens the file; a copy of the same data (same key, so the same
+    rounding) served in process gives the same CSV."""
+    local = cli(seeded_copy, "tracker", "--wave", WAVE, "--by", "lad", "--format", "csv")
+    assert local.returncode == 0, local.stderr
+    served = seeded_analyst.get(f"/api/v1/waves/{WAVE}/tracker", params={"by": "lad", "format": "csv"})
+    assert local.stdout == served.text
+    daily = cli(seeded_copy, "tracker", "--wave", WAVE, "--table", "daily", "--format", "csv")
+    mine = daily.stdout.splitlines()
+    theirs = seeded_analyst.get(f"/api/v1/waves/{WAVE}/tracker", params={"format": "csv", "table": "daily"}).text
+    # The series runs to today: the CLI's clock is the machine's, the served copy's is the seeded one's (later).
+    last = max(line.split(",")[1] for line in mine[1:])
+    assert mine == [line for line in theirs.splitlines() if line.split(",")[1] <= last or line.startswith("wave_id")]
+
+
+@pytest.mark.uvicorn
+def test_cli_through_the_running_service_prints_the_headline_and_table(seeded_live: Service, cli: Cli) -> None:
+    data_dir = seeded_live.settings.data_dir  # held by the service: the CLI goes through it over HTTP
+    shown = cli(data_dir, "tracker", "--wave", WAVE, "--by", "lad", url=seeded_live.url)
+    assert shown.returncode == 0, shown.stderr
+    lines = shown.stdout.splitlines()
+    with seeded_live.client(ANALYST_TOKEN) as client:
+        body = client.get(f"/api/v1/waves/{WAVE}/tracker").json()
+    assert "shortfall" in shown.stdout and body["rows"][0]["area_name"] in lines[4]  # the largest shortfall first
+    assert lines[0].startswith(body["rows"][0]["area_name"]) or lines[0].startswith("No ")
+    days = cli(data_dir, "tracker", "--wave", WAVE, "--table", "daily", "--by", "channel", url=seeded_live.url)
+    assert days.returncode == 0 and "Online form" in days.stdout and "Sent through the API" in days.stdout
+    wrong = cli(data_dir, "tracker", "--wave", WAVE, "--by", "town", url=seeded_live.url)
+    assert wrong.returncode == 1 and "by: use one of lad, district" in wrong.stderr

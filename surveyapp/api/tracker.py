@@ -11,26 +11,18 @@ from litestar.params import FromPath, FromQuery
 
 from surveyapp import queries
 from surveyapp.auth import require
-from surveyapp.formats import MEDIA_TYPES, ResultFormat, serialise
+from surveyapp.formats import MEDIA_TYPES, ResultFormat, TrackerTable, one_table, serialise
 from surveyapp.headers import csp_allowing_styles
 from surveyapp.services import Services
 from surveyapp.settings import Settings
 
-Table = Literal["groups", "daily"]
 REFRESH_SECONDS = 300
-
-
-def tracker_table(result: queries.Result, table: Table) -> queries.Result:
-    """The tracker's groups (the result itself) or its daily series as a result of its own, for one-table formats."""
-    if table == "groups":
-        return result
-    return queries.Result("tracker-daily", result.tables["daily"], result.parameters, result.notes)
 
 
 @get("/api/v1/waves/{wave_id:str}/tracker", sync_to_thread=True)
 def tracker_figures(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                     by: FromQuery[str] = "lad", format: FromQuery[ResultFormat | None] = None,
-                    table: FromQuery[Table] = "groups") -> Response[bytes]:
+                    table: FromQuery[TrackerTable] = "groups") -> Response[bytes]:
     """Responses so far by area or group with the expected number, the shortfall and the under-reach verdict,
     sorted by shortfall (`by=source` or `channel`: responses by outreach source or channel); JSON also holds
     `daily`, responses per UK day by channel and source (`table=daily` for it alone in CSV, Parquet, XLSX)."""
@@ -38,7 +30,7 @@ def tracker_figures(services: NamedDependency[Services], request: Request[Any, A
     if format is None:
         format = "csv" if "text/csv" in request.headers.get("accept", "") else "json"
     result = queries.tracker(services, wave_id, by=by)
-    body = serialise(result if format in ("json", "xlsx") else tracker_table(result, table), format,
+    body = serialise(result if format in ("json", "xlsx") else one_table(result, table), format,
                      services.areas.attribution)
     headers = {"Cache-Control": "no-store"}
     if format != "json":
