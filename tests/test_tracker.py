@@ -15,7 +15,9 @@ import datetime as dt
 import io
 import math
 import os
+import re
 import subprocess
+import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -215,6 +217,10 @@ def test_csv_holds_the_json_rows(analyst: httpx.Client) -> None:
     read_daily = list(csv.DictReader(io.StringIO(daily.text)))
     assert [(r["date"], r["code"], r["responses_band"]) for r in read_daily] == \
         [(r["date"], r["code"], r["responses_band"]) for r in body["daily"]]
+    workbook = analyst.get(f"/api/v1/waves/{WAVE}/tracker", params={"format": "xlsx"})
+    with zipfile.ZipFile(io.BytesIO(workbook.content)) as book:
+        sheets = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
+    assert sheets == ["tracker", "daily", "notes"]
 
 
 def test_sources_and_channels_retired_marked_small_ones_banded(analyst: httpx.Client, planted: Planted) -> None:
@@ -405,9 +411,6 @@ def test_in_chromium_the_headline_and_charts_show_and_axe_finds_nothing(planted_
                         Path(SHOTS).mkdir(parents=True, exist_ok=True)
                         page.screenshot(path=str(Path(SHOTS) / f"tracker-{width}.png"), full_page=True,
                                         clip={"x": 0, "y": 0, "width": width, "height": 1150 if width > 700 else 1500})
-                if SHOTS:
-                    page.locator("section[aria-labelledby=days-heading]").screenshot(
-                        path=str(Path(SHOTS) / f"tracker-days-{by}-{width}.png"))
             page.click("text=Stop refreshing")
             assert "refresh=off" in page.url
         finally:
