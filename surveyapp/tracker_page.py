@@ -13,7 +13,7 @@ import jinja2
 import markupsafe
 import polars as pl
 
-from analytics.charts.tracker import daily_chart, tracker_chart
+from analytics.charts.tracker import daily_chart, tracker_chart, tracker_points
 from analytics.tracker import headline, level_words
 from surveyapp.queries import Result
 from surveyapp.report import chart_svg
@@ -26,6 +26,7 @@ LEVEL_NAMES = {"lad": "area (local authority district)", "district": "postcode d
                "religion": "religion", "child_age_band": "child's age"}
 LINKED = ("lad", "district", "ethnic_group_broad", "religion", "child_age_band", "source", "channel")
 MOBILE, DESKTOP = 200, 560  # the tracker chart's plot width, px
+CHART_ROWS = 15
 
 
 def level_name(level: str) -> str:
@@ -76,10 +77,12 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
     word = level_name(by)
     line = headline(groups, level_word=level_words(by))
     title = f"Responses so far by {word}" + ("" if outreach else ", largest shortfall first")
-    charts = {"mobile": _svg(tracker_chart(groups, pack_info=pack_info, threshold=threshold, title=title,
-                                           width=MOBILE, compact=True), "tracker-mobile", title),
-              "desktop": _svg(tracker_chart(groups, pack_info=pack_info, threshold=threshold, title=title,
-                                            width=DESKTOP), "tracker-desktop", title)}
+    drawn = tracker_points(groups, threshold=threshold).height
+    if drawn > CHART_ROWS:  # a chart read at a glance: the rows that matter most, every row in the table
+        title += f" (the first {CHART_ROWS} of {drawn}; every one is in the table)"
+    charts = {size: _svg(tracker_chart(groups, pack_info=pack_info, threshold=threshold, title=title, width=width,
+                                       compact=size == "mobile", most=CHART_ROWS), f"tracker-{size}", title)
+              for size, width in (("mobile", MOBILE), ("desktop", DESKTOP))}
     per = "source" if by == "source" else "channel"  # by source, the days by source; else by channel
     has_days = daily.filter(pl.col("breakdown") == per).height > 0
     days_heading = f"Responses per day by {per}"

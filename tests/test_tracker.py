@@ -25,11 +25,13 @@ from pathlib import Path
 import httpx
 import polars as pl
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
-from analytics.tracker import shortfall_of, uk_days
+from analytics.tracker import GROUP_COLUMNS, shortfall_of, uk_days, with_shortfall
 from surveyapp.submission import Submission
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 
@@ -157,6 +159,24 @@ def test_shortfall_worked_examples() -> None:
         assert shortfall_of(p, x, n) == _smallest_k(p, x, n) == max(0, math.ceil((p * n - x) / (1 - p) - 1e-9))
 
 
+@given(st.integers(1, 10_000).flatmap(lambda b: st.tuples(st.integers(0, b - 1), st.just(b))),
+       st.integers(1, 5_000).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_the_shortfall_is_always_the_smallest_k_that_reaches_the_share(share: tuple[int, int],
+                                                                        counts: tuple[int, int]) -> None:
+    """For any share a/b, count and total: exact integer arithmetic, (x + k) b >= a (N + k), agrees with the
+    formula, in the scalar and in the frame the tracker publishes."""
+    (a, b), (x, n) = share, counts
+    k = shortfall_of(a / b, x, n)
+    assert (x + k) * b >= a * (n + k)
+    assert k == 0 or (x + k - 1) * b < a * (n + k - 1)
+    row = pl.DataFrame({"wave_id": ["w"], "area_level": ["lad"], "area_code": ["c"], "area_name": ["C"],
+                        "responses": [x], "responses_band": [str(x)], "expected_share": [a / b],
+                        "suppressed": [False], "under_reached": [False]})
+    framed = with_shortfall(row.with_columns(**{c: pl.lit(None) for c in GROUP_COLUMNS if c not in row.columns
+                                                and c not in ("shortfall", "retired")}), total=n, threshold=10)
+    assert framed["shortfall"].to_list() == [k]
+
+
 # --- on the planted wave ----------------------------------------------------------------------------------
 
 
@@ -238,7 +258,7 @@ def test_sources_and_channels_retired_marked_small_ones_banded(analyst: httpx.Cl
 
 
 def test_no_published_count_is_under_10_or_off_a_multiple_of_5(analyst: httpx.Client) -> None:
-    for by in ("lad", "district", "source", "channel", "ethnic_group"):
+    for by in ("lad", "district", "source", "channel", "ethnic_group", "send_status"):
         body = _tracker(analyst, by=by)
         for row in [*body["rows"], *body["daily"]]:
             if row["responses"] is not None:
@@ -363,6 +383,14 @@ def test_the_page_reloads_only_when_asked_and_says_how_to_stop(analyst: httpx.Cl
     assert live.headers["refresh"] == "300"
     assert f'href="/tracker/{WAVE}?by=channel&amp;refresh=off">Stop refreshing</a>' in live.text
     assert 'name="refresh" value="on"' in live.text  # switching the breakdown keeps it reloading
+
+
+def test_by_district_the_chart_shows_the_largest_shortfalls_and_the_table_every_district(
+        analyst: httpx.Client) -> None:
+    rows = [r for r in _tracker(analyst, by="district")["rows"] if r["expected_share"] is not None]
+    html = analyst.get(f"/tracker/{WAVE}", params={"by": "district"}).text
+    assert f"(the first 15 of {len(rows)}; every one is in the table)" in html
+    assert html.count('<th scope="row">') == len(rows) + len(set(r["date"] for r in _tracker(analyst)["daily"]))
 
 
 def test_the_page_by_source_lists_every_source(analyst: httpx.Client) -> None:

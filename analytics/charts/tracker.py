@@ -38,11 +38,12 @@ def tracker_points(groups: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
 
 
 def tracker_chart(groups: pl.DataFrame, *, pack_info: PackInfo, threshold: int, title: str,
-                  width: int = 560, compact: bool = False) -> alt.TopLevelMixin:
+                  width: int = 560, compact: bool = False, most: int | None = None) -> alt.TopLevelMixin:
     """A horizontal bar per area or group: its responses so far (coloured and labelled by reach's verdict),
-    a black tick at the number expected at this total, the words above it; the order is the tracker's.
-    `compact`: shorter words and a wrapped title, for a phone's width."""
+    a black tick at the number expected at this total, the words above it; the order is the tracker's, the
+    first `most` rows only when given. `compact`: shorter words and a wrapped title, for a phone's width."""
     points = tracker_points(groups, threshold=threshold)
+    points = points if most is None else points.head(most)
     order = points["area_name"].to_list()
     y = alt.Y("area_name:N", title=None, sort=order, axis=alt.Axis(labelLimit=100 if compact else 200))
     has_expected = bool(points["expected_responses"].is_not_null().any())
