@@ -419,7 +419,7 @@ def tracker_levels(wave: Wave) -> list[str]:
     """What the tracker can be broken down by: reach's levels (lad, district, a question), source and channel."""
     from surveyapp.tracking import OUTREACH
 
-    return [*(level for level in _levels(wave) if level != "all"), *OUTREACH]
+    return list(dict.fromkeys([*(level for level in _levels(wave) if level != "all"), *OUTREACH]))
 
 
 def tracker(services: Services, wave_id: str, *, by: str = "lad") -> Result:

@@ -105,4 +105,14 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
         levels=[{"id": level, "name": level_name(level), "href": link(by=level), "current": level == by}
                 for level in levels if level in LINKED],
         options=[{"id": level, "name": level_name(level), "selected": level == by} for level in levels],
-        notes=result.notes, open_until=f"{wave.closes_on:%-d %B %Y}", place=pack_info.place_name)
+        notes=result.notes, status=_status(wave, local.date()), place=pack_info.place_name)
+
+
+def _status(wave: Wave, today: dt.date) -> str:
+    """Whether the wave is open, in a sentence."""
+    status = wave.status(today)
+    if status == "open":
+        return f"The wave is open until {wave.closes_on:%-d %B %Y}."
+    if status == "scheduled":
+        return f"The wave opens on {wave.opens_on:%-d %B %Y}."
+    return "The wave has closed: these are its final figures."

@@ -393,6 +393,11 @@ def test_by_district_the_chart_shows_the_largest_shortfalls_and_the_table_every_
     assert html.count('<th scope="row">') == len(rows) + len(set(r["date"] for r in _tracker(analyst)["daily"]))
 
 
+def test_after_the_wave_closes_the_page_says_its_figures_are_final(seeded_analyst: httpx.Client) -> None:
+    html = seeded_analyst.get(f"/tracker/{WAVE}").text  # the seeded clock is in April 2027
+    assert "The wave has closed: these are its final figures." in html and "open until" not in html
+
+
 def test_the_page_by_source_lists_every_source(analyst: httpx.Client) -> None:
     html = analyst.get(f"/tracker/{WAVE}", params={"by": "source"}).text
     assert "GP surgery poster (retired)" in html and "Oak Tree School SENCO" in html
