@@ -114,6 +114,28 @@ def level_words(by: str) -> str:
     return LEVEL_WORDS.get(by, by.replace("_", " "))
 
 
+def outreach_headline(groups: pl.DataFrame, *, level_word: str, apart: str | None = None, most: int = 3) -> str:
+    """The line for groups without a population figure (sources, channels): which brought the most responses
+    ("Oak Tree School SENCO brought the most responses so far (about 150), then Parent forum (about 40)"), how
+    many have fewer than 10, and the `apart` row's (responses through no outreach link) on its own."""
+    rows = groups.filter(pl.col("area_code") != apart) if apart else groups
+    shown = rows.filter(pl.col("responses").is_not_null()).sort("responses", descending=True, maintain_order=True)
+    hidden = rows.height - shown.height
+    listed = [f"{r['area_name']} (about {r['responses']:,})" for r in shown.head(most).iter_rows(named=True)]
+    if not listed:
+        line = f"No {level_word} has 10 or more responses yet"
+    else:
+        line = f"{listed[0].replace(' (', ' brought the most responses so far (', 1)}" + "".join(
+            f", then {item}" for item in listed[1:])
+        line += f"; {hidden} more {'has' if hidden == 1 else 'have'} fewer than 10" if hidden else ""
+    outside = groups.filter(pl.col("area_code") == apart) if apart else groups.clear()
+    if outside.height:
+        row = outside.row(0, named=True)
+        count = row["responses_band"] if row["suppressed"] else f"about {row['responses']:,}"
+        line += f". {row['area_name']}: {count}"
+    return line + "."
+
+
 def headline(groups: pl.DataFrame, *, level_word: str, most: int = 3) -> str:
     """The one line a reader acts on: the under-reached groups with the largest shortfalls ("Swale needs
     about 14 more responses to reach its share"), else the largest gaps, else that there is none."""

@@ -14,9 +14,10 @@ import markupsafe
 import polars as pl
 
 from analytics.charts.tracker import daily_chart, tracker_chart, tracker_points
-from analytics.tracker import headline, level_words
+from analytics.tracker import headline, level_words, outreach_headline
 from surveyapp.queries import Result
 from surveyapp.report import chart_svg
+from surveyapp.store.tracking import NO_SOURCE
 from surveyapp.wavestate import UK, Wave
 from waves.areas.pack import PackInfo
 
@@ -75,7 +76,8 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
     by, groups, daily = str(result.parameters["by"]), result.frame, result.tables["daily"]
     outreach = by in ("source", "channel")
     word = level_name(by)
-    line = headline(groups, level_word=level_words(by))
+    line = outreach_headline(groups, level_word=level_words(by), apart=NO_SOURCE) if outreach else \
+        headline(groups, level_word=level_words(by))
     title = f"Responses so far by {word}" + ("" if outreach else ", largest shortfall first")
     drawn = tracker_points(groups, threshold=threshold).height
     if drawn > CHART_ROWS:  # a chart read at a glance: the rows that matter most, every row in the table

@@ -401,7 +401,10 @@ def test_after_the_wave_closes_the_page_says_its_figures_are_final(seeded_analys
 def test_the_page_by_source_lists_every_source(analyst: httpx.Client) -> None:
     html = analyst.get(f"/tracker/{WAVE}", params={"by": "source"}).text
     assert "GP surgery poster (retired)" in html and "Oak Tree School SENCO" in html
-    assert "no population figure by outreach source" in html
+    assert "Oak Tree School SENCO brought the most responses so far (about 150), then Parent forum (about 40); " \
+        "1 more has fewer than 10. No outreach link: about " in html
+    channels = analyst.get(f"/tracker/{WAVE}", params={"by": "channel"}).text
+    assert "Online form brought the most responses so far" in channels and "1 more has fewer than 10." in channels
     assert analyst.get(f"/tracker/{WAVE}", params={"by": "town"}).json()["errors"][0]["field"] == "by"
 
 

@@ -61,7 +61,7 @@ def tracker_chart(groups: pl.DataFrame, *, pack_info: PackInfo, threshold: int, 
         layers.append(alt.Chart().mark_tick(color="#0b0c0c", thickness=3, size=18, yOffset=6).encode(
             x="expected_responses:Q", y=y))
     # The words go above each bar, on white, so that they read whatever the bar's colour.
-    layers.append(alt.Chart().mark_text(align="left", baseline="bottom", dy=-4, fontSize=12, color="#0b0c0c")
+    layers.append(alt.Chart().mark_text(align="left", baseline="bottom", dx=3, dy=-4, fontSize=12, color="#0b0c0c")
                   .encode(y=y, x=alt.datum(0), text="short:N" if compact else "label:N"))
     wrap = 44 if compact else 110
     lines = [f"Counts rounded to a multiple of 5; fewer than {threshold} shows that band.",
