@@ -9,8 +9,8 @@ from surveyapp.services import Services
 from surveyapp.wavestate import Wave
 
 OUTREACH = ("source", "channel")
-CHANNEL_NAMES = {"form": "Online form", "api": "Sent through the API", "paper": "Paper (entered by staff)",
-                 "phone": "Phone (entered by staff)"}
+# Short enough for a phone's chart; paper and phone answers are entered by staff (README, "The live tracker").
+CHANNEL_NAMES = {"form": "Online form", "api": "API", "paper": "Paper", "phone": "Phone"}
 NO_SOURCE_NAME = "No outreach link"
 NOTES = [
     "shortfall: the fewest more responses that would bring the row up to its expected share, the total growing "

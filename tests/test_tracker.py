@@ -483,6 +483,6 @@ def test_cli_through_the_running_service_prints_the_headline_and_table(seeded_li
     assert "shortfall" in shown.stdout and body["rows"][0]["area_name"] in lines[4]  # the largest shortfall first
     assert lines[0].startswith(body["rows"][0]["area_name"]) or lines[0].startswith("No ")
     days = cli(data_dir, "tracker", "--wave", WAVE, "--table", "daily", "--by", "channel", url=seeded_live.url)
-    assert days.returncode == 0 and "Online form" in days.stdout and "Sent through the API" in days.stdout
+    assert days.returncode == 0 and "Online form" in days.stdout and "Paper" in days.stdout
     wrong = cli(data_dir, "tracker", "--wave", WAVE, "--by", "town", url=seeded_live.url)
     assert wrong.returncode == 1 and "by: use one of lad, district" in wrong.stderr
