@@ -78,6 +78,8 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
     word = level_name(by)
     line = outreach_headline(groups, level_word=level_words(by), apart=NO_SOURCE) if outreach else \
         headline(groups, level_word=level_words(by))
+    if daily.is_empty():  # no response at all yet: nothing is short of anything
+        line = "No responses yet: the tracker fills in as they arrive."
     title = f"Responses so far by {word}" + ("" if outreach else ", largest shortfall first")
     drawn = tracker_points(groups, threshold=threshold).height
     if drawn > CHART_ROWS:  # a chart read at a glance: the rows that matter most, every row in the table

@@ -33,7 +33,7 @@ from statsmodels.stats.multitest import multipletests
 
 from analytics.tracker import GROUP_COLUMNS, shortfall_of, uk_days, with_shortfall
 from surveyapp.submission import Submission
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, Service
 
 WAVE = "2026-autumn"
 SWALE, THANET = "E07000113", "E07000114"
@@ -132,7 +132,11 @@ def analyst(planted: Planted) -> Iterator[httpx.Client]:
 
 
 def _tracker(client: httpx.Client, **params: str) -> dict[str, object]:
-    response = client.get(f"/api/v1/waves/{WAVE}/tracker", params=params)
+    return _tracker_of(client, WAVE, **params)
+
+
+def _tracker_of(client: httpx.Client, wave: str, **params: str) -> dict[str, object]:
+    response = client.get(f"/api/v1/waves/{wave}/tracker", params=params)
     assert response.status_code == 200, response.text
     return response.json()  # type: ignore[no-any-return]
 
@@ -486,3 +490,16 @@ def test_cli_through_the_running_service_prints_the_headline_and_table(seeded_li
     assert days.returncode == 0 and "Online form" in days.stdout and "Paper" in days.stdout
     wrong = cli(data_dir, "tracker", "--wave", WAVE, "--by", "town", url=seeded_live.url)
     assert wrong.returncode == 1 and "by: use one of lad, district" in wrong.stderr
+
+
+def test_a_wave_without_responses_yet_has_an_empty_tracker_that_says_so(start_service: object) -> None:
+    service = start_service()  # type: ignore[operator]
+    with service.client(ADMIN_TOKEN) as admin, service.client(ANALYST_TOKEN) as analyst:
+        assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
+        body = _tracker_of(analyst, "2027-spring")
+        assert body["base"] == 0 and body["daily"] == []
+        assert all(r["shortfall"] is None and r["responses_band"] == "fewer than 10" for r in body["rows"])
+        page = analyst.get("/tracker/2027-spring")
+        assert page.status_code == 200
+        assert '<p class="headline">No responses yet: the tracker fills in as they arrive.</p>' in page.text
+        assert "The wave opens on 1 April 2027." in page.text
