@@ -222,6 +222,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.public import public_router
     from surveyapp.api.sources import sources_router
+    from surveyapp.api.tracker import tracker_router
     from surveyapp.channels import staff_scope
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
@@ -255,7 +256,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                 stopped.close()
 
     app = Litestar(
-        route_handlers=[public_router(), analyst_router(settings), admin_router(settings),
+        route_handlers=[public_router(), analyst_router(settings), tracker_router(settings), admin_router(settings),
                         sources_router(settings), *web_handlers(), staff_router(settings),
                         *extra_handlers],
         dependencies={"services": Provide(running.services, sync_to_thread=False),

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     import polars as pl
 
-    from surveyapp.formats import ResultFormat
+    from surveyapp.formats import ResultFormat, TrackerTable
     from surveyapp.queries import AnalysisRequest, ExportFormat
     from surveyapp.report import Progress
     from surveyapp.services import Services
@@ -58,6 +58,8 @@ class Backend(Protocol):
     def source_file(self, wave_id: str, source_id: str, kind: SourceFile) -> bytes: ...
     def table(self, request: AnalysisRequest) -> pl.DataFrame: ...
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes: ...
+    def tracker_file(self, wave_id: str, by: str, fmt: ResultFormat, table: TrackerTable) -> bytes: ...
+    def tracker_frame(self, wave_id: str, by: str, table: TrackerTable) -> pl.DataFrame: ...
     def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path: ...
     def close(self) -> None: ...
 
@@ -156,6 +158,22 @@ class LocalBackend:
         from surveyapp.formats import serialise
 
         return serialise(queries.analyse(self.services, request), fmt, self.services.areas.attribution)
+
+    def tracker_file(self, wave_id: str, by: str, fmt: ResultFormat, table: TrackerTable) -> bytes:
+        from surveyapp import queries
+        from surveyapp.formats import one_table, serialise
+
+        self.services.wave(wave_id)
+        result = queries.tracker(self.services, wave_id, by=by)
+        return serialise(result if fmt in ("json", "xlsx") else one_table(result, table), fmt,
+                         self.services.areas.attribution)
+
+    def tracker_frame(self, wave_id: str, by: str, table: TrackerTable) -> pl.DataFrame:
+        from surveyapp import queries
+        from surveyapp.formats import one_table
+
+        self.services.wave(wave_id)
+        return one_table(queries.tracker(self.services, wave_id, by=by), table).frame
 
     def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path:
         from surveyapp import queries
@@ -264,6 +282,15 @@ class RemoteBackend:
         import polars as pl
 
         return pl.read_parquet(io.BytesIO(self.analysis_file(request, "parquet")))
+
+    def tracker_file(self, wave_id: str, by: str, fmt: ResultFormat, table: TrackerTable) -> bytes:
+        return self._call("GET", f"/api/v1/waves/{wave_id}/tracker", "analyst",
+                          params={"by": by, "format": fmt, "table": table}).content
+
+    def tracker_frame(self, wave_id: str, by: str, table: TrackerTable) -> pl.DataFrame:
+        import polars as pl
+
+        return pl.read_parquet(io.BytesIO(self.tracker_file(wave_id, by, "parquet", table)))
 
     def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path:
         """The service writes the pack (the same code as LocalBackend.report) and sends it as a zip."""

@@ -134,6 +134,42 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+TRACKER_COLUMNS = ["area_name", "responses_band", "expected_responses", "shortfall", "reach_status"]
+
+
+def _tracker(args: argparse.Namespace, settings: Settings) -> int:
+    import polars as pl
+
+    backend = open_backend(settings)
+    try:
+        if args.format != "table":
+            _write(backend.tracker_file(args.wave, args.by, args.format, args.table), args.out)
+            return 0
+        frame = backend.tracker_frame(args.wave, args.by, args.table)
+    finally:
+        backend.close()
+    from analytics.tracker import headline, level_words, outreach_headline
+
+    if args.table == "daily":  # per channel, then per source: a day per row (newest first), a column each
+        tables = [(f"Responses per UK day by {part}", frame.filter(pl.col("breakdown") == part).pivot(
+            on="name", index="date", values="responses_band").sort("date", descending=True))
+            for part in ("channel", "source")]
+    else:
+        from surveyapp.store.tracking import NO_SOURCE
+
+        words = level_words(args.by)
+        line = outreach_headline(frame, level_word=words, apart=NO_SOURCE) if args.by in ("source", "channel") \
+            else headline(frame, level_word=words)
+        tables = [(line,
+                   frame.select(c for c in TRACKER_COLUMNS if c in frame.columns))]
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, tbl_hide_dataframe_shape=True, fmt_str_lengths=40,
+                   tbl_hide_column_data_types=True):
+        for heading, table in tables:
+            print(heading)
+            print(table)
+    return 0
+
+
 def _add_analysis(sub: SubParsers, kind: str, help_text: str) -> argparse.ArgumentParser:
     parser = sub.add_parser(kind, help=help_text)
     parser.add_argument("--wave", required=True)
@@ -231,6 +267,17 @@ def add_commands(sub: SubParsers) -> None:
     reach.add_argument("--by", default="lad", help="lad, or a question id: ethnic_group, ethnic_group_broad, religion, "
                                                      "send_status")
     reach.add_argument("--pooled", type=int, default=1, help="add up the last N response waves (small groups)")
+
+    tracker = sub.add_parser("tracker", help="the live tracker: responses so far by area with each one's shortfall, "
+                                             "or by source or channel; or responses per day")
+    tracker.add_argument("--wave", required=True)
+    tracker.add_argument("--by", default="lad", help="lad, district, a question id (e.g. ethnic_group_broad), "
+                                                     "source or channel")
+    tracker.add_argument("--table", choices=["groups", "daily"], default="groups",
+                         help="groups (default) or daily: responses per UK day by channel and source")
+    tracker.add_argument("--format", choices=["table", "csv", "json", "parquet", "xlsx"], default="table")
+    tracker.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    tracker.set_defaults(run=_tracker)
 
     report = sub.add_parser("report", help="the board pack: report.html, charts (SVG and PNG) and figures.csv")
     report.add_argument("--wave", required=True)

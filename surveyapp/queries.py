@@ -51,6 +51,7 @@ class Result:
     frame: pl.DataFrame
     parameters: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # further tables (the tracker's daily series)
 
 
 def _levels(wave: Wave) -> list[str]:
@@ -443,8 +444,39 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     if unassessed:
         notes.append("Cannot yet be assessed (too few expected responses even to show none would be significant): "
                      + ", ".join(unassessed) + ". Pool waves (pooled=3) to assess them.")
+    # base: the published (rounded) total the shares are of, already given by responses / response_share
     return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold, "pooled": pooled,
-                                   "filter": _filter_text(kept)}, notes)
+                                   "filter": _filter_text(kept), "base": total}, notes)
+
+
+def tracker_levels(wave: Wave) -> list[str]:
+    """What the tracker can be broken down by: reach's levels (lad, district, a question), source and channel."""
+    from surveyapp.tracking import OUTREACH
+
+    return list(dict.fromkeys([*(level for level in _levels(wave) if level != "all"), *OUTREACH]))
+
+
+def tracker(services: Services, wave_id: str, *, by: str = "lad") -> Result:
+    """The live tracker: reach so far by area or group (`reach_of`'s rows, the same tests) with each row's
+    shortfall, sorted by it, or responses by outreach `source` or `channel`; and, in `tables["daily"]`,
+    responses per UK day by channel and by source. Every count is published through the disclosure layer."""
+    from analytics.tracker import with_shortfall
+    from surveyapp import tracking
+
+    wave = _response_wave(services, wave_id, "wave")
+    if by not in tracker_levels(wave):
+        raise AnalysisError("by", f"use one of {', '.join(tracker_levels(wave))}")
+    threshold = services.settings.small_number_threshold
+    if by in tracking.OUTREACH:
+        groups, base, notes = tracking.outreach_groups(services, wave_id, by), None, [PUBLICATION_SAFE]
+    else:
+        reached = reach_of(services, wave_id, by=by)
+        base = int(reached.parameters["base"])
+        groups, notes = with_shortfall(reached.frame, total=base, threshold=threshold), reached.notes
+    notes = [*notes, *tracking.NOTES]
+    return Result("tracker", groups, {"wave": wave_id, "by": by, "threshold": threshold, "base": base,
+                                      "updated_at": services.clock().astimezone(dt.UTC).isoformat(timespec="seconds")},
+                  notes, tables={"daily": tracking.daily(services, wave)})
 
 
 
@@ -807,4 +839,5 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
 __all__ = ["AnalysisError", "AnalysisRequest", "ExportTable", "Result", "SourceError", "WaveError", "WaveNotFound",
            "analyse", "backup", "cohort", "compare", "create_source", "create_wave", "dictionary", "export",
            "export_table", "export_waves", "list_sources", "list_waves", "questionnaire", "reach_of",
-           "rename_source", "report_inputs", "retire_source", "set_wave_state", "source_poster", "source_qr"]
+           "rename_source", "report_inputs", "retire_source", "set_wave_state", "source_poster", "source_qr",
+           "tracker"]
