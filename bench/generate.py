@@ -223,6 +223,7 @@ def _store_tables(frames: Frames, plan: _Plan, index: np.ndarray, questionnaire:
         cohort_key=_hex(np.stack([_mix(key_number, 21), _mix(key_number, 22), _mix(key_number, 23)], axis=1), 20),
         language=pl.lit("en"),
         channel=pl.when(pl.Series(with_id)).then(pl.lit("api")).otherwise(pl.lit("form")),
+        child_key=pl.lit(None, pl.String),  # no child markers: each key is used once a wave
     )
     singles = responses.unpivot(index="response_id", on=DEMOGRAPHICS, variable_name="question_id",
                                 value_name="option_id").filter(pl.col("option_id").is_not_null())

@@ -261,10 +261,10 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     earlier = _response_wave(services, against, "against")
     _check_level(later, by)
     kept = _filters(later, filters)
-    from analytics.cohort import cohort_table
-    from analytics.disclosure import round_pair_counts
+    from analytics.cohort import cohort_table, published_exclusions
+    from analytics.disclosure import round_exclusions, round_pair_counts
     from analytics.scale import Scale
-    from surveyapp.store.frames import answered_statements, cohort_change_counts, wave_sizes
+    from surveyapp.store.frames import answered_statements, cohort_change_counts, cohort_exclusions, wave_sizes
 
     threshold = services.settings.small_number_threshold
     scale = Scale.for_questionnaire(later.questionnaire)
@@ -272,6 +272,10 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     changes = cohort_change_counts(store, wave_id, against, question_id=question_id, scores=scale.scores,
                                    statements=scale.statements, filters=kept, by=by, groups=_groups(later, by))
     changes = round_pair_counts(services.disclosure, changes, later=wave_id, earlier=against)
+    excluded, contents = cohort_exclusions(store, wave_id, against, filters=kept)
+    published = published_exclusions(excluded, round_exclusions(services.disclosure, excluded, later=wave_id,
+                                                                earlier=against, contents=contents),
+                                     threshold=threshold)
     paired = set(changes["statement_id"].to_list())
     candidates = {s.id for w in (later, earlier) for q in [w.questionnaire.question(question_id)]
                   if isinstance(q, Likert) for s in q.statements}
@@ -281,31 +285,46 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     later_id, earlier_id = wave_id if sizes[wave_id] else None, against if sizes[against] else None
     if by == "all":
         frame = cohort_table(changes, statements, later_wave_id=later_id, earlier_wave_id=earlier_id,
-                             threshold=threshold)
+                             threshold=threshold, excluded=published)
     else:
-        frame = _cohort_by(services, later, changes, statements, by, (later_id, earlier_id), threshold)
+        frame = _cohort_by(services, later, changes, statements, by, (later_id, earlier_id), threshold, published)
     notes = [PUBLICATION_SAFE, *_filter_note(kept), *(n for level in by.split(",") for n in _overlap(later, level))]
     if by != "all":
         notes.append(f"Families are placed by their {wave_id} answer ({by}); q-values are over the whole table.")
     if kept:
         notes.append(f"The filter is applied to each family's {wave_id} answers.")
+    notes.append(_exclusion_note(published, wave_id, threshold))
     return Result("cohort", frame, {"wave": wave_id, "against": against, "by": by, "filter": _filter_text(kept),
                                     "threshold": threshold}, notes)
 
 
+def _exclusion_note(published: dict[str, int | None], wave_id: str, threshold: int) -> str:
+    def said(n: int | None) -> str:
+        return f"fewer than {threshold}" if n is None else f"about {n}" if n else "none"
+
+    return (f"Pairs are the same child: a code used once in each wave, or the same child marker under it. Of the "
+            f"{wave_id} responses whose code the earlier wave has, {said(published['n_excluded_ambiguous'])} could "
+            f"not be told apart (a code used for several children without child markers: n_excluded_ambiguous) "
+            f"and {said(published['n_excluded_other_child'])} were about another child "
+            f"(n_excluded_other_child); they are left out. p_value is Wilcoxon's signed-rank test without the "
+            f"ties (no change, n_ties), p_value_pratt Pratt's, which ranks them; q-values are Benjamini-Hochberg "
+            f"over the whole table.")
+
+
 def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statements: set[str], by: str,
-               wave_ids: tuple[str | None, str | None], threshold: int) -> pl.DataFrame:
+               wave_ids: tuple[str | None, str | None], threshold: int,
+               excluded: dict[str, int | None]) -> pl.DataFrame:
     """One cohort table per area or group (every LAD of the area pack by lad, else those with pairs), one
     Benjamini-Hochberg family over them all."""
     from analytics.areas import area_names
-    from analytics.cohort import COLUMNS, cohort_table
-    from analytics.stats import with_q_values
+    from analytics.cohort import COLUMNS, cohort_table, with_cohort_q_values
 
     codes = list(dict.fromkeys(changes["area_code"].sort().to_list()))
     if by == "lad":
         codes = list(dict.fromkeys([*services.areas.lads["lad_code"].to_list(), *codes]))
     parts = [cohort_table(changes.filter(pl.col("area_code") == code).drop("area_code"), statements,
-                          later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold)
+                          later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold,
+                          excluded=excluded)
              .with_columns(area_code=pl.lit(code, pl.String)) for code in codes]
     at = COLUMNS.index("statement_id")
     order = [*COLUMNS[:at], "area_level", "area_code", "area_name", *COLUMNS[at:]]
@@ -316,7 +335,7 @@ def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statement
         area_level=pl.lit(by, pl.String),
         area_name=area_names(pl.col("area_code"), by, lads=services.areas.lads,
                              labels=_labels(services, later, by)))
-    return _two_way(services, later, with_q_values(frame.drop("q_value")).select(order), by)
+    return _two_way(services, later, with_cohort_q_values(frame).select(order), by)
 
 
 def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:

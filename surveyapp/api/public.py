@@ -68,7 +68,7 @@ async def submit_response(services: NamedDependency[Services], wave_id: FromPath
     wave = services.open_wave(wave_id)
     accepted = await services.collect(wave, Submission(
         answers=data.answers, postcode=data.postcode, return_code=data.return_code,
-        submission_id=data.submission_id, language=data.language, channel="api"))
+        submission_id=data.submission_id, language=data.language, channel="api", child=data.child))
     return Response(SubmissionOut(accepted.response_id, accepted.return_code), status_code=201,
                     headers={"Cache-Control": "no-store"})
 

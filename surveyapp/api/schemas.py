@@ -25,6 +25,12 @@ class SubmissionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         max_length=100, description="Client-chosen id (a UUID): a retry with the same id stores nothing new")
     ] | None = None
     language: Lang = "en"
+    child: Annotated[str, msgspec.Meta(
+        max_length=8, examples=["1"],
+        description="Which of the family's children the answers are about, counting all of them from the oldest: "
+                    "\"1\" the oldest (or an only child), \"2\" the second oldest, \"3\" the third, \"4\" the "
+                    "fourth oldest or younger. Lets a code used for several children link each child's answers; "
+                    "kept only inside a keyed hash with the code")] | None = None
 
 
 class SubmissionOut(msgspec.Struct):
