@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 DRAFT_DAYS = 7  # a draft is kept this long after its last change (the README and the start page say so)
 _COLUMNS = ("submission_id", "language", "answers_json", "postcode_district", "sealed_code", "next_page",
-            "started_at", "expires_at")
+            "started_at", "expires_at", "sealed_child")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,7 @@ class Draft:
     answers: dict[str, Any] = field(default_factory=dict)
     postcode: str | None = None  # the outward code only
     sealed_code: str | None = None
+    sealed_child: str | None = None  # which child the form is about (returncodes.CHILDREN), sealed as the code is
 
 
 def draft_key(cookie_value: str) -> str:
@@ -86,9 +87,10 @@ class Drafts:
             draft = apply(_read(cursor, key, wave_id, now))
             cursor.execute("DELETE FROM drafts WHERE draft_key = ? AND wave_id = ?", [key, wave_id])
             cursor.execute(
-                f"INSERT INTO drafts (draft_key, wave_id, {', '.join(_COLUMNS)}) VALUES ({', '.join(['?'] * 10)})",
+                f"INSERT INTO drafts (draft_key, wave_id, {', '.join(_COLUMNS)}) VALUES ({', '.join(['?'] * 11)})",
                 [key, wave_id, draft.submission_id, draft.language, msgspec.json.encode(draft.answers).decode(),
-                 draft.postcode, draft.sealed_code, draft.next_page, draft.started_at, draft.expires_at])
+                 draft.postcode, draft.sealed_code, draft.next_page, draft.started_at, draft.expires_at,
+                 draft.sealed_child])
             return draft
 
         return self._store.writer.run(action)
