@@ -125,6 +125,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     backend = open_backend(settings)
+    (args.out / "report.pdf").unlink(missing_ok=True)  # an earlier run's; the service's pack may hold a new one
     try:
         with tqdm(unit="step", desc="report", file=sys.stderr) as bar:
             page = backend.report(args.wave, args.baseline, args.out, bar)
@@ -134,6 +135,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     if args.pdf:
         from surveyapp.report import PdfError, print_pdf
 
+        if page.with_suffix(".pdf").exists():  # the service printed it into the pack it sent
+            print(f"PDF written to {page.with_suffix('.pdf')}")
+            return 0
         try:
             print(f"PDF written to {print_pdf(page, page.with_suffix('.pdf'))}")
         except PdfError as exc:

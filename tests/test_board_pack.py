@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -75,3 +76,41 @@ def test_a_missing_browser_is_named_with_how_to_install_it(tmp_path: Path):
     page.write_text("<p>x</p>", encoding="utf-8")
     with pytest.raises(PdfError, match=r"could not print|needs Chromium"):
         print_pdf(page, tmp_path / "report.pdf", browser=str(tmp_path / "no-such-chromium"))
+
+
+def _pack_from_the_service(seeded_service: InProcessApp, **params: str) -> tuple[Any, dict[str, bytes]]:
+    import io
+    import zipfile
+
+    from tests.support import ANALYST_TOKEN
+
+    with seeded_service.client(ANALYST_TOKEN) as analyst:
+        r = analyst.get("/api/v1/waves/2027-spring/report.zip", params=params, timeout=300)
+    assert r.status_code == 200, r.text[:300]
+    with zipfile.ZipFile(io.BytesIO(r.content)) as pack:
+        return r.headers, {name: pack.read(name) for name in pack.namelist()}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_services_report_zip_holds_the_a4_pdf(seeded_service: InProcessApp, tmp_path: Path):
+    headers, files = _pack_from_the_service(seeded_service)
+    assert headers["x-report-pdf"] == "included"
+    assert {"report.html", "figures.csv", "report.pdf"} <= set(files)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(files["report.pdf"])
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Summary" in text.split("\f")[0] and "Thanet" in text
+
+
+@pytest.mark.slow  # the service renders the whole report
+def test_without_chromium_the_zip_has_no_pdf_and_says_why(seeded_service: InProcessApp,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    import surveyapp.report
+
+    monkeypatch.setattr(surveyapp.report, "CHROMIUMS", ("no-such-chromium",))
+    headers, files = _pack_from_the_service(seeded_service)
+    assert "report.html" in files and "report.pdf" not in files
+    assert headers["x-report-pdf"].startswith("not printed: printing the PDF needs Chromium")
+    headers, files = _pack_from_the_service(seeded_service, pdf="false")
+    assert headers["x-report-pdf"] == "not asked for (pdf=false)"
