@@ -137,6 +137,9 @@ def _groups(wave: Wave, by: str) -> dict[str, str] | None:
 
 
 def _labels(services: Services, wave: Wave, by: str) -> dict[str, str]:
+    if by == "utla":
+        lads = services.areas.lads
+        return dict(zip(lads["utla_code"].to_list(), lads["utla_name"].to_list(), strict=True))
     question = wave.questionnaire.question(by.removesuffix("_broad"))
     labels = {}
     if isinstance(question, SingleChoice | MultipleChoice):
@@ -358,7 +361,10 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     `filters` keep the responses that pass them; by a multiple-choice question a response counts in every
     option it chose, and the shares are of the responses that chose any."""
     wave = _response_wave(services, wave_id, "wave")
-    _check_level(wave, by)
+    if by == "utla" and "utla_code" not in services.areas.lads.columns:
+        raise AnalysisError("by", "the area pack gives no upper-tier authority per LAD (lads.csv utla_code)")
+    if by != "utla":  # reach's own level: the upper-tier authority (Kent, Medway)
+        _check_level(wave, by)
     kept = _filters(wave, filters)
     if by == "all" or "," in by:
         raise AnalysisError("by", "reach is by one level: lad, district or a question, e.g. ethnic_group, "
@@ -371,7 +377,8 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     threshold = services.settings.small_number_threshold
     waves = [w.wave_id for w in _pooled_waves(services, wave, pooled)]
     label = "+".join(waves)
-    groups = _groups(wave, by)
+    lads = services.areas.lads
+    groups = dict(zip(lads["lad_code"], lads["utla_code"], strict=True)) if by == "utla" else _groups(wave, by)
     counts = response_counts(services.store, waves, by=by, groups=groups, filters=kept)
     content = [CONTENT] if kept else []
     if by == "district":  # a district outside the area is out_of_area, as by lad
@@ -389,12 +396,13 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
         total = rounded_total(services.disclosure, label, by, inside, fingerprint if kept else None)
     else:
         inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
-        # By district, the in-area total and the out-of-area and unknown rows hold the responses they hold by
-        # LAD: the same cells, named as by LAD, so that they are rounded once.
-        total = rounded_total(services.disclosure, label, "lad" if by == "district" else by, inside)
+        # By district and by upper-tier authority, the in-area total and the out-of-area and unknown rows hold
+        # the responses they hold by LAD (and Medway, a unitary authority, its LAD's): the same cells, named as
+        # by LAD, so that they are rounded once.
+        total = rounded_total(services.disclosure, label, "lad" if by in ("district", "utla") else by, inside)
     counts = counts.select("wave_id", "area_code", "responses", *content)
-    if by == "district" and not kept:
-        outside = pl.col("area_code").is_in([OUT_OF_AREA, UNKNOWN])
+    if by in ("district", "utla") and not kept:
+        outside = pl.col("area_code").is_in([OUT_OF_AREA, UNKNOWN, *(lads["lad_code"] if by == "utla" else [])])
         counts = pl.concat([round_response_counts(services.disclosure, counts.filter(~outside), by=by),
                             round_response_counts(services.disclosure, counts.filter(outside), by="lad")])
     else:

@@ -20,6 +20,7 @@ from waves.model import Questionnaire, SingleChoice
 
 _RESPONSE_COLUMNS = "response_id, wave_id, postcode_district, lad_code, area_status, cohort_key"
 FIXED_LEVELS = (ALL, "lad", "district")
+UTLA = "utla"  # reach by upper-tier local authority (Kent, Medway): `groups` maps each LAD to its own
 # Filters: (question id, option ids): keep responses that chose one of the options (all filters must hold).
 Filters = Sequence[tuple[str, Sequence[str]]]
 # With filters, each count comes with `content`: the XOR of its responses' hashes, so that a cell is named by
@@ -103,6 +104,12 @@ def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[st
         return "$all", "$all", "", params
     if by == "lad":
         return _LAD_LEVEL, "$all", "", params
+    if by == UTLA:  # the LAD's upper-tier authority (list_position: 1-based, NULL when absent)
+        if groups is None:
+            raise ValueError("by utla needs groups: LAD code -> upper-tier authority code")
+        params |= {"utla_lads": list(groups), "utlas": list(groups.values())}
+        return (_LAD_LEVEL.replace("THEN r.lad_code", "THEN coalesce(list_extract($utlas, list_position($utla_lads, "
+                                   "r.lad_code)), $unknown)"), "$all", "", params)
     if by == "district":
         return "coalesce(r.postcode_district, $unknown)", _LAD_LEVEL, "", params
     params |= {"not_answered": NOT_ANSWERED,

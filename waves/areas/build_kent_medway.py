@@ -60,6 +60,9 @@ RELIGION_OPTIONS = {
     # "Not answered" is left out: survey shares are over those who answered.
 }
 KENT_MEDWAY_AREA = "Kent + Medway (13 LADs)"
+# Each LAD's upper-tier local authority (the level DfE publishes EHC plans at): the twelve districts of Kent
+# County Council (the reference's in_kent_cc), and Medway, a unitary authority, its own (DfE codes 886 and 887).
+KENT_CC = ("E10000016", "Kent")
 # The project's own tile layout, not from the reference: one square per LAD, placed roughly as the county
 # lies (LAD code -> column, row; row 0 is the Thames and north coast, from Dartford to Thanet).
 TILES = {
@@ -82,9 +85,10 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
 
 
 def build_lads(reference: Path) -> list[list[object]]:
-    """LAD code, name and children aged 0-17 (ONS mid-2020)."""
+    """LAD code, name, children aged 0-17 (ONS mid-2020) and upper-tier authority (code and name)."""
     rows = _rows(reference / "kent_medway_lad_denominators_DERIVED.csv")
-    return sorted([[r["lad_code"], r["lad_name"], int(r["mye2020_age_0_17"])] for r in rows])
+    return sorted([[r["lad_code"], r["lad_name"], int(r["mye2020_age_0_17"]),
+                    *(KENT_CC if r["in_kent_cc"] == "True" else (r["lad_code"], r["lad_name"]))] for r in rows])
 
 
 def build_districts(reference: Path) -> list[list[object]]:
@@ -133,7 +137,7 @@ def build_tiles(lads: list[list[object]]) -> list[list[object]]:
 def main(argv: list[str]) -> None:
     reference = Path(argv[0] if argv else "../shared/reference/kent-medway")
     lads = build_lads(reference)
-    _write(PACK_DIR / "lads.csv", ["lad_code", "lad_name", "children_0_17"], lads)
+    _write(PACK_DIR / "lads.csv", ["lad_code", "lad_name", "children_0_17", "utla_code", "utla_name"], lads)
     _write(PACK_DIR / "tiles.csv", ["lad_code", "col", "row"], build_tiles(lads))
     _write(PACK_DIR / "districts.csv",
            ["postcode_district", "lad_code", "lad_name", "lad_share", "in_area", "residents"],
