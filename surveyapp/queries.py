@@ -32,6 +32,8 @@ if TYPE_CHECKING:
 
 FIXED_LEVELS = ("all", "lad", "district")
 DISTRICT_SOURCE = "Census 2021 usual residents by postcode district, all ages"
+DISTRICT_CHILDREN_SOURCE = ("area pack: children aged 0-17 by postcode district, estimated (each LAD's children "
+                            "0-17 x the district's share of the LAD's residents)")
 
 
 class AnalysisError(ValueError):
@@ -407,24 +409,34 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
                             round_response_counts(services.disclosure, counts.filter(outside), by="lad")])
     else:
         counts = round_response_counts(services.disclosure, counts, by=by)
-    residents = "residents" in services.areas.districts.columns
+    columns = services.areas.districts.columns
+    # By district: estimated children 0-17 where the pack has them, else all-ages residents, else nothing.
+    population = next((c for c in ("children_0_17", "residents") if c in columns), None)
     expected = expected_shares(by, lads=services.areas.lads, census=services.areas.census,
                                ehc_plans=services.ehc_plans)
     if by == "district":
+        source = {"children_0_17": DISTRICT_CHILDREN_SOURCE, "residents": DISTRICT_SOURCE}.get(population or "")
         expected = services.areas.districts.filter(pl.col("in_area")).select(
             area_code=pl.col("postcode_district"),
-            expected_share=pl.col("residents") / pl.col("residents").sum() if residents else pl.lit(None, pl.Float64),
-            expected_source=pl.lit(DISTRICT_SOURCE if residents else None, pl.String),
+            expected_share=pl.col(population) / pl.col(population).sum() if population else pl.lit(None, pl.Float64),
+            expected_source=pl.lit(source, pl.String),
         )
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
                               census=services.areas.census, labels=_labels(services, wave, by),
                               totals={label: total}, rounding_base=services.disclosure.base, expected=expected)
     notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(wave, by)]
     if by == "district":
-        notes.append("Expected shares by postcode district are each in-area district's share of usual residents "
-                     "(Census 2021, all ages, the whole district), not of children: the area pack has no "
-                     "child-age figure by district." if residents else
-                     "The area pack has no population by postcode district, so there are no expected shares.")
+        notes.append({
+            "children_0_17": "Expected shares by postcode district are each in-area district's share of the "
+                             "children aged 0-17 of the in-area districts, estimated: each LAD's children 0-17 "
+                             "(ONS mid-2020) times the district's share of that LAD's usual residents (Census "
+                             "2021), summed over the district's parts in Kent and Medway. It assumes children "
+                             "live across a LAD as its residents do.",
+            "residents": "Expected shares by postcode district are each in-area district's share of usual "
+                         "residents (Census 2021, all ages, the whole district), not of children: the area pack "
+                         "has no child-age figure by district.",
+        }.get(population or "", "The area pack has no population by postcode district, so there are no expected "
+                                "shares."))
     sources = sorted({s for s in frame["expected_source"].to_list() if s})
     if sources:
         notes.append("Expected shares: " + "; ".join(sources) + " (each row's expected_source).")
