@@ -92,6 +92,7 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
 
     request = AnalysisRequest(kind=args.kind, wave=args.wave, baseline=getattr(args, "baseline", None),
                               by=getattr(args, "by", None), weighted=bool(getattr(args, "weighted", False)),
+                              targets=getattr(args, "targets", None) or "children",
                               against=getattr(args, "against", None), pooled=int(getattr(args, "pooled", 1)),
                               filters=tuple(args.filter or ()))
     backend = open_backend(settings)
@@ -185,6 +186,8 @@ def add_commands(sub: SubParsers) -> None:
     compare.add_argument("--by", default="all", help="all, lad, district, or a single or multiple choice "
                                                   "question id, e.g. send_status")
     compare.add_argument("--weighted", action="store_true", help="weight to each LAD's share of children 0-17")
+    compare.add_argument("--targets", choices=("children", "ehc_plans"), default="children",
+                         help="with --weighted: children 0-17 by LAD, or EHC plans by upper-tier authority")
     cohort = _add_analysis(sub, "cohort", "same-family change since an earlier wave (linked by return code)")
     cohort.add_argument("--against", required=True, help="the earlier wave")
     cohort.add_argument("--by", default="all", help="all, lad, district, or a question id: one table per area or "

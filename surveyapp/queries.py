@@ -161,7 +161,7 @@ def _response_wave(services: Services, wave_id: str, field: str) -> Wave:
 
 
 def compare(services: Services, wave_id: str, *, baseline_id: str | None = None, by: str = "all",
-            weighted: bool = False, filters: Sequence[str] = ()) -> Result:
+            weighted: bool = False, filters: Sequence[str] = (), targets: str = "children") -> Result:
     """The wave's Q7 answers by area or group (by a multiple-choice question: a response in every option it
     chose), against the baseline; `filters` (`<question>:<option>[,<option>]`, all must hold) keep some
     responses, of both waves when the baseline has responses."""
@@ -175,9 +175,14 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     from analytics.compare import COUNTS_SCHEMA, compare_waves  # the analytics load with the first analysis
     from analytics.disclosure import round_answer_counts, round_response_counts
     from analytics.scale import Scale
-    from analytics.weighting import cell_weights, weigh_counts
+    from analytics.weighting import EHC_TARGETS, TARGETS, cell_weights, lad_targets, weigh_counts
     from surveyapp.store.frames import aggregate_counts, answer_counts, lad_cells
 
+    if targets not in TARGETS:
+        raise AnalysisError("targets", f"use one of {', '.join(TARGETS)}")
+    if targets == EHC_TARGETS and services.ehc_plans is None:
+        raise AnalysisError("targets", "EHC plan targets need the DfE caseload: set SURVEYAPP_EHC_PLANS, or use "
+                                       "targets=children")
     threshold = services.settings.small_number_threshold
     scale = Scale.for_questionnaire(wave.questionnaire)
     waves = [wave_id] if baseline.kind == "aggregate" else list(dict.fromkeys([wave_id, baseline_id]))
@@ -187,7 +192,9 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     if weighted:
         cells = round_response_counts(services.disclosure, lad_cells(services.store, waves, kept), by="lad",
                                       count="n", code="lad_code")
-        weights = cell_weights(cells.drop("n_true", strict=False), services.areas.lads)
+        lads = services.areas.lads
+        weights = cell_weights(cells.drop("n_true", strict=False), lads, targets=lad_targets(
+            lads, services.ehc_plans if targets == EHC_TARGETS else None))
         weighed = weigh_counts(counts, weights, keys=[c for c in COUNTS_SCHEMA if c != "n"])
         # The count columns of a weighted row are the in-area answers, a cell of their own rounded afresh (a sum
         # of the LADs' rounded cells would give the hidden LADs' rounded counts away by subtraction).
@@ -209,8 +216,22 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     if baseline.kind == "aggregate" and kept:
         notes.append(f"The {baseline_id} baseline is published counts and cannot be filtered: the filter applies "
                      f"to {wave_id} alone, so a change mixes the filtered group's difference with change over time.")
+    if weighted:
+        notes.append(_weighting_note(targets))
     return Result("compare", frame, {"wave": wave_id, "baseline": baseline_id, "by": by, "weighted": weighted,
+                                     **({"targets": targets} if weighted else {}),
                                      "filter": _filter_text(kept), "threshold": threshold}, notes)
+
+
+def _weighting_note(targets: str) -> str:
+    from analytics.weighting import EHC_TARGETS, MIN_CELL, TRIM_CAP
+
+    population = ("each upper-tier authority's children and young people with an EHC plan (DfE, latest January), "
+                  "shared over its LADs by their children aged 0-17" if targets == EHC_TARGETS else
+                  "each LAD's children aged 0-17 (ONS mid-2020)")
+    return (f"Weighted to {population}. LADs with fewer than {MIN_CELL} responses in a wave are collapsed first "
+            f"(pooled within their upper-tier authority, or joined to its LAD with the most responses); weights "
+            f"are trimmed at {TRIM_CAP:g} times the mean. Out-of-area and unknown responses are left out.")
 
 
 _BASELINE_FIGURES = ["baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low", "delta_ci_high",
@@ -593,6 +614,7 @@ class AnalysisRequest(msgspec.Struct, frozen=True, kw_only=True):
     baseline: str | None = None  # compare
     by: str | None = None  # compare and cohort (default all), reach (default lad)
     weighted: bool = False  # compare
+    targets: str = "children"  # compare, weighted: children (0-17 by LAD) or ehc_plans (EHC plans by authority)
     against: str | None = None  # cohort
     pooled: int = 1  # reach: the last N response waves added up
     filters: tuple[str, ...] = ()  # all: `<question>:<option>[,<option>]`, all must hold
@@ -601,6 +623,7 @@ class AnalysisRequest(msgspec.Struct, frozen=True, kw_only=True):
         """The request as the API's query parameters (`filter` repeated)."""
         params = {"baseline": self.baseline, "by": self.by, "against": self.against,
                   "weighted": "true" if self.weighted else None,
+                  "targets": self.targets if self.targets != "children" else None,
                   "pooled": str(self.pooled) if self.pooled != 1 else None}
         return [(k, v) for k, v in params.items() if v is not None] + [("filter", f) for f in self.filters]
 
@@ -617,7 +640,7 @@ def analyse(services: Services, request: AnalysisRequest) -> Result:
     services.wave(request.wave)
     if request.kind == "compare":
         return compare(services, request.wave, baseline_id=request.baseline, by=request.by or "all",
-                       weighted=request.weighted, filters=request.filters)
+                       weighted=request.weighted, filters=request.filters, targets=request.targets)
     if request.kind == "cohort":
         if not request.against:
             raise AnalysisError("against", "name the earlier wave to pair the same families with, "

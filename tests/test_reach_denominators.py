@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -199,3 +200,22 @@ def test_without_the_caseload_kent_and_medway_reach_uses_children_0_17(tmp_path:
     expected = {r["area_code"]: r for r in expected_shares("utla", lads=lads).iter_rows(named=True)}
     assert expected["E06000035"]["expected_share"] == pytest.approx(65_441 / 412_012)  # Medway's children
     assert expected["E10000016"]["expected_source"] == UTLA_SOURCE
+
+
+def test_weighted_compare_can_rake_to_ehc_plans_by_authority(served: InProcessApp, tmp_path: Path):
+    def compare(service: InProcessApp, **params: str) -> Any:
+        with service.client(ANALYST_TOKEN) as client:
+            return client.get("/api/v1/waves/2026-autumn/compare", params={"weighted": "true", **params})
+
+    children, plans = compare(served), compare(served, targets="ehc_plans")
+    assert children.status_code == plans.status_code == 200, plans.text
+    assert plans.json()["targets"] == "ehc_plans"
+    assert any("EHC plan" in n and "collapsed" in n for n in plans.json()["notes"])
+    assert any("children aged 0-17" in n for n in children.json()["notes"])
+    plain = InProcessApp(make_settings(tmp_path / "data"), FakeClock()).start()
+    try:
+        refused = compare(plain, targets="ehc_plans")
+    finally:
+        plain.stop()
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "targets"

@@ -104,11 +104,15 @@ def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFo
 @get("/api/v1/waves/{wave_id:str}/compare", sync_to_thread=True)
 def compare_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None, by: FromQuery[str] = "all", weighted: FromQuery[bool] = False,
+                 targets: Annotated[Literal["children", "ehc_plans"], QueryParameter(
+                     description="weighted: rake to children 0-17 by LAD, or to EHC plans by upper-tier "
+                                 "authority (needs SURVEYAPP_EHC_PLANS)")] = "children",
                  format: FromQuery[ResultFormat | None] = None,
                  filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """Q7 by area or group against the baseline (JSON, or CSV with `Accept: text/csv`; or `format=`)."""
     return _analysis(services, request, format, queries.AnalysisRequest(
-        kind="compare", wave=wave_id, baseline=baseline, by=by, weighted=weighted, filters=tuple(filters or ())))
+        kind="compare", wave=wave_id, baseline=baseline, by=by, weighted=weighted, targets=targets,
+        filters=tuple(filters or ())))
 
 
 @get("/api/v1/waves/{wave_id:str}/cohort", sync_to_thread=True)
