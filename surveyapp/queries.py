@@ -681,8 +681,12 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
         baseline = found
     if baseline.wave_id == wave_id:
         raise AnalysisError("baseline", "choose an earlier wave than the one the report is about")
-    before = sorted((w for w in waves if w.kind == "responses" and w.opens_on <= wave.opens_on
-                     and w.wave_id != wave_id), key=lambda w: (w.opens_on, w.wave_id))
+    from surveyapp.store.frames import aggregate_counts, wave_sizes
+
+    earlier = [w for w in waves if w.kind == "responses" and w.opens_on <= wave.opens_on and w.wave_id != wave_id]
+    stored = wave_sizes(services.store, [w.wave_id for w in earlier])
+    # the response waves before this one that have responses (an empty wave has nothing to compare with)
+    before = sorted((w for w in earlier if stored[w.wave_id]), key=lambda w: (w.opens_on, w.wave_id))
     order = [baseline, *(w for w in before if w.wave_id != baseline.wave_id), wave]
     responses = [w.wave_id for w in order if w.kind == "responses" and w is not baseline]
     overall = pl.concat([compare(services, w, baseline_id=baseline.wave_id, by="all").frame for w in responses])
@@ -700,7 +704,6 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
     from analytics.scale import Scale
     from surveyapp.report import ReportInputs  # Altair and its renderer load only when a report is made
-    from surveyapp.store.frames import aggregate_counts, wave_sizes
 
     counted_waves = [w.wave_id for w in order if w.kind == "responses"]
     sizes = wave_sizes(services.store, counted_waves)

@@ -114,3 +114,30 @@ def test_without_chromium_the_zip_has_no_pdf_and_says_why(seeded_service: InProc
     assert headers["x-report-pdf"].startswith("not printed: printing the PDF needs Chromium")
     headers, files = _pack_from_the_service(seeded_service, pdf="false")
     assert headers["x-report-pdf"] == "not asked for (pdf=false)"
+
+
+@pytest.mark.slow  # the report's analyses, twice
+def test_areas_are_compared_wave_on_wave_once_an_earlier_wave_has_answers(seeded_copy: Path):
+    """Issue 10, item 3: with one response wave, areas are compared with the Kent-wide 2019 figure and say so;
+    once an earlier response wave has answers, the report compares areas with it (an empty wave in between,
+    created but never answered, is passed over)."""
+    from tests.support import ADMIN_TOKEN, FakeClock, make_settings
+
+    service = InProcessApp(make_settings(seeded_copy), FakeClock()).start()
+    try:
+        with service.client(ADMIN_TOKEN) as admin:
+            empty = {"wave_id": "2027-winter", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
+                     "title": {"en": "Winter 2027"}, "opens_on": "2027-01-10", "closes_on": "2027-02-10"}
+            assert admin.post("/api/v1/admin/waves", json=empty).status_code == 201
+        autumn = queries.report_inputs(service.services, "2026-autumn")
+        spring = queries.report_inputs(service.services, "2027-spring")
+    finally:
+        service.stop()
+    assert autumn.area_baseline_id == "baseline-2019"
+    thanet = autumn.by_area.filter(pl.col("area_name") == "Thanet")
+    assert set(thanet["comparison"]) == {"Thanet, Autumn 2026, vs Kent-wide 2019"}
+    assert spring.area_baseline_id == "2026-autumn" and spring.cohort is not None
+    assert set(spring.by_area["baseline_id"]) == {"2026-autumn"}
+    thanet = spring.by_area.filter(pl.col("area_name") == "Thanet")
+    assert set(thanet["comparison"]) == {"Thanet, Spring 2027, vs Thanet Autumn 2026"}
+    assert spring.cohort["earlier_wave_id"].drop_nulls().unique().to_list() == ["2026-autumn"]

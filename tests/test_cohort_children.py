@@ -166,3 +166,19 @@ def test_a_store_written_before_the_markers_pairs_as_before(tmp_path: Path) -> N
     assert linked > 50
     assert frame["n_excluded_ambiguous"].to_list() == [0] * frame.height
     assert frame["n_pairs"].max() <= linked and frame["n_pairs"].max() > linked * 0.5
+
+
+def test_cohort_q_values_are_benjamini_hochberg_over_the_whole_table(
+        sent: tuple[InProcessApp, dict[str, list[Child]]]) -> None:
+    """The same family as compare's: every row of the published table with a p-value, whatever a reader
+    looks at (here by LAD and overall), checked with statsmodels."""
+    from statsmodels.stats.multitest import multipletests
+
+    with sent[0].client(ANALYST_TOKEN) as analyst:
+        for by in ("all", "lad"):
+            rows = analyst.get(f"/api/v1/waves/{SPRING}/cohort", params={"against": AUTUMN, "by": by}).json()["rows"]
+            for p, q in (("p_value", "q_value"), ("p_value_pratt", "q_value_pratt")):
+                tested = [r for r in rows if r[p] is not None]
+                assert tested, by
+                assert [r[q] for r in tested] == pytest.approx(list(multipletests([r[p] for r in tested],
+                                                                                  method="fdr_bh")[1]))
