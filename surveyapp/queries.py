@@ -652,7 +652,7 @@ def analyse(services: Services, request: AnalysisRequest) -> Result:
 
 # --- The board report --------------------------------------------------------------------------------------
 
-REACH_LEVELS = ("lad", "ethnic_group_broad", "religion")
+REACH_LEVELS = ("lad", "utla", "ethnic_group_broad", "religion")  # utla: Kent and Medway, when the pack has it
 
 
 def short_title(wave: Wave) -> str:
@@ -699,7 +699,8 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
         raise AnalysisError("wave", f"{wave_id} has no answers to "
                             f"{scale_question.id if scale_question else 'its Likert question'} yet, so there is "
                             "nothing to report; make the report once responses have arrived")
-    levels = [lv for lv in REACH_LEVELS if lv in _levels(wave)]
+    levels = [lv for lv in REACH_LEVELS if lv in _levels(wave)
+              or (lv == "utla" and "utla_code" in services.areas.lads.columns)]
     reach = pl.concat([reach_of(services, wave_id, by=level).frame for level in levels])
     cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
     from analytics.scale import Scale
