@@ -285,7 +285,9 @@ def test_the_writers_key_hash_is_duckdbs_md5_number_lower(tmp_path: Path) -> Non
     assert stored.code_uses(["abd", "ecole"]) == [0, 0]
 
 
-def test_a_key_answering_twice_in_a_wave_pairs_its_greatest_response_id(tmp_path: Path) -> None:
+def test_a_key_answering_three_times_in_a_wave_without_child_markers_pairs_none_of_them(tmp_path: Path) -> None:
+    """Which of three answers under one code is the earlier wave's child? Without markers none is paired, and
+    the three are counted out (n_excluded_ambiguous), in DuckDB as in Polars."""
     data = tmp_path / "data"
     write_store(data / "surveyapp.duckdb", 600, n_waves=2, seed=11, chunk=600)
     services = Services(from_env({}, data_dir=data))
@@ -295,7 +297,7 @@ def test_a_key_answering_twice_in_a_wave_pairs_its_greatest_response_id(tmp_path
             "SELECT l.cohort_key FROM responses l JOIN responses e USING (cohort_key) "
             "WHERE l.wave_id = 'wave-2' AND e.wave_id = 'wave-1' ORDER BY 1 LIMIT 25")
         statements = Scale.for_questionnaire(services.waves.get("wave-2").questionnaire).statements  # type: ignore[union-attr]
-
+        before = queries.cohort(services, "wave-2", against="wave-1").frame
         outcomes = [
             services.store.writer.submit(PreparedResponse(
                 response_id=f"{prefix}-0000-4000-8000-{i:012d}", wave_id="wave-2", submission_id=None,
@@ -307,6 +309,7 @@ def test_a_key_answering_twice_in_a_wave_pairs_its_greatest_response_id(tmp_path
         assert {f.result().status for f in outcomes} == {"stored"}
         got = queries.cohort(services, "wave-2", against="wave-1").frame
         _same(got, _cohort_row_by_row(services))
-        assert got["share_improved"].drop_nulls().min() > 0.3  # the 25 'strongly agree' answers count
+        assert got["n_excluded_ambiguous"].to_list() == [75] * got.height  # 25 codes, three answers each
+        assert (before["n_pairs"] - got["n_pairs"]).max() <= 25 < before["n_pairs"].min()
     finally:
         services.close()
