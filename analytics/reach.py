@@ -34,6 +34,12 @@ def option_groups(question: SingleChoice) -> dict[str, str]:
 def _codes(responses: pl.DataFrame, by: str, groups: Mapping[str, str] | None) -> pl.Expr:
     if by == "lad":
         return lad_area()
+    if by == "utla" and "utla" not in responses.collect_schema().names():
+        if groups is None:
+            raise ValueError("reach by utla needs option_groups: LAD code -> upper-tier authority code")
+        area = lad_area()
+        return pl.when(area.is_in([OUT_OF_AREA, UNKNOWN])).then(area).otherwise(
+            area.replace_strict(dict(groups), default=pl.lit(UNKNOWN), return_dtype=pl.String))
     if by == "ethnic_group_broad" and by not in responses.collect_schema().names():
         if groups is None:
             raise ValueError("reach by ethnic_group_broad needs option_groups (detailed id -> broad group)")
@@ -126,6 +132,8 @@ def reach(
     significant. Rows with fewer than `threshold` responses, and their complements, are suppressed (counts
     and derived figures null; the flag, expected_responses and responses_band stay).
     """
+    if by == "utla" and option_groups is None and lads is not None and "utla_code" in lads.columns:
+        option_groups = dict(zip(lads["lad_code"].to_list(), lads["utla_code"].to_list(), strict=True))
     return reach_from_counts(count_responses(responses, by, option_groups), by=by, threshold=threshold,
                              lads=lads, census=census, labels=labels,
                              expected=expected_shares(by, lads=lads, census=census, ehc_plans=ehc_plans))

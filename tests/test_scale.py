@@ -140,7 +140,7 @@ def test_cohort_paired_in_duckdb_equals_the_row_by_row_computation_and_scipy(ser
     assert row["p_value"] == pytest.approx(wilcoxon(changes).pvalue, rel=1e-12)
 
 
-@pytest.mark.parametrize("by", ["lad", "ethnic_group", "ethnic_group_broad", "religion"])
+@pytest.mark.parametrize("by", ["lad", "utla", "ethnic_group", "ethnic_group_broad", "religion"])
 def test_reach_counted_in_duckdb_equals_the_row_by_row_computation(services: Services, by: str) -> None:
     got = queries.reach_of(services, "wave-2", by=by).frame
     responses, _ = _rows(services, ["wave-2"])
