@@ -16,7 +16,7 @@ from analytics.disclosure import TRUE_SUFFIX
 from analytics.scale import Scale
 from analytics.stats import kish_n_eff, newcombe_interval, two_proportion_p, wilson_interval, with_q_values
 from analytics.suppression import mark_suppressed, null_where_suppressed
-from analytics.weighting import lad_weights
+from analytics.weighting import MIN_CELL, lad_weights
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
 TRUE_N = "n" + TRUE_SUFFIX  # the exact count beside a rounded one (`analytics.disclosure`), for suppression only
@@ -274,20 +274,22 @@ def compare_responses(
     weighted: bool = False,
     lads: pl.DataFrame | None = None,
     scale: Scale | None = None,
+    collapse_below: int = MIN_CELL,
     **options: object,
 ) -> pl.DataFrame:
     """Needs the likert and responses frames (and `lads` when weighted); returns `compare_waves`' columns.
 
     The baseline is counted from the same frames unless `baseline_counts` (an aggregate wave) is given.
-    With `weighted`, each response wave is weighted to the LADs' shares of children (`lad_weights`), so
-    out-of-area and unknown responses are left out of every weighted row.
+    With `weighted`, each response wave is weighted to the LADs' shares of children (`lad_weights`, LADs with
+    fewer than `collapse_below` responses collapsed first), so out-of-area and unknown responses are left out of
+    every weighted row.
     """
     waves = [wave_id] if baseline_counts is not None else [wave_id, baseline_id]
     picked = responses.lazy().filter(pl.col("wave_id").is_in(waves))
     answers = likert.lazy().filter(pl.col("wave_id").is_in(waves))
     if weighted and lads is None:
         raise ValueError("weighted comparisons need the area pack's lads frame")
-    weights = lad_weights(picked, lads) if weighted and lads is not None else None
+    weights = lad_weights(picked, lads, min_cell=collapse_below) if weighted and lads is not None else None
     scale = scale or default_scale()
     counts = count_answers(answers, picked, by=by, weights=weights, scale=scale)
     baseline = counts if baseline_counts is None else baseline_counts

@@ -158,3 +158,13 @@ def round_pair_counts(disclosure: Disclosure, changes: pl.DataFrame, *, later: s
                                       table="pairs").drop("_pair", CONTENT)
     return disclosure.round_cells(named, count="n", cell=["_pair", "statement_id", "change"],
                                   table="pairs").drop("_pair")
+
+
+def round_exclusions(disclosure: Disclosure, excluded: dict[str, int], *, later: str, earlier: str,
+                     contents: dict[str, int] | None = None) -> dict[str, int]:
+    """The later wave's responses cohort change could not pair, by reason, each a cell of its own, rounded; with
+    `contents` (filtered), named by the responses in it."""
+    def name(reason: str) -> str:
+        return f"excluded|{contents[reason]}" if contents is not None else f"excluded|{later}|{earlier}|{reason}"
+
+    return {reason: disclosure.round_value(name(reason), n) for reason, n in excluded.items()}

@@ -15,6 +15,8 @@ from waves.model import SingleChoice
 PREFER_NOT = "prefer_not_to_say"
 OUTSIDE_SHARES = (OUT_OF_AREA, UNKNOWN, NOT_ANSWERED, PREFER_NOT)
 LAD_SOURCE = "area pack: children aged 0-17 by LAD"
+UTLA_SOURCE = "area pack: children aged 0-17 by upper-tier authority"
+PLACES = ("lad", "district", "utla")  # levels of place: out_of_area and unknown rows, outside the shares
 CENSUS_SOURCE = "Census 2021, all ages"
 FIGURES = ["responses", "response_share", "representation_ratio", "ratio_ci_low", "ratio_ci_high"]
 COLUMNS = [
@@ -32,6 +34,12 @@ def option_groups(question: SingleChoice) -> dict[str, str]:
 def _codes(responses: pl.DataFrame, by: str, groups: Mapping[str, str] | None) -> pl.Expr:
     if by == "lad":
         return lad_area()
+    if by == "utla" and "utla" not in responses.collect_schema().names():
+        if groups is None:
+            raise ValueError("reach by utla needs option_groups: LAD code -> upper-tier authority code")
+        area = lad_area()
+        return pl.when(area.is_in([OUT_OF_AREA, UNKNOWN])).then(area).otherwise(
+            area.replace_strict(dict(groups), default=pl.lit(UNKNOWN), return_dtype=pl.String))
     if by == "ethnic_group_broad" and by not in responses.collect_schema().names():
         if groups is None:
             raise ValueError("reach by ethnic_group_broad needs option_groups (detailed id -> broad group)")
@@ -46,12 +54,19 @@ def expected_shares(by: str, *, lads: pl.DataFrame | None = None, census: pl.Dat
     """area_code, expected_share, expected_source for `by` from the population that fits best, empty when
     there is none: children aged 0-17 for LADs (`lads`); the DfE EHC plan caseload where it has `by`
     (`ehc_plans`: variable, option_id, share, source; `waves.areas.ehc_plans`): ethnic group, broad or
-    detailed, and the child's age band; else Census 2021, all ages (`census`), e.g. religion."""
+    detailed, the child's age band and the upper-tier authority (`utla`: Kent, Medway); children aged 0-17 for
+    upper-tier authorities without it; else Census 2021, all ages (`census`), e.g. religion."""
     schema = {"area_code": pl.String, "expected_share": pl.Float64, "expected_source": pl.String}
     if ehc_plans is not None and by != "lad" and by in ehc_plans["variable"].unique().to_list():
         return ehc_plans.filter(pl.col("variable") == by).select(
             area_code=pl.col("option_id"), expected_share=pl.col("share").cast(pl.Float64),
             expected_source=pl.col("source"))
+    if by == "utla" and lads is not None and "utla_code" in lads.columns:
+        return lads.group_by("utla_code").agg(pl.col("children_0_17").sum()).sort("utla_code").select(
+            area_code=pl.col("utla_code"),
+            expected_share=pl.col("children_0_17") / pl.col("children_0_17").sum(),
+            expected_source=pl.lit(UTLA_SOURCE),
+        )
     if by == "lad" and lads is not None:
         return lads.select(
             area_code=pl.col("lad_code"),
@@ -79,8 +94,7 @@ def _counted(counts: pl.DataFrame, by: str, expected: pl.DataFrame) -> pl.DataFr
     """Responses per wave and code, with a zero row for every expected code (and the rows outside the
     shares: `out_of_area` and `unknown` for LADs and districts, prefer not to say and not answered for a
     question; none by source or channel, which every response has)."""
-    outside = [OUT_OF_AREA, UNKNOWN] if by in ("lad", "district") else [] if by in ARRIVAL_LEVELS else \
-        [PREFER_NOT, NOT_ANSWERED]
+    outside = [OUT_OF_AREA, UNKNOWN] if by in PLACES else [] if by in ARRIVAL_LEVELS else [PREFER_NOT, NOT_ANSWERED]
     codes = pl.concat([expected.select("area_code"),
                        pl.DataFrame({"area_code": outside}, schema={"area_code": pl.String})])
     skeleton = counts.select("wave_id").unique().join(codes, how="cross")
@@ -119,6 +133,8 @@ def reach(
     significant. Rows with fewer than `threshold` responses, and their complements, are suppressed (counts
     and derived figures null; the flag, expected_responses and responses_band stay).
     """
+    if by == "utla" and option_groups is None and lads is not None and "utla_code" in lads.columns:
+        option_groups = dict(zip(lads["lad_code"].to_list(), lads["utla_code"].to_list(), strict=True))
     return reach_from_counts(count_responses(responses, by, option_groups), by=by, threshold=threshold,
                              lads=lads, census=census, labels=labels,
                              expected=expected_shares(by, lads=lads, census=census, ehc_plans=ehc_plans))

@@ -32,7 +32,9 @@ def fill(database: Path, rows: int) -> None:
     conn = duckdb.connect(str(database))
     try:
         conn.execute(
-            "INSERT INTO responses SELECT uuid()::VARCHAR, ?, 'bench-' || range, md5('f' || range)[:40], "
+            "INSERT INTO responses (response_id, wave_id, submission_id, fingerprint, submitted_hour, "
+            "postcode_district, lad_code, area_status, cohort_key, language, channel) "
+            "SELECT uuid()::VARCHAR, ?, 'bench-' || range, md5('f' || range)[:40], "
             "TIMESTAMP '2026-11-22 10:00:00', 'ME14', 'E07000110', 'in_area', md5('k' || range)[:40], 'en', 'api' "
             "FROM range(?)", [WAVE, rows])
         conn.execute("CHECKPOINT")

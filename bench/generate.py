@@ -224,6 +224,7 @@ def _store_tables(frames: Frames, plan: _Plan, index: np.ndarray, questionnaire:
         language=pl.lit("en"),
         channel=pl.when(pl.Series(with_id)).then(pl.lit("api")).otherwise(pl.lit("form")),
         source_id=pl.lit(None, dtype=pl.String),
+        child_key=pl.lit(None, pl.String),  # no child markers: each key is used once a wave
     )
     singles = responses.unpivot(index="response_id", on=DEMOGRAPHICS, variable_name="question_id",
                                 value_name="option_id").filter(pl.col("option_id").is_not_null())

@@ -299,6 +299,7 @@ class RemoteBackend:
             progress.set_description("the service is writing the report")
         data = self._call("GET", f"/api/v1/waves/{wave_id}/report.zip", "analyst", params=params).content
         out_dir.mkdir(parents=True, exist_ok=True)
+        (out_dir / "report.pdf").unlink(missing_ok=True)  # an earlier run's: report.pdf is this pack's, if any
         with zipfile.ZipFile(io.BytesIO(data)) as pack:
             names = pack.namelist()
             for name in names:

@@ -117,6 +117,7 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
 
     request = AnalysisRequest(kind=args.kind, wave=args.wave, baseline=getattr(args, "baseline", None),
                               by=getattr(args, "by", None), weighted=bool(getattr(args, "weighted", False)),
+                              targets=getattr(args, "targets", None) or "children",
                               against=getattr(args, "against", None), pooled=int(getattr(args, "pooled", 1)),
                               filters=tuple(args.filter or ()))
     backend = open_backend(settings)
@@ -186,6 +187,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
     backend = open_backend(settings)
+    (args.out / "report.pdf").unlink(missing_ok=True)  # an earlier run's; the service's pack may hold a new one
     try:
         with tqdm(unit="step", desc="report", file=sys.stderr) as bar:
             page = backend.report(args.wave, args.baseline, args.out, bar)
@@ -195,6 +197,9 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
     if args.pdf:
         from surveyapp.report import PdfError, print_pdf
 
+        if page.with_suffix(".pdf").exists():  # the service printed it into the pack it sent
+            print(f"PDF written to {page.with_suffix('.pdf')}")
+            return 0
         try:
             print(f"PDF written to {print_pdf(page, page.with_suffix('.pdf'))}")
         except PdfError as exc:
@@ -259,6 +264,8 @@ def add_commands(sub: SubParsers) -> None:
     compare.add_argument("--by", default="all", help="all, lad, district, or a single or multiple choice "
                                                   "question id, e.g. send_status")
     compare.add_argument("--weighted", action="store_true", help="weight to each LAD's share of children 0-17")
+    compare.add_argument("--targets", choices=("children", "ehc_plans"), default="children",
+                         help="with --weighted: children 0-17 by LAD, or EHC plans by upper-tier authority")
     cohort = _add_analysis(sub, "cohort", "same-family change since an earlier wave (linked by return code)")
     cohort.add_argument("--against", required=True, help="the earlier wave")
     cohort.add_argument("--by", default="all", help="all, lad, district, or a question id: one table per area or "

@@ -51,6 +51,8 @@ _META_COLUMNS = [
     ("lad_code", "Majority local authority district (ONS code) of the postcode district"),
     ("lad_name", "Name of that district"),
     ("cohort_key", "Keyed hash of the return code: equal in two waves = the same family"),
+    ("child_key", "Keyed hash of the return code and which child the answers are about: equal in two waves = "
+                  "the same child; empty when no child was named"),
 ]
 _META_ENUMS = {"channel": ["api", "form", "paper", "phone"], "area_status": ["in_area", "out_of_area", "unknown"]}
 CHOSEN_LABELS = {0: "Not chosen", 1: "Chosen"}
@@ -250,7 +252,7 @@ def parse_filter(text: str, columns: Sequence[Column]) -> Filter:
 
 def _responses_sql(filters: Sequence[Filter]) -> tuple[str, list[object]]:
     sql = ("SELECT response_id, wave_id, submitted_hour, channel, source_id, language, postcode_district, "
-           "area_status, lad_code, cohort_key FROM responses r WHERE list_contains(?, r.wave_id)")
+           "area_status, lad_code, cohort_key, child_key FROM responses r WHERE list_contains(?, r.wave_id)")
     params: list[object] = []
     for f in filters:
         sql += (" AND EXISTS (SELECT 1 FROM answers f WHERE f.response_id = r.response_id AND f.question_id = ? "

@@ -34,15 +34,19 @@ DEFINITIONS = [
                                        "n / effective_base; n_valid and 1 when unweighted."),
     ("suppressed", "Rows on fewer than the small-number threshold (true count), rows where everyone gave the same "
                    "answer, and weighted rows on an effective base under the threshold show no figures."),
-    ("weighted", "When true, estimates are post-stratified to each LAD's share of children aged 0-17, weights "
-                 "trimmed at 5 (cap and redistribute), intervals from Kish's effective sample size; out-of-area "
-                 "and unknown responses are left out."),
+    ("weighted", "When true, estimates are post-stratified to each LAD's share of children aged 0-17 (targets "
+                 "children) or of EHC plans by upper-tier authority shared by children (targets ehc_plans), LADs "
+                 "with fewer than 10 responses collapsed first, weights trimmed at 5 (cap and redistribute), "
+                 "intervals from Kish's effective sample size; out-of-area and unknown responses are left out."),
     ("shortfall", "(tracker) the fewest more responses that bring the row to its expected share, the total growing "
                   "with them: ceil((p N - x) / (1 - p)) on the published figures."),
-    ("cohort", "Responses linked by return code; Wilcoxon signed-rank test on the paired score changes."),
+    ("cohort", "Responses linked by return code and child marker (the same child); Wilcoxon signed-rank test on "
+               "the paired score changes (p_value: ties dropped; p_value_pratt: Pratt's), Benjamini-Hochberg over "
+               "the table; n_excluded_* count the later responses that could not be paired, by reason."),
     ("reach", "representation_ratio = response share / expected share (from expected_source: children 0-17 by "
-              "LAD, DfE EHC plans by ethnic group and age, else Census 2021 all ages); under_reached: exact "
-              "one-sided binomial test, Holm-corrected across the table, below 0.05."),
+              "LAD or by postcode district (estimated), DfE EHC plans by ethnic group, age and upper-tier "
+              "authority, else Census 2021 all ages); under_reached: exact one-sided binomial test, "
+              "Holm-corrected across the table, below 0.05."),
 ]
 
 

@@ -35,6 +35,8 @@ if TYPE_CHECKING:
 FIXED_LEVELS = ("all", "lad", "district")
 ARRIVAL = ("source", "channel")  # how a response arrived: the outreach source it came through, and its channel
 DISTRICT_SOURCE = "Census 2021 usual residents by postcode district, all ages"
+DISTRICT_CHILDREN_SOURCE = ("area pack: children aged 0-17 by postcode district, estimated (each LAD's children "
+                            "0-17 x the district's share of the LAD's residents)")
 
 
 class AnalysisError(ValueError):
@@ -145,6 +147,9 @@ def _labels(services: Services, wave: Wave, by: str) -> dict[str, str]:
 
     if by in ARRIVAL:
         return services.sources.names() if by == "source" else dict(CHANNEL_NAMES)
+    if by == "utla":
+        lads = services.areas.lads
+        return dict(zip(lads["utla_code"].to_list(), lads["utla_name"].to_list(), strict=True))
     question = wave.questionnaire.question(by.removesuffix("_broad"))
     labels = {}
     if isinstance(question, SingleChoice | MultipleChoice):
@@ -164,7 +169,7 @@ def _response_wave(services: Services, wave_id: str, field: str) -> Wave:
 
 
 def compare(services: Services, wave_id: str, *, baseline_id: str | None = None, by: str = "all",
-            weighted: bool = False, filters: Sequence[str] = ()) -> Result:
+            weighted: bool = False, filters: Sequence[str] = (), targets: str = "children") -> Result:
     """The wave's Q7 answers by area or group (by a multiple-choice question: a response in every option it
     chose), against the baseline; `filters` (`<question>:<option>[,<option>]`, all must hold) keep some
     responses, of both waves when the baseline has responses."""
@@ -178,9 +183,14 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     from analytics.compare import COUNTS_SCHEMA, compare_waves  # the analytics load with the first analysis
     from analytics.disclosure import round_answer_counts, round_response_counts
     from analytics.scale import Scale
-    from analytics.weighting import cell_weights, weigh_counts
+    from analytics.weighting import EHC_TARGETS, TARGETS, cell_weights, lad_targets, weigh_counts
     from surveyapp.store.frames import aggregate_counts, answer_counts, lad_cells
 
+    if targets not in TARGETS:
+        raise AnalysisError("targets", f"use one of {', '.join(TARGETS)}")
+    if targets == EHC_TARGETS and services.ehc_plans is None:
+        raise AnalysisError("targets", "EHC plan targets need the DfE caseload: set SURVEYAPP_EHC_PLANS, or use "
+                                       "targets=children")
     threshold = services.settings.small_number_threshold
     scale = Scale.for_questionnaire(wave.questionnaire)
     waves = [wave_id] if baseline.kind == "aggregate" else list(dict.fromkeys([wave_id, baseline_id]))
@@ -190,7 +200,9 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     if weighted:
         cells = round_response_counts(services.disclosure, lad_cells(services.store, waves, kept), by="lad",
                                       count="n", code="lad_code")
-        weights = cell_weights(cells.drop("n_true", strict=False), services.areas.lads)
+        lads = services.areas.lads
+        weights = cell_weights(cells.drop("n_true", strict=False), lads, targets=lad_targets(
+            lads, services.ehc_plans if targets == EHC_TARGETS else None))
         weighed = weigh_counts(counts, weights, keys=[c for c in COUNTS_SCHEMA if c != "n"])
         # The count columns of a weighted row are the in-area answers, a cell of their own rounded afresh (a sum
         # of the LADs' rounded cells would give the hidden LADs' rounded counts away by subtraction).
@@ -212,8 +224,22 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     if baseline.kind == "aggregate" and kept:
         notes.append(f"The {baseline_id} baseline is published counts and cannot be filtered: the filter applies "
                      f"to {wave_id} alone, so a change mixes the filtered group's difference with change over time.")
+    if weighted:
+        notes.append(_weighting_note(targets))
     return Result("compare", frame, {"wave": wave_id, "baseline": baseline_id, "by": by, "weighted": weighted,
+                                     **({"targets": targets} if weighted else {}),
                                      "filter": _filter_text(kept), "threshold": threshold}, notes)
+
+
+def _weighting_note(targets: str) -> str:
+    from analytics.weighting import EHC_TARGETS, MIN_CELL, TRIM_CAP
+
+    population = ("each upper-tier authority's children and young people with an EHC plan (DfE, latest January), "
+                  "shared over its LADs by their children aged 0-17" if targets == EHC_TARGETS else
+                  "each LAD's children aged 0-17 (ONS mid-2020)")
+    return (f"Weighted to {population}. LADs with fewer than {MIN_CELL} responses in a wave are collapsed first "
+            f"(pooled within their upper-tier authority, or joined to its LAD with the most responses); weights "
+            f"are trimmed at {TRIM_CAP:g} times the mean. Out-of-area and unknown responses are left out.")
 
 
 _BASELINE_FIGURES = ["baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low", "delta_ci_high",
@@ -269,10 +295,10 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     earlier = _response_wave(services, against, "against")
     _check_level(later, by)
     kept = _filters(later, filters)
-    from analytics.cohort import cohort_table
-    from analytics.disclosure import round_pair_counts
+    from analytics.cohort import cohort_table, published_exclusions
+    from analytics.disclosure import round_exclusions, round_pair_counts
     from analytics.scale import Scale
-    from surveyapp.store.frames import answered_statements, cohort_change_counts, wave_sizes
+    from surveyapp.store.frames import answered_statements, cohort_change_counts, cohort_exclusions, wave_sizes
 
     threshold = services.settings.small_number_threshold
     scale = Scale.for_questionnaire(later.questionnaire)
@@ -280,6 +306,10 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     changes = cohort_change_counts(store, wave_id, against, question_id=question_id, scores=scale.scores,
                                    statements=scale.statements, filters=kept, by=by, groups=_groups(later, by))
     changes = round_pair_counts(services.disclosure, changes, later=wave_id, earlier=against)
+    excluded, contents = cohort_exclusions(store, wave_id, against, filters=kept)
+    published = published_exclusions(excluded, round_exclusions(services.disclosure, excluded, later=wave_id,
+                                                                earlier=against, contents=contents),
+                                     threshold=threshold)
     paired = set(changes["statement_id"].to_list())
     candidates = {s.id for w in (later, earlier) for q in [w.questionnaire.question(question_id)]
                   if isinstance(q, Likert) for s in q.statements}
@@ -289,31 +319,46 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     later_id, earlier_id = wave_id if sizes[wave_id] else None, against if sizes[against] else None
     if by == "all":
         frame = cohort_table(changes, statements, later_wave_id=later_id, earlier_wave_id=earlier_id,
-                             threshold=threshold)
+                             threshold=threshold, excluded=published)
     else:
-        frame = _cohort_by(services, later, changes, statements, by, (later_id, earlier_id), threshold)
+        frame = _cohort_by(services, later, changes, statements, by, (later_id, earlier_id), threshold, published)
     notes = [PUBLICATION_SAFE, *_filter_note(kept), *(n for level in by.split(",") for n in _overlap(later, level))]
     if by != "all":
         notes.append(f"Families are placed by their {wave_id} answer ({by}); q-values are over the whole table.")
     if kept:
         notes.append(f"The filter is applied to each family's {wave_id} answers.")
+    notes.append(_exclusion_note(published, wave_id, threshold))
     return Result("cohort", frame, {"wave": wave_id, "against": against, "by": by, "filter": _filter_text(kept),
                                     "threshold": threshold}, notes)
 
 
+def _exclusion_note(published: dict[str, int | None], wave_id: str, threshold: int) -> str:
+    def said(n: int | None) -> str:
+        return f"fewer than {threshold}" if n is None else f"about {n}" if n else "none"
+
+    return (f"Pairs are the same child: a code used once in each wave, or the same child marker under it. Of the "
+            f"{wave_id} responses whose code the earlier wave has, {said(published['n_excluded_ambiguous'])} could "
+            f"not be told apart (a code used for several children without child markers: n_excluded_ambiguous) "
+            f"and {said(published['n_excluded_other_child'])} were about another child "
+            f"(n_excluded_other_child); they are left out. p_value is Wilcoxon's signed-rank test without the "
+            f"ties (no change, n_ties), p_value_pratt Pratt's, which ranks them; q-values are Benjamini-Hochberg "
+            f"over the whole table.")
+
+
 def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statements: set[str], by: str,
-               wave_ids: tuple[str | None, str | None], threshold: int) -> pl.DataFrame:
+               wave_ids: tuple[str | None, str | None], threshold: int,
+               excluded: dict[str, int | None]) -> pl.DataFrame:
     """One cohort table per area or group (every LAD of the area pack by lad, else those with pairs), one
     Benjamini-Hochberg family over them all."""
     from analytics.areas import area_names
-    from analytics.cohort import COLUMNS, cohort_table
-    from analytics.stats import with_q_values
+    from analytics.cohort import COLUMNS, cohort_table, with_cohort_q_values
 
     codes = list(dict.fromkeys(changes["area_code"].sort().to_list()))
     if by == "lad":
         codes = list(dict.fromkeys([*services.areas.lads["lad_code"].to_list(), *codes]))
     parts = [cohort_table(changes.filter(pl.col("area_code") == code).drop("area_code"), statements,
-                          later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold)
+                          later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold,
+                          excluded=excluded)
              .with_columns(area_code=pl.lit(code, pl.String)) for code in codes]
     at = COLUMNS.index("statement_id")
     order = [*COLUMNS[:at], "area_level", "area_code", "area_name", *COLUMNS[at:]]
@@ -324,7 +369,7 @@ def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statement
         area_level=pl.lit(by, pl.String),
         area_name=area_names(pl.col("area_code"), by, lads=services.areas.lads,
                              labels=_labels(services, later, by)))
-    return _two_way(services, later, with_q_values(frame.drop("q_value")).select(order), by)
+    return _two_way(services, later, with_cohort_q_values(frame).select(order), by)
 
 
 def _arrival_codes(services: Services, by: str, waves: Sequence[str]) -> list[str]:
@@ -367,7 +412,10 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     `filters` keep the responses that pass them; by a multiple-choice question a response counts in every
     option it chose, and the shares are of the responses that chose any."""
     wave = _response_wave(services, wave_id, "wave")
-    _check_level(wave, by)
+    if by == "utla" and "utla_code" not in services.areas.lads.columns:
+        raise AnalysisError("by", "the area pack gives no upper-tier authority per LAD (lads.csv utla_code)")
+    if by != "utla":  # reach's own level: the upper-tier authority (Kent, Medway)
+        _check_level(wave, by)
     kept = _filters(wave, filters)
     if by == "all" or "," in by:
         raise AnalysisError("by", "reach is by one level: lad, district or a question, e.g. ethnic_group, "
@@ -380,7 +428,8 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     threshold = services.settings.small_number_threshold
     waves = [w.wave_id for w in _pooled_waves(services, wave, pooled)]
     label = "+".join(waves)
-    groups = _groups(wave, by)
+    lads = services.areas.lads
+    groups = dict(zip(lads["lad_code"], lads["utla_code"], strict=True)) if by == "utla" else _groups(wave, by)
     counts = response_counts(services.store, waves, by=by, groups=groups, filters=kept)
     content = [CONTENT] if kept else []
     if by == "district":  # a district outside the area is out_of_area, as by lad
@@ -401,17 +450,20 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
         total = services.disclosure.round_value(f"responses|{label}|all|all", inside)
     else:
         inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
-        # By district, the in-area total and the out-of-area and unknown rows hold the responses they hold by
-        # LAD: the same cells, named as by LAD, so that they are rounded once.
-        total = rounded_total(services.disclosure, label, "lad" if by == "district" else by, inside)
+        # By district and by upper-tier authority, the in-area total and the out-of-area and unknown rows hold
+        # the responses they hold by LAD (and Medway, a unitary authority, its LAD's): the same cells, named as
+        # by LAD, so that they are rounded once.
+        total = rounded_total(services.disclosure, label, "lad" if by in ("district", "utla") else by, inside)
     counts = counts.select("wave_id", "area_code", "responses", *content)
-    if by == "district" and not kept:
-        outside = pl.col("area_code").is_in([OUT_OF_AREA, UNKNOWN])
+    if by in ("district", "utla") and not kept:
+        outside = pl.col("area_code").is_in([OUT_OF_AREA, UNKNOWN, *(lads["lad_code"] if by == "utla" else [])])
         counts = pl.concat([round_response_counts(services.disclosure, counts.filter(~outside), by=by),
                             round_response_counts(services.disclosure, counts.filter(outside), by="lad")])
     else:
         counts = round_response_counts(services.disclosure, counts, by=by)
-    residents = "residents" in services.areas.districts.columns
+    columns = services.areas.districts.columns
+    # By district: estimated children 0-17 where the pack has them, else all-ages residents, else nothing.
+    population = next((c for c in ("children_0_17", "residents") if c in columns), None)
     expected = expected_shares(by, lads=services.areas.lads, census=services.areas.census,
                                ehc_plans=services.ehc_plans)
     if by in ARRIVAL:  # a row for every source (or channel), none with a population figure
@@ -419,20 +471,28 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
                                 ).with_columns(expected_share=pl.lit(None, pl.Float64),
                                                expected_source=pl.lit(None, pl.String))
     if by == "district":
+        source = {"children_0_17": DISTRICT_CHILDREN_SOURCE, "residents": DISTRICT_SOURCE}.get(population or "")
         expected = services.areas.districts.filter(pl.col("in_area")).select(
             area_code=pl.col("postcode_district"),
-            expected_share=pl.col("residents") / pl.col("residents").sum() if residents else pl.lit(None, pl.Float64),
-            expected_source=pl.lit(DISTRICT_SOURCE if residents else None, pl.String),
+            expected_share=pl.col(population) / pl.col(population).sum() if population else pl.lit(None, pl.Float64),
+            expected_source=pl.lit(source, pl.String),
         )
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
                               census=services.areas.census, labels=_labels(services, wave, by),
                               totals={label: total}, rounding_base=services.disclosure.base, expected=expected)
     notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(wave, by), *_arrival_note(by)]
     if by == "district":
-        notes.append("Expected shares by postcode district are each in-area district's share of usual residents "
-                     "(Census 2021, all ages, the whole district), not of children: the area pack has no "
-                     "child-age figure by district." if residents else
-                     "The area pack has no population by postcode district, so there are no expected shares.")
+        notes.append({
+            "children_0_17": "Expected shares by postcode district are each in-area district's share of the "
+                             "children aged 0-17 of the in-area districts, estimated: each LAD's children 0-17 "
+                             "(ONS mid-2020) times the district's share of that LAD's usual residents (Census "
+                             "2021), summed over the district's parts in Kent and Medway. It assumes children "
+                             "live across a LAD as its residents do.",
+            "residents": "Expected shares by postcode district are each in-area district's share of usual "
+                         "residents (Census 2021, all ages, the whole district), not of children: the area pack "
+                         "has no child-age figure by district.",
+        }.get(population or "", "The area pack has no population by postcode district, so there are no expected "
+                                "shares."))
     sources = sorted({s for s in frame["expected_source"].to_list() if s})
     if sources:
         notes.append("Expected shares: " + "; ".join(sources) + " (each row's expected_source).")
@@ -723,6 +783,7 @@ class AnalysisRequest(msgspec.Struct, frozen=True, kw_only=True):
     baseline: str | None = None  # compare
     by: str | None = None  # compare and cohort (default all), reach (default lad)
     weighted: bool = False  # compare
+    targets: str = "children"  # compare, weighted: children (0-17 by LAD) or ehc_plans (EHC plans by authority)
     against: str | None = None  # cohort
     pooled: int = 1  # reach: the last N response waves added up
     filters: tuple[str, ...] = ()  # all: `<question>:<option>[,<option>]`, all must hold
@@ -731,6 +792,7 @@ class AnalysisRequest(msgspec.Struct, frozen=True, kw_only=True):
         """The request as the API's query parameters (`filter` repeated)."""
         params = {"baseline": self.baseline, "by": self.by, "against": self.against,
                   "weighted": "true" if self.weighted else None,
+                  "targets": self.targets if self.targets != "children" else None,
                   "pooled": str(self.pooled) if self.pooled != 1 else None}
         return [(k, v) for k, v in params.items() if v is not None] + [("filter", f) for f in self.filters]
 
@@ -747,7 +809,7 @@ def analyse(services: Services, request: AnalysisRequest) -> Result:
     services.wave(request.wave)
     if request.kind == "compare":
         return compare(services, request.wave, baseline_id=request.baseline, by=request.by or "all",
-                       weighted=request.weighted, filters=request.filters)
+                       weighted=request.weighted, filters=request.filters, targets=request.targets)
     if request.kind == "cohort":
         if not request.against:
             raise AnalysisError("against", "name the earlier wave to pair the same families with, "
@@ -759,7 +821,7 @@ def analyse(services: Services, request: AnalysisRequest) -> Result:
 
 # --- The board report --------------------------------------------------------------------------------------
 
-REACH_LEVELS = ("lad", "ethnic_group_broad", "religion")
+REACH_LEVELS = ("lad", "utla", "ethnic_group_broad", "religion")  # utla: Kent and Medway, when the pack has it
 
 
 def short_title(wave: Wave) -> str:
@@ -788,8 +850,12 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
         baseline = found
     if baseline.wave_id == wave_id:
         raise AnalysisError("baseline", "choose an earlier wave than the one the report is about")
-    before = sorted((w for w in waves if w.kind == "responses" and w.opens_on <= wave.opens_on
-                     and w.wave_id != wave_id), key=lambda w: (w.opens_on, w.wave_id))
+    from surveyapp.store.frames import aggregate_counts, wave_sizes
+
+    earlier = [w for w in waves if w.kind == "responses" and w.opens_on <= wave.opens_on and w.wave_id != wave_id]
+    stored = wave_sizes(services.store, [w.wave_id for w in earlier])
+    # the response waves before this one that have responses (an empty wave has nothing to compare with)
+    before = sorted((w for w in earlier if stored[w.wave_id]), key=lambda w: (w.opens_on, w.wave_id))
     order = [baseline, *(w for w in before if w.wave_id != baseline.wave_id), wave]
     responses = [w.wave_id for w in order if w.kind == "responses" and w is not baseline]
     overall = pl.concat([compare(services, w, baseline_id=baseline.wave_id, by="all").frame for w in responses])
@@ -802,12 +868,12 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
         raise AnalysisError("wave", f"{wave_id} has no answers to "
                             f"{scale_question.id if scale_question else 'its Likert question'} yet, so there is "
                             "nothing to report; make the report once responses have arrived")
-    levels = [lv for lv in REACH_LEVELS if lv in _levels(wave)]
+    levels = [lv for lv in REACH_LEVELS if lv in _levels(wave)
+              or (lv == "utla" and "utla_code" in services.areas.lads.columns)]
     reach = pl.concat([reach_of(services, wave_id, by=level).frame for level in levels])
     cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
     from analytics.scale import Scale
     from surveyapp.report import ReportInputs  # Altair and its renderer load only when a report is made
-    from surveyapp.store.frames import aggregate_counts, wave_sizes
 
     counted_waves = [w.wave_id for w in order if w.kind == "responses"]
     sizes = wave_sizes(services.store, counted_waves)

@@ -129,7 +129,8 @@ def experience_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping[
 def reach_charts(inputs: ReportInputs, threshold: int, boundaries: Mapping[str, Any] | None) -> list[ReportChart]:
     """Reach charts: by area with its map, then by each equality group in the reach result."""
     section = "Is every area and community being heard?"
-    headings = {"lad": "Reach by area", "ethnic_group_broad": "Reach by ethnic group",
+    headings = {"lad": "Reach by area", "utla": "Reach by local authority: Kent and Medway",
+                "ethnic_group_broad": "Reach by ethnic group",
                 "ethnic_group": "Reach by detailed ethnic group",
                 "religion": "Reach by religion"}
     levels = inputs.reach["area_level"].unique(maintain_order=True).to_list()

@@ -46,6 +46,10 @@ _SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015\u2212]+")  # spaces, hyphens, da
 # Codes shown as examples (the README, the form's hint and errors, the API schema): never issued, and refused
 # when typed, so a family copying the example is told so rather than linked with every other who did.
 RESERVED = frozenset({"MAPLE-OTTER-4217"})
+# Which of the family's children a response is about, asked beside the code: their place among all the family's
+# children, oldest first (a place that stays the same from wave to wave as long as no older child appears, and that
+# names nobody): 1 the oldest or only child, 2 the second oldest, 3 the third oldest, 4 the fourth oldest or younger.
+CHILDREN = ("1", "2", "3", "4")
 
 
 class ReturnCodeError(ValueError):
@@ -101,6 +105,10 @@ class ReturnCodes:
     def cohort_key(self, code: str) -> str:
         """The keyed hash stored in place of a (normalised) code."""
         return self._mac(f"cohort|{code}").hex()[:40]
+
+    def child_key(self, code: str, child: str) -> str:
+        """The keyed hash of a (normalised) code and a child marker (`CHILDREN`): the marker is kept only in it."""
+        return self._mac(f"child|{code}|{child}").hex()[:40]
 
     def fingerprint(self, canonical: bytes) -> str:
         """A keyed hash of a submission's content, to tell a true retry from a reused submission id."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import msgspec
 
-from surveyapp.returncodes import ReturnCodeError, ReturnCodes, normalise
+from surveyapp.returncodes import CHILDREN, ReturnCodeError, ReturnCodes, normalise
 from surveyapp.sources import SourceSet
 from surveyapp.store import PreparedResponse
 from surveyapp.store.db import hour_of
@@ -50,6 +50,7 @@ class Submission:
     language: str = "en"
     channel: str = "api"  # api or form; paper or phone only when staff enter it (the caller checks the role)
     source: str | None = None  # an outreach source's id: one of the wave's current sources, or a 400 on `source`
+    child: str | None = None  # which child the answers are about (returncodes.CHILDREN), kept only hashed
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,10 @@ class Preparer:
                 typed_code = normalise(submission.return_code)
             except ReturnCodeError as exc:
                 errors.append(FieldError("return_code", str(exc)))
+        if submission.child is not None and submission.child not in CHILDREN:
+            errors.append(FieldError("child", "give which of your children this is about, counting from the oldest: "
+                                              "\"1\" (the oldest, or an only child), \"2\", \"3\" or \"4\" (the "
+                                              "fourth oldest or younger); or leave it out"))
         if submission.submission_id is not None and not _SUBMISSION_ID.fullmatch(submission.submission_id):
             errors.append(FieldError("submission_id", "use 8 to 100 letters, digits, '.', '_', ':' or '-' "
                                                       "(a UUID is ideal)"))
@@ -202,12 +207,14 @@ class Preparer:
         code = typed_code or (self._codes.code_for_submission(wave_id, submission.submission_id)
                               if submission.submission_id else self._codes.new_code())
         canonical = msgspec.json.encode([sorted(rows, key=lambda r: tuple(x or "" for x in r)),
-                                         placement.postcode_district, typed_code])
+                                         placement.postcode_district, typed_code,
+                                         *([submission.child] if submission.child else [])])
         response = PreparedResponse(
             response_id=str(uuid.uuid4()), wave_id=wave_id, submission_id=submission.submission_id,
             fingerprint=self._codes.fingerprint(canonical), submitted_hour=hour_of(now),
             postcode_district=placement.postcode_district, lad_code=placement.lad_code,
             area_status=placement.area_status, cohort_key=self._codes.cohort_key(code),
             language=submission.language, channel=submission.channel, answers=tuple(rows),
-            source_id=source_id)
+            source_id=source_id,
+            child_key=self._codes.child_key(code, submission.child) if submission.child else None)
         return Prepared(response, code)

@@ -99,3 +99,10 @@ def test_a_pack_without_its_place_name_is_refused(tmp_path: Path) -> None:
     info.write_text(info.read_text().replace('place_name = "Kent and Medway"\n', ""))
     with pytest.raises(PackError, match=r"pack\.toml.*place_name"):
         load_area_pack("edited", tmp_path)
+
+
+def test_each_lad_names_its_upper_tier_authority() -> None:
+    lads = load_area_pack().lads
+    utla = dict(zip(lads["lad_code"], lads["utla_code"], strict=True))
+    assert utla.pop("E06000035") == "E06000035"  # Medway: a unitary authority, its own upper tier
+    assert set(utla.values()) == {"E10000016"} and len(utla) == 12  # Kent County Council's twelve districts

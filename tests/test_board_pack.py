@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -75,3 +76,68 @@ def test_a_missing_browser_is_named_with_how_to_install_it(tmp_path: Path):
     page.write_text("<p>x</p>", encoding="utf-8")
     with pytest.raises(PdfError, match=r"could not print|needs Chromium"):
         print_pdf(page, tmp_path / "report.pdf", browser=str(tmp_path / "no-such-chromium"))
+
+
+def _pack_from_the_service(seeded_service: InProcessApp, **params: str) -> tuple[Any, dict[str, bytes]]:
+    import io
+    import zipfile
+
+    from tests.support import ANALYST_TOKEN
+
+    with seeded_service.client(ANALYST_TOKEN) as analyst:
+        r = analyst.get("/api/v1/waves/2027-spring/report.zip", params=params, timeout=300)
+    assert r.status_code == 200, r.text[:300]
+    with zipfile.ZipFile(io.BytesIO(r.content)) as pack:
+        return r.headers, {name: pack.read(name) for name in pack.namelist()}
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_services_report_zip_holds_the_a4_pdf(seeded_service: InProcessApp, tmp_path: Path):
+    headers, files = _pack_from_the_service(seeded_service)
+    assert headers["x-report-pdf"] == "included"
+    assert {"report.html", "figures.csv", "report.pdf"} <= set(files)
+    pdf = tmp_path / "report.pdf"
+    pdf.write_bytes(files["report.pdf"])
+    text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Summary" in text.split("\f")[0] and "Thanet" in text
+
+
+@pytest.mark.slow  # the service renders the whole report
+def test_without_chromium_the_zip_has_no_pdf_and_says_why(seeded_service: InProcessApp,
+                                                          monkeypatch: pytest.MonkeyPatch):
+    import surveyapp.report
+
+    monkeypatch.setattr(surveyapp.report, "CHROMIUMS", ("no-such-chromium",))
+    headers, files = _pack_from_the_service(seeded_service)
+    assert "report.html" in files and "report.pdf" not in files
+    assert headers["x-report-pdf"].startswith("not printed: printing the PDF needs Chromium")
+    headers, files = _pack_from_the_service(seeded_service, pdf="false")
+    assert headers["x-report-pdf"] == "not asked for (pdf=false)"
+
+
+@pytest.mark.slow  # the report's analyses, twice
+def test_areas_are_compared_wave_on_wave_once_an_earlier_wave_has_answers(seeded_copy: Path):
+    """Issue 10, item 3: with one response wave, areas are compared with the Kent-wide 2019 figure and say so;
+    once an earlier response wave has answers, the report compares areas with it (an empty wave in between,
+    created but never answered, is passed over)."""
+    from tests.support import ADMIN_TOKEN, FakeClock, make_settings
+
+    service = InProcessApp(make_settings(seeded_copy), FakeClock()).start()
+    try:
+        with service.client(ADMIN_TOKEN) as admin:
+            empty = {"wave_id": "2027-winter", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
+                     "title": {"en": "Winter 2027"}, "opens_on": "2027-01-10", "closes_on": "2027-02-10"}
+            assert admin.post("/api/v1/admin/waves", json=empty).status_code == 201
+        autumn = queries.report_inputs(service.services, "2026-autumn")
+        spring = queries.report_inputs(service.services, "2027-spring")
+    finally:
+        service.stop()
+    assert autumn.area_baseline_id == "baseline-2019"
+    thanet = autumn.by_area.filter(pl.col("area_name") == "Thanet")
+    assert set(thanet["comparison"]) == {"Thanet, Autumn 2026, vs Kent-wide 2019"}
+    assert spring.area_baseline_id == "2026-autumn" and spring.cohort is not None
+    assert set(spring.by_area["baseline_id"]) == {"2026-autumn"}
+    thanet = spring.by_area.filter(pl.col("area_name") == "Thanet")
+    assert set(thanet["comparison"]) == {"Thanet, Spring 2027, vs Thanet Autumn 2026"}
+    assert spring.cohort["earlier_wave_id"].drop_nulls().unique().to_list() == ["2026-autumn"]

@@ -278,26 +278,42 @@ def test_cohort_by_lad_through_the_api_and_cli(service: InProcessApp, seeded: An
     assert "Thanet" in done.stdout and "Maidstone" in done.stdout
 
 
-def test_reach_by_district_counts_and_expects_the_census_residents_share(exact: Services, seeded: Any) -> None:
-    """Responses per postcode district against each in-area district's share of Census 2021 residents, read
-    here from the shared reference table, not the area pack."""
+def test_reach_by_district_counts_and_expects_each_districts_estimated_children(exact: Services,
+                                                                               seeded: Any) -> None:
+    """Responses per postcode district against each in-area district's share of children aged 0-17, estimated
+    here from the shared reference tables (not the area pack): each LAD's children times the district's share
+    of the LAD's residents, over the district's parts in Kent and Medway."""
     import csv
+
+    from tests.support import SHARED
 
     sent = seeded[1]
     result = queries.reach_of(exact, AUTUMN, by="district")
-    with (Path(__file__).parents[2] / "shared/reference/kent-medway/"
-          "postcode_district_to_lad_population_share_DERIVED.csv").open(encoding="utf-8") as handle:
-        residents = {r["postcode_district"]: float(r["district_usual_residents_census2021"])
-                     for r in csv.DictReader(handle)
-                     if r["rank_in_district"] == "1" and r["lad_is_kent_or_medway"] == "True"}
+    reference = SHARED / "reference" / "kent-medway"
+    with (reference / "postcode_district_to_lad_population_share_DERIVED.csv").open(encoding="utf-8") as handle:
+        parts = [r for r in csv.DictReader(handle) if r["lad_is_kent_or_medway"] == "True"]
+    with (reference / "kent_medway_lad_denominators_DERIVED.csv").open(encoding="utf-8") as handle:
+        children = {r["lad_code"]: int(r["mye2020_age_0_17"]) for r in csv.DictReader(handle)}
+    lad_residents: dict[str, float] = {}
+    for r in parts:
+        lad = r["ltla24_code"]
+        lad_residents[lad] = lad_residents.get(lad, 0.0) + float(r["usual_residents_census2021"])
+    estimate: dict[str, float] = {}
+    for r in parts:
+        lad, district = r["ltla24_code"], r["postcode_district"]
+        estimate[district] = estimate.get(district, 0.0) + (
+            children[lad] * float(r["usual_residents_census2021"]) / lad_residents[lad])
+    inside = {r["postcode_district"] for r in parts if r["rank_in_district"] == "1"}
+    total = sum(v for d, v in estimate.items() if d in inside)
     counted = Counter(s.body["postcode"].split()[0] for s in sent)
     for district, n in counted.items():
         row = result.frame.filter(pl.col("area_code") == district).row(0, named=True)
         assert row["responses"] == n
-        assert row["expected_share"] == pytest.approx(residents[district] / sum(residents.values()), rel=1e-9)
+        assert row["expected_share"] == pytest.approx(estimate[district] / total, rel=1e-3)
         assert row["response_share"] == pytest.approx(n / len(sent))
-    assert result.frame.height >= len(residents)  # every in-area district, those without responses too
-    assert any("usual residents" in n and "not of children" in n for n in result.notes)
+        assert str(row["expected_source"]).startswith("area pack: children aged 0-17 by postcode district")
+    assert result.frame.height >= len(inside)  # every in-area district, those without responses too
+    assert any("children aged 0-17" in n and "estimated" in n for n in result.notes)
 
 
 # --- two-way tables ----------------------------------------------------------------------------------------

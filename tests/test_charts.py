@@ -236,3 +236,15 @@ def test_reach_against_ehc_plans_says_so_in_its_column_and_footnote():
     subtitle = " ".join(spec["title"]["subtitle"])
     assert f"expected shares: {ehc}" in subtitle and "Census 2021" not in subtitle
     assert "EHC plans" in str(spec["hconcat"][-1])
+
+
+def test_the_cohort_chart_says_what_pairing_left_out():
+    frame = cohort_frame().with_columns(n_excluded_ambiguous=pl.lit(15, pl.Int64),
+                                        n_excluded_other_child=pl.lit(None, pl.Int64))
+    spec = cohort_chart(frame, scale=SCALE, pack_info=PACK.info, threshold=10).to_dict()
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "about the same child" in subtitle
+    assert ("Not paired: about 15 under a code used for several children that could not be told apart; fewer "
+            "than 10 about another child than before.") in subtitle
+    none = cohort_frame().with_columns(n_excluded_ambiguous=pl.lit(0, pl.Int64), n_excluded_other_child=pl.lit(0))
+    assert "Not paired" not in json.dumps(cohort_chart(none, scale=SCALE, pack_info=PACK.info, threshold=10).to_dict())

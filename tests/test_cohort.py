@@ -1,10 +1,11 @@
 """Same-cohort change between two waves, linked by return code."""
 
+import numpy as np
 import polars as pl
 import pytest
 from scipy.stats import wilcoxon
 
-from analytics.cohort import COLUMNS, cohort_change
+from analytics.cohort import COLUMNS, FIGURES, cohort_change, wilcoxon_p
 
 SCORE = {"strongly_agree": 5, "tend_to_agree": 4, "neither": 3, "tend_to_disagree": 2, "strongly_disagree": 1}
 ANSWER = {v: k for k, v in SCORE.items()}
@@ -56,13 +57,47 @@ def test_pairs_with_dont_know_or_a_missing_answer_are_left_out():
     assert row["n_pairs"] == 11  # k0 answered don't know before; k99 has no earlier answer
 
 
-def test_the_greatest_response_id_of_a_key_is_used_when_a_family_answered_twice():
-    later, later_responses, earlier, earlier_responses = _pairs([1] * 10, [5] * 10)
+def test_a_code_used_twice_in_a_wave_without_child_markers_pairs_neither():
+    later, later_responses, earlier, earlier_responses = _pairs([1] * 12, [5] * 12)
     extra = _wave("w2", [("l0-again", "k0", "health_met", "strongly_disagree")])
     later = pl.concat([later, extra[0]])
     later_responses = pl.concat([later_responses, extra[1]])
-    row = cohort_change(later, later_responses, earlier, earlier_responses).row(0, named=True)
-    assert (row["n_pairs"], row["share_same"], row["share_improved"]) == (10, pytest.approx(0.1), 0.9)
+    row = cohort_change(later, later_responses, earlier, earlier_responses, threshold=0).row(0, named=True)
+    assert (row["n_pairs"], row["share_improved"]) == (11, 1.0)  # k0's two spring answers: which child is which?
+    assert (row["n_excluded_ambiguous"], row["n_excluded_other_child"]) == (2, 0)
+
+
+def _children(rows: list[tuple[str, str, str | None, int]], wave: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """rows: (response_id, cohort_key, child_key, score) -> (likert, responses)."""
+    likert = pl.DataFrame([(r, wave, "health_met", ANSWER[v]) for r, _, _, v in rows], orient="row",
+                          schema=["response_id", "wave_id", "statement_id", "answer_id"])
+    responses = pl.DataFrame([(r, wave, k, c) for r, k, c, _ in rows], orient="row",
+                             schema={"response_id": pl.String, "wave_id": pl.String, "cohort_key": pl.String,
+                                     "child_key": pl.String})
+    return likert, responses
+
+
+def test_child_markers_pair_each_child_of_a_family_with_itself():
+    # family k: two children named in both waves; family m: one child, named only in spring; family x: named
+    # "1" then "2" (another child); family y: two unnamed autumn answers, one named spring answer
+    earlier = _children([("e1", "k", "k1", 1), ("e2", "k", "k2", 5), ("e3", "m", None, 2), ("e4", "x", "x1", 3),
+                         ("e5", "y", None, 4), ("e6", "y", None, 1)], "w1")
+    later = _children([("l1", "k", "k1", 2), ("l2", "k", "k2", 4), ("l3", "m", "m1", 4), ("l4", "x", "x2", 3),
+                       ("l5", "y", "y1", 2)], "w2")
+    row = cohort_change(*later, *earlier, threshold=0).row(0, named=True)
+    # k1 +1, k2 -1, m +2 (a code used once a wave is one child); pairing by code alone would have paired l1..l2
+    # with either of e1, e2
+    assert row["n_pairs"] == 3
+    assert row["mean_change"] == pytest.approx((1 - 1 + 2) / 3)
+    assert (row["n_excluded_ambiguous"], row["n_excluded_other_child"]) == (1, 1)
+
+
+def test_exclusions_under_the_threshold_are_not_published():
+    later, later_responses, earlier, earlier_responses = _pairs([1] * 12, [5] * 12)
+    extra = _wave("w2", [("l0-again", "k0", "health_met", "strongly_disagree")])
+    row = cohort_change(pl.concat([later, extra[0]]), pl.concat([later_responses, extra[1]]), earlier,
+                        earlier_responses).row(0, named=True)
+    assert row["n_excluded_ambiguous"] is None and row["n_excluded_other_child"] == 0
 
 
 def test_responses_without_a_return_code_are_not_linked():
@@ -75,7 +110,7 @@ def test_responses_without_a_return_code_are_not_linked():
 def test_fewer_pairs_than_the_threshold_are_suppressed():
     row = cohort_change(*_pairs([1] * 9, [2] * 9)).row(0, named=True)
     assert row["suppressed"] is True
-    assert all(row[c] is None for c in COLUMNS[3:-1])
+    assert all(row[c] is None for c in [*FIGURES, "q_value", "q_value_pratt"])
 
 
 def test_rows_name_both_waves_and_every_statement_answered_in_either():
@@ -85,3 +120,46 @@ def test_rows_name_both_waves_and_every_statement_answered_in_either():
     assert out.columns == COLUMNS
     assert out.select("later_wave_id", "earlier_wave_id", "statement_id", "n_pairs", "suppressed").rows() == [
         ("w2", "w1", "assessment_wait", None, True), ("w2", "w1", "health_met", 12, False)]
+
+
+def _tallied(differences: list[int]) -> tuple[np.ndarray, np.ndarray]:
+    values, counts = np.unique(np.array(differences), return_counts=True)
+    return values, counts
+
+
+@pytest.mark.parametrize("size", [12, 40, 51, 300, 2_000])
+@pytest.mark.parametrize("zero_method", ["wilcox", "pratt"])
+def test_wilcoxon_from_the_histogram_is_scipys_with_either_treatment_of_ties(size: int, zero_method: str):
+    rng = np.random.default_rng(size)
+    differences = [int(d) for d in rng.choice([-3, -2, -1, 0, 0, 0, 1, 1, 2, 3, 4], size=size)]
+    got = wilcoxon_p(*_tallied(differences), zero_method)
+    assert got == pytest.approx(wilcoxon(differences, zero_method=zero_method).pvalue, rel=1e-9)
+
+
+def test_pratt_and_the_ties_are_published_beside_wilcoxon():
+    row = cohort_change(*_pairs(EARLIER, LATER)).row(0, named=True)
+    differences = [b - a for a, b in zip(EARLIER, LATER, strict=True)]
+    assert row["n_ties"] == 2
+    assert row["p_value_pratt"] == pytest.approx(wilcoxon(differences, zero_method="pratt").pvalue)
+
+
+def test_q_values_are_benjamini_hochberg_over_the_eight_statements():
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(8)
+    statements = [f"s{i}" for i in range(8)]
+    before, after = [], []
+    for i, statement in enumerate(statements):
+        for j in range(60):
+            early = int(rng.integers(1, 6))
+            late = min(5, max(1, early + int(rng.integers(-1, 2)) + (1 if j < 4 * i else 0)))
+            before.append((f"e{j}", f"k{j}", statement, ANSWER[early]))  # family j answers all eight
+            after.append((f"l{j}", f"k{j}", statement, ANSWER[late]))
+    e_likert, e_resp = _wave("w1", before)
+    l_likert, l_resp = _wave("w2", after)
+    out = cohort_change(l_likert, l_resp, e_likert, e_resp)
+    assert out.height == 8
+    for p, q in (("p_value", "q_value"), ("p_value_pratt", "q_value_pratt")):
+        expected = multipletests(out[p].to_numpy(), method="fdr_bh")[1]
+        assert out[q].to_numpy() == pytest.approx(expected, rel=1e-12)
+    assert (out["q_value"] >= out["p_value"]).all()

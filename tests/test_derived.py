@@ -25,25 +25,25 @@ from surveyapp.store.writer import PreparedResponse
 Answer = tuple[str, str, str, str]  # response_id, question_id, statement_id, option_id
 
 
-def _decoded(conn: duckdb.DuckDBPyConnection) -> tuple[set[Answer], dict[str, int], set[str]]:
-    """The Likert answers the packed sheets hold, each response's cohort number, and the responses marked
-    `latest`."""
+def _decoded(conn: duckdb.DuckDBPyConnection) -> tuple[set[Answer], dict[str, int], dict[str, tuple[int, int | None]]]:
+    """The Likert answers the packed sheets hold, each response's cohort number, and each response's `uses` and
+    `child_uses`."""
     slots: dict[str, dict[int, tuple[str, str]]] = {}
     for wave, question, statement, slot in conn.execute("SELECT * FROM likert_slots").fetchall():
         slots.setdefault(wave, {})[slot] = (question, statement)
     codes = {(w, q, c): o for w, q, o, c in conn.execute("SELECT * FROM likert_codes").fetchall()}
     held: set[Answer] = set()
-    numbers, latest = {}, set()
-    for wave, response_number, number, pattern, is_latest in conn.execute("SELECT * FROM likert_sheets").fetchall():
+    numbers, uses = {}, {}
+    for wave, response_number, number, pattern, used, child_used in conn.execute(
+            "SELECT wave_id, response_number, cohort_number, pattern, uses, child_uses FROM likert_sheets").fetchall():
         response_id = str(uuid.UUID(int=response_number))  # the id, from the number its hex digits spell
         numbers[response_id] = number
-        if is_latest:
-            latest.add(response_id)
+        uses[response_id] = (used, child_used)
         for slot, (question, statement) in slots.get(wave, {}).items():
             code = (int(pattern) >> (4 * slot)) & 15
             if code:
                 held.add((response_id, question, statement, codes[(wave, question, code)]))
-    return held, numbers, latest
+    return held, numbers, uses
 
 
 def _check_against_answers(path: Path) -> int:
@@ -51,18 +51,20 @@ def _check_against_answers(path: Path) -> int:
     try:
         answers = conn.execute("SELECT a.response_id, a.question_id, a.statement_id, a.option_id FROM answers a "
                                "WHERE a.statement_id IS NOT NULL").fetchall()
-        held, numbers, latest = _decoded(conn)
+        held, numbers, uses = _decoded(conn)
         assert held == set(answers)
         responses = conn.execute("SELECT response_id, cohort_key, wave_id, coalesce(postcode_district, ''), "
                                  "coalesce(lad_code, ''), area_status FROM responses").fetchall()
+        child = dict(conn.execute("SELECT response_id, child_key FROM responses").fetchall())
         assert set(numbers) == {r[0] for r in responses}  # one sheet per response, answered or not
         number_of_key = {r[1]: numbers[r[0]] for r in responses}  # one number per key, and one key per number
         assert all(numbers[r[0]] == number_of_key[r[1]] for r in responses)
         assert len(set(number_of_key.values())) == len(number_of_key)
-        greatest: dict[tuple[str, str], str] = {}  # the greatest response id of each key in each wave
-        for response_id, key, wave, *_ in responses:
-            greatest[(wave, key)] = max(greatest.get((wave, key), response_id), response_id)
-        assert latest == set(greatest.values())
+        per_key = Counter((wave, key) for _, key, wave, *_ in responses)  # responses of each key in each wave
+        per_child = Counter((wave, key, child[rid]) for rid, key, wave, *_ in responses if child[rid] is not None)
+        assert uses == {rid: (per_key[(wave, key)], per_child[(wave, key, child[rid])] if child[rid] else None)
+                        for rid, key, wave, *_ in responses}
+        assert max(per_key.values()) > 1 and max(per_child.values()) > 1
         place = {r[0]: r[2:] for r in responses}
         expected = Counter((place[rid][0], q, s, o, *place[rid][1:]) for rid, q, s, o in answers)
         tallies = conn.execute("SELECT wave_id, question_id, statement_id, option_id, postcode_district, lad_code, "
@@ -89,7 +91,8 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> Path:
             response_id=f"{i:08d}-0000-4000-8000-000000000000", wave_id="wave-2", submission_id=None,
             fingerprint="fp", submitted_hour=dt.datetime(2021, 1, 1, 10),
             postcode_district=["ME4", None, "CT9"][i % 3], lad_code=["E06000035", None, "E07000114"][i % 3],
-            area_status=["in_area", "unknown", "in_area"][i % 3], cohort_key=keys[i], language="en", channel="api",
+            area_status=["in_area", "unknown", "in_area"][i % 3], cohort_key=keys[i % 30], language="en",
+            channel="api", child_key=[None, "child-a", "child-b", "child-a"][i % 4],
             answers=(*(("q7", s, answers[(i + j) % 3], None) for j, s in enumerate(statements[: i % 4])),
                      ("religion", None, "none", None))))
             for i in range(40)]
@@ -114,18 +117,23 @@ def test_the_writers_tallies_and_sheets_hold_exactly_the_stored_answers(written:
     assert _check_against_answers(written) > 1_200 * 5
 
 
+# A store written before migration 002 (its derived tables gone) whose responses kept their child keys: 002 fills
+# the tables as it made them, then 005 (run again) adds the child columns and settles them.
+DERIVED_AS_BEFORE_002 = ("DROP TABLE likert_tallies; DROP TABLE likert_sheets; DROP TABLE likert_slots; "
+                         "DROP TABLE likert_codes; DROP TABLE derived_state; DELETE FROM schema_migrations "
+                         "WHERE name IN ('002_likert_tallies.sql', '005_child_key.sql')")
+
+
 def test_migration_002_fills_them_for_a_store_written_before_it(written: Path, tmp_path: Path) -> None:
     before = tmp_path / "data" / "surveyapp.duckdb"
     before.parent.mkdir()
     shutil.copy(written, before)
     conn = duckdb.connect(str(before))
-    conn.execute("DROP TABLE likert_tallies; DROP TABLE likert_sheets; DROP TABLE likert_slots; "
-                 "DROP TABLE likert_codes; DROP TABLE derived_state; "
-                 "DELETE FROM schema_migrations WHERE name = '002_likert_tallies.sql'")
+    conn.execute(DERIVED_AS_BEFORE_002)
     conn.close()
     store = Store(before)
     try:
-        assert store.applied_migrations == ["002_likert_tallies.sql"]
+        assert store.applied_migrations == ["002_likert_tallies.sql", "005_child_key.sql"]
     finally:
         store.close()
     _check_against_answers(before)
@@ -137,9 +145,7 @@ def test_figures_from_a_migrated_store_equal_those_of_the_writers(written: Path,
     shutil.copy(written, data / "surveyapp.duckdb")
     shutil.copytree(written.parent / "secrets", data / "secrets")
     conn = duckdb.connect(str(data / "surveyapp.duckdb"))
-    conn.execute("DROP TABLE likert_tallies; DROP TABLE likert_sheets; DROP TABLE likert_slots; "
-                 "DROP TABLE likert_codes; DROP TABLE derived_state; "
-                 "DELETE FROM schema_migrations WHERE name = '002_likert_tallies.sql'")
+    conn.execute(DERIVED_AS_BEFORE_002)
     conn.close()
     figures = {}
     for name, directory in (("writer", written.parent), ("migrated", data)):

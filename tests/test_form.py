@@ -252,6 +252,28 @@ def test_the_code_page_refuses_the_example_and_a_typed_code_is_sealed_in_the_dra
     assert server.count("SELECT count(*) FROM responses WHERE cohort_key = ?", [cohort]) == 1
 
 
+def test_the_code_page_asks_which_child_and_keeps_it_sealed_then_only_in_a_keyed_hash(
+        server: Service, family: Family) -> None:
+    page = family.open("code").text
+    assert "Which of your children is this form about?" in page
+    assert 'name="child" type="radio" value="2"' in page and "My second oldest child" in page
+    bad = family.answer("code", return_code="", child="eldest")
+    assert bad.status_code == 400 and "Select one of the answers listed" in bad.text
+    family.answer("code", return_code="maple otter 4218", child="2")
+    assert 'value="2" checked' in family.open("code").text  # shown again as chosen
+    family.answer("q7-health_met", **{"q7-health_met": "neither"})
+    check = family.check().text
+    assert "Which child" in check and "My second oldest child" in check
+    (sealed,) = server.store.rows("SELECT sealed_child FROM drafts")[0]
+    assert sealed and sealed != "2" and len(sealed) > 20  # sealed as the code is, never the marker itself
+    family.send()
+    assert server.store.rows("SELECT sealed_child FROM drafts") == [(None,)]  # gone with the answers
+    codes = server.services.codes
+    stored = server.store.rows("SELECT child_key FROM responses")
+    assert stored == [(codes.child_key("MAPLE-OTTER-4218", "2"),)]
+    assert codes.child_key("MAPLE-OTTER-4218", "2") != codes.child_key("MAPLE-OTTER-4218", "1")
+
+
 def test_a_full_postcode_is_cut_before_the_draft_keeps_it(server: Service, family: Family) -> None:
     mistyped = family.answer("postcode", postcode="XYZ")
     assert mistyped.status_code == 400 and "Enter the first half of your postcode" in mistyped.text

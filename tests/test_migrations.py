@@ -14,6 +14,8 @@ from surveyapp.store.migrations import MIGRATIONS_DIR, migrate
 
 _ROW = ("r-1", "2026-autumn", "sub-00000001", "f" * 20, "2026-10-02 09:00:00", "CT9", "E07000114", "in_area",
         "k" * 20, "en", "form")
+_COLUMNS = ("response_id, wave_id, submission_id, fingerprint, submitted_hour, postcode_district, lad_code, "
+            "area_status, cohort_key, language, channel, source_id")
 
 
 def _store_before(version: str, tmp_path: Path) -> Path:
@@ -47,13 +49,13 @@ def test_migration_004_keeps_every_response_and_adds_sources_and_staff_channels(
         assert kept == [("r-1", "2026-autumn", "sub-00000001", "CT9", "E07000114", "form", None)]
         assert conn.execute("SELECT count(*) FROM answers").fetchone() == (1,)
         for channel in ("paper", "phone"):  # entered by staff: now a channel a response can have
-            conn.execute("INSERT INTO responses VALUES (?, '2026-autumn', NULL, 'f', '2026-10-02 10:00:00', NULL, "
-                         "NULL, 'unknown', 'k', 'en', ?, NULL)", [f"r-{channel}", channel])
+            conn.execute(f"INSERT INTO responses ({_COLUMNS}) VALUES (?, '2026-autumn', NULL, 'f', "
+                         "'2026-10-02 10:00:00', NULL, NULL, 'unknown', 'k', 'en', ?, NULL)", [f"r-{channel}", channel])
         with pytest.raises(duckdb.ConstraintException):
-            conn.execute("INSERT INTO responses VALUES ('r-x', '2026-autumn', NULL, 'f', '2026-10-02 10:00:00', NULL, "
-                         "NULL, 'unknown', 'k', 'en', 'email', NULL)")
+            conn.execute(f"INSERT INTO responses ({_COLUMNS}) VALUES ('r-x', '2026-autumn', NULL, 'f', "
+                         "'2026-10-02 10:00:00', NULL, NULL, 'unknown', 'k', 'en', 'email', NULL)")
         with pytest.raises(duckdb.ConstraintException):  # a submission id is still stored once per wave
-            conn.execute("INSERT INTO responses VALUES ('r-y', '2026-autumn', 'sub-00000001', 'f', "
+            conn.execute(f"INSERT INTO responses ({_COLUMNS}) VALUES ('r-y', '2026-autumn', 'sub-00000001', 'f', "
                          "'2026-10-02 10:00:00', NULL, NULL, 'unknown', 'k', 'en', 'api', NULL)")
         assert conn.execute("SELECT count(*) FROM sources").fetchone() == (0,)
     finally:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -169,3 +170,52 @@ def test_a_file_that_is_not_the_caseload_stops_the_service_naming_the_setting(tm
     wrong.write_text("a,b\n1,2\n", encoding="utf-8")
     with pytest.raises(SettingsError, match=r"SURVEYAPP_EHC_PLANS: .*wrong\.csv.*ehcplans"):
         Services(make_settings(tmp_path / "data", ehc_plans=wrong))
+
+
+def test_kent_and_medway_reach_compares_with_ehc_plans_by_local_authority(served: InProcessApp):
+    plans: dict[str, int] = {}
+    with EHC_PLANS.open(newline="", encoding="utf-8") as handle:
+        for row in csv.DictReader(handle):
+            if row["geographic_level"] == "Local authority" and row["time_period"] == "202425" \
+                    and row["breakdown_topic"] == "All EHC plans":
+                plans[row["new_la_code"]] = int(row["ehcplans"])
+    assert plans == {"E10000016": 20_635, "E06000035": 3_041}  # SOURCES.md: January 2025
+    body = _reach(served, "utla")
+    rows = _rows(body)
+    kent, medway = rows["E10000016"], rows["E06000035"]
+    assert (kent["area_name"], medway["area_name"]) == ("Kent", "Medway")
+    assert medway["expected_share"] == pytest.approx(3_041 / (20_635 + 3_041))
+    assert kent["expected_source"] == "DfE EHC plans, January 2025, Kent and Medway, by local authority"
+    # 75 Kent and 25 Medway families, rounded to 5; Medway's is the same cell as its LAD row
+    assert (kent["responses"], medway["responses"]) == (75, 25)
+    assert medway["responses"] == _rows(_reach(served, "lad"))["E06000035"]["responses"]
+    assert medway["reach_status"] == "not under-reached"
+    assert {"out_of_area", "unknown"} <= set(rows)
+
+
+def test_without_the_caseload_kent_and_medway_reach_uses_children_0_17(tmp_path: Path):
+    from analytics.reach import UTLA_SOURCE, expected_shares
+
+    lads = load_area_pack().lads
+    expected = {r["area_code"]: r for r in expected_shares("utla", lads=lads).iter_rows(named=True)}
+    assert expected["E06000035"]["expected_share"] == pytest.approx(65_441 / 412_012)  # Medway's children
+    assert expected["E10000016"]["expected_source"] == UTLA_SOURCE
+
+
+def test_weighted_compare_can_rake_to_ehc_plans_by_authority(served: InProcessApp, tmp_path: Path):
+    def compare(service: InProcessApp, **params: str) -> Any:
+        with service.client(ANALYST_TOKEN) as client:
+            return client.get("/api/v1/waves/2026-autumn/compare", params={"weighted": "true", **params})
+
+    children, plans = compare(served), compare(served, targets="ehc_plans")
+    assert children.status_code == plans.status_code == 200, plans.text
+    assert plans.json()["targets"] == "ehc_plans"
+    assert any("EHC plan" in n and "collapsed" in n for n in plans.json()["notes"])
+    assert any("children aged 0-17" in n for n in children.json()["notes"])
+    plain = InProcessApp(make_settings(tmp_path / "data"), FakeClock()).start()
+    try:
+        refused = compare(plain, targets="ehc_plans")
+    finally:
+        plain.stop()
+    assert refused.status_code == 400
+    assert refused.json()["errors"][0]["field"] == "targets"

@@ -57,6 +57,21 @@ def cohort_title(segments: pl.DataFrame, scale: Scale) -> str:
             f"({pct(top['Improved'])} improved, {pct(top['Worse'])} worse)")
 
 
+def _excluded_line(cohort: pl.DataFrame, threshold: int) -> list[str]:
+    """What pairing left out (the table-wide n_excluded_* columns), in words; nothing when none was."""
+    if "n_excluded_ambiguous" not in cohort.columns or cohort.is_empty():
+        return []
+    row = cohort.row(0, named=True)
+    said = []
+    for column, what in (("n_excluded_ambiguous", "under a code used for several children that could not be told "
+                                                  "apart"),
+                         ("n_excluded_other_child", "about another child than before")):
+        n = row[column]
+        if n != 0:
+            said.append(f"{f'fewer than {threshold}' if n is None else f'about {n}'} {what}")
+    return [f"Not paired: {'; '.join(said)}."] if said else []
+
+
 def cohort_chart(cohort: pl.DataFrame, *, scale: Scale, pack_info: PackInfo, threshold: int,
                  waves: str = "both waves") -> alt.TopLevelMixin:
     """Improved / same / worse per statement for the linked cohort, as bars centred on "same"."""
@@ -81,8 +96,9 @@ def cohort_chart(cohort: pl.DataFrame, *, scale: Scale, pack_info: PackInfo, thr
         x=alt.datum(0), y=y, text=alt.value(TOO_FEW)).transform_filter("!isValid(datum.outcome)")
     chart = alt.layer(bars, labels, note, data=segments, width=WIDTH - 260, height=alt.Step(30))
     title = cohort_title(segments, scale)
-    lines = [f"Families who answered {waves} with the same return code: did their answer move towards "
-             "agreeing (improved), stay the same, or move away (worse)?"]
+    lines = [f"Families who answered {waves} with the same return code, about the same child: did their answer "
+             "move towards agreeing (improved), stay the same, or move away (worse)?",
+             *_excluded_line(cohort, threshold)]
     chart = chart.properties(title=titled(title, threshold, pack_info, lines=lines))
     return configure(chart, f"Diverging bar chart of how the answers of families who answered {waves} "
                             f"changed, per statement. {title}.")

@@ -23,7 +23,7 @@ from waves.areas.pack import UNKNOWN, PackInfo
 
 TOO_FEW_BAND = "fewer than"
 STATUS = ["under-reached", "not under-reached", "cannot yet be assessed"]
-LEVEL_WORDS = {"lad": "local authority district", "ethnic_group": "ethnic group",
+LEVEL_WORDS = {"lad": "local authority district", "utla": "local authority", "ethnic_group": "ethnic group",
                "ethnic_group_broad": "ethnic group", "religion": "religious group"}
 
 
@@ -81,11 +81,11 @@ def reach_title(points: pl.DataFrame, area_level: str) -> str:
 
 def expected_sources(points: pl.DataFrame, pack_info: PackInfo) -> tuple[str, ...]:
     """The footnote lines for the rows' expected shares: each source the rows name (`expected_source`), the
-    Census one in the pack's words (which say it covers all ages)."""
+    area pack's children and the Census in the pack's words (which say what they cover)."""
     found = sorted({s for s in points["expected_source"].to_list() if s}) if "expected_source" in points.columns \
         else []
-    lines = list(dict.fromkeys(f"expected shares: {s}" if s.startswith("DfE") else pack_info.census_source
-                               for s in found))
+    lines = list(dict.fromkeys(f"expected shares: {s}" if s.startswith("DfE") else pack_info.children_source
+                               if s.startswith("area pack: children") else pack_info.census_source for s in found))
     return tuple(lines) or (pack_info.census_source,)
 
 

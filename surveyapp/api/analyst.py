@@ -104,11 +104,15 @@ def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFo
 @get("/api/v1/waves/{wave_id:str}/compare", sync_to_thread=True)
 def compare_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None, by: FromQuery[str] = "all", weighted: FromQuery[bool] = False,
+                 targets: Annotated[Literal["children", "ehc_plans"], QueryParameter(
+                     description="weighted: rake to children 0-17 by LAD, or to EHC plans by upper-tier "
+                                 "authority (needs SURVEYAPP_EHC_PLANS)")] = "children",
                  format: FromQuery[ResultFormat | None] = None,
                  filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """Q7 by area or group against the baseline (JSON, or CSV with `Accept: text/csv`; or `format=`)."""
     return _analysis(services, request, format, queries.AnalysisRequest(
-        kind="compare", wave=wave_id, baseline=baseline, by=by, weighted=weighted, filters=tuple(filters or ())))
+        kind="compare", wave=wave_id, baseline=baseline, by=by, weighted=weighted, targets=targets,
+        filters=tuple(filters or ())))
 
 
 @get("/api/v1/waves/{wave_id:str}/cohort", sync_to_thread=True)
@@ -154,25 +158,40 @@ def results_page(services: NamedDependency[Services], wave_id: FromPath[str],
                     headers={"Content-Security-Policy": _csp_for(page), "Cache-Control": "no-store"})
 
 
+PDF_HEADER = "X-Report-Pdf"  # "included", or why report.zip holds no report.pdf
+
+
 @get("/api/v1/waves/{wave_id:str}/report.zip", sync_to_thread=True)
 def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
-                baseline: FromQuery[str | None] = None) -> Response[bytes]:
-    """The board pack as `surveyapp report` writes it: report.html, charts/*.svg and *.png, figures.csv."""
-    from surveyapp.report import write_report
+                baseline: FromQuery[str | None] = None,
+                pdf: Annotated[bool, QueryParameter(description="print report.pdf (A4) too, when the service has "
+                                                                "Chromium")] = True) -> Response[bytes]:
+    """The board pack as `surveyapp report` writes it: report.html, charts/*.svg and *.png, figures.csv, and
+    report.pdf (A4) when the service can print it with headless Chromium; the X-Report-Pdf header says
+    "included" or why not."""
+    from surveyapp.report import PdfError, print_pdf, write_report
 
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     settings = services.settings
     inputs = queries.report_inputs(services, wave_id, baseline)
     buffer = io.BytesIO()
+    printed = "not asked for (pdf=false)"
     with tempfile.TemporaryDirectory(prefix="surveyapp-report-") as folder:
         root = Path(folder)
-        write_report(inputs, root, threshold=settings.small_number_threshold, boundaries=settings.boundaries)
+        page = write_report(inputs, root, threshold=settings.small_number_threshold, boundaries=settings.boundaries)
+        if pdf:
+            try:
+                print_pdf(page, root / "report.pdf")
+                printed = "included"
+            except PdfError as exc:
+                printed = f"not printed: {exc}".replace("\n", " ")[:300]
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:
             for path in sorted(root.rglob("*")):
                 if path.is_file():
                     pack.write(path, path.relative_to(root).as_posix())
     return Response(buffer.getvalue(), media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{wave_id}-report.zip"', "Cache-Control": "no-store"})
+        "Content-Disposition": f'attachment; filename="{wave_id}-report.zip"', "Cache-Control": "no-store",
+        PDF_HEADER: printed.encode("ascii", "replace").decode()})
 
 
 def analyst_router(settings: Settings) -> Router:

@@ -73,7 +73,8 @@ async def submit_response(services: NamedDependency[Services], request: Request[
     channel = api_channel(data.channel, request, request.route_handler, services.settings)
     accepted = await services.collect(wave, Submission(
         answers=data.answers, postcode=data.postcode, return_code=data.return_code,
-        submission_id=data.submission_id, language=data.language, channel=channel, source=data.source))
+        submission_id=data.submission_id, language=data.language, channel=channel, source=data.source,
+        child=data.child))
     return Response(SubmissionOut(accepted.response_id, accepted.return_code), status_code=201,
                     headers={"Cache-Control": "no-store"})
 

@@ -32,6 +32,12 @@ class SubmissionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         max_length=16, description="How the answers reached you: api (the default), or paper or phone when staff "
                                    "type in a returned paper form or answers taken by phone; paper and phone need "
                                    "a staff or admin bearer token")] | None = None
+    child: Annotated[str, msgspec.Meta(
+        max_length=8, examples=["1"],
+        description="Which of the family's children the answers are about, counting all of them from the oldest: "
+                    "\"1\" the oldest (or an only child), \"2\" the second oldest, \"3\" the third, \"4\" the "
+                    "fourth oldest or younger. Lets a code used for several children link each child's answers; "
+                    "kept only inside a keyed hash with the code")] | None = None
 
 
 class SubmissionOut(msgspec.Struct):

@@ -15,7 +15,8 @@ Four ways in, each checked against the stored answers by tests/test_derived.py o
 - `backfill`: the same SQL over everything stored (migration 002, for a store written before it).
 - `reconcile`: the same SQL over the stored responses that have no sheet yet (at start-up).
 
-`settle` then settles `latest` for the sheets added since it last ran.
+`settle` then settles `uses` and `child_uses` (what cohort change pairs by) for the sheets added since it
+last ran.
 """
 
 from __future__ import annotations
@@ -54,17 +55,21 @@ _NEW_CODES = """
     WHERE NOT EXISTS (SELECT 1 FROM likert_codes c WHERE c.wave_id = n.wave_id AND c.question_id = n.question_id
                       AND c.option_id = n.option_id)
 """
-_SHEETS = f"""
-    INSERT INTO likert_sheets
+_SHEET_VALUES = f"""
     SELECT r.wave_id, {{response_number}}, md5_number(r.cohort_key),
-        coalesce(bit_or(c.code::UHUGEINT << ({CODE_BITS} * s.slot)::UHUGEINT), 0::UHUGEINT), true
+        coalesce(bit_or(c.code::UHUGEINT << ({CODE_BITS} * s.slot)::UHUGEINT), 0::UHUGEINT){{child}}
     FROM {{responses}} r
     LEFT JOIN {{answers}} a ON a.response_id = r.response_id AND a.statement_id IS NOT NULL
     LEFT JOIN likert_slots s ON s.wave_id = r.wave_id AND s.question_id = a.question_id
         AND s.statement_id = a.statement_id
     LEFT JOIN likert_codes c ON c.wave_id = r.wave_id AND c.question_id = a.question_id AND c.option_id = a.option_id
-    GROUP BY r.response_id, r.wave_id, r.cohort_key
+    GROUP BY r.response_id, r.wave_id, r.cohort_key{{child_group}}
 """
+_SHEETS = ("INSERT INTO likert_sheets (wave_id, response_number, cohort_number, pattern, child_number)"
+           + _SHEET_VALUES.replace("{child}", ", md5_number(r.child_key)").replace("{child_group}", ", r.child_key"))
+# Migration 002 fills the sheets of a store written before it, whose responses have no child_key yet (005 adds it).
+_SHEETS_002 = ("INSERT INTO likert_sheets (wave_id, response_number, cohort_number, pattern)"
+               + _SHEET_VALUES.replace("{child}", "").replace("{child_group}", ""))
 _TALLIES = """
     INSERT INTO likert_tallies AS t
     SELECT r.wave_id, a.question_id, a.statement_id, a.option_id, coalesce(r.postcode_district, ''),
@@ -74,49 +79,66 @@ _TALLIES = """
     GROUP BY ALL
     ON CONFLICT DO UPDATE SET n = t.n + excluded.n
 """
-# For the cohort keys of {keys} (wave_id, cohort_number) that a wave holds more than once, only the greatest
-# response id of each key in each wave is `latest`.
-_LATEST = """
-    UPDATE likert_sheets s SET latest = (s.response_number = m.top)
-    FROM (SELECT t.wave_id, t.cohort_number, max(t.response_number) AS top FROM likert_sheets t
-          SEMI JOIN ({keys}) k ON k.wave_id = t.wave_id AND k.cohort_number = t.cohort_number
-          GROUP BY ALL HAVING count(*) > 1) m
-    WHERE s.wave_id = m.wave_id AND s.cohort_number = m.cohort_number
+# For the cohort keys of unsettled sheets that a wave holds more than once: each sheet's `uses`
+# (responses of the wave with its cohort key) and `child_uses` (those with its child key too; NULL without one).
+_USES = """
+    UPDATE likert_sheets s SET uses = m.uses, child_uses = m.child_uses
+    FROM (SELECT t.wave_id, t.response_number, count(*) OVER (PARTITION BY t.wave_id, t.cohort_number) AS uses,
+              CASE WHEN t.child_number IS NOT NULL THEN
+                  count(*) OVER (PARTITION BY t.wave_id, t.cohort_number, t.child_number) END AS child_uses
+          FROM likert_sheets t
+          SEMI JOIN (SELECT k.wave_id, k.cohort_number FROM likert_sheets k
+                     SEMI JOIN (SELECT wave_id, cohort_number FROM likert_sheets WHERE uses IS NULL) n
+                         ON n.wave_id = k.wave_id AND n.cohort_number = k.cohort_number
+                     GROUP BY ALL HAVING count(*) > 1) m
+              ON m.wave_id = t.wave_id AND m.cohort_number = t.cohort_number) m
+    WHERE s.wave_id = m.wave_id AND s.response_number = m.response_number
 """
-_STEPS = (_NEW_SLOTS, _NEW_CODES, _SHEETS, _TALLIES, _LATEST)
+# Then every sheet still unsettled is its key's only response in its wave.
+_ONLY = ("UPDATE likert_sheets SET uses = 1, child_uses = CASE WHEN child_number IS NOT NULL THEN 1 END "
+         "WHERE uses IS NULL")
+_STEPS = (_NEW_SLOTS, _NEW_CODES, _SHEETS, _TALLIES)  # then settle
 RESPONSE_NUMBER = "('0x' || replace(r.response_id, '-', ''))::UHUGEINT"
 
 
 def record(cursor: duckdb.DuckDBPyConnection, batch_responses: pa.Table, batch_answers: pa.Table) -> None:
     """Add the derived rows of a batch about to be committed, by SQL (`batch_responses` and `batch_answers` hold
-    the rows just inserted into `responses` and `answers`, in their columns). Runs inside the caller's
-    transaction."""
+    the rows just inserted into `responses` and `answers`, in their columns), and settle them. Runs inside the
+    caller's transaction."""
     # DuckDB reads the two Arrow tables as this frame's local variables (a replacement scan).
-    keys = "SELECT r.wave_id, md5_number(r.cohort_key) AS cohort_number FROM batch_responses r"
     for step in _STEPS:
         cursor.execute(step.format(responses="batch_responses", answers="batch_answers",
-                                   response_number=RESPONSE_NUMBER, keys=keys))
+                                   response_number=RESPONSE_NUMBER))
+    settle(cursor)
     del batch_responses, batch_answers
 
 
 def settle(cursor: duckdb.DuckDBPyConnection) -> int:
-    """Settle `latest` for the sheets the writer added since the last time (NULL): of each cohort key's
-    responses in a wave, the greatest response id is the latest. Run by the writer before cohort change reads
-    the sheets (`Store.settle`); cheap when nothing is unsettled. Returns the sheets settled."""
-    unsettled = cursor.execute("SELECT count(*) FROM likert_sheets WHERE latest IS NULL").fetchone()
+    """Settle `uses` and `child_uses` for the sheets added since the last time (NULL), and for the other sheets of
+    their cohort keys in their waves. Run by the writer before cohort change reads the sheets (`Store.settle`);
+    cheap when nothing is unsettled. Returns the sheets settled."""
+    unsettled = cursor.execute("SELECT count(*) FROM likert_sheets WHERE uses IS NULL").fetchone()
     if not unsettled or not unsettled[0]:
         return 0
-    cursor.execute(_LATEST.format(keys="SELECT wave_id, cohort_number FROM likert_sheets WHERE latest IS NULL"))
-    cursor.execute("UPDATE likert_sheets SET latest = true WHERE latest IS NULL")  # a key's only response
+    cursor.execute(_USES)
+    cursor.execute(_ONLY)  # the rest: a key's only response in its wave
     return int(unsettled[0])
 
 
 def backfill(cursor: duckdb.DuckDBPyConnection) -> None:
-    """Fill the derived tables from every stored response (they must be empty)."""
-    keys = "SELECT wave_id, cohort_number FROM likert_sheets"
-    for step in _STEPS:
-        cursor.execute(step.format(responses="responses", answers="answers", response_number=RESPONSE_NUMBER,
-                                   keys=keys))
+    """Fill the derived tables from every stored response (they must be empty): migration 002's data step, on
+    the tables as 002 makes them (migration 005 then adds the child columns and settles the sheets)."""
+    for step in (_NEW_SLOTS, _NEW_CODES, _SHEETS_002, _TALLIES):
+        cursor.execute(step.format(responses="responses", answers="answers", response_number=RESPONSE_NUMBER))
+
+
+def fill_child_columns(cursor: duckdb.DuckDBPyConnection) -> None:
+    """Migration 005's data step: each sheet's child number from its response's child key (none before 005),
+    then `uses` and `child_uses` for every sheet."""
+    cursor.execute(f"""UPDATE likert_sheets s SET child_number = md5_number(r.child_key) FROM responses r
+                       WHERE r.child_key IS NOT NULL AND s.wave_id = r.wave_id
+                       AND s.response_number = {RESPONSE_NUMBER}""")
+    settle(cursor)
 
 
 Key = tuple[str, str, str]  # wave_id, question_id, statement or option id
@@ -188,6 +210,7 @@ class Recorder:
         batch_sheets = pa.table({
             "response_id": [r.response_id for r in responses], "wave_id": [r.wave_id for r in responses],
             "cohort_key": [r.cohort_key for r in responses],
+            "child_key": pa.array([r.child_key for r in responses], pa.string()),
             "high": pa.array([patterns[r.response_id] >> 64 for r in responses], pa.uint64()),
             "low": pa.array([patterns[r.response_id] & low for r in responses], pa.uint64())})
         columns = ("wave_id", "question_id", "statement_id", "option_id", "postcode_district", "lad_code",
@@ -196,8 +219,10 @@ class Recorder:
                                   "n": pa.array(list(tallies.values()), pa.int64())},
                                  schema=pa.schema([*((c, pa.string()) for c in columns), ("n", pa.int64())]))
         # DuckDB reads the two Arrow tables as this frame's local variables (a replacement scan).
-        cursor.execute(f"INSERT INTO likert_sheets SELECT r.wave_id, {RESPONSE_NUMBER}, md5_number(r.cohort_key), "
-                       "(r.high::UHUGEINT << 64::UHUGEINT) | r.low::UHUGEINT, NULL FROM batch_sheets r")
+        cursor.execute("INSERT INTO likert_sheets (wave_id, response_number, cohort_number, pattern, child_number) "
+                       f"SELECT r.wave_id, {RESPONSE_NUMBER}, md5_number(r.cohort_key), "
+                       "(r.high::UHUGEINT << 64::UHUGEINT) | r.low::UHUGEINT, md5_number(r.child_key) "
+                       "FROM batch_sheets r")
         cursor.execute("INSERT INTO likert_tallies AS t SELECT * FROM batch_tallies "
                        "ON CONFLICT DO UPDATE SET n = t.n + excluded.n")
         del batch_sheets, batch_tallies
@@ -222,9 +247,8 @@ def reconcile(cursor: duckdb.DuckDBPyConnection) -> int:
     if found and found[0]:
         responses = "(SELECT r.* FROM responses r SEMI JOIN unrecorded u USING (response_id))"
         answers = "(SELECT a.* FROM answers a SEMI JOIN unrecorded u USING (response_id))"
-        keys = f"SELECT r.wave_id, md5_number(r.cohort_key) AS cohort_number FROM {responses} r"
         for step in _STEPS:
-            cursor.execute(step.format(responses=responses, answers=answers, response_number=RESPONSE_NUMBER,
-                                       keys=keys))
+            cursor.execute(step.format(responses=responses, answers=answers, response_number=RESPONSE_NUMBER))
+        settle(cursor)
     cursor.execute("DROP TABLE unrecorded")
     return int(found[0]) if found else 0

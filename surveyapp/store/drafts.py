@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 DRAFT_DAYS = 7  # a draft is kept this long after its last change (the README and the start page say so)
 _COLUMNS = ("submission_id", "language", "answers_json", "postcode_district", "sealed_code", "next_page",
-            "started_at", "expires_at", "source_id", "channel")
+            "started_at", "expires_at", "source_id", "channel", "sealed_child")
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,7 @@ class Draft:
     sealed_code: str | None = None
     source_id: str | None = None  # the outreach source whose link opened the form on this device, if any
     channel: str | None = None  # paper or phone: staff entering a returned form or a call (None: a family's own)
+    sealed_child: str | None = None  # which child the form is about (returncodes.CHILDREN), sealed as the code is
 
 
 def draft_key(cookie_value: str) -> str:
@@ -92,7 +93,7 @@ class Drafts:
                 f"INSERT INTO drafts (draft_key, wave_id, {', '.join(_COLUMNS)}) VALUES ({_PLACES})",
                 [key, wave_id, draft.submission_id, draft.language, msgspec.json.encode(draft.answers).decode(),
                  draft.postcode, draft.sealed_code, draft.next_page, draft.started_at, draft.expires_at,
-                 draft.source_id, draft.channel])
+                 draft.source_id, draft.channel, draft.sealed_child])
             return draft
 
         return self._store.writer.run(action)

@@ -20,6 +20,7 @@ from waves.model import Questionnaire, SingleChoice
 
 _RESPONSE_COLUMNS = "response_id, wave_id, postcode_district, lad_code, area_status, cohort_key"
 FIXED_LEVELS = (ALL, "lad", "district")
+UTLA = "utla"  # reach by upper-tier local authority (Kent, Medway): `groups` maps each LAD to its own
 # Filters: (question id, option ids): keep responses that chose one of the options (all filters must hold).
 Filters = Sequence[tuple[str, Sequence[str]]]
 # With filters, each count comes with `content`: the XOR of its responses' hashes, so that a cell is named by
@@ -103,6 +104,12 @@ def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[st
         return "$all", "$all", "", params
     if by == "lad":
         return _LAD_LEVEL, "$all", "", params
+    if by == UTLA:  # the LAD's upper-tier authority (list_position: 1-based, NULL when absent)
+        if groups is None:
+            raise ValueError("by utla needs groups: LAD code -> upper-tier authority code")
+        params |= {"utla_lads": list(groups), "utlas": list(groups.values())}
+        return (_LAD_LEVEL.replace("THEN r.lad_code", "THEN coalesce(list_extract($utlas, list_position($utla_lads, "
+                                   "r.lad_code)), $unknown)"), "$all", "", params)
     if by == "district":
         return "coalesce(r.postcode_district, $unknown)", _LAD_LEVEL, "", params
     if by == "source":  # the outreach source a response came through, if any
@@ -294,14 +301,54 @@ def wave_sizes(store: Store, wave_ids: Sequence[str]) -> dict[str, int]:
     return {wave: 0 for wave in wave_ids} | {w: int(n) for w, n in rows}
 
 
+# Two sheets with one cohort key (l later, e earlier) are the same child when the code was used once in each wave
+# and the child markers do not differ (either may be missing), or when both carry the same child marker and no
+# other response under the code has it in either wave (see analytics.cohort.pair_responses, the same rule in Polars).
+SINGLE = ("(l.uses = 1 AND e.uses = 1 AND (l.child_number IS NULL OR e.child_number IS NULL "
+          "OR l.child_number = e.child_number))")
+MARKED = "(l.child_uses = 1 AND e.child_uses = 1 AND l.child_number = e.child_number)"
+
+
+def cohort_exclusions(store: Store, later_id: str, earlier_id: str, *, filters: Filters = ()
+                      ) -> tuple[dict[str, int], dict[str, int] | None]:
+    """The later wave's responses (passing `filters`) whose cohort key the earlier wave has, that are the same
+    child as none of its responses, by reason: n_excluded_other_child (both sides name their children and none
+    matches) and n_excluded_ambiguous (responses under one code that no child marker tells apart); and, with
+    filters, the XOR of their hashes (see CONTENT)."""
+    store.settle()
+    kept, params = _filtered(filters)
+    chosen = (f"SEMI JOIN (SELECT {RESPONSE_NUMBER} AS response_number FROM responses r WHERE r.wave_id = $later"
+              f"{kept}) w ON w.response_number = l.response_number" if filters else "")
+    sql = f"""
+        WITH unpaired AS (
+            SELECT l.response_number, bool_and(coalesce(l.child_uses = 1 AND e.child_uses = 1, false)) AS clear
+            FROM likert_sheets l {chosen} JOIN likert_sheets e USING (cohort_number)
+            WHERE l.wave_id = $later AND e.wave_id = $earlier AND NOT coalesce({SINGLE}, false)
+                -- only a code used more than once a wave, or with a child marker, can fail to pair
+                AND l.cohort_number IN (SELECT cohort_number FROM likert_sheets WHERE wave_id IN ($later, $earlier)
+                                        AND (uses > 1 OR child_number IS NOT NULL))
+            GROUP BY l.response_number
+            HAVING NOT bool_or(coalesce({MARKED}, false))
+        )
+        SELECT count(*) FILTER (WHERE NOT clear), count(*) FILTER (WHERE clear),
+            coalesce(bit_xor(hash(response_number)) FILTER (WHERE NOT clear), 0),
+            coalesce(bit_xor(hash(response_number)) FILTER (WHERE clear), 0)
+        FROM unpaired
+    """
+    row = store.rows(sql, {**params, "later": later_id, "earlier": earlier_id})[0]
+    names = ("n_excluded_ambiguous", "n_excluded_other_child")
+    return ({name: int(n) for name, n in zip(names, row[:2], strict=True)},
+            {name: int(c) for name, c in zip(names, row[2:], strict=True)} if filters else None)
+
+
 def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, question_id: str,
                          scores: Mapping[str, int], statements: Sequence[str], filters: Filters = (),
                          by: str = ALL, groups: Mapping[str, str] | None = None) -> pl.DataFrame:
     """Pairs per statement and score change: statement_id, change (later - earlier score), n
     (`analytics.cohort.CHANGES_SCHEMA`).
 
-    Each wave's responses are linked by cohort key, using the greatest response_id where a key has several
-    in one wave (the sheet marked `latest`); a pair counts for a statement when both its answers are scored
+    Each wave's responses are linked when they are the same child (`SINGLE`, `MARKED`: the same cohort key, used once in
+    each wave or told apart by the child key); a pair counts for a statement when both its answers are scored
     (in `scores`). Only the `statements` (the later wave's, in its questionnaire order) can pair. The
     writer's `likert_sheets` hold one row per response with its Likert answers packed into one number, so the
     pairing joins one row per response and only per-statement tallies of the two answers' codes come back.
@@ -334,7 +381,12 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
         WITH pairs AS (
             SELECT l.pattern AS later, e.pattern AS earlier, l.response_number{place}
             FROM likert_sheets l JOIN likert_sheets e USING (cohort_number) {chosen}
-            WHERE l.wave_id = $later AND e.wave_id = $earlier AND l.latest AND e.latest
+            WHERE l.wave_id = $later AND e.wave_id = $earlier AND {SINGLE}
+            UNION ALL  -- the rest of MARKED (an equi-join on the child too: quicker than one join with an OR)
+            SELECT l.pattern AS later, e.pattern AS earlier, l.response_number{place}
+            FROM likert_sheets l JOIN likert_sheets e USING (cohort_number, child_number) {chosen}
+            WHERE l.wave_id = $later AND e.wave_id = $earlier AND l.child_uses = 1 AND e.child_uses = 1
+                AND (l.uses > 1 OR e.uses > 1)
         )
         SELECT p.area_code, k.statement,
             ((p.later >> ({CODE_BITS} * k.later_slot)::UHUGEINT) & 15)::INTEGER AS later_code,

@@ -13,7 +13,8 @@ from surveyapp.store import derived
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(\d{3})_[a-z0-9_]+\.sql$")
 # Data steps that run after a migration's SQL, in its transaction: filling a new table from what is stored.
-AFTER: Mapping[str, Callable[[duckdb.DuckDBPyConnection], None]] = {"002_likert_tallies.sql": derived.backfill}
+AFTER: Mapping[str, Callable[[duckdb.DuckDBPyConnection], None]] = {
+    "002_likert_tallies.sql": derived.backfill, "005_child_key.sql": derived.fill_child_columns}
 
 
 def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:

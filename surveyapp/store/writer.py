@@ -39,7 +39,7 @@ FLUSH_WHEN_IDLE_SECONDS, FLUSH_AT = 0.05, 2000
 Status = Literal["stored", "duplicate", "conflict", "code_limit"]
 _RESPONSE_COLUMNS = ("response_id", "wave_id", "submission_id", "fingerprint", "submitted_hour",
                      "postcode_district", "lad_code", "area_status", "cohort_key", "language", "channel",
-                     "source_id")
+                     "source_id", "child_key")
 _ANSWER_COLUMNS = ("response_id", "question_id", "statement_id", "option_id", "text")
 _INSERT_RESPONSES = (f"INSERT INTO responses ({', '.join(_RESPONSE_COLUMNS)}) "
                      f"SELECT {', '.join(_RESPONSE_COLUMNS)} FROM batch_responses")
@@ -63,6 +63,7 @@ class PreparedResponse:
     channel: str  # api, form, paper or phone (paper and phone: entered by staff)
     answers: tuple[tuple[str, str | None, str | None, str | None], ...] = field(default=())
     source_id: str | None = None  # the outreach source whose link it came through, if any
+    child_key: str | None = None  # keyed hash of the code and the child marker (None: no marker given)
 
 
 @dataclass(frozen=True)
@@ -201,7 +202,7 @@ class Writer:
 
     def settle(self) -> Future[int]:
         """Bring the derived tables up to date (held responses, then any a crash or a failed flush left out,
-        then `latest`), for a read that needs them; the future resolves to the sheets settled."""
+        then `uses`), for a read that needs them; the future resolves to the sheets settled."""
         return self.run(self._settle)
 
     def _settle(self, cursor: duckdb.DuckDBPyConnection) -> int:

@@ -11,6 +11,7 @@ from surveyapp.submission import Submission
 from waves.model import Likert, MultipleChoice, Question, Questionnaire, Section
 
 RETURN_CODE = "return_code"
+CHILD = "child"  # the code page's second question: which child the form is about
 HONEYPOT = "leave_empty"
 NOT_APPLICABLE = "not_applicable"  # Q7's "Does not apply to me": kept in the draft, sent as not answered
 
@@ -45,7 +46,7 @@ def statement_answer(answers: Mapping[str, Any], question_id: str, statement_id:
 
 def submission_of(questionnaire: Questionnaire, answers: Mapping[str, Any], *, postcode: str | None,
                   return_code: str | None, submission_id: str, lang: str, source: str | None = None,
-                  channel: str = "form") -> Submission:
+                  channel: str = "form", child: str | None = None) -> Submission:
     """The draft's answers as the service takes them: "Does not apply to me" is left out (not answered)."""
     sent: dict[str, Any] = {}
     for question_id, value in answers.items():
@@ -57,4 +58,4 @@ def submission_of(questionnaire: Questionnaire, answers: Mapping[str, Any], *, p
         if value:
             sent[question_id] = value
     return Submission(answers=sent, postcode=postcode, return_code=return_code, submission_id=submission_id,
-                      language=lang, channel=channel, source=source)
+                      language=lang, channel=channel, source=source, child=child)

@@ -12,9 +12,10 @@ from typing import Any
 
 from litestar.datastructures import FormMultiDict
 
-from surveyapp.returncodes import RESERVED, ReturnCodeError, normalise
+from surveyapp.returncodes import CHILDREN, RESERVED, ReturnCodeError, normalise
 from surveyapp.submission import FieldError
 from surveyapp.web.answers import (
+    CHILD,
     HONEYPOT,
     NOT_APPLICABLE,
     RETURN_CODE,
@@ -42,6 +43,7 @@ class PageAnswer:
     shown: Any  # what the page shows again (as typed)
     kept: Any  # what the draft keeps: None for not answered; a postcode cut to its outward code
     error: str = ""
+    child: str | None = None  # the code page: which child the form is about (returncodes.CHILDREN), or None
 
 
 def _code(typed: str, t: Messages) -> PageAnswer:
@@ -63,7 +65,12 @@ def read_page(page: Page, form: FormMultiDict, t: Messages, areas: AreaPack) -> 
     """The page's posted answer, checked; an error message says how to fix it."""
     question = page.question
     if page.slug == CODE_PAGE or question is None:
-        return _code(posted_text(form, RETURN_CODE), t)
+        child = posted_text(form, CHILD) or None
+        answer = _code(posted_text(form, RETURN_CODE), t)
+        if child is not None and child not in CHILDREN:
+            return PageAnswer({"code": answer.shown, "child": None}, None,
+                              answer.error or t("Select one of the answers listed"))
+        return PageAnswer({"code": answer.shown, "child": child}, answer.kept, answer.error, child)
     if isinstance(question, Likert):
         chosen = posted_text(form, page.slug)
         allowed = [a.id for a in question.answers] + [NOT_APPLICABLE]
@@ -106,7 +113,9 @@ def check_errors(questionnaire: Questionnaire, errors: list[FieldError], t: Mess
     for error in errors:
         path = error.field.removeprefix("answers.")
         place, message = "form", t("Something went wrong with the form. Check your answers and send them again")
-        if error.field == RETURN_CODE:
+        if error.field == CHILD:
+            place, message = CODE_PAGE, t("Select one of the answers listed")
+        elif error.field == RETURN_CODE:
             place = CODE_PAGE
             message = t("This code has already been used {limit} times in this survey. Change it, or remove it to "
                         "send your answers without it", limit=code_limit) if code_limit else \

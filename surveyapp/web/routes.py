@@ -127,7 +127,8 @@ def shown_value(form_kit: FormKit, wave: Wave, draft: Draft | None, page_: Page)
         return None
     question = page_.question
     if question is None:
-        return form_kit.signer.unseal_code(draft.sealed_code, wave.wave_id, draft.submission_id)
+        return {"code": form_kit.signer.unseal_code(draft.sealed_code, wave.wave_id, draft.submission_id),
+                "child": form_kit.signer.unseal_child(draft.sealed_child, wave.wave_id, draft.submission_id)}
     if isinstance(question, PartPostcode):
         return draft.postcode
     if page_.statement is not None:
@@ -244,8 +245,10 @@ def render_check(services: Services, form_kit: FormKit, wave: Wave, t: Messages,
                  honeypot: str = "") -> Response[str]:
     """"Check your answers": every page's answer with a Change link, then Send."""
     code = form_kit.signer.unseal_code(draft.sealed_code, wave.wave_id, draft.submission_id)
+    child = form_kit.signer.unseal_child(draft.sealed_child, wave.wave_id, draft.submission_id)
     here = f"/survey/{wave.wave_id}/"  # the Change links are relative to the check page: shorter, the same place
-    groups = summary(wave, draft, code, t, lambda slug: page_url(wave, slug, t, change=True).removeprefix(here))
+    groups = summary(wave, draft, code, t, lambda slug: page_url(wave, slug, t, change=True).removeprefix(here),
+                     child=child)
     return page("check.html", t, status=status, headers={"Cache-Control": "no-store"},
                 cookies=[draft_cookie(form_kit, session)], title=t("Check your answers before sending them"),
                 groups=groups, errors=errors or [], notice=notice, wave=wave, honeypot=honeypot, staff=banner(draft),

@@ -94,7 +94,8 @@ def _wait(t: Messages, back: str, seconds: int) -> Response[str]:
 
 
 def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | None, form_kit: FormKit,
-           now: dt.datetime, lang: str, next_page: str, source: str | None = None) -> Draft:
+           now: dt.datetime, lang: str, next_page: str, source: str | None = None,
+           child: str | None = None) -> Draft:
     """The draft with this page's answer in it (a new draft from the first page saved); `source`, the outreach
     source whose link this device opened, is kept unless the draft has one (a form for another child, after
     sending, keeps the first one's)."""
@@ -103,10 +104,11 @@ def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | N
         draft = Draft(wave.wave_id, str(uuid.uuid4()), lang, utc_naive(now), expiry(now), next_page)
     source = draft.source_id or source
     answers = dict(draft.answers)
-    postcode, sealed = draft.postcode, draft.sealed_code
+    postcode, sealed, sealed_child = draft.postcode, draft.sealed_code, draft.sealed_child
     question = here.question
     if here.slug == CODE_PAGE:
         sealed = form_kit.signer.seal_code(code, wave.wave_id, draft.submission_id) if code else None
+        sealed_child = form_kit.signer.seal_child(child, wave.wave_id, draft.submission_id) if child else None
     elif isinstance(question, PartPostcode):
         postcode = kept
     elif question is not None and here.statement is not None:
@@ -116,8 +118,8 @@ def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | N
         answers.pop(question.id, None)
         if kept:
             answers[question.id] = kept
-    return replace(draft, answers=answers, postcode=postcode, sealed_code=sealed, language=lang,
-                   next_page=next_page, expires_at=expiry(now), source_id=source)
+    return replace(draft, answers=answers, postcode=postcode, sealed_code=sealed, sealed_child=sealed_child,
+                   language=lang, next_page=next_page, expires_at=expiry(now), source_id=source)
 
 
 @post("/survey/{wave_id:str}/q/{slug:str}", include_in_schema=False)
@@ -157,7 +159,7 @@ async def save_page(services: NamedDependency[Services], form_kit: NamedDependen
     source = current_source(services, wave_id, request.cookies.get(SOURCE_COOKIE))
     await asyncio.wrap_future(drafts.change(
         session.key, wave_id, now, lambda d: _saved(d, wave, here, answer.kept, code, form_kit, now, t.lang,
-                                                    next_page, source)))
+                                                    next_page, source, answer.child)))
     target = CHECK_PAGE if change else following
     return Redirect(page_url(wave, target, t), status_code=303, cookies=[draft_cookie(form_kit, session)])
 
@@ -176,8 +178,9 @@ def _done(services: Services, form_kit: FormKit, wave: Wave, t: Messages, code: 
 
 
 def _sent(draft: Draft, now: dt.datetime) -> Draft:
-    """What stays of a sent draft: no answers; its submission id and sealed code, for 30 minutes."""
-    return replace(draft, answers={}, postcode=None, next_page=SENT,
+    """What stays of a sent draft: no answers (nor which child); its submission id and sealed code, for 30
+    minutes."""
+    return replace(draft, answers={}, postcode=None, sealed_child=None, next_page=SENT,
                    expires_at=utc_naive(now) + dt.timedelta(seconds=DONE_SECONDS))
 
 
@@ -210,8 +213,10 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
     if not draft.channel and (utc_naive(now) - draft.started_at).total_seconds() < services.settings.form_min_seconds:
         return render_check(services, form_kit, wave, t, session, draft, status=400, notice=t(
             "Your answers have not been sent yet. Please check them, then press “Send my answers” again."))
+    child = form_kit.signer.unseal_child(draft.sealed_child, wave_id, draft.submission_id)
     submission = submission_of(wave.questionnaire, draft.answers, postcode=draft.postcode, return_code=code,
                                submission_id=draft.submission_id, lang=t.lang, channel=draft.channel or "form",
+                               child=child,
                                source=current_source(services, wave_id, draft.source_id))
     change = {p.slug: page_url(wave, p.slug, t, change=True) for p in pages(wave.questionnaire)}
     try:

@@ -12,6 +12,7 @@ from surveyapp.wavestate import Wave
 from surveyapp.web.answers import NOT_APPLICABLE, statement_answer
 from surveyapp.web.journey import CODE_PAGE, Page, pages
 from surveyapp.web.messages import Messages
+from surveyapp.web.view import child_labels
 from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, SingleChoice, text_in
 
 _NUMBER = re.compile(r"^\s*(\d+[a-z]?)\.\s")
@@ -61,10 +62,12 @@ def _key(page: Page, t: Messages) -> str:
     return text_in(question.text, t.lang)
 
 
-def summary(wave: Wave, draft: Draft, code: str | None, t: Messages, change: Callable[[str], str]) -> list[Group]:
+def summary(wave: Wave, draft: Draft, code: str | None, t: Messages, change: Callable[[str], str], *,
+            child: str | None = None) -> list[Group]:
     """The answers, grouped as the pages are, each with the address that changes it."""
-    groups = [Group(t("Before you start"), [Row(CODE_PAGE, t("Code from an earlier survey"),
-                                                code or t("None"), change(CODE_PAGE))])]
+    groups = [Group(t("Before you start"), [
+        Row(CODE_PAGE, t("Code from an earlier survey"), code or t("None"), change(CODE_PAGE)),
+        Row(CODE_PAGE, t("Which child"), child_labels(t).get(child or "", t("Not answered")), change(CODE_PAGE))])]
     for page in pages(wave.questionnaire)[1:]:
         title = text_in(page.section.title, t.lang) if page.section else ""
         if groups[-1].title != title:

@@ -89,6 +89,13 @@ class FormSigner:
             return None
         return plain.decode()
 
+    def seal_child(self, child: str, wave_id: str, submission_id: str) -> str:
+        """Which child the form is about, sealed as the code is (bound to the draft, and apart from its code)."""
+        return self.seal_code(child, wave_id, f"{submission_id}|child")
+
+    def unseal_child(self, sealed: str | None, wave_id: str, submission_id: str) -> str | None:
+        return self.unseal_code(sealed, wave_id, f"{submission_id}|child")
+
     def _code_key(self) -> bytes:
         return hmac.new(self.key, b"draft-code-seal", hashlib.sha256).digest()
 

@@ -10,7 +10,7 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any
 
-from surveyapp.web.answers import NOT_APPLICABLE, RETURN_CODE
+from surveyapp.web.answers import CHILD, NOT_APPLICABLE, RETURN_CODE
 from surveyapp.web.journey import Page
 from surveyapp.web.messages import Messages
 from waves.model import FreeText, Likert, MultipleChoice, Option, PartPostcode, SingleChoice, text_in
@@ -29,6 +29,30 @@ class Item:
 
 
 @dataclass(frozen=True)
+class ChildQuestion:
+    """The code page's question on which child the form is about (kept only inside a keyed hash with the code)."""
+
+    field: str
+    legend: str
+    hint: str
+    items: list[Item]
+
+
+def child_labels(t: Messages) -> dict[str, str]:
+    """Each answer to "which child" (returncodes.CHILDREN) in the family's language."""
+    return {"1": t("My oldest child, or my only child"), "2": t("My second oldest child"),
+            "3": t("My third oldest child"), "4": t("My fourth oldest child, or a younger one")}
+
+
+def _child_question(chosen: str | None, t: Messages) -> ChildQuestion:
+    items = [Item(value, label, "", value == chosen) for value, label in child_labels(t).items()]
+    return ChildQuestion(CHILD, t("Which of your children is this form about?"),
+                         t("Count all your children, oldest first, whether or not they have special educational "
+                           "needs. If you fill in a form for more than one child, this lets us link each child's "
+                           "answers next time. You can leave it out."), items)
+
+
+@dataclass(frozen=True)
 class PageView:
     kind: str  # single, multiple, statement, text, postcode, code
     field: str  # the input's name, and the id of its first input
@@ -42,6 +66,8 @@ class PageView:
     items: list[Item] = dataclasses.field(default_factory=list)
     value: str = ""
     max_length: int = 0
+    child: ChildQuestion | None = None  # the code page's second question
+
 
     @property
     def choices(self) -> bool:
@@ -65,11 +91,13 @@ def page_view(page: Page, value: Any, t: Messages, error: str = "") -> PageView:
     lang = t.lang
     question = page.question
     if question is None:
+        typed = value.get("code") if isinstance(value, dict) else value
+        child = value.get("child") if isinstance(value, dict) else None
         return PageView("code", RETURN_CODE, t("Before you start"), t("Have you filled in this survey before?"),
                         hint=t("At the end of the last survey you were given a code like MAPLE-OTTER-4217. "
                                "If you have it, type it here. It lets us compare your answers over time "
                                "without knowing who you are. The example is not a real code."),
-                        error=error, value=str(value or ""))
+                        error=error, value=str(typed or ""), child=_child_question(child, t))
     caption = text_in(page.section.title, lang) if page.section else ""
     intro = text_in(page.section.intro, lang) if page.section and page.first_in_section else ""
     common: dict[str, Any] = {"caption": caption, "intro": intro, "error": error,

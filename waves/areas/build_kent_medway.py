@@ -60,6 +60,9 @@ RELIGION_OPTIONS = {
     # "Not answered" is left out: survey shares are over those who answered.
 }
 KENT_MEDWAY_AREA = "Kent + Medway (13 LADs)"
+# Each LAD's upper-tier local authority (the level DfE publishes EHC plans at): the twelve districts of Kent
+# County Council (the reference's in_kent_cc), and Medway, a unitary authority, its own (DfE codes 886 and 887).
+KENT_CC = ("E10000016", "Kent")
 # The project's own tile layout, not from the reference: one square per LAD, placed roughly as the county
 # lies (LAD code -> column, row; row 0 is the Thames and north coast, from Dartford to Thanet).
 TILES = {
@@ -82,15 +85,17 @@ def _write(path: Path, header: list[str], rows: list[list[object]]) -> None:
 
 
 def build_lads(reference: Path) -> list[list[object]]:
-    """LAD code, name and children aged 0-17 (ONS mid-2020)."""
+    """LAD code, name, children aged 0-17 (ONS mid-2020) and upper-tier authority (code and name)."""
     rows = _rows(reference / "kent_medway_lad_denominators_DERIVED.csv")
-    return sorted([[r["lad_code"], r["lad_name"], int(r["mye2020_age_0_17"])] for r in rows])
+    return sorted([[r["lad_code"], r["lad_name"], int(r["mye2020_age_0_17"]),
+                    *(KENT_CC if r["in_kent_cc"] == "True" else (r["lad_code"], r["lad_name"]))] for r in rows])
 
 
 def build_districts(reference: Path) -> list[list[object]]:
-    """Postcode district -> its majority LAD, that LAD's share of residents, whether it is in the pack, and its
-    usual residents (Census 2021, all ages: the expected shares of reach by district)."""
+    """Postcode district -> its majority LAD, that LAD's share of residents, whether it is in the pack, its usual
+    residents (Census 2021, all ages) and its estimated children aged 0-17 (`district_children`)."""
     rows = _rows(reference / "postcode_district_to_lad_population_share_DERIVED.csv")
+    children = district_children(reference)
     out = []
     for r in rows:
         if r["rank_in_district"] != "1":
@@ -98,8 +103,30 @@ def build_districts(reference: Path) -> list[list[object]]:
         in_area = r["lad_is_kent_or_medway"] == "True"
         out.append([r["postcode_district"], r["ltla24_code"], r["ltla24_name"],
                     float(r["share_of_district_residents"]), in_area,
-                    round(float(r["district_usual_residents_census2021"]))])
+                    round(float(r["district_usual_residents_census2021"])),
+                    round(children.get(r["postcode_district"], 0.0))])
     return sorted(out, key=lambda row: (str(row[0])[:2], int(str(row[0])[2:])))
+
+
+def district_children(reference: Path) -> dict[str, float]:
+    """Each postcode district's children aged 0-17, estimated: for each part of it in a Kent or Medway LAD, the
+    LAD's children aged 0-17 (ONS mid-2020) times the part's share of that LAD's usual residents (Census 2021,
+    the derived share file: residents of the LSOAs credited to the district and LAD, over all the LAD's); parts
+    in other LADs count nothing (the pack has no children for them). It assumes children live across a LAD as
+    its residents do."""
+    parts = [r for r in _rows(reference / "postcode_district_to_lad_population_share_DERIVED.csv")
+             if r["lad_is_kent_or_medway"] == "True"]
+    lads = {r["lad_code"]: int(r["mye2020_age_0_17"])
+            for r in _rows(reference / "kent_medway_lad_denominators_DERIVED.csv")}
+    residents: dict[str, float] = {}
+    for r in parts:
+        residents[r["ltla24_code"]] = residents.get(r["ltla24_code"], 0.0) + float(r["usual_residents_census2021"])
+    children: dict[str, float] = {}
+    for r in parts:
+        lad = r["ltla24_code"]
+        children[r["postcode_district"]] = children.get(r["postcode_district"], 0.0) + (
+            lads[lad] * float(r["usual_residents_census2021"]) / residents[lad])
+    return children
 
 
 def build_census(reference: Path) -> list[list[object]]:
@@ -133,10 +160,10 @@ def build_tiles(lads: list[list[object]]) -> list[list[object]]:
 def main(argv: list[str]) -> None:
     reference = Path(argv[0] if argv else "../shared/reference/kent-medway")
     lads = build_lads(reference)
-    _write(PACK_DIR / "lads.csv", ["lad_code", "lad_name", "children_0_17"], lads)
+    _write(PACK_DIR / "lads.csv", ["lad_code", "lad_name", "children_0_17", "utla_code", "utla_name"], lads)
     _write(PACK_DIR / "tiles.csv", ["lad_code", "col", "row"], build_tiles(lads))
     _write(PACK_DIR / "districts.csv",
-           ["postcode_district", "lad_code", "lad_name", "lad_share", "in_area", "residents"],
+           ["postcode_district", "lad_code", "lad_name", "lad_share", "in_area", "residents", "children_0_17"],
            build_districts(reference))
     _write(PACK_DIR / "census2021.csv",
            ["variable", "option_id", "census_label", "count", "denominator", "share"], build_census(reference))

@@ -14,7 +14,9 @@ cites, for:
   categories): "Gypsy/Roma" and "Traveller of Irish heritage" against "Gypsy or Irish Traveller" and
   "Roma"; and "Any other ethnic group" holds Arab. Those plans are split between the questionnaire's
   options by the Census 2021 (all ages) proportions within the pair, and their rows' `source` says so;
-- `child_age_band`: the age of the child or young person (under 3 to 25) in the questionnaire's bands.
+- `child_age_band`: the age of the child or young person (under 3 to 25) in the questionnaire's bands;
+- `utla`: each local authority's plans (option_id its ONS code, `new_la_code`: Kent E10000016, Medway E06000035),
+  for reach by upper-tier authority.
 """
 
 from __future__ import annotations
@@ -101,6 +103,10 @@ def ehc_plan_shares(path: Path, census: pl.DataFrame) -> pl.DataFrame:
         n = sum(v for b, v in zip(ages["breakdown"].to_list(), ages["n"].to_list(), strict=True)
                 if _age(b) in years)
         out.append(("child_age_band", band, n, base + ", by age"))
+    everyone = rows.filter(pl.col("breakdown_topic") == "All EHC plans")
+    if "new_la_code" in everyone.columns:
+        for code, n in zip(everyone["new_la_code"].to_list(), everyone["n"].to_list(), strict=True):
+            out.append(("utla", code, n, base + ", by local authority"))
     frame = pl.DataFrame(out, orient="row", schema=["variable", "option_id", "count", "source"])
     return frame.with_columns(denominator=pl.col("count").sum().over("variable")).with_columns(
         share=pl.col("count") / pl.col("denominator")).select(list(SHARES_SCHEMA))

@@ -77,7 +77,7 @@ class AreaPack:
     """An area pack: districts with their majority LAD, LADs with children aged 0-17, census shares."""
 
     name: str
-    lads: pl.DataFrame  # lad_code, lad_name, children_0_17
+    lads: pl.DataFrame  # lad_code, lad_name, children_0_17[, utla_code, utla_name: its upper-tier authority]
     districts: pl.DataFrame  # postcode_district, lad_code, lad_name, lad_share, in_area[, residents]
     census: pl.DataFrame  # variable, option_id, census_label, count, denominator, share
     tiles: pl.DataFrame  # lad_code, col, row: the tile map's layout, one square per LAD
@@ -102,7 +102,8 @@ class AreaPack:
 def load_area_pack(name: str = "kent_medway", packs_dir: Path = PACKS_DIR) -> AreaPack:
     """Load an area pack carried under waves/areas/<name>/ (PackError when its files disagree)."""
     root = packs_dir / name
-    lads = pl.read_csv(root / "lads.csv", schema_overrides={"lad_code": pl.String, "lad_name": pl.String})
+    lads = pl.read_csv(root / "lads.csv", schema_overrides={"lad_code": pl.String, "lad_name": pl.String,
+                                                             "utla_code": pl.String, "utla_name": pl.String})
     districts = pl.read_csv(root / "districts.csv")
     census = pl.read_csv(root / "census2021.csv")
     tiles = pl.read_csv(root / "tiles.csv", schema={"lad_code": pl.String, "col": pl.Int64, "row": pl.Int64})
