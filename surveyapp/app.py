@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, get_args
 
 from litestar import Litestar, Request, Response
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -213,8 +214,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.public import public_router
+    from surveyapp.auth import Refused, SignInRequired, role_tokens, wants_page
+    from surveyapp.identity import TokenProvider
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
+    from surveyapp.sessions import STATE_KEY, Sessions, load_session_key
+    from surveyapp.signin.routes import SignInKit, make_sign_in_kit, refused_page, sign_in_handlers, sign_in_redirect
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.store.drafts import Drafts
     from surveyapp.submission import SubmissionInvalid
@@ -226,11 +231,20 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
                                       trusted_header=settings.trusted_proxy_header,
                                       trusted_hops=settings.trusted_proxy_hops)
+    # Browser sessions: who signs in is the provider's business (role tokens today; OpenID Connect later).
+    now = clock or utc_now
+    provider = TokenProvider(role_tokens(settings))
+    sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
+    sign_in_kit = make_sign_in_kit(settings, sessions, provider)
+
+    def refused(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
+        return refused_page(request, exc) if wants_page(request) else _http(request, exc)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = Services(settings, clock or utc_now)
         form_kit = make_form_kit(settings, limit)
+        sessions.start(load_session_key(settings.data_dir))  # after Services' checks of the data directory
         Drafts(services.store).purge(services.clock()).result()  # drafts that expired while stopped
         running.start(services, form_kit)
         # Handlers get these through Provide; the state holds them only for tests that look inside.
@@ -245,11 +259,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
     app = Litestar(
         route_handlers=[public_router(), analyst_router(settings), admin_router(settings), *web_handlers(),
-                        *extra_handlers],
+                        *sign_in_handlers(settings), *extra_handlers],
         dependencies={"services": Provide(running.services, sync_to_thread=False),
-                      "form_kit": Provide(running.form_kit, sync_to_thread=False)},
-        signature_namespace={"Services": Services, "FormKit": FormKit},
+                      "form_kit": Provide(running.form_kit, sync_to_thread=False),
+                      "sign_in_kit": Provide(lambda: sign_in_kit, sync_to_thread=False)},
+        signature_namespace={"Services": Services, "FormKit": FormKit, "SignInKit": SignInKit},
+        state=State({STATE_KEY: sessions, "sign_in_kit": sign_in_kit}),
         exception_handlers={
+            SignInRequired: sign_in_redirect, Refused: refused,
             SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
             WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation,
             HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,

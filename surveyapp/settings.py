@@ -43,6 +43,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     url: str = "http://127.0.0.1:8000"  # where the CLI finds a running service
     form_min_seconds: float = 3.0  # the families' form: sent sooner after its first page, asked to check and send again
     languages: str = "en,en-easy"  # the form's languages offered (comma-separated), of those it has catalogues for
+    session_hours: float = 8.0  # a browser session (/sign-in) lasts this long, then asks to sign in again
+    sign_in_attempts_per_hour: int = 20  # wrong tokens per client per hour at /sign-in (5 a minute at most); 0: off
 
     @property
     def database_path(self) -> Path:
@@ -86,6 +88,12 @@ def check(settings: Settings) -> Settings:
     if settings.trusted_proxy_hops < 1:
         raise SettingsError("SURVEYAPP_TRUSTED_PROXY_HOPS: count the proxies you run in front of the service "
                             "that each append to SURVEYAPP_TRUSTED_PROXY_HEADER (at least 1; usually 1, nginx)")
+    if not 0 < settings.session_hours <= 24 * 7:
+        raise SettingsError("SURVEYAPP_SESSION_HOURS: give how many hours a browser session lasts, more than 0 and "
+                            "at most 168 (a week); default 8, a working day")
+    if settings.sign_in_attempts_per_hour < 0:
+        raise SettingsError("SURVEYAPP_SIGN_IN_ATTEMPTS_PER_HOUR: give how many wrong tokens one client may try in "
+                            "an hour, at least 0 (0 turns the limit off; default 20)")
     named = [(variable, token) for variable, token in tokens.items() if token is not None]
     for i, (first, token) in enumerate(named):
         for second, other in named[i + 1:]:
