@@ -159,5 +159,6 @@ def _check_role(presented: Role, allowed: tuple[Role, ...], wanted: str, where: 
         log.warning("%s access refused: %s %s used (%s)", wanted, presented, how, where)
         raise Refused(f"this needs the {wanted} token, not the {presented} token",
                       title="You cannot open this page",
-                      advice=f"You are signed in as {ROLE_NAMES[presented].lower()}. This page is for the "
-                             f"{wanted} role: sign out, then sign in with that role's token.")
+                      advice=(f"You are signed in as {ROLE_NAMES[presented].lower()}. " if how == "session" else
+                              f"The token sent is the {presented} role's. ")
+                      + f"This page is for the {wanted} role: sign out, then sign in with that role's token.")

@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 from zoneinfo import ZoneInfo
 
 from litestar import Request, Response, Router, get, post
@@ -60,7 +60,7 @@ def local_path(value: str | None) -> str | None:
     """`value` when it is a path on this site (so a sign-in link cannot send anyone elsewhere), else None."""
     if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
         return None
-    if _CONTROL.search(value):
+    if _CONTROL.search(value) or _CONTROL.search(unquote(value)):  # encoded line breaks or backslashes too
         return None
     parts = urlsplit(value)
     if parts.scheme or parts.netloc or parts.path.startswith(("/sign-in", "/sign-out")):

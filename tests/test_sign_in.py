@@ -1,0 +1,263 @@
+"""Signing in from a browser: the session cookie, its expiry and signature, the roles kept apart, CSRF, the
+wrong-token limit, token rotation, the return path and the log, all over HTTP through the real app."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import json
+import logging
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from surveyapp.settings import SettingsError, from_env
+from tests.conftest import StartService
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, Service
+
+STAFF_TOKEN = "staff-token-for-tests-0123456789"
+COOKIE = "surveyapp_session"
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+COMPARE = "/api/v1/waves/2026-autumn/compare"
+
+
+@pytest.fixture
+def service(start_service: StartService) -> Service:
+    return start_service(staff_token=STAFF_TOKEN)
+
+
+def sign_in(client: httpx.Client, token: str, next_path: str | None = None) -> httpx.Response:
+    data = {"token": token} if next_path is None else {"token": token, "next": next_path}
+    return client.post("/sign-in", data=data, headers=BROWSER)
+
+
+@contextmanager
+def signed_in(service: Service, token: str) -> Iterator[httpx.Client]:
+    """A browser signed in with this role's token (its cookie jar holds the session)."""
+    with service.client() as client:
+        assert sign_in(client, token).status_code == 303
+        yield client
+
+
+def csrf_of(client: httpx.Client) -> str:
+    """The CSRF token the signed-in pages put in their forms."""
+    page = client.get("/signed-in", headers=BROWSER)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found, page.text
+    return found.group(1)
+
+
+def with_cookie(service: Service, value: str) -> httpx.Client:
+    """Another browser presenting this cookie value (a copy, or a forgery)."""
+    client = service.client()
+    client.headers["Cookie"] = f"{COOKIE}={value}"
+    return client
+
+
+def wave_status(service: Service, wave_id: str = "2026-autumn") -> str:
+    with service.client() as client:
+        return str(next(w["status"] for w in client.get("/api/v1/waves").json() if w["wave_id"] == wave_id))
+
+
+def test_a_right_token_sets_a_signed_httponly_strict_cookie_that_holds_no_token(service: Service) -> None:
+    with service.client() as browser:
+        page = browser.get("/sign-in", headers=BROWSER)
+        assert page.status_code == 200
+        assert re.search(r'<label class="label" for="token">', page.text)
+        assert 'type="password"' in page.text and 'autocomplete="current-password"' in page.text
+        signed = sign_in(browser, ANALYST_TOKEN)
+        assert signed.status_code == 303 and signed.headers["location"] == "/signed-in"
+        cookie = signed.headers["set-cookie"]
+        assert cookie.startswith(f"{COOKIE}=")
+        flags = {part.strip().lower() for part in cookie.split(";")[1:]}
+        assert {"httponly", "samesite=strict", "path=/", "max-age=28800"} <= flags
+        assert "secure" not in flags  # plain HTTP here: a Secure cookie would never come back
+        value = browser.cookies[COOKIE]
+        claims = base64.urlsafe_b64decode(value.split(".")[0] + "==").decode()
+        assert ANALYST_TOKEN not in value and ANALYST_TOKEN not in claims and '"role":"analyst"' in claims
+        landing = browser.get("/signed-in", headers=BROWSER)
+        assert landing.status_code == 200 and "Signed in as <strong>Analyst</strong>" in landing.text
+        assert 'href="/results/2026-autumn"' in landing.text and 'href="/tracker/2026-autumn"' in landing.text
+        assert browser.get(COMPARE).status_code == 200  # the API too, with the cookie alone
+
+
+def test_behind_tls_the_cookie_is_secure(start_service: StartService) -> None:
+    service = start_service(behind_tls=True)
+    with service.client() as browser:
+        assert "secure" in sign_in(browser, ANALYST_TOKEN).headers["set-cookie"].lower().split("; ")
+
+
+def test_each_role_lands_on_what_it_can_open(service: Service) -> None:
+    with signed_in(service, STAFF_TOKEN) as staff, signed_in(service, ADMIN_TOKEN) as admin:
+        page = staff.get("/signed-in", headers=BROWSER).text
+        assert 'href="/staff/2026-autumn/enter"' in page and "/results/" not in page
+        page = admin.get("/signed-in", headers=BROWSER).text
+        assert 'href="/api/v1/waves/2026-autumn/sources"' in page and "/results/" not in page
+
+
+def test_a_browser_without_a_session_is_sent_to_sign_in_and_back(service: Service) -> None:
+    with service.client() as browser:
+        sent = browser.get("/results/2026-autumn?baseline=baseline-2019", headers=BROWSER)
+        assert sent.status_code == 303
+        assert sent.headers["location"] == "/sign-in?next=/results/2026-autumn%3Fbaseline%3Dbaseline-2019"
+        back = sign_in(browser, ANALYST_TOKEN, "/results/2026-autumn?baseline=baseline-2019")
+        assert back.headers["location"] == "/results/2026-autumn?baseline=baseline-2019"
+    with service.client() as script:  # JSON clients keep the JSON 401
+        refused = script.get(COMPARE)
+        assert refused.status_code == 401 and refused.headers["www-authenticate"] == "Bearer"
+        assert "sign in at /sign-in" in refused.json()["detail"]
+
+
+def test_a_wrong_token_shows_the_page_again_with_an_error_and_sets_nothing(service: Service) -> None:
+    with service.client() as browser:
+        wrong = sign_in(browser, "not-a-token-of-anyone-0123456789", "/results/2026-autumn")
+        assert wrong.status_code == 401 and "set-cookie" not in wrong.headers
+        assert "<title>Error: Sign in" in wrong.text and "There is a problem" in wrong.text
+        assert 'href="#token">That token is not recognised' in wrong.text
+        assert 'name="next" value="/results/2026-autumn"' in wrong.text  # still going back there
+        empty = sign_in(browser, "  ")
+        assert empty.status_code == 400 and "Enter your role&#39;s token" in empty.text
+
+
+def test_the_session_ends_when_its_hours_are_over_by_the_apps_clock(service: Service, clock: FakeClock) -> None:
+    with signed_in(service, ANALYST_TOKEN) as browser:
+        clock.now += dt.timedelta(hours=8, seconds=-1)
+        assert browser.get(COMPARE).status_code == 200
+        clock.now += dt.timedelta(seconds=2)
+        assert browser.get(COMPARE).status_code == 401
+        sent = browser.get("/results/2026-autumn", headers=BROWSER)
+        assert sent.headers["location"] == "/sign-in?next=/results/2026-autumn&ended=true"
+        assert "max-age=0" in sent.headers["set-cookie"].lower()  # the dead cookie is cleared
+        assert "Your session has ended" in browser.get(sent.headers["location"], headers=BROWSER).text
+
+
+def _rewritten(value: str, **changes: object) -> str:
+    body, mac = value.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    forged = base64.urlsafe_b64encode(json.dumps({**claims, **changes}).encode()).decode().rstrip("=")
+    return f"{forged}.{mac}"
+
+
+def test_a_tampered_cookie_is_refused(service: Service, clock: FakeClock) -> None:
+    with signed_in(service, ANALYST_TOKEN) as browser:
+        value = browser.cookies[COOKIE]
+    forgeries = [_rewritten(value, role="admin"),  # another role, same signature
+                 _rewritten(value, expires=clock.now.timestamp() + 10 * 86400),  # a longer session
+                 value[:-1] + ("0" if value[-1] != "0" else "1"),  # the signature changed
+                 value.split(".")[0], "", "a.b.c"]
+    for forged in forgeries:
+        with with_cookie(service, forged) as attacker:
+            assert attacker.get(COMPARE).status_code == 401, forged
+            assert attacker.post("/api/v1/admin/waves/2026-autumn/close").status_code == 401, forged
+    assert wave_status(service) == "open"
+
+
+def test_roles_are_kept_apart_in_sessions_as_with_tokens(service: Service) -> None:
+    with signed_in(service, STAFF_TOKEN) as staff, signed_in(service, ANALYST_TOKEN) as analyst:
+        page = staff.get("/results/2026-autumn", headers=BROWSER)
+        assert page.status_code == 403 and "You are signed in as staff" in page.text
+        assert 'action="/sign-out"' in page.text  # the way out is on the page
+        assert staff.get(COMPARE).json()["detail"] == "this needs the analyst token, not the staff token"
+        closing = analyst.post("/api/v1/admin/waves/2026-autumn/close", headers={"X-CSRF-Token": csrf_of(analyst)})
+        assert closing.status_code == 403
+        # a bearer header wins over the cookie, whichever way round
+        assert analyst.get(COMPARE, headers={"Authorization": f"Bearer {ADMIN_TOKEN}"}).status_code == 403
+        assert staff.get(COMPARE, headers={"Authorization": f"Bearer {ANALYST_TOKEN}"}).status_code == 200
+        assert staff.get(COMPARE, headers={"Authorization": "Bearer wrong-token"}).status_code == 401
+
+
+@pytest.mark.parametrize("target", [
+    "https://evil.example/", "//evil.example/results", "/\\evil.example", "\\\\evil.example", "javascript:alert(1)",
+    "/%0d%0aSet-Cookie:x=1", "/results\r\nLocation: https://evil.example", "evil.example", "/sign-out",
+])
+def test_next_only_returns_to_a_page_of_this_site(service: Service, target: str) -> None:
+    with service.client() as browser:
+        assert "evil" not in browser.get("/sign-in", params={"next": target}, headers=BROWSER).text
+        assert sign_in(browser, ANALYST_TOKEN, target).headers["location"] == "/signed-in"
+
+
+def test_a_change_made_in_a_session_needs_its_csrf_token(service: Service) -> None:
+    with signed_in(service, ADMIN_TOKEN) as admin:
+        assert wave_status(service) == "open"
+        missing = admin.post("/api/v1/admin/waves/2026-autumn/close")
+        assert missing.status_code == 403 and "CSRF" in missing.json()["detail"]
+        wrong = admin.post("/api/v1/admin/waves/2026-autumn/close", headers={"X-CSRF-Token": "0" * 64})
+        assert wrong.status_code == 403 and wave_status(service) == "open"  # nothing changed
+        page = admin.post("/sign-out", data={"csrf_token": "forged"}, headers=BROWSER)
+        assert page.status_code == 403 and "This form has expired" in page.text
+        assert admin.get("/signed-in").status_code == 200  # still signed in
+        done = admin.post("/api/v1/admin/waves/2026-autumn/close", headers={"X-CSRF-Token": csrf_of(admin)})
+        assert done.status_code == 200 and wave_status(service) == "closed"
+    with service.client(ADMIN_TOKEN) as script:  # a bearer token needs no CSRF token
+        assert script.post("/api/v1/admin/waves/2026-autumn/open").status_code == 200
+
+
+def test_signing_out_clears_the_cookie_and_ends_the_session_even_for_a_copy(service: Service) -> None:
+    with signed_in(service, ANALYST_TOKEN) as browser:
+        copy = browser.cookies[COOKIE]
+        out = browser.post("/sign-out", data={"csrf_token": csrf_of(browser)}, headers=BROWSER)
+        assert out.status_code == 303 and out.headers["location"] == "/sign-in?signed_out=true"
+        assert "max-age=0" in out.headers["set-cookie"].lower()
+        assert "You have signed out" in browser.get(out.headers["location"], headers=BROWSER).text
+        assert browser.get("/results/2026-autumn", headers=BROWSER).status_code == 303
+    with with_cookie(service, copy) as thief:
+        assert thief.get(COMPARE).status_code == 401
+
+
+def test_wrong_tokens_are_limited_per_client_so_tokens_cannot_be_guessed(service: Service) -> None:
+    with service.client() as browser:
+        assert sign_in(browser, ANALYST_TOKEN).status_code == 303  # a right token costs nothing
+        for i in range(5):
+            assert sign_in(browser, f"guess-{i:02d}-abcdefghijklmnopqrstuvwxyz").status_code == 401
+        over = sign_in(browser, ADMIN_TOKEN)  # even the right token waits now: else guessing goes on
+        assert over.status_code == 429 and int(over.headers["retry-after"]) > 0
+        assert "set-cookie" not in over.headers and "Too many wrong tokens" in over.text
+
+
+def test_changing_a_roles_token_ends_that_roles_sessions_only(start_service: StartService, data_dir: Path) -> None:
+    first = start_service(data_dir=data_dir)
+    with signed_in(first, ANALYST_TOKEN) as analyst, signed_in(first, ADMIN_TOKEN) as admin:
+        analyst_cookie, admin_cookie = analyst.cookies[COOKIE], admin.cookies[COOKIE]
+    first.stop()
+    again = start_service(data_dir=data_dir)  # a restart with the same tokens: sessions carry on
+    with with_cookie(again, analyst_cookie) as analyst:
+        assert analyst.get(COMPARE).status_code == 200
+    again.stop()
+    rotated = start_service(settings=from_env({}, data_dir=data_dir, admin_token=ADMIN_TOKEN,
+                                              analyst_token="a-new-analyst-token-9876543210"))
+    with with_cookie(rotated, analyst_cookie) as analyst, with_cookie(rotated, admin_cookie) as admin:
+        assert analyst.get(COMPARE).status_code == 401
+        assert admin.get("/signed-in").status_code == 200
+    assert (data_dir / "secrets" / "session.key").stat().st_mode & 0o077 == 0
+
+
+def test_sign_in_logs_what_happened_but_no_token_session_or_address(service: Service,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    with service.client() as browser:
+        sign_in(browser, "not-a-token-of-anyone-0123456789")
+        sign_in(browser, ANALYST_TOKEN)
+        value = browser.cookies[COOKIE]
+        csrf = csrf_of(browser)
+        browser.post("/api/v1/admin/waves/2026-autumn/close")
+        browser.post("/sign-out", data={"csrf_token": csrf})
+        browser.get(COMPARE)
+    session_id = json.loads(base64.urlsafe_b64decode(value.split(".")[0] + "=="))["session"]
+    text = caplog.text
+    assert "sign-in refused: the token is not any role's" in text and "analyst signed in" in text
+    assert "analyst signed out" in text and "admin access refused: analyst session used" in text
+    for secret in (ANALYST_TOKEN, "not-a-token-of-anyone", value, value.split(".")[1], session_id, csrf,
+                   service.peer):
+        assert secret not in text
+
+
+def test_session_settings_are_checked_naming_the_variable() -> None:
+    with pytest.raises(SettingsError, match="SURVEYAPP_SESSION_HOURS"):
+        from_env({"SURVEYAPP_SESSION_HOURS": "0"})
+    with pytest.raises(SettingsError, match="SURVEYAPP_SIGN_IN_ATTEMPTS_PER_HOUR"):
+        from_env({"SURVEYAPP_SIGN_IN_ATTEMPTS_PER_HOUR": "-1"})
+    assert from_env({"SURVEYAPP_SESSION_HOURS": "1.5"}).session_hours == 1.5
