@@ -170,6 +170,16 @@ def test_roles_are_kept_apart_in_sessions_as_with_tokens(service: Service) -> No
         assert staff.get(COMPARE, headers={"Authorization": "Bearer wrong-token"}).status_code == 401
 
 
+def test_a_sign_in_posted_from_another_site_is_refused(service: Service) -> None:
+    with service.client() as browser:
+        for header in ({"Sec-Fetch-Site": "cross-site"}, {"Origin": "https://evil.example"}):
+            refused = browser.post("/sign-in", data={"token": ANALYST_TOKEN}, headers={**BROWSER, **header})
+            assert refused.status_code == 403 and "set-cookie" not in refused.headers
+        same = browser.post("/sign-in", data={"token": ANALYST_TOKEN}, headers={
+            **BROWSER, "Sec-Fetch-Site": "same-origin", "Origin": "null"})  # Chromium under no-referrer
+        assert same.status_code == 303
+
+
 @pytest.mark.parametrize("target", [
     "https://evil.example/", "//evil.example/results", "/\\evil.example", "\\\\evil.example", "javascript:alert(1)",
     "/%0d%0aSet-Cookie:x=1", "/results\r\nLocation: https://evil.example", "evil.example", "/sign-out",

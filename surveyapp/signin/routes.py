@@ -94,8 +94,14 @@ def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[S
 
 
 def _cross_site(request: Request[Any, Any, Any]) -> bool:
+    """Posted from another site's page (so nobody can be signed in by someone else's form). Browsers say so in
+    Sec-Fetch-Site; under this service's Referrer-Policy (no-referrer) their Origin is "null", so it is only
+    compared when it names a site."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
     origin = request.headers.get("origin")
-    return origin is not None and urlsplit(origin).netloc != request.headers.get("host", "")
+    return origin not in (None, "null") and urlsplit(origin).netloc != request.headers.get("host", "")
 
 
 @post("/sign-in", status_code=303)
