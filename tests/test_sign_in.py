@@ -85,6 +85,16 @@ def test_a_right_token_sets_a_signed_httponly_strict_cookie_that_holds_no_token(
         assert browser.get(COMPARE).status_code == 200  # the API too, with the cookie alone
 
 
+def test_a_signed_in_analyst_downloads_the_spss_file_from_a_link(seeded_service: Service) -> None:
+    with seeded_service.client() as browser:
+        assert sign_in(browser, ANALYST_TOKEN).status_code == 303
+        link = re.search(r'href="(/api/v1/export\?waves=all&amp;format=sav)"', browser.get("/signed-in").text)
+        assert link, "the landing page links the SPSS file"
+        saved = browser.get(link.group(1).replace("&amp;", "&"), headers=BROWSER)
+        assert saved.status_code == 200 and saved.content.startswith(b"$FL2")  # an SPSS system file
+        assert saved.headers["content-disposition"] == 'attachment; filename="all-waves-responses.sav"'
+
+
 def test_behind_tls_the_cookie_is_secure(start_service: StartService) -> None:
     service = start_service(behind_tls=True)
     with service.client() as browser:
