@@ -240,6 +240,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     def refused(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
         return refused_page(request, exc) if wants_page(request) else _http(request, exc)
 
+    def sign_in_first(_: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+        return sign_in_redirect(exc, sign_in_kit)
+
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = Services(settings, clock or utc_now)
@@ -264,9 +267,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                       "form_kit": Provide(running.form_kit, sync_to_thread=False),
                       "sign_in_kit": Provide(lambda: sign_in_kit, sync_to_thread=False)},
         signature_namespace={"Services": Services, "FormKit": FormKit, "SignInKit": SignInKit},
-        state=State({STATE_KEY: sessions, "sign_in_kit": sign_in_kit}),
+        state=State({STATE_KEY: sessions}),  # guards find the sessions here (require() is made before the app)
         exception_handlers={
-            SignInRequired: sign_in_redirect, Refused: refused,
+            SignInRequired: sign_in_first, Refused: refused,
             SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
             WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation,
             HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,

@@ -90,6 +90,9 @@ def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service
     page.click("button:has-text('Sign in')")
     assert path_of(page) == "/results/2026-autumn"  # back to the page asked for
     assert page.locator(".staff-bar").inner_text().startswith("Signed in as Analyst")
+    # the bar's own style is allowed by the report's CSP (blocked, the bar would have no background)
+    assert page.evaluate("getComputedStyle(document.querySelector('.staff-bar')).backgroundColor") == \
+        "rgb(243, 242, 241)"
     assert page.locator("figure svg").count() > 0  # the report itself, charts drawn
     landed(page, within=".staff-bar")  # the bar added to it (the report's own charts are the report's tests')
     cookie = next(c for c in context.cookies() if c["name"] == "surveyapp_session")

@@ -79,7 +79,7 @@ def _form_page(request: Request[Any, Any, Any], kit: SignInKit, next_path: str |
                       errors=[error] if error else [], notice=notice, next=next_path or "", hours=_hours(kit.hours))
 
 
-@get("/sign-in", sync_to_thread=False)
+@get("/sign-in", sync_to_thread=False, include_in_schema=False)
 def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit],
                  next: FromQuery[str | None] = None, ended: FromQuery[bool] = False,
                  signed_out: FromQuery[bool] = False) -> Response[str]:
@@ -104,7 +104,7 @@ def _cross_site(request: Request[Any, Any, Any]) -> bool:
     return origin not in (None, "null") and urlsplit(origin).netloc != request.headers.get("host", "")
 
 
-@post("/sign-in", status_code=303)
+@post("/sign-in", status_code=303, include_in_schema=False)
 async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Response[Any]:
     """Check the token once; a known one starts a session (a signed cookie) and goes on to the page asked for."""
     kit = sign_in_kit
@@ -153,7 +153,7 @@ def _cleared(kit: SignInKit) -> Cookie:
                   secure=kit.secure)
 
 
-@post("/sign-out", sync_to_thread=False, status_code=303)
+@post("/sign-out", sync_to_thread=False, status_code=303, include_in_schema=False)
 def sign_out(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Redirect:
     """End the session (its cookie is refused from now on, even a copy) and clear the cookie."""
     identity = identity_of(request)
@@ -202,7 +202,7 @@ def _sections(services: Services, role: Role) -> list[Section]:
     return [Section("Outreach sources", sources, "There are no waves yet.")]
 
 
-@get(LANDING, sync_to_thread=False)
+@get(LANDING, sync_to_thread=False, include_in_schema=False)
 def signed_in(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[str]:
     """What the signed-in role can open."""
     identity = identity_of(request)
@@ -213,12 +213,12 @@ def signed_in(request: Request[Any, Any, Any], services: NamedDependency[Service
                       sections=_sections(services, identity.role))
 
 
-def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
-    """The answer to a browser that must sign in first: 303 to /sign-in, coming back afterwards."""
+def sign_in_redirect(exc: SignInRequired, kit: SignInKit) -> Response[Any]:
+    """The answer to a browser that must sign in first: 303 to /sign-in, coming back afterwards (a dead
+    session's cookie cleared on the way)."""
     target = f"/sign-in?next={quote(exc.next_path, safe='/')}" + ("&ended=true" if exc.ended else "")
-    kit = request.app.state.get("sign_in_kit")
-    cookies = [_cleared(kit)] if exc.ended and isinstance(kit, SignInKit) else []
-    return Redirect(target, status_code=303, cookies=cookies, headers={"Cache-Control": "no-store"})
+    return Redirect(target, status_code=303, cookies=[_cleared(kit)] if exc.ended else [],
+                    headers={"Cache-Control": "no-store"})
 
 
 def refused_page(request: Request[Any, Any, Any], exc: Refused) -> Response[str]:
