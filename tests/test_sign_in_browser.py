@@ -1,6 +1,6 @@
 """An analyst signs in from a real headless Chromium at 375 px, reads the board report, signs out and is sent
-back to sign in; axe-core finds nothing on the sign-in page, its error states, the landing page or the report
-with the signed-in bar.
+back to sign in; an admin opening the report is told it is for analysts. axe-core finds nothing on the sign-in
+page, its error states, the landing page, the wrong-role page or the signed-in bar on the report.
 
 Chromium is Debian's (`make browser` installs it); axe-core is vendored in tests/vendor.
 Set FORM_SCREENSHOTS=docs/img to save the screenshots the README shows.
@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from tests.support import ANALYST_TOKEN, Service
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
 
@@ -111,5 +111,13 @@ def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service
 
     page.goto(seeded_live.url + "/results/2026-autumn")
     assert path_of(page) == "/sign-in?next=/results/2026-autumn"
+
+    page.fill("#token", ADMIN_TOKEN)  # the wrong role for the report
+    page.click("button:has-text('Sign in')")
+    assert path_of(page) == "/results/2026-autumn" and page.locator("h1").inner_text() == "You cannot open this page"
+    assert "You are signed in as admin" in page.locator("main").inner_text()
+    landed(page, "sign-in-4-wrong-role")
+    page.click(".staff-bar button:has-text('Sign out')")
+    assert path_of(page) == "/sign-in?signed_out=true"
     assert hosts == {urlsplit(seeded_live.url).netloc}  # nothing asked of any other host
     context.close()
