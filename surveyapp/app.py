@@ -240,8 +240,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     def refused(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
         return refused_page(request, exc) if wants_page(request) else _http(request, exc)
 
-    def sign_in_first(_: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
-        return sign_in_redirect(exc, sign_in_kit)
+    def sign_in_first(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+        return sign_in_redirect(request, exc, sign_in_kit)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:

@@ -37,9 +37,9 @@ __all__ = ["ROLES", "Identity", "Role", "identity_of", "presented_role", "requir
 class SignInRequired(NotAuthorizedException):
     """A browser asked for a guarded page without a valid session: it is sent to /sign-in, then back."""
 
-    def __init__(self, next_path: str, *, ended: bool) -> None:
+    def __init__(self, next_path: str, *, ended: bool, from_elsewhere: bool = False) -> None:
         super().__init__("sign in first", headers={"WWW-Authenticate": "Bearer"})
-        self.next_path, self.ended = next_path, ended
+        self.next_path, self.ended, self.from_elsewhere = next_path, ended, from_elsewhere
 
 
 class Refused(PermissionDeniedException):
@@ -137,7 +137,11 @@ def require(role: Role | tuple[Role, ...], settings: Settings) -> Guard:
             log.warning("%s access refused: no bearer token%s (%s)", wanted,
                         ", and the session has ended or is not valid" if cookie else " or session", where)
             if wants_page(connection):
-                raise SignInRequired(_return_to(connection), ended=bool(cookie))
+                # Followed from another site (an email's link), the browser withholds a SameSite=Strict
+                # cookie: the page is asked for once more from here, which sends it if there is one.
+                elsewhere = (not cookie and method == "GET"
+                             and connection.headers.get("sec-fetch-site") == "cross-site")
+                raise SignInRequired(_return_to(connection), ended=bool(cookie), from_elsewhere=elsewhere)
             raise NotAuthorizedException(f"send `Authorization: Bearer <{allowed[0]} token>`, or sign in at "
                                          "/sign-in from a browser", headers={"WWW-Authenticate": "Bearer"})
         _check_role(identity.role, allowed, wanted, where, "session")

@@ -281,3 +281,16 @@ def test_session_settings_are_checked_naming_the_variable() -> None:
     with pytest.raises(SettingsError, match="SURVEYAPP_SIGN_IN_ATTEMPTS_PER_HOUR"):
         from_env({"SURVEYAPP_SIGN_IN_ATTEMPTS_PER_HOUR": "-1"})
     assert from_env({"SURVEYAPP_SESSION_HOURS": "1.5"}).session_hours == 1.5
+
+
+def test_a_link_followed_from_another_site_is_opened_again_from_this_one(service: Service) -> None:
+    """A signed-in browser withholds its SameSite=Strict cookie from a link in an email: the service asks it to
+    open the address again from this site (which sends the cookie), before it would send it to sign in."""
+    elsewhere = {**BROWSER, "Sec-Fetch-Site": "cross-site"}
+    with service.client() as browser:
+        bounce = browser.get("/results/2026-autumn?baseline=baseline-2019", headers=elsewhere)
+        assert bounce.status_code == 200 and "Opening the page" in bounce.text
+        assert '<meta http-equiv="refresh" content="0; url=/results/2026-autumn?baseline=baseline-2019">' in bounce.text
+        again = browser.get("/results/2026-autumn", headers={**BROWSER, "Sec-Fetch-Site": "same-origin"})
+        assert again.status_code == 303 and again.headers["location"].startswith("/sign-in?next=")
+        assert browser.get(COMPARE, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 401  # not a page

@@ -121,3 +121,29 @@ def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service
     assert path_of(page) == "/sign-in?signed_out=true"
     assert hosts == {urlsplit(seeded_live.url).netloc}  # nothing asked of any other host
     context.close()
+
+
+def test_a_link_in_an_email_opens_the_report_in_a_signed_in_browser(seeded_live: Service, browser: Browser) -> None:
+    """Chromium withholds the SameSite=Strict cookie from a link on another site; the service has the browser
+    open the address again from its own page, and the signed-in analyst gets the report, not the sign-in page."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(seeded_live.url + "/sign-in")
+    page.fill("#token", ANALYST_TOKEN)
+    page.click("button:has-text('Sign in')")
+    assert path_of(page) == "/signed-in"
+    mail = "http://mail.example/inbox"
+    context.route(mail, lambda route: route.fulfill(status=200, content_type="text/html", body=(
+        f'<!DOCTYPE html><html lang="en"><title>Inbox</title><a href="{seeded_live.url}/results/2026-autumn">'
+        "This term's report</a></html>")))
+    page.goto(mail)
+    page.click("text=This term's report")
+    page.wait_for_url(seeded_live.url + "/results/2026-autumn")
+    assert page.locator(".staff-bar").inner_text().startswith("Signed in as Analyst")
+    with seeded_live.client() as http:  # the page in between, as Chromium got it, through axe
+        opening = http.get("/results/2026-autumn", headers={"Accept": "text/html", "Sec-Fetch-Site": "cross-site"})
+    blank = context.new_page()
+    blank.set_content(opening.text)  # on about:blank its refresh goes nowhere, so axe can look at it
+    assert blank.locator("h1").inner_text() == "Opening the page"
+    landed(blank)
+    context.close()
