@@ -81,14 +81,17 @@ def test_a_right_token_sets_a_signed_httponly_strict_cookie_that_holds_no_token(
         assert ANALYST_TOKEN not in value and ANALYST_TOKEN not in claims and '"role":"analyst"' in claims
         landing = browser.get("/signed-in", headers=BROWSER)
         assert landing.status_code == 200 and "Signed in as <strong>Analyst</strong>" in landing.text
-        assert 'href="/results/2026-autumn"' in landing.text and 'href="/tracker/2026-autumn"' in landing.text
+        assert 'href="/tracker/2026-autumn"' in landing.text
+        assert "/results/2026-autumn" not in landing.text and "No responses yet" in landing.text  # none stored here
         assert browser.get(COMPARE).status_code == 200  # the API too, with the cookie alone
 
 
 def test_a_signed_in_analyst_downloads_the_spss_file_from_a_link(seeded_service: Service) -> None:
     with seeded_service.client() as browser:
         assert sign_in(browser, ANALYST_TOKEN).status_code == 303
-        link = re.search(r'href="(/api/v1/export\?waves=all&amp;format=sav)"', browser.get("/signed-in").text)
+        landing = browser.get("/signed-in").text
+        assert 'href="/results/2026-autumn"' in landing and 'href="/results/2027-spring"' in landing
+        link = re.search(r'href="(/api/v1/export\?waves=all&amp;format=sav)"', landing)
         assert link, "the landing page links the SPSS file"
         saved = browser.get(link.group(1).replace("&amp;", "&"), headers=BROWSER)
         assert saved.status_code == 200 and saved.content.startswith(b"$FL2")  # an SPSS system file

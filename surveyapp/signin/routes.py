@@ -30,6 +30,7 @@ from surveyapp.services import Services
 from surveyapp.sessions import SESSION_COOKIE, Sessions
 from surveyapp.settings import Settings
 from surveyapp.signin.pages import staff_page
+from surveyapp.store.frames import wave_sizes
 
 log = logging.getLogger("surveyapp.auth")
 LANDING = "/signed-in"
@@ -180,8 +181,10 @@ class Section:
 def _sections(services: Services, role: Role) -> list[Section]:
     waves = [w for w in queries.list_waves(services) if w.kind == "responses"]
     if role == "analyst":
-        reports = [Link(f"/results/{w.wave_id}", f"Board report: {w.title}",
-                        "Question 7 against 2019, reach and same-family change, with each chart's figures")
+        sizes = wave_sizes(services.store, [w.wave_id for w in waves])
+        reports = [Link(f"/results/{w.wave_id}" if sizes[w.wave_id] else "", f"Board report: {w.title}",
+                        "Question 7 against 2019, reach and same-family change, with each chart's figures"
+                        if sizes[w.wave_id] else "No responses yet: the report opens once there are some")
                    for w in waves]
         trackers = [Link(f"/tracker/{w.wave_id}", f"Live tracker: {w.title}",
                          "Who has answered so far, and where more responses are needed") for w in waves]
