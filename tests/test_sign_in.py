@@ -11,13 +11,19 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from litestar import Request, Response, Router, get, post
+from litestar.testing import TestClient
 
+from surveyapp.app import create_app
+from surveyapp.auth import require
 from surveyapp.settings import SettingsError, from_env
+from surveyapp.signin import csrf_field
 from tests.conftest import StartService
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, Service
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, Service, make_settings
 
 STAFF_TOKEN = "staff-token-for-tests-0123456789"
 COOKIE = "surveyapp_session"
@@ -297,3 +303,40 @@ def test_a_link_followed_from_another_site_is_opened_again_from_this_one(service
         again = browser.get("/results/2026-autumn", headers={**BROWSER, "Sec-Fetch-Site": "same-origin"})
         assert again.status_code == 303 and again.headers["location"].startswith("/sign-in?next=")
         assert browser.get(COMPARE, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 401  # not a page
+
+
+NOTES: list[str] = []
+
+
+@get("/staff-note", sync_to_thread=False)
+def note_form(request: Request[Any, Any, Any]) -> Response[str]:
+    return Response(f'<form method="post" action="/staff-note">{csrf_field(request)}<input name="note"></form>',
+                    media_type="text/html")
+
+
+@post("/staff-note", status_code=201)
+async def save_note(request: Request[Any, Any, Any]) -> str:
+    NOTES.append(str((await request.form()).get("note")))
+    return "saved"
+
+
+def test_another_staff_form_gets_the_session_and_csrf_rules_from_require_and_csrf_field(tmp_path: Path) -> None:
+    """The seam other pages use: a Router guarded by `require`, a form carrying `csrf_field(request)`."""
+    settings = make_settings(tmp_path / "data", staff_token=STAFF_TOKEN)
+    staff_pages = Router(path="/", route_handlers=[note_form, save_note], guards=[require("staff", settings)])
+    NOTES.clear()
+    with TestClient(create_app(settings, extra_handlers=[staff_pages])) as browser:
+        assert browser.get("/staff-note", headers=BROWSER, follow_redirects=False).headers["location"] == \
+            "/sign-in?next=/staff-note"
+        assert browser.post("/sign-in", data={"token": STAFF_TOKEN}, follow_redirects=False).status_code == 303
+        form = browser.get("/staff-note").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form)
+        assert token
+        assert browser.post("/staff-note", data={"note": "forged"}).status_code == 403
+        assert browser.post("/staff-note", data={"note": "paper", "csrf_token": token.group(1)}).status_code == 201
+        assert NOTES == ["paper"]  # the guard read the form, and the handler read it again
+        browser.cookies.clear()
+        with_token = {"Authorization": f"Bearer {STAFF_TOKEN}"}
+        assert "csrf_token" not in browser.get("/staff-note", headers=with_token).text  # no session, no field
+        assert browser.post("/staff-note", data={"note": "phone"}, headers=with_token).status_code == 201
+    assert NOTES == ["paper", "phone"]
