@@ -24,7 +24,7 @@ from litestar.types import ControllerRouterHandler
 
 from surveyapp import queries
 from surveyapp.auth import Refused, SignInRequired, identity_of, require, sessions_of
-from surveyapp.identity import ROLES, Identity, Role, TokenProvider
+from surveyapp.identity import ROLES, Role, TokenProvider
 from surveyapp.ratelimit import ClientLimit, RateLimiter
 from surveyapp.services import Services
 from surveyapp.sessions import SESSION_COOKIE, Sessions
@@ -133,9 +133,9 @@ async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[
                           error="That token is not recognised. Check you copied all of it, or ask whoever runs "
                                 "the service for your role's token")
     _refund(kit, request)
-    value, identity = kit.sessions.issue(role)
+    value, _ = kit.sessions.issue(role)
     log.info("%s signed in", role)
-    return Redirect(next_path or LANDING, status_code=303, cookies=[_session_cookie(kit, value, identity)])
+    return Redirect(next_path or LANDING, status_code=303, cookies=[_session_cookie(kit, value)])
 
 
 def _refund(kit: SignInKit, request: Request[Any, Any, Any]) -> None:
@@ -143,7 +143,7 @@ def _refund(kit: SignInKit, request: Request[Any, Any, Any]) -> None:
         kit.limit.limiter.refund(kit.limit.address(request.scope))
 
 
-def _session_cookie(kit: SignInKit, value: str, identity: Identity) -> Cookie:
+def _session_cookie(kit: SignInKit, value: str) -> Cookie:
     """HttpOnly, SameSite=Strict, Secure behind TLS, for the whole site, as long as the session lasts."""
     return Cookie(key=SESSION_COOKIE, value=value, path="/", max_age=kit.sessions.seconds, httponly=True,
                   samesite="strict", secure=kit.secure)
