@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
+from surveyapp.csrf import CsrfFieldMiddleware
 from surveyapp.headers import security_headers
 from surveyapp.logsafe import escape
 from surveyapp.mediatype import JsonBodyMiddleware
@@ -275,7 +276,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
             HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,
             StoreUnavailable: _store_unavailable, Exception: _internal},
         lifespan=[lifespan],
-        middleware=[RateLimitMiddleware.factory(limit), JsonBodyMiddleware],
+        middleware=[RateLimitMiddleware.factory(limit), JsonBodyMiddleware,
+                    CsrfFieldMiddleware.factory(settings.max_body_bytes)],
         before_send=[security_headers(behind_tls=settings.behind_tls)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

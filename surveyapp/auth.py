@@ -17,7 +17,6 @@ import logging
 from typing import Any
 from urllib.parse import quote
 
-from litestar import Request
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
@@ -25,7 +24,7 @@ from litestar.types import Guard
 
 from surveyapp.identity import ROLE_NAMES, ROLES, Identity, Role, TokenProvider
 from surveyapp.logsafe import escape
-from surveyapp.sessions import CSRF_FIELD, CSRF_HEADER, SESSION_COOKIE, STATE_KEY, Sessions
+from surveyapp.sessions import CSRF_FIELD, CSRF_HEADER, CSRF_STATE, SESSION_COOKIE, STATE_KEY, Sessions
 from surveyapp.settings import Settings
 
 log = logging.getLogger("surveyapp.auth")
@@ -69,9 +68,14 @@ def role_of_token(token: str, tokens: dict[Role, bytes]) -> Role | None:
 
 
 def presented_role(connection: ASGIConnection[Any, Any, Any, Any], tokens: dict[Role, bytes]) -> Role | None:
-    """The role of the bearer token a request presents, or None when it presents none."""
+    """The role of the bearer token a request presents, or else of its valid session cookie; None for neither.
+    (A question, never an error, and no CSRF check: the guards decide what is allowed.)"""
     token = _presented(connection)
-    return None if token is None else role_of_token(token, tokens)
+    if token is not None:
+        return role_of_token(token, tokens)
+    sessions = sessions_of(connection)
+    identity = sessions.read(connection.cookies.get(SESSION_COOKIE)) if sessions is not None else None
+    return identity.role if identity is not None else None
 
 
 def sessions_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Sessions | None:
@@ -99,15 +103,11 @@ def _return_to(connection: ASGIConnection[Any, Any, Any, Any]) -> str:
     return quote(path, safe="/?=&%-._~")
 
 
-async def _csrf_presented(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+def _csrf_presented(connection: ASGIConnection[Any, Any, Any, Any]) -> str | None:
+    """The X-CSRF-Token header, or the form's `csrf_token` field (read by `CsrfFieldMiddleware`)."""
     header = connection.headers.get(CSRF_HEADER)
-    if header:
-        return header
-    if isinstance(connection, Request) and connection.content_type[0] in (
-            "application/x-www-form-urlencoded", "multipart/form-data"):
-        value = (await connection.form()).get(CSRF_FIELD)  # cached: the handler reads the same form
-        return value if isinstance(value, str) else None
-    return None
+    field = connection.scope.get("state", {}).get(CSRF_STATE)
+    return header or (field if isinstance(field, str) else None)
 
 
 def require(role: Role | tuple[Role, ...], settings: Settings) -> Guard:
@@ -118,7 +118,7 @@ def require(role: Role | tuple[Role, ...], settings: Settings) -> Guard:
     wanted = " or ".join(allowed)
     tokens = role_tokens(settings)
 
-    async def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
+    def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         method = connection.scope.get("method", "")
         where = escape(f"{method} {connection.scope.get('path', '')}")
         token = _presented(connection)
@@ -145,7 +145,7 @@ def require(role: Role | tuple[Role, ...], settings: Settings) -> Guard:
             raise NotAuthorizedException(f"send `Authorization: Bearer <{allowed[0]} token>`, or sign in at "
                                          "/sign-in from a browser", headers={"WWW-Authenticate": "Bearer"})
         _check_role(identity.role, allowed, wanted, where, "session")
-        if method not in SAFE_METHODS and not sessions.csrf_ok(identity, await _csrf_presented(connection)):
+        if method not in SAFE_METHODS and not sessions.csrf_ok(identity, _csrf_presented(connection)):
             log.warning("%s request refused: no valid CSRF token in a session (%s)", wanted, where)
             raise Refused(f"a request made in a browser session needs its CSRF token: the `{CSRF_FIELD}` form "
                           f"field or the `{CSRF_HEADER}` header; nothing was changed",

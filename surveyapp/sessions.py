@@ -29,6 +29,7 @@ SESSION_COOKIE = "surveyapp_session"
 CSRF_FIELD = "csrf_token"  # the hidden form field
 CSRF_HEADER = "X-CSRF-Token"  # or this header, for scripts that hold a session
 STATE_KEY = "sessions"  # where the app's state keeps the Sessions object
+CSRF_STATE = "surveyapp.csrf_field"  # where CsrfFieldMiddleware leaves a posted form's csrf_token, in the scope's state
 
 
 def load_session_key(data_dir: Path) -> bytes:

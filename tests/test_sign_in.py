@@ -219,6 +219,8 @@ def test_a_change_made_in_a_session_needs_its_csrf_token(service: Service) -> No
         page = admin.post("/sign-out", data={"csrf_token": "forged"}, headers=BROWSER)
         assert page.status_code == 403 and "This form has expired" in page.text
         assert admin.get("/signed-in").status_code == 200  # still signed in
+        huge = admin.post("/sign-out", data={"csrf_token": csrf_of(admin), "padding": "x" * 70_000})
+        assert huge.status_code == 403 and admin.get("/signed-in").status_code == 200  # too big to read: refused
         done = admin.post("/api/v1/admin/waves/2026-autumn/close", headers={"X-CSRF-Token": csrf_of(admin)})
         assert done.status_code == 200 and wave_status(service) == "closed"
     with service.client(ADMIN_TOKEN) as script:  # a bearer token needs no CSRF token
