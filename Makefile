@@ -36,7 +36,7 @@ browser: ## install Debian's chromium (browser tests, the report's PDF) and popp
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	fi
 
-token: setup ## make the admin and analyst tokens once, into surveyapp.env (make run and make cli read it)
+token: setup ## make the admin, analyst and staff tokens once, into surveyapp.env (make run and make cli read it)
 	@$(PY) -m surveyapp.tokenfile $(TOKEN_FILE)
 
 run: setup ## start the service (default http://127.0.0.1:8000, data in ./data)

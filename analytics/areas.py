@@ -10,11 +10,18 @@ from waves.areas.pack import IN_AREA, OUT_OF_AREA, UNKNOWN
 
 ALL = "all"
 NOT_ANSWERED = "not_answered"
+NO_SOURCE = "no_source"
+# Levels of how a response arrived rather than who sent it: every response has one (no "not answered"), and no
+# population figure exists for them.
+ARRIVAL_LEVELS = ("source", "channel")
+CHANNEL_NAMES = {"form": "Web form", "api": "API (another system)", "paper": "Paper, entered by staff",
+                 "phone": "Phone, entered by staff"}
 SPECIAL_NAMES = {
     ALL: "All",
     OUT_OF_AREA: "Out of area",
     UNKNOWN: "Unknown",
     NOT_ANSWERED: "Not answered",
+    NO_SOURCE: "No source (the plain link, the API without one, or a retired source's link)",
 }
 
 
@@ -42,6 +49,8 @@ def area_keys(responses: pl.LazyFrame | pl.DataFrame, by: str) -> pl.LazyFrame:
         area, parent = lad_area(), pl.lit(ALL)
     elif by == "district":
         area, parent = pl.col("postcode_district").fill_null(UNKNOWN), lad_area()
+    elif by == "source":
+        area, parent = pl.col("source_id").fill_null(NO_SOURCE), pl.lit(ALL)
     else:
         area, parent = pl.col(by).fill_null(NOT_ANSWERED), pl.lit(ALL)
     return lazy.select(

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
-from analytics.areas import NOT_ANSWERED, area_names, lad_area
+from analytics.areas import ARRIVAL_LEVELS, NOT_ANSWERED, area_names, lad_area
 from analytics.stats import wilson_interval
 from analytics.suppression import mark_suppressed, null_where_suppressed
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
@@ -78,9 +78,11 @@ def count_responses(responses: pl.DataFrame, by: str = "lad",
 def _counted(counts: pl.DataFrame, by: str, expected: pl.DataFrame) -> pl.DataFrame:
     """Responses per wave and code, with a zero row for every expected code (and the rows outside the
     shares: `out_of_area` and `unknown` for LADs and districts, prefer not to say and not answered for a
-    question)."""
-    outside = [OUT_OF_AREA, UNKNOWN] if by in ("lad", "district") else [PREFER_NOT, NOT_ANSWERED]
-    codes = pl.concat([expected.select("area_code"), pl.DataFrame({"area_code": outside})])
+    question; none by source or channel, which every response has)."""
+    outside = [OUT_OF_AREA, UNKNOWN] if by in ("lad", "district") else [] if by in ARRIVAL_LEVELS else \
+        [PREFER_NOT, NOT_ANSWERED]
+    codes = pl.concat([expected.select("area_code"),
+                       pl.DataFrame({"area_code": outside}, schema={"area_code": pl.String})])
     skeleton = counts.select("wave_id").unique().join(codes, how="cross")
     return (
         pl.concat([counts, skeleton.with_columns(responses=pl.lit(0, pl.Int64))])

@@ -87,6 +87,10 @@ def main(n_responses: int = 1_000_000) -> None:
         _timed("reach wave-2 by district", partial(queries.reach_of, services, "wave-2", by="district"))
         _timed("reach wave-2 by lad, filtered", partial(queries.reach_of, services, "wave-2", by="lad",
                                                         filters=families))
+        for by in ("source", "channel"):  # the generated responses have no source: one no_source row, the join path
+            _timed(f"compare wave-2 vs wave-1 by {by}",
+                   partial(queries.compare, services, "wave-2", baseline_id="wave-1", by=by))
+            _timed(f"reach wave-2 by {by}", partial(queries.reach_of, services, "wave-2", by=by))
     finally:
         services.close()
 

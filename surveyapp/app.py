@@ -29,6 +29,7 @@ from surveyapp.settings import Settings, check
 if TYPE_CHECKING:
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen
+    from surveyapp.sources import SourceError
     from surveyapp.submission import SubmissionInvalid
     from surveyapp.web import FormKit
 
@@ -56,6 +57,13 @@ def _not_found(_: Request[Any, Any, Any], exc: WaveNotFound) -> Response[dict[st
 
 def _analysis_error(_: Request[Any, Any, Any], exc: AnalysisError) -> Response[dict[str, Any]]:
     return _error(400, "The request cannot be answered as asked; fix the field below.", [_Err(exc.field, exc.message)])
+
+
+def _source_error(request: Request[Any, Any, Any], exc: SourceError) -> Response[dict[str, Any]]:
+    if exc.status == 404:
+        return _error(404, exc.message, [_Err(exc.field, exc.message)])
+    detail = "The request cannot be answered as asked" if request.method in _SAFE_METHODS else "Nothing was stored"
+    return _error(exc.status, f"{detail}; fix the field below.", [_Err(exc.field, exc.message)])
 
 
 def _not_open(_: Request[Any, Any, Any], exc: WaveNotOpen) -> Response[dict[str, Any]]:
@@ -99,7 +107,7 @@ def _field_error(request: Request[Any, Any, Any], error: dict[str, Any]) -> _Err
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
         return _Err(unknown.group(1), "unknown field; remove it (the fields are answers, postcode, "
-                                      "return_code, submission_id and language)")
+                                      "return_code, submission_id, language, channel and source)")
     missing = _MISSING_FIELD.search(message)
     if missing:
         return _Err(missing.group(1), f"required; add `{missing.group(1)}`")
@@ -215,23 +223,27 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.public import public_router
+    from surveyapp.api.sources import sources_router
+    from surveyapp.api.tracker import tracker_router
     from surveyapp.auth import Refused, SignInRequired, role_tokens, wants_page
+    from surveyapp.channels import staff_scope
     from surveyapp.identity import TokenProvider
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
     from surveyapp.sessions import STATE_KEY, Sessions, load_session_key
     from surveyapp.signin.routes import SignInKit, make_sign_in_kit, refused_page, sign_in_handlers, sign_in_redirect
+    from surveyapp.sources import SourceError
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.store.drafts import Drafts
     from surveyapp.submission import SubmissionInvalid
-    from surveyapp.web import FormKit, make_form_kit, web_handlers
+    from surveyapp.web import FormKit, make_form_kit, staff_router, web_handlers
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     running = Running()
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit).
     limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
                                       trusted_header=settings.trusted_proxy_header,
-                                      trusted_hops=settings.trusted_proxy_hops)
+                                      trusted_hops=settings.trusted_proxy_hops, exempt=staff_scope(settings))
     # Browser sessions: who signs in is the provider's business (role tokens today; OpenID Connect later).
     now = clock or utc_now
     provider = TokenProvider(role_tokens(settings))
@@ -262,8 +274,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                 stopped.close()
 
     app = Litestar(
-        route_handlers=[public_router(), analyst_router(settings), admin_router(settings), *web_handlers(),
-                        *sign_in_handlers(settings), *extra_handlers],
+        route_handlers=[public_router(), analyst_router(settings), tracker_router(settings), admin_router(settings),
+                        sources_router(settings), *web_handlers(), staff_router(settings), *sign_in_handlers(settings),
+                        *extra_handlers],
         dependencies={"services": Provide(running.services, sync_to_thread=False),
                       "form_kit": Provide(running.form_kit, sync_to_thread=False),
                       "sign_in_kit": Provide(lambda: sign_in_kit, sync_to_thread=False)},
@@ -272,7 +285,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         exception_handlers={
             SignInRequired: sign_in_first, Refused: refused,
             SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
-            WaveNotOpen: _not_open, AnalysisError: _analysis_error, ValidationException: _validation,
+            WaveNotOpen: _not_open, SourceError: _source_error, AnalysisError: _analysis_error,
+            ValidationException: _validation,
             HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,
             StoreUnavailable: _store_unavailable, Exception: _internal},
         lifespan=[lifespan],

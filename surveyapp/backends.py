@@ -17,17 +17,18 @@ import httpx
 import msgspec
 
 from surveyapp.settings import Settings
-from surveyapp.views import BackupOut, WaveOut
+from surveyapp.views import BackupOut, SourceOut, WaveOut
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import polars as pl
 
-    from surveyapp.formats import ResultFormat
+    from surveyapp.formats import ResultFormat, TrackerTable
     from surveyapp.queries import AnalysisRequest, ExportFormat
     from surveyapp.report import Progress
     from surveyapp.services import Services
+    from surveyapp.sources import SourceFile
     from surveyapp.wavestate import WaveState
     from waves.model import Text
 
@@ -50,8 +51,15 @@ class Backend(Protocol):
     def export(self, waves: str, fmt: ExportFormat, filters: Sequence[str]) -> bytes: ...
     def dictionary_csv(self, waves: str) -> bytes: ...
     def backup(self, out: Path | None) -> BackupOut: ...
+    def list_sources(self, wave_id: str) -> list[SourceOut]: ...
+    def create_source(self, wave_id: str, name: str) -> SourceOut: ...
+    def rename_source(self, wave_id: str, source_id: str, name: str) -> SourceOut: ...
+    def retire_source(self, wave_id: str, source_id: str) -> SourceOut: ...
+    def source_file(self, wave_id: str, source_id: str, kind: SourceFile) -> bytes: ...
     def table(self, request: AnalysisRequest) -> pl.DataFrame: ...
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes: ...
+    def tracker_file(self, wave_id: str, by: str, fmt: ResultFormat, table: TrackerTable) -> bytes: ...
+    def tracker_frame(self, wave_id: str, by: str, table: TrackerTable) -> pl.DataFrame: ...
     def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path: ...
     def close(self) -> None: ...
 
@@ -108,6 +116,38 @@ class LocalBackend:
 
         return queries.backup(self.services, out)
 
+    def list_sources(self, wave_id: str) -> list[SourceOut]:
+        from surveyapp import queries
+
+        return queries.list_sources(self.services, wave_id)
+
+    def create_source(self, wave_id: str, name: str) -> SourceOut:
+        from surveyapp import queries
+
+        return queries.create_source(self.services, wave_id, name)
+
+    def rename_source(self, wave_id: str, source_id: str, name: str) -> SourceOut:
+        from surveyapp import queries
+
+        return queries.rename_source(self.services, wave_id, source_id, name)
+
+    def retire_source(self, wave_id: str, source_id: str) -> SourceOut:
+        from surveyapp import queries
+
+        return queries.retire_source(self.services, wave_id, source_id)
+
+    def source_file(self, wave_id: str, source_id: str, kind: SourceFile) -> bytes:
+        from surveyapp import queries
+
+        if kind in ("qr.svg", "qr.png"):
+            return queries.source_qr(self.services, wave_id, source_id, "svg" if kind == "qr.svg" else "png")
+        page = queries.source_poster(self.services, wave_id, source_id)
+        if kind == "poster":
+            return page.encode()
+        from surveyapp.poster import poster_pdf
+
+        return poster_pdf(page)
+
     def table(self, request: AnalysisRequest) -> pl.DataFrame:
         from surveyapp import queries
 
@@ -118,6 +158,22 @@ class LocalBackend:
         from surveyapp.formats import serialise
 
         return serialise(queries.analyse(self.services, request), fmt, self.services.areas.attribution)
+
+    def tracker_file(self, wave_id: str, by: str, fmt: ResultFormat, table: TrackerTable) -> bytes:
+        from surveyapp import queries
+        from surveyapp.formats import one_table, serialise
+
+        self.services.wave(wave_id)
+        result = queries.tracker(self.services, wave_id, by=by)
+        return serialise(result if fmt in ("json", "xlsx") else one_table(result, table), fmt,
+                         self.services.areas.attribution)
+
+    def tracker_frame(self, wave_id: str, by: str, table: TrackerTable) -> pl.DataFrame:
+        from surveyapp import queries
+        from surveyapp.formats import one_table
+
+        self.services.wave(wave_id)
+        return one_table(queries.tracker(self.services, wave_id, by=by), table).frame
 
     def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path:
         from surveyapp import queries
@@ -199,6 +255,25 @@ class RemoteBackend:
             backup_key_path(Path(made.path)).replace(backup_key_path(out))
         return BackupOut(str(out), made.responses)
 
+    def list_sources(self, wave_id: str) -> list[SourceOut]:
+        return msgspec.json.decode(self._call("GET", f"/api/v1/waves/{wave_id}/sources", "admin").content,
+                                   type=list[SourceOut])
+
+    def create_source(self, wave_id: str, name: str) -> SourceOut:
+        made = self._call("POST", f"/api/v1/waves/{wave_id}/sources", "admin", json={"name": name})
+        return msgspec.json.decode(made.content, type=SourceOut)
+
+    def rename_source(self, wave_id: str, source_id: str, name: str) -> SourceOut:
+        renamed = self._call("PATCH", f"/api/v1/waves/{wave_id}/sources/{source_id}", "admin", json={"name": name})
+        return msgspec.json.decode(renamed.content, type=SourceOut)
+
+    def retire_source(self, wave_id: str, source_id: str) -> SourceOut:
+        retired = self._call("POST", f"/api/v1/waves/{wave_id}/sources/{source_id}/retire", "admin")
+        return msgspec.json.decode(retired.content, type=SourceOut)
+
+    def source_file(self, wave_id: str, source_id: str, kind: SourceFile) -> bytes:
+        return self._call("GET", f"/api/v1/waves/{wave_id}/sources/{source_id}/{kind}", "admin").content
+
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes:
         return self._call("GET", f"/api/v1/waves/{request.wave}/{request.kind}", "analyst",
                           params=[*request.query(), ("format", fmt)]).content
@@ -207,6 +282,15 @@ class RemoteBackend:
         import polars as pl
 
         return pl.read_parquet(io.BytesIO(self.analysis_file(request, "parquet")))
+
+    def tracker_file(self, wave_id: str, by: str, fmt: ResultFormat, table: TrackerTable) -> bytes:
+        return self._call("GET", f"/api/v1/waves/{wave_id}/tracker", "analyst",
+                          params={"by": by, "format": fmt, "table": table}).content
+
+    def tracker_frame(self, wave_id: str, by: str, table: TrackerTable) -> pl.DataFrame:
+        import polars as pl
+
+        return pl.read_parquet(io.BytesIO(self.tracker_file(wave_id, by, "parquet", table)))
 
     def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path:
         """The service writes the pack (the same code as LocalBackend.report) and sends it as a zip."""

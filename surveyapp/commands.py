@@ -1,4 +1,4 @@
-"""The CLI's data commands: waves, export, backup, restore."""
+"""The CLI's data commands: waves, sources, export, backup, restore."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from surveyapp.backends import NewWave, open_backend
 from surveyapp.settings import Settings
+from surveyapp.sources import SourceFile
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -32,6 +33,30 @@ def _waves(args: argparse.Namespace, settings: Settings) -> int:
         else:
             wave = backend.set_state(args.wave_id, "open" if args.action == "open" else "closed")
             print(f"{wave.wave_id} is now {wave.status}")
+    finally:
+        backend.close()
+    return 0
+
+
+def _sources(args: argparse.Namespace, settings: Settings) -> int:
+    backend = open_backend(settings)
+    try:
+        if args.action == "list":
+            print(f"{'source':<9} {'status':<8} {'responses':<14} {'name':<40} link")
+            for s in backend.list_sources(args.wave):
+                print(f"{s.source_id:<9} {s.status:<8} {s.responses_band:<14} {s.name:<40} {s.url}")
+        elif args.action in ("qr", "poster"):
+            suffix = args.out.suffix.lower()
+            kind: SourceFile = ("qr.svg" if suffix == ".svg" else "qr.png") if args.action == "qr" else \
+                ("poster.pdf" if suffix == ".pdf" else "poster")
+            _write(backend.source_file(args.wave, args.source_id, kind), args.out)
+        else:
+            source = (backend.create_source(args.wave, args.name) if args.action == "create" else
+                      backend.rename_source(args.wave, args.source_id, args.name) if args.action == "rename" else
+                      backend.retire_source(args.wave, args.source_id))
+            print(f"{source.source_id} {source.status}: {source.name} {source.url}")
+            if source.note:
+                print(source.note)
     finally:
         backend.close()
     return 0
@@ -109,6 +134,42 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+TRACKER_COLUMNS = ["area_name", "responses_band", "expected_responses", "shortfall", "reach_status"]
+
+
+def _tracker(args: argparse.Namespace, settings: Settings) -> int:
+    import polars as pl
+
+    backend = open_backend(settings)
+    try:
+        if args.format != "table":
+            _write(backend.tracker_file(args.wave, args.by, args.format, args.table), args.out)
+            return 0
+        frame = backend.tracker_frame(args.wave, args.by, args.table)
+    finally:
+        backend.close()
+    from analytics.tracker import headline, level_words, outreach_headline
+
+    if args.table == "daily":  # per channel, then per source: a day per row (newest first), a column each
+        tables = [(f"Responses per UK day by {part}", frame.filter(pl.col("breakdown") == part).pivot(
+            on="name", index="date", values="responses_band").sort("date", descending=True))
+            for part in ("channel", "source")]
+    else:
+        from surveyapp.store.tracking import NO_SOURCE
+
+        words = level_words(args.by)
+        line = outreach_headline(frame, level_word=words, apart=NO_SOURCE) if args.by in ("source", "channel") \
+            else headline(frame, level_word=words)
+        tables = [(line,
+                   frame.select(c for c in TRACKER_COLUMNS if c in frame.columns))]
+    with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, tbl_hide_dataframe_shape=True, fmt_str_lengths=40,
+                   tbl_hide_column_data_types=True):
+        for heading, table in tables:
+            print(heading)
+            print(table)
+    return 0
+
+
 def _add_analysis(sub: SubParsers, kind: str, help_text: str) -> argparse.ArgumentParser:
     parser = sub.add_parser(kind, help=help_text)
     parser.add_argument("--wave", required=True)
@@ -159,6 +220,23 @@ def add_commands(sub: SubParsers) -> None:
     create.add_argument("--questionnaire-version", type=int, default=1)
     waves.set_defaults(run=_waves)
 
+    sources = sub.add_parser("sources", help="outreach sources: the partners who pass a wave's survey on")
+    verbs = sources.add_subparsers(dest="action", required=True)
+    for verb, what in (("list", "the wave's sources, their links and responses so far (rounded)"),
+                       ("create", "register a partner; prints its link"), ("rename", "give a source a new name"),
+                       ("retire", "its link still opens the form, but responses are then stored without it"),
+                       ("qr", "its QR code: --out FILE.svg or FILE.png"),
+                       ("poster", "its A4 poster: --out FILE.html or FILE.pdf (Chromium prints the PDF)")):
+        p = verbs.add_parser(verb, help=what)
+        p.add_argument("--wave", required=True)
+        if verb != "list" and verb != "create":
+            p.add_argument("source_id")
+        if verb in ("create", "rename"):
+            p.add_argument("name", help="1 to 80 characters, unique in the wave, e.g. 'Oakfield School SENCO'")
+        if verb in ("qr", "poster"):
+            p.add_argument("--out", type=Path, required=True)
+    sources.set_defaults(run=_sources)
+
     export = sub.add_parser("export", help="export responses, one row per response, one wave or several stacked")
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--waves", help="all, or wave ids separated by commas (stacked, with wave_id)")
@@ -189,6 +267,17 @@ def add_commands(sub: SubParsers) -> None:
     reach.add_argument("--by", default="lad", help="lad, or a question id: ethnic_group, ethnic_group_broad, religion, "
                                                      "send_status")
     reach.add_argument("--pooled", type=int, default=1, help="add up the last N response waves (small groups)")
+
+    tracker = sub.add_parser("tracker", help="the live tracker: responses so far by area with each one's shortfall, "
+                                             "or by source or channel; or responses per day")
+    tracker.add_argument("--wave", required=True)
+    tracker.add_argument("--by", default="lad", help="lad, district, a question id (e.g. ethnic_group_broad), "
+                                                     "source or channel")
+    tracker.add_argument("--table", choices=["groups", "daily"], default="groups",
+                         help="groups (default) or daily: responses per UK day by channel and source")
+    tracker.add_argument("--format", choices=["table", "csv", "json", "parquet", "xlsx"], default="table")
+    tracker.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    tracker.set_defaults(run=_tracker)
 
     report = sub.add_parser("report", help="the board pack: report.html, charts (SVG and PNG) and figures.csv")
     report.add_argument("--wave", required=True)

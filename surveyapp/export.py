@@ -42,6 +42,9 @@ _META_COLUMNS = [
     ("submitted_hour", "Hour the response was received (UTC); no finer time is kept"),
     ("channel", "How it arrived: form (the families' web form), api, paper or phone (paper and phone: entered by "
                 "staff)"),
+    ("source_id", "The outreach source whose link, QR code or poster it came through (8 characters; the admin API "
+                  "lists a wave's sources); empty: none (the plain link, the API without one, a retired source)"),
+    ("source_name", "That source's name, as it is now (e.g. Oakfield School SENCO)"),
     ("language", "Language the questionnaire was answered in"),
     ("postcode_district", "Outward code of the postcode (the full postcode is never kept)"),
     ("area_status", "in_area (Kent and Medway), out_of_area, or unknown (not given)"),
@@ -246,8 +249,8 @@ def parse_filter(text: str, columns: Sequence[Column]) -> Filter:
 
 
 def _responses_sql(filters: Sequence[Filter]) -> tuple[str, list[object]]:
-    sql = ("SELECT response_id, wave_id, submitted_hour, channel, language, postcode_district, area_status, "
-           "lad_code, cohort_key FROM responses r WHERE list_contains(?, r.wave_id)")
+    sql = ("SELECT response_id, wave_id, submitted_hour, channel, source_id, language, postcode_district, "
+           "area_status, lad_code, cohort_key FROM responses r WHERE list_contains(?, r.wave_id)")
     params: list[object] = []
     for f in filters:
         sql += (" AND EXISTS (SELECT 1 FROM answers f WHERE f.response_id = r.response_id AND f.question_id = ? "
@@ -265,6 +268,9 @@ def export_frame(store: Store, wave_ids: Sequence[str], columns: Sequence[Column
     base = base.sort(pl.col("wave_id").replace_strict(order, return_dtype=pl.Int32), "submitted_hour",
                      "response_id")
     base = base.join(areas.lads.select("lad_code", "lad_name"), on="lad_code", how="left", maintain_order="left")
+    names = store.frame("SELECT source_id, name AS source_name FROM sources").cast(
+        {"source_id": pl.String, "source_name": pl.String})
+    base = base.join(names, on="source_id", how="left", maintain_order="left")
     answers = store.frame(
         "SELECT a.response_id, CASE WHEN a.statement_id IS NULL THEN a.question_id "
         "ELSE a.question_id || '_' || a.statement_id END AS name, "
@@ -336,7 +342,8 @@ def _parquet(frame: pl.DataFrame, columns: Sequence[Column], dictionary: pl.Data
     enums |= _META_ENUMS | {"wave_id": frame["wave_id"].unique(maintain_order=True).to_list()}
     frame = frame.with_columns(
         *(_enum(frame[name], categories) for name, categories in enums.items()),
-        *(pl.col(name).cast(pl.Categorical) for name in ("language", "lad_code", "lad_name", "postcode_district")))
+        *(pl.col(name).cast(pl.Categorical) for name in ("language", "lad_code", "lad_name", "postcode_district",
+                                                         "source_id", "source_name")))
     table = frame.to_arrow()
     notes = {f"dictionary:{row['name']}": f"{row['text']} | {row['values']}"
              for row in dictionary.iter_rows(named=True)}

@@ -37,6 +37,8 @@ DEFINITIONS = [
     ("weighted", "When true, estimates are post-stratified to each LAD's share of children aged 0-17, weights "
                  "trimmed at 5 (cap and redistribute), intervals from Kish's effective sample size; out-of-area "
                  "and unknown responses are left out."),
+    ("shortfall", "(tracker) the fewest more responses that bring the row to its expected share, the total growing "
+                  "with them: ceil((p N - x) / (1 - p)) on the published figures."),
     ("cohort", "Responses linked by return code; Wilcoxon signed-rank test on the paired score changes."),
     ("reach", "representation_ratio = response share / expected share (from expected_source: children 0-17 by "
               "LAD, DfE EHC plans by ethnic group and age, else Census 2021 all ages); under_reached: exact "
@@ -63,13 +65,28 @@ def _is_share(name: str) -> bool:
     return "share" in name or name in ("net_agree", "delta_ci_low", "delta_ci_high")
 
 
+TrackerTable = Literal["groups", "daily"]
+
+
+def one_table(result: Result, table: TrackerTable) -> Result:
+    """The tracker's groups (the result itself) or its daily series as a result of its own, for the formats that
+    hold one table (CSV, Parquet); JSON and XLSX hold every table of a result."""
+    if table == "groups":
+        return result
+    from surveyapp.queries import Result
+
+    return Result(f"{result.kind}-daily", result.tables["daily"], result.parameters, result.notes)
+
+
 def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
     """JSON (rows plus parameters and notes), CSV (UTF-8 with a header), Parquet, or XLSX with a notes sheet."""
     frame = result.frame
     if fmt == "json":
         rows = [{k: _finite(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
+        tables = {name: [{k: _finite(v) for k, v in row.items()} for row in table.iter_rows(named=True)]
+                  for name, table in result.tables.items()}
         return msgspec.json.encode({**result.parameters, "kind": result.kind, "notes": result.notes,
-                                    "definitions": dict(DEFINITIONS), "rows": rows})
+                                    "definitions": dict(DEFINITIONS), "rows": rows, **tables})
     if fmt == "csv":
         return neutralise(frame).write_csv().encode("utf-8")
     buffer = io.BytesIO()
@@ -84,6 +101,8 @@ def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
             neutralise(frame).write_excel(workbook=workbook, worksheet=result.kind, autofit=True, freeze_panes=(1, 0),
                                           autofilter=True,
                                           column_formats={cs.by_name(shares): "0.0%"} if shares else None)
+            for name, table in result.tables.items():  # further tables (the tracker's daily series), a sheet each
+                neutralise(table).write_excel(workbook=workbook, worksheet=name, autofit=True, freeze_panes=(1, 0))
             _notes_frame(result, attribution).write_excel(workbook=workbook, worksheet="notes", autofit=True,
                                                           freeze_panes=(1, 0))
     return buffer.getvalue()

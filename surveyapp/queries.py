@@ -1,7 +1,8 @@
 """Every action on the data, once: the API's handlers, the CLI (when it opens the file itself) and the board
 report all call these functions, and nothing is serialised and parsed back inside one process.
 
-Waves: `list_waves`, `questionnaire`, `create_wave`, `set_wave_state`. Data out: `export`, `dictionary`,
+Waves: `list_waves`, `questionnaire`, `create_wave`, `set_wave_state`. Outreach sources: `create_source`,
+`list_sources`, `rename_source`, `retire_source`, `source_qr`, `source_poster`. Data out: `export`, `dictionary`,
 `backup`. Analyses: `compare`, `cohort`, `reach_of` (or `analyse` with an `AnalysisRequest`). The board pack:
 `report_inputs`, then `surveyapp.report`. Restoring a backup needs the service stopped, so it is
 `surveyapp.store.restore`, called by the CLI alone.
@@ -20,7 +21,8 @@ import polars as pl
 
 from analytics.disclosure import PUBLICATION_SAFE
 from surveyapp.services import Services, WaveNotFound
-from surveyapp.views import BackupOut, QuestionnaireOut, WaveOut, questionnaire_out, wave_out
+from surveyapp.sources import Source, SourceError
+from surveyapp.views import BackupOut, QuestionnaireOut, SourceOut, WaveOut, questionnaire_out, wave_out
 from surveyapp.wavestate import Wave, WaveError, WaveState
 from waves.model import Likert, MultipleChoice, SingleChoice, Text, WaveDefinition
 
@@ -31,6 +33,7 @@ if TYPE_CHECKING:
     from surveyapp.report import ReportInputs
 
 FIXED_LEVELS = ("all", "lad", "district")
+ARRIVAL = ("source", "channel")  # how a response arrived: the outreach source it came through, and its channel
 DISTRICT_SOURCE = "Census 2021 usual residents by postcode district, all ages"
 
 
@@ -48,13 +51,14 @@ class Result:
     frame: pl.DataFrame
     parameters: dict[str, Any]
     notes: list[str] = field(default_factory=list)
+    tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # further tables (the tracker's daily series)
 
 
 def _levels(wave: Wave) -> list[str]:
     singles = [q for q in wave.questionnaire.questions if isinstance(q, SingleChoice)]
     broad = [f"{q.id}_broad" for q in singles if any(o.group for o in q.options)]
     multiples = [q.id for q in wave.questionnaire.questions if isinstance(q, MultipleChoice)]
-    return [*FIXED_LEVELS, *(q.id for q in singles), *broad, *multiples]
+    return [*FIXED_LEVELS, *ARRIVAL, *(q.id for q in singles), *broad, *multiples]
 
 
 def _overlap(wave: Wave, by: str) -> list[str]:
@@ -137,6 +141,10 @@ def _groups(wave: Wave, by: str) -> dict[str, str] | None:
 
 
 def _labels(services: Services, wave: Wave, by: str) -> dict[str, str]:
+    from analytics.areas import CHANNEL_NAMES
+
+    if by in ARRIVAL:
+        return services.sources.names() if by == "source" else dict(CHANNEL_NAMES)
     question = wave.questionnaire.question(by.removesuffix("_broad"))
     labels = {}
     if isinstance(question, SingleChoice | MultipleChoice):
@@ -319,6 +327,26 @@ def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statement
     return _two_way(services, later, with_q_values(frame.drop("q_value")).select(order), by)
 
 
+def _arrival_codes(services: Services, by: str, waves: Sequence[str]) -> list[str]:
+    """Every row reach by source or channel shows, with responses or not: the waves' sources (retired ones too)
+    and no_source; or every channel."""
+    from analytics.areas import CHANNEL_NAMES, NO_SOURCE
+
+    if by == "channel":
+        return list(CHANNEL_NAMES)
+    return [*(s.source_id for w in waves for s in services.sources.of_wave(w)), NO_SOURCE]
+
+
+def _arrival_note(by: str) -> list[str]:
+    if by not in ARRIVAL:
+        return []
+    what = "outreach source" if by == "source" else "channel"
+    return [f"By {what}: there is no population figure for how families hear of the survey or send it, so each "
+            "row shows its responses and its share of all the wave's responses only (reach_status \"no population "
+            "figure\")." + (" no_source: the plain link, the API without a source, or a retired source's link."
+                             if by == "source" else "")]
+
+
 def _pooled_waves(services: Services, wave: Wave, pooled: int) -> list[Wave]:
     """The wave and the responses waves before it, the last `pooled` of them (oldest first)."""
     if pooled < 1:
@@ -368,6 +396,9 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
         inside, fingerprint = responses_inside(services.store, waves, by="lad" if by == "district" else by,
                                                outside=OUTSIDE_SHARES, groups=groups, filters=kept)
         total = rounded_total(services.disclosure, label, by, inside, fingerprint if kept else None)
+    elif by in ARRIVAL:  # every response has a source (or none) and a channel: the base is the wave's responses
+        inside = int(counts["responses"].sum())
+        total = services.disclosure.round_value(f"responses|{label}|all|all", inside)
     else:
         inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
         # By district, the in-area total and the out-of-area and unknown rows hold the responses they hold by
@@ -383,6 +414,10 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     residents = "residents" in services.areas.districts.columns
     expected = expected_shares(by, lads=services.areas.lads, census=services.areas.census,
                                ehc_plans=services.ehc_plans)
+    if by in ARRIVAL:  # a row for every source (or channel), none with a population figure
+        expected = pl.DataFrame({"area_code": _arrival_codes(services, by, waves)}, schema={"area_code": pl.String}
+                                ).with_columns(expected_share=pl.lit(None, pl.Float64),
+                                               expected_source=pl.lit(None, pl.String))
     if by == "district":
         expected = services.areas.districts.filter(pl.col("in_area")).select(
             area_code=pl.col("postcode_district"),
@@ -392,7 +427,7 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     frame = reach_from_counts(counts, by=by, threshold=threshold, lads=services.areas.lads,
                               census=services.areas.census, labels=_labels(services, wave, by),
                               totals={label: total}, rounding_base=services.disclosure.base, expected=expected)
-    notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(wave, by)]
+    notes = [PUBLICATION_SAFE, *_filter_note(kept), *_overlap(wave, by), *_arrival_note(by)]
     if by == "district":
         notes.append("Expected shares by postcode district are each in-area district's share of usual residents "
                      "(Census 2021, all ages, the whole district), not of children: the area pack has no "
@@ -409,8 +444,39 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     if unassessed:
         notes.append("Cannot yet be assessed (too few expected responses even to show none would be significant): "
                      + ", ".join(unassessed) + ". Pool waves (pooled=3) to assess them.")
+    # base: the published (rounded) total the shares are of, already given by responses / response_share
     return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold, "pooled": pooled,
-                                   "filter": _filter_text(kept)}, notes)
+                                   "filter": _filter_text(kept), "base": total}, notes)
+
+
+def tracker_levels(wave: Wave) -> list[str]:
+    """What the tracker can be broken down by: reach's levels (lad, district, a question), source and channel."""
+    from surveyapp.tracking import OUTREACH
+
+    return list(dict.fromkeys([*(level for level in _levels(wave) if level != "all"), *OUTREACH]))
+
+
+def tracker(services: Services, wave_id: str, *, by: str = "lad") -> Result:
+    """The live tracker: reach so far by area or group (`reach_of`'s rows, the same tests) with each row's
+    shortfall, sorted by it, or responses by outreach `source` or `channel`; and, in `tables["daily"]`,
+    responses per UK day by channel and by source. Every count is published through the disclosure layer."""
+    from analytics.tracker import with_shortfall
+    from surveyapp import tracking
+
+    wave = _response_wave(services, wave_id, "wave")
+    if by not in tracker_levels(wave):
+        raise AnalysisError("by", f"use one of {', '.join(tracker_levels(wave))}")
+    threshold = services.settings.small_number_threshold
+    if by in tracking.OUTREACH:
+        groups, base, notes = tracking.outreach_groups(services, wave_id, by), None, [PUBLICATION_SAFE]
+    else:
+        reached = reach_of(services, wave_id, by=by)
+        base = int(reached.parameters["base"])
+        groups, notes = with_shortfall(reached.frame, total=base, threshold=threshold), reached.notes
+    notes = [*notes, *tracking.NOTES]
+    return Result("tracker", groups, {"wave": wave_id, "by": by, "threshold": threshold, "base": base,
+                                      "updated_at": services.clock().astimezone(dt.UTC).isoformat(timespec="seconds")},
+                  notes, tables={"daily": tracking.daily(services, wave)})
 
 
 
@@ -444,6 +510,109 @@ def set_wave_state(services: Services, wave_id: str, state: WaveState) -> WaveOu
     """Open or close a wave now, whatever its dates say (WaveNotFound, or WaveError for the baseline)."""
     services.wave(wave_id)
     return wave_out(services.waves.set_state(wave_id, state), services.today())
+
+
+# --- Outreach sources -------------------------------------------------------------------------------------
+
+RETIRED_NOTE = ("retired: its link still opens the form, but responses through it are stored without a source "
+                "(the responses it brought before keep it)")
+
+
+def _source_wave(services: Services, wave_id: str) -> Wave:
+    wave = services.wave(wave_id)
+    if wave.kind != "responses":
+        raise SourceError("wave_id", f"{wave_id} holds published counts only and takes no responses; choose a "
+                                     "wave families answer", 409)
+    return wave
+
+
+def _source(services: Services, wave_id: str, source_id: str) -> Source:
+    _source_wave(services, wave_id)
+    source = services.sources.get(source_id)
+    if source is None or source.wave_id != wave_id:
+        raise SourceError("source_id", f"{wave_id} has no source {source_id[:20]!r}; GET "
+                                       f"/api/v1/waves/{wave_id}/sources lists them", 404)
+    return source
+
+
+def source_url(services: Services, source: Source) -> str:
+    """The public link of a source (SURVEYAPP_PUBLIC_URL/s/<id>): it opens the wave's form."""
+    return f"{services.settings.form_url}/s/{source.source_id}"
+
+
+def source_counts(services: Services, wave_id: str) -> dict[str, tuple[int | None, str]]:
+    """Each source's responses in the wave, rounded as reach by source rounds them (the same cells): source id ->
+    (count, or None under the threshold; the count in words)."""
+    from analytics.disclosure import round_response_counts
+
+    counted = services.store.frame(
+        "SELECT wave_id, source_id AS area_code, count(*) AS responses FROM responses WHERE wave_id = ? "
+        "AND source_id IS NOT NULL GROUP BY ALL", [wave_id]).cast({"wave_id": pl.String, "area_code": pl.String,
+                                                                  "responses": pl.Int64})
+    rounded = round_response_counts(services.disclosure, counted, by="source")
+    threshold = services.settings.small_number_threshold
+    exact = "responses_true" not in rounded.columns
+    shown: dict[str, tuple[int | None, str]] = {}
+    for row in rounded.iter_rows(named=True):
+        true = row["responses"] if exact else row["responses_true"]
+        shown[row["area_code"]] = (None, f"fewer than {threshold}") if true < threshold else \
+            (row["responses"], str(row["responses"]))
+    return shown
+
+
+def _source_out(services: Services, source: Source, counts: dict[str, tuple[int | None, str]]) -> SourceOut:
+    base = f"/api/v1/waves/{source.wave_id}/sources/{source.source_id}"
+    count, band = counts.get(source.source_id, (None, f"fewer than {services.settings.small_number_threshold}"))
+    return SourceOut(source.source_id, source.wave_id, source.name, "retired" if source.retired else "active",
+                     source_url(services, source), f"{base}/qr.svg", f"{base}/qr.png", f"{base}/poster",
+                     source.created_at.replace(tzinfo=dt.UTC),
+                     source.retired_at.replace(tzinfo=dt.UTC) if source.retired_at else None, count, band,
+                     RETIRED_NOTE if source.retired else "")
+
+
+def create_source(services: Services, wave_id: str, name: str) -> SourceOut:
+    """Register a partner who passes the wave's survey on; its link records it on each response."""
+    _source_wave(services, wave_id)
+    return _source_out(services, services.sources.create(wave_id, name, services.clock()), {})
+
+
+def list_sources(services: Services, wave_id: str) -> list[SourceOut]:
+    """The wave's sources, oldest first, with their responses so far (rounded, as published)."""
+    _source_wave(services, wave_id)
+    counts = source_counts(services, wave_id)
+    return [_source_out(services, s, counts) for s in services.sources.of_wave(wave_id)]
+
+
+def rename_source(services: Services, wave_id: str, source_id: str, name: str) -> SourceOut:
+    """A new name (its link, and the responses it brought, stay)."""
+    source = services.sources.rename(_source(services, wave_id, source_id), name)
+    return _source_out(services, source, source_counts(services, wave_id))
+
+
+def retire_source(services: Services, wave_id: str, source_id: str) -> SourceOut:
+    """From now on the source's link still opens the form, but responses are stored without it."""
+    source = services.sources.retire(_source(services, wave_id, source_id), services.clock())
+    return _source_out(services, source, source_counts(services, wave_id))
+
+
+def source_qr(services: Services, wave_id: str, source_id: str, kind: Literal["svg", "png"]) -> bytes:
+    """The QR code of the source's link, as SVG or PNG."""
+    from surveyapp.poster import qr_png, qr_svg
+
+    url = source_url(services, _source(services, wave_id, source_id))
+    return qr_svg(url).encode() if kind == "svg" else qr_png(url)
+
+
+def source_poster(services: Services, wave_id: str, source_id: str) -> str:
+    """The source's A4 poster as one HTML page: the QR code, the wave's title, how long it takes, the link
+    written out, that it is anonymous, and whom to ask for paper or phone."""
+    from surveyapp.poster import Poster, poster_html
+
+    source = _source(services, wave_id, source_id)
+    wave = services.wave(wave_id)
+    return poster_html(Poster(title=wave.questionnaire.title["en"], wave_title=wave.title["en"],
+                              url=source_url(services, source), partner=source.name,
+                              contact=services.settings.contact, closes_on=wave.closes_on))
 
 
 # --- Data out ----------------------------------------------------------------------------------------------
@@ -667,6 +836,8 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
 
-__all__ = ["AnalysisError", "AnalysisRequest", "ExportTable", "Result", "WaveError", "WaveNotFound", "analyse",
-           "backup", "cohort", "compare", "create_wave", "dictionary", "export", "export_table", "export_waves",
-           "list_waves", "questionnaire", "reach_of", "report_inputs", "set_wave_state"]
+__all__ = ["AnalysisError", "AnalysisRequest", "ExportTable", "Result", "SourceError", "WaveError", "WaveNotFound",
+           "analyse", "backup", "cohort", "compare", "create_source", "create_wave", "dictionary", "export",
+           "export_table", "export_waves", "list_sources", "list_waves", "questionnaire", "reach_of",
+           "rename_source", "report_inputs", "retire_source", "set_wave_state", "source_poster", "source_qr",
+           "tracker"]

@@ -2,7 +2,9 @@
 
 A token bucket per client: `per_minute` submissions at once, refilled at `per_minute` a minute, and at most
 `per_hour` over an hour. Only submissions that cost something count (stored, or refused by the store); junk
-is given back. Over the limit, the answer is 429 with Retry-After, before the body is read. The form takes
+is given back. Over the limit, the answer is 429 with Retry-After, before the body is read. Requests with a
+staff or admin token are never counted (`ClientLimit.exempt`): staff typing in returned paper forms from one
+office would otherwise be stopped after a few dozen, and the token already says who they are. The form takes
 from the same bucket when a saved page starts a new draft (`ClientLimit.take`), so drafts cannot be made
 without limit either.
 
@@ -114,21 +116,25 @@ class ClientLimit:
     limiter: RateLimiter
     trusted_header: str | None = None
     trusted_hops: int = 1
+    exempt: Callable[[Scope], bool] | None = None  # requests never counted: staff's (a staff or admin token)
 
     @classmethod
     def from_settings(cls, *, per_minute: int, per_hour: int, trusted_header: str | None,
-                      trusted_hops: int = 1) -> ClientLimit | None:
+                      trusted_hops: int = 1, exempt: Callable[[Scope], bool] | None = None) -> ClientLimit | None:
         """None when rate limiting is off (`per_minute` 0)."""
         if per_minute <= 0:
             return None
-        return cls(RateLimiter(per_minute, per_hour=per_hour), trusted_header, trusted_hops)
+        return cls(RateLimiter(per_minute, per_hour=per_hour), trusted_header, trusted_hops, exempt)
+
+    def exempted(self, scope: Scope) -> bool:
+        return self.exempt is not None and self.exempt(scope)
 
     def address(self, scope: Scope) -> str:
         return client_address(scope, self.trusted_header, self.trusted_hops)
 
     def take(self, scope: Scope) -> float:
-        """Count one costly request from this client; 0 if allowed, else the seconds to wait."""
-        return self.limiter.take(self.address(scope))
+        """Count one costly request from this client; 0 if allowed (or exempt), else the seconds to wait."""
+        return 0.0 if self.exempted(scope) else self.limiter.take(self.address(scope))
 
 
 # What a submission costs the service: stored (201 from the API, 303 from the form) or refused only once it
@@ -154,7 +160,7 @@ class RateLimitMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if (self.limit is None or scope["type"] != ScopeType.HTTP or scope.get("method") != "POST"
-                or not _SUBMISSION.match(scope.get("path", ""))):
+                or not _SUBMISSION.match(scope.get("path", "")) or self.limit.exempted(scope)):
             await self.app(scope, receive, send)
             return
         limiter, address = self.limit.limiter, self.limit.address(scope)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from surveyapp import private
 from surveyapp.returncodes import ReturnCodes, load_or_create_key
 from surveyapp.settings import Settings, SettingsError
+from surveyapp.sources import SourceSet
 from surveyapp.store import Store, StoreUnavailable, sweep_unfinished
 from surveyapp.submission import FieldError, Preparer, Submission, SubmissionInvalid
 from surveyapp.wavestate import Wave, WaveSet, uk_today
@@ -113,7 +114,9 @@ class Services:
                         ", ".join(p.name for p in removed))
         self.waves = WaveSet(self.store, self.catalogue)
         self.waves.sync_definitions()
-        self.preparer = Preparer(self.areas, self.codes)
+        self.sources = SourceSet(self.store)  # outreach sources, kept in memory like the waves
+        self.sources.reload()
+        self.preparer = Preparer(self.areas, self.codes, self.sources)
 
     def close(self) -> None:
         self.store.close()

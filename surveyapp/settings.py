@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import msgspec
@@ -43,12 +44,20 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     url: str = "http://127.0.0.1:8000"  # where the CLI finds a running service
     form_min_seconds: float = 3.0  # the families' form: sent sooner after its first page, asked to check and send again
     languages: str = "en,en-easy"  # the form's languages offered (comma-separated), of those it has catalogues for
+    public_url: str | None = None  # the address families reach the form at (sources' links, QR codes, posters)
+    contact: str | None = None  # posters: whom to ask for a paper copy or to answer by phone
+    paper_return_address: str | None = None  # where paper forms go back, printed at their end; ";" between lines
     session_hours: float = 8.0  # a browser session (/sign-in) lasts this long, then asks to sign in again
     sign_in_attempts_per_hour: int = 20  # wrong tokens per client per hour at /sign-in (5 a minute at most); 0: off
 
     @property
     def database_path(self) -> Path:
         return self.data_dir / "surveyapp.duckdb"
+
+    @property
+    def form_url(self) -> str:
+        """The public address of the service (SURVEYAPP_PUBLIC_URL), else where it listens, without a final /."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def secret_key_path(self) -> Path:
@@ -88,6 +97,9 @@ def check(settings: Settings) -> Settings:
     if settings.trusted_proxy_hops < 1:
         raise SettingsError("SURVEYAPP_TRUSTED_PROXY_HOPS: count the proxies you run in front of the service "
                             "that each append to SURVEYAPP_TRUSTED_PROXY_HEADER (at least 1; usually 1, nginx)")
+    if settings.public_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", settings.public_url):
+        raise SettingsError("SURVEYAPP_PUBLIC_URL: give the address families open, with http:// or https:// and no "
+                            "query, e.g. https://survey.kent.gov.uk (sources' links and QR codes are made from it)")
     if not 0 < settings.session_hours <= 24 * 7:
         raise SettingsError("SURVEYAPP_SESSION_HOURS: give how many hours a browser session lasts, more than 0 and "
                             "at most 168 (a week); default 8, a working day")

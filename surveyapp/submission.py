@@ -15,6 +15,7 @@ from typing import Any
 import msgspec
 
 from surveyapp.returncodes import ReturnCodeError, ReturnCodes, normalise
+from surveyapp.sources import SourceSet
 from surveyapp.store import PreparedResponse
 from surveyapp.store.db import hour_of
 from waves.areas.pack import AreaPack, PostcodeError
@@ -48,7 +49,7 @@ class Submission:
     submission_id: str | None = None
     language: str = "en"
     channel: str = "api"  # api or form; paper or phone only when staff enter it (the caller checks the role)
-    source: str | None = None  # an outreach source's id, already checked against the wave's sources
+    source: str | None = None  # an outreach source's id: one of the wave's current sources, or a 400 on `source`
 
 
 @dataclass(frozen=True)
@@ -155,8 +156,24 @@ def check_answers(questionnaire: Questionnaire, answers: Any, errors: list[Field
 class Preparer:
     """Turns a submission for a wave into a PreparedResponse, or raises SubmissionInvalid."""
 
-    def __init__(self, areas: AreaPack, codes: ReturnCodes) -> None:
-        self._areas, self._codes = areas, codes
+    def __init__(self, areas: AreaPack, codes: ReturnCodes, sources: SourceSet | None = None) -> None:
+        self._areas, self._codes, self._sources = areas, codes, sources
+
+    def _source(self, wave_id: str, typed: str, errors: list[FieldError]) -> str | None:
+        """The stored id of a submission's outreach source, if it is one of this wave's current sources."""
+        found = self._sources.get(typed) if self._sources is not None else None
+        how = f"use a source_id of this wave (GET /api/v1/waves/{wave_id}/sources lists them), or leave source out"
+        if found is None:
+            errors.append(FieldError("source", f"there is no source {typed[:20]!r}; {how}"))
+        elif found.wave_id != wave_id:
+            errors.append(FieldError("source", f"{found.source_id} is a source of {found.wave_id}, not of "
+                                               f"{wave_id}; {how}"))
+        elif found.retired_at is not None:
+            errors.append(FieldError("source", f"{found.source_id} was retired on {found.retired_at:%-d %B %Y}, "
+                                               "so responses no longer record it; leave source out"))
+        else:
+            return found.source_id
+        return None
 
     def prepare(self, wave_id: str, questionnaire: Questionnaire, submission: Submission,
                 now: datetime) -> Prepared:
@@ -176,6 +193,7 @@ class Preparer:
         if submission.submission_id is not None and not _SUBMISSION_ID.fullmatch(submission.submission_id):
             errors.append(FieldError("submission_id", "use 8 to 100 letters, digits, '.', '_', ':' or '-' "
                                                       "(a UUID is ideal)"))
+        source_id = None if submission.source is None else self._source(wave_id, submission.source, errors)
         if submission.language not in questionnaire.languages:
             errors.append(FieldError("language", f"use one of {', '.join(questionnaire.languages)}"))
         if errors:
@@ -191,5 +209,5 @@ class Preparer:
             postcode_district=placement.postcode_district, lad_code=placement.lad_code,
             area_status=placement.area_status, cohort_key=self._codes.cohort_key(code),
             language=submission.language, channel=submission.channel, answers=tuple(rows),
-            source_id=submission.source)
+            source_id=source_id)
         return Prepared(response, code)

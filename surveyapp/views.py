@@ -65,6 +65,25 @@ class QuestionnaireOut(msgspec.Struct):
     questions: list[QuestionOut]
 
 
+class SourceOut(msgspec.Struct):
+    """An outreach source: its public link, its QR code and poster (admin), and its responses so far, rounded
+    as every published count is (fewer than the threshold: `responses` null, `responses_band` says so)."""
+
+    source_id: str
+    wave_id: str
+    name: str
+    status: Literal["active", "retired"]
+    url: str  # the public link that opens the form; the QR code holds it
+    qr_svg: str
+    qr_png: str
+    poster: str
+    created_at: dt.datetime
+    retired_at: dt.datetime | None
+    responses: int | None
+    responses_band: str
+    note: str
+
+
 class BackupOut(msgspec.Struct):
     path: str
     responses: int

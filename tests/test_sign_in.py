@@ -342,3 +342,31 @@ def test_another_staff_form_gets_the_session_and_csrf_rules_from_require_and_csr
         assert "csrf_token" not in browser.get("/staff-note", headers=with_token).text  # no session, no field
         assert browser.post("/staff-note", data={"note": "phone"}, headers=with_token).status_code == 201
     assert NOTES == ["paper", "phone"]
+
+
+HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+
+
+def test_staff_signed_in_from_a_browser_enter_a_paper_form_through_staff_mode(service: Service) -> None:
+    """Staff mode's pages (issue 13's paper and phone entry) with the session alone, no bearer header: the start
+    form carries the session's CSRF token, and the families' pages know a signed-in member of staff."""
+    wave = "/survey/2026-autumn"
+
+    def post_page(path: str, **fields: str) -> httpx.Response:
+        page = browser.get(path, headers=BROWSER)
+        assert page.status_code == 200, page.text[:300]
+        target = f"{wave}/staff" if path.startswith("/staff/") else path if "/q/" in path else wave
+        return browser.post(target, data={**dict(HIDDEN.findall(page.text)), **fields}, headers=BROWSER)
+
+    with signed_in(service, STAFF_TOKEN) as browser:
+        enter = browser.get("/staff/2026-autumn/enter", headers=BROWSER).text
+        assert 'name="csrf_token"' in enter
+        assert post_page("/staff/2026-autumn/enter", channel="paper", reference="77").status_code == 303
+        assert "Staff mode: entering a paper form" in browser.get(f"{wave}/q/respondent_role").text
+        post_page(f"{wave}/q/respondent_role", respondent_role="parent_carer")
+        post_page(f"{wave}/q/q7-health_met", **{"q7-health_met": "tend_to_agree"})
+        sent = post_page(f"{wave}/check")
+        assert sent.status_code == 303 and sent.headers["location"] == f"{wave}/staff/done"
+        forged = browser.post(f"{wave}/staff", data={"channel": "phone"}, headers=BROWSER)
+        assert forged.status_code == 403  # the session's CSRF token is missing: nothing started
+    assert service.store.rows("SELECT channel, submission_id FROM responses") == [("paper", "paper-ref:0077")]

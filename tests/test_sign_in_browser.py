@@ -1,6 +1,7 @@
-"""An analyst signs in from a real headless Chromium at 375 px, reads the board report, signs out and is sent
-back to sign in; an admin opening the report is told it is for analysts. axe-core finds nothing on the sign-in
-page, its error states, the landing page, the wrong-role page or the signed-in bar on the report.
+"""An analyst signs in from a real headless Chromium at 375 px, reads the board report and the live tracker,
+signs out and is sent back to sign in; an admin opening the report is told it is for analysts. axe-core finds
+nothing on the sign-in page, its error states, the landing page, the tracker, the wrong-role page or the
+signed-in bar on the report.
 
 Chromium is Debian's (`make browser` installs it); axe-core is vendored in tests/vendor.
 Set FORM_SCREENSHOTS=docs/img to save the screenshots the README shows.
@@ -102,6 +103,11 @@ def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service
     assert path_of(page) == "/signed-in"
     assert page.locator("a[href='/results/2026-autumn']").count() == 1
     landed(page, "sign-in-3-landing")
+    page.click("a[href='/tracker/2026-autumn']")  # the live tracker, in the same session
+    assert path_of(page) == "/tracker/2026-autumn" and page.locator(".headline").is_visible()
+    assert page.locator(".staff-bar").inner_text().startswith("Signed in as Analyst")
+    landed(page)
+    page.click(".staff-bar a:has-text('Your pages')")
 
     page.click(".staff-bar button:has-text('Sign out')")
     assert path_of(page) == "/sign-in?signed_out=true"

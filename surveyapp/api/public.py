@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from litestar import Response, Router, get, post
+from litestar import Request, Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from surveyapp import queries
 from surveyapp.api.schemas import ErrorOut, SubmissionIn, SubmissionOut
+from surveyapp.channels import api_channel
 from surveyapp.services import Services
 from surveyapp.submission import Submission
 from surveyapp.views import QuestionnaireOut, WaveOut
@@ -18,6 +19,8 @@ from surveyapp.views import QuestionnaireOut, WaveOut
 _ERRORS = {
     400: ResponseSpec(ErrorOut, description="Invalid fields, each named with how to fix it; nothing stored"),
     404: ResponseSpec(ErrorOut, description="No such wave"),
+    401: ResponseSpec(ErrorOut, description="`channel` paper or phone without a valid staff or admin token"),
+    403: ResponseSpec(ErrorOut, description="`channel` paper or phone with another role's token"),
     409: ResponseSpec(ErrorOut, description="The wave is not open, or the submission id was reused"),
 }
 
@@ -62,13 +65,15 @@ def get_wave(services: NamedDependency[Services], wave_id: FromPath[str],
 
 @post("/api/v1/waves/{wave_id:str}/responses", tags=["responses"], status_code=201,
       responses=_ERRORS)
-async def submit_response(services: NamedDependency[Services], wave_id: FromPath[str],
-                          data: JSONBody[SubmissionIn]) -> Response[SubmissionOut]:
-    """Store a response; 201 once it is durably committed. A retry with the same submission_id stores nothing new."""
+async def submit_response(services: NamedDependency[Services], request: Request[Any, Any, Any],
+                          wave_id: FromPath[str], data: JSONBody[SubmissionIn]) -> Response[SubmissionOut]:
+    """Store a response; 201 once it is durably committed. A retry with the same submission_id stores nothing new.
+    `channel` paper or phone needs a staff or admin bearer token (401 without one, 403 with another role's)."""
     wave = services.open_wave(wave_id)
+    channel = api_channel(data.channel, request, request.route_handler, services.settings)
     accepted = await services.collect(wave, Submission(
         answers=data.answers, postcode=data.postcode, return_code=data.return_code,
-        submission_id=data.submission_id, language=data.language, channel="api"))
+        submission_id=data.submission_id, language=data.language, channel=channel, source=data.source))
     return Response(SubmissionOut(accepted.response_id, accepted.return_code), status_code=201,
                     headers={"Cache-Control": "no-store"})
 

@@ -25,6 +25,13 @@ class SubmissionIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
         max_length=100, description="Client-chosen id (a UUID): a retry with the same id stores nothing new")
     ] | None = None
     language: Lang = "en"
+    source: Annotated[str, msgspec.Meta(
+        max_length=32, description="The outreach source it came through: a source_id of this wave "
+                                   "(GET /api/v1/waves/{wave_id}/sources, admin)")] | None = None
+    channel: Annotated[str, msgspec.Meta(
+        max_length=16, description="How the answers reached you: api (the default), or paper or phone when staff "
+                                   "type in a returned paper form or answers taken by phone; paper and phone need "
+                                   "a staff or admin bearer token")] | None = None
 
 
 class SubmissionOut(msgspec.Struct):
@@ -54,3 +61,10 @@ class WaveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     closes_on: dt.date
 
 
+
+
+class SourceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A partner who passes the survey on: a new source, or a new name for one."""
+
+    name: Annotated[str, msgspec.Meta(max_length=400, description="1 to 80 characters, unique in the wave, e.g. "
+                                                                  "Oakfield School SENCO")]

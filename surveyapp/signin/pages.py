@@ -22,7 +22,6 @@ from surveyapp.auth import identity_of, sessions_of
 from surveyapp.headers import csp_allowing_styles
 from surveyapp.identity import Identity
 from surveyapp.sessions import CSRF_FIELD
-from surveyapp.web.render import page_styles
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _BAR_CSS = Path(__file__).parent / "signin.css"
@@ -42,6 +41,8 @@ def bar_css() -> str:
 @cache
 def staff_style() -> tuple[str, str]:
     """The staff pages' one <style> (the form's common rules and the bar's), and the CSP allowing only it."""
+    from surveyapp.web.render import page_styles  # here: the form's staff mode imports this module
+
     css = page_styles()[False][0] + "\n" + bar_css()
     return css, csp_allowing_styles([css], stylesheets=False)
 

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 DRAFT_DAYS = 7  # a draft is kept this long after its last change (the README and the start page say so)
 _COLUMNS = ("submission_id", "language", "answers_json", "postcode_district", "sealed_code", "next_page",
-            "started_at", "expires_at")
+            "started_at", "expires_at", "source_id", "channel")
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,8 @@ class Draft:
     answers: dict[str, Any] = field(default_factory=dict)
     postcode: str | None = None  # the outward code only
     sealed_code: str | None = None
+    source_id: str | None = None  # the outreach source whose link opened the form on this device, if any
+    channel: str | None = None  # paper or phone: staff entering a returned form or a call (None: a family's own)
 
 
 def draft_key(cookie_value: str) -> str:
@@ -52,6 +54,7 @@ def expiry(now: dt.datetime) -> dt.datetime:
     return utc_naive(now) + dt.timedelta(days=DRAFT_DAYS)
 
 
+_PLACES = ", ".join(["?"] * (len(_COLUMNS) + 2))
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM drafts WHERE draft_key = ? AND wave_id = ? AND expires_at > ?"
 
 
@@ -86,9 +89,10 @@ class Drafts:
             draft = apply(_read(cursor, key, wave_id, now))
             cursor.execute("DELETE FROM drafts WHERE draft_key = ? AND wave_id = ?", [key, wave_id])
             cursor.execute(
-                f"INSERT INTO drafts (draft_key, wave_id, {', '.join(_COLUMNS)}) VALUES ({', '.join(['?'] * 10)})",
+                f"INSERT INTO drafts (draft_key, wave_id, {', '.join(_COLUMNS)}) VALUES ({_PLACES})",
                 [key, wave_id, draft.submission_id, draft.language, msgspec.json.encode(draft.answers).decode(),
-                 draft.postcode, draft.sealed_code, draft.next_page, draft.started_at, draft.expires_at])
+                 draft.postcode, draft.sealed_code, draft.next_page, draft.started_at, draft.expires_at,
+                 draft.source_id, draft.channel])
             return draft
 
         return self._store.writer.run(action)

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from analytics.areas import ALL, NOT_ANSWERED
+from analytics.areas import ALL, ARRIVAL_LEVELS, NO_SOURCE, NOT_ANSWERED
 from surveyapp.store import Store
 from surveyapp.store.derived import CODE_BITS, RESPONSE_NUMBER
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
@@ -87,10 +87,10 @@ def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[st
     """SQL for a response's area_code and parent_code at level `by` (as `analytics.areas.area_keys` gives
     them), the joins they need on `responses r`, and their parameters.
 
-    `by` is all, lad, district, a single-choice question id (its option, else not_answered), a multiple-choice
-    one (a row per option chosen) or, with `groups` (option id -> group), `<question id>_broad` (the
-    option's group, else not_answered). A two-way level `<level>,<level>` gives `<code>|<code>` (parent all),
-    `groups` serving its `_broad` level.
+    `by` is all, lad, district, source (the outreach source, else no_source), channel, a single-choice question
+    id (its option, else not_answered), a multiple-choice one (a row per option chosen) or, with `groups`
+    (option id -> group), `<question id>_broad` (the option's group, else not_answered). A two-way level
+    `<level>,<level>` gives `<code>|<code>` (parent all), `groups` serving its `_broad` level.
     """
     params: dict[str, Any] = {"all": ALL, "out_of_area": OUT_OF_AREA, "unknown": UNKNOWN}
     levels = two_way(by)
@@ -105,6 +105,10 @@ def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[st
         return _LAD_LEVEL, "$all", "", params
     if by == "district":
         return "coalesce(r.postcode_district, $unknown)", _LAD_LEVEL, "", params
+    if by == "source":  # the outreach source a response came through, if any
+        return "coalesce(r.source_id, $no_source)", "$all", "", params | {"no_source": NO_SOURCE}
+    if by == "channel":
+        return "r.channel", "$all", "", params
     params |= {"not_answered": NOT_ANSWERED,
                f"choice{tag}": by.removesuffix("_broad") if groups is not None else by}
     joins = (f"LEFT JOIN (SELECT response_id, option_id FROM answers WHERE question_id = $choice{tag}) c{tag} "
@@ -176,7 +180,8 @@ def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, 
     """Every area_code and parent_code (and lad_code) a response of the wave can have by the question `by`
     (see `_areas`), numbered (place): the question's stored options (a superset: an option only other waves
     used simply gets no counts), crossed with the wave's LADs for `per_lad`. At a fixed level (all, lad,
-    district): the places the wave's responses have. Two-way: every pair of the two levels' places."""
+    district) or by source or channel: the places the wave's responses have. Two-way: every pair of the two
+    levels' places."""
     levels = two_way(by)
     if levels is not None:
         first, second = (_places(store, wave, level, groups if level.endswith("_broad") else None, False)
@@ -188,7 +193,7 @@ def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, 
                                "FROM responses WHERE wave_id = ?", [wave]).cast({"lad_code": pl.String})
             frame = frame.join(lads, how="cross")
         return frame.with_row_index("place")
-    if by in FIXED_LEVELS:
+    if by in FIXED_LEVELS or by in ARRIVAL_LEVELS:
         area, parent, _, params = _areas(by, None)
         lad = ", CASE WHEN r.area_status = 'in_area' THEN r.lad_code END AS lad_code" if per_lad else ""
         found = store.frame(f"SELECT DISTINCT {area} AS area_code, {parent} AS parent_code{lad} FROM responses r "

@@ -44,7 +44,8 @@ def statement_answer(answers: Mapping[str, Any], question_id: str, statement_id:
 
 
 def submission_of(questionnaire: Questionnaire, answers: Mapping[str, Any], *, postcode: str | None,
-                  return_code: str | None, submission_id: str, lang: str) -> Submission:
+                  return_code: str | None, submission_id: str, lang: str, source: str | None = None,
+                  channel: str = "form") -> Submission:
     """The draft's answers as the service takes them: "Does not apply to me" is left out (not answered)."""
     sent: dict[str, Any] = {}
     for question_id, value in answers.items():
@@ -56,4 +57,4 @@ def submission_of(questionnaire: Questionnaire, answers: Mapping[str, Any], *, p
         if value:
             sent[question_id] = value
     return Submission(answers=sent, postcode=postcode, return_code=return_code, submission_id=submission_id,
-                      language=lang, channel="form")
+                      language=lang, channel=channel, source=source)

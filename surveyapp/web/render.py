@@ -57,6 +57,7 @@ def asset_version() -> str:
 
 
 QUESTION_ONLY = "/* the question pages only */"  # form.css: the rules after this line style the question pages
+QUESTION_STYLED = ("question.html", "staff_enter.html")  # pages with radios and inputs: the whole form.css
 
 
 @cache
@@ -97,12 +98,21 @@ def with_lang(path: str, lang: str) -> str:
     return path if lang == "en" else f"{path}?lang={lang}"
 
 
+def document(template: str, t: Messages, css: str, **context: Any) -> Response[str]:
+    """A page with a stylesheet of its own (the paper questionnaire's print CSS), allowed by its hash alone."""
+    html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction, css=css,
+                                              **context)
+    return Response(html, media_type=MediaType.HTML, headers={
+        "Content-Security-Policy": csp_allowing_styles([css], stylesheets=False), **NO_STORE})
+
+
 def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, str] | None = None,
          cookies: list[Cookie] | None = None, **context: Any) -> Response[str]:
     """Render a template into an HTML response in the language of `t`."""
     context.setdefault("languages", [])
     context.setdefault("errors", [])
-    css, csp = page_styles()[template == "question.html"]
+    context.setdefault("staff", "")  # staff mode's banner (surveyapp.web.staffmode), English only
+    css, csp = page_styles()[template in QUESTION_STYLED]
     html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction,
                                               asset=asset_version(), css=css, **context)
     return Response(html, status_code=status, media_type=MediaType.HTML,

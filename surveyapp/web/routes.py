@@ -23,6 +23,7 @@ from surveyapp.web.errors import FormError
 from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, find, pages
 from surveyapp.web.messages import ENGLISH, Messages, load_messages
 from surveyapp.web.render import language_links, long_date, page, with_lang
+from surveyapp.web.staffmode import banner, refused_unless_staff
 from surveyapp.web.summary import summary
 from surveyapp.web.tokens import DONE_COOKIE, DRAFT_COOKIE, FormSigner, load_form_key
 from surveyapp.web.view import PageView, page_view
@@ -134,14 +135,20 @@ def shown_value(form_kit: FormKit, wave: Wave, draft: Draft | None, page_: Page)
     return draft.answers.get(question.id)
 
 
-def already_sent(form_kit: FormKit, wave: Wave, t: Messages, session: Session) -> Response[str]:
-    """After sending: the answers are stored once; the code can be seen again, or a new form started."""
+def already_sent(form_kit: FormKit, wave: Wave, t: Messages, session: Session,
+                 draft: Draft | None = None) -> Response[str]:
+    """After sending: the answers are stored once; the code can be seen again, or a new form started (staff: their
+    own page, with "Enter another")."""
+    if draft is not None and draft.channel:
+        return page("staff_sent.html", t, status=409, title="This form has been entered", wave=wave,
+                    staff=banner(draft))
     return page("sent.html", t, status=409, title=t("You have already sent your answers"), wave=wave,
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id))
 
 
 def render_page(form_kit: FormKit, wave: Wave, t: Messages, session: Session, index: int, view: PageView, *,
-                change: bool, errors: list[FormError] | None = None, status: int = 200) -> Response[str]:
+                change: bool, errors: list[FormError] | None = None, status: int = 200, staff: str = ""
+                ) -> Response[str]:
     """One question page, empty, with the draft's answer, or with what was posted and an error."""
     all_pages = pages(wave.questionnaire)
     here = all_pages[index]
@@ -149,7 +156,7 @@ def render_page(form_kit: FormKit, wave: Wave, t: Messages, session: Session, in
         page_url(wave, all_pages[index - 1].slug, t) if index else with_lang(f"/survey/{wave.wave_id}", t.lang))
     return page("question.html", t, status=status, headers={"Cache-Control": "no-store"},
                 cookies=[draft_cookie(form_kit, session)], title=view.heading, view=view, errors=errors or [],
-                action=f"/survey/{wave.wave_id}/q/{here.slug}", back=back, change=change,
+                action=f"/survey/{wave.wave_id}/q/{here.slug}", back=back, change=change, staff=staff,
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id),
                 languages=language_links(form_kit.messages, t.lang, offered(form_kit, wave),
                                          f"/survey/{wave.wave_id}/q/{here.slug}"))
@@ -204,6 +211,7 @@ def wave_start(services: NamedDependency[Services], form_kit: NamedDependency[Fo
     return page("wave_start.html", t, headers={"Cache-Control": "no-store"}, cookies=[draft_cookie(form_kit, session)],
                 title=text_in(questionnaire.title, t.lang), caption=text_in(wave.title, t.lang),
                 intro=text_in(questionnaire.intro, t.lang), wave=wave, resume=resume, days=DRAFT_DAYS,
+                staff=banner(draft),
                 first=page_url(wave, CODE_PAGE, t), count=len(pages(questionnaire)),
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id),
                 languages=language_links(form_kit.messages, t.lang, offered(form_kit, wave), f"/survey/{wave_id}"))
@@ -221,11 +229,14 @@ def question(services: NamedDependency[Services], form_kit: NamedDependency[Form
     if index is None:
         return not_available(services, t, None) or page("notice.html", t, status=404)
     session, draft, t = _draft_in_its_language(services, form_kit, request, wave, lang, t)
+    refused = refused_unless_staff(request, services.settings, draft, t)
+    if refused is not None:
+        return refused
     if draft is not None and draft.next_page == SENT:
-        return already_sent(form_kit, wave, t, session)
+        return already_sent(form_kit, wave, t, session, draft)
     here = pages(wave.questionnaire)[index]
     view = page_view(here, shown_value(form_kit, wave, draft, here), t)
-    return render_page(form_kit, wave, t, session, index, view, change=change == "1")
+    return render_page(form_kit, wave, t, session, index, view, change=change == "1", staff=banner(draft))
 
 
 def render_check(services: Services, form_kit: FormKit, wave: Wave, t: Messages, session: Session, draft: Draft, *,
@@ -237,7 +248,7 @@ def render_check(services: Services, form_kit: FormKit, wave: Wave, t: Messages,
     groups = summary(wave, draft, code, t, lambda slug: page_url(wave, slug, t, change=True).removeprefix(here))
     return page("check.html", t, status=status, headers={"Cache-Control": "no-store"},
                 cookies=[draft_cookie(form_kit, session)], title=t("Check your answers before sending them"),
-                groups=groups, errors=errors or [], notice=notice, wave=wave, honeypot=honeypot,
+                groups=groups, errors=errors or [], notice=notice, wave=wave, honeypot=honeypot, staff=banner(draft),
                 back=page_url(wave, pages(wave.questionnaire)[-1].slug, t),
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id),
                 languages=language_links(form_kit.messages, t.lang, offered(form_kit, wave),
@@ -255,8 +266,11 @@ def check(services: NamedDependency[Services], form_kit: NamedDependency[FormKit
     session, draft, t = _draft_in_its_language(services, form_kit, request, wave, lang, t)
     if draft is None:
         return Redirect(with_lang(f"/survey/{wave_id}", t.lang), status_code=303)
+    refused = refused_unless_staff(request, services.settings, draft, t)
+    if refused is not None:
+        return refused
     if draft.next_page == SENT:
-        return already_sent(form_kit, wave, t, session)
+        return already_sent(form_kit, wave, t, session, draft)
     return render_check(services, form_kit, wave, t, session, draft)
 
 
@@ -272,6 +286,8 @@ def thanks(services: NamedDependency[Services], form_kit: NamedDependency[FormKi
                     paragraphs=[t("To keep it private, your code is shown only for 30 minutes after you send your "
                                   "answers. If you sent them, they are safe with us.")],
                     link=(f"/survey/{wave_id}" if wave else "/", t("Go to the start of the survey")))
+    if done.channel:  # staff entered it: their own page with the code, never the family's confirmation
+        return Redirect(f"/survey/{wave_id}/staff/done", status_code=303)
     t = words(form_kit, done.lang, wave)
     return page("thanks.html", t, title=t("Thank you – your answers have been sent"), code=done.code,
                 survey=text_in(wave.questionnaire.title, t.lang))

@@ -11,6 +11,10 @@ SURVEYAPP_FORM_MIN_SECONDS before (else the check page comes back saying the ans
 true: nothing was stored). Then the answers go to `Services.collect`, the same validation and writer as the JSON
 API, with the draft's own submission id, so a response is stored once. On success the draft's answers are
 deleted at once; its submission id and sealed code stay 30 minutes so that sending again shows the same code.
+
+A staff draft (paper or phone, started only by staff mode's guarded route) goes through the same steps, refused
+(403) to a request without a staff or admin token, without the minimum fill time, stored with its channel, and
+ends on staff's own page with the code, never the family's confirmation.
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from surveyapp.web.answers import HONEYPOT, RETURN_CODE, posted_text, submission
 from surveyapp.web.errors import FormError, check_errors, honeypot_error, read_page
 from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, find, pages
 from surveyapp.web.messages import Messages
+from surveyapp.web.outreach import SOURCE_COOKIE, current_source
 from surveyapp.web.render import page, with_lang
 from surveyapp.web.routes import (
     FormKit,
@@ -49,6 +54,7 @@ from surveyapp.web.routes import (
     session_of,
     words,
 )
+from surveyapp.web.staffmode import banner, reference_of, refused_unless_staff, staff_conflict
 from surveyapp.web.tokens import DONE_COOKIE, DONE_SECONDS, Done
 from surveyapp.web.view import page_view
 from waves.model import PartPostcode
@@ -88,10 +94,14 @@ def _wait(t: Messages, back: str, seconds: int) -> Response[str]:
 
 
 def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | None, form_kit: FormKit,
-           now: dt.datetime, lang: str, next_page: str) -> Draft:
-    """The draft with this page's answer in it (a new draft from the first page saved)."""
+           now: dt.datetime, lang: str, next_page: str, source: str | None = None) -> Draft:
+    """The draft with this page's answer in it (a new draft from the first page saved); `source`, the outreach
+    source whose link this device opened, is kept unless the draft has one (a form for another child, after
+    sending, keeps the first one's)."""
     if draft is None or draft.next_page == SENT:
+        source = (draft.source_id if draft else None) or source
         draft = Draft(wave.wave_id, str(uuid.uuid4()), lang, utc_naive(now), expiry(now), next_page)
+    source = draft.source_id or source
     answers = dict(draft.answers)
     postcode, sealed = draft.postcode, draft.sealed_code
     question = here.question
@@ -107,7 +117,7 @@ def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | N
         if kept:
             answers[question.id] = kept
     return replace(draft, answers=answers, postcode=postcode, sealed_code=sealed, language=lang,
-                   next_page=next_page, expires_at=expiry(now))
+                   next_page=next_page, expires_at=expiry(now), source_id=source)
 
 
 @post("/survey/{wave_id:str}/q/{slug:str}", include_in_schema=False)
@@ -124,15 +134,19 @@ async def save_page(services: NamedDependency[Services], form_kit: NamedDependen
     here, change = all_pages[index], posted_text(data, "change") == "1"
     drafts, now = Drafts(services.store), services.clock()
     current = drafts.get(session.key, wave_id, now)
+    refused_staff = refused_unless_staff(request, services.settings, current, t)
+    if refused_staff is not None:
+        return refused_staff
     if current is not None and current.next_page == SENT:
-        return already_sent(form_kit, wave, t, session)
+        return already_sent(form_kit, wave, t, session, current)
     if current is None:
         drafts.purge(now)  # expired drafts go as new ones come (and at start-up)
     answer = read_page(here, data, t, services.areas)
     if answer.error:
         view = page_view(here, answer.shown, t, answer.error)
         error = FormError(here.slug, "#" + view.field, answer.error)
-        return render_page(form_kit, wave, t, session, index, view, change=change, errors=[error], status=400)
+        return render_page(form_kit, wave, t, session, index, view, change=change, errors=[error], status=400,
+                           staff=banner(current))
     following = all_pages[index + 1].slug if index + 1 < len(all_pages) else CHECK_PAGE
     next_page = CHECK_PAGE if change or (current is not None and current.next_page == CHECK_PAGE) else following
     if current is None and form_kit.limit is not None:  # a new draft costs what a submission does
@@ -140,19 +154,24 @@ async def save_page(services: NamedDependency[Services], form_kit: NamedDependen
         if wait > 0:
             return _wait(t, page_url(wave, here.slug, t, change=change), math.ceil(wait))
     code = answer.kept if here.slug == CODE_PAGE else None
+    source = current_source(services, wave_id, request.cookies.get(SOURCE_COOKIE))
     await asyncio.wrap_future(drafts.change(
         session.key, wave_id, now, lambda d: _saved(d, wave, here, answer.kept, code, form_kit, now, t.lang,
-                                                    next_page)))
+                                                    next_page, source)))
     target = CHECK_PAGE if change else following
     return Redirect(page_url(wave, target, t), status_code=303, cookies=[draft_cookie(form_kit, session)])
 
 
-def _done(services: Services, form_kit: FormKit, wave: Wave, t: Messages, code: str) -> Response[str]:
+def _done(services: Services, form_kit: FormKit, wave: Wave, t: Messages, code: str, draft: Draft,
+          duplicate: bool = False) -> Response[str]:
+    """To the confirmation, the code in a signed cookie; staff's entries to their own page, which shows it."""
     expires = services.clock().timestamp() + DONE_SECONDS
-    value = form_kit.signer.done_cookie(Done(wave.wave_id, code, t.lang, expires))
+    value = form_kit.signer.done_cookie(Done(wave.wave_id, code, t.lang, expires, draft.channel or "",
+                                             reference_of(draft), duplicate))
     cookie = Cookie(key=DONE_COOKIE, value=value, path=f"/survey/{wave.wave_id}", max_age=DONE_SECONDS,
                     httponly=True, samesite="strict", secure=form_kit.secure_cookies)
-    return Redirect(f"/survey/{wave.wave_id}/thanks", status_code=303, cookies=[cookie],
+    target = "staff/done" if draft.channel else "thanks"
+    return Redirect(f"/survey/{wave.wave_id}/{target}", status_code=303, cookies=[cookie],
                     headers={"Cache-Control": "no-store"})
 
 
@@ -176,19 +195,24 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
                     paragraphs=[t("We could not find answers saved on this device. Answers are kept for 7 days "
                                   "after you last changed them. If you sent them already, they are safe with us.")],
                     link=(with_lang(f"/survey/{wave_id}", t.lang), t("Go to the start of the survey")))
+    refused_staff = refused_unless_staff(request, services.settings, draft, t)
+    if refused_staff is not None:
+        return refused_staff
     code = form_kit.signer.unseal_code(draft.sealed_code, wave_id, draft.submission_id)
     if draft.next_page == SENT:  # Back and send again, a reload, a double tap: the same code, nothing stored
         return _done(services, form_kit, wave, t, code or services.codes.code_for_submission(
-            wave_id, draft.submission_id))
+            wave_id, draft.submission_id), draft)
     honeypot = posted_text(data, HONEYPOT)
     if honeypot:
         return render_check(services, form_kit, wave, t, session, draft, errors=[honeypot_error(t)], status=400,
                             honeypot=honeypot)
-    if (utc_naive(now) - draft.started_at).total_seconds() < services.settings.form_min_seconds:
+    # Staff typing from paper are quick and authenticated: the minimum fill time (against scripts) is not theirs.
+    if not draft.channel and (utc_naive(now) - draft.started_at).total_seconds() < services.settings.form_min_seconds:
         return render_check(services, form_kit, wave, t, session, draft, status=400, notice=t(
             "Your answers have not been sent yet. Please check them, then press “Send my answers” again."))
     submission = submission_of(wave.questionnaire, draft.answers, postcode=draft.postcode, return_code=code,
-                               submission_id=draft.submission_id, lang=t.lang)
+                               submission_id=draft.submission_id, lang=t.lang, channel=draft.channel or "form",
+                               source=current_source(services, wave_id, draft.source_id))
     change = {p.slug: page_url(wave, p.slug, t, change=True) for p in pages(wave.questionnaire)}
     try:
         accepted = await services.collect(wave, submission)
@@ -200,10 +224,12 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
             errors = check_errors(wave.questionnaire, exc.errors, t, change,
                                   code_limit=services.settings.max_responses_per_code)
             return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400)
+        if draft.channel:  # a paper form already entered, with other answers: say so, keep the draft to compare
+            return staff_conflict(wave, t, draft)
         await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))
         return already_sent(form_kit, wave, t, session)
     await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))
-    return _done(services, form_kit, wave, t, accepted.return_code)
+    return _done(services, form_kit, wave, t, accepted.return_code, draft, accepted.duplicate)
 
 
 @post("/survey/{wave_id:str}/new", include_in_schema=False)
@@ -213,5 +239,9 @@ async def start_again(services: NamedDependency[Services], form_kit: NamedDepend
     wave, t, _, session, refused = await _posted(services, form_kit, request, wave_id)
     if refused is not None or wave is None:
         return refused or _refused(t, wave_id)
-    await asyncio.wrap_future(Drafts(services.store).delete(session.key, wave_id))
+    drafts = Drafts(services.store)
+    current = drafts.get(session.key, wave_id, services.clock())
+    await asyncio.wrap_future(drafts.delete(session.key, wave_id))
+    if current is not None and current.channel:  # staff start again from their own page: paper or phone first
+        return Redirect(f"/staff/{wave_id}/enter", status_code=303)
     return Redirect(page_url(wave, CODE_PAGE, t), status_code=303)

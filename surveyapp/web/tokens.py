@@ -44,6 +44,9 @@ class Done(msgspec.Struct, frozen=True):
     code: str
     lang: str
     expires: float
+    channel: str = ""  # paper or phone: staff entered it, and see the staff's page, not the family's
+    reference: str = ""  # the paper form's reference
+    duplicate: bool = False  # the same form had been entered before: nothing new was stored
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,63 @@
+"""Who may say how a response arrived: `paper` and `phone` are staff's, typed in from a returned paper form or a
+call; `api` is the JSON API's default and `form` the families' web form's own.
+
+A channel is never taken from a family's request. The JSON API accepts `"channel"` only with a staff or admin
+token (the same 401/403 rules as every guarded route, through `auth.require`); the form takes it from a draft that
+only a staff route can start. Staff are also exempt from the per-address rate limit (`is_staff`), so one office
+entering 200 returned forms in an afternoon is never told to wait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.types import Scope
+
+from surveyapp.auth import Role, presented_role, require, role_tokens
+from surveyapp.settings import Settings
+from surveyapp.submission import FieldError, SubmissionInvalid
+
+STAFF_CHANNELS = ("paper", "phone")
+STAFF_ROLES: tuple[Role, ...] = ("staff", "admin")
+API_CHANNELS = ("api", *STAFF_CHANNELS)
+
+
+def is_staff(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> bool:
+    """Whether the request carries a staff or admin token (never an error: the guards say what is wrong)."""
+    return presented_role(connection, role_tokens(settings)) in STAFF_ROLES
+
+
+def staff_scope(settings: Settings) -> Callable[[Scope], bool]:
+    """A test for the rate limiter: whether a request (an ASGI scope) carries a staff or admin token."""
+    tokens = role_tokens(settings)
+
+    def staff(scope: Scope) -> bool:
+        return bool(tokens) and presented_role(ASGIConnection(scope), tokens) in STAFF_ROLES
+
+    return staff
+
+
+def api_channel(channel: str | None, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler,
+                settings: Settings) -> str:
+    """The channel a JSON submission is stored with: `api` unless staff (or an admin) say `paper` or `phone`.
+
+    An unknown channel is a 400 naming `channel`; `paper` or `phone` without a token is a 401, with another
+    role's token a 403. Each is raised before anything is stored."""
+    if channel is None or channel == "api":
+        return "api"
+    if channel not in STAFF_CHANNELS:
+        raise SubmissionInvalid([FieldError("channel", f"use paper or phone (answers staff type in from a paper "
+                                                       f"form or a call), or leave it out for api; not {channel!r}")])
+    try:
+        require(STAFF_ROLES, settings)(connection, handler)
+    except NotAuthorizedException as exc:
+        raise NotAuthorizedException(f"`channel` {channel} can be set only by staff: {exc.detail}, or leave "
+                                     f"`channel` out", headers=exc.headers) from None
+    except PermissionDeniedException as exc:
+        raise PermissionDeniedException(f"`channel` {channel} can be set only by staff: {exc.detail}; or leave "
+                                        f"`channel` out") from None
+    return channel

@@ -1,0 +1,80 @@
+"""The live tracker's own counts, for `surveyapp.queries.tracker`: responses by outreach source and channel, and
+per UK day by each, every count a cell of the disclosure layer (rounded, and banded under the threshold)."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from surveyapp.services import Services
+from surveyapp.wavestate import Wave
+
+OUTREACH = ("source", "channel")
+# Short enough for a phone's chart; paper and phone answers are entered by staff (README, "The live tracker").
+CHANNEL_NAMES = {"form": "Online form", "api": "API", "paper": "Paper", "phone": "Phone"}
+NO_SOURCE_NAME = "No outreach link"
+NOTES = [
+    "shortfall: the fewest more responses that would bring the row up to its expected share, the total growing "
+    "with them: the smallest k with (x + k) / (N + k) >= p, i.e. ceil((p N - x) / (1 - p)), from the published "
+    "figures (x the rounded responses, 9 for a row shown as fewer than 10; N the rounded base; p the expected "
+    "share). Rows are sorted by it, largest first.",
+    "daily: responses per UK day (Europe/London) by channel and by source; each day's count is a cell of its own, "
+    "rounded to a multiple of 5, and days with fewer than 10 show that band, zero days alike.",
+]
+
+
+def _names(services: Services, wave_id: str, breakdown: str) -> tuple[dict[str, str], dict[str, bool]]:
+    """Each code's display name and, for sources, whether it is retired."""
+    from surveyapp.store.tracking import NO_SOURCE, wave_sources
+
+    if breakdown == "channel":
+        return dict(CHANNEL_NAMES), {}
+    sources = wave_sources(services.store, wave_id)
+    names = {s: f"{n} (retired)" if r else n for s, n, r in sources.iter_rows()}
+    return {**names, NO_SOURCE: NO_SOURCE_NAME}, dict(zip(sources["source_id"], sources["retired"], strict=True))
+
+
+def _codes(services: Services, wave_id: str, breakdown: str, counted: pl.Series) -> list[str]:
+    """Every code a table shows: each channel, or each registered source, no source, and any other counted."""
+    from surveyapp.store.tracking import CHANNELS, NO_SOURCE
+
+    known = list(CHANNELS) if breakdown == "channel" else [*_names(services, wave_id, breakdown)[1], NO_SOURCE]
+    return list(dict.fromkeys([*known, *sorted(counted.to_list())]))
+
+
+def outreach_groups(services: Services, wave_id: str, breakdown: str) -> pl.DataFrame:
+    """Responses so far per source (registered ones, retired marked) or channel, rounded cell by cell, as
+    `analytics.tracker.GROUP_COLUMNS` (no population figure, so no shortfall)."""
+    from analytics.disclosure import round_response_counts
+    from analytics.tracker import group_rows, published
+    from surveyapp.store.tracking import counts_by
+
+    counted = counts_by(services.store, wave_id, breakdown)
+    codes = _codes(services, wave_id, breakdown, counted["area_code"])
+    every = pl.DataFrame({"area_code": codes}).join(counted, on="area_code", how="left").with_columns(
+        pl.col("responses").fill_null(0), wave_id=pl.lit(wave_id))
+    rounded = round_response_counts(services.disclosure, every, by=breakdown)
+    names, retired = _names(services, wave_id, breakdown)
+    shown = published(rounded, threshold=services.settings.small_number_threshold).drop("wave_id")
+    return group_rows(shown, wave_id=wave_id, level=breakdown, names=names, retired=retired)
+
+
+def daily(services: Services, wave: Wave) -> pl.DataFrame:
+    """Responses per UK day by channel and by source (`analytics.tracker.DAILY_COLUMNS`), from the first
+    response's day to today (or the wave's last day), each day a rounded cell, banded under the threshold."""
+    from analytics.tracker import DAILY_COLUMNS, published, uk_days
+    from surveyapp.store.tracking import hourly_by
+
+    last = min(services.today(), wave.closes_on)
+    parts = []
+    for breakdown in OUTREACH[::-1]:  # channel first
+        hourly = hourly_by(services.store, wave.wave_id, breakdown)
+        days = uk_days(hourly, codes=_codes(services, wave.wave_id, breakdown, hourly["code"].unique()), last=last)
+        cells = days.with_columns(wave_id=pl.lit(wave.wave_id), _level=pl.lit(f"day-{breakdown}"))
+        rounded = services.disclosure.round_cells(cells, count="responses", cell=["wave_id", "_level", "date", "code"],
+                                                  table="responses")
+        names, _ = _names(services, wave.wave_id, breakdown)
+        parts.append(published(rounded.drop("_level"), threshold=services.settings.small_number_threshold)
+                     .with_columns(breakdown=pl.lit(breakdown),
+                                   name=pl.col("code").replace_strict(names, default=pl.col("code"),
+                                                                      return_dtype=pl.String)))
+    return pl.concat([p.select(DAILY_COLUMNS) for p in parts]) if parts else pl.DataFrame()

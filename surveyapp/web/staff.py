@@ -1,0 +1,145 @@
+"""Staff mode's own pages: choose paper or phone (and the paper form's reference), then the families' pages; after
+sending, the code to write on a letter back or read out to the caller, and "Enter another".
+
+Every route here is behind `require(("staff", "admin"))`: no token is a 401, another role's a 403. The start
+page sets the form's draft cookie, and its POST carries the form's own CSRF token (an HMAC of that cookie's
+random id and the wave), exactly as the families' pages do. Staff text is English only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+from litestar import Request, Response, Router, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Redirect
+
+from surveyapp.auth import require
+from surveyapp.channels import STAFF_CHANNELS, STAFF_ROLES
+from surveyapp.services import Services
+from surveyapp.settings import Settings
+from surveyapp.signin import csrf_field
+from surveyapp.store.drafts import Draft, Drafts, expiry, utc_naive
+from surveyapp.wavestate import Wave
+from surveyapp.web.answers import posted_text
+from surveyapp.web.errors import FormError
+from surveyapp.web.journey import CODE_PAGE
+from surveyapp.web.messages import ENGLISH
+from surveyapp.web.render import page
+from surveyapp.web.routes import (
+    FormKit,
+    draft_cookie,
+    not_available,
+    offered,
+    page_url,
+    responses_wave,
+    session_of,
+    words,
+)
+from surveyapp.web.staffmode import WHAT, normalise_reference, submission_id_for
+from surveyapp.web.tokens import DONE_COOKIE
+from waves.model import text_in
+
+
+def _start_page(services: Services, form_kit: FormKit, request: Request[Any, Any, Any], wave: Wave, *,
+                errors: list[FormError] | None = None, status: int = 200, channel: str = "",
+                reference: str = "", lang: str = ENGLISH) -> Response[str]:
+    t = words(form_kit, ENGLISH)
+    session = session_of(request, form_kit.signer)
+    languages = [(code, form_kit.messages[code].meta.name) for code in offered(form_kit, wave)]
+    return page("staff_enter.html", t, status=status, cookies=[draft_cookie(form_kit, session)],
+                title="Enter a paper form or a phone call", wave=wave, caption=text_in(wave.title, ENGLISH),
+                errors=errors or [], channel=channel, reference=reference, lang=lang, languages_offered=languages,
+                csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id), session_csrf=csrf_field(request),
+                staff="Staff mode: answers you enter are stored as paper or phone responses")
+
+
+def _wave_or_notice(services: Services, form_kit: FormKit, wave_id: str) -> tuple[Wave | None, Response[str] | None]:
+    wave = responses_wave(services, wave_id)
+    unavailable = not_available(services, words(form_kit, ENGLISH), wave)
+    return wave, unavailable
+
+
+@get("/staff/{wave_id:str}/enter", sync_to_thread=False, include_in_schema=False)
+def staff_enter(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+                request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+    """Staff mode's start: paper or phone, the paper form's reference, the version of the form it was."""
+    wave, unavailable = _wave_or_notice(services, form_kit, wave_id)
+    if unavailable is not None or wave is None:
+        return unavailable or page("notice.html", words(form_kit, ENGLISH), status=404)
+    return _start_page(services, form_kit, request, wave)
+
+
+def _already_entered(services: Services, wave_id: str, submission_id: str) -> bool:
+    rows = services.store.rows("SELECT count(*) FROM responses WHERE wave_id = ? AND submission_id = ?",
+                               [wave_id, submission_id])
+    return bool(rows[0][0])
+
+
+@post("/survey/{wave_id:str}/staff", include_in_schema=False)
+async def staff_start(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+                      request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+    """Start a staff draft (replacing this browser's draft of the wave), then the families' first page."""
+    wave, unavailable = _wave_or_notice(services, form_kit, wave_id)
+    if unavailable is not None or wave is None:
+        return unavailable or page("notice.html", words(form_kit, ENGLISH), status=404)
+    data = await request.form()
+    session = session_of(request, form_kit.signer)
+    if session.fresh or not form_kit.signer.csrf_ok(session.cookie, wave_id, posted_text(data, "csrf")):
+        return page("notice.html", words(form_kit, ENGLISH), status=403, title="Nothing was started",
+                    paragraphs=["The page had expired or this browser blocked its cookie. Open the staff page "
+                                "again and start once more."], link=(f"/staff/{wave_id}/enter", "Start again"))
+    channel, typed = posted_text(data, "channel"), posted_text(data, "reference").strip()
+    lang = posted_text(data, "lang")
+    lang = lang if lang in offered(form_kit, wave) else ENGLISH
+    errors: list[FormError] = []
+    if channel not in STAFF_CHANNELS:
+        errors.append(FormError("channel", "#channel", "Choose whether these answers came on paper or by phone"))
+    reference = normalise_reference(typed) if typed else None
+    if typed and reference is None:
+        errors.append(FormError("reference", "#reference", "Enter the reference as 1 to 20 letters, digits or "
+                                                           "hyphens, like 0042"))
+    elif channel == "paper" and not typed:
+        errors.append(FormError("reference", "#reference", "Enter the reference you wrote in the form's office box, "
+                                                           "like 0042"))
+    submission_id = submission_id_for(channel, reference) if reference and not errors else None
+    if submission_id is not None and _already_entered(services, wave_id, submission_id):
+        return _start_page(services, form_kit, request, wave, status=409, channel=channel, reference=typed,
+                           lang=lang, errors=[FormError("reference", "#reference", (
+                               f"Form {reference} has already been entered for this survey. Check the reference "
+                               "on the form; give a different form a new reference"))])
+    if errors:
+        return _start_page(services, form_kit, request, wave, errors=errors, channel=channel, reference=typed,
+                           lang=lang, status=400)
+    now = services.clock()
+    fresh = Draft(wave.wave_id, submission_id or str(uuid.uuid4()), lang, utc_naive(now), expiry(now), CODE_PAGE,
+                  channel=channel)
+    await asyncio.wrap_future(Drafts(services.store).change(session.key, wave_id, now, lambda _: fresh))
+    return Redirect(page_url(wave, CODE_PAGE, words(form_kit, lang, wave)), status_code=303,
+                    cookies=[draft_cookie(form_kit, session)])
+
+
+@get("/survey/{wave_id:str}/staff/done", sync_to_thread=False, include_in_schema=False)
+def staff_done(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+               request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+    """What staff see once a form is stored: what was entered, the return code issued, and "Enter another"."""
+    t = words(form_kit, ENGLISH)
+    done = form_kit.signer.read_done(request.cookies.get(DONE_COOKIE), services.clock().timestamp())
+    if done is None or done.wave_id != wave_id or not done.channel:
+        return page("notice.html", t, title="Nothing to show", paragraphs=[
+            "The code is shown for 30 minutes after a form is entered, on the browser that entered it."],
+            link=(f"/staff/{wave_id}/enter", "Enter a form"), staff="Staff mode")
+    what = f"Paper form {done.reference}" if done.reference else (
+        "Paper form" if done.channel == "paper" else "Phone answers")
+    title = f"{what} already entered: nothing new stored" if done.duplicate else f"{what} entered"
+    return page("staff_done.html", t, title=title, done=done, wave_id=wave_id,
+                staff=f"Staff mode: {WHAT.get(done.channel, done.channel)} entered")
+
+
+def staff_router(settings: Settings) -> Router:
+    """Staff mode's pages, behind the staff or admin token (no token 401, another role's 403)."""
+    return Router(path="/", route_handlers=[staff_enter, staff_start, staff_done],
+                  guards=[require(STAFF_ROLES, settings)])

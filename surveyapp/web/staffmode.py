@@ -1,0 +1,79 @@
+"""Staff mode of the families' form: what marks a draft as staff's, and what its pages show and check.
+
+Staff type in a returned paper form, or answers taken by phone, through the families' own pages (the same
+questions, checks, draft and "Check your answers"). Only a staff route (`/survey/{wave}/staff`, behind the staff
+or admin token) can start such a draft; it records the channel, and for paper the form's reference, which is
+also the response's submission id (`paper-ref:0042`), so the same form typed in twice stores one response. Every
+page of a staff draft shows a banner, and is refused (403) to a request without a staff or admin token. Staff
+text is English only: it is never shown to families.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from litestar import Request, Response
+
+from surveyapp.channels import is_staff
+from surveyapp.settings import Settings
+from surveyapp.store.drafts import Draft
+from surveyapp.wavestate import Wave
+from surveyapp.web.messages import Messages
+from surveyapp.web.render import page
+
+REFERENCE_MARK = "-ref:"  # paper-ref:0042: the submission id of a paper form entered with its reference
+_REFERENCE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
+WHAT = {"paper": "a paper form", "phone": "answers taken by phone"}
+
+
+def normalise_reference(typed: str) -> str | None:
+    """The reference as stored: capitals, without spaces; digits alone padded to four (42 and 0042 are one
+    form); None when it is not 1 to 20 letters, digits or hyphens."""
+    compact = re.sub(r"\s+", "", typed).upper()
+    if not _REFERENCE.fullmatch(compact):
+        return None
+    return f"{int(compact):04d}" if compact.isdigit() else compact
+
+
+def submission_id_for(channel: str, reference: str) -> str:
+    return f"{channel}{REFERENCE_MARK}{reference}"
+
+
+def reference_of(draft: Draft | None) -> str:
+    """The paper form's reference, or "" (a family's draft, or a call entered without one)."""
+    if draft is None or not draft.channel:
+        return ""
+    return draft.submission_id.partition(REFERENCE_MARK)[2]
+
+
+def banner(draft: Draft | None) -> str:
+    """What every page of a staff draft says at its top; "" for a family's draft."""
+    if draft is None or not draft.channel:
+        return ""
+    reference = reference_of(draft)
+    return f"Staff mode: entering {WHAT.get(draft.channel, draft.channel)}" + (
+        f" – reference {reference}" if reference else "")
+
+
+def refused_unless_staff(request: Request[Any, Any, Any], settings: Settings, draft: Draft | None,
+                         t: Messages) -> Response[str] | None:
+    """A 403 page when a staff draft's page is asked for without a staff or admin token; else None."""
+    if draft is None or not draft.channel or is_staff(request, settings):
+        return None
+    return page("notice.html", t, status=403, title="These answers are being entered by staff",
+                paragraphs=["This form was started in staff mode, which needs the staff or admin token. Nothing "
+                            "was changed.", "Sign in as staff, or start the survey afresh."],
+                link=(f"/survey/{draft.wave_id}", "Go to the start of the survey"))
+
+
+def staff_conflict(wave: Wave, t: Messages, draft: Draft) -> Response[str]:
+    """Staff sent a form whose reference was stored already with other answers: nothing stored (409)."""
+    reference = reference_of(draft)
+    return page("notice.html", t, status=409, title=f"Form {reference} has already been entered",
+                staff=banner(draft), paragraphs=[
+                    f"A form with the reference {reference} was entered before, with different answers. Nothing "
+                    "was stored this time, and the answers you typed are kept on this device.",
+                    "If this is another form, give it a new reference and enter it again. If it is the same form, "
+                    "the answers entered first are kept; tell the survey team if they need correcting."],
+                link=(f"/staff/{wave.wave_id}/enter", "Enter another form"))
