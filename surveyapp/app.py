@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, get_args
 
 from litestar import Litestar, Request, Response
+from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.openapi import OpenAPIConfig
@@ -18,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
+from surveyapp.csrf import CsrfFieldMiddleware
 from surveyapp.headers import security_headers
 from surveyapp.logsafe import escape
 from surveyapp.mediatype import JsonBodyMiddleware
@@ -223,9 +225,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.public import public_router
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
+    from surveyapp.auth import Refused, SignInRequired, role_tokens, wants_page
     from surveyapp.channels import staff_scope
+    from surveyapp.identity import TokenProvider
     from surveyapp.queries import AnalysisError
     from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
+    from surveyapp.sessions import STATE_KEY, Sessions, load_session_key
+    from surveyapp.signin.routes import SignInKit, make_sign_in_kit, refused_page, sign_in_handlers, sign_in_redirect
     from surveyapp.sources import SourceError
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.store.drafts import Drafts
@@ -238,11 +244,23 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
                                       trusted_header=settings.trusted_proxy_header,
                                       trusted_hops=settings.trusted_proxy_hops, exempt=staff_scope(settings))
+    # Browser sessions: who signs in is the provider's business (role tokens today; OpenID Connect later).
+    now = clock or utc_now
+    provider = TokenProvider(role_tokens(settings))
+    sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
+    sign_in_kit = make_sign_in_kit(settings, sessions, provider)
+
+    def refused(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
+        return refused_page(request, exc) if wants_page(request) else _http(request, exc)
+
+    def sign_in_first(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
+        return sign_in_redirect(request, exc, sign_in_kit)
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
         services = Services(settings, clock or utc_now)
         form_kit = make_form_kit(settings, limit)
+        sessions.start(load_session_key(settings.data_dir))  # after Services' checks of the data directory
         Drafts(services.store).purge(services.clock()).result()  # drafts that expired while stopped
         running.start(services, form_kit)
         # Handlers get these through Provide; the state holds them only for tests that look inside.
@@ -257,19 +275,23 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
     app = Litestar(
         route_handlers=[public_router(), analyst_router(settings), tracker_router(settings), admin_router(settings),
-                        sources_router(settings), *web_handlers(), staff_router(settings),
+                        sources_router(settings), *web_handlers(), staff_router(settings), *sign_in_handlers(settings),
                         *extra_handlers],
         dependencies={"services": Provide(running.services, sync_to_thread=False),
-                      "form_kit": Provide(running.form_kit, sync_to_thread=False)},
-        signature_namespace={"Services": Services, "FormKit": FormKit},
+                      "form_kit": Provide(running.form_kit, sync_to_thread=False),
+                      "sign_in_kit": Provide(lambda: sign_in_kit, sync_to_thread=False)},
+        signature_namespace={"Services": Services, "FormKit": FormKit, "SignInKit": SignInKit},
+        state=State({STATE_KEY: sessions}),  # guards find the sessions here (require() is made before the app)
         exception_handlers={
+            SignInRequired: sign_in_first, Refused: refused,
             SubmissionInvalid: _invalid, SubmissionRejected: _rejected, WaveNotFound: _not_found,
             WaveNotOpen: _not_open, SourceError: _source_error, AnalysisError: _analysis_error,
             ValidationException: _validation,
             HTTPException: _http, RecursionError: _too_deep, UnicodeDecodeError: _not_utf8, StorageFull: _storage_full,
             StoreUnavailable: _store_unavailable, Exception: _internal},
         lifespan=[lifespan],
-        middleware=[RateLimitMiddleware.factory(limit), JsonBodyMiddleware],
+        middleware=[RateLimitMiddleware.factory(limit), JsonBodyMiddleware,
+                    CsrfFieldMiddleware.factory(settings.max_body_bytes)],
         before_send=[security_headers(behind_tls=settings.behind_tls)],
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(

@@ -47,6 +47,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     public_url: str | None = None  # the address families reach the form at (sources' links, QR codes, posters)
     contact: str | None = None  # posters: whom to ask for a paper copy or to answer by phone
     paper_return_address: str | None = None  # where paper forms go back, printed at their end; ";" between lines
+    session_hours: float = 8.0  # a browser session (/sign-in) lasts this long, then asks to sign in again
+    sign_in_attempts_per_hour: int = 20  # wrong tokens per client per hour at /sign-in (5 a minute at most); 0: off
 
     @property
     def database_path(self) -> Path:
@@ -98,6 +100,12 @@ def check(settings: Settings) -> Settings:
     if settings.public_url is not None and not re.fullmatch(r"https?://[^\s/?#]+(/[^\s?#]*)?", settings.public_url):
         raise SettingsError("SURVEYAPP_PUBLIC_URL: give the address families open, with http:// or https:// and no "
                             "query, e.g. https://survey.kent.gov.uk (sources' links and QR codes are made from it)")
+    if not 0 < settings.session_hours <= 24 * 7:
+        raise SettingsError("SURVEYAPP_SESSION_HOURS: give how many hours a browser session lasts, more than 0 and "
+                            "at most 168 (a week); default 8, a working day")
+    if settings.sign_in_attempts_per_hour < 0:
+        raise SettingsError("SURVEYAPP_SIGN_IN_ATTEMPTS_PER_HOUR: give how many wrong tokens one client may try in "
+                            "an hour, at least 0 (0 turns the limit off; default 20)")
     named = [(variable, token) for variable, token in tokens.items() if token is not None]
     for i, (first, token) in enumerate(named):
         for second, other in named[i + 1:]:

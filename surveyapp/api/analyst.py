@@ -22,6 +22,7 @@ from surveyapp.formats import MEDIA_TYPES, ResultFormat, serialise
 from surveyapp.headers import csp_allowing_styles
 from surveyapp.services import Services
 from surveyapp.settings import Settings
+from surveyapp.signin import with_bar
 
 if TYPE_CHECKING:
     import polars as pl
@@ -145,15 +146,17 @@ def _csp_for(page: str) -> str:
 
 
 @get("/results/{wave_id:str}", sync_to_thread=True)
-def results_page(services: NamedDependency[Services], wave_id: FromPath[str],
+def results_page(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None) -> Response[str]:
-    """The board report for a wave: the charts with their tables of figures, as one HTML page."""
+    """The board report for a wave: the charts with their tables of figures, as one HTML page (with the
+    signed-in bar and sign-out when opened in a browser session)."""
     from surveyapp.report import report_html
 
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     settings = services.settings
     page = report_html(queries.report_inputs(services, wave_id, baseline),
                        threshold=settings.small_number_threshold, boundaries=settings.boundaries)
+    page = with_bar(page, request)
     return Response(page, media_type="text/html",
                     headers={"Content-Security-Policy": _csp_for(page), "Cache-Control": "no-store"})
 

@@ -15,6 +15,7 @@ from surveyapp.formats import MEDIA_TYPES, ResultFormat, TrackerTable, one_table
 from surveyapp.headers import csp_allowing_styles
 from surveyapp.services import Services
 from surveyapp.settings import Settings
+from surveyapp.signin import with_bar
 
 REFRESH_SECONDS = 300
 
@@ -43,8 +44,8 @@ _STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
 @get("/tracker/{wave_id:str}", sync_to_thread=True)
-def tracker_page(services: NamedDependency[Services], wave_id: FromPath[str], by: FromQuery[str] = "lad",
-                 refresh: FromQuery[Literal["on", "off"]] = "off") -> Response[str]:
+def tracker_page(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
+                 by: FromQuery[str] = "lad", refresh: FromQuery[Literal["on", "off"]] = "off") -> Response[str]:
     """The tracker as a page an outreach officer reads at a glance; `refresh=on` reloads it every 5 minutes
     (an HTTP Refresh header) until "Stop refreshing" is followed."""
     from surveyapp.tracker_page import tracker_html
@@ -55,6 +56,7 @@ def tracker_page(services: NamedDependency[Services], wave_id: FromPath[str], by
                         refresh=refresh == "on",
                         refresh_seconds=REFRESH_SECONDS, now=services.clock(),
                         threshold=services.settings.small_number_threshold)
+    page = with_bar(page, request)  # who is signed in, and Sign out, in a browser session
     headers = {"Content-Security-Policy": csp_allowing_styles(_STYLE.findall(page)), "Cache-Control": "no-store"}
     if refresh == "on":
         headers["Refresh"] = str(REFRESH_SECONDS)

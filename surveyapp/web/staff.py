@@ -21,6 +21,7 @@ from surveyapp.auth import require
 from surveyapp.channels import STAFF_CHANNELS, STAFF_ROLES
 from surveyapp.services import Services
 from surveyapp.settings import Settings
+from surveyapp.signin import csrf_field
 from surveyapp.store.drafts import Draft, Drafts, expiry, utc_naive
 from surveyapp.wavestate import Wave
 from surveyapp.web.answers import posted_text
@@ -52,7 +53,7 @@ def _start_page(services: Services, form_kit: FormKit, request: Request[Any, Any
     return page("staff_enter.html", t, status=status, cookies=[draft_cookie(form_kit, session)],
                 title="Enter a paper form or a phone call", wave=wave, caption=text_in(wave.title, ENGLISH),
                 errors=errors or [], channel=channel, reference=reference, lang=lang, languages_offered=languages,
-                csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id),
+                csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id), session_csrf=csrf_field(request),
                 staff="Staff mode: answers you enter are stored as paper or phone responses")
 
 

@@ -1,0 +1,72 @@
+"""Who is asking: the roles, the Identity a request carries, and the provider that vouches for it.
+
+Guards (`surveyapp.auth.require`) and handlers see only an `Identity`: a role, a name to show, when it
+expires and the session it belongs to. Where it came from is the provider's business. Today that is
+`TokenProvider` (a role's token pasted once into /sign-in); an OpenID Connect provider (Microsoft Entra ID)
+can take its place by producing the same `Identity` from an ID token's claims, and declaring its own
+`bindings`, without any guarded handler changing (README, "Signing in from a browser").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Mapping
+from typing import Literal, Protocol
+
+import msgspec
+
+Role = Literal["staff", "analyst", "admin"]
+ROLES: tuple[Role, ...] = ("staff", "analyst", "admin")
+ROLE_NAMES: dict[Role, str] = {"staff": "Staff", "analyst": "Analyst", "admin": "Admin"}
+
+
+class Identity(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """Who a request is from. `session` is the random id of a browser session (its CSRF token is derived from
+    it); empty when a bearer token came with the request itself, which needs no CSRF token."""
+
+    role: Role
+    name: str  # shown in the signed-in bar: the role's name for a token, a person's name from OIDC
+    expires: float  # Unix seconds; 0 for a bearer token (it lasts as long as the token)
+    session: str = ""
+    subject: str = ""  # OIDC: the person's stable id (Entra's `oid`); empty for a role token
+
+    @property
+    def in_session(self) -> bool:
+        return bool(self.session)
+
+
+class IdentityProvider(Protocol):
+    """What vouches for the person signing in: a role, and what that role's sessions are bound to."""
+
+    def bindings(self) -> Mapping[Role, bytes]:
+        """For each role that can sign in, a value its sessions are signed with: when it changes (a new
+        token), every session of that role ends. A role missing here cannot sign in at all."""
+        ...
+
+    def display_name(self, role: Role) -> str:
+        """What the signed-in bar calls someone of this role when the provider knows no better name."""
+        ...
+
+
+class TokenProvider:
+    """Today's provider: each role has one token (SURVEYAPP_*_TOKEN), and knowing it is being of that role."""
+
+    def __init__(self, tokens: Mapping[Role, bytes]) -> None:
+        self._tokens = dict(tokens)
+
+    def role_of(self, token: str) -> Role | None:
+        """The role whose token this is, compared in constant time with every role's, or None."""
+        presented = token.encode()
+        found: Role | None = None
+        for role, expected in self._tokens.items():
+            if hmac.compare_digest(presented, expected):
+                found = role
+        return found
+
+    def bindings(self) -> dict[Role, bytes]:
+        # A hash of the role's current token: a restart with a new token ends that role's sessions.
+        return {role: hashlib.sha256(b"session-binding|" + token).digest() for role, token in self._tokens.items()}
+
+    def display_name(self, role: Role) -> str:
+        return ROLE_NAMES[role]

@@ -1,0 +1,95 @@
+"""Staff pages: one layout (the form's own styles and a signed-in bar), and the pieces other pages reuse.
+
+Every page for staff, analysts and admins can say who is signed in and offer sign-out: pages rendered here
+get the bar from the layout; a page with a layout of its own (the board report at /results) gets it from
+`with_bar`. Forms on them carry the session's CSRF token through `csrf_field(request)`. English only.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+from litestar import Response
+from litestar.connection import ASGIConnection
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+from markupsafe import Markup
+
+from surveyapp.auth import identity_of, sessions_of
+from surveyapp.headers import csp_allowing_styles
+from surveyapp.identity import Identity
+from surveyapp.sessions import CSRF_FIELD
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+_BAR_CSS = Path(__file__).parent / "signin.css"
+_env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True),
+                   trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@cache
+def bar_css() -> str:
+    text = _BAR_CSS.read_text(encoding="utf-8").strip()
+    if "</" in text:
+        raise ValueError(f"{_BAR_CSS}: no '</' (it would end the <style>)")
+    return text
+
+
+@cache
+def staff_style() -> tuple[str, str]:
+    """The staff pages' one <style> (the form's common rules and the bar's), and the CSP allowing only it."""
+    from surveyapp.web.render import page_styles  # here: the form's staff mode imports this module
+
+    css = page_styles()[False][0] + "\n" + bar_css()
+    return css, csp_allowing_styles([css], stylesheets=False)
+
+
+def csrf_token(connection: ASGIConnection[Any, Any, Any, Any], identity: Identity | None = None) -> str:
+    """The CSRF token of the request's session; empty when it was not made in one (a bearer token, or nobody)."""
+    identity = identity or identity_of(connection)
+    sessions = sessions_of(connection)
+    return sessions.csrf_token(identity) if identity is not None and sessions is not None else ""
+
+
+def csrf_field(connection: ASGIConnection[Any, Any, Any, Any]) -> Markup:
+    """The hidden field a staff form puts inside its <form> (empty outside a session): `{{ csrf_field }}`."""
+    token = csrf_token(connection)
+    return Markup('<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token) if token else Markup("")
+
+
+def signed_in_bar(connection: ASGIConnection[Any, Any, Any, Any], identity: Identity | None = None) -> Markup:
+    """Who is signed in, a link to their pages and the sign-out button; empty outside a session."""
+    identity = identity or identity_of(connection)
+    if identity is None or not identity.in_session:
+        return Markup("")
+    html = _env.get_template("_bar.html").render(identity=identity, csrf=csrf_token(connection, identity))
+    return Markup(html)  # noqa: S704 (rendered by an autoescaping template: every value in it is escaped)
+
+
+def with_bar(html: str, connection: ASGIConnection[Any, Any, Any, Any]) -> str:
+    """A page of its own layout with the signed-in bar first in its body and the bar's style in its head (a
+    CSP built from the page's <style> elements then allows both)."""
+    bar = signed_in_bar(connection)
+    if not bar:
+        return html
+    head_end, body = html.find("</head>"), html.find("<body")
+    body_end = html.find(">", body) + 1 if body >= 0 else 0
+    if head_end < 0 or body_end <= 0 or head_end > body:
+        return html
+    return (html[:head_end] + f"<style>{bar_css()}</style>" + html[head_end:body_end] + str(bar)
+            + html[body_end:])
+
+
+def staff_page(template: str, connection: ASGIConnection[Any, Any, Any, Any], *, status: int = 200,
+               cookies: list[Cookie] | None = None, headers: dict[str, str] | None = None,
+               identity: Identity | None = None, **context: Any) -> Response[str]:
+    """A template of this package rendered in the staff layout, with the bar when signed in."""
+    css, csp = staff_style()
+    context.setdefault("errors", [])
+    html = _env.get_template(template).render(css=css, bar=signed_in_bar(connection, identity), identity=identity,
+                                              **context)
+    return Response(html, status_code=status, media_type=MediaType.HTML, cookies=cookies or [],
+                    headers={"Content-Security-Policy": csp, **NO_STORE, **(headers or {})})

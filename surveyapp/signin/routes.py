@@ -1,0 +1,243 @@
+"""Signing in from a browser: /sign-in (a role's token, once), /sign-out, and /signed-in (what the role opens).
+
+The token page is today's `IdentityProvider` step; what it ends in (`Sessions.issue`, the cookie) is what an
+OpenID Connect sign-in would end in too, so guarded pages never know which one ran.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import math
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, unquote, urlsplit
+from zoneinfo import ZoneInfo
+
+from litestar import Request, Response, Router, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect
+from litestar.types import ControllerRouterHandler
+
+from surveyapp import queries
+from surveyapp.auth import Refused, SignInRequired, identity_of, require, sessions_of
+from surveyapp.identity import ROLES, Role, TokenProvider
+from surveyapp.ratelimit import ClientLimit, RateLimiter
+from surveyapp.services import Services
+from surveyapp.sessions import SESSION_COOKIE, Sessions
+from surveyapp.settings import Settings
+from surveyapp.signin.pages import staff_page
+from surveyapp.store.frames import wave_sizes
+
+log = logging.getLogger("surveyapp.auth")
+LANDING = "/signed-in"
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
+_UK = ZoneInfo("Europe/London")
+MAX_TOKEN = 512  # longer than any token the service accepts: not compared at all
+
+
+@dataclass(frozen=True)
+class SignInKit:
+    """What the sign-in pages share: the provider, the sessions, the wrong-token limit and the cookie's flags."""
+
+    provider: TokenProvider
+    sessions: Sessions
+    limit: ClientLimit | None
+    secure: bool
+    hours: float
+
+
+def make_sign_in_kit(settings: Settings, sessions: Sessions, provider: TokenProvider) -> SignInKit:
+    per_hour = settings.sign_in_attempts_per_hour
+    limit = None if per_hour == 0 else ClientLimit(
+        RateLimiter(min(5, per_hour), per_hour=per_hour), settings.trusted_proxy_header, settings.trusted_proxy_hops)
+    return SignInKit(provider, sessions, limit, settings.behind_tls, settings.session_hours)
+
+
+def local_path(value: str | None) -> str | None:
+    """`value` when it is a path on this site (so a sign-in link cannot send anyone elsewhere), else None."""
+    if not value or len(value) > 2000 or not value.startswith("/") or value.startswith("//"):
+        return None
+    if _CONTROL.search(value) or _CONTROL.search(unquote(value)):  # encoded line breaks or backslashes too
+        return None
+    parts = urlsplit(value)
+    if parts.scheme or parts.netloc or parts.path.startswith(("/sign-in", "/sign-out")):
+        return None
+    return value
+
+
+def _hours(hours: float) -> str:
+    return f"{hours:g} hour{'' if hours == 1 else 's'}"
+
+
+def _form_page(request: Request[Any, Any, Any], kit: SignInKit, next_path: str | None, *, status: int = 200,
+               error: str = "", notice: tuple[str, str] | None = None,
+               headers: dict[str, str] | None = None) -> Response[str]:
+    return staff_page("sign_in.html", request, status=status, headers=headers, title="Sign in",
+                      errors=[error] if error else [], notice=notice, next=next_path or "", hours=_hours(kit.hours))
+
+
+@get("/sign-in", sync_to_thread=False, include_in_schema=False)
+def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit],
+                 next: FromQuery[str | None] = None, ended: FromQuery[bool] = False,
+                 signed_out: FromQuery[bool] = False) -> Response[str]:
+    """The sign-in page: one field, the role's token."""
+    current = sign_in_kit.sessions.read(request.cookies.get(SESSION_COOKIE))
+    notice = ("You have signed out", "Sign in again to open the staff pages.") if signed_out else \
+        ("Your session has ended", f"Sessions last {_hours(sign_in_kit.hours)}, and end when a role's token is "
+                                   "changed. Sign in again to carry on.") if ended else \
+        ("You are already signed in", f"You are signed in as {current.name}. Signing in again replaces that "
+                                      "session.") if current else None
+    return _form_page(request, sign_in_kit, local_path(next), notice=notice)
+
+
+def _cross_site(request: Request[Any, Any, Any]) -> bool:
+    """Posted from another site's page (so nobody can be signed in by someone else's form). Browsers say so in
+    Sec-Fetch-Site; under this service's Referrer-Policy (no-referrer) their Origin is "null", so it is only
+    compared when it names a site."""
+    fetch_site = request.headers.get("sec-fetch-site")
+    if fetch_site is not None:
+        return fetch_site not in ("same-origin", "none")
+    origin = request.headers.get("origin")
+    return origin not in (None, "null") and urlsplit(origin).netloc != request.headers.get("host", "")
+
+
+@post("/sign-in", status_code=303, include_in_schema=False)
+async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Response[Any]:
+    """Check the token once; a known one starts a session (a signed cookie) and goes on to the page asked for."""
+    kit = sign_in_kit
+    form = await request.form()
+    next_path = local_path(str(form.get("next") or "") or None)
+    if _cross_site(request):
+        log.warning("sign-in refused: posted from another site")
+        return _form_page(request, kit, next_path, status=403,
+                          error="Sign in from this site's own sign-in page")
+    wait = kit.limit.take(request.scope) if kit.limit is not None else 0.0
+    if wait > 0:
+        log.warning("sign-in refused: too many wrong tokens from one client")
+        minutes = max(1, math.ceil(wait / 60))
+        return _form_page(request, kit, next_path, status=429, headers={"Retry-After": str(math.ceil(wait))},
+                          error=f"Too many wrong tokens have been tried from this connection. Wait {minutes} "
+                                f"minute{'' if minutes == 1 else 's'}, then try again")
+    token = str(form.get("token") or "").strip()
+    role = kit.provider.role_of(token) if 0 < len(token) <= MAX_TOKEN else None
+    if not token:
+        _refund(kit, request)  # an empty box is not a guess
+        return _form_page(request, kit, next_path, status=400, error="Enter your role's token")
+    if role is None:
+        log.warning("sign-in refused: the token is not any role's")
+        return _form_page(request, kit, next_path, status=401,
+                          error="That token is not recognised. Check you copied all of it, or ask whoever runs "
+                                "the service for your role's token")
+    _refund(kit, request)
+    value, _ = kit.sessions.issue(role)
+    log.info("%s signed in", role)
+    return Redirect(next_path or LANDING, status_code=303, cookies=[_session_cookie(kit, value)])
+
+
+def _refund(kit: SignInKit, request: Request[Any, Any, Any]) -> None:
+    if kit.limit is not None:
+        kit.limit.limiter.refund(kit.limit.address(request.scope))
+
+
+def _session_cookie(kit: SignInKit, value: str) -> Cookie:
+    """HttpOnly, SameSite=Strict, Secure behind TLS, for the whole site, as long as the session lasts."""
+    return Cookie(key=SESSION_COOKIE, value=value, path="/", max_age=kit.sessions.seconds, httponly=True,
+                  samesite="strict", secure=kit.secure)
+
+
+def _cleared(kit: SignInKit) -> Cookie:
+    return Cookie(key=SESSION_COOKIE, value="", path="/", max_age=0, httponly=True, samesite="strict",
+                  secure=kit.secure)
+
+
+@post("/sign-out", sync_to_thread=False, status_code=303, include_in_schema=False)
+def sign_out(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Redirect:
+    """End the session (its cookie is refused from now on, even a copy) and clear the cookie."""
+    identity = identity_of(request)
+    if identity is not None and identity.in_session:
+        sign_in_kit.sessions.end(identity)
+        log.info("%s signed out", identity.role)
+    return Redirect("/sign-in?signed_out=true", status_code=303, cookies=[_cleared(sign_in_kit)])
+
+
+@dataclass(frozen=True)
+class Link:
+    href: str
+    text: str
+    about: str = ""
+
+
+@dataclass(frozen=True)
+class Section:
+    title: str
+    links: list[Link]
+    empty: str = ""
+
+
+def _sections(services: Services, role: Role) -> list[Section]:
+    waves = [w for w in queries.list_waves(services) if w.kind == "responses"]
+    if role == "analyst":
+        sizes = wave_sizes(services.store, [w.wave_id for w in waves])
+        reports = [Link(f"/results/{w.wave_id}" if sizes[w.wave_id] else "", f"Board report: {w.title}",
+                        "Question 7 against 2019, reach and same-family change, with each chart's figures"
+                        if sizes[w.wave_id] else "No responses yet: the report opens once there are some")
+                   for w in waves]
+        trackers = [Link(f"/tracker/{w.wave_id}", f"Live tracker: {w.title}",
+                         "Who has answered so far, and where more responses are needed") for w in waves]
+        downloads = [Link("/api/v1/export?waves=all&format=sav", "Every wave's responses for SPSS (.sav)"),
+                     Link("/api/v1/export?waves=all&format=dta", "Every wave's responses for Stata (.dta)"),
+                     Link("/api/v1/export?waves=all&format=xlsx", "Every wave's responses as a spreadsheet (.xlsx)"),
+                     Link("/api/v1/export/dictionary?waves=all&format=csv", "The data dictionary (.csv)")]
+        return [Section("Reports", reports, "There are no waves yet."),
+                Section("Live trackers", trackers, "There are no waves yet."),
+                Section("Downloads", downloads)]
+    if role == "staff":
+        entry = [Link(f"/staff/{w.wave_id}/enter", f"Enter a paper or phone response: {w.title}")
+                 for w in waves if w.status == "open"]
+        return [Section("Paper and phone responses", entry, "No survey is open, so no responses can be entered.")]
+    sources = [Link(f"/api/v1/waves/{w.wave_id}/sources", f"Outreach sources of {w.title} (JSON)",
+                    f"Register one with POST /api/v1/waves/{w.wave_id}/sources and your admin token")
+               for w in waves]
+    return [Section("Outreach sources", sources, "There are no waves yet.")]
+
+
+@get(LANDING, sync_to_thread=False, include_in_schema=False)
+def signed_in(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[str]:
+    """What the signed-in role can open."""
+    identity = identity_of(request)
+    assert identity is not None  # the guard let the request through
+    until = dt.datetime.fromtimestamp(identity.expires, _UK) if identity.expires else None
+    return staff_page("signed_in.html", request, title="Your pages", identity=identity,
+                      until=f"{until:%H:%M} on {until.day} {until:%B %Y}" if until else "the token changes",
+                      sections=_sections(services, identity.role))
+
+
+def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, kit: SignInKit) -> Response[Any]:
+    """The answer to a browser that must sign in first: 303 to /sign-in, coming back afterwards (a dead
+    session's cookie cleared on the way). A link followed from another site first gets a page that opens the
+    same address again from this site, so that a signed-in browser sends its SameSite=Strict cookie."""
+    if exc.from_elsewhere:
+        return staff_page("opening.html", request, title="Opening the page", url=local_path(exc.next_path) or LANDING,
+                          headers={"Cache-Control": "no-store"})
+    target = f"/sign-in?next={quote(exc.next_path, safe='/')}" + ("&ended=true" if exc.ended else "")
+    return Redirect(target, status_code=303, cookies=[_cleared(kit)] if exc.ended else [],
+                    headers={"Cache-Control": "no-store"})
+
+
+def refused_page(request: Request[Any, Any, Any], exc: Refused) -> Response[str]:
+    """A 403 as a page: what happened and what to do, with the bar (and sign-out) when signed in."""
+    sessions = sessions_of(request)
+    identity = sessions.read(request.cookies.get(SESSION_COOKIE)) if sessions is not None else None
+    return staff_page("notice.html", request, status=403, title=exc.title, identity=identity,
+                      paragraphs=[exc.advice], link=(LANDING, "Go to your pages") if identity else None)
+
+
+def sign_in_handlers(settings: Settings) -> list[ControllerRouterHandler]:
+    """/sign-in (open to all), then /sign-out and /signed-in behind a guard admitting any role."""
+    signed_in_only = Router(path="/", route_handlers=[sign_out, signed_in], guards=[require(ROLES, settings)],
+                            tags=["sign-in"], security=[{"bearer": []}])
+    return [sign_in_page, sign_in, signed_in_only]

@@ -1,0 +1,155 @@
+"""An analyst signs in from a real headless Chromium at 375 px, reads the board report and the live tracker,
+signs out and is sent back to sign in; an admin opening the report is told it is for analysts. axe-core finds
+nothing on the sign-in page, its error states, the landing page, the tracker, the wrong-role page or the
+signed-in bar on the report.
+
+Chromium is Debian's (`make browser` installs it); axe-core is vendored in tests/vendor.
+Set FORM_SCREENSHOTS=docs/img to save the screenshots the README shows.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync"]
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
+WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
+PHONE = {"width": 375, "height": 812}
+SHOTS = os.environ.get("FORM_SCREENSHOTS")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's chromium is not installed: run `make browser`")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def axe_violations(page: Page, within: str | None = None) -> list[str]:
+    """axe-core's WCAG 2.0-2.2 A/AA violations on the page (or the part `within` selects), run under its real
+    CSP (through DevTools)."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        page.evaluate(AXE + "\n;0")
+    found = page.evaluate("""async ([tags, within]) =>
+        (await axe.run(within ? document.querySelector(within) : document, {runOnly: {type: 'tag', values: tags}}))
+        .violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))""",
+                          [WCAG, within])
+    return list(found)
+
+
+def landed(page: Page, shot: str = "", within: str | None = None) -> None:
+    assert axe_violations(page, within) == [], page.url
+    if SHOTS and shot:
+        Path(SHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SHOTS) / f"{shot}.png"), full_page=True)
+
+
+def path_of(page: Page) -> str:
+    parts = urlsplit(page.url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service, browser: Browser) -> None:
+    context = browser.new_context(viewport=PHONE)  # the pages have no script; axe needs JavaScript to run
+    page = context.new_page()
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).netloc))
+
+    page.goto(seeded_live.url + "/results/2026-autumn")
+    assert path_of(page) == "/sign-in?next=/results/2026-autumn"
+    assert page.locator("h1").inner_text() == "Sign in"
+    landed(page, "sign-in-1-page")
+
+    page.click("button:has-text('Sign in')")  # nothing typed
+    assert page.title().startswith("Error: ")
+    assert "Enter your role's token" in page.locator(".error-summary").inner_text()
+    assert page.evaluate("document.activeElement.className") == "error-summary"  # focused, without script
+    landed(page, "sign-in-2-error")
+    page.fill("#token", "not-the-token-0123456789abcdef")
+    page.click("button:has-text('Sign in')")
+    assert "That token is not recognised" in page.locator("#token-error").inner_text()
+    landed(page)
+    page.click(".error-summary a")  # the summary's link goes to the box
+    assert page.evaluate("document.activeElement.id") == "token"
+
+    page.fill("#token", ANALYST_TOKEN)
+    page.click("button:has-text('Sign in')")
+    assert path_of(page) == "/results/2026-autumn"  # back to the page asked for
+    assert page.locator(".staff-bar").inner_text().startswith("Signed in as Analyst")
+    # the bar's own style is allowed by the report's CSP (blocked, the bar would have no background)
+    assert page.evaluate("getComputedStyle(document.querySelector('.staff-bar')).backgroundColor") == \
+        "rgb(243, 242, 241)"
+    assert page.locator("figure svg").count() > 0  # the report itself, charts drawn
+    landed(page, within=".staff-bar")  # the bar added to it (the report's own charts are the report's tests')
+    cookie = next(c for c in context.cookies() if c["name"] == "surveyapp_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and ANALYST_TOKEN not in cookie["value"]
+
+    page.click(".staff-bar a:has-text('Your pages')")
+    assert path_of(page) == "/signed-in"
+    assert page.locator("a[href='/results/2026-autumn']").count() == 1
+    landed(page, "sign-in-3-landing")
+    page.click("a[href='/tracker/2026-autumn']")  # the live tracker, in the same session
+    assert path_of(page) == "/tracker/2026-autumn" and page.locator(".headline").is_visible()
+    assert page.locator(".staff-bar").inner_text().startswith("Signed in as Analyst")
+    landed(page)
+    page.click(".staff-bar a:has-text('Your pages')")
+
+    page.click(".staff-bar button:has-text('Sign out')")
+    assert path_of(page) == "/sign-in?signed_out=true"
+    assert "You have signed out" in page.locator(".notice").inner_text()
+    landed(page)
+    assert not [c for c in context.cookies() if c["name"] == "surveyapp_session"]
+
+    page.goto(seeded_live.url + "/results/2026-autumn")
+    assert path_of(page) == "/sign-in?next=/results/2026-autumn"
+
+    page.fill("#token", ADMIN_TOKEN)  # the wrong role for the report
+    page.click("button:has-text('Sign in')")
+    assert path_of(page) == "/results/2026-autumn" and page.locator("h1").inner_text() == "You cannot open this page"
+    assert "You are signed in as admin" in page.locator("main").inner_text()
+    landed(page, "sign-in-4-wrong-role")
+    page.click(".staff-bar button:has-text('Sign out')")
+    assert path_of(page) == "/sign-in?signed_out=true"
+    assert hosts == {urlsplit(seeded_live.url).netloc}  # nothing asked of any other host
+    context.close()
+
+
+def test_a_link_in_an_email_opens_the_report_in_a_signed_in_browser(seeded_live: Service, browser: Browser) -> None:
+    """Chromium withholds the SameSite=Strict cookie from a link on another site; the service has the browser
+    open the address again from its own page, and the signed-in analyst gets the report, not the sign-in page."""
+    context = browser.new_context(viewport=PHONE)
+    page = context.new_page()
+    page.goto(seeded_live.url + "/sign-in")
+    page.fill("#token", ANALYST_TOKEN)
+    page.click("button:has-text('Sign in')")
+    assert path_of(page) == "/signed-in"
+    mail = "http://mail.example/inbox"
+    context.route(mail, lambda route: route.fulfill(status=200, content_type="text/html", body=(
+        f'<!DOCTYPE html><html lang="en"><title>Inbox</title><a href="{seeded_live.url}/results/2026-autumn">'
+        "This term's report</a></html>")))
+    page.goto(mail)
+    page.click("text=This term's report")
+    page.wait_for_url(seeded_live.url + "/results/2026-autumn")
+    assert page.locator(".staff-bar").inner_text().startswith("Signed in as Analyst")
+    with seeded_live.client() as http:  # the page in between, as Chromium got it, through axe
+        opening = http.get("/results/2026-autumn", headers={"Accept": "text/html", "Sec-Fetch-Site": "cross-site"})
+    blank = context.new_page()
+    blank.set_content(opening.text)  # on about:blank its refresh goes nowhere, so axe can look at it
+    assert blank.locator("h1").inner_text() == "Opening the page"
+    landed(blank)
+    context.close()
