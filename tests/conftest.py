@@ -20,7 +20,7 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
@@ -32,7 +32,11 @@ from litestar.testing.transport import TestClientTransport
 from surveyapp.app import create_app
 from surveyapp.services import Services
 from surveyapp.settings import Settings
+from tests.browsing import chromium
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings, wait_until_started
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 SURVEYAPP = str(Path(sys.executable).with_name("surveyapp"))
 
@@ -338,3 +342,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         long = slow and item.get_closest_marker("timeout") is not None
         rank[item.module] = min(rank.get(item.module, 2), 0 if long else 1 if slow else 2)
     items.sort(key=lambda item: rank[item.module])
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's headless Chromium, once per module (tests/browsing.py)."""
+    with chromium() as launched:
+        yield launched

@@ -10,49 +10,20 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Response, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Response
 
+from tests.browsing import PHONE, axe_violations
 from tests.support import FakeClock, Service
 
 pytestmark = [pytest.mark.browser, pytest.mark.uvicorn]  # a real browser needs a real server
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WAVE = "/survey/2026-autumn"
-PHONE = {"width": 375, "height": 812}
 SHOTS = os.environ.get("FORM_SCREENSHOTS")
 STATEMENTS = ["local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
               "assessment_wait", "included_in_planning", "making_progress"]
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: run `make browser`")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def axe_violations(page: Page) -> list[str]:
-    """axe-core's WCAG 2.0-2.2 A/AA violations on the page, run under the page's real CSP.
-
-    page.evaluate goes through the DevTools protocol, which CSP does not govern, so no bypass is needed.
-    """
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE + "\n;0")
-    found = page.evaluate("""async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
-        .violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))""",
-                          WCAG)
-    return list(found)
 
 
 def axe_violations_without_script(page: Page, checker: Page, csp: str) -> list[str]:

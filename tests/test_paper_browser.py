@@ -10,23 +10,17 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
+from tests.browsing import PHONE, axe_violations
 from tests.conftest import Harness, StartService
 from waves.model import Likert, MultipleChoice, SingleChoice, text_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.uvicorn]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PHONE = {"width": 375, "height": 812}
 DESK = {"width": 1280, "height": 900}
 STAFF_TOKEN = "staff-token-for-tests-0123456789"
 WAVE = "/survey/2026-autumn"
@@ -34,29 +28,9 @@ ADDRESS = "Freepost SEND SURVEY; Kent County Council; Sessions House; Maidstone 
 SHOTS = os.environ.get("PAPER_SCREENSHOTS")
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: run `make browser`")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture
 def service(start_service: StartService) -> Harness:
     return start_service(live=True, staff_token=STAFF_TOKEN, paper_return_address=ADDRESS)
-
-
-def axe_violations(page: Page) -> list[str]:
-    """axe-core's WCAG 2.0-2.2 A/AA violations on the page as it is (DevTools is not governed by the CSP)."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE + "\n;0")
-    found = page.evaluate("""async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
-        .violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))""",
-                          WCAG)
-    return list(found)
 
 
 def flat(text: str) -> str:

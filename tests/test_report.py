@@ -34,8 +34,6 @@ PACK = load_area_pack()
 BOUNDARIES = Path(__file__).parents[2] / "shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson"
 CHARTS = ["answers", "trend", "shift", "shift-map", "reach-lad", "reach-map", "reach-ethnic-group",
           "reach-religion", "cohort"]
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def inputs() -> ReportInputs:
@@ -172,21 +170,18 @@ def test_with_boundaries_the_maps_are_real_shapes_read_at_run_time():
 
 
 @pytest.mark.browser
-def test_page_renders_every_chart_in_chromium_with_the_network_off(report):
-    sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
+def test_page_renders_every_chart_in_chromium_with_the_network_off(report, browser):
     page_path, _ = report
     attempted: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-        context = browser.new_context()
-        context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
-                      else (attempted.append(route.request.url), route.abort()))
-        tab = context.new_page()
-        tab.goto(page_path.as_uri())
-        sizes = tab.eval_on_selector_all("figure.chart svg", SVG_SIZES)
-        variances = [tab.evaluate(PIXEL_VARIANCE, "data:image/png;base64," + base64.b64encode(
-            (page_path.parent / "charts" / f"{slug}.png").read_bytes()).decode()) for slug in CHARTS]
-        browser.close()
+    context = browser.new_context()
+    context.route("**/*", lambda route: route.continue_() if route.request.url.startswith("file:")
+                  else (attempted.append(route.request.url), route.abort()))
+    tab = context.new_page()
+    tab.goto(page_path.as_uri())
+    sizes = tab.eval_on_selector_all("figure.chart svg", SVG_SIZES)
+    variances = [tab.evaluate(PIXEL_VARIANCE, "data:image/png;base64," + base64.b64encode(
+        (page_path.parent / "charts" / f"{slug}.png").read_bytes()).decode()) for slug in CHARTS]
+    context.close()
     assert len(sizes) == len(CHARTS)
     assert all(width > 300 and marks > 20 for width, marks in sizes)
     assert not attempted

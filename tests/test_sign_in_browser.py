@@ -10,46 +10,18 @@ Set FORM_SCREENSHOTS=docs/img to save the screenshots the README shows.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
+from tests.browsing import PHONE, axe_violations
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-PHONE = {"width": 375, "height": 812}
 SHOTS = os.environ.get("FORM_SCREENSHOTS")
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: run `make browser`")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
-
-
-def axe_violations(page: Page, within: str | None = None) -> list[str]:
-    """axe-core's WCAG 2.0-2.2 A/AA violations on the page (or the part `within` selects), run under its real
-    CSP (through DevTools)."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE + "\n;0")
-    found = page.evaluate("""async ([tags, within]) =>
-        (await axe.run(within ? document.querySelector(within) : document, {runOnly: {type: 'tag', values: tags}}))
-        .violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))""",
-                          [WCAG, within])
-    return list(found)
 
 
 def landed(page: Page, shot: str = "", within: str | None = None) -> None:

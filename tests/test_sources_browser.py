@@ -14,55 +14,29 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser
 
+from tests.browsing import PHONE, axe_violations
 from tests.support import ADMIN_TOKEN, FakeClock, Service
 
 pytestmark = [pytest.mark.browser, pytest.mark.uvicorn]  # a real browser needs a real server
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
-AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 WAVE = "2026-autumn"
 A4 = {"width": 794, "height": 1123}  # 210 x 297 mm at 96 px to the inch
-PHONE = {"width": 375, "height": 812}
 SHOTS = os.environ.get("FORM_SCREENSHOTS")
 PUBLIC = "https://survey.example.org"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: run `make browser`")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
 def live(start_service) -> Service:  # type: ignore[no-untyped-def]
     return start_service(live=True, public_url=PUBLIC,  # type: ignore[no-any-return]
                          contact="Call 03000 41 41 41 or email sendsurvey@kent.gov.uk for a paper copy.")
-
-
-def axe_violations(page: Page) -> list[str]:
-    """axe-core's WCAG 2.0-2.2 A/AA violations on the page, under its real CSP (page.evaluate is not governed)."""
-    if not page.evaluate("typeof window.axe === 'object'"):
-        page.evaluate(AXE + "\n;0")
-    found = page.evaluate("""async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}}))
-        .violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))""",
-                          WCAG)
-    return list(found)
 
 
 def register(live: Service, name: str) -> dict[str, str]:

@@ -27,12 +27,14 @@ import polars as pl
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from playwright.sync_api import Browser
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
 from analytics.tracker import GROUP_COLUMNS, shortfall_of, uk_days, with_shortfall
 from surveyapp.submission import Submission
+from tests.browsing import axe_violations
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, Service
 
 WAVE = "2026-autumn"
@@ -418,49 +420,36 @@ def test_the_page_by_source_lists_every_source(analyst: httpx.Client) -> None:
 
 # --- in Chromium ------------------------------------------------------------------------------------------
 
-CHROMIUM = Path("/usr/bin/chromium")
-AXE = Path(__file__).parent / "vendor" / "axe.min.js"
-WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 SHOTS = os.environ.get("TRACKER_SCREENSHOTS")  # e.g. docs/img: save the screenshots the README shows
 
 
 @pytest.mark.browser
 @pytest.mark.uvicorn
 @pytest.mark.parametrize("width", [375, 1280])
-def test_in_chromium_the_headline_and_charts_show_and_axe_finds_nothing(planted_live: Planted, width: int) -> None:
-    from playwright.sync_api import sync_playwright
-
-    if not CHROMIUM.exists():
-        pytest.skip("Debian's chromium is not installed: run `make browser`")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", "--no-sandbox"])
-        try:
-            context = browser.new_context(viewport={"width": width, "height": 900},
-                                          extra_http_headers={"Authorization": f"Bearer {ANALYST_TOKEN}"})
-            page = context.new_page()
-            for by in ("lad", "channel", "source"):
-                page.goto(f"{planted_live.service.url}/tracker/{WAVE}?by={by}&refresh=on")
-                assert page.locator(".headline").is_visible()
-                chart = page.locator("figure.chart[data-chart=tracker] svg").locator("visible=true")
-                assert chart.count() == 1 and chart.bounding_box()["width"] <= width  # type: ignore[index]
-                assert page.locator("figure[data-chart=daily] svg").locator("visible=true").count() == 1
-                page.click("summary")  # the table of days, open, is checked too
-                assert page.locator("details table").is_visible()
-                page.evaluate(AXE.read_text() + "\n;0")
-                found = page.evaluate("""async (tags) => (await axe.run(document, {runOnly: {type: 'tag',
-                    values: tags}})).violations.map(v => v.id + ': ' + v.nodes.map(n => n.target).join(', '))""", WCAG)
-                assert found == [], (by, found)
-                assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
-                if by == "lad":
-                    assert "Swale" in page.locator(".headline").inner_text()
-                    if SHOTS:
-                        Path(SHOTS).mkdir(parents=True, exist_ok=True)
-                        page.screenshot(path=str(Path(SHOTS) / f"tracker-{width}.png"), full_page=True,
-                                        clip={"x": 0, "y": 0, "width": width, "height": 1150 if width > 700 else 1500})
-            page.click("text=Stop refreshing")
-            assert "refresh=off" in page.url
-        finally:
-            browser.close()
+def test_in_chromium_the_headline_and_charts_show_and_axe_finds_nothing(planted_live: Planted, width: int,
+                                                                         browser: Browser) -> None:
+    context = browser.new_context(viewport={"width": width, "height": 900},
+                                  extra_http_headers={"Authorization": f"Bearer {ANALYST_TOKEN}"})
+    page = context.new_page()
+    for by in ("lad", "channel", "source"):
+        page.goto(f"{planted_live.service.url}/tracker/{WAVE}?by={by}&refresh=on")
+        assert page.locator(".headline").is_visible()
+        chart = page.locator("figure.chart[data-chart=tracker] svg").locator("visible=true")
+        assert chart.count() == 1 and chart.bounding_box()["width"] <= width  # type: ignore[index]
+        assert page.locator("figure[data-chart=daily] svg").locator("visible=true").count() == 1
+        page.click("summary")  # the table of days, open, is checked too
+        assert page.locator("details table").is_visible()
+        assert axe_violations(page) == [], by
+        assert page.evaluate("document.documentElement.scrollWidth") <= width  # no sideways scroll
+        if by == "lad":
+            assert "Swale" in page.locator(".headline").inner_text()
+            if SHOTS:
+                Path(SHOTS).mkdir(parents=True, exist_ok=True)
+                page.screenshot(path=str(Path(SHOTS) / f"tracker-{width}.png"), full_page=True,
+                                clip={"x": 0, "y": 0, "width": width, "height": 1150 if width > 700 else 1500})
+    page.click("text=Stop refreshing")
+    assert "refresh=off" in page.url
+    context.close()
 
 
 # --- the command line -------------------------------------------------------------------------------------
