@@ -514,3 +514,29 @@ def test_the_cli_manages_sources_on_the_file_and_through_the_running_service(
     assert cli(data_dir, "sources", "poster", "--wave", WAVE, source_id, "--out", str(tmp_path / "poster.html"),
                url=live.url).returncode == 0
     assert f"survey.example.org/s/{source_id}" in (tmp_path / "poster.html").read_text()
+
+
+def test_families_who_follow_a_registered_sources_link_show_in_reach_and_the_tracker_alike(
+        served: Service, admin_http: httpx.Client, clock: FakeClock) -> None:
+    """Issue 13's end to end: a source registered through the API, 12 families through its link on the form, and
+    the source in the admin list, reach by source and the tracker (its rows and its days), one rounded figure."""
+    school = register(admin_http, "Oakfield School SENCO")
+    for _ in range(12):
+        with served.client() as http:
+            assert http.get(f"/s/{school['source_id']}").status_code == 303
+            Family(http, clock).answer_and_send()
+    with served.client() as http:  # and one family that came another way
+        assert respond(http).status_code == 201
+    assert served.count("SELECT count(*) FROM responses WHERE source_id = ?", [school["source_id"]]) == 12
+    listed = admin_http.get(SOURCES).json()[0]
+    with served.client(ANALYST_TOKEN) as analyst:
+        reach = rows(analyst, f"/api/v1/waves/{WAVE}/reach?by=source")
+        tracked = analyst.get(f"/api/v1/waves/{WAVE}/tracker", params={"by": "source"}).json()
+        page = analyst.get(f"/tracker/{WAVE}", params={"by": "source"})
+    in_reach = reach.filter(pl.col("area_code") == school["source_id"])["responses"].item()
+    in_tracker = next(r for r in tracked["rows"] if r["area_code"] == school["source_id"])
+    assert listed["responses"] in (10, 15) and listed["responses"] == in_reach == in_tracker["responses"]
+    assert in_tracker["area_name"] == "Oakfield School SENCO"
+    days = [d for d in tracked["daily"] if d["breakdown"] == "source" and d["code"] == school["source_id"]]
+    assert days and all(d["responses"] is None or d["responses"] % 5 == 0 for d in days)
+    assert page.status_code == 200 and "Oakfield School SENCO" in page.text
