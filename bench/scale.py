@@ -27,7 +27,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "data" / "bench-scale"
-GENERATOR = "g4"  # bump when bench.generate changes what it writes, so cached stores are not reused
+GENERATOR = "g5"  # bump when bench.generate changes what it writes, so cached stores are not reused
 TARGETS = {"compare_district": (1.5, 1500), "compare_weighted_district": (3.0, 3000), "cohort": (3.0, 3000)}
 
 
