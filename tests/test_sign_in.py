@@ -117,6 +117,14 @@ def test_each_role_lands_on_what_it_can_open(service: Service) -> None:
         assert 'href="/staff/2026-autumn/enter"' in page and "/results/" not in page
         page = admin.get("/signed-in", headers=BROWSER).text
         assert 'href="/api/v1/waves/2026-autumn/sources"' in page and "/results/" not in page
+        assert "No outreach source is registered yet" in page
+        made = admin.post("/api/v1/waves/2026-autumn/sources", json={"name": "Oak Tree School SENCO"},
+                          headers={"X-CSRF-Token": csrf_of(admin)})
+        assert made.status_code == 201, made.text
+        poster = f"/api/v1/waves/2026-autumn/sources/{made.json()['source_id']}/poster"
+        page = admin.get("/signed-in", headers=BROWSER).text  # an admin finds each poster to print, not JSON
+        assert f'href="{poster}"' in page and "Oak Tree School SENCO: A4 poster" in page
+        assert admin.get(poster, headers=BROWSER).status_code == 200
 
 
 def test_a_browser_without_a_session_is_sent_to_sign_in_and_back(service: Service) -> None:
