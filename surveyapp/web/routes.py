@@ -295,5 +295,7 @@ def thanks(services: NamedDependency[Services], form_kit: NamedDependency[FormKi
     if done.channel:  # staff entered it: their own page with the code, never the family's confirmation
         return Redirect(f"/survey/{wave_id}/staff/done", status_code=303)
     t = words(form_kit, done.lang, wave)
+    session = session_of(request, form_kit.signer)  # "Start a new form" (another child) needs this device's draft id
     return page("thanks.html", t, title=t("Thank you – your answers have been sent"), code=done.code,
-                survey=text_in(wave.questionnaire.title, t.lang))
+                survey=text_in(wave.questionnaire.title, t.lang), wave=wave,
+                csrf="" if session.fresh else form_kit.signer.csrf_token(session.cookie, wave.wave_id))
