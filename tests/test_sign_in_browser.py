@@ -99,6 +99,11 @@ def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service
     # nothing wider than the screen (a chart's own marks once failed svg-img-alt)
     landed(page)
     assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # every table of figures
+    landed(page)  # a wide table scrolls in its own labelled, focusable box, never the whole page
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert page.evaluate("""Math.max(...[...document.querySelectorAll('caption')].map(
+        c => c.getBoundingClientRect().right))""") <= PHONE["width"]
     page.set_viewport_size({"width": 1280, "height": 900})
     landed(page)
     page.set_viewport_size(PHONE)
