@@ -187,6 +187,7 @@ def test_a_phone_call_is_stored_as_phone_and_staff_are_told_to_read_the_code_out
     sent = desk.enter("phone")
     done = desk.http.get(sent.headers["location"])
     assert "Phone answers entered" in done.text and "Read the code out to the caller" in done.text
+    assert "Staff mode: phone answers entered" in done.text  # the banner reads as a sentence
     assert channels(service) == ["phone"]
 
 

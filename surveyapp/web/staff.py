@@ -39,7 +39,7 @@ from surveyapp.web.routes import (
     session_of,
     words,
 )
-from surveyapp.web.staffmode import WHAT, normalise_reference, submission_id_for
+from surveyapp.web.staffmode import normalise_reference, submission_id_for
 from surveyapp.web.tokens import DONE_COOKIE
 from waves.model import text_in
 
@@ -138,7 +138,7 @@ def staff_done(services: NamedDependency[Services], form_kit: NamedDependency[Fo
         "Paper form" if done.channel == "paper" else "Phone answers")
     title = f"{what} already entered: nothing new stored" if done.duplicate else f"{what} entered"
     return page("staff_done.html", t, title=title, done=done, wave_id=wave_id,
-                staff=f"Staff mode: {WHAT.get(done.channel, done.channel)} entered", bar=signed_in_bar(request))
+                staff=f"Staff mode: {title[:1].lower()}{title[1:]}", bar=signed_in_bar(request))
 
 
 def staff_router(settings: Settings) -> Router:
