@@ -501,3 +501,9 @@ def test_new_drafts_count_against_the_rate_limit_and_over_it_nothing_is_saved(
         assert f'href="{WAVE}/q/respondent_role"' in refused.text
         assert two.answer("education_setting", education_setting="primary").status_code == 303  # a draft's own
     assert server.count("SELECT count(*) FROM drafts") == 2 and server.count() == 1
+
+
+def test_the_code_page_tells_a_first_time_family_to_leave_the_box_empty(http: httpx.Client) -> None:
+    page = http.get(f"{WAVE}/q/code").text
+    assert "If this is your first time, or you do not have your code, leave the box empty." in page
+    assert "First time, or no code? Leave the box empty." in http.get(f"{WAVE}/q/code?lang=en-easy").text

@@ -96,7 +96,8 @@ def page_view(page: Page, value: Any, t: Messages, error: str = "") -> PageView:
         return PageView("code", RETURN_CODE, t("Before you start"), t("Have you filled in this survey before?"),
                         hint=t("At the end of the last survey you were given a code like MAPLE-OTTER-4217. "
                                "If you have it, type it here. It lets us compare your answers over time "
-                               "without knowing who you are. The example is not a real code."),
+                               "without knowing who you are. The example is not a real code. If this is your "
+                               "first time, or you do not have your code, leave the box empty."),
                         error=error, value=str(typed or ""), child=child_question(child, t))
     caption = text_in(page.section.title, lang) if page.section else ""
     intro = text_in(page.section.intro, lang) if page.section and page.first_in_section else ""
