@@ -30,7 +30,8 @@ from surveyapp.settings import Settings
 log = logging.getLogger("surveyapp.auth")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDENTITY = "surveyapp.identity"  # where a guard leaves the request's Identity, in the scope's state
-__all__ = ["ROLES", "Identity", "Role", "identity_of", "presented_role", "require", "role_of_token", "role_tokens"]
+__all__ = ["ROLES", "Identity", "Role", "identity_of", "presented_role", "require", "role_of_token", "role_tokens",
+           "session_identity"]
 
 
 class SignInRequired(NotAuthorizedException):
@@ -76,6 +77,16 @@ def presented_role(connection: ASGIConnection[Any, Any, Any, Any], tokens: dict[
     sessions = sessions_of(connection)
     identity = sessions.read(connection.cookies.get(SESSION_COOKIE)) if sessions is not None else None
     return identity.role if identity is not None else None
+
+
+def session_identity(connection: ASGIConnection[Any, Any, Any, Any]) -> Identity | None:
+    """Who is signed in on this browser, for a page no guard checked (a staff draft's pages of the form): the
+    guard's identity, else a valid session cookie's when no bearer token is sent; None for neither."""
+    found = identity_of(connection)
+    if found is not None or _presented(connection) is not None:
+        return found
+    sessions = sessions_of(connection)
+    return sessions.read(connection.cookies.get(SESSION_COOKIE)) if sessions is not None else None
 
 
 def sessions_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Sessions | None:

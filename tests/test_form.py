@@ -449,6 +449,18 @@ def test_the_confirmation_expires_after_30_minutes(family: Family, clock: FakeCl
     assert "Your code is no longer shown" in family.http.get(f"{WAVE}/thanks").text
 
 
+def test_a_family_answering_for_another_child_starts_a_new_form_from_the_confirmation(
+        server: Service, family: Family) -> None:
+    answer_a_few(family)
+    family.send()
+    thanks = family.http.get(f"{WAVE}/thanks").text
+    assert "for example for another child, start a new form" in thanks and 'action="/survey/2026-autumn/new"' in thanks
+    again = family.http.post(f"{WAVE}/new", data=dict(HIDDEN.findall(thanks)))
+    assert again.headers["location"] == f"{WAVE}/q/code"  # which child this one is about is asked there
+    assert "Which of your children is this form about?" in family.http.get(f"{WAVE}/q/code").text
+    assert server.count() == 1 and server.count("SELECT count(*) FROM drafts") == 0
+
+
 def test_starting_again_deletes_the_draft(server: Service, family: Family) -> None:
     answer_a_few(family)
     hidden = dict(HIDDEN.findall(family.http.get(WAVE).text))
@@ -489,3 +501,9 @@ def test_new_drafts_count_against_the_rate_limit_and_over_it_nothing_is_saved(
         assert f'href="{WAVE}/q/respondent_role"' in refused.text
         assert two.answer("education_setting", education_setting="primary").status_code == 303  # a draft's own
     assert server.count("SELECT count(*) FROM drafts") == 2 and server.count() == 1
+
+
+def test_the_code_page_tells_a_first_time_family_to_leave_the_box_empty(http: httpx.Client) -> None:
+    page = http.get(f"{WAVE}/q/code").text
+    assert "If this is your first time, or you do not have your code, leave the box empty." in page
+    assert "First time, or no code? Leave the box empty." in http.get(f"{WAVE}/q/code?lang=en-easy").text

@@ -75,6 +75,7 @@ class Walk:
         a tab without the page's script when JavaScript is off; the page is photographed when asked."""
         if self.checker is None:
             assert axe_violations(self.page) == [], self.page.url
+            assert small_targets(self.page) == [], self.page.url
         else:
             assert axe_violations_without_script(self.page, self.checker, self.csp) == [], self.page.url
         self.checked.append(self.page.url)
@@ -92,6 +93,20 @@ class Walk:
 
     def on(self, slug: str) -> bool:
         return self.page.url.split("?")[0] == f"{self.server.url}{WAVE}/q/{slug}"
+
+
+TARGETS = ".service, .langs a, .back, .summary .actions a, button, summary, label.item"
+
+
+def small_targets(page: Page) -> list[str]:
+    """Controls standing on their own (not links inside a sentence) that are under 24 by 24 CSS px to tap,
+    WCAG 2.2's target size minimum without leaning on its spacing exception."""
+    return list(page.evaluate("""(selector) => [...document.querySelectorAll(selector)]
+        .filter(e => e.offsetParent !== null)
+        .map(e => [e, e.getBoundingClientRect()]).filter(([e, r]) => r.width < 24 || r.height < 24)
+        .map(([e, r]) => `${e.tagName} "${e.innerText.slice(0, 30)}" ${Math.round(r.width)}x${Math.round(r.height)}`)
+        """,
+                              TARGETS))
 
 
 def stored_for(server: Service, code: str) -> int:

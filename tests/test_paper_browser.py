@@ -64,6 +64,10 @@ def test_the_paper_questionnaire_prints_every_question_word_for_word_on_a4(
     assert axe_violations(page) == []
     pages, text = printed_text(page, tmp_path / "paper.pdf")
     assert fewest <= pages <= most, pages
+    if lang == "en":  # which child the form is about, as the form's code page asks (issue 10)
+        for words in ("Which of your children is this form about?", "My oldest child, or my only child",
+                      "My fourth oldest child, or a younger one"):
+            assert flat(words) in text, words
     questionnaire = service.services.waves.get("2026-autumn").questionnaire
     for question in questionnaire.questions:
         assert flat(text_in(question.text, lang)) in text, question.id

@@ -187,6 +187,7 @@ def test_a_phone_call_is_stored_as_phone_and_staff_are_told_to_read_the_code_out
     sent = desk.enter("phone")
     done = desk.http.get(sent.headers["location"])
     assert "Phone answers entered" in done.text and "Read the code out to the caller" in done.text
+    assert "Staff mode: phone answers entered" in done.text  # the banner reads as a sentence
     assert channels(service) == ["phone"]
 
 
@@ -313,6 +314,11 @@ def test_the_paper_questionnaire_is_public_and_drawn_from_the_definition(service
     for question in questionnaire.questions:
         assert question.text["en"].replace("'", "&#39;") in page.text
     assert page.text.count('<tr><th scope="row" class="statement">') == 8  # Q7's grid: a row per statement
+    # which child the form is about (issue 10), as the form's code page asks, so staff can enter it from paper
+    for words in ("Which of your children is this form about?", "My oldest child, or my only child",
+                  "My second oldest child", "My third oldest child", "My fourth oldest child, or a younger one"):
+        assert words in page.text
+    assert "Which of your children is this form about?" in easy.text
     assert "1. Who are you?" in easy.text and 'class="large"' in easy.text and "What this means:" in easy.text
     assert "Please give this form back to the person who gave it to you" in page.text  # no address is set
 

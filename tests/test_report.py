@@ -133,6 +133,9 @@ def test_page_is_self_contained_accessible_and_says_too_few_responses(report):
     assert html.count("<figure") == html.count("<figcaption>") == len(CHARTS)
     assert html.count('role="img"') == len(CHARTS) and '<th scope="col">' in html
     assert "<h1>" in html and html.count("<h2") >= 3
+    headings = re.findall(r'<h3 id="[^"]+">([^<]+)</h3>', html)
+    assert headings and all(f"<summary>Table of figures: {h}</summary>" in html for h in headings)  # Kent, not kent
+    assert 'role="graphics-' not in html  # each chart is one image: no unnamed Vega mark inside (svg-img-alt)
     assert re.search(r'<th scope="row">Gravesham</th>\s*<td class="num">too few responses</td>', html)
     assert f"fewer than {THRESHOLD} responses" in html and "Contains OS data" in html
     assert "Census 2021" in html and "all ages" in html

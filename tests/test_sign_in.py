@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import datetime as dt
+import hashlib
 import json
 import logging
 import re
@@ -116,6 +117,14 @@ def test_each_role_lands_on_what_it_can_open(service: Service) -> None:
         assert 'href="/staff/2026-autumn/enter"' in page and "/results/" not in page
         page = admin.get("/signed-in", headers=BROWSER).text
         assert 'href="/api/v1/waves/2026-autumn/sources"' in page and "/results/" not in page
+        assert "No outreach source is registered yet" in page
+        made = admin.post("/api/v1/waves/2026-autumn/sources", json={"name": "Oak Tree School SENCO"},
+                          headers={"X-CSRF-Token": csrf_of(admin)})
+        assert made.status_code == 201, made.text
+        poster = f"/api/v1/waves/2026-autumn/sources/{made.json()['source_id']}/poster"
+        page = admin.get("/signed-in", headers=BROWSER).text  # an admin finds each poster to print, not JSON
+        assert f'href="{poster}"' in page and "Oak Tree School SENCO: A4 poster" in page
+        assert admin.get(poster, headers=BROWSER).status_code == 200
 
 
 def test_a_browser_without_a_session_is_sent_to_sign_in_and_back(service: Service) -> None:
@@ -345,6 +354,17 @@ def test_another_staff_form_gets_the_session_and_csrf_rules_from_require_and_csr
 
 
 HIDDEN = re.compile(r'<input type="hidden" name="(\w+)" value="([^"]*)">')
+STYLE = re.compile(r"<style>(.*?)</style>", re.S)
+
+
+def shows_the_bar(page: httpx.Response) -> bool:
+    """Whether a page says who is signed in and offers Sign out, with every <style> its CSP allows (so the bar
+    is drawn, not left unstyled by the browser)."""
+    csp = page.headers["content-security-policy"]
+    hashes = ["'sha256-" + base64.b64encode(hashlib.sha256(css.encode()).digest()).decode() + "'"
+              for css in STYLE.findall(page.text)]
+    return ("Signed in as <strong>Staff</strong>" in page.text and 'action="/sign-out"' in page.text
+            and len(hashes) == 2 and all(h in csp for h in hashes))
 
 
 def test_staff_signed_in_from_a_browser_enter_a_paper_form_through_staff_mode(service: Service) -> None:
@@ -355,6 +375,7 @@ def test_staff_signed_in_from_a_browser_enter_a_paper_form_through_staff_mode(se
     def post_page(path: str, **fields: str) -> httpx.Response:
         page = browser.get(path, headers=BROWSER)
         assert page.status_code == 200, page.text[:300]
+        assert shows_the_bar(page), path  # staff always see who they are signed in as, and Sign out
         target = f"{wave}/staff" if path.startswith("/staff/") else path if "/q/" in path else wave
         return browser.post(target, data={**dict(HIDDEN.findall(page.text)), **fields}, headers=BROWSER)
 
@@ -367,6 +388,8 @@ def test_staff_signed_in_from_a_browser_enter_a_paper_form_through_staff_mode(se
         post_page(f"{wave}/q/q7-health_met", **{"q7-health_met": "tend_to_agree"})
         sent = post_page(f"{wave}/check")
         assert sent.status_code == 303 and sent.headers["location"] == f"{wave}/staff/done"
+        assert shows_the_bar(browser.get(f"{wave}/staff/done", headers=BROWSER))
+        assert shows_the_bar(browser.get(f"{wave}/check", headers=BROWSER))  # "This form has been entered"
         forged = browser.post(f"{wave}/staff", data={"channel": "phone"}, headers=BROWSER)
         assert forged.status_code == 403  # the session's CSRF token is missing: nothing started
     assert service.store.rows("SELECT channel, submission_id FROM responses") == [("paper", "paper-ref:0077")]

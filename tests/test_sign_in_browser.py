@@ -67,7 +67,18 @@ def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service
     assert page.evaluate("getComputedStyle(document.querySelector('.staff-bar')).backgroundColor") == \
         "rgb(243, 242, 241)"
     assert page.locator("figure svg").count() > 0  # the report itself, charts drawn
-    landed(page, within=".staff-bar")  # the bar added to it (the report's own charts are the report's tests')
+    # the whole report, charts included, as an analyst reads it on a phone and at a desk: nothing for axe,
+    # nothing wider than the screen (a chart's own marks once failed svg-img-alt)
+    landed(page)
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    page.evaluate("document.querySelectorAll('details').forEach(d => d.open = true)")  # every table of figures
+    landed(page)  # a wide table scrolls in its own labelled, focusable box, never the whole page
+    assert page.evaluate("document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    assert page.evaluate("""Math.max(...[...document.querySelectorAll('caption')].map(
+        c => c.getBoundingClientRect().right))""") <= PHONE["width"]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    landed(page)
+    page.set_viewport_size(PHONE)
     cookie = next(c for c in context.cookies() if c["name"] == "surveyapp_session")
     assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and ANALYST_TOKEN not in cookie["value"]
 

@@ -5,6 +5,6 @@ For other staff pages: `csrf_field(request)` (the hidden field every state-chang
 is `surveyapp.auth.require`, and `surveyapp.auth.identity_of(request)` says who is signed in.
 """
 
-from surveyapp.signin.pages import csrf_field, csrf_token, signed_in_bar, staff_page, with_bar
+from surveyapp.signin.pages import bar_css, csrf_field, csrf_token, signed_in_bar, staff_page, with_bar
 
-__all__ = ["csrf_field", "csrf_token", "signed_in_bar", "staff_page", "with_bar"]
+__all__ = ["bar_css", "csrf_field", "csrf_token", "signed_in_bar", "staff_page", "with_bar"]

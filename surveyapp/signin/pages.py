@@ -30,12 +30,21 @@ _env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_aut
 NO_STORE = {"Cache-Control": "no-store"}
 
 
+_LAYOUT_ONLY = "/* the staff layout only */"  # signin.css: the rules after this line style the staff layout
+
+
 @cache
+def _signin_css() -> tuple[str, str]:
+    text = _BAR_CSS.read_text(encoding="utf-8")
+    bar, marker, layout = text.partition(_LAYOUT_ONLY)
+    if "</" in text or not marker:
+        raise ValueError(f"{_BAR_CSS}: needs the line {_LAYOUT_ONLY}, and no '</' (it would end the <style>)")
+    return bar.strip(), layout.strip()
+
+
 def bar_css() -> str:
-    text = _BAR_CSS.read_text(encoding="utf-8").strip()
-    if "</" in text:
-        raise ValueError(f"{_BAR_CSS}: no '</' (it would end the <style>)")
-    return text
+    """The signed-in bar's own rules, for a page of another layout to add beside its style."""
+    return _signin_css()[0]
 
 
 @cache
@@ -43,7 +52,7 @@ def staff_style() -> tuple[str, str]:
     """The staff pages' one <style> (the form's common rules and the bar's), and the CSP allowing only it."""
     from surveyapp.web.render import page_styles  # here: the form's staff mode imports this module
 
-    css = page_styles()[False][0] + "\n" + bar_css()
+    css = page_styles()[False][0] + "\n" + bar_css() + "\n" + _signin_css()[1]
     return css, csp_allowing_styles([css], stylesheets=False)
 
 

@@ -202,7 +202,12 @@ def _sections(services: Services, role: Role) -> list[Section]:
     sources = [Link(f"/api/v1/waves/{w.wave_id}/sources", f"Outreach sources of {w.title} (JSON)",
                     f"Register one with POST /api/v1/waves/{w.wave_id}/sources and your admin token")
                for w in waves]
-    return [Section("Outreach sources", sources, "There are no waves yet.")]
+    posters = [Link(f"/api/v1/waves/{w.wave_id}/sources/{s.source_id}/poster", f"{s.name}: A4 poster ({w.title})",
+                    f"Its QR code and link, {s.source_id}; print it from the browser, or add .pdf to the address")
+               for w in waves for s in services.sources.of_wave(w.wave_id) if not s.retired]
+    return [Section("Outreach sources", sources, "There are no waves yet."),
+            Section("Posters to print", posters, "No outreach source is registered yet: register one, and its poster "
+                                                 "is listed here.")]
 
 
 @get(LANDING, sync_to_thread=False, include_in_schema=False)

@@ -24,6 +24,7 @@ from surveyapp.web.answers import layout
 from surveyapp.web.messages import ENGLISH, Messages
 from surveyapp.web.render import document, page
 from surveyapp.web.routes import FormKit, not_available, offered, responses_wave, words
+from surveyapp.web.view import child_question
 from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, Question, SingleChoice, text_in
 
 PRINT_CSS = Path(__file__).parent / "print.css"
@@ -91,7 +92,8 @@ def paper_form(services: NamedDependency[Services], form_kit: NamedDependency[Fo
                 if code != t.lang]
     return document("print.html", t, print_css(size), size=size, title=text_in(questionnaire.title, t.lang),
                     caption=text_in(wave.title, t.lang), intro=text_in(questionnaire.intro, t.lang),
-                    sections=sections, address=[line.strip() for line in (address or "").split(";") if line.strip()],
+                    sections=sections, child=child_question(None, t),
+                    address=[line.strip() for line in (address or "").split(";") if line.strip()],
                     other_size=(_address(here, t.lang, other_size),
                                 t("Large print version") if other_size == "large" else t("Standard print version")),
                     versions=versions)

@@ -25,8 +25,10 @@ from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from litestar.exceptions import ClientException
 from litestar.handlers.base import BaseRouteHandler
+from markupsafe import Markup
 
 from surveyapp.headers import csp_allowing_styles
+from surveyapp.signin import bar_css
 from surveyapp.web.messages import Messages
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
@@ -112,7 +114,12 @@ def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, st
     context.setdefault("languages", [])
     context.setdefault("errors", [])
     context.setdefault("staff", "")  # staff mode's banner (surveyapp.web.staffmode), English only
+    # staff mode's signed-in bar (surveyapp.web.staffmode.staff_bar): who is signed in, and Sign out
+    bar = context.setdefault("bar", Markup(""))
     css, csp = page_styles()[template in QUESTION_STYLED]
+    context["bar_css"] = bar_css() if bar else ""
+    if bar:
+        csp = csp_allowing_styles([css, context["bar_css"]], stylesheets=False)
     html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction,
                                               asset=asset_version(), css=css, **context)
     return Response(html, status_code=status, media_type=MediaType.HTML,

@@ -12,6 +12,7 @@ from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
+from markupsafe import Markup
 
 from surveyapp.ratelimit import ClientLimit
 from surveyapp.services import Services
@@ -23,7 +24,7 @@ from surveyapp.web.errors import FormError
 from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, find, pages
 from surveyapp.web.messages import ENGLISH, Messages, load_messages
 from surveyapp.web.render import language_links, long_date, page, with_lang
-from surveyapp.web.staffmode import banner, refused_unless_staff
+from surveyapp.web.staffmode import NO_BAR, banner, refused_unless_staff, staff_bar
 from surveyapp.web.summary import summary
 from surveyapp.web.tokens import DONE_COOKIE, DRAFT_COOKIE, FormSigner, load_form_key
 from surveyapp.web.view import PageView, page_view
@@ -137,19 +138,19 @@ def shown_value(form_kit: FormKit, wave: Wave, draft: Draft | None, page_: Page)
 
 
 def already_sent(form_kit: FormKit, wave: Wave, t: Messages, session: Session,
-                 draft: Draft | None = None) -> Response[str]:
+                 draft: Draft | None = None, *, bar: Markup = NO_BAR) -> Response[str]:
     """After sending: the answers are stored once; the code can be seen again, or a new form started (staff: their
     own page, with "Enter another")."""
     if draft is not None and draft.channel:
         return page("staff_sent.html", t, status=409, title="This form has been entered", wave=wave,
-                    staff=banner(draft))
+                    staff=banner(draft), bar=bar)
     return page("sent.html", t, status=409, title=t("You have already sent your answers"), wave=wave,
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id))
 
 
 def render_page(form_kit: FormKit, wave: Wave, t: Messages, session: Session, index: int, view: PageView, *,
-                change: bool, errors: list[FormError] | None = None, status: int = 200, staff: str = ""
-                ) -> Response[str]:
+                change: bool, errors: list[FormError] | None = None, status: int = 200, staff: str = "",
+                bar: Markup = NO_BAR) -> Response[str]:
     """One question page, empty, with the draft's answer, or with what was posted and an error."""
     all_pages = pages(wave.questionnaire)
     here = all_pages[index]
@@ -157,7 +158,7 @@ def render_page(form_kit: FormKit, wave: Wave, t: Messages, session: Session, in
         page_url(wave, all_pages[index - 1].slug, t) if index else with_lang(f"/survey/{wave.wave_id}", t.lang))
     return page("question.html", t, status=status, headers={"Cache-Control": "no-store"},
                 cookies=[draft_cookie(form_kit, session)], title=view.heading, view=view, errors=errors or [],
-                action=f"/survey/{wave.wave_id}/q/{here.slug}", back=back, change=change, staff=staff,
+                action=f"/survey/{wave.wave_id}/q/{here.slug}", back=back, change=change, staff=staff, bar=bar,
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id),
                 languages=language_links(form_kit.messages, t.lang, offered(form_kit, wave),
                                          f"/survey/{wave.wave_id}/q/{here.slug}"))
@@ -212,7 +213,7 @@ def wave_start(services: NamedDependency[Services], form_kit: NamedDependency[Fo
     return page("wave_start.html", t, headers={"Cache-Control": "no-store"}, cookies=[draft_cookie(form_kit, session)],
                 title=text_in(questionnaire.title, t.lang), caption=text_in(wave.title, t.lang),
                 intro=text_in(questionnaire.intro, t.lang), wave=wave, resume=resume, days=DRAFT_DAYS,
-                staff=banner(draft),
+                staff=banner(draft), bar=staff_bar(request, draft),
                 first=page_url(wave, CODE_PAGE, t), count=len(pages(questionnaire)),
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id),
                 languages=language_links(form_kit.messages, t.lang, offered(form_kit, wave), f"/survey/{wave_id}"))
@@ -234,15 +235,16 @@ def question(services: NamedDependency[Services], form_kit: NamedDependency[Form
     if refused is not None:
         return refused
     if draft is not None and draft.next_page == SENT:
-        return already_sent(form_kit, wave, t, session, draft)
+        return already_sent(form_kit, wave, t, session, draft, bar=staff_bar(request, draft))
     here = pages(wave.questionnaire)[index]
     view = page_view(here, shown_value(form_kit, wave, draft, here), t)
-    return render_page(form_kit, wave, t, session, index, view, change=change == "1", staff=banner(draft))
+    return render_page(form_kit, wave, t, session, index, view, change=change == "1", staff=banner(draft),
+                       bar=staff_bar(request, draft))
 
 
 def render_check(services: Services, form_kit: FormKit, wave: Wave, t: Messages, session: Session, draft: Draft, *,
                  errors: list[FormError] | None = None, notice: str = "", status: int = 200,
-                 honeypot: str = "") -> Response[str]:
+                 honeypot: str = "", bar: Markup = NO_BAR) -> Response[str]:
     """"Check your answers": every page's answer with a Change link, then Send."""
     code = form_kit.signer.unseal_code(draft.sealed_code, wave.wave_id, draft.submission_id)
     child = form_kit.signer.unseal_child(draft.sealed_child, wave.wave_id, draft.submission_id)
@@ -251,7 +253,8 @@ def render_check(services: Services, form_kit: FormKit, wave: Wave, t: Messages,
                      child=child)
     return page("check.html", t, status=status, headers={"Cache-Control": "no-store"},
                 cookies=[draft_cookie(form_kit, session)], title=t("Check your answers before sending them"),
-                groups=groups, errors=errors or [], notice=notice, wave=wave, honeypot=honeypot, staff=banner(draft),
+                groups=groups, errors=errors or [], notice=notice, wave=wave, honeypot=honeypot,
+                staff=banner(draft), bar=bar,
                 back=page_url(wave, pages(wave.questionnaire)[-1].slug, t),
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id),
                 languages=language_links(form_kit.messages, t.lang, offered(form_kit, wave),
@@ -273,8 +276,8 @@ def check(services: NamedDependency[Services], form_kit: NamedDependency[FormKit
     if refused is not None:
         return refused
     if draft.next_page == SENT:
-        return already_sent(form_kit, wave, t, session, draft)
-    return render_check(services, form_kit, wave, t, session, draft)
+        return already_sent(form_kit, wave, t, session, draft, bar=staff_bar(request, draft))
+    return render_check(services, form_kit, wave, t, session, draft, bar=staff_bar(request, draft))
 
 
 @get("/survey/{wave_id:str}/thanks", sync_to_thread=False, include_in_schema=False)
@@ -292,5 +295,7 @@ def thanks(services: NamedDependency[Services], form_kit: NamedDependency[FormKi
     if done.channel:  # staff entered it: their own page with the code, never the family's confirmation
         return Redirect(f"/survey/{wave_id}/staff/done", status_code=303)
     t = words(form_kit, done.lang, wave)
+    session = session_of(request, form_kit.signer)  # "Start a new form" (another child) needs this device's draft id
     return page("thanks.html", t, title=t("Thank you – your answers have been sent"), code=done.code,
-                survey=text_in(wave.questionnaire.title, t.lang))
+                survey=text_in(wave.questionnaire.title, t.lang), wave=wave,
+                csrf="" if session.fresh else form_kit.signer.csrf_token(session.cookie, wave.wave_id))

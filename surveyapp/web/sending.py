@@ -54,7 +54,7 @@ from surveyapp.web.routes import (
     session_of,
     words,
 )
-from surveyapp.web.staffmode import banner, reference_of, refused_unless_staff, staff_conflict
+from surveyapp.web.staffmode import banner, reference_of, refused_unless_staff, staff_bar, staff_conflict
 from surveyapp.web.tokens import DONE_COOKIE, DONE_SECONDS, Done
 from surveyapp.web.view import page_view
 from waves.model import PartPostcode
@@ -140,7 +140,7 @@ async def save_page(services: NamedDependency[Services], form_kit: NamedDependen
     if refused_staff is not None:
         return refused_staff
     if current is not None and current.next_page == SENT:
-        return already_sent(form_kit, wave, t, session, current)
+        return already_sent(form_kit, wave, t, session, current, bar=staff_bar(request, current))
     if current is None:
         drafts.purge(now)  # expired drafts go as new ones come (and at start-up)
     answer = read_page(here, data, t, services.areas)
@@ -148,7 +148,7 @@ async def save_page(services: NamedDependency[Services], form_kit: NamedDependen
         view = page_view(here, answer.shown, t, answer.error)
         error = FormError(here.slug, "#" + view.field, answer.error)
         return render_page(form_kit, wave, t, session, index, view, change=change, errors=[error], status=400,
-                           staff=banner(current))
+                           staff=banner(current), bar=staff_bar(request, current))
     following = all_pages[index + 1].slug if index + 1 < len(all_pages) else CHECK_PAGE
     next_page = CHECK_PAGE if change or (current is not None and current.next_page == CHECK_PAGE) else following
     if current is None and form_kit.limit is not None:  # a new draft costs what a submission does
@@ -201,6 +201,7 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
     refused_staff = refused_unless_staff(request, services.settings, draft, t)
     if refused_staff is not None:
         return refused_staff
+    bar = staff_bar(request, draft)
     code = form_kit.signer.unseal_code(draft.sealed_code, wave_id, draft.submission_id)
     if draft.next_page == SENT:  # Back and send again, a reload, a double tap: the same code, nothing stored
         return _done(services, form_kit, wave, t, code or services.codes.code_for_submission(
@@ -208,10 +209,10 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
     honeypot = posted_text(data, HONEYPOT)
     if honeypot:
         return render_check(services, form_kit, wave, t, session, draft, errors=[honeypot_error(t)], status=400,
-                            honeypot=honeypot)
+                            honeypot=honeypot, bar=bar)
     # Staff typing from paper are quick and authenticated: the minimum fill time (against scripts) is not theirs.
     if not draft.channel and (utc_naive(now) - draft.started_at).total_seconds() < services.settings.form_min_seconds:
-        return render_check(services, form_kit, wave, t, session, draft, status=400, notice=t(
+        return render_check(services, form_kit, wave, t, session, draft, status=400, bar=bar, notice=t(
             "Your answers have not been sent yet. Please check them, then press “Send my answers” again."))
     child = form_kit.signer.unseal_child(draft.sealed_child, wave_id, draft.submission_id)
     submission = submission_of(wave.questionnaire, draft.answers, postcode=draft.postcode, return_code=code,
@@ -223,14 +224,14 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
         accepted = await services.collect(wave, submission)
     except SubmissionInvalid as exc:
         errors = check_errors(wave.questionnaire, exc.errors, t, change)
-        return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400)
+        return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400, bar=bar)
     except SubmissionRejected as exc:
         if exc.errors[0].field == RETURN_CODE:
             errors = check_errors(wave.questionnaire, exc.errors, t, change,
                                   code_limit=services.settings.max_responses_per_code)
-            return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400)
+            return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400, bar=bar)
         if draft.channel:  # a paper form already entered, with other answers: say so, keep the draft to compare
-            return staff_conflict(wave, t, draft)
+            return staff_conflict(wave, t, draft, bar)
         await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))
         return already_sent(form_kit, wave, t, session)
     await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))

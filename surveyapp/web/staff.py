@@ -21,7 +21,7 @@ from surveyapp.auth import require
 from surveyapp.channels import STAFF_CHANNELS, STAFF_ROLES
 from surveyapp.services import Services
 from surveyapp.settings import Settings
-from surveyapp.signin import csrf_field
+from surveyapp.signin import csrf_field, signed_in_bar
 from surveyapp.store.drafts import Draft, Drafts, expiry, utc_naive
 from surveyapp.wavestate import Wave
 from surveyapp.web.answers import posted_text
@@ -39,7 +39,7 @@ from surveyapp.web.routes import (
     session_of,
     words,
 )
-from surveyapp.web.staffmode import WHAT, normalise_reference, submission_id_for
+from surveyapp.web.staffmode import normalise_reference, submission_id_for
 from surveyapp.web.tokens import DONE_COOKIE
 from waves.model import text_in
 
@@ -54,7 +54,8 @@ def _start_page(services: Services, form_kit: FormKit, request: Request[Any, Any
                 title="Enter a paper form or a phone call", wave=wave, caption=text_in(wave.title, ENGLISH),
                 errors=errors or [], channel=channel, reference=reference, lang=lang, languages_offered=languages,
                 csrf=form_kit.signer.csrf_token(session.cookie, wave.wave_id), session_csrf=csrf_field(request),
-                staff="Staff mode: answers you enter are stored as paper or phone responses")
+                staff="Staff mode: answers you enter are stored as paper or phone responses",
+                bar=signed_in_bar(request))
 
 
 def _wave_or_notice(services: Services, form_kit: FormKit, wave_id: str) -> tuple[Wave | None, Response[str] | None]:
@@ -131,12 +132,13 @@ def staff_done(services: NamedDependency[Services], form_kit: NamedDependency[Fo
     if done is None or done.wave_id != wave_id or not done.channel:
         return page("notice.html", t, title="Nothing to show", paragraphs=[
             "The code is shown for 30 minutes after a form is entered, on the browser that entered it."],
-            link=(f"/staff/{wave_id}/enter", "Enter a form"), staff="Staff mode")
+            link=(f"/staff/{wave_id}/enter", "Enter a form"), staff="Staff mode",
+            bar=signed_in_bar(request))
     what = f"Paper form {done.reference}" if done.reference else (
         "Paper form" if done.channel == "paper" else "Phone answers")
     title = f"{what} already entered: nothing new stored" if done.duplicate else f"{what} entered"
     return page("staff_done.html", t, title=title, done=done, wave_id=wave_id,
-                staff=f"Staff mode: {WHAT.get(done.channel, done.channel)} entered")
+                staff=f"Staff mode: {title[:1].lower()}{title[1:]}", bar=signed_in_bar(request))
 
 
 def staff_router(settings: Settings) -> Router:

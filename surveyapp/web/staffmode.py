@@ -14,9 +14,13 @@ import re
 from typing import Any
 
 from litestar import Request, Response
+from litestar.connection import ASGIConnection
+from markupsafe import Markup
 
+from surveyapp.auth import session_identity
 from surveyapp.channels import is_staff
 from surveyapp.settings import Settings
+from surveyapp.signin import signed_in_bar
 from surveyapp.store.drafts import Draft
 from surveyapp.wavestate import Wave
 from surveyapp.web.messages import Messages
@@ -56,6 +60,18 @@ def banner(draft: Draft | None) -> str:
         f" – reference {reference}" if reference else "")
 
 
+NO_BAR = Markup("")  # a family's pages: no signed-in bar
+
+
+def staff_bar(connection: ASGIConnection[Any, Any, Any, Any], draft: Draft | None) -> Markup:
+    """Who is signed in, "Your pages" and Sign out, on every page of a staff draft entered in a browser session;
+    empty for a family's draft (a family never sees it) and for a bearer token."""
+    if draft is None or not draft.channel:
+        return NO_BAR
+    identity = session_identity(connection)
+    return signed_in_bar(connection, identity) if identity is not None else NO_BAR
+
+
 def refused_unless_staff(request: Request[Any, Any, Any], settings: Settings, draft: Draft | None,
                          t: Messages) -> Response[str] | None:
     """A 403 page when a staff draft's page is asked for without a staff or admin token; else None."""
@@ -67,11 +83,11 @@ def refused_unless_staff(request: Request[Any, Any, Any], settings: Settings, dr
                 link=(f"/survey/{draft.wave_id}", "Go to the start of the survey"))
 
 
-def staff_conflict(wave: Wave, t: Messages, draft: Draft) -> Response[str]:
+def staff_conflict(wave: Wave, t: Messages, draft: Draft, bar: Markup) -> Response[str]:
     """Staff sent a form whose reference was stored already with other answers: nothing stored (409)."""
     reference = reference_of(draft)
     return page("notice.html", t, status=409, title=f"Form {reference} has already been entered",
-                staff=banner(draft), paragraphs=[
+                staff=banner(draft), bar=bar, paragraphs=[
                     f"A form with the reference {reference} was entered before, with different answers. Nothing "
                     "was stored this time, and the answers you typed are kept on this device.",
                     "If this is another form, give it a new reference and enter it again. If it is the same form, "

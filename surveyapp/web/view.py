@@ -44,7 +44,7 @@ def child_labels(t: Messages) -> dict[str, str]:
             "3": t("My third oldest child"), "4": t("My fourth oldest child, or a younger one")}
 
 
-def _child_question(chosen: str | None, t: Messages) -> ChildQuestion:
+def child_question(chosen: str | None, t: Messages) -> ChildQuestion:
     items = [Item(value, label, "", value == chosen) for value, label in child_labels(t).items()]
     return ChildQuestion(CHILD, t("Which of your children is this form about?"),
                          t("Count all your children, oldest first, whether or not they have special educational "
@@ -96,8 +96,9 @@ def page_view(page: Page, value: Any, t: Messages, error: str = "") -> PageView:
         return PageView("code", RETURN_CODE, t("Before you start"), t("Have you filled in this survey before?"),
                         hint=t("At the end of the last survey you were given a code like MAPLE-OTTER-4217. "
                                "If you have it, type it here. It lets us compare your answers over time "
-                               "without knowing who you are. The example is not a real code."),
-                        error=error, value=str(typed or ""), child=_child_question(child, t))
+                               "without knowing who you are. The example is not a real code. If this is your "
+                               "first time, or you do not have your code, leave the box empty."),
+                        error=error, value=str(typed or ""), child=child_question(child, t))
     caption = text_in(page.section.title, lang) if page.section else ""
     intro = text_in(page.section.intro, lang) if page.section and page.first_in_section else ""
     common: dict[str, Any] = {"caption": caption, "intro": intro, "error": error,
