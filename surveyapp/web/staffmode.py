@@ -15,14 +15,13 @@ from typing import Any
 
 from litestar import Request, Response
 
-from surveyapp.channels import is_staff
+from surveyapp.channels import REFERENCE_MARK, is_staff
 from surveyapp.settings import Settings
 from surveyapp.store.drafts import Draft
 from surveyapp.wavestate import Wave
 from surveyapp.web.messages import Messages
 from surveyapp.web.render import page
 
-REFERENCE_MARK = "-ref:"  # paper-ref:0042: the submission id of a paper form entered with its reference
 _REFERENCE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 WHAT = {"paper": "a paper form", "phone": "answers taken by phone"}
 
