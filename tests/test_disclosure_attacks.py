@@ -578,6 +578,8 @@ def _outreach_attack(outreach: Outreach, slack: int) -> OutreachAttacker:
     for s in outreach.get("sources", ADMIN_TOKEN):  # the admin list's counts
         attacker.row(attacker.where(source=code_of[s["source_id"]]), s["responses"])
     for r in outreach.get("tracker", by="lad")["daily"]:
+        if dt.date.fromisoformat(r["date"]) not in OUTREACH_DAYS:
+            continue  # the days before: the attacker is even told that none came then
         day = OUTREACH_DAYS.index(dt.date.fromisoformat(r["date"]))
         key = {"source": code_of[r["code"]]} if r["breakdown"] == "source" else {"channel": r["code"]}
         attacker.row(attacker.where(day=day, **key), r["responses"])  # type: ignore[arg-type]
@@ -614,7 +616,7 @@ def _outreach_targets(outreach: Outreach) -> dict[str, tuple[dict[str, Any], int
 def test_outreach_tables_are_what_the_attacker_reads(outreach: Outreach) -> None:
     """The layout the attack relies on: the small cells hidden, the split partner's first day shown."""
     daily = outreach.get("tracker", by="lad")["daily"]
-    split = [r["responses"] for r in daily if r["code"] == outreach.ids["SPLIT"]]
+    split = [r["responses"] for r in daily if r["code"] == outreach.ids["SPLIT"]][-len(OUTREACH_DAYS):]
     assert split[0] is not None and split[1] is None
     channels = {r["area_code"]: r["responses"] for r in outreach.get("tracker", by="channel")["rows"]}
     assert channels["phone"] is None and channels["paper"] is not None
