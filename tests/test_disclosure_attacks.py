@@ -666,3 +666,42 @@ def test_a_hidden_rows_shortfall_is_made_of_published_figures_only(outreach: Out
         p, x = r["expected_share"], 9 if r["responses"] is None else r["responses"]
         assert r["shortfall"] == max(0, math.ceil((p * base - x) / (1 - p) - 1e-9)), r
         assert r["expected_responses"] == round(p * base), r
+
+
+# --- A hidden row's presence -----------------------------------------------------------------------------
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in ("area_code", "area_name", "comparison", "lad", "religion",
+                                                       "source", "channel")}
+
+
+def test_compare_has_a_row_for_every_group_so_a_hidden_rows_presence_says_nothing(start_service: Any) -> None:
+    """Compare listed only the groups someone answered from: a hidden row (Sikh, Dover, a partner's link, phone;
+    Dover and Sikh together in a two-way table) then said "at least one" where an absent one said none, so
+    anyone knowing the one Sikh family in Dover learnt that they answered. Every group of the level now has a
+    row, hidden alike whether it holds 0 or 1 to 9."""
+    service = start_service()
+    with service.client(ADMIN_TOKEN) as admin, service.client() as public, service.client(ANALYST_TOKEN) as analyst:
+        used, unused = (admin.post("/api/v1/waves/2026-autumn/sources", json={"name": n}).json()["source_id"]
+                        for n in ("Used", "Unused"))
+        for _ in range(30):
+            body: dict[str, Any] = {"answers": {"q7": {STATEMENT: "neither"}, "religion": "christian"},
+                                    "postcode": "CT9 1AA", "source": used}
+            assert public.post("/api/v1/waves/2026-autumn/responses", json=body).status_code == 201
+        body = {"answers": {"q7": {STATEMENT: "neither"}, "religion": "sikh"}, "postcode": "CT16 1AA",
+                "channel": "phone", "source": used}
+        assert admin.post("/api/v1/waves/2026-autumn/responses", json=body).status_code == 201
+        for by, answered, nobody in (("religion", "sikh", "hindu"), ("lad", "E07000108", "E07000107"),
+                                     ("source", used, unused), ("channel", "phone", "paper"),
+                                     ("lad,religion", "E07000108|sikh", "E07000107|hindu"),
+                                     ("lad,religion", "E07000108|sikh", "E07000108|hindu"),
+                                     ("source,channel", f"{used}|phone", f"{unused}|phone")):
+            r = analyst.get("/api/v1/waves/2026-autumn/compare", params={"by": by})
+            assert r.status_code == 200, r.text
+            rows = {x["area_code"]: x for x in r.json()["rows"] if x["statement_id"] == STATEMENT}
+            assert nobody in rows, f"by {by}: no row for {nobody}, so the row for {answered} says someone answered"
+            assert rows[answered]["suppressed"] and rows[nobody]["suppressed"]
+            assert _figures(rows[answered]) == _figures(rows[nobody]), by
+            codes = [x["area_code"] for x in r.json()["rows"]]
+            assert codes == sorted(codes) or by == "lad", by  # in code order, not zero rows last
