@@ -385,14 +385,16 @@ def _exclusion_note(published: dict[str, int | None], wave_id: str, threshold: i
 def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statements: set[str], by: str,
                wave_ids: tuple[str | None, str | None], threshold: int,
                excluded: dict[str, int | None]) -> pl.DataFrame:
-    """One cohort table per area or group (every LAD of the area pack by lad, else those with pairs), one
-    Benjamini-Hochberg family over them all."""
+    """One cohort table per area or group (every LAD of the area pack by lad, every group of the level as
+    compare lists them, else those with pairs), one Benjamini-Hochberg family over them all."""
     from analytics.areas import area_names
     from analytics.cohort import COLUMNS, cohort_table, with_cohort_q_values
 
     codes = list(dict.fromkeys(changes["area_code"].sort().to_list()))
     if by == "lad":
         codes = list(dict.fromkeys([*services.areas.lads["lad_code"].to_list(), *codes]))
+    else:  # every group, as compare, so that a hidden group's presence never says a family of it answered twice
+        codes = sorted(dict.fromkeys([*_every_group(services, later, by), *codes]))
     parts = [cohort_table(changes.filter(pl.col("area_code") == code).drop("area_code"), statements,
                           later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold,
                           excluded=excluded)
