@@ -174,10 +174,11 @@ def with_cohort_q_values(frame: pl.DataFrame) -> pl.DataFrame:
 
 def published_exclusions(excluded: dict[str, int], rounded: dict[str, int] | None = None, *, threshold: int
                          ) -> dict[str, int | None]:
-    """The exclusion counts as published: the rounded ones (`rounded`, else the exact ones); a count from 1 to
-    `threshold` - 1 is null ("fewer than 10"), none is 0."""
+    """The exclusion counts as published: the rounded ones (`rounded`, else the exact ones); a count under
+    `threshold`, 0 included, is null ("fewer than 10"), so the band never says "at least one" (a filter narrowing
+    the pairs to a few families would otherwise tell whether any of them answered about another child)."""
     shown = rounded if rounded is not None else excluded
-    return {k: (shown[k] if excluded[k] == 0 or excluded[k] >= threshold else None) for k in EXCLUDED}
+    return {k: (shown[k] if excluded[k] >= threshold else None) for k in EXCLUDED}
 
 
 def cohort_table(

@@ -6,7 +6,7 @@ disagreeing or "don't know") comes from a `Scale` read from the questionnaire's 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 import polars as pl
@@ -175,6 +175,23 @@ def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, scale: Scale, *, weighte
     )
 
 
+def _every_code(table: pl.LazyFrame, codes: Sequence[str], scale: Scale) -> pl.LazyFrame:
+    """Add zero rows so every one of `codes` appears for every statement of the table (a group nobody answered
+    from is a hidden row like one of 1 to 9, so a hidden row's presence never says "at least one")."""
+    schema = table.collect_schema()
+    statements = table.select("statement_id").unique()
+    missing = (pl.DataFrame({"area_code": list(dict.fromkeys(codes))}, schema={"area_code": pl.String}).lazy()
+               .join(statements, how="cross")
+               .join(table.select("area_code", "statement_id"), on=["area_code", "statement_id"], how="anti"))
+    zero = [pl.lit(ALL, schema["parent_code"]).alias("parent_code")] if "parent_code" in schema else []
+    for name, dtype in schema.items():
+        if name in ("area_code", "statement_id", "parent_code"):
+            continue
+        value = False if dtype == pl.Boolean else 0 if dtype.is_numeric() else None
+        zero.append(pl.lit(value, dtype).alias(name))
+    return pl.concat([table, missing.with_columns(zero).select(schema.names())])
+
+
 BASELINE = {"n_valid": "baseline_n_valid", "share_agree": "baseline_share_agree", "n_eff": "_b_n_eff"}
 
 
@@ -235,6 +252,7 @@ def compare_waves(
     lads: pl.DataFrame | None = None,
     labels: Mapping[str, str] | None = None,
     every_lad: bool = False,
+    every: Sequence[str] = (),
     scale: Scale | None = None,
 ) -> pl.DataFrame:
     """Needs counts frames (wave_id, statement_id, answer_id, area_level, area_code, n; optionally
@@ -242,13 +260,16 @@ def compare_waves(
 
     Counts with weight sums (from `count_answers(..., weights=...)`) give weighted shares and intervals
     on Kish's effective n; the count columns are always the unweighted counts. `every_lad` (with `lads`)
-    adds a row for every LAD, out-of-area and unknown even without answers.
+    adds a row for every LAD, out-of-area and unknown even without answers; `every` a row for each of these
+    codes (of any level) for every statement, suppressed when nobody answered.
     """
     scale = scale or default_scale()
     wave = _standard_counts(wave_counts).filter((pl.col("wave_id") == wave_id) & (pl.col("area_level") == by))
     table = _summarise(wave, scale)
     if every_lad and by == "lad" and lads is not None:
         table = _every_lad(table, lads, scale, weighted="weight_sum" in wave_counts.columns)
+    if every:
+        table = _every_code(table, every, scale)
     marked = _suppress(table, threshold, rounded=TRUE_N in wave_counts.columns).lazy()
     base = _standard_counts(baseline_counts).filter(pl.col("wave_id") == baseline_id)
     own, overall = _baseline_rows(base, by, threshold, scale)

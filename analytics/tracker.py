@@ -91,18 +91,20 @@ def group_rows(counts: pl.DataFrame, *, wave_id: str, level: str, names: Mapping
                                  descending=[False, True, False], nulls_last=True)
 
 
-def uk_days(hourly: pl.DataFrame, *, codes: Sequence[str], last: dt.date | None = None) -> pl.DataFrame:
+def uk_days(hourly: pl.DataFrame, *, codes: Sequence[str], last: dt.date | None = None,
+            first: dt.date | None = None) -> pl.DataFrame:
     """Needs hourly counts (submitted_hour, a naive UTC hour; code; n); returns code, date, responses: each
-    UK date (Europe/London, so an hour after 23:00 UTC in summer is the next day) from the first response's
-    to `last` (a date; default the last response's), for every one of `codes` (in their order within each day),
-    zero where none came."""
+    UK date (Europe/London, so an hour after 23:00 UTC in summer is the next day) from `first` (the wave's
+    opening day, so the series does not tell on which day the first response came; default the first
+    response's) to `last` (a date; default the last response's), for every one of `codes` (in their order
+    within each day), zero where none came."""
     dated = hourly.with_columns(date=pl.col("submitted_hour").dt.replace_time_zone("UTC")
                                 .dt.convert_time_zone(UK_ZONE).dt.date())
     counted = dated.group_by("code", "date").agg(responses=pl.col("n").sum().cast(pl.Int64))
     if counted.is_empty() or not codes:
         return pl.DataFrame(schema={"code": pl.String, "date": pl.Date, "responses": pl.Int64})
     dates: list[dt.date] = counted["date"].to_list()
-    first, end = min(dates), max([*dates, *([last] if last is not None else [])])
+    first, end = min([*dates, *([first] if first is not None else [])]), max([*dates, *([last] if last else [])])
     days = pl.DataFrame({"date": pl.date_range(first, end, interval="1d", eager=True)})
     grid = days.join(pl.DataFrame({"code": list(codes)}, schema={"code": pl.String}), how="cross")
     rank = {code: i for i, code in enumerate(codes)}

@@ -24,6 +24,7 @@ from surveyapp.submission import FieldError, SubmissionInvalid
 STAFF_CHANNELS = ("paper", "phone")
 STAFF_ROLES: tuple[Role, ...] = ("staff", "admin")
 API_CHANNELS = ("api", *STAFF_CHANNELS)
+REFERENCE_MARK = "-ref:"  # paper-ref:0042: the submission id of a paper form entered with its reference
 
 
 def is_staff(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> bool:
@@ -61,3 +62,18 @@ def api_channel(channel: str | None, connection: ASGIConnection[Any, Any, Any, A
         raise PermissionDeniedException(f"`channel` {channel} can be set only by staff: {exc.detail}; or leave "
                                         f"`channel` out") from None
     return channel
+
+
+def api_submission_id(submission_id: str | None, channel: str) -> None:
+    """A submission id holding a reference mark (`paper-ref:0042`) is staff's: only a `paper` (or `phone`)
+    submission, which needs a staff or admin token, may send its own channel's. Else a visitor could send
+    `paper-ref:0042` first, so that staff are told form 0042 "has already been entered" and the real form is
+    never stored, and could tell which forms have been (201 against 409). A 400 naming `submission_id`,
+    before anything is stored."""
+    if submission_id is None or REFERENCE_MARK not in submission_id.lower():
+        return
+    if channel in STAFF_CHANNELS and submission_id.startswith(f"{channel}{REFERENCE_MARK}"):
+        return
+    raise SubmissionInvalid([FieldError("submission_id", "an id holding \"-ref:\" is a paper or phone form's "
+                                                         "reference, which only staff send, with that channel; "
+                                                         "send another id (a UUID is ideal)")])

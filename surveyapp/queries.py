@@ -142,6 +142,42 @@ def _groups(wave: Wave, by: str) -> dict[str, str] | None:
     return {o.id: o.group or o.id for o in question.options}
 
 
+def _codes_of(services: Services, wave: Wave, level: str) -> list[str] | None:
+    """Every code a compare row of this level can have, or None when they cannot all be listed (postcode
+    districts: one outside the area is shown as itself)."""
+    from analytics.areas import CHANNEL_NAMES, NO_SOURCE, NOT_ANSWERED
+    from waves.areas.pack import OUT_OF_AREA, UNKNOWN
+
+    if level == "lad":
+        return [*services.areas.lads["lad_code"].to_list(), OUT_OF_AREA, UNKNOWN]
+    if level in ARRIVAL:
+        return list(CHANNEL_NAMES) if level == "channel" else [
+            *(s.source_id for s in services.sources.of_wave(wave.wave_id)), NO_SOURCE]
+    question = wave.questionnaire.question(level.removesuffix("_broad"))
+    groups = _groups(wave, level)
+    if groups is not None:
+        return [*sorted(set(groups.values())), NOT_ANSWERED]
+    if isinstance(question, SingleChoice):
+        return [*(o.id for o in question.options), NOT_ANSWERED]
+    if isinstance(question, MultipleChoice):
+        return [*(o.id for o in question.options), NOT_ANSWERED]
+    return None
+
+
+def _every_group(services: Services, wave: Wave, by: str) -> list[str]:
+    """The codes of every row compare shows by `by`, answered or not, so that a hidden row's presence never says
+    "at least one" (a pair's code, `lad|religion`, for a two-way table); none for `all` or postcode districts."""
+    if by == "all":
+        return []
+    levels = [_codes_of(services, wave, level) for level in by.split(",")]
+    if any(codes is None for codes in levels):
+        return []
+    if len(levels) == 1:
+        return levels[0] or []
+    first, second = levels
+    return [f"{a}|{b}" for a in first or [] for b in second or []]
+
+
 def _labels(services: Services, wave: Wave, by: str) -> dict[str, str]:
     from analytics.areas import CHANNEL_NAMES
 
@@ -214,6 +250,7 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     baseline_counts = aggregate_counts(services.store, baseline_id) if baseline.kind == "aggregate" else counts
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
+                          every_lad=True, every=_every_group(services, wave, by) if by != "lad" else (),
                           scale=scale)
     frame = _say_what_is_compared(services, _two_way(services, wave, frame, by), wave, baseline, by)
     notes = [PUBLICATION_SAFE, *_filter_note(kept), *(n for level in by.split(",") for n in _overlap(wave, level))]
@@ -348,14 +385,16 @@ def _exclusion_note(published: dict[str, int | None], wave_id: str, threshold: i
 def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statements: set[str], by: str,
                wave_ids: tuple[str | None, str | None], threshold: int,
                excluded: dict[str, int | None]) -> pl.DataFrame:
-    """One cohort table per area or group (every LAD of the area pack by lad, else those with pairs), one
-    Benjamini-Hochberg family over them all."""
+    """One cohort table per area or group (every LAD of the area pack by lad, every group of the level as
+    compare lists them, else those with pairs), one Benjamini-Hochberg family over them all."""
     from analytics.areas import area_names
     from analytics.cohort import COLUMNS, cohort_table, with_cohort_q_values
 
     codes = list(dict.fromkeys(changes["area_code"].sort().to_list()))
     if by == "lad":
         codes = list(dict.fromkeys([*services.areas.lads["lad_code"].to_list(), *codes]))
+    else:  # every group, as compare, so that a hidden group's presence never says a family of it answered twice
+        codes = sorted(dict.fromkeys([*_every_group(services, later, by), *codes]))
     parts = [cohort_table(changes.filter(pl.col("area_code") == code).drop("area_code"), statements,
                           later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold,
                           excluded=excluded)

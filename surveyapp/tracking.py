@@ -59,8 +59,9 @@ def outreach_groups(services: Services, wave_id: str, breakdown: str) -> pl.Data
 
 
 def daily(services: Services, wave: Wave) -> pl.DataFrame:
-    """Responses per UK day by channel and by source (`analytics.tracker.DAILY_COLUMNS`), from the first
-    response's day to today (or the wave's last day), each day a rounded cell, banded under the threshold."""
+    """Responses per UK day by channel and by source (`analytics.tracker.DAILY_COLUMNS`), from the day the wave
+    opened (not the first response's, which would tell that day held at least one) to today (or the wave's last
+    day), each day a rounded cell, banded under the threshold."""
     from analytics.tracker import DAILY_COLUMNS, published, uk_days
     from surveyapp.store.tracking import hourly_by
 
@@ -68,7 +69,8 @@ def daily(services: Services, wave: Wave) -> pl.DataFrame:
     parts = []
     for breakdown in OUTREACH[::-1]:  # channel first
         hourly = hourly_by(services.store, wave.wave_id, breakdown)
-        days = uk_days(hourly, codes=_codes(services, wave.wave_id, breakdown, hourly["code"].unique()), last=last)
+        days = uk_days(hourly, codes=_codes(services, wave.wave_id, breakdown, hourly["code"].unique()), last=last,
+                       first=wave.opens_on)
         cells = days.with_columns(wave_id=pl.lit(wave.wave_id), _level=pl.lit(f"day-{breakdown}"))
         rounded = services.disclosure.round_cells(cells, count="responses", cell=["wave_id", "_level", "date", "code"],
                                                   table="responses")

@@ -153,18 +153,21 @@ def test_a_store_written_before_the_markers_pairs_as_before(tmp_path: Path) -> N
     """Migration 005 on a store without markers: every code used once a wave still pairs (as "one child")."""
     from bench.generate import write_store
     from surveyapp.settings import from_env
+    from surveyapp.store.frames import cohort_exclusions
 
     write_store(tmp_path / "data" / "surveyapp.duckdb", 800, n_waves=2, seed=2, chunk=400)
     services = Services(from_env({}, data_dir=tmp_path / "data"))
     services.disclosure = EXACT
     try:
         frame = queries.cohort(services, "wave-2", against="wave-1").frame
+        excluded, _ = cohort_exclusions(services.store, "wave-2", "wave-1", filters=())
         linked = services.store.rows("SELECT count(*) FROM responses l JOIN responses e USING (cohort_key) "
                                      "WHERE l.wave_id = 'wave-2' AND e.wave_id = 'wave-1'")[0][0]
     finally:
         services.close()
     assert linked > 50
-    assert frame["n_excluded_ambiguous"].to_list() == [0] * frame.height
+    assert excluded["n_excluded_ambiguous"] == 0
+    assert frame["n_excluded_ambiguous"].to_list() == [None] * frame.height  # published: "fewer than 10"
     assert frame["n_pairs"].max() <= linked and frame["n_pairs"].max() > linked * 0.5
 
 
@@ -182,3 +185,31 @@ def test_cohort_q_values_are_benjamini_hochberg_over_the_whole_table(
                 assert tested, by
                 assert [r[q] for r in tested] == pytest.approx(list(multipletests([r[p] for r in tested],
                                                                                   method="fdr_bh")[1]))
+
+
+def test_an_exclusion_count_of_none_is_published_as_fewer_than_10_like_any_other_under_10(
+        tmp_path: Path) -> None:
+    """A count under the threshold is one band, "fewer than 10", zero included (as the tracker's days): were 0
+    published as 0, the band would say "at least one", and a filter narrowing cohort change to a few families
+    would tell whether any of them answered about another child. One family here answered for another child;
+    none was ambiguous: both counts look the same."""
+    clock = FakeClock()
+    service = InProcessApp(make_settings(tmp_path / "data"), clock).start()
+    try:
+        with service.client() as http, service.client(ADMIN_TOKEN) as admin, service.client(ANALYST_TOKEN) as analyst:
+            codes = [_send(http, AUTUMN, "neither", None, "1") for _ in range(14)]
+            assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
+            clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+            for i, code in enumerate(codes):
+                _send(http, SPRING, "tend_to_agree", code, "2" if i == 0 else "1")
+            body = analyst.get(f"/api/v1/waves/{SPRING}/cohort", params={"against": AUTUMN}).json()
+            filtered = analyst.get(f"/api/v1/waves/{SPRING}/cohort",
+                                   params={"against": AUTUMN, "filter": "respondent_role:parent_carer"}).json()
+    finally:
+        service.stop()
+    row = next(r for r in body["rows"] if r["statement_id"] == "health_met")
+    assert (row["n_excluded_ambiguous"], row["n_excluded_other_child"]) == (None, None)
+    assert all(r["n_excluded_ambiguous"] is None and r["n_excluded_other_child"] is None for r in filtered["rows"])
+    note = next(n for n in body["notes"] if "n_excluded_ambiguous" in n)
+    assert "fewer than 10 could not be told apart" in note and "fewer than 10 were about another child" in note
+    assert "none" not in note.split("Of the")[1].split(";")[0]

@@ -13,6 +13,7 @@ between them (the attacker's constraints are true ones).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 import random
@@ -436,3 +437,280 @@ def test_reach_pooled_over_waves_names_them_and_a_bad_pool_is_a_400(wave: Wave) 
     with wave.service.client(ANALYST_TOKEN) as client:
         r = client.get("/api/v1/waves/2027-spring/reach", params={"by": "religion", "pooled": "0"})
     assert r.status_code == 400 and r.json()["errors"][0]["field"] == "pooled"
+
+
+# --- Issue 13's tables: outreach sources, channels, the live tracker and its daily series ---------------------
+#
+# A second wave of 157 families, each arriving on one of three days, by an outreach source (or none) and a
+# channel: Oak Tree (60), a small partner of 7 (hidden everywhere), one of 14 that brought 10 on the first day
+# and 4 on the second, the plain link the rest; 12 paper and 7 phone answers (staff), the rest the API; Dover
+# 6, out of area 6, and 15 without a postcode (so the out-of-area row is the only hidden one outside the LADs).
+# The attacker reads every table an analyst or admin is given about them (tracker by source, channel and LAD
+# with its base and shortfall, the daily series by channel and by source, the sources admin list, reach by
+# source, channel, LAD and upper-tier authority, with their bases) and sets them all against each other.
+
+OUTREACH_DAYS = [dt.date(2026, 11, 22), dt.date(2026, 11, 23), dt.date(2026, 11, 24)]
+OUTREACH_PLACES: dict[str | None, int] = {"CT9": 60, "ME14": 40, "ME4": 30, "CT16": 6, "BR1": 6, None: 15}
+CHANNELS = ["form", "api", "paper", "phone"]
+
+
+@dataclass(frozen=True)
+class Arrival:
+    source: str  # OAK, SMALL, SPLIT or no_source (the attacker's names; the service's ids are looked up)
+    channel: str
+    day: int
+    place: str | None
+
+
+@dataclass
+class Outreach:
+    arrivals: list[Arrival]
+    service: InProcessApp
+    ids: dict[str, str]  # OAK/SMALL/SPLIT -> source id
+
+    def get(self, path: str, token: str = ANALYST_TOKEN, **params: str) -> Any:
+        with self.service.client(token) as client:
+            r = client.get(f"/api/v1/waves/2026-autumn/{path}", params=params)
+            assert r.status_code == 200, r.text
+            return r.json()
+
+
+def _arrivals() -> list[Arrival]:
+    places = [p for p, n in OUTREACH_PLACES.items() for _ in range(n)]
+    random.Random(13).shuffle(places)
+    plan = ([("SPLIT", "api", 0)] * 10 + [("SPLIT", "api", 1)] * 4
+            + [("SMALL", "api", d) for d in (0, 0, 0, 1, 1, 2, 2)]
+            + [("no_source", "phone", d) for d in (0, 1, 2, 0, 1, 2, 0)]
+            + [("no_source", "paper", i % 3) for i in range(12)]
+            + [("OAK", "api", i % 3) for i in range(60)])
+    plan += [("no_source", "api", i % 3) for i in range(len(places) - len(plan))]
+    return [Arrival(s, c, d, p) for (s, c, d), p in zip(plan, places, strict=True)]
+
+
+@pytest.fixture(scope="module")
+def outreach(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outreach]:
+    data = tmp_path_factory.mktemp("outreach") / "data"
+    (data / "secrets").mkdir(parents=True, mode=0o700)
+    key = data / "secrets" / "return-code.key"
+    key.write_text("13" * 32)  # a fixed key: the same rounding on every run
+    os.chmod(key, 0o600)
+    clock = FakeClock(dt.datetime(2026, 11, 22, 10, tzinfo=dt.UTC))
+    service = InProcessApp(make_settings(data), clock).start()
+    arrivals = _arrivals()
+    try:
+        with service.client() as public, service.client(ADMIN_TOKEN) as admin:
+            ids = {}
+            names = (("OAK", "Oak Tree School SENCO"), ("SMALL", "Small charity"), ("SPLIT", "Parent forum"))
+            for name, label in names:
+                made = admin.post("/api/v1/waves/2026-autumn/sources", json={"name": label})
+                assert made.status_code == 201, made.text
+                ids[name] = made.json()["source_id"]
+            for a in sorted(arrivals, key=lambda a: a.day):
+                clock.now = dt.datetime.combine(OUTREACH_DAYS[a.day], dt.time(10), dt.UTC)
+                body: dict[str, Any] = {"answers": {"q7": {STATEMENT: "neither"}}}
+                if a.place:
+                    body["postcode"] = a.place
+                if a.source != "no_source":
+                    body["source"] = ids[a.source]
+                if a.channel != "api":
+                    body["channel"] = a.channel
+                sent = (admin if a.channel != "api" else public).post("/api/v1/waves/2026-autumn/responses", json=body)
+                assert sent.status_code == 201, sent.text
+        yield Outreach(arrivals, service, ids)
+    finally:
+        service.stop()
+
+
+Atom = tuple[str, str, int, str]  # source, channel, day, area (LAD code, out_of_area or unknown)
+
+
+class OutreachAttacker:
+    """The attacker's integer program over (source, channel, day, area) counts, for one rounding base."""
+
+    def __init__(self, areas: Sequence[str], slack: int) -> None:
+        self.atoms: list[Atom] = [(s, c, d, a) for s in ("OAK", "SMALL", "SPLIT", "no_source") for c in CHANNELS
+                                  for d in range(len(OUTREACH_DAYS)) for a in areas]
+        self.slack, self.inner = slack, Attacker(self.atoms)  # type: ignore[arg-type]
+
+    def where(self, source: str | None = None, channel: str | None = None, day: int | None = None,
+              areas: Sequence[str] | None = None) -> list[Atom]:
+        return [t for t in self.atoms if (source is None or t[0] == source) and (channel is None or t[1] == channel)
+                and (day is None or t[2] == day) and (areas is None or t[3] in areas)]
+
+    def row(self, chosen: list[Atom], responses: int | None) -> None:
+        """A published row: its rounded count and at least 10, or the band "fewer than 10" (0 to 9)."""
+        if responses is None:
+            self.inner.says(chosen, 0, 9)  # type: ignore[arg-type]
+        else:
+            self.inner.says(chosen, responses - self.slack, responses + self.slack)  # type: ignore[arg-type]
+            self.inner.says(chosen, 10, np.inf)  # type: ignore[arg-type]
+
+    def total(self, chosen: list[Atom], value: float) -> None:
+        self.inner.says(chosen, round(value) - self.slack, round(value) + self.slack)  # type: ignore[arg-type]
+
+    def range_of(self, chosen: list[Atom]) -> tuple[int, int]:
+        return self.inner.range_of(chosen)  # type: ignore[arg-type]
+
+
+def _base_of(rows: list[dict[str, Any]]) -> float:
+    """A shares table's published base: any shown row's responses / response_share."""
+    shown = next(r for r in rows if r["responses"] and r["response_share"])
+    return float(shown["responses"] / shown["response_share"])
+
+
+def _outreach_attack(outreach: Outreach, slack: int) -> OutreachAttacker:
+    from waves.areas.pack import load_area_pack
+
+    lads = load_area_pack().lads
+    utla = dict(zip(lads["lad_code"], lads["utla_code"], strict=True))
+    areas = [*lads["lad_code"].to_list(), "out_of_area", "unknown"]
+    inside = lads["lad_code"].to_list()
+    attacker = OutreachAttacker(areas, slack)
+    code_of = {v: k for k, v in outreach.ids.items()} | {"no_source": "no_source"}
+    for path in ("tracker", "reach"):
+        for by in ("source", "channel"):
+            rows = outreach.get(path, by=by)["rows"]
+            for r in rows:
+                key = {"source": code_of[r["area_code"]]} if by == "source" else {"channel": r["area_code"]}
+                attacker.row(attacker.where(**key), r["responses"])  # type: ignore[arg-type]
+            if path == "reach":  # the base: every response of the wave
+                attacker.total(attacker.atoms, _base_of(rows))
+    for s in outreach.get("sources", ADMIN_TOKEN):  # the admin list's counts
+        attacker.row(attacker.where(source=code_of[s["source_id"]]), s["responses"])
+    for r in outreach.get("tracker", by="lad")["daily"]:
+        if dt.date.fromisoformat(r["date"]) not in OUTREACH_DAYS:
+            continue  # the days before: the attacker is even told that none came then
+        day = OUTREACH_DAYS.index(dt.date.fromisoformat(r["date"]))
+        key = {"source": code_of[r["code"]]} if r["breakdown"] == "source" else {"channel": r["code"]}
+        attacker.row(attacker.where(day=day, **key), r["responses"])  # type: ignore[arg-type]
+    for path in ("tracker", "reach"):
+        for by in ("lad", "utla") if path == "reach" else ("lad",):
+            body = outreach.get(path, by=by)
+            for r in body["rows"]:
+                members = ([r["area_code"]] if r["area_code"] in ("out_of_area", "unknown") or by == "lad"
+                           else [lad for lad in inside if utla[lad] == r["area_code"]])
+                attacker.row(attacker.where(areas=members), r["responses"])
+            attacker.total(attacker.where(areas=inside), body["base"] if path == "tracker"
+                           else _base_of(body["rows"]))
+    return attacker
+
+
+def _outreach_targets(outreach: Outreach) -> dict[str, tuple[dict[str, Any], int]]:
+    """The hidden counts an attacker wants, where to find them, and the truth."""
+    a = outreach.arrivals
+    return {
+        "the small partner's responses": ({"source": "SMALL"}, sum(x.source == "SMALL" for x in a)),
+        "the small partner on its first day": ({"source": "SMALL", "day": 0},
+                                               sum(x.source == "SMALL" and x.day == 0 for x in a)),
+        "Parent forum's second day (its total less its shown first day)": (
+            {"source": "SPLIT", "day": 1}, sum(x.source == "SPLIT" and x.day == 1 for x in a)),
+        "phone answers": ({"channel": "phone"}, sum(x.channel == "phone" for x in a)),
+        "phone answers on the first day": ({"channel": "phone", "day": 0},
+                                           sum(x.channel == "phone" and x.day == 0 for x in a)),
+        "out of area (every response less the in-area total and the unknown row)": (
+            {"areas": ["out_of_area"]}, sum(x.place == "BR1" for x in a)),
+        "Dover": ({"areas": ["E07000108"]}, sum(x.place == "CT16" for x in a)),
+    }
+
+
+def test_outreach_tables_are_what_the_attacker_reads(outreach: Outreach) -> None:
+    """The layout the attack relies on: the small cells hidden, the split partner's first day shown."""
+    daily = outreach.get("tracker", by="lad")["daily"]
+    split = [r["responses"] for r in daily if r["code"] == outreach.ids["SPLIT"]][-len(OUTREACH_DAYS):]
+    assert split[0] is not None and split[1] is None
+    channels = {r["area_code"]: r["responses"] for r in outreach.get("tracker", by="channel")["rows"]}
+    assert channels["phone"] is None and channels["paper"] is not None
+    lads = {r["area_code"]: r["responses"] for r in outreach.get("reach", by="lad")["rows"]}
+    assert lads["out_of_area"] is None and lads["unknown"] is not None and lads["E07000108"] is None
+
+
+def test_every_outreach_table_at_once_pins_no_hidden_count(outreach: Outreach) -> None:
+    attacker = _outreach_attack(outreach, slack=SLACK)
+    for name, (where, true) in _outreach_targets(outreach).items():
+        low, high = attacker.range_of(attacker.where(**where))
+        assert low <= true <= high, f"{name}: the attacker's constraints are wrong ({low}..{high}, truth {true})"
+        assert high > low, f"{name}: recovered exactly as {true}"
+
+
+def test_the_same_attack_without_rounding_recovers_hidden_counts(outreach: Outreach) -> None:
+    """Base 1 (exact counts, small rows still hidden): the attack pins the small partner (every response less
+    the shown sources) and out of area (all responses less the in-area total and the unknown row), and the
+    split partner's hidden day is at most its total less its shown day. So the test above is able to fail."""
+    services = outreach.service.services
+    rounded = services.disclosure
+    services.disclosure = dataclasses.replace(rounded, base=1)
+    try:
+        attacker = _outreach_attack(outreach, slack=0)
+    finally:
+        services.disclosure = rounded
+    targets = _outreach_targets(outreach)
+    for name in ("the small partner's responses",
+                 "out of area (every response less the in-area total and the unknown row)"):
+        where, true = targets[name]
+        assert attacker.range_of(attacker.where(**where)) == (true, true), name
+    where, true = targets["Parent forum's second day (its total less its shown first day)"]
+    assert attacker.range_of(attacker.where(**where))[1] == true  # at most its total less the shown day
+
+
+def test_a_hidden_rows_shortfall_is_made_of_published_figures_only(outreach: Outreach) -> None:
+    """The shortfall of a "fewer than 10" row is worked with 9 in place of its count, on the published base: the
+    same for any true count under 10, so shortfall and expected number cannot back it out."""
+    import math
+
+    body = outreach.get("tracker", by="lad")
+    base = body["base"]
+    for r in body["rows"]:
+        if r["expected_share"] is None:
+            assert r["shortfall"] is None
+            continue
+        p, x = r["expected_share"], 9 if r["responses"] is None else r["responses"]
+        assert r["shortfall"] == max(0, math.ceil((p * base - x) / (1 - p) - 1e-9)), r
+        assert r["expected_responses"] == round(p * base), r
+
+
+# --- A hidden row's presence -----------------------------------------------------------------------------
+
+
+def _figures(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in row.items() if k not in ("area_code", "area_name", "comparison", "lad", "religion",
+                                                       "source", "channel")}
+
+
+def test_compare_has_a_row_for_every_group_so_a_hidden_rows_presence_says_nothing(start_service: Any) -> None:
+    """Compare listed only the groups someone answered from: a hidden row (Sikh, Dover, a partner's link, phone;
+    Dover and Sikh together in a two-way table) then said "at least one" where an absent one said none, so
+    anyone knowing the one Sikh family in Dover learnt that they answered. Every group of the level now has a
+    row, hidden alike whether it holds 0 or 1 to 9."""
+    service = start_service()
+    with service.client(ADMIN_TOKEN) as admin, service.client() as public, service.client(ANALYST_TOKEN) as analyst:
+        used, unused = (admin.post("/api/v1/waves/2026-autumn/sources", json={"name": n}).json()["source_id"]
+                        for n in ("Used", "Unused"))
+        for _ in range(30):
+            body: dict[str, Any] = {"answers": {"q7": {STATEMENT: "neither"}, "religion": "christian"},
+                                    "postcode": "CT9 1AA", "source": used}
+            assert public.post("/api/v1/waves/2026-autumn/responses", json=body).status_code == 201
+        body = {"answers": {"q7": {STATEMENT: "neither"}, "religion": "sikh"}, "postcode": "CT16 1AA",
+                "channel": "phone", "source": used}
+        assert admin.post("/api/v1/waves/2026-autumn/responses", json=body).status_code == 201
+        for by, answered, nobody in (("religion", "sikh", "hindu"), ("lad", "E07000108", "E07000107"),
+                                     ("source", used, unused), ("channel", "phone", "paper"),
+                                     ("lad,religion", "E07000108|sikh", "E07000107|hindu"),
+                                     ("lad,religion", "E07000108|sikh", "E07000108|hindu"),
+                                     ("source,channel", f"{used}|phone", f"{unused}|phone")):
+            r = analyst.get("/api/v1/waves/2026-autumn/compare", params={"by": by})
+            assert r.status_code == 200, r.text
+            rows = {x["area_code"]: x for x in r.json()["rows"] if x["statement_id"] == STATEMENT}
+            assert nobody in rows, f"by {by}: no row for {nobody}, so the row for {answered} says someone answered"
+            assert rows[answered]["suppressed"] and rows[nobody]["suppressed"]
+            assert _figures(rows[answered]) == _figures(rows[nobody]), by
+            codes = [x["area_code"] for x in r.json()["rows"]]
+            assert codes == sorted(codes) or by == "lad", by  # in code order, not zero rows last
+
+
+def test_cohort_by_a_group_has_a_row_for_every_group_too(wave: Wave) -> None:
+    """As compare: cohort by a question listed only the groups with pairs, so a hidden group's row said that
+    some family of it had answered twice. (The 40 returning families gave no religion in spring.)"""
+    rows = wave.get("2027-spring/cohort", against="2026-autumn", by="religion")["rows"]
+    codes = {r["area_code"] for r in rows if r["statement_id"] == STATEMENT}
+    assert {"hindu", "sikh", "muslim", "christian", "not_answered"} <= codes
+    assert all(r["suppressed"] for r in rows if r["area_code"] != "not_answered")

@@ -289,6 +289,31 @@ def test_a_public_post_cannot_claim_a_channel(service: Harness, clock):
     assert channels(service) == ["form"]
 
 
+@pytest.mark.parametrize("claimed", ["paper-ref:0042", "phone-ref:0042", "PAPER-REF:0042", "x-ref:0042"])
+def test_a_public_submission_cannot_take_a_paper_forms_reference(service: Harness, desk: Desk, claimed: str):
+    """A paper form's reference is its submission id (paper-ref:0042): a visitor who sent that id first would make
+    staff see "Form 0042 has already been entered" and leave the real form unstored, and could tell which forms
+    staff have entered (201 against 409). The reference marks are staff's: the API refuses them from anyone else."""
+    with service.client() as anyone:
+        refused = anyone.post(RESPONSES, json={**BODY, "submission_id": claimed})
+    assert refused.status_code == 400 and [e["field"] for e in refused.json()["errors"]] == ["submission_id"]
+    assert service.count() == 0
+    assert desk.enter("paper", "42").status_code == 303  # the real form is entered as usual
+    assert service.store.rows("SELECT channel, submission_id FROM responses") == [("paper", "paper-ref:0042")]
+    with service.client() as anyone:  # and no one learns that it was
+        assert anyone.post(RESPONSES, json={**BODY, "submission_id": "paper-ref:0042"}).status_code == 400
+
+
+def test_staff_may_send_a_reference_through_the_api_only_with_its_own_channel(service: Harness, staff: httpx.Client):
+    sent = staff.post(RESPONSES, json={**BODY, "channel": "paper", "submission_id": "paper-ref:0007"})
+    assert sent.status_code == 201
+    mismatched = staff.post(RESPONSES, json={**BODY, "channel": "phone", "submission_id": "paper-ref:0008"})
+    assert mismatched.status_code == 400 and mismatched.json()["errors"][0]["field"] == "submission_id"
+    without = staff.post(RESPONSES, json={**BODY, "submission_id": "paper-ref:0009"})  # no channel: api
+    assert without.status_code == 400
+    assert service.store.rows("SELECT channel, submission_id FROM responses") == [("paper", "paper-ref:0007")]
+
+
 def test_staff_entering_many_forms_from_one_address_are_never_told_to_wait(start_service: StartService):
     service = start_service(staff_token=STAFF_TOKEN, rate_limit_per_minute=2, rate_limit_per_hour=2)
     with service.client(STAFF_TOKEN) as staff:

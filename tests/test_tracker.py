@@ -278,12 +278,22 @@ def test_no_published_count_is_under_10_or_off_a_multiple_of_5(analyst: httpx.Cl
 
 
 def test_the_daily_series_counts_uk_days_every_day_a_rounded_cell(analyst: httpx.Client, planted: Planted) -> None:
-    daily = pl.DataFrame(_tracker(analyst)["daily"])
+    daily = pl.DataFrame(_tracker(analyst)["daily"], infer_schema_length=None)
     channel = daily.filter(pl.col("breakdown") == "channel")
     dates = sorted(set(channel["date"].to_list()))
-    assert dates[0] == DAYS[0].isoformat() and dates[-1] == "2026-11-22"
+    assert dates[0] == "2026-10-01" and dates[-1] == "2026-11-22"  # from the day the wave opened
     assert channel.height == len(dates) * 4  # every day and every channel, zero days too
     assert set(daily.filter(pl.col("breakdown") == "source")["code"].to_list()) == {*SOURCES, "no_source"}
+
+
+def test_the_daily_series_does_not_say_on_which_day_the_first_response_came(analyst: httpx.Client) -> None:
+    """A series starting on the first response's day would tell that its banded first day holds at least one
+    (so a band of "fewer than 10" would say "1 to 9"), and when the first family answered. It starts on the
+    day the wave opened, so the days before the first response are banded like any other."""
+    daily = pl.DataFrame(_tracker(analyst)["daily"], infer_schema_length=None)
+    before = daily.filter(pl.col("date") < DAYS[0].isoformat())
+    assert before["date"].min() == "2026-10-01" and before["date"].n_unique() == (DAYS[0] - dt.date(2026, 10, 1)).days
+    assert before["responses"].is_null().all() and set(before["responses_band"]) == {"fewer than 10"}
 
 
 def test_an_hour_is_counted_on_its_uk_day_in_summer_time_and_in_winter() -> None:

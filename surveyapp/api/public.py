@@ -11,7 +11,7 @@ from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from surveyapp import queries
 from surveyapp.api.schemas import ErrorOut, SubmissionIn, SubmissionOut
-from surveyapp.channels import api_channel
+from surveyapp.channels import api_channel, api_submission_id
 from surveyapp.services import Services
 from surveyapp.submission import Submission
 from surveyapp.views import QuestionnaireOut, WaveOut
@@ -71,6 +71,7 @@ async def submit_response(services: NamedDependency[Services], request: Request[
     `channel` paper or phone needs a staff or admin bearer token (401 without one, 403 with another role's)."""
     wave = services.open_wave(wave_id)
     channel = api_channel(data.channel, request, request.route_handler, services.settings)
+    api_submission_id(data.submission_id, channel)
     accepted = await services.collect(wave, Submission(
         answers=data.answers, postcode=data.postcode, return_code=data.return_code,
         submission_id=data.submission_id, language=data.language, channel=channel, source=data.source,

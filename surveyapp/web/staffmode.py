@@ -18,7 +18,7 @@ from litestar.connection import ASGIConnection
 from markupsafe import Markup
 
 from surveyapp.auth import session_identity
-from surveyapp.channels import is_staff
+from surveyapp.channels import REFERENCE_MARK, is_staff
 from surveyapp.settings import Settings
 from surveyapp.signin import signed_in_bar
 from surveyapp.store.drafts import Draft
@@ -26,7 +26,6 @@ from surveyapp.wavestate import Wave
 from surveyapp.web.messages import Messages
 from surveyapp.web.render import page
 
-REFERENCE_MARK = "-ref:"  # paper-ref:0042: the submission id of a paper form entered with its reference
 _REFERENCE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 WHAT = {"paper": "a paper form", "phone": "answers taken by phone"}
 
