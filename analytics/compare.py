@@ -175,15 +175,22 @@ def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, scale: Scale, *, weighte
     )
 
 
-def _every_code(table: pl.LazyFrame, codes: Sequence[str], scale: Scale) -> pl.LazyFrame:
+def _every_code(table: pl.LazyFrame, codes: Sequence[str], scale: Scale,
+                parents: Mapping[str, str] | None = None) -> pl.LazyFrame:
     """Add zero rows so every one of `codes` appears for every statement of the table (a group nobody answered
-    from is a hidden row like one of 1 to 9, so a hidden row's presence never says "at least one")."""
+    from is a hidden row like one of 1 to 9, so a hidden row's presence never says "at least one"), under its
+    parent in `parents` (a postcode district's LAD), else under 'all'."""
     schema = table.collect_schema()
     statements = table.select("statement_id").unique()
     missing = (pl.DataFrame({"area_code": list(dict.fromkeys(codes))}, schema={"area_code": pl.String}).lazy()
                .join(statements, how="cross")
                .join(table.select("area_code", "statement_id"), on=["area_code", "statement_id"], how="anti"))
-    zero = [pl.lit(ALL, schema["parent_code"]).alias("parent_code")] if "parent_code" in schema else []
+    if parents is not None:
+        missing = missing.join(pl.DataFrame({"area_code": list(parents), "_parent": list(parents.values())},
+                                            schema={"area_code": pl.String, "_parent": pl.String}).lazy(),
+                               on="area_code", how="left")
+    parent = pl.col("_parent").fill_null(ALL) if parents is not None else pl.lit(ALL)
+    zero = [parent.cast(schema["parent_code"]).alias("parent_code")] if "parent_code" in schema else []
     for name, dtype in schema.items():
         if name in ("area_code", "statement_id", "parent_code"):
             continue
@@ -253,6 +260,7 @@ def compare_waves(
     labels: Mapping[str, str] | None = None,
     every_lad: bool = False,
     every: Sequence[str] = (),
+    every_parent: Mapping[str, str] | None = None,
     scale: Scale | None = None,
 ) -> pl.DataFrame:
     """Needs counts frames (wave_id, statement_id, answer_id, area_level, area_code, n; optionally
@@ -261,7 +269,8 @@ def compare_waves(
     Counts with weight sums (from `count_answers(..., weights=...)`) give weighted shares and intervals
     on Kish's effective n; the count columns are always the unweighted counts. `every_lad` (with `lads`)
     adds a row for every LAD, out-of-area and unknown even without answers; `every` a row for each of these
-    codes (of any level) for every statement, suppressed when nobody answered.
+    codes (of any level) for every statement, suppressed when nobody answered, under its parent in
+    `every_parent` (else 'all').
     """
     scale = scale or default_scale()
     wave = _standard_counts(wave_counts).filter((pl.col("wave_id") == wave_id) & (pl.col("area_level") == by))
@@ -269,7 +278,7 @@ def compare_waves(
     if every_lad and by == "lad" and lads is not None:
         table = _every_lad(table, lads, scale, weighted="weight_sum" in wave_counts.columns)
     if every:
-        table = _every_code(table, every, scale)
+        table = _every_code(table, every, scale, every_parent)
     marked = _suppress(table, threshold, rounded=TRUE_N in wave_counts.columns).lazy()
     base = _standard_counts(baseline_counts).filter(pl.col("wave_id") == baseline_id)
     own, overall = _baseline_rows(base, by, threshold, scale)

@@ -142,14 +142,28 @@ def _groups(wave: Wave, by: str) -> dict[str, str] | None:
     return {o.id: o.group or o.id for o in question.options}
 
 
+def _district_parents(services: Services) -> dict[str, str]:
+    """Every postcode district of the area pack (those around the area too) with the LAD compare shows it under
+    (out_of_area for one outside the area), and unknown (no postcode)."""
+    from waves.areas.pack import OUT_OF_AREA, UNKNOWN
+
+    districts = services.areas.districts
+    parents = {d: (lad if inside else OUT_OF_AREA) for d, lad, inside in
+               zip(districts["postcode_district"], districts["lad_code"], districts["in_area"], strict=True)}
+    return {**parents, UNKNOWN: UNKNOWN}
+
+
 def _codes_of(services: Services, wave: Wave, level: str) -> list[str] | None:
-    """Every code a compare row of this level can have, or None when they cannot all be listed (postcode
-    districts: one outside the area is shown as itself)."""
+    """Every code a compare row of this level can have, or None when they cannot all be listed (two-way tables
+    with postcode districts). By district: every district of the area pack; a district beyond it (SW1A) is still
+    shown only when answered from."""
     from analytics.areas import CHANNEL_NAMES, NO_SOURCE, NOT_ANSWERED
     from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
     if level == "lad":
         return [*services.areas.lads["lad_code"].to_list(), OUT_OF_AREA, UNKNOWN]
+    if level == "district":
+        return list(_district_parents(services))
     if level in ARRIVAL:
         return list(CHANNEL_NAMES) if level == "channel" else [
             *(s.source_id for s in services.sources.of_wave(wave.wave_id)), NO_SOURCE]
@@ -169,6 +183,8 @@ def _every_group(services: Services, wave: Wave, by: str) -> list[str]:
     "at least one" (a pair's code, `lad|religion`, for a two-way table); none for `all` or postcode districts."""
     if by == "all":
         return []
+    if "," in by and "district" in by.split(","):
+        return []  # a district beyond the pack is shown as itself: its pairs cannot all be listed
     levels = [_codes_of(services, wave, level) for level in by.split(",")]
     if any(codes is None for codes in levels):
         return []
@@ -221,6 +237,7 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     from analytics.scale import Scale
     from analytics.weighting import EHC_TARGETS, TARGETS, cell_weights, lad_targets, weigh_counts
     from surveyapp.store.frames import aggregate_counts, answer_counts, lad_cells
+    from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
     if targets not in TARGETS:
         raise AnalysisError("targets", f"use one of {', '.join(TARGETS)}")
@@ -248,10 +265,13 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
         else:
             counts = weighed
     baseline_counts = aggregate_counts(services.store, baseline_id) if baseline.kind == "aggregate" else counts
+    every = _every_group(services, wave, by) if by != "lad" else []
+    parents = _district_parents(services) if by == "district" else None
+    if parents is not None and weighted:  # weighted tables leave out-of-area and unknown responses out
+        every = [code for code in every if parents[code] not in (OUT_OF_AREA, UNKNOWN)]
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=_labels(services, wave, by),
-                          every_lad=True, every=_every_group(services, wave, by) if by != "lad" else (),
-                          scale=scale)
+                          every_lad=True, every=every, every_parent=parents, scale=scale)
     frame = _say_what_is_compared(services, _two_way(services, wave, frame, by), wave, baseline, by)
     notes = [PUBLICATION_SAFE, *_filter_note(kept), *(n for level in by.split(",") for n in _overlap(wave, level))]
     if baseline.kind == "aggregate" and by != "all":

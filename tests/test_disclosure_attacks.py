@@ -680,7 +680,8 @@ def test_compare_has_a_row_for_every_group_so_a_hidden_rows_presence_says_nothin
     """Compare listed only the groups someone answered from: a hidden row (Sikh, Dover, a partner's link, phone;
     Dover and Sikh together in a two-way table) then said "at least one" where an absent one said none, so
     anyone knowing the one Sikh family in Dover learnt that they answered. Every group of the level now has a
-    row, hidden alike whether it holds 0 or 1 to 9."""
+    row, hidden alike whether it holds 0 or 1 to 9; by postcode district, every district of the area pack (those
+    just outside the area, like BR1, too)."""
     service = start_service()
     with service.client(ADMIN_TOKEN) as admin, service.client() as public, service.client(ANALYST_TOKEN) as analyst:
         used, unused = (admin.post("/api/v1/waves/2026-autumn/sources", json={"name": n}).json()["source_id"]
@@ -696,7 +697,8 @@ def test_compare_has_a_row_for_every_group_so_a_hidden_rows_presence_says_nothin
                                      ("source", used, unused), ("channel", "phone", "paper"),
                                      ("lad,religion", "E07000108|sikh", "E07000107|hindu"),
                                      ("lad,religion", "E07000108|sikh", "E07000108|hindu"),
-                                     ("source,channel", f"{used}|phone", f"{unused}|phone")):
+                                     ("source,channel", f"{used}|phone", f"{unused}|phone"),
+                                     ("district", "CT16", "CT17"), ("district", "CT16", "BR1")):
             r = analyst.get("/api/v1/waves/2026-autumn/compare", params={"by": by})
             assert r.status_code == 200, r.text
             rows = {x["area_code"]: x for x in r.json()["rows"] if x["statement_id"] == STATEMENT}
