@@ -529,6 +529,11 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
         expected = pl.DataFrame({"area_code": _arrival_codes(services, by, waves)}, schema={"area_code": pl.String}
                                 ).with_columns(expected_share=pl.lit(None, pl.Float64),
                                                expected_source=pl.lit(None, pl.String))
+    if by not in (*ARRIVAL, "lad", "district", "utla"):  # every option has a row, a population figure or not,
+        listed = set(expected["area_code"])              # so a hidden row's presence never says "at least one"
+        missing = [c for c in _codes_of(services, wave, by) or [] if c not in listed and c not in OUTSIDE_SHARES]
+        expected = pl.concat([expected, pl.DataFrame({"area_code": missing}, schema={"area_code": pl.String})],
+                             how="diagonal_relaxed")
     if by == "district":
         source = {"children_0_17": DISTRICT_CHILDREN_SOURCE, "residents": DISTRICT_SOURCE}.get(population or "")
         expected = services.areas.districts.filter(pl.col("in_area")).select(

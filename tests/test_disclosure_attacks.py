@@ -716,3 +716,22 @@ def test_cohort_by_a_group_has_a_row_for_every_group_too(wave: Wave) -> None:
     codes = {r["area_code"] for r in rows if r["statement_id"] == STATEMENT}
     assert {"hindu", "sikh", "muslim", "christian", "not_answered"} <= codes
     assert all(r["suppressed"] for r in rows if r["area_code"] != "not_answered")
+
+
+def test_reach_by_a_question_without_a_population_figure_lists_every_option(start_service: Any) -> None:
+    """Reach by a question with no population figure (the child's main need; SEN status, multiple choice)
+    listed only the options someone chose, so a hidden row said "at least one" (the one family whose child has
+    a vision impairment had answered). Every option now has a row, hidden alike for 0 and 1 to 9."""
+    service = start_service()
+    with service.client() as public, service.client(ANALYST_TOKEN) as analyst:
+        for need, status in [("semh", ["sen_support"])] * 30 + [("vi", ["ehcp"])]:
+            body = {"answers": {"q7": {STATEMENT: "neither"}, "child_main_need": need, "send_status": status}}
+            assert public.post("/api/v1/waves/2026-autumn/responses", json=body).status_code == 201
+        for by, answered, nobody in (("child_main_need", "vi", "msi"), ("send_status", "ehcp", "ehc_assessment")):
+            r = analyst.get("/api/v1/waves/2026-autumn/reach", params={"by": by})
+            assert r.status_code == 200, r.text
+            rows = {x["area_code"]: x for x in r.json()["rows"]}
+            assert nobody in rows, f"by {by}: no row for {nobody}, so the row for {answered} says someone answered"
+            assert rows[answered]["suppressed"] and rows[nobody]["suppressed"]
+            assert {k: v for k, v in rows[answered].items() if k not in ("area_code", "area_name")} == \
+                {k: v for k, v in rows[nobody].items() if k not in ("area_code", "area_name")}, by
