@@ -19,6 +19,7 @@ import os
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -89,13 +90,20 @@ def _families() -> list[Family]:
     return families
 
 
-@pytest.fixture(scope="module")
-def wave(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wave]:
-    data = tmp_path_factory.mktemp("skewed") / "data"
+def _keyed_data(tmp_path_factory: pytest.TempPathFactory, name: str, key_hex: str) -> Path:
+    """A data directory whose return-code key is fixed (`key_hex` repeated), so the rounding is the same on every
+    run."""
+    data = tmp_path_factory.mktemp(name) / "data"
     (data / "secrets").mkdir(parents=True, mode=0o700)
     key = data / "secrets" / "return-code.key"
-    key.write_text("5e" * 32)  # a fixed key: the same rounding on every run
+    key.write_text(key_hex * 32)
     os.chmod(key, 0o600)
+    return data
+
+
+@pytest.fixture(scope="module")
+def wave(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wave]:
+    data = _keyed_data(tmp_path_factory, "skewed", "5e")
     clock = FakeClock()
     service = InProcessApp(make_settings(data), clock).start()
     families = _families()
@@ -489,11 +497,7 @@ def _arrivals() -> list[Arrival]:
 
 @pytest.fixture(scope="module")
 def outreach(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outreach]:
-    data = tmp_path_factory.mktemp("outreach") / "data"
-    (data / "secrets").mkdir(parents=True, mode=0o700)
-    key = data / "secrets" / "return-code.key"
-    key.write_text("13" * 32)  # a fixed key: the same rounding on every run
-    os.chmod(key, 0o600)
+    data = _keyed_data(tmp_path_factory, "outreach", "13")
     clock = FakeClock(dt.datetime(2026, 11, 22, 10, tzinfo=dt.UTC))
     service = InProcessApp(make_settings(data), clock).start()
     arrivals = _arrivals()
