@@ -132,3 +132,12 @@ def load_or_create_key(path: Path) -> bytes:
     with os.fdopen(fd, "w") as handle:
         handle.write(key.hex())
     return key
+
+
+def load_or_share_key(path: Path) -> bytes:
+    """`load_or_create_key` for keys that may be made by two processes at once (the form's, the sessions'): the
+    one that loses the race to create it reads the winner's."""
+    try:
+        return load_or_create_key(path)
+    except FileExistsError:
+        return load_or_create_key(path)

@@ -23,7 +23,7 @@ from pathlib import Path
 import msgspec
 
 from surveyapp.identity import Identity, IdentityProvider, Role
-from surveyapp.returncodes import load_or_create_key
+from surveyapp.returncodes import load_or_share_key
 
 SESSION_COOKIE = "surveyapp_session"
 CSRF_FIELD = "csrf_token"  # the hidden form field
@@ -34,11 +34,7 @@ CSRF_STATE = "surveyapp.csrf_field"  # where CsrfFieldMiddleware leaves a posted
 
 def load_session_key(data_dir: Path) -> bytes:
     """`<data dir>/secrets/session.key`, created on first start (owner-only); a racing creator's key is read."""
-    path = data_dir / "secrets" / "session.key"
-    try:
-        return load_or_create_key(path)
-    except FileExistsError:
-        return load_or_create_key(path)
+    return load_or_share_key(data_dir / "secrets" / "session.key")
 
 
 class Sessions:

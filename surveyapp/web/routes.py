@@ -15,6 +15,7 @@ from litestar.response import Redirect
 from markupsafe import Markup
 
 from surveyapp.ratelimit import ClientLimit
+from surveyapp.returncodes import load_or_share_key
 from surveyapp.services import Services
 from surveyapp.settings import Settings
 from surveyapp.store.drafts import DRAFT_DAYS, Draft, Drafts, draft_key
@@ -26,7 +27,7 @@ from surveyapp.web.messages import ENGLISH, Messages, load_messages
 from surveyapp.web.render import language_links, long_date, page, with_lang
 from surveyapp.web.staffmode import NO_BAR, banner, refused_unless_staff, staff_bar
 from surveyapp.web.summary import summary
-from surveyapp.web.tokens import DONE_COOKIE, DRAFT_COOKIE, FormSigner, load_form_key
+from surveyapp.web.tokens import DONE_COOKIE, DRAFT_COOKIE, FormSigner
 from surveyapp.web.view import PageView, page_view
 from waves.model import PartPostcode, text_in
 
@@ -44,7 +45,7 @@ class FormKit:
 
 def make_form_kit(settings: Settings, limit: ClientLimit | None = None) -> FormKit:
     """The form's signer (its key made on first start, beside the return-code key), its words, the rate limit."""
-    key = load_form_key(settings.data_dir / "secrets" / "form.key")
+    key = load_or_share_key(settings.data_dir / "secrets" / "form.key")
     languages = tuple(lang.strip() for lang in settings.languages.split(",") if lang.strip())
     return FormKit(FormSigner(key), load_messages(), settings.behind_tls, tuple(dict.fromkeys((ENGLISH, *languages))),
                    limit)

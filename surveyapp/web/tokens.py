@@ -16,25 +16,14 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from pathlib import Path
 
 import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from surveyapp.returncodes import load_or_create_key
-
 DRAFT_COOKIE = "surveyapp_draft"
 DONE_COOKIE = "surveyapp_done"
 DONE_SECONDS = 30 * 60  # the confirmation (with the code) can be reloaded for this long
-
-
-def load_form_key(path: Path) -> bytes:
-    """The form key, created on first use; a second process racing to create it reads the winner's."""
-    try:
-        return load_or_create_key(path)
-    except FileExistsError:
-        return load_or_create_key(path)
 
 
 class Done(msgspec.Struct, frozen=True):
