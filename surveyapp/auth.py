@@ -30,8 +30,8 @@ from surveyapp.settings import Settings
 log = logging.getLogger("surveyapp.auth")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 IDENTITY = "surveyapp.identity"  # where a guard leaves the request's Identity, in the scope's state
-__all__ = ["ROLES", "Identity", "Role", "identity_of", "presented_role", "require", "role_of_token", "role_tokens",
-           "session_identity"]
+__all__ = ["ROLES", "Identity", "Role", "cookie_identity", "identity_of", "presented_role", "require", "role_of_token",
+           "role_tokens", "session_identity"]
 
 
 class SignInRequired(NotAuthorizedException):
@@ -74,8 +74,7 @@ def presented_role(connection: ASGIConnection[Any, Any, Any, Any], tokens: dict[
     token = _presented(connection)
     if token is not None:
         return role_of_token(token, tokens)
-    sessions = sessions_of(connection)
-    identity = sessions.read(connection.cookies.get(SESSION_COOKIE)) if sessions is not None else None
+    identity = cookie_identity(connection)
     return identity.role if identity is not None else None
 
 
@@ -85,6 +84,11 @@ def session_identity(connection: ASGIConnection[Any, Any, Any, Any]) -> Identity
     found = identity_of(connection)
     if found is not None or _presented(connection) is not None:
         return found
+    return cookie_identity(connection)
+
+
+def cookie_identity(connection: ASGIConnection[Any, Any, Any, Any]) -> Identity | None:
+    """The identity of the request's session cookie, if it holds a valid one (and the service has started)."""
     sessions = sessions_of(connection)
     return sessions.read(connection.cookies.get(SESSION_COOKIE)) if sessions is not None else None
 
@@ -127,14 +131,14 @@ def require(role: Role | tuple[Role, ...], settings: Settings) -> Guard:
     state-changing request in a session without its CSRF token is 403."""
     allowed: tuple[Role, ...] = (role,) if isinstance(role, str) else role
     wanted = " or ".join(allowed)
-    tokens = role_tokens(settings)
+    provider = TokenProvider(role_tokens(settings))
 
     def guard(connection: ASGIConnection[Any, Any, Any, Any], _: BaseRouteHandler) -> None:
         method = connection.scope.get("method", "")
         where = escape(f"{method} {connection.scope.get('path', '')}")
         token = _presented(connection)
         if token is not None:
-            presented = role_of_token(token, tokens)
+            presented = provider.role_of(token)
             if presented is None:
                 log.warning("%s access refused: unknown token (%s)", wanted, where)
                 raise NotAuthorizedException("the token is not valid", headers={"WWW-Authenticate": "Bearer"})

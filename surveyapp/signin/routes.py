@@ -23,9 +23,9 @@ from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
 from surveyapp import queries
-from surveyapp.auth import Refused, SignInRequired, identity_of, require, sessions_of
+from surveyapp.auth import Refused, SignInRequired, cookie_identity, identity_of, require
 from surveyapp.identity import ROLES, Role, TokenProvider
-from surveyapp.ratelimit import ClientLimit, RateLimiter
+from surveyapp.ratelimit import ClientLimit
 from surveyapp.services import Services
 from surveyapp.sessions import SESSION_COOKIE, Sessions
 from surveyapp.settings import Settings
@@ -52,8 +52,9 @@ class SignInKit:
 
 def make_sign_in_kit(settings: Settings, sessions: Sessions, provider: TokenProvider) -> SignInKit:
     per_hour = settings.sign_in_attempts_per_hour
-    limit = None if per_hour == 0 else ClientLimit(
-        RateLimiter(min(5, per_hour), per_hour=per_hour), settings.trusted_proxy_header, settings.trusted_proxy_hops)
+    limit = ClientLimit.from_settings(per_minute=min(5, per_hour), per_hour=per_hour,
+                                      trusted_header=settings.trusted_proxy_header,
+                                      trusted_hops=settings.trusted_proxy_hops)
     return SignInKit(provider, sessions, limit, settings.behind_tls, settings.session_hours)
 
 
@@ -235,8 +236,7 @@ def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, kit: 
 
 def refused_page(request: Request[Any, Any, Any], exc: Refused) -> Response[str]:
     """A 403 as a page: what happened and what to do, with the bar (and sign-out) when signed in."""
-    sessions = sessions_of(request)
-    identity = sessions.read(request.cookies.get(SESSION_COOKIE)) if sessions is not None else None
+    identity = cookie_identity(request)
     return staff_page("notice.html", request, status=403, title=exc.title, identity=identity,
                       paragraphs=[exc.advice], link=(LANDING, "Go to your pages") if identity else None)
 
