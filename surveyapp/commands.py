@@ -156,7 +156,7 @@ def _tracker(args: argparse.Namespace, settings: Settings) -> int:
             on="name", index="date", values="responses_band").sort("date", descending=True))
             for part in ("channel", "source")]
     else:
-        from surveyapp.store.tracking import NO_SOURCE
+        from analytics.areas import NO_SOURCE
 
         words = level_words(args.by)
         line = outreach_headline(frame, level_word=words, apart=NO_SOURCE) if args.by in ("source", "channel") \

@@ -13,11 +13,11 @@ import jinja2
 import markupsafe
 import polars as pl
 
+from analytics.areas import NO_SOURCE
 from analytics.charts.tracker import daily_chart, tracker_chart, tracker_points
 from analytics.tracker import headline, level_words, outreach_headline
 from surveyapp.queries import Result
 from surveyapp.report import chart_svg
-from surveyapp.store.tracking import NO_SOURCE
 from surveyapp.wavestate import UK, Wave
 from waves.areas.pack import PackInfo
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import polars as pl
 
+from analytics.areas import ARRIVAL_LEVELS, NO_SOURCE
 from surveyapp.services import Services
 from surveyapp.wavestate import Wave
 
-OUTREACH = ("source", "channel")
+OUTREACH = ARRIVAL_LEVELS
 # Short enough for a phone's chart; paper and phone answers are entered by staff (README, "The live tracker").
 CHANNEL_NAMES = {"form": "Online form", "api": "API", "paper": "Paper", "phone": "Phone"}
 NO_SOURCE_NAME = "No outreach link"
@@ -23,21 +24,17 @@ NOTES = [
 
 
 def _names(services: Services, wave_id: str, breakdown: str) -> tuple[dict[str, str], dict[str, bool]]:
-    """Each code's display name and, for sources, whether it is retired."""
-    from surveyapp.store.tracking import NO_SOURCE, wave_sources
-
+    """Each code's display name and, for sources, whether it is retired (the wave's sources, oldest first)."""
     if breakdown == "channel":
         return dict(CHANNEL_NAMES), {}
-    sources = wave_sources(services.store, wave_id)
-    names = {s: f"{n} (retired)" if r else n for s, n, r in sources.iter_rows()}
-    return {**names, NO_SOURCE: NO_SOURCE_NAME}, dict(zip(sources["source_id"], sources["retired"], strict=True))
+    sources = sorted(services.sources.of_wave(wave_id), key=lambda s: (s.created_at, s.source_id))
+    names = {s.source_id: f"{s.name} (retired)" if s.retired else s.name for s in sources}
+    return {**names, NO_SOURCE: NO_SOURCE_NAME}, {s.source_id: s.retired for s in sources}
 
 
 def _codes(services: Services, wave_id: str, breakdown: str, counted: pl.Series) -> list[str]:
     """Every code a table shows: each channel, or each registered source, no source, and any other counted."""
-    from surveyapp.store.tracking import CHANNELS, NO_SOURCE
-
-    known = list(CHANNELS) if breakdown == "channel" else [*_names(services, wave_id, breakdown)[1], NO_SOURCE]
+    known = list(CHANNEL_NAMES) if breakdown == "channel" else [*_names(services, wave_id, breakdown)[1], NO_SOURCE]
     return list(dict.fromkeys([*known, *sorted(counted.to_list())]))
 
 
@@ -46,9 +43,9 @@ def outreach_groups(services: Services, wave_id: str, breakdown: str) -> pl.Data
     `analytics.tracker.GROUP_COLUMNS` (no population figure, so no shortfall)."""
     from analytics.disclosure import round_response_counts
     from analytics.tracker import group_rows, published
-    from surveyapp.store.tracking import counts_by
+    from surveyapp.store.frames import response_counts
 
-    counted = counts_by(services.store, wave_id, breakdown)
+    counted = response_counts(services.store, [wave_id], by=breakdown).drop("wave_id")
     codes = _codes(services, wave_id, breakdown, counted["area_code"])
     every = pl.DataFrame({"area_code": codes}).join(counted, on="area_code", how="left").with_columns(
         pl.col("responses").fill_null(0), wave_id=pl.lit(wave_id))

@@ -84,6 +84,16 @@ def two_way(by: str) -> tuple[str, str] | None:
     return (first, second) if comma else None
 
 
+def arrival_code(by: str) -> tuple[str, dict[str, Any]]:
+    """The SQL of a response's code by `source` (the outreach source it came through, else no_source) or
+    `channel`, for a table aliased r, and its parameters."""
+    if by == "source":
+        return "coalesce(r.source_id, $no_source)", {"no_source": NO_SOURCE}
+    if by == "channel":
+        return "r.channel", {}
+    raise ValueError(f"an arrival code is by source or channel, not {by!r}")
+
+
 def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[str, str, str, dict[str, Any]]:
     """SQL for a response's area_code and parent_code at level `by` (as `analytics.areas.area_keys` gives
     them), the joins they need on `responses r`, and their parameters.
@@ -112,10 +122,9 @@ def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[st
                                    "r.lad_code)), $unknown)"), "$all", "", params)
     if by == "district":
         return "coalesce(r.postcode_district, $unknown)", _LAD_LEVEL, "", params
-    if by == "source":  # the outreach source a response came through, if any
-        return "coalesce(r.source_id, $no_source)", "$all", "", params | {"no_source": NO_SOURCE}
-    if by == "channel":
-        return "r.channel", "$all", "", params
+    if by in ARRIVAL_LEVELS:
+        code, arrival = arrival_code(by)
+        return code, "$all", "", params | arrival
     params |= {"not_answered": NOT_ANSWERED,
                f"choice{tag}": by.removesuffix("_broad") if groups is not None else by}
     joins = (f"LEFT JOIN (SELECT response_id, option_id FROM answers WHERE question_id = $choice{tag}) c{tag} "
