@@ -204,11 +204,11 @@ def cohort_table(
         _one_way=(exact.filter(change > 0).sum() == exact.sum()) | (exact.filter(change == 0).sum() == exact.sum())
         | (exact.filter(change < 0).sum() == exact.sum()),
         n_pairs=n.sum().cast(pl.Int64), n_ties=n.filter(change == 0).sum().cast(pl.Int64),
-        _improved=n.filter(change > 0).sum(), _same=n.filter(change == 0).sum(),
+        _improved=n.filter(change > 0).sum(),
         _worse=n.filter(change < 0).sum(), _total=(change * n).sum(),
     ).select(
         "statement_id", "n_pairs", "n_ties", "_size", "_one_way",
-        share_improved=pl.col("_improved") / pl.col("n_pairs"), share_same=pl.col("_same") / pl.col("n_pairs"),
+        share_improved=pl.col("_improved") / pl.col("n_pairs"), share_same=pl.col("n_ties") / pl.col("n_pairs"),
         share_worse=pl.col("_worse") / pl.col("n_pairs"),
         mean_change=pl.col("_total").cast(pl.Float64) / pl.col("n_pairs"),
     )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import msgspec
 import polars as pl
 
+from analytics.areas import ARRIVAL_LEVELS
 from analytics.disclosure import PUBLICATION_SAFE
 from surveyapp.services import Services, WaveNotFound
 from surveyapp.sources import Source, SourceError
@@ -33,7 +34,7 @@ if TYPE_CHECKING:
     from surveyapp.report import ReportInputs
 
 FIXED_LEVELS = ("all", "lad", "district")
-ARRIVAL = ("source", "channel")  # how a response arrived: the outreach source it came through, and its channel
+ARRIVAL = ARRIVAL_LEVELS  # how a response arrived: the outreach source it came through, and its channel
 DISTRICT_SOURCE = "Census 2021 usual residents by postcode district, all ages"
 DISTRICT_CHILDREN_SOURCE = ("area pack: children aged 0-17 by postcode district, estimated (each LAD's children "
                             "0-17 x the district's share of the LAD's residents)")
@@ -157,7 +158,7 @@ def _codes_of(services: Services, wave: Wave, level: str) -> list[str] | None:
     """Every code a compare row of this level can have, or None when they cannot all be listed (two-way tables
     with postcode districts). By district: every district of the area pack; a district beyond it (SW1A) is still
     shown only when answered from."""
-    from analytics.areas import CHANNEL_NAMES, NO_SOURCE, NOT_ANSWERED
+    from analytics.areas import NOT_ANSWERED
     from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
     if level == "lad":
@@ -165,15 +166,12 @@ def _codes_of(services: Services, wave: Wave, level: str) -> list[str] | None:
     if level == "district":
         return list(_district_parents(services))
     if level in ARRIVAL:
-        return list(CHANNEL_NAMES) if level == "channel" else [
-            *(s.source_id for s in services.sources.of_wave(wave.wave_id)), NO_SOURCE]
+        return _arrival_codes(services, level, [wave.wave_id])
     question = wave.questionnaire.question(level.removesuffix("_broad"))
     groups = _groups(wave, level)
     if groups is not None:
         return [*sorted(set(groups.values())), NOT_ANSWERED]
-    if isinstance(question, SingleChoice):
-        return [*(o.id for o in question.options), NOT_ANSWERED]
-    if isinstance(question, MultipleChoice):
+    if isinstance(question, SingleChoice | MultipleChoice):
         return [*(o.id for o in question.options), NOT_ANSWERED]
     return None
 
@@ -188,10 +186,11 @@ def _every_group(services: Services, wave: Wave, by: str) -> list[str]:
     levels = [_codes_of(services, wave, level) for level in by.split(",")]
     if any(codes is None for codes in levels):
         return []
-    if len(levels) == 1:
-        return levels[0] or []
-    first, second = levels
-    return [f"{a}|{b}" for a in first or [] for b in second or []]
+    codes = [c for c in levels if c is not None]  # none is None (checked above): for the type checker
+    if len(codes) == 1:
+        return codes[0]
+    first, second = codes
+    return [f"{a}|{b}" for a in first for b in second]
 
 
 def _labels(services: Services, wave: Wave, by: str) -> dict[str, str]:
@@ -265,8 +264,8 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
         else:
             counts = weighed
     baseline_counts = aggregate_counts(services.store, baseline_id) if baseline.kind == "aggregate" else counts
-    every = _every_group(services, wave, by) if by != "lad" else []
     parents = _district_parents(services) if by == "district" else None
+    every = list(parents) if parents is not None else _every_group(services, wave, by) if by != "lad" else []
     if parents is not None and weighted:  # weighted tables leave out-of-area and unknown responses out
         every = [code for code in every if parents[code] not in (OUT_OF_AREA, UNKNOWN)]
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,

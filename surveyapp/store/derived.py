@@ -237,8 +237,9 @@ class Recorder:
 
 def reconcile(cursor: duckdb.DuckDBPyConnection) -> int:
     """Add the derived rows of every stored response that has no sheet (held by a writer that crashed, or by a
-    flush that failed), by the same statements as `record`; return how many. Inside the caller's transaction.
-    Reads every response's id once: run at start-up and after a failed flush, not per query."""
+    flush that failed), by the same statements as `record`; return how many. Inside the caller's transaction,
+    which settles them next (`Writer._settle`). Reads every response's id once: run at start-up and after a failed
+    flush, not per query."""
     cursor.execute(f"""CREATE OR REPLACE TEMP TABLE unrecorded AS
         SELECT r.response_id FROM responses r
         WHERE NOT EXISTS (SELECT 1 FROM likert_sheets s WHERE s.wave_id = r.wave_id
@@ -249,6 +250,5 @@ def reconcile(cursor: duckdb.DuckDBPyConnection) -> int:
         answers = "(SELECT a.* FROM answers a SEMI JOIN unrecorded u USING (response_id))"
         for step in _STEPS:
             cursor.execute(step.format(responses=responses, answers=answers, response_number=RESPONSE_NUMBER))
-        settle(cursor)
     cursor.execute("DROP TABLE unrecorded")
     return int(found[0]) if found else 0

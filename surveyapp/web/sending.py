@@ -99,10 +99,9 @@ def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | N
     """The draft with this page's answer in it (a new draft from the first page saved); `source`, the outreach
     source whose link this device opened, is kept unless the draft has one (a form for another child, after
     sending, keeps the first one's)."""
+    source = (draft.source_id if draft else None) or source
     if draft is None or draft.next_page == SENT:
-        source = (draft.source_id if draft else None) or source
         draft = Draft(wave.wave_id, str(uuid.uuid4()), lang, utc_naive(now), expiry(now), next_page)
-    source = draft.source_id or source
     answers = dict(draft.answers)
     postcode, sealed, sealed_child = draft.postcode, draft.sealed_code, draft.sealed_child
     question = here.question
