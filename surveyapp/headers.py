@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Awaitable, Callable, Iterable
 
 from litestar.types import Message, Scope
@@ -22,6 +23,15 @@ def csp_allowing_styles(styles: Iterable[str], *, stylesheets: bool = True) -> s
     'unsafe-inline'); `stylesheets=False` allows no stylesheet file at all, only these elements."""
     sources = (["'self'"] if stylesheets else []) + [style_source(css) for css in styles]
     return CSP.replace("style-src 'self'", "style-src " + (" ".join(sources) or "'none'"))
+
+
+_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
+
+
+def csp_for_page(page: str) -> str:
+    """The house CSP, plus the hashes of the page's own <style> blocks (no 'unsafe-inline'): for a whole page
+    rendered at once (the board report, the tracker, a poster)."""
+    return csp_allowing_styles(_STYLE.findall(page))
 
 
 _BASE = [

@@ -4,7 +4,6 @@ board report as a page (/results/{wave_id}) or as the files the CLI writes (repo
 from __future__ import annotations
 
 import io
-import re
 import tempfile
 import zipfile
 from pathlib import Path
@@ -19,7 +18,7 @@ from surveyapp import queries
 from surveyapp.auth import require
 from surveyapp.export import FORMATS, neutralise
 from surveyapp.formats import MEDIA_TYPES, ResultFormat, serialise
-from surveyapp.headers import csp_allowing_styles
+from surveyapp.headers import csp_for_page
 from surveyapp.services import Services
 from surveyapp.settings import Settings
 from surveyapp.signin import with_bar
@@ -137,14 +136,6 @@ def reach_wave(services: NamedDependency[Services], request: Request[Any, Any, A
                                                                         pooled=pooled, filters=tuple(filters or ())))
 
 
-_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
-
-
-def _csp_for(page: str) -> str:
-    """The house CSP, plus the hash of the page's own style block (no 'unsafe-inline')."""
-    return csp_allowing_styles(_STYLE.findall(page))
-
-
 @get("/results/{wave_id:str}", sync_to_thread=True)
 def results_page(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None) -> Response[str]:
@@ -158,7 +149,7 @@ def results_page(services: NamedDependency[Services], request: Request[Any, Any,
                        threshold=settings.small_number_threshold, boundaries=settings.boundaries)
     page = with_bar(page, request)
     return Response(page, media_type="text/html",
-                    headers={"Content-Security-Policy": _csp_for(page), "Cache-Control": "no-store"})
+                    headers={"Content-Security-Policy": csp_for_page(page), "Cache-Control": "no-store"})
 
 
 PDF_HEADER = "X-Report-Pdf"  # "included", or why report.zip holds no report.pdf

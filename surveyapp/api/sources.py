@@ -12,7 +12,7 @@ from litestar.params import FromPath, JSONBody
 from surveyapp import queries
 from surveyapp.api.schemas import ErrorOut, SourceIn
 from surveyapp.auth import require
-from surveyapp.headers import csp_allowing_styles
+from surveyapp.headers import csp_for_page
 from surveyapp.services import Services
 from surveyapp.settings import Settings
 from surveyapp.views import SourceOut
@@ -69,9 +69,8 @@ def qr_png(services: NamedDependency[Services], wave_id: FromPath[str], source_i
 def poster(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]) -> Response[str]:
     """The source's A4 poster as a page to print: QR code, title, how long it takes, the link written out."""
     page = queries.source_poster(services, wave_id, source_id)
-    style = page.split("<style>", 1)[1].split("</style>", 1)[0]
     return Response(page, media_type="text/html",
-                    headers={"Content-Security-Policy": csp_allowing_styles([style]), **_NO_STORE})
+                    headers={"Content-Security-Policy": csp_for_page(page), **_NO_STORE})
 
 
 @get("/{source_id:str}/poster.pdf", sync_to_thread=True, media_type="application/pdf",

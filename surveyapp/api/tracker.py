@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any, Literal
 
 from litestar import Request, Response, Router, get
@@ -12,7 +11,7 @@ from litestar.params import FromPath, FromQuery
 from surveyapp import queries
 from surveyapp.auth import require
 from surveyapp.formats import MEDIA_TYPES, ResultFormat, TrackerTable, one_table, serialise
-from surveyapp.headers import csp_allowing_styles
+from surveyapp.headers import csp_for_page
 from surveyapp.services import Services
 from surveyapp.settings import Settings
 from surveyapp.signin import with_bar
@@ -40,7 +39,6 @@ def tracker_figures(services: NamedDependency[Services], request: Request[Any, A
     return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
 
 
-_STYLE = re.compile(r"<style>(.*?)</style>", re.DOTALL)
 
 
 @get("/tracker/{wave_id:str}", sync_to_thread=True)
@@ -57,7 +55,7 @@ def tracker_page(services: NamedDependency[Services], request: Request[Any, Any,
                         refresh_seconds=REFRESH_SECONDS, now=services.clock(),
                         threshold=services.settings.small_number_threshold)
     page = with_bar(page, request)  # who is signed in, and Sign out, in a browser session
-    headers = {"Content-Security-Policy": csp_allowing_styles(_STYLE.findall(page)), "Cache-Control": "no-store"}
+    headers = {"Content-Security-Policy": csp_for_page(page), "Cache-Control": "no-store"}
     if refresh == "on":
         headers["Refresh"] = str(REFRESH_SECONDS)
     return Response(page, media_type="text/html", headers=headers)
