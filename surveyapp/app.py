@@ -19,6 +19,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
+from surveyapp.auth import SAFE_METHODS
 from surveyapp.csrf import CsrfFieldMiddleware
 from surveyapp.headers import security_headers
 from surveyapp.logsafe import escape
@@ -62,7 +63,7 @@ def _analysis_error(_: Request[Any, Any, Any], exc: AnalysisError) -> Response[d
 def _source_error(request: Request[Any, Any, Any], exc: SourceError) -> Response[dict[str, Any]]:
     if exc.status == 404:
         return _error(404, exc.message, [_Err(exc.field, exc.message)])
-    detail = "The request cannot be answered as asked" if request.method in _SAFE_METHODS else "Nothing was stored"
+    detail = "The request cannot be answered as asked" if request.method in SAFE_METHODS else "Nothing was stored"
     return _error(exc.status, f"{detail}; fix the field below.", [_Err(exc.field, exc.message)])
 
 
@@ -78,7 +79,6 @@ class _Err:
 _UNKNOWN_FIELD = re.compile(r"unknown field `([^`]+)`")
 _MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
 _MISSING_PARAMETER = re.compile(r"Missing required (\w+) parameter '([^']+)'")
-_SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
 def _allowed(request: Request[Any, Any, Any], key: str) -> str | None:
@@ -132,7 +132,7 @@ def _validation(request: Request[Any, Any, Any], exc: ValidationException) -> Re
     if not errors:
         errors = [_field_error(request, {"message": str(exc.detail) or "send a JSON object"})]
     # A read stores nothing whatever happens: say so only where something could have been stored.
-    read = request.method in _SAFE_METHODS
+    read = request.method in SAFE_METHODS
     return _error(400, "The request is not valid; fix the fields below." if read
                   else "The request is not valid; nothing was stored.", errors)
 
@@ -258,7 +258,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        services = Services(settings, clock or utc_now)
+        services = Services(settings, now)
         form_kit = make_form_kit(settings, limit)
         sessions.start(load_session_key(settings.data_dir))  # after Services' checks of the data directory
         Drafts(services.store).purge(services.clock()).result()  # drafts that expired while stopped

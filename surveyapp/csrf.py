@@ -18,9 +18,9 @@ from urllib.parse import parse_qsl
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
+from surveyapp.auth import SAFE_METHODS
 from surveyapp.sessions import CSRF_FIELD, CSRF_STATE, SESSION_COOKIE
 
-_SAFE = frozenset({"GET", "HEAD", "OPTIONS"})
 _FORM = b"application/x-www-form-urlencoded"
 
 
@@ -29,7 +29,7 @@ def _header(scope: Scope, name: bytes) -> bytes:
 
 
 def _wanted(scope: Scope) -> bool:
-    if scope["type"] != ScopeType.HTTP or scope.get("method") in _SAFE:
+    if scope["type"] != ScopeType.HTTP or scope.get("method") in SAFE_METHODS:
         return False
     if _header(scope, b"authorization") or f"{SESSION_COOKIE}=".encode() not in _header(scope, b"cookie"):
         return False

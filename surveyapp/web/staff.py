@@ -31,11 +31,10 @@ from surveyapp.web.messages import ENGLISH
 from surveyapp.web.render import page
 from surveyapp.web.routes import (
     FormKit,
+    _open,
     draft_cookie,
-    not_available,
     offered,
     page_url,
-    responses_wave,
     session_of,
     words,
 )
@@ -44,7 +43,7 @@ from surveyapp.web.tokens import DONE_COOKIE
 from waves.model import text_in
 
 
-def _start_page(services: Services, form_kit: FormKit, request: Request[Any, Any, Any], wave: Wave, *,
+def _start_page(form_kit: FormKit, request: Request[Any, Any, Any], wave: Wave, *,
                 errors: list[FormError] | None = None, status: int = 200, channel: str = "",
                 reference: str = "", lang: str = ENGLISH) -> Response[str]:
     t = words(form_kit, ENGLISH)
@@ -58,20 +57,14 @@ def _start_page(services: Services, form_kit: FormKit, request: Request[Any, Any
                 bar=signed_in_bar(request))
 
 
-def _wave_or_notice(services: Services, form_kit: FormKit, wave_id: str) -> tuple[Wave | None, Response[str] | None]:
-    wave = responses_wave(services, wave_id)
-    unavailable = not_available(services, words(form_kit, ENGLISH), wave)
-    return wave, unavailable
-
-
 @get("/staff/{wave_id:str}/enter", sync_to_thread=False, include_in_schema=False)
 def staff_enter(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
                 request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
     """Staff mode's start: paper or phone, the paper form's reference, the version of the form it was."""
-    wave, unavailable = _wave_or_notice(services, form_kit, wave_id)
+    wave, t, unavailable = _open(services, form_kit, wave_id, ENGLISH)
     if unavailable is not None or wave is None:
-        return unavailable or page("notice.html", words(form_kit, ENGLISH), status=404)
-    return _start_page(services, form_kit, request, wave)
+        return unavailable or page("notice.html", t, status=404)
+    return _start_page(form_kit, request, wave)
 
 
 def _already_entered(services: Services, wave_id: str, submission_id: str) -> bool:
@@ -84,13 +77,13 @@ def _already_entered(services: Services, wave_id: str, submission_id: str) -> bo
 async def staff_start(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
                       request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
     """Start a staff draft (replacing this browser's draft of the wave), then the families' first page."""
-    wave, unavailable = _wave_or_notice(services, form_kit, wave_id)
+    wave, t, unavailable = _open(services, form_kit, wave_id, ENGLISH)
     if unavailable is not None or wave is None:
-        return unavailable or page("notice.html", words(form_kit, ENGLISH), status=404)
+        return unavailable or page("notice.html", t, status=404)
     data = await request.form()
     session = session_of(request, form_kit.signer)
     if session.fresh or not form_kit.signer.csrf_ok(session.cookie, wave_id, posted_text(data, "csrf")):
-        return page("notice.html", words(form_kit, ENGLISH), status=403, title="Nothing was started",
+        return page("notice.html", t, status=403, title="Nothing was started",
                     paragraphs=["The page had expired or this browser blocked its cookie. Open the staff page "
                                 "again and start once more."], link=(f"/staff/{wave_id}/enter", "Start again"))
     channel, typed = posted_text(data, "channel"), posted_text(data, "reference").strip()
@@ -108,12 +101,12 @@ async def staff_start(services: NamedDependency[Services], form_kit: NamedDepend
                                                            "like 0042"))
     submission_id = submission_id_for(channel, reference) if reference and not errors else None
     if submission_id is not None and _already_entered(services, wave_id, submission_id):
-        return _start_page(services, form_kit, request, wave, status=409, channel=channel, reference=typed,
+        return _start_page(form_kit, request, wave, status=409, channel=channel, reference=typed,
                            lang=lang, errors=[FormError("reference", "#reference", (
                                f"Form {reference} has already been entered for this survey. Check the reference "
                                "on the form; give a different form a new reference"))])
     if errors:
-        return _start_page(services, form_kit, request, wave, errors=errors, channel=channel, reference=typed,
+        return _start_page(form_kit, request, wave, errors=errors, channel=channel, reference=typed,
                            lang=lang, status=400)
     now = services.clock()
     fresh = Draft(wave.wave_id, submission_id or str(uuid.uuid4()), lang, utc_naive(now), expiry(now), CODE_PAGE,

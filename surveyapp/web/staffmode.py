@@ -67,8 +67,7 @@ def staff_bar(connection: ASGIConnection[Any, Any, Any, Any], draft: Draft | Non
     empty for a family's draft (a family never sees it) and for a bearer token."""
     if draft is None or not draft.channel:
         return NO_BAR
-    identity = session_identity(connection)
-    return signed_in_bar(connection, identity) if identity is not None else NO_BAR
+    return signed_in_bar(connection, session_identity(connection))
 
 
 def refused_unless_staff(request: Request[Any, Any, Any], settings: Settings, draft: Draft | None,
