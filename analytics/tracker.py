@@ -158,3 +158,13 @@ def headline(groups: pl.DataFrame, *, level_word: str, most: int = 3) -> str:
         return f"Every {level_word} has at least its share of responses so far."
     listed = "; ".join(f"{r['area_name']} about {r['shortfall']:,} more" for r in gaps.iter_rows(named=True))
     return f"No {level_word} is shown to be under-reached yet. The largest gaps: {listed}."
+
+
+def tracker_headline(groups: pl.DataFrame, *, by: str) -> str:
+    """The headline of the tracker's rows by `by`: which sources or channels brought the most (no outreach link
+    set apart), else `headline`'s groups to push."""
+    from analytics.areas import ARRIVAL_LEVELS, NO_SOURCE
+
+    if by in ARRIVAL_LEVELS:
+        return outreach_headline(groups, level_word=level_words(by), apart=NO_SOURCE)
+    return headline(groups, level_word=level_words(by))

@@ -149,19 +149,14 @@ def _tracker(args: argparse.Namespace, settings: Settings) -> int:
         frame = backend.tracker_frame(args.wave, args.by, args.table)
     finally:
         backend.close()
-    from analytics.tracker import headline, level_words, outreach_headline
+    from analytics.tracker import tracker_headline
 
     if args.table == "daily":  # per channel, then per source: a day per row (newest first), a column each
         tables = [(f"Responses per UK day by {part}", frame.filter(pl.col("breakdown") == part).pivot(
             on="name", index="date", values="responses_band").sort("date", descending=True))
             for part in ("channel", "source")]
     else:
-        from analytics.areas import NO_SOURCE
-
-        words = level_words(args.by)
-        line = outreach_headline(frame, level_word=words, apart=NO_SOURCE) if args.by in ("source", "channel") \
-            else headline(frame, level_word=words)
-        tables = [(line,
+        tables = [(tracker_headline(frame, by=args.by),
                    frame.select(c for c in TRACKER_COLUMNS if c in frame.columns))]
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, tbl_hide_dataframe_shape=True, fmt_str_lengths=40,
                    tbl_hide_column_data_types=True):

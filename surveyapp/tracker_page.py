@@ -13,9 +13,8 @@ import jinja2
 import markupsafe
 import polars as pl
 
-from analytics.areas import NO_SOURCE
 from analytics.charts.tracker import daily_chart, tracker_chart, tracker_points
-from analytics.tracker import headline, level_words, outreach_headline
+from analytics.tracker import tracker_headline
 from surveyapp.queries import Result
 from surveyapp.report import chart_svg
 from surveyapp.wavestate import UK, Wave
@@ -76,8 +75,7 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
     by, groups, daily = str(result.parameters["by"]), result.frame, result.tables["daily"]
     outreach = by in ("source", "channel")
     word = level_name(by)
-    line = outreach_headline(groups, level_word=level_words(by), apart=NO_SOURCE) if outreach else \
-        headline(groups, level_word=level_words(by))
+    line = tracker_headline(groups, by=by)
     if daily.is_empty():  # no response at all yet: nothing is short of anything
         line = "No responses yet: the tracker fills in as they arrive."
     title = f"Responses so far by {word}" + ("" if outreach else ", largest shortfall first")
