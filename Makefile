@@ -37,7 +37,7 @@ browser: ## install Debian's chromium (browser tests, the report's PDF) and popp
 	fi
 
 token: setup ## make the admin, analyst and staff tokens once, into surveyapp.env (make run and make cli read it)
-	@$(PY) -m surveyapp.tokenfile $(TOKEN_FILE)
+	@$(PY) -m surveyapp.auth.tokenfile $(TOKEN_FILE)
 
 run: setup ## start the service (default http://127.0.0.1:8000, data in ./data)
 	@$(WITH_TOKENS) $(VENV)/bin/surveyapp serve --host $(HOST) --port $(PORT)

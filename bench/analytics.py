@@ -2,7 +2,7 @@
 
 The store is generated once (`bench.generate.write_store`: wave-1 and wave-2, 500,000 responses each) under
 data/bench-scale/ and reused (the same file `make bench-scale` starts the service on). Every step goes
-through `surveyapp.queries`, which counts in DuckDB and hands Polars only the counts.
+through `surveyapp.actions`, which counts in DuckDB and hands Polars only the counts.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ def _peak_mb() -> float:
     return peak if peak is not None else resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _timed(label: str, run: Callable[[], Any]) -> None:  # run returns a surveyapp.queries.Result
+def _timed(label: str, run: Callable[[], Any]) -> None:  # run returns a surveyapp.actions.levels.Result
     before = _status_mb("VmRSS") or 0.0
     _reset_peak()
     start = time.perf_counter()
@@ -57,40 +57,40 @@ def _timed(label: str, run: Callable[[], Any]) -> None:  # run returns a surveya
 def main(n_responses: int = 1_000_000) -> None:
     """Open (or first generate) the store, then time compare, cohort and reach, printing seconds and memory."""
     from bench.scale import ensure_store
-    from surveyapp import queries
-    from surveyapp.services import Services
+    from surveyapp.actions import cohort, compare, reach
+    from surveyapp.domain.services import Services
     from surveyapp.settings import from_env
 
     services = Services(from_env({}, data_dir=ensure_store(n_responses)))
     print(f"store open, peak RSS so far {_peak_mb():.0f} MB", flush=True)
     try:
         for by in ("all", "lad", "district", "child_main_need"):
-            _timed(f"compare wave-2 vs baseline-2019 by {by}", partial(queries.compare, services, "wave-2", by=by))
+            _timed(f"compare wave-2 vs baseline-2019 by {by}", partial(compare.compare, services, "wave-2", by=by))
         _timed("compare wave-2 vs wave-1 by district",
-               lambda: queries.compare(services, "wave-2", baseline_id="wave-1", by="district"))
+               lambda: compare.compare(services, "wave-2", baseline_id="wave-1", by="district"))
         for by in ("lad", "district"):
             _timed(f"compare wave-2 vs baseline-2019 by {by}, weighted",
-                   partial(queries.compare, services, "wave-2", by=by, weighted=True))
+                   partial(compare.compare, services, "wave-2", by=by, weighted=True))
         _timed("compare wave-2 vs wave-1 by district, weighted",
-               lambda: queries.compare(services, "wave-2", baseline_id="wave-1", by="district", weighted=True))
-        _timed("cohort wave-2 vs wave-1", lambda: queries.cohort(services, "wave-2", against="wave-1"))
+               lambda: compare.compare(services, "wave-2", baseline_id="wave-1", by="district", weighted=True))
+        _timed("cohort wave-2 vs wave-1", lambda: cohort.cohort(services, "wave-2", against="wave-1"))
         for by in ("lad", "ethnic_group", "religion", "ethnic_group_broad"):
-            _timed(f"reach wave-2 by {by}", partial(queries.reach_of, services, "wave-2", by=by))
+            _timed(f"reach wave-2 by {by}", partial(reach.reach_of, services, "wave-2", by=by))
         families = ["respondent_role:parent_carer,young_person"]
         _timed("compare wave-2 vs baseline-2019 by lad, filtered",
-               partial(queries.compare, services, "wave-2", by="lad", filters=families))
+               partial(compare.compare, services, "wave-2", by="lad", filters=families))
         _timed("compare wave-2 vs wave-1 by lad,ethnic_group_broad (two-way)",
-               lambda: queries.compare(services, "wave-2", baseline_id="wave-1", by="lad,ethnic_group_broad"))
-        _timed("cohort wave-2 vs wave-1 by lad", lambda: queries.cohort(services, "wave-2", against="wave-1", by="lad"))
+               lambda: compare.compare(services, "wave-2", baseline_id="wave-1", by="lad,ethnic_group_broad"))
+        _timed("cohort wave-2 vs wave-1 by lad", lambda: cohort.cohort(services, "wave-2", against="wave-1", by="lad"))
         _timed("cohort wave-2 vs wave-1, filtered",
-               lambda: queries.cohort(services, "wave-2", against="wave-1", filters=families))
-        _timed("reach wave-2 by district", partial(queries.reach_of, services, "wave-2", by="district"))
-        _timed("reach wave-2 by lad, filtered", partial(queries.reach_of, services, "wave-2", by="lad",
+               lambda: cohort.cohort(services, "wave-2", against="wave-1", filters=families))
+        _timed("reach wave-2 by district", partial(reach.reach_of, services, "wave-2", by="district"))
+        _timed("reach wave-2 by lad, filtered", partial(reach.reach_of, services, "wave-2", by="lad",
                                                         filters=families))
         for by in ("source", "channel"):  # the generated responses have no source: one no_source row, the join path
             _timed(f"compare wave-2 vs wave-1 by {by}",
-                   partial(queries.compare, services, "wave-2", baseline_id="wave-1", by=by))
-            _timed(f"reach wave-2 by {by}", partial(queries.reach_of, services, "wave-2", by=by))
+                   partial(compare.compare, services, "wave-2", baseline_id="wave-1", by=by))
+            _timed(f"reach wave-2 by {by}", partial(reach.reach_of, services, "wave-2", by=by))
     finally:
         services.close()
 

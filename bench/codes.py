@@ -22,7 +22,7 @@ from pathlib import Path
 import msgspec
 
 from bench.harness import SUBMIT_PATH, WAVE, Connection, ServerProcess
-from surveyapp.returncodes import RESERVED, WORDS
+from surveyapp.domain.returncodes import RESERVED, WORDS
 
 
 def fill(database: Path, rows: int) -> None:

@@ -248,8 +248,7 @@ def write_store(path: Path, n_responses: int, n_waves: int = 2, seed: int = 0, *
     questions in long form, as the writer stores them. Written `chunk` responses at a time."""
     import duckdb
 
-    from surveyapp import private
-    from surveyapp.store import derived
+    from surveyapp.store import derived, private
     from surveyapp.store.migrations import migrate
 
     private.restrict()  # survey data: the owner's only, as the service makes it
@@ -284,6 +283,6 @@ def write_store(path: Path, n_responses: int, n_waves: int = 2, seed: int = 0, *
     partial.rename(path)
     # A data folder holds its return-code key beside the database (the service refuses data without one);
     # the generated cohort keys are random, so a new key is the right one for them.
-    from surveyapp.returncodes import load_or_create_key
+    from surveyapp.domain.returncodes import load_or_create_key
 
     load_or_create_key(path.parent / "secrets" / "return-code.key")

@@ -5,7 +5,7 @@ size, uuid response ids, Q7 and nine demographic questions in long form, ~30% of
 cohort key) into `data/bench-scale/<size>-g1/surveyapp.duckdb`, and reused while that file exists.
 
 Each analysis runs in a fresh process that opens the store as the service does (`Services`) and runs the
-service's query (`surveyapp.queries`): wave-2 against wave-1, so every one of the 10,000,000 responses is
+service's query (`surveyapp.actions`): wave-2 against wave-1, so every one of the 10,000,000 responses is
 counted. Seconds are the query's own; peak RSS is the whole process's (imports, store and query), from
 `/proc/self/status` (VmHWM). Every figure is the median of `--repeat` runs (3). `startup_1m` is the time from starting
 `surveyapp serve` on the 1,000,000-response data directory until `GET /healthz` answers 200.
@@ -57,19 +57,19 @@ def ensure_store(n_responses: int) -> Path:
 
 
 def _queries() -> dict[str, Callable[[Any], Any]]:
-    from surveyapp import queries
+    from surveyapp.actions import cohort, compare
 
     return {
-        "compare_district": lambda s: queries.compare(s, "wave-2", baseline_id="wave-1", by="district"),
-        "compare_weighted_district": lambda s: queries.compare(s, "wave-2", baseline_id="wave-1", by="district",
+        "compare_district": lambda s: compare.compare(s, "wave-2", baseline_id="wave-1", by="district"),
+        "compare_weighted_district": lambda s: compare.compare(s, "wave-2", baseline_id="wave-1", by="district",
                                                                weighted=True),
-        "cohort": lambda s: queries.cohort(s, "wave-2", against="wave-1"),
+        "cohort": lambda s: cohort.cohort(s, "wave-2", against="wave-1"),
     }
 
 
 def measure(kind: str, directory: Path) -> dict[str, float]:
     """In this (fresh) process: open the store as the service does, run one analysis; seconds and peak MB."""
-    from surveyapp.services import Services
+    from surveyapp.domain.services import Services
     from surveyapp.settings import from_env
 
     services = Services(from_env({}, data_dir=directory))

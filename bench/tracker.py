@@ -3,7 +3,7 @@
 The store is generated once (`bench.generate.write_store`: wave-1 and wave-2, 500,000 responses each) under
 data/bench-scale/tracker-<size>-<generator>/ and reused; wave-2 then gets 40 outreach sources (3 retired), 40%
 of its responses through one of them, and 2% each on paper and by phone, so that every breakdown has work to do.
-Each step is `surveyapp.queries.tracker` (reach's counts in DuckDB, the shortfall, the source and channel counts
+Each step is `surveyapp.actions.tracker.tracker` (reach's counts in DuckDB, the shortfall, the source and channel counts
 and the daily series, every cell rounded), and the page is the tracker HTML with its three charts rendered.
 """
 
@@ -61,24 +61,24 @@ def ensure_tracker_store(n_responses: int) -> Path:
 
 def main(n_responses: int = 1_000_000) -> None:
     """Open (or first generate) the store, then time the tracker by each breakdown and the page."""
-    from surveyapp import queries
-    from surveyapp.services import Services
+    from surveyapp.actions import tracker
+    from surveyapp.domain.services import Services
+    from surveyapp.render.tracker import tracker_html
     from surveyapp.settings import from_env
-    from surveyapp.tracker_page import tracker_html
 
     services = Services(from_env({}, data_dir=ensure_tracker_store(n_responses)))
     print(f"store open, peak RSS so far {_peak_mb():.0f} MB", flush=True)
     try:
         _timed("tracker wave-2 by lad (first: imports scipy, analytics)",
-               partial(queries.tracker, services, "wave-2", by="lad"))
+               partial(tracker.tracker, services, "wave-2", by="lad"))
         for by in ("lad", "district", "ethnic_group_broad", "source", "channel"):
-            _timed(f"tracker wave-2 by {by}", partial(queries.tracker, services, "wave-2", by=by))
+            _timed(f"tracker wave-2 by {by}", partial(tracker.tracker, services, "wave-2", by=by))
         wave = services.wave("wave-2")
-        result = queries.tracker(services, "wave-2", by="lad")
+        result = tracker.tracker(services, "wave-2", by="lad")
         days = result.tables["daily"]
         print(f"  (daily series: {days.height:,} cells over {days['date'].n_unique()} days)", flush=True)
         start = time.perf_counter()
-        page = tracker_html(result, wave=wave, levels=queries.tracker_levels(wave), pack_info=services.areas.info,
+        page = tracker_html(result, wave=wave, levels=tracker.tracker_levels(wave), pack_info=services.areas.info,
                             refresh=False, refresh_seconds=300, now=services.clock(),
                             threshold=services.settings.small_number_threshold)
         print(f"{'tracker page by lad (four charts to SVG, HTML)':<56} {time.perf_counter() - start:6.3f} s  "

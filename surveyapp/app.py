@@ -19,19 +19,19 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.types import ControllerRouterHandler
 
 from surveyapp import __version__
-from surveyapp.auth import SAFE_METHODS
-from surveyapp.csrf import CsrfFieldMiddleware
-from surveyapp.headers import security_headers
-from surveyapp.logsafe import escape
-from surveyapp.mediatype import JsonBodyMiddleware
-from surveyapp.ratelimit import ClientLimit, RateLimitMiddleware
+from surveyapp.auth.guards import SAFE_METHODS
+from surveyapp.http.csrf import CsrfFieldMiddleware
+from surveyapp.http.headers import security_headers
+from surveyapp.http.logsafe import escape
+from surveyapp.http.mediatype import JsonBodyMiddleware
+from surveyapp.http.ratelimit import ClientLimit, RateLimitMiddleware
 from surveyapp.settings import Settings, check
 
 if TYPE_CHECKING:
-    from surveyapp.queries import AnalysisError
-    from surveyapp.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen
-    from surveyapp.sources import SourceError
-    from surveyapp.submission import SubmissionInvalid
+    from surveyapp.actions.levels import AnalysisError
+    from surveyapp.domain.services import Clock, Services, SubmissionRejected, WaveNotFound, WaveNotOpen
+    from surveyapp.domain.sources import SourceError
+    from surveyapp.domain.submission import SubmissionInvalid
     from surveyapp.web import FormKit
 
 log = logging.getLogger("surveyapp")
@@ -219,23 +219,23 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     The API's modules, the store and the analytics load here rather than when this module is imported, so
     `surveyapp --help` and the CLI's HTTP path start quickly.
     """
+    from surveyapp.actions.levels import AnalysisError
     from surveyapp.api.admin import admin_router
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.public import public_router
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
-    from surveyapp.auth import Refused, SignInRequired, role_tokens, wants_page
-    from surveyapp.channels import staff_scope
-    from surveyapp.identity import TokenProvider
-    from surveyapp.queries import AnalysisError
-    from surveyapp.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
-    from surveyapp.sessions import STATE_KEY, Sessions, load_session_key
-    from surveyapp.signin.routes import SignInKit, make_sign_in_kit, refused_page, sign_in_handlers, sign_in_redirect
-    from surveyapp.sources import SourceError
+    from surveyapp.auth.guards import Refused, SignInRequired, role_tokens, wants_page
+    from surveyapp.auth.identity import TokenProvider
+    from surveyapp.auth.sessions import STATE_KEY, Sessions, load_session_key
+    from surveyapp.auth.signin import SignInKit, make_sign_in_kit, refused_page, sign_in_handlers, sign_in_redirect
+    from surveyapp.domain.channels import staff_scope
+    from surveyapp.domain.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
+    from surveyapp.domain.sources import SourceError
+    from surveyapp.domain.submission import SubmissionInvalid
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.store.drafts import Drafts
-    from surveyapp.submission import SubmissionInvalid
     from surveyapp.web import FormKit, make_form_kit, staff_router, web_handlers
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules

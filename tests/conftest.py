@@ -30,7 +30,7 @@ from litestar.testing import TestClient
 from litestar.testing.transport import TestClientTransport
 
 from surveyapp.app import create_app
-from surveyapp.services import Services
+from surveyapp.domain.services import Services
 from surveyapp.settings import Settings
 from tests.browsing import chromium
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings, wait_until_started

@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bench.harness import ADMIN_TOKEN, ServerProcess, count_rows
-from surveyapp.ratelimit import RateLimiter
+from surveyapp.http.ratelimit import RateLimiter
 from tests.support import ANALYST_TOKEN, Service
 
 SUBMIT = "/api/v1/waves/2026-autumn/responses"

@@ -45,7 +45,7 @@ def test_without_configured_tokens_guarded_endpoints_stay_shut(start_service, da
 
 
 def test_failed_access_is_logged_without_token_or_address(server: Service, caplog: pytest.LogCaptureFixture) -> None:
-    with caplog.at_level("WARNING", logger="surveyapp.auth"), server.client("guessed-token-123") as c:
+    with caplog.at_level("WARNING", logger="surveyapp.auth.guards"), server.client("guessed-token-123") as c:
         c.get("/api/v1/waves/2026-autumn/export")
     text = caplog.text
     assert "analyst access refused" in text

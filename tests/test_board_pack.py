@@ -12,20 +12,20 @@ from typing import Any
 import polars as pl
 import pytest
 
-from surveyapp import queries
-from surveyapp.report import PdfError, print_pdf, write_report
+from surveyapp.actions import report
+from surveyapp.render.report import PdfError, print_pdf, write_report
 from tests.conftest import InProcessApp
 
 
 @pytest.fixture(scope="module")
 def pack(seeded_service: InProcessApp, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    inputs = queries.report_inputs(seeded_service.services, "2027-spring")
+    inputs = report.report_inputs(seeded_service.services, "2027-spring")
     return write_report(inputs, tmp_path_factory.mktemp("board"), threshold=10)
 
 
 @pytest.mark.slow
 def test_how_families_answered_shows_2019_beside_the_current_wave(seeded_service: InProcessApp):
-    inputs = queries.report_inputs(seeded_service.services, "2027-spring")
+    inputs = report.report_inputs(seeded_service.services, "2027-spring")
     own = inputs.overall.filter(pl.col("wave_id") == "baseline-2019")
     asked = set(inputs.overall.filter(pl.col("wave_id") != "baseline-2019")["statement_id"])
     assert set(own["statement_id"]) == asked  # the 2019 answers to the statements the waves shown were asked
@@ -106,9 +106,9 @@ def test_the_services_report_zip_holds_the_a4_pdf(seeded_service: InProcessApp, 
 @pytest.mark.slow  # the service renders the whole report
 def test_without_chromium_the_zip_has_no_pdf_and_says_why(seeded_service: InProcessApp,
                                                           monkeypatch: pytest.MonkeyPatch):
-    import surveyapp.report
+    import surveyapp.render.report
 
-    monkeypatch.setattr(surveyapp.report, "CHROMIUMS", ("no-such-chromium",))
+    monkeypatch.setattr(surveyapp.render.report, "CHROMIUMS", ("no-such-chromium",))
     headers, files = _pack_from_the_service(seeded_service)
     assert "report.html" in files and "report.pdf" not in files
     assert headers["x-report-pdf"].startswith("not printed: printing the PDF needs Chromium")
@@ -129,8 +129,8 @@ def test_areas_are_compared_wave_on_wave_once_an_earlier_wave_has_answers(seeded
             empty = {"wave_id": "2027-winter", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
                      "title": {"en": "Winter 2027"}, "opens_on": "2027-01-10", "closes_on": "2027-02-10"}
             assert admin.post("/api/v1/admin/waves", json=empty).status_code == 201
-        autumn = queries.report_inputs(service.services, "2026-autumn")
-        spring = queries.report_inputs(service.services, "2027-spring")
+        autumn = report.report_inputs(service.services, "2026-autumn")
+        spring = report.report_inputs(service.services, "2027-spring")
     finally:
         service.stop()
     assert autumn.area_baseline_id == "baseline-2019"

@@ -18,8 +18,8 @@ import polars as pl
 import pytest
 
 from analytics.disclosure import Disclosure
-from surveyapp import queries
-from surveyapp.services import Services
+from surveyapp.actions import cohort, compare, reach
+from surveyapp.domain.services import Services
 from tests.conftest import Cli, InProcessApp
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings
 
@@ -124,19 +124,19 @@ def _families(sent: list[Sent]) -> list[Sent]:
 
 def test_filtered_compare_by_lad_counts_the_hand_count(exact: Services, seeded: Any) -> None:
     sent = seeded[1]
-    frame = queries.compare(exact, AUTUMN, by="lad", filters=[FAMILIES]).frame
+    frame = compare.compare(exact, AUTUMN, by="lad", filters=[FAMILIES]).frame
     for statement in ("health_met", "local_offer_useful"):
         expected = Counter(LAD[s.body["postcode"]] for s in _families(sent)
                            if s.body["answers"]["q7"].get(statement) in SCORED)
         rows = frame.filter((pl.col("statement_id") == statement) & pl.col("n_valid").is_not_null())
         assert dict(zip(rows["area_code"], rows["n_valid"], strict=True)) == dict(expected)  # LADs without: hidden
-    everyone = queries.compare(exact, AUTUMN, by="lad").frame
+    everyone = compare.compare(exact, AUTUMN, by="lad").frame
     assert everyone["n_valid"].sum() > frame["n_valid"].sum()  # the filter did keep fewer
 
 
 def test_filtered_compare_share_agree_is_the_hand_share(exact: Services, seeded: Any) -> None:
     sent = seeded[1]
-    row = queries.compare(exact, AUTUMN, by="all", filters=[FAMILIES]).frame.filter(
+    row = compare.compare(exact, AUTUMN, by="all", filters=[FAMILIES]).frame.filter(
         pl.col("statement_id") == "health_met").row(0, named=True)
     scored = [s.body["answers"]["q7"]["health_met"] for s in _families(sent)
               if s.body["answers"]["q7"]["health_met"] in SCORED]
@@ -146,7 +146,7 @@ def test_filtered_compare_share_agree_is_the_hand_share(exact: Services, seeded:
 
 def test_filtered_reach_counts_the_hand_count(exact: Services, seeded: Any) -> None:
     sent = seeded[1]
-    frame = queries.reach_of(exact, AUTUMN, by="lad", filters=["respondent_role:parent_carer"]).frame
+    frame = reach.reach_of(exact, AUTUMN, by="lad", filters=["respondent_role:parent_carer"]).frame
     expected = Counter(LAD[s.body["postcode"]] for s in sent if s.role == "parent_carer")
     shown = frame.filter(pl.col("responses") > 0)
     assert dict(zip(shown["area_code"], shown["responses"], strict=True)) == dict(expected)
@@ -154,7 +154,7 @@ def test_filtered_reach_counts_the_hand_count(exact: Services, seeded: Any) -> N
 
 def test_filtered_cohort_pairs_the_families_whose_later_answer_passes(exact: Services, seeded: Any) -> None:
     sent = seeded[1]
-    frame = queries.cohort(exact, SPRING, against=AUTUMN, filters=[FAMILIES]).frame
+    frame = cohort.cohort(exact, SPRING, against=AUTUMN, filters=[FAMILIES]).frame
     changes = [SCORE[s.spring["answers"]["q7"]["health_met"]] - SCORE[s.body["answers"]["q7"]["health_met"]]
                for s in sent if s.spring is not None
                and s.spring["answers"].get("respondent_role") in ("parent_carer", "young_person")
@@ -201,7 +201,7 @@ def test_the_cli_takes_the_same_filter(seeded: Any, tmp_path: Path, cli: Cli) ->
 
 def test_compare_by_send_status_counts_a_response_in_every_option_it_chose(exact: Services, seeded: Any) -> None:
     sent = seeded[1]
-    result = queries.compare(exact, AUTUMN, by="send_status")
+    result = compare.compare(exact, AUTUMN, by="send_status")
     expected: Counter[str] = Counter()
     for s in sent:
         if s.body["answers"]["q7"]["health_met"] in SCORED:
@@ -216,7 +216,7 @@ def test_compare_by_send_status_counts_a_response_in_every_option_it_chose(exact
 
 def test_reach_by_send_status_shares_are_of_responses_that_chose_any(exact: Services, seeded: Any) -> None:
     sent = seeded[1]
-    frame = queries.reach_of(exact, AUTUMN, by="send_status").frame
+    frame = reach.reach_of(exact, AUTUMN, by="send_status").frame
     chose = [s.body["answers"]["send_status"] for s in sent if "send_status" in s.body["answers"]]
     counted = Counter(o for c in chose for o in c)
     for option in STATUS:
@@ -250,7 +250,7 @@ def _pairs(sent: list[Sent], statement: str = "health_met") -> list[tuple[Sent, 
 
 def test_cohort_by_lad_pairs_each_family_in_its_later_area(exact: Services, seeded: Any) -> None:
     sent = seeded[1]
-    result = queries.cohort(exact, SPRING, against=AUTUMN, by="lad")
+    result = cohort.cohort(exact, SPRING, against=AUTUMN, by="lad")
     rows = result.frame.filter(pl.col("statement_id") == "health_met")
     for lad in LAD.values():
         changes = [c for s, c in _pairs(sent) if s.spring is not None and LAD[s.spring["postcode"]] == lad]
@@ -288,7 +288,7 @@ def test_reach_by_district_counts_and_expects_each_districts_estimated_children(
     from tests.support import SHARED
 
     sent = seeded[1]
-    result = queries.reach_of(exact, AUTUMN, by="district")
+    result = reach.reach_of(exact, AUTUMN, by="district")
     reference = SHARED / "reference" / "kent-medway"
     with (reference / "postcode_district_to_lad_population_share_DERIVED.csv").open(encoding="utf-8") as handle:
         parts = [r for r in csv.DictReader(handle) if r["lad_is_kent_or_medway"] == "True"]
@@ -321,7 +321,7 @@ def test_reach_by_district_counts_and_expects_each_districts_estimated_children(
 
 def test_two_way_compare_by_lad_and_role_counts_the_hand_count(exact: Services, seeded: Any) -> None:
     sent = seeded[1]
-    result = queries.compare(exact, AUTUMN, by="lad,respondent_role")
+    result = compare.compare(exact, AUTUMN, by="lad,respondent_role")
     rows = result.frame.filter(pl.col("statement_id") == "health_met")
     expected = Counter((LAD[s.body["postcode"]], s.role or "not_answered") for s in sent
                        if s.body["answers"]["q7"]["health_met"] in SCORED)
@@ -429,7 +429,7 @@ def test_filter_differencing_pins_no_small_count_though_it_would_without_roundin
     services: Services = service.services
     published, services.disclosure = services.disclosure, EXACT
     try:
-        exact_both, exact_rest = ({r["area_code"]: r["responses"] for r in queries.reach_of(
+        exact_both, exact_rest = ({r["area_code"]: r["responses"] for r in reach.reach_of(
             services, AUTUMN, by="lad", filters=[f]).frame.iter_rows(named=True)} for f in (every, others))
     finally:
         services.disclosure = published

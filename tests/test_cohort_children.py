@@ -18,8 +18,8 @@ import pytest
 from scipy.stats import wilcoxon
 
 from analytics.disclosure import Disclosure
-from surveyapp import queries
-from surveyapp.services import Services
+from surveyapp.actions import cohort
+from surveyapp.domain.services import Services
 from tests.conftest import InProcessApp
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings
 
@@ -106,7 +106,7 @@ def test_each_child_is_paired_with_itself_and_the_rest_are_counted_out(
     kinds = sent[1]
     paired = kinds["single"] + kinds["named"]  # by hand: the same family and the same child
     changes = [SCORE[c.spring] - SCORE[c.autumn] for c in paired if c.spring]
-    result = queries.cohort(exact, SPRING, against=AUTUMN)
+    result = cohort.cohort(exact, SPRING, against=AUTUMN)
     row = result.frame.filter(pl.col("statement_id") == "health_met").row(0, named=True)
     assert row["n_pairs"] == len(changes) == 60
     assert row["mean_change"] == pytest.approx(sum(changes) / len(changes))
@@ -159,7 +159,7 @@ def test_a_store_written_before_the_markers_pairs_as_before(tmp_path: Path) -> N
     services = Services(from_env({}, data_dir=tmp_path / "data"))
     services.disclosure = EXACT
     try:
-        frame = queries.cohort(services, "wave-2", against="wave-1").frame
+        frame = cohort.cohort(services, "wave-2", against="wave-1").frame
         excluded, _ = cohort_exclusions(services.store, "wave-2", "wave-1", filters=())
         linked = services.store.rows("SELECT count(*) FROM responses l JOIN responses e USING (cohort_key) "
                                      "WHERE l.wave_id = 'wave-2' AND e.wave_id = 'wave-1'")[0][0]

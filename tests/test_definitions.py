@@ -114,7 +114,7 @@ def test_a_reworded_baseline_statement_is_refused(definitions: Path) -> None:
 
 
 def test_the_app_refuses_to_start_on_a_bad_definition(definitions: Path, tmp_path: Path) -> None:
-    from surveyapp.services import Services
+    from surveyapp.domain.services import Services
 
     _edit(definitions / "waves.toml", "closes = 2027-03-31", "closes = 2026-09-30")
     with pytest.raises(DefinitionError, match=r"waves\.toml"):

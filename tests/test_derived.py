@@ -16,8 +16,8 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from bench.generate import write_store
-from surveyapp import queries
-from surveyapp.services import Services
+from surveyapp.actions import cohort, compare
+from surveyapp.domain.services import Services
 from surveyapp.settings import from_env
 from surveyapp.store import Store
 from surveyapp.store.writer import PreparedResponse
@@ -151,9 +151,9 @@ def test_figures_from_a_migrated_store_equal_those_of_the_writers(written: Path,
     for name, directory in (("writer", written.parent), ("migrated", data)):
         services = Services(from_env({}, data_dir=directory))
         try:
-            figures[name] = (queries.compare(services, "wave-2", baseline_id="wave-1", by="district").frame,
-                             queries.compare(services, "wave-2", baseline_id="wave-1", by="lad", weighted=True).frame,
-                             queries.cohort(services, "wave-2", against="wave-1").frame)
+            figures[name] = (compare.compare(services, "wave-2", baseline_id="wave-1", by="district").frame,
+                             compare.compare(services, "wave-2", baseline_id="wave-1", by="lad", weighted=True).frame,
+                             cohort.cohort(services, "wave-2", against="wave-1").frame)
         finally:
             services.close()
     for got, expected in zip(figures["migrated"], figures["writer"], strict=True):

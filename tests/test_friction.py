@@ -16,8 +16,8 @@ import httpx
 import pyreadstat
 import pytest
 
+from surveyapp.auth.tokenfile import read
 from surveyapp.settings import from_env
-from surveyapp.tokenfile import read
 from tests.served import free_port
 from tests.support import ROOT
 

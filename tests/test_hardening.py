@@ -17,8 +17,8 @@ from litestar import get
 
 from bench.harness import ServerProcess
 from surveyapp.app import create_app
-from surveyapp.ratelimit import RateLimiter, client_address
-from surveyapp.returncodes import ReturnCodeError, normalise
+from surveyapp.domain.returncodes import ReturnCodeError, normalise
+from surveyapp.http.ratelimit import RateLimiter, client_address
 from surveyapp.settings import Settings
 from tests.served import Served
 from tests.support import FakeClock, Service, make_settings

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from surveyapp.services import Services
+from surveyapp.domain.services import Services
 from surveyapp.settings import SettingsError
 from tests.conftest import InProcessApp
 from tests.support import ANALYST_TOKEN, SHARED, FakeClock, make_settings

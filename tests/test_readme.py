@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from surveyapp.cli import build_parser
+from surveyapp.cli.main import build_parser
 from surveyapp.settings import variables
 
 ROOT = Path(__file__).resolve().parents[1]

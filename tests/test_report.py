@@ -26,7 +26,7 @@ from chart_frames import (
 from tqdm import tqdm
 
 from analytics.scale import Scale
-from surveyapp.report import ReportInputs, report_html, write_report
+from surveyapp.render.report import ReportInputs, report_html, write_report
 from waves.areas.pack import load_area_pack
 from waves.loader import load_catalogue
 

@@ -8,7 +8,7 @@ import stat
 
 import pytest
 
-from surveyapp.returncodes import ReturnCodeError, normalise
+from surveyapp.domain.returncodes import ReturnCodeError, normalise
 from tests.support import Service
 
 ANSWERS = {"answers": {"q7": {"making_progress": "tend_to_agree"}}}
@@ -90,7 +90,7 @@ def test_the_key_is_created_once_outside_the_database_readable_by_its_owner_only
 
 
 def test_a_readable_key_file_stops_start_up(tmp_path) -> None:
-    from surveyapp.returncodes import load_or_create_key
+    from surveyapp.domain.returncodes import load_or_create_key
 
     path = tmp_path / "secrets" / "return-code.key"
     load_or_create_key(path)

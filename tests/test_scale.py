@@ -1,7 +1,7 @@
 """Counting in DuckDB gives the figures the row-by-row computations give, on a realistic generated store.
 
 The store is written by `bench.generate.write_store` through the migrations (uuid response ids, Q7 and the
-demographic answers in long form, cohort keys reused across waves). Each analysis through `surveyapp.queries`
+demographic answers in long form, cohort keys reused across waves). Each analysis through `surveyapp.actions`
 (which counts in DuckDB) is checked against the Polars computation over one row per answer read back from the
 same file (`likert_frame`, `responses_frame`), and the counts and cohort pairs against plain Python.
 """
@@ -28,8 +28,9 @@ from analytics.disclosure import Disclosure
 from analytics.reach import reach
 from analytics.scale import Scale
 from bench.generate import write_store
-from surveyapp import queries
-from surveyapp.services import Services
+from surveyapp.actions import cohort, compare, levels
+from surveyapp.actions import reach as reach_action
+from surveyapp.domain.services import Services
 from surveyapp.settings import from_env
 from surveyapp.store.frames import likert_frame, responses_frame
 from surveyapp.store.keys import StoredKeys
@@ -80,7 +81,7 @@ def _same(got: pl.DataFrame, expected: pl.DataFrame) -> None:
 @pytest.mark.parametrize("baseline", ["wave-1", "baseline-2019"])
 def test_compare_counted_in_duckdb_equals_the_row_by_row_computation(
         services: Services, by: str, weighted: bool, baseline: str) -> None:
-    got = queries.compare(services, "wave-2", baseline_id=baseline, by=by, weighted=weighted).frame
+    got = compare.compare(services, "wave-2", baseline_id=baseline, by=by, weighted=weighted).frame
     aggregate = baseline == "baseline-2019"
     responses, likert = _rows(services, ["wave-2"] if aggregate else ["wave-2", baseline])
     wave = services.waves.get("wave-2")
@@ -88,7 +89,7 @@ def test_compare_counted_in_duckdb_equals_the_row_by_row_computation(
     expected = compare_responses(
         likert, responses, wave_id="wave-2", baseline_id=baseline, by=by, weighted=weighted,
         baseline_counts=services.catalogue.aggregate_counts if aggregate else None, lads=services.areas.lads,
-        threshold=services.settings.small_number_threshold, labels=queries._labels(services, wave, by),
+        threshold=services.settings.small_number_threshold, labels=levels.labels_of(services, wave, by),
         scale=Scale.for_questionnaire(wave.questionnaire))
     compared_with = services.waves.get(baseline)
     assert compared_with is not None
@@ -98,11 +99,11 @@ def test_compare_counted_in_duckdb_equals_the_row_by_row_computation(
         assert padded["suppressed"].all() and padded["n_valid"].is_null().all()
         assert set(padded["area_code"]) <= {*districts, "unknown"} and (weighted or padded.height > 0)
         got = got.join(expected, on=["area_code", "statement_id"], how="semi")
-    _same(got, queries._say_what_is_compared(services, expected, wave, compared_with, by))
+    _same(got, compare._say_what_is_compared(services, expected, wave, compared_with, by))
 
 
 def test_district_counts_equal_a_plain_python_tally(services: Services) -> None:
-    got = queries.compare(services, "wave-2", baseline_id="wave-1", by="district").frame
+    got = compare.compare(services, "wave-2", baseline_id="wave-1", by="district").frame
     rows = services.store.rows(  # no GROUP BY: every answer row comes back and Python counts
         "SELECT r.postcode_district, a.statement_id, a.option_id FROM answers a "
         "JOIN responses r USING (response_id) WHERE r.wave_id = 'wave-2' AND a.question_id = 'q7'")
@@ -118,7 +119,7 @@ def test_district_counts_equal_a_plain_python_tally(services: Services) -> None:
 
 
 def test_cohort_paired_in_duckdb_equals_the_row_by_row_computation_and_scipy(services: Services) -> None:
-    got = queries.cohort(services, "wave-2", against="wave-1").frame
+    got = cohort.cohort(services, "wave-2", against="wave-1").frame
     _same(got, _cohort_row_by_row(services))
     later, later_likert = _rows(services, ["wave-2"])
     earlier, earlier_likert = _rows(services, ["wave-1"])
@@ -148,13 +149,13 @@ def test_cohort_paired_in_duckdb_equals_the_row_by_row_computation_and_scipy(ser
 
 @pytest.mark.parametrize("by", ["lad", "utla", "ethnic_group", "ethnic_group_broad", "religion"])
 def test_reach_counted_in_duckdb_equals_the_row_by_row_computation(services: Services, by: str) -> None:
-    got = queries.reach_of(services, "wave-2", by=by).frame
+    got = reach_action.reach_of(services, "wave-2", by=by).frame
     responses, _ = _rows(services, ["wave-2"])
     wave = services.waves.get("wave-2")
     assert wave is not None
     expected = reach(responses, by=by, threshold=services.settings.small_number_threshold,
                      lads=services.areas.lads, census=services.areas.census,
-                     labels=queries._labels(services, wave, by))
+                     labels=levels.labels_of(services, wave, by))
     _same(got, expected)
 
 
@@ -171,7 +172,7 @@ def _kept(responses: pl.DataFrame, likert: pl.DataFrame) -> tuple[pl.DataFrame, 
 @pytest.mark.parametrize("baseline", ["wave-1", "baseline-2019"])
 def test_filtered_compare_in_duckdb_equals_the_row_by_row_computation(services: Services, by: str,
                                                                       baseline: str) -> None:
-    got = queries.compare(services, "wave-2", baseline_id=baseline, by=by,
+    got = compare.compare(services, "wave-2", baseline_id=baseline, by=by,
                           filters=["respondent_role:young_person,parent_carer"]).frame
     aggregate = baseline == "baseline-2019"
     responses, likert = _kept(*_rows(services, ["wave-2"] if aggregate else ["wave-2", baseline]))
@@ -180,10 +181,10 @@ def test_filtered_compare_in_duckdb_equals_the_row_by_row_computation(services: 
     expected = compare_responses(
         likert, responses, wave_id="wave-2", baseline_id=baseline, by=by,
         baseline_counts=services.catalogue.aggregate_counts if aggregate else None, lads=services.areas.lads,
-        threshold=services.settings.small_number_threshold, labels=queries._labels(services, wave, by),
+        threshold=services.settings.small_number_threshold, labels=levels.labels_of(services, wave, by),
         scale=Scale.for_questionnaire(wave.questionnaire))
-    _same(got, queries._say_what_is_compared(services, expected, wave, compared_with, by))
-    assert got["n_valid"].sum() < queries.compare(services, "wave-2", baseline_id=baseline, by=by).frame[
+    _same(got, compare._say_what_is_compared(services, expected, wave, compared_with, by))
+    assert got["n_valid"].sum() < compare.compare(services, "wave-2", baseline_id=baseline, by=by).frame[
         "n_valid"].sum()
 
 
@@ -196,21 +197,22 @@ def test_filtered_cohort_and_reach_in_duckdb_equal_the_row_by_row_computation(se
     everyone, later_likert = _rows(services, ["wave-2"])
     later, later_likert = _kept(_latest(everyone), later_likert)  # the pair's later answer passes the filter
     earlier, earlier_likert = _rows(services, ["wave-1"])
-    got = queries.cohort(services, "wave-2", against="wave-1", filters=["respondent_role:parent_carer,young_person"])
+    got = cohort.cohort(services, "wave-2", against="wave-1", filters=["respondent_role:parent_carer,young_person"])
     _same(got.frame, cohort_change(later_likert, later, earlier_likert, earlier,
                                    threshold=services.settings.small_number_threshold))
     wave = services.waves.get("wave-2")
     assert wave is not None
     for by in ("lad", "ethnic_group_broad"):
-        reached = queries.reach_of(services, "wave-2", by=by, filters=["respondent_role:parent_carer,young_person"])
+        reached = reach_action.reach_of(
+            services, "wave-2", by=by, filters=["respondent_role:parent_carer,young_person"])
         families = everyone.filter(pl.col("respondent_role").is_in(FAMILIES))
         _same(reached.frame, reach(families, by=by, threshold=services.settings.small_number_threshold,
                                    lads=services.areas.lads, census=services.areas.census,
-                                   labels=queries._labels(services, wave, by)))
+                                   labels=levels.labels_of(services, wave, by)))
 
 
 def test_cohort_by_lad_in_duckdb_equals_the_row_by_row_computation_per_lad(services: Services) -> None:
-    got = queries.cohort(services, "wave-2", against="wave-1", by="lad").frame
+    got = cohort.cohort(services, "wave-2", against="wave-1", by="lad").frame
     later, later_likert = _rows(services, ["wave-2"])
     earlier, earlier_likert = _rows(services, ["wave-1"])
     lad = pl.when(pl.col("area_status") == "in_area").then(pl.col("lad_code"))
@@ -233,7 +235,7 @@ def test_two_way_compare_in_duckdb_equals_the_row_by_row_computation(services: S
     """by=lad,ethnic_group_broad against compare_responses over a column holding '<LAD>|<broad group>' made
     here in Polars, each row's two codes in their own columns."""
     by = "lad,ethnic_group_broad"
-    got = queries.compare(services, "wave-2", baseline_id=baseline, by=by, weighted=weighted).frame
+    got = compare.compare(services, "wave-2", baseline_id=baseline, by=by, weighted=weighted).frame
     aggregate = baseline == "baseline-2019"
     responses, likert = _rows(services, ["wave-2"] if aggregate else ["wave-2", baseline])
     lad = (pl.when(pl.col("area_status") == "in_area").then(pl.col("lad_code"))
@@ -307,7 +309,7 @@ def test_a_key_answering_three_times_in_a_wave_without_child_markers_pairs_none_
             "SELECT l.cohort_key FROM responses l JOIN responses e USING (cohort_key) "
             "WHERE l.wave_id = 'wave-2' AND e.wave_id = 'wave-1' ORDER BY 1 LIMIT 25")
         statements = Scale.for_questionnaire(services.waves.get("wave-2").questionnaire).statements  # type: ignore[union-attr]
-        before = queries.cohort(services, "wave-2", against="wave-1").frame
+        before = cohort.cohort(services, "wave-2", against="wave-1").frame
         outcomes = [
             services.store.writer.submit(PreparedResponse(
                 response_id=f"{prefix}-0000-4000-8000-{i:012d}", wave_id="wave-2", submission_id=None,
@@ -317,7 +319,7 @@ def test_a_key_answering_three_times_in_a_wave_without_child_markers_pairs_none_
             for i, (key,) in enumerate(linked)
             for prefix, answer in (("ffffffff", "strongly_agree"), ("00000000", "strongly_disagree"))]
         assert {f.result().status for f in outcomes} == {"stored"}
-        got = queries.cohort(services, "wave-2", against="wave-1").frame
+        got = cohort.cohort(services, "wave-2", against="wave-1").frame
         _same(got, _cohort_row_by_row(services))
         assert got["n_excluded_ambiguous"].to_list() == [75] * got.height  # 25 codes, three answers each
         assert (before["n_pairs"] - got["n_pairs"]).max() <= 25 < before["n_pairs"].min()

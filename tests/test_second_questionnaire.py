@@ -30,10 +30,10 @@ from analytics.charts import (
 )
 from analytics.charts.common import AGREE_DARK, AGREE_LIGHT, DISAGREE_DARK, DISAGREE_LIGHT
 from analytics.scale import Scale
-from surveyapp.report import ReportInputs, write_report
-from surveyapp.services import Services
+from surveyapp.domain.services import Services
+from surveyapp.domain.submission import Submission, SubmissionInvalid
+from surveyapp.render.report import ReportInputs, write_report
 from surveyapp.settings import from_env
-from surveyapp.submission import Submission, SubmissionInvalid
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN, load_area_pack
 from waves.loader import load_catalogue
 

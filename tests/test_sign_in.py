@@ -20,9 +20,9 @@ from litestar import Request, Response, Router, get, post
 from litestar.testing import TestClient
 
 from surveyapp.app import create_app
-from surveyapp.auth import require
+from surveyapp.auth.guards import require
+from surveyapp.auth.pages import csrf_field
 from surveyapp.settings import SettingsError, from_env
-from surveyapp.signin import csrf_field
 from tests.conftest import StartService
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, Service, make_settings
 

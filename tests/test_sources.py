@@ -21,9 +21,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 
+from surveyapp.domain.sources import ALPHABET, SourceError, clean_name
+from surveyapp.domain.submission import Submission
 from surveyapp.settings import SettingsError, from_env
-from surveyapp.sources import ALPHABET, SourceError, clean_name
-from surveyapp.submission import Submission
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, Service
 
 WAVE = "2026-autumn"

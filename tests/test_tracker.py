@@ -33,7 +33,7 @@ from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
 from analytics.tracker import GROUP_COLUMNS, shortfall_of, uk_days, with_shortfall
-from surveyapp.submission import Submission
+from surveyapp.domain.submission import Submission
 from tests.browsing import axe_violations
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, Service
 

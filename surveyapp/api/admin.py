@@ -8,20 +8,20 @@ from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
-from surveyapp import queries
+from surveyapp.actions import data, waves
+from surveyapp.actions.schemas import BackupOut, WaveOut
 from surveyapp.api.schemas import ErrorOut, WaveIn
-from surveyapp.auth import require
-from surveyapp.services import Services
+from surveyapp.auth.guards import require
+from surveyapp.domain.services import Services
+from surveyapp.domain.waves import WaveError, WaveState
 from surveyapp.settings import Settings
-from surveyapp.views import BackupOut, WaveOut
-from surveyapp.wavestate import WaveError, WaveState
 
 
 @post("/waves", status_code=201, sync_to_thread=True)
 def create_wave(services: NamedDependency[Services], data: JSONBody[WaveIn]) -> WaveOut:
     """Create a responses wave of a defined questionnaire."""
     try:
-        return queries.create_wave(services, wave_id=data.wave_id, questionnaire_id=data.questionnaire_id,
+        return waves.create_wave(services, wave_id=data.wave_id, questionnaire_id=data.questionnaire_id,
                                    questionnaire_version=data.questionnaire_version, title=data.title,
                                    opens_on=data.opens_on, closes_on=data.closes_on)
     except WaveError as exc:
@@ -30,7 +30,7 @@ def create_wave(services: NamedDependency[Services], data: JSONBody[WaveIn]) -> 
 
 def _set_state(services: Services, wave_id: str, state: WaveState) -> WaveOut:
     try:
-        return queries.set_wave_state(services, wave_id, state)
+        return waves.set_wave_state(services, wave_id, state)
     except WaveError as exc:
         raise ClientException(str(exc), status_code=409) from None
 
@@ -52,7 +52,7 @@ def close_wave(services: NamedDependency[Services], wave_id: FromPath[str]) -> W
 def backup(services: NamedDependency[Services]) -> BackupOut:
     """Write a consistent copy of the database under <data dir>/backups/ while the service runs, with the
     return-code key it needs beside it (`<backup>.return-code.key`)."""
-    return queries.backup(services)
+    return data.backup(services)
 
 
 def admin_router(settings: Settings) -> Router:

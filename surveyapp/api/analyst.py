@@ -14,20 +14,20 @@ from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery, QueryParameter
 
-from surveyapp import queries
-from surveyapp.auth import require
-from surveyapp.export import FORMATS, neutralise
-from surveyapp.formats import MEDIA_TYPES, ResultFormat, serialise
-from surveyapp.headers import csp_for_page
-from surveyapp.services import Services
+from surveyapp.actions import analyses, data, report
+from surveyapp.auth.guards import require
+from surveyapp.auth.pages import with_bar
+from surveyapp.domain.services import Services
+from surveyapp.http.headers import csp_for_page
+from surveyapp.render.exports import FORMATS, neutralise
+from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, serialise
 from surveyapp.settings import Settings
-from surveyapp.signin import with_bar
 
 if TYPE_CHECKING:
     import polars as pl
 
 
-ExportFormat = queries.ExportFormat
+ExportFormat = data.ExportFormat
 WAVES = QueryParameter(pattern=r"^ *(all|[a-z0-9][a-z0-9-]*( *, *[a-z0-9][a-z0-9-]*)*) *$", description=(
     "`all` (every wave with responses, oldest first), or wave ids separated by commas, in the order wanted"))
 FILTER = QueryParameter(name="filter", required=False, description=(
@@ -56,8 +56,8 @@ def export_wave(services: NamedDependency[Services], wave_id: FromPath[str], for
     (the same columns as /api/v1/export); XLSX adds a dictionary sheet, Parquet carries the dictionary in its
     metadata, SPSS and Stata files their labels, and CSV's is at /dictionary."""
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
-    data = queries.export(services, [wave_id], format, filters=filters or (), field="wave_id")
-    return _export_response(data, format, wave_id, f"/api/v1/waves/{wave_id}/dictionary?format=csv")
+    body = data.export(services, [wave_id], format, filters=filters or (), field="wave_id")
+    return _export_response(body, format, wave_id, f"/api/v1/waves/{wave_id}/dictionary?format=csv")
 
 
 @get("/api/v1/export", sync_to_thread=True)
@@ -66,9 +66,9 @@ def export_stacked(services: NamedDependency[Services], waves: Annotated[str, WA
                    filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """The responses of several waves stacked, one row per response with its `wave_id`: `waves=all` (every
     wave with responses) or `waves=<id>,<id>`. Formats and columns as the per-wave export."""
-    data = queries.export(services, waves, format, filters=filters or ())
+    body = data.export(services, waves, format, filters=filters or ())
     stem = "all-waves" if waves.strip() == "all" else "-".join(w.strip() for w in waves.split(",") if w.strip())
-    return _export_response(data, format, stem[:120], f"/api/v1/export/dictionary?waves={quote(waves)}&format=csv")
+    return _export_response(body, format, stem[:120], f"/api/v1/export/dictionary?waves={quote(waves)}&format=csv")
 
 
 @get("/api/v1/export/dictionary", sync_to_thread=False)
@@ -76,7 +76,7 @@ def stacked_dictionary(services: NamedDependency[Services], waves: Annotated[str
                        format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
     """The data dictionary of the stacked export: each column's question, wording, values, codes and its
     variable name in SPSS and Stata."""
-    return _dictionary_response(queries.dictionary(services, waves), format)
+    return _dictionary_response(data.dictionary(services, waves), format)
 
 
 @get("/api/v1/waves/{wave_id:str}/dictionary", sync_to_thread=False)
@@ -85,16 +85,16 @@ def wave_dictionary(services: NamedDependency[Services], wave_id: FromPath[str],
     """The data dictionary of the export: each column's question, wording, values, codes and its variable
     name in SPSS and Stata."""
     services.wave(wave_id)
-    return _dictionary_response(queries.dictionary(services, [wave_id], field="wave_id"), format)
+    return _dictionary_response(data.dictionary(services, [wave_id], field="wave_id"), format)
 
 
 def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFormat | None,
-              analysis: queries.AnalysisRequest) -> Response[bytes]:
+              analysis: analyses.AnalysisRequest) -> Response[bytes]:
     """The analysis in the asked format (`format=`, else CSV for `Accept: text/csv`, else JSON); files other
     than JSON come as attachments."""
     if fmt is None:
         fmt = "csv" if "text/csv" in request.headers.get("accept", "") else "json"
-    body = serialise(queries.analyse(services, analysis), fmt, services.areas.attribution)
+    body = serialise(analyses.analyse(services, analysis), fmt, services.areas.attribution)
     headers = {"Cache-Control": "no-store"}
     if fmt != "json":
         headers["Content-Disposition"] = f'attachment; filename="{analysis.name()}.{fmt}"'
@@ -110,7 +110,7 @@ def compare_wave(services: NamedDependency[Services], request: Request[Any, Any,
                  format: FromQuery[ResultFormat | None] = None,
                  filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """Q7 by area or group against the baseline (JSON, or CSV with `Accept: text/csv`; or `format=`)."""
-    return _analysis(services, request, format, queries.AnalysisRequest(
+    return _analysis(services, request, format, analyses.AnalysisRequest(
         kind="compare", wave=wave_id, baseline=baseline, by=by, weighted=weighted, targets=targets,
         filters=tuple(filters or ())))
 
@@ -121,7 +121,7 @@ def cohort_wave(services: NamedDependency[Services], request: Request[Any, Any, 
                 filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """Same-family change per Q7 statement since an earlier wave (linked by return code); `by=lad` for one
     table per area."""
-    return _analysis(services, request, format, queries.AnalysisRequest(
+    return _analysis(services, request, format, analyses.AnalysisRequest(
         kind="cohort", wave=wave_id, against=against, by=by, filters=tuple(filters or ())))
 
 
@@ -132,7 +132,7 @@ def reach_wave(services: NamedDependency[Services], request: Request[Any, Any, A
                filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """Responses by LAD or group against children aged 0-17 or Census 2021 shares, with under-reach tests;
     `pooled=3` adds up the last 3 response waves so that small communities can be assessed."""
-    return _analysis(services, request, format, queries.AnalysisRequest(kind="reach", wave=wave_id, by=by,
+    return _analysis(services, request, format, analyses.AnalysisRequest(kind="reach", wave=wave_id, by=by,
                                                                         pooled=pooled, filters=tuple(filters or ())))
 
 
@@ -141,11 +141,11 @@ def results_page(services: NamedDependency[Services], request: Request[Any, Any,
                  baseline: FromQuery[str | None] = None) -> Response[str]:
     """The board report for a wave: the charts with their tables of figures, as one HTML page (with the
     signed-in bar and sign-out when opened in a browser session)."""
-    from surveyapp.report import report_html
+    from surveyapp.render.report import report_html
 
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     settings = services.settings
-    page = report_html(queries.report_inputs(services, wave_id, baseline),
+    page = report_html(report.report_inputs(services, wave_id, baseline),
                        threshold=settings.small_number_threshold, boundaries=settings.boundaries)
     page = with_bar(page, request)
     return Response(page, media_type="text/html",
@@ -163,11 +163,11 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
     """The board pack as `surveyapp report` writes it: report.html, charts/*.svg and *.png, figures.csv, and
     report.pdf (A4) when the service can print it with headless Chromium; the X-Report-Pdf header says
     "included" or why not."""
-    from surveyapp.report import PdfError, print_pdf, write_report
+    from surveyapp.render.report import PdfError, print_pdf, write_report
 
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     settings = services.settings
-    inputs = queries.report_inputs(services, wave_id, baseline)
+    inputs = report.report_inputs(services, wave_id, baseline)
     buffer = io.BytesIO()
     printed = "not asked for (pdf=false)"
     with tempfile.TemporaryDirectory(prefix="surveyapp-report-") as folder:

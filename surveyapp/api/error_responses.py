@@ -23,7 +23,7 @@ from litestar.openapi.spec import (
 )
 
 from surveyapp.api import schemas
-from surveyapp.export import FORMATS
+from surveyapp.render.exports import FORMATS
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 

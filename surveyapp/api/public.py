@@ -9,12 +9,12 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
-from surveyapp import queries
+from surveyapp.actions import waves
+from surveyapp.actions.schemas import QuestionnaireOut, WaveOut
 from surveyapp.api.schemas import ErrorOut, SubmissionIn, SubmissionOut
-from surveyapp.channels import api_channel, api_submission_id
-from surveyapp.services import Services
-from surveyapp.submission import Submission
-from surveyapp.views import QuestionnaireOut, WaveOut
+from surveyapp.domain.channels import api_channel, api_submission_id
+from surveyapp.domain.services import Services
+from surveyapp.domain.submission import Submission
 
 _ERRORS = {
     400: ResponseSpec(ErrorOut, description="Invalid fields, each named with how to fix it; nothing stored"),
@@ -51,7 +51,7 @@ async def readyz(services: NamedDependency[Services]) -> Response[dict[str, str]
 @get("/api/v1/waves", tags=["waves"], sync_to_thread=False)
 def list_waves(services: NamedDependency[Services], lang: FromQuery[str] = "en") -> list[WaveOut]:
     """Every wave with its status today."""
-    return queries.list_waves(services, lang)
+    return waves.list_waves(services, lang)
 
 
 @get("/api/v1/waves/{wave_id:str}", tags=["waves"], sync_to_thread=False,
@@ -60,7 +60,7 @@ def get_wave(services: NamedDependency[Services], wave_id: FromPath[str],
              lang: Annotated[str, QueryParameter(description="Language code, e.g. en or en-easy")] = "en",
              ) -> QuestionnaireOut:
     """The wave's questionnaire with every question, statement and option id, in the requested language."""
-    return queries.questionnaire(services, wave_id, lang)
+    return waves.questionnaire(services, wave_id, lang)
 
 
 @post("/api/v1/waves/{wave_id:str}/responses", tags=["responses"], status_code=201,

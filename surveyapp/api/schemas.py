@@ -1,4 +1,4 @@
-"""What the API reads (and its error shape); what it answers with is in `surveyapp.views`."""
+"""What the API reads (and its error shape); what it answers with is in `surveyapp.actions.schemas`."""
 
 from __future__ import annotations
 

@@ -9,13 +9,13 @@ from litestar.exceptions import HTTPException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
-from surveyapp import queries
+from surveyapp.actions import sources
+from surveyapp.actions.schemas import SourceOut
 from surveyapp.api.schemas import ErrorOut, SourceIn
-from surveyapp.auth import require
-from surveyapp.headers import csp_for_page
-from surveyapp.services import Services
+from surveyapp.auth.guards import require
+from surveyapp.domain.services import Services
+from surveyapp.http.headers import csp_for_page
 from surveyapp.settings import Settings
-from surveyapp.views import SourceOut
 
 _ERRORS = {400: ResponseSpec(ErrorOut, description="The name is not valid (empty, too long, control characters)"),
            404: ResponseSpec(ErrorOut, description="No such wave, or no such source in it"),
@@ -27,48 +27,48 @@ _NO_STORE = {"Cache-Control": "no-store"}
 def create_source(services: NamedDependency[Services], wave_id: FromPath[str], data: JSONBody[SourceIn]
                   ) -> Response[SourceOut]:
     """Register a partner who passes the survey on: its `url` opens the form and records it on each response."""
-    return Response(queries.create_source(services, wave_id, data.name), status_code=201, headers=_NO_STORE)
+    return Response(sources.create_source(services, wave_id, data.name), status_code=201, headers=_NO_STORE)
 
 
 @get("/", sync_to_thread=True, responses=_ERRORS)
 def list_sources(services: NamedDependency[Services], wave_id: FromPath[str]) -> Response[list[SourceOut]]:
     """The wave's sources, oldest first, each with its responses so far (rounded to base 5, as every published
     count; fewer than the threshold shows no number)."""
-    return Response(queries.list_sources(services, wave_id), headers=_NO_STORE)
+    return Response(sources.list_sources(services, wave_id), headers=_NO_STORE)
 
 
 @patch("/{source_id:str}", sync_to_thread=True, responses=_ERRORS)
 def rename_source(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str],
                   data: JSONBody[SourceIn]) -> Response[SourceOut]:
     """Rename a source; its link, QR code and the responses it brought stay."""
-    return Response(queries.rename_source(services, wave_id, source_id, data.name), headers=_NO_STORE)
+    return Response(sources.rename_source(services, wave_id, source_id, data.name), headers=_NO_STORE)
 
 
 @post("/{source_id:str}/retire", status_code=200, sync_to_thread=True, responses=_ERRORS)
 def retire_source(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]
                   ) -> Response[SourceOut]:
     """Retire a source: its link still opens the form, but responses through it are stored without a source."""
-    return Response(queries.retire_source(services, wave_id, source_id), headers=_NO_STORE)
+    return Response(sources.retire_source(services, wave_id, source_id), headers=_NO_STORE)
 
 
 @get("/{source_id:str}/qr.svg", sync_to_thread=True, media_type="image/svg+xml", responses=_ERRORS)
 def qr_svg(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]) -> Response[bytes]:
     """The QR code of the source's link, as SVG (scales to any size in print)."""
-    return Response(queries.source_qr(services, wave_id, source_id, "svg"), media_type="image/svg+xml",
+    return Response(sources.source_qr(services, wave_id, source_id, "svg"), media_type="image/svg+xml",
                     headers={"Content-Disposition": f'inline; filename="{source_id}.svg"', **_NO_STORE})
 
 
 @get("/{source_id:str}/qr.png", sync_to_thread=True, media_type="image/png", responses=_ERRORS)
 def qr_png(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]) -> Response[bytes]:
     """The QR code of the source's link, as PNG."""
-    return Response(queries.source_qr(services, wave_id, source_id, "png"), media_type="image/png",
+    return Response(sources.source_qr(services, wave_id, source_id, "png"), media_type="image/png",
                     headers={"Content-Disposition": f'inline; filename="{source_id}.png"', **_NO_STORE})
 
 
 @get("/{source_id:str}/poster", sync_to_thread=True, media_type="text/html", responses=_ERRORS)
 def poster(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]) -> Response[str]:
     """The source's A4 poster as a page to print: QR code, title, how long it takes, the link written out."""
-    page = queries.source_poster(services, wave_id, source_id)
+    page = sources.source_poster(services, wave_id, source_id)
     return Response(page, media_type="text/html",
                     headers={"Content-Security-Policy": csp_for_page(page), **_NO_STORE})
 
@@ -78,10 +78,10 @@ def poster(services: NamedDependency[Services], wave_id: FromPath[str], source_i
 def poster_pdf(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]
                ) -> Response[bytes]:
     """The source's poster printed to an A4 PDF (headless Chromium)."""
-    from surveyapp.poster import poster_pdf as print_poster
-    from surveyapp.report import PdfError
+    from surveyapp.render.poster import poster_pdf as print_poster
+    from surveyapp.render.report import PdfError
 
-    page = queries.source_poster(services, wave_id, source_id)
+    page = sources.source_poster(services, wave_id, source_id)
     try:
         data = print_poster(page)
     except PdfError as exc:

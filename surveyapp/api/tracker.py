@@ -8,13 +8,13 @@ from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from surveyapp import queries
-from surveyapp.auth import require
-from surveyapp.formats import MEDIA_TYPES, ResultFormat, TrackerTable, one_table, serialise
-from surveyapp.headers import csp_for_page
-from surveyapp.services import Services
+from surveyapp.actions import tracker
+from surveyapp.auth.guards import require
+from surveyapp.auth.pages import with_bar
+from surveyapp.domain.services import Services
+from surveyapp.http.headers import csp_for_page
+from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, TrackerTable, one_table, serialise
 from surveyapp.settings import Settings
-from surveyapp.signin import with_bar
 
 REFRESH_SECONDS = 300
 
@@ -29,7 +29,7 @@ def tracker_figures(services: NamedDependency[Services], request: Request[Any, A
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     if format is None:
         format = "csv" if "text/csv" in request.headers.get("accept", "") else "json"
-    result = queries.tracker(services, wave_id, by=by)
+    result = tracker.tracker(services, wave_id, by=by)
     body = serialise(result if format in ("json", "xlsx") else one_table(result, table), format,
                      services.areas.attribution)
     headers = {"Cache-Control": "no-store"}
@@ -46,11 +46,11 @@ def tracker_page(services: NamedDependency[Services], request: Request[Any, Any,
                  by: FromQuery[str] = "lad", refresh: FromQuery[Literal["on", "off"]] = "off") -> Response[str]:
     """The tracker as a page an outreach officer reads at a glance; `refresh=on` reloads it every 5 minutes
     (an HTTP Refresh header) until "Stop refreshing" is followed."""
-    from surveyapp.tracker_page import tracker_html
+    from surveyapp.render.tracker import tracker_html
 
     wave = services.wave(wave_id)
-    result = queries.tracker(services, wave_id, by=by)
-    page = tracker_html(result, wave=wave, levels=queries.tracker_levels(wave), pack_info=services.areas.info,
+    result = tracker.tracker(services, wave_id, by=by)
+    page = tracker_html(result, wave=wave, levels=tracker.tracker_levels(wave), pack_info=services.areas.info,
                         refresh=refresh == "on",
                         refresh_seconds=REFRESH_SECONDS, now=services.clock(),
                         threshold=services.settings.small_number_threshold)

@@ -7,7 +7,7 @@ from typing import Any
 
 from litestar.datastructures import FormMultiDict
 
-from surveyapp.submission import Submission
+from surveyapp.domain.submission import Submission
 from waves.model import Likert, MultipleChoice, Question, Questionnaire, Section
 
 RETURN_CODE = "return_code"

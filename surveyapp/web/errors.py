@@ -12,8 +12,8 @@ from typing import Any
 
 from litestar.datastructures import FormMultiDict
 
-from surveyapp.returncodes import CHILDREN, RESERVED, ReturnCodeError, normalise
-from surveyapp.submission import FieldError
+from surveyapp.domain.returncodes import CHILDREN, RESERVED, ReturnCodeError, normalise
+from surveyapp.domain.submission import FieldError
 from surveyapp.web.answers import (
     CHILD,
     HONEYPOT,

@@ -15,7 +15,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from surveyapp.services import Services
+from surveyapp.domain.services import Services
 from surveyapp.store.drafts import DRAFT_DAYS
 from surveyapp.web.messages import ENGLISH
 from surveyapp.web.render import page

@@ -19,7 +19,7 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
-from surveyapp.services import Services
+from surveyapp.domain.services import Services
 from surveyapp.web.answers import layout
 from surveyapp.web.messages import ENGLISH, Messages
 from surveyapp.web.render import document, page

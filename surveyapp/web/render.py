@@ -27,8 +27,8 @@ from litestar.exceptions import ClientException
 from litestar.handlers.base import BaseRouteHandler
 from markupsafe import Markup
 
-from surveyapp.headers import csp_allowing_styles
-from surveyapp.signin import bar_css
+from surveyapp.auth.pages import bar_css
+from surveyapp.http.headers import csp_allowing_styles
 from surveyapp.web.messages import Messages
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"

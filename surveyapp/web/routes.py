@@ -14,12 +14,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 from markupsafe import Markup
 
-from surveyapp.ratelimit import ClientLimit
-from surveyapp.returncodes import load_or_share_key
-from surveyapp.services import Services
+from surveyapp.domain.returncodes import load_or_share_key
+from surveyapp.domain.services import Services
+from surveyapp.domain.waves import Wave
+from surveyapp.http.ratelimit import ClientLimit
 from surveyapp.settings import Settings
 from surveyapp.store.drafts import DRAFT_DAYS, Draft, Drafts, draft_key
-from surveyapp.wavestate import Wave
 from surveyapp.web.answers import statement_answer
 from surveyapp.web.errors import FormError
 from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, find, pages

@@ -32,9 +32,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from surveyapp.services import Services, SubmissionInvalid, SubmissionRejected
+from surveyapp.domain.services import Services, SubmissionInvalid, SubmissionRejected
+from surveyapp.domain.waves import Wave
 from surveyapp.store.drafts import Draft, Drafts, expiry, utc_naive
-from surveyapp.wavestate import Wave
 from surveyapp.web.answers import HONEYPOT, RETURN_CODE, posted_text, submission_of
 from surveyapp.web.errors import FormError, check_errors, honeypot_error, read_page
 from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, find, pages

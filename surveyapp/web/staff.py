@@ -17,13 +17,13 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Redirect
 
-from surveyapp.auth import require
-from surveyapp.channels import STAFF_CHANNELS, STAFF_ROLES
-from surveyapp.services import Services
+from surveyapp.auth.guards import require
+from surveyapp.auth.pages import csrf_field, signed_in_bar
+from surveyapp.domain.channels import STAFF_CHANNELS, STAFF_ROLES
+from surveyapp.domain.services import Services
+from surveyapp.domain.waves import Wave
 from surveyapp.settings import Settings
-from surveyapp.signin import csrf_field, signed_in_bar
 from surveyapp.store.drafts import Draft, Drafts, expiry, utc_naive
-from surveyapp.wavestate import Wave
 from surveyapp.web.answers import posted_text
 from surveyapp.web.errors import FormError
 from surveyapp.web.journey import CODE_PAGE

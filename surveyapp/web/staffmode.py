@@ -17,12 +17,12 @@ from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from markupsafe import Markup
 
-from surveyapp.auth import session_identity
-from surveyapp.channels import REFERENCE_MARK, is_staff
+from surveyapp.auth.guards import session_identity
+from surveyapp.auth.pages import signed_in_bar
+from surveyapp.domain.channels import REFERENCE_MARK, is_staff
+from surveyapp.domain.waves import Wave
 from surveyapp.settings import Settings
-from surveyapp.signin import signed_in_bar
 from surveyapp.store.drafts import Draft
-from surveyapp.wavestate import Wave
 from surveyapp.web.messages import Messages
 from surveyapp.web.render import page
 

@@ -7,8 +7,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from surveyapp.domain.waves import Wave
 from surveyapp.store.drafts import Draft
-from surveyapp.wavestate import Wave
 from surveyapp.web.answers import NOT_APPLICABLE, statement_answer
 from surveyapp.web.journey import CODE_PAGE, Page, pages
 from surveyapp.web.messages import Messages

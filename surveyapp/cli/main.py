@@ -14,8 +14,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from surveyapp import logsafe, private
+from surveyapp.http import logsafe
 from surveyapp.settings import Settings, SettingsError, from_env
+from surveyapp.store import private
 
 Command = Callable[[argparse.Namespace, Settings], int]
 
@@ -24,8 +25,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from surveyapp.app import create_app
-    from surveyapp.services import start_checks
-    from surveyapp.serving import uvicorn_options
+    from surveyapp.domain.services import start_checks
+    from surveyapp.http.serving import uvicorn_options
 
     start_checks(settings)  # a refusal (a readable data file, a missing key) is one line here, not a traceback
     app = create_app(settings)
@@ -36,8 +37,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     gc.freeze()
     # access_log off: uvicorn's access log records client addresses, which this service never keeps.
     # proxy_headers off: a forwarded address is believed only through SURVEYAPP_TRUSTED_PROXY_HEADER.
-    # log_config None: uvicorn logs through the service's own escaping handler (surveyapp.logsafe).
-    # uvicorn_options: a header timeout and connection caps per client and in all (surveyapp.serving).
+    # log_config None: uvicorn logs through the service's own escaping handler (surveyapp.http.logsafe).
+    # uvicorn_options: a header timeout and connection caps per client and in all (surveyapp.http.serving).
     try:
         uvicorn.run(app, host=settings.host, port=settings.port, access_log=False,
                     log_level=settings.log_level.lower(), log_config=None, server_header=False,
@@ -51,7 +52,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from surveyapp import commands
+    from surveyapp.cli import commands
 
     parser = argparse.ArgumentParser(prog="surveyapp", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="overrides SURVEYAPP_DATA_DIR")

@@ -17,9 +17,9 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Scope
 
-from surveyapp.auth import Role, presented_role, require, role_tokens
+from surveyapp.auth.guards import Role, presented_role, require, role_tokens
+from surveyapp.domain.submission import FieldError, SubmissionInvalid
 from surveyapp.settings import Settings
-from surveyapp.submission import FieldError, SubmissionInvalid
 
 STAFF_CHANNELS = ("paper", "phone")
 STAFF_ROLES: tuple[Role, ...] = ("staff", "admin")

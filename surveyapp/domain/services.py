@@ -10,13 +10,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from surveyapp import private
-from surveyapp.returncodes import ReturnCodes, load_or_create_key
+from surveyapp.domain.returncodes import ReturnCodes, load_or_create_key
+from surveyapp.domain.sources import SourceSet
+from surveyapp.domain.submission import FieldError, Preparer, Submission, SubmissionInvalid
+from surveyapp.domain.waves import Wave, WaveSet, uk_today
 from surveyapp.settings import Settings, SettingsError
-from surveyapp.sources import SourceSet
-from surveyapp.store import Store, StoreUnavailable, sweep_unfinished
-from surveyapp.submission import FieldError, Preparer, Submission, SubmissionInvalid
-from surveyapp.wavestate import Wave, WaveSet, uk_today
+from surveyapp.store import Store, StoreUnavailable, private, sweep_unfinished
 from waves.areas.pack import AreaPack, load_area_pack
 from waves.loader import Catalogue, load_catalogue
 
@@ -104,7 +103,7 @@ class Services:
         self.codes = ReturnCodes(key)
         from analytics.disclosure import Disclosure
 
-        # Every published figure passes through this (surveyapp.queries): consistent rounding keyed by the secret.
+        # Every published figure passes through this (the actions): consistent rounding keyed by the secret.
         self.disclosure = Disclosure(key, threshold=settings.small_number_threshold)
         self.store = Store(settings.database_path, batch_max=settings.batch_max,
                            max_per_code=settings.max_responses_per_code)

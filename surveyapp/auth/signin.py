@@ -22,17 +22,17 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
-from surveyapp import queries
-from surveyapp.auth import Refused, SignInRequired, cookie_identity, identity_of, require
-from surveyapp.identity import ROLES, Role, TokenProvider
-from surveyapp.ratelimit import ClientLimit
-from surveyapp.services import Services
-from surveyapp.sessions import SESSION_COOKIE, Sessions
+from surveyapp.actions import waves as wave_actions
+from surveyapp.auth.guards import Refused, SignInRequired, cookie_identity, identity_of, require
+from surveyapp.auth.identity import ROLES, Role, TokenProvider
+from surveyapp.auth.pages import staff_page
+from surveyapp.auth.sessions import SESSION_COOKIE, Sessions
+from surveyapp.domain.services import Services
+from surveyapp.http.ratelimit import ClientLimit
 from surveyapp.settings import Settings
-from surveyapp.signin.pages import staff_page
 from surveyapp.store.frames import wave_sizes
 
-log = logging.getLogger("surveyapp.auth")
+log = logging.getLogger("surveyapp.auth.guards")
 LANDING = "/signed-in"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\\]")
 _UK = ZoneInfo("Europe/London")
@@ -180,7 +180,7 @@ class Section:
 
 
 def _sections(services: Services, role: Role) -> list[Section]:
-    waves = [w for w in queries.list_waves(services) if w.kind == "responses"]
+    waves = [w for w in wave_actions.list_waves(services) if w.kind == "responses"]
     if role == "analyst":
         sizes = wave_sizes(services.store, [w.wave_id for w in waves])
         reports = [Link(f"/results/{w.wave_id}" if sizes[w.wave_id] else "", f"Board report: {w.title}",

@@ -14,8 +14,8 @@ from typing import Any
 
 import msgspec
 
-from surveyapp.returncodes import CHILDREN, ReturnCodeError, ReturnCodes, normalise
-from surveyapp.sources import SourceSet
+from surveyapp.domain.returncodes import CHILDREN, ReturnCodeError, ReturnCodes, normalise
+from surveyapp.domain.sources import SourceSet
 from surveyapp.store import PreparedResponse
 from surveyapp.store.db import hour_of
 from waves.areas.pack import AreaPack, PostcodeError

@@ -8,12 +8,12 @@ from typing import TYPE_CHECKING, Any, Literal
 
 import msgspec
 
-from surveyapp.export import XLSX_OPTIONS, neutralise
+from surveyapp.render.exports import XLSX_OPTIONS, neutralise
 
 if TYPE_CHECKING:
     import polars as pl
 
-    from surveyapp.queries import Result
+    from surveyapp.actions.levels import Result
 
 ResultFormat = Literal["json", "csv", "parquet", "xlsx"]
 MEDIA_TYPES: dict[ResultFormat, str] = {
@@ -77,7 +77,7 @@ def one_table(result: Result, table: TrackerTable) -> Result:
     hold one table (CSV, Parquet); JSON and XLSX hold every table of a result."""
     if table == "groups":
         return result
-    from surveyapp.queries import Result
+    from surveyapp.actions.levels import Result
 
     return Result(f"{result.kind}-daily", result.tables["daily"], result.parameters, result.notes)
 

@@ -1,6 +1,6 @@
 """Who is asking: the roles, the Identity a request carries, and the provider that vouches for it.
 
-Guards (`surveyapp.auth.require`) and handlers see only an `Identity`: a role, a name to show, when it
+Guards (`surveyapp.auth.guards.require`) and handlers see only an `Identity`: a role, a name to show, when it
 expires and the session it belongs to. Where it came from is the provider's business. Today that is
 `TokenProvider` (a role's token pasted once into /sign-in); an OpenID Connect provider (Microsoft Entra ID)
 can take its place by producing the same `Identity` from an ID token's claims, and declaring its own

@@ -6,7 +6,7 @@ passes another's guard, except where a route names several roles (staff or admin
 
 A request shows who it is from in one of two ways, with the same 401/403 rules: `Authorization: Bearer
 <token>` (scripts, the CLI; it wins when both are sent), or the session cookie /sign-in sets
-(`surveyapp.sessions`). A state-changing request the cookie authenticated must also carry the session's CSRF
+(`surveyapp.auth.sessions`). A state-changing request the cookie authenticated must also carry the session's CSRF
 token. A browser asking for a page without either is sent to /sign-in (303) and comes back after; other
 clients get the JSON 401.
 """
@@ -22,14 +22,14 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Guard
 
-from surveyapp.identity import ROLE_NAMES, ROLES, Identity, Role, TokenProvider
-from surveyapp.logsafe import escape
-from surveyapp.sessions import CSRF_FIELD, CSRF_HEADER, CSRF_STATE, SESSION_COOKIE, STATE_KEY, Sessions
+from surveyapp.auth.identity import ROLE_NAMES, ROLES, Identity, Role, TokenProvider
+from surveyapp.auth.sessions import CSRF_FIELD, CSRF_HEADER, CSRF_STATE, SESSION_COOKIE, STATE_KEY, Sessions
+from surveyapp.http.logsafe import escape
 from surveyapp.settings import Settings
 
-log = logging.getLogger("surveyapp.auth")
+log = logging.getLogger("surveyapp.auth.guards")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-IDENTITY = "surveyapp.identity"  # where a guard leaves the request's Identity, in the scope's state
+IDENTITY = "surveyapp.auth.identity"  # where a guard leaves the request's Identity, in the scope's state
 __all__ = ["ROLES", "Identity", "Role", "cookie_identity", "identity_of", "presented_role", "require", "role_of_token",
            "role_tokens", "session_identity"]
 

@@ -1,6 +1,6 @@
 """The CSRF field of a staff form, read before the guards run.
 
-`surveyapp.auth.require` makes a plain (synchronous) guard, so that code can also call it as a check, but a
+`surveyapp.auth.guards.require` makes a plain (synchronous) guard, so that code can also call it as a check, but a
 guard cannot read a request's body. So for a state-changing request that comes with a session cookie and
 no bearer header, posted as an HTML form (`application/x-www-form-urlencoded`, what a `<form method="post">`
 sends), this middleware reads the body once, leaves its `csrf_token` field in the scope's state for the guard,
@@ -18,8 +18,8 @@ from urllib.parse import parse_qsl
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
 
-from surveyapp.auth import SAFE_METHODS
-from surveyapp.sessions import CSRF_FIELD, CSRF_STATE, SESSION_COOKIE
+from surveyapp.auth.guards import SAFE_METHODS
+from surveyapp.auth.sessions import CSRF_FIELD, CSRF_STATE, SESSION_COOKIE
 
 _FORM = b"application/x-www-form-urlencoded"
 

@@ -15,9 +15,9 @@ import polars as pl
 
 from analytics.charts.tracker import daily_chart, tracker_chart, tracker_points
 from analytics.tracker import tracker_headline
-from surveyapp.queries import Result
-from surveyapp.report import chart_svg
-from surveyapp.wavestate import UK, Wave
+from surveyapp.actions.levels import Result
+from surveyapp.domain.waves import UK, Wave
+from surveyapp.render.report import chart_svg
 from waves.areas.pack import PackInfo
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -71,7 +71,7 @@ def _days(daily: pl.DataFrame, per: str) -> dict[str, Any]:
 
 def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: PackInfo, refresh: bool,
                  refresh_seconds: int, now: dt.datetime, threshold: int) -> str:
-    """The tracker page for one breakdown (`result` from `queries.tracker`)."""
+    """The tracker page for one breakdown (`result` from `tracker.tracker`)."""
     by, groups, daily = str(result.parameters["by"]), result.frame, result.tables["daily"]
     outreach = by in ("source", "channel")
     word = level_name(by)

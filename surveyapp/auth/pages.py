@@ -18,10 +18,10 @@ from litestar.datastructures import Cookie
 from litestar.enums import MediaType
 from markupsafe import Markup
 
-from surveyapp.auth import identity_of, sessions_of
-from surveyapp.headers import csp_allowing_styles
-from surveyapp.identity import Identity
-from surveyapp.sessions import CSRF_FIELD
+from surveyapp.auth.guards import identity_of, sessions_of
+from surveyapp.auth.identity import Identity
+from surveyapp.auth.sessions import CSRF_FIELD
+from surveyapp.http.headers import csp_allowing_styles
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 _BAR_CSS = Path(__file__).parent / "signin.css"

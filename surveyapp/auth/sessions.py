@@ -22,8 +22,8 @@ from pathlib import Path
 
 import msgspec
 
-from surveyapp.identity import Identity, IdentityProvider, Role
-from surveyapp.returncodes import load_or_share_key
+from surveyapp.auth.identity import Identity, IdentityProvider, Role
+from surveyapp.domain.returncodes import load_or_share_key
 
 SESSION_COOKIE = "surveyapp_session"
 CSRF_FIELD = "csrf_token"  # the hidden form field

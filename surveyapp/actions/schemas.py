@@ -1,7 +1,7 @@
 """What the service shows of its waves and questionnaires: one shape for the API, the CLI and the form.
 
 These Structs are the JSON the API answers with (their names are the OpenAPI components) and the rows the
-CLI prints, built by `surveyapp.queries` whichever of the two asked.
+CLI prints, built by `surveyapp.actions` whichever of the two asked.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Literal
 
 import msgspec
 
-from surveyapp.wavestate import Wave
+from surveyapp.domain.waves import Wave
 from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, Question, SingleChoice, text_in
 
 QuestionKind = Literal["single", "multiple", "likert", "text", "postcode"]

@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from surveyapp.backends import NewWave, open_backend
+from surveyapp.cli.backends import NewWave, open_backend
+from surveyapp.domain.sources import SourceFile
 from surveyapp.settings import Settings
-from surveyapp.sources import SourceFile
 
 if TYPE_CHECKING:
     SubParsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -113,7 +113,7 @@ TABLE_COLUMNS = {  # what fits a terminal; every column is in --format csv, json
 def _analysis(args: argparse.Namespace, settings: Settings) -> int:
     import polars as pl
 
-    from surveyapp.queries import AnalysisRequest
+    from surveyapp.actions.analyses import AnalysisRequest
 
     request = AnalysisRequest(kind=args.kind, wave=args.wave, baseline=getattr(args, "baseline", None),
                               by=getattr(args, "by", None), weighted=bool(getattr(args, "weighted", False)),
@@ -190,7 +190,7 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
         backend.close()
     print(f"report written to {page}")
     if args.pdf:
-        from surveyapp.report import PdfError, print_pdf
+        from surveyapp.render.report import PdfError, print_pdf
 
         if page.with_suffix(".pdf").exists():  # the service printed it into the pack it sent
             print(f"PDF written to {page.with_suffix('.pdf')}")

@@ -1,13 +1,17 @@
-"""The live tracker's own counts, for `surveyapp.queries.tracker`: responses by outreach source and channel, and
-per UK day by each, every count a cell of the disclosure layer (rounded, and banded under the threshold)."""
+"""The live tracker: reach so far with each row's shortfall, responses by outreach source and channel, and per day."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 import polars as pl
 
 from analytics.areas import ARRIVAL_LEVELS, NO_SOURCE
-from surveyapp.services import Services
-from surveyapp.wavestate import Wave
+from analytics.disclosure import PUBLICATION_SAFE
+from surveyapp.actions.levels import AnalysisError, Result, levels_of, response_wave
+from surveyapp.actions.reach import reach_of
+from surveyapp.domain.services import Services
+from surveyapp.domain.waves import Wave
 
 OUTREACH = ARRIVAL_LEVELS
 # Short enough for a phone's chart; paper and phone answers are entered by staff (README, "The live tracker").
@@ -77,3 +81,30 @@ def daily(services: Services, wave: Wave) -> pl.DataFrame:
                                    name=pl.col("code").replace_strict(names, default=pl.col("code"),
                                                                       return_dtype=pl.String)))
     return pl.concat([p.select(DAILY_COLUMNS) for p in parts]) if parts else pl.DataFrame()
+
+
+def tracker_levels(wave: Wave) -> list[str]:
+    """What the tracker can be broken down by: reach's levels (lad, district, a question), source and channel."""
+    return list(dict.fromkeys([*(level for level in levels_of(wave) if level != "all"), *OUTREACH]))
+
+
+def tracker(services: Services, wave_id: str, *, by: str = "lad") -> Result:
+    """The live tracker: reach so far by area or group (`reach_of`'s rows, the same tests) with each row's
+    shortfall, sorted by it, or responses by outreach `source` or `channel`; and, in `tables["daily"]`,
+    responses per UK day by channel and by source. Every count is published through the disclosure layer."""
+    from analytics.tracker import with_shortfall
+
+    wave = response_wave(services, wave_id, "wave")
+    if by not in tracker_levels(wave):
+        raise AnalysisError("by", f"use one of {', '.join(tracker_levels(wave))}")
+    threshold = services.settings.small_number_threshold
+    if by in OUTREACH:
+        groups, base, notes = outreach_groups(services, wave_id, by), None, [PUBLICATION_SAFE]
+    else:
+        reached = reach_of(services, wave_id, by=by)
+        base = int(reached.parameters["base"])
+        groups, notes = with_shortfall(reached.frame, total=base, threshold=threshold), reached.notes
+    notes = [*notes, *NOTES]
+    return Result("tracker", groups, {"wave": wave_id, "by": by, "threshold": threshold, "base": base,
+                                      "updated_at": services.clock().astimezone(dt.UTC).isoformat(timespec="seconds")},
+                  notes, tables={"daily": daily(services, wave)})

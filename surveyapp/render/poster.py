@@ -2,7 +2,7 @@
 
 The QR code holds the source's public link (segno, pure Python; error correction level M, raised when the
 link leaves room). The poster is one HTML page with print styles for A4 and the QR code inline as SVG, so it
-asks nothing of the network; a PDF is printed from it with headless Chromium (`surveyapp.report.print_pdf`).
+asks nothing of the network; a PDF is printed from it with headless Chromium (`surveyapp.render.report.print_pdf`).
 """
 
 from __future__ import annotations
@@ -64,7 +64,7 @@ def poster_html(poster: Poster) -> str:
 
 def poster_pdf(html: str) -> bytes:
     """The poster printed to an A4 PDF by headless Chromium (PdfError says what is missing)."""
-    from surveyapp.report import print_pdf
+    from surveyapp.render.report import print_pdf
 
     with tempfile.TemporaryDirectory(prefix="surveyapp-poster-") as folder:
         page = Path(folder) / "poster.html"

@@ -1,7 +1,7 @@
 """Where the CLI's commands reach the data: the database file itself, or the running service over HTTP.
 
 DuckDB lets one process hold the file. When no service runs, `LocalBackend` opens it and calls
-`surveyapp.queries` directly, the same functions the API's handlers call. While `surveyapp serve` holds it,
+`surveyapp.actions.queries` directly, the same functions the API's handlers call. While `surveyapp serve` holds it,
 `RemoteBackend` asks the service's API, whose handlers call those same functions. Either way each action
 has one implementation; only the transport differs.
 """
@@ -16,20 +16,21 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 import msgspec
 
+from surveyapp.actions.schemas import BackupOut, SourceOut, WaveOut
 from surveyapp.settings import Settings
-from surveyapp.views import BackupOut, SourceOut, WaveOut
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
     import polars as pl
 
-    from surveyapp.formats import ResultFormat, TrackerTable
-    from surveyapp.queries import AnalysisRequest, ExportFormat
-    from surveyapp.report import Progress
-    from surveyapp.services import Services
-    from surveyapp.sources import SourceFile
-    from surveyapp.wavestate import WaveState
+    from surveyapp.actions.analyses import AnalysisRequest
+    from surveyapp.actions.data import ExportFormat
+    from surveyapp.domain.services import Services
+    from surveyapp.domain.sources import SourceFile
+    from surveyapp.domain.waves import WaveState
+    from surveyapp.render.formats import ResultFormat, TrackerTable
+    from surveyapp.render.report import Progress
     from waves.model import Text
 
 
@@ -72,7 +73,7 @@ class LocalBackend:
 
     @classmethod
     def open(cls, settings: Settings) -> LocalBackend:
-        from surveyapp.services import Services
+        from surveyapp.domain.services import Services
 
         return cls(Services(settings))
 
@@ -80,107 +81,107 @@ class LocalBackend:
         self.services.close()
 
     def list_waves(self) -> list[WaveOut]:
-        from surveyapp import queries
+        from surveyapp.actions import waves as wave_actions
 
-        return queries.list_waves(self.services)
+        return wave_actions.list_waves(self.services)
 
     def set_state(self, wave_id: str, state: WaveState) -> WaveOut:
-        from surveyapp import queries
+        from surveyapp.actions import waves as wave_actions
 
-        return queries.set_wave_state(self.services, wave_id, state)
+        return wave_actions.set_wave_state(self.services, wave_id, state)
 
     def create_wave(self, wave: NewWave) -> WaveOut:
         import datetime as dt
 
-        from surveyapp import queries
+        from surveyapp.actions import waves as wave_actions
 
         title: Text = dict(wave.title)
-        return queries.create_wave(
+        return wave_actions.create_wave(
             self.services, wave_id=wave.wave_id, questionnaire_id=wave.questionnaire_id,
             questionnaire_version=wave.questionnaire_version, title=title,
             opens_on=dt.date.fromisoformat(wave.opens_on), closes_on=dt.date.fromisoformat(wave.closes_on))
 
     def export(self, waves: str, fmt: ExportFormat, filters: Sequence[str]) -> bytes:
-        from surveyapp import queries
+        from surveyapp.actions import data
 
-        return queries.export(self.services, waves, fmt, filters=filters)
+        return data.export(self.services, waves, fmt, filters=filters)
 
     def dictionary_csv(self, waves: str) -> bytes:
-        from surveyapp import queries
-        from surveyapp.export import neutralise
+        from surveyapp.actions import data
+        from surveyapp.render.exports import neutralise
 
-        return neutralise(queries.dictionary(self.services, waves)).write_csv().encode()
+        return neutralise(data.dictionary(self.services, waves)).write_csv().encode()
 
     def backup(self, out: Path | None) -> BackupOut:
-        from surveyapp import queries
+        from surveyapp.actions import data
 
-        return queries.backup(self.services, out)
+        return data.backup(self.services, out)
 
     def list_sources(self, wave_id: str) -> list[SourceOut]:
-        from surveyapp import queries
+        from surveyapp.actions import sources
 
-        return queries.list_sources(self.services, wave_id)
+        return sources.list_sources(self.services, wave_id)
 
     def create_source(self, wave_id: str, name: str) -> SourceOut:
-        from surveyapp import queries
+        from surveyapp.actions import sources
 
-        return queries.create_source(self.services, wave_id, name)
+        return sources.create_source(self.services, wave_id, name)
 
     def rename_source(self, wave_id: str, source_id: str, name: str) -> SourceOut:
-        from surveyapp import queries
+        from surveyapp.actions import sources
 
-        return queries.rename_source(self.services, wave_id, source_id, name)
+        return sources.rename_source(self.services, wave_id, source_id, name)
 
     def retire_source(self, wave_id: str, source_id: str) -> SourceOut:
-        from surveyapp import queries
+        from surveyapp.actions import sources
 
-        return queries.retire_source(self.services, wave_id, source_id)
+        return sources.retire_source(self.services, wave_id, source_id)
 
     def source_file(self, wave_id: str, source_id: str, kind: SourceFile) -> bytes:
-        from surveyapp import queries
+        from surveyapp.actions import sources
 
         if kind in ("qr.svg", "qr.png"):
-            return queries.source_qr(self.services, wave_id, source_id, "svg" if kind == "qr.svg" else "png")
-        page = queries.source_poster(self.services, wave_id, source_id)
+            return sources.source_qr(self.services, wave_id, source_id, "svg" if kind == "qr.svg" else "png")
+        page = sources.source_poster(self.services, wave_id, source_id)
         if kind == "poster":
             return page.encode()
-        from surveyapp.poster import poster_pdf
+        from surveyapp.render.poster import poster_pdf
 
         return poster_pdf(page)
 
     def table(self, request: AnalysisRequest) -> pl.DataFrame:
-        from surveyapp import queries
+        from surveyapp.actions import analyses
 
-        return queries.analyse(self.services, request).frame
+        return analyses.analyse(self.services, request).frame
 
     def analysis_file(self, request: AnalysisRequest, fmt: ResultFormat) -> bytes:
-        from surveyapp import queries
-        from surveyapp.formats import serialise
+        from surveyapp.actions import analyses
+        from surveyapp.render.formats import serialise
 
-        return serialise(queries.analyse(self.services, request), fmt, self.services.areas.attribution)
+        return serialise(analyses.analyse(self.services, request), fmt, self.services.areas.attribution)
 
     def tracker_file(self, wave_id: str, by: str, fmt: ResultFormat, table: TrackerTable) -> bytes:
-        from surveyapp import queries
-        from surveyapp.formats import one_table, serialise
+        from surveyapp.actions import tracker
+        from surveyapp.render.formats import one_table, serialise
 
         self.services.wave(wave_id)
-        result = queries.tracker(self.services, wave_id, by=by)
+        result = tracker.tracker(self.services, wave_id, by=by)
         return serialise(result if fmt in ("json", "xlsx") else one_table(result, table), fmt,
                          self.services.areas.attribution)
 
     def tracker_frame(self, wave_id: str, by: str, table: TrackerTable) -> pl.DataFrame:
-        from surveyapp import queries
-        from surveyapp.formats import one_table
+        from surveyapp.actions import tracker
+        from surveyapp.render.formats import one_table
 
         self.services.wave(wave_id)
-        return one_table(queries.tracker(self.services, wave_id, by=by), table).frame
+        return one_table(tracker.tracker(self.services, wave_id, by=by), table).frame
 
     def report(self, wave_id: str, baseline_id: str | None, out_dir: Path, progress: Progress | None) -> Path:
-        from surveyapp import queries
-        from surveyapp.report import write_report
+        from surveyapp.actions import report
+        from surveyapp.render.report import write_report
 
         settings = self.services.settings
-        return write_report(queries.report_inputs(self.services, wave_id, baseline_id), out_dir,
+        return write_report(report.report_inputs(self.services, wave_id, baseline_id), out_dir,
                             threshold=settings.small_number_threshold, boundaries=settings.boundaries,
                             progress=progress)
 

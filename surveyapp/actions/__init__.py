@@ -1,0 +1,1 @@
+"""Every action on the data, once, one module per feature: the API's handlers and the CLI both call these."""

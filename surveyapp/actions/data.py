@@ -1,0 +1,113 @@
+"""Data out: exports of one or many waves with their dictionary, and backups."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+import polars as pl
+
+from surveyapp.actions.levels import AnalysisError
+from surveyapp.actions.schemas import BackupOut
+from surveyapp.domain.services import Services
+from surveyapp.domain.waves import Wave
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from surveyapp.render.exports import Column, Filter
+
+
+ExportFormat = Literal["csv", "parquet", "xlsx", "sav", "dta"]
+
+
+def export_waves(services: Services, waves: str | Sequence[str], field: str = "waves") -> list[Wave]:
+    """The response waves an export asks for: `all` (every response wave, oldest first), or wave ids, given
+    as a list or comma-separated, in that order. AnalysisError names `field` for an unknown or aggregate one."""
+    ids = [w.strip() for w in waves.split(",")] if isinstance(waves, str) else list(waves)
+    ids = [w for w in dict.fromkeys(ids) if w]
+    if ids == ["all"]:
+        found = [w for w in services.waves.all() if w.kind == "responses"]
+        if not found:
+            raise AnalysisError(field, "there is no wave with responses yet")
+        return found
+    if not ids or "all" in ids:
+        raise AnalysisError(field, "use all on its own, or wave ids separated by commas, e.g. "
+                                   "waves=2026-autumn,2027-spring")
+    chosen = []
+    for wave_id in ids:
+        wave = services.waves.get(wave_id)
+        if wave is None:
+            known = ", ".join(w.wave_id for w in services.waves.all() if w.kind == "responses")
+            raise AnalysisError(field, f"there is no wave {wave_id!r}; use all, or some of {known}")
+        if wave.kind != "responses":
+            raise AnalysisError(field, f"{wave_id} holds aggregate counts only; choose waves with responses")
+        chosen.append(wave)
+    return chosen
+
+
+def _export_parts(services: Services, waves: str | Sequence[str], filters: Sequence[str],
+                  field: str) -> tuple[list[Wave], list[Column], list[Filter]]:
+    from surveyapp.render.exports import ExportError, columns_of, parse_filter
+
+    chosen = export_waves(services, waves, field)
+    try:
+        columns = columns_of({w.questionnaire.key: w.questionnaire for w in chosen}.values())
+        return chosen, columns, [parse_filter(f, columns) for f in filters]
+    except ExportError as exc:
+        raise AnalysisError(exc.field, exc.message) from exc
+
+
+@dataclass
+class ExportTable:
+    """Responses as the exports hold them: the rows, the columns that describe them, the waves they are from."""
+
+    frame: pl.DataFrame
+    columns: list[Column]
+    wave_ids: list[str]
+
+
+def export_table(services: Services, waves: str | Sequence[str], *, filters: Sequence[str] = (),
+                 field: str = "waves") -> ExportTable:
+    """The responses of the waves (`all` or ids), stacked, one row per response, filtered by
+    `<question>:<option>[,<option>]` (all must hold), with the columns that describe them."""
+    from surveyapp.render.exports import export_frame
+
+    chosen, columns, parsed = _export_parts(services, waves, filters, field)
+    ids = [w.wave_id for w in chosen]
+    return ExportTable(export_frame(services.store, ids, columns, services.areas, parsed), columns, ids)
+
+
+def export(services: Services, waves: str | Sequence[str], fmt: ExportFormat, *, filters: Sequence[str] = (),
+           field: str = "waves") -> bytes:
+    """The waves' responses, one row per response, as CSV, Parquet (dictionary in its metadata), XLSX, SPSS
+    or Stata (labelled); the same columns whether one wave or several."""
+    from surveyapp.render.exports import serialise
+
+    table = export_table(services, waves, filters=filters, field=field)
+    return serialise(table.frame, table.columns, fmt, title=f"surveyapp responses: {', '.join(table.wave_ids)}")
+
+
+def dictionary(services: Services, waves: str | Sequence[str], field: str = "waves") -> pl.DataFrame:
+    """The export's data dictionary: each column's question, wording, values, codes and names in SPSS and
+    Stata."""
+    from surveyapp.render.exports import dictionary_frame
+
+    return dictionary_frame(_export_parts(services, waves, (), field)[1])
+
+
+def backup_name(now: dt.datetime) -> str:
+    """A backup's file name: to the microsecond, so two backups in one second never collide."""
+    return f"surveyapp-{now.astimezone(dt.UTC):%Y%m%dT%H%M%S.%f}.duckdb"
+
+
+def backup(services: Services, out: Path | None = None) -> BackupOut:
+    """A consistent copy of the database (while serving, too), by default under <data dir>/backups/, with the
+    return-code key it needs beside it (`<backup>.return-code.key`, 0600): restoring one without the other
+    would leave the codes in it unlinkable. A full disk raises StorageFull; nothing unfinished is left."""
+    target = out or services.settings.data_dir / "backups" / backup_name(dt.datetime.now(dt.UTC))
+    path = services.store.backup(target, key=services.settings.secret_key_path)
+    responses = int(services.store.rows("SELECT count(*) FROM responses")[0][0])
+    return BackupOut(str(path), responses)

@@ -1,0 +1,1 @@
+"""HTTP plumbing every route shares: security headers, CSRF, media types, rate limits, log safety, serving."""
