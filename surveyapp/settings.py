@@ -85,8 +85,8 @@ DESCRIPTIONS: dict[str, str] = {
                      "`/results`); unset, they answer 401. The same rules as the admin token",
     "staff_token": "bearer token of staff who enter answers returned on paper or taken by phone (the only role, "
                    "with admin, that may set a response's `channel`); the same rules as the admin token",
-    "small_number_threshold": "rows of fewer responses (and cells under it) show no figures; every published "
-                              "count is also rounded to base 5",
+    "small_number_threshold": "a published row whose base (responses, answers on the scale, or pairs) is under "
+                              "it shows no figures; every published count is also rounded to base 5",
     "batch_max": "most submissions in one group commit",
     "max_body_bytes": "larger request bodies are refused with 413 before they are read",
     "rate_limit_per_minute": "submissions per client per minute (five dozen parents at a school event on one shared "
