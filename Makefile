@@ -15,7 +15,7 @@ TOKEN_FILE ?= surveyapp.env
 ARGS ?= --help
 # `make run` and `make cli` read the tokens `make token` made (a token already in the environment wins).
 WITH_TOKENS = set -a; if [ -f "$(abspath $(TOKEN_FILE))" ]; then . "$(abspath $(TOKEN_FILE))"; fi; set +a;
-.PHONY: help setup token run cli test test-fast bench bench-scale lint browser translations clean
+.PHONY: help setup token run cli test test-fast bench bench-scale lint browser translations docs docs-cog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -80,6 +80,17 @@ lint: setup ## ruff, mypy (strict) and the import contracts
 	$(VENV)/bin/ruff check surveyapp waves analytics tests bench
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports
+
+# The docs site (MkDocs with Material, mkdocs.yml): --strict fails on any warning, a broken link or anchor and a
+# page left out of the nav included. The settings and CLI references in it are generated from the code by cog;
+# `make docs-cog` writes them again after a setting or a command changes (tests/test_docs.py fails until then).
+COGGED := docs/operations/settings.md docs/analysts/cli.md
+docs: setup ## build the docs site into site/ (mkdocs build --strict: warnings, broken links and anchors fail it)
+	$(VENV)/bin/mkdocs build --strict  # not --quiet: it hides the warnings, and then --strict passes them
+	@echo "docs built: site/index.html"
+
+docs-cog: setup ## regenerate the settings and CLI references in docs/ from the code (cog)
+	$(VENV)/bin/cog -r $(COGGED)
 
 clean: ## remove the virtual environments (keeps ./data)
 	rm -rf $(VENV) $(TOOLS)

@@ -58,7 +58,7 @@ def pair_responses(later: pl.DataFrame, earlier: pl.DataFrame, *, later_ids: pl.
     """Which later response is the same child as which earlier one: (response_id, response_id_earlier), and how
     many later responses with a cohort key found in the earlier wave could not be paired, and why.
 
-    The rule (the README's "Same-cohort change"): a code used once in each wave is one child, unless both
+    The rule (docs/analysts/methods/cohort.md): a code used once in each wave is one child, unless both
     responses name the child and name different ones; a code used more than once in a wave pairs only responses
     whose child marker is the only one of its kind under that code in each wave. Unpaired later responses are
     `n_excluded_other_child` when both sides are marked and none matches (another child), else

@@ -1,6 +1,6 @@
 """Disclosure control for every published figure: one layer between the database's counts and the statistics.
 
-The method (README, "Disclosure control") is the one Statistics New Zealand and Statistics Canada use for
+The method (docs/analysts/methods/disclosure.md) is the one Statistics New Zealand and Statistics Canada use for
 their census tables, with the cell key of the ABS and ONS cell-key method so that it is consistent across tables:
 
 1. **Consistent random rounding to base 5.** Every count the statistics are made from (answers per wave, area,

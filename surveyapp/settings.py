@@ -1,4 +1,5 @@
-"""Settings, read once from SURVEYAPP_* environment variables (every one is listed in the README)."""
+"""Settings, read once from SURVEYAPP_* environment variables (each described in DESCRIPTIONS, from which the docs'
+settings reference, docs/operations/settings.md, is generated)."""
 
 from __future__ import annotations
 
@@ -65,6 +66,78 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
 
 
 _TYPES = {f.name: f.type for f in msgspec.structs.fields(Settings)}
+
+# What each setting means, for whoever runs the service: the docs' settings table is generated from these (cog).
+DESCRIPTIONS: dict[str, str] = {
+    "data_dir": "where the database (`surveyapp.duckdb`), `secrets/` and `backups/` live; the CLI's `--data-dir` "
+                "overrides it",
+    "definitions_dir": "the questionnaire and wave definitions (TOML); by default the package's own "
+                       "`waves/definitions`",
+    "area_pack": "the area pack: a name under `waves/areas/`, or a path (with a `/`) to a pack folder of your own "
+                 "with the same files (`lads.csv`, `districts.csv`, `census2021.csv`, `tiles.csv`, `pack.toml`, "
+                 "`ATTRIBUTION.md`)",
+    "host": "where `surveyapp serve` listens (`--host` overrides it)",
+    "port": "the port `surveyapp serve` listens on (`--port` overrides it)",
+    "admin_token": "bearer token of the admin role (waves, outreach sources, backups); unset, admin endpoints always "
+                   "answer 401. At least 24 characters, of 8 or more different ones, and not another role's token, "
+                   "or nothing starts: `make token` makes all three (or one with `openssl rand -hex 24`)",
+    "analyst_token": "bearer token of the analyst role (exports, compare, cohort, reach, the tracker and "
+                     "`/results`); unset, they answer 401. The same rules as the admin token",
+    "staff_token": "bearer token of staff who enter answers returned on paper or taken by phone (the only role, "
+                   "with admin, that may set a response's `channel`); the same rules as the admin token",
+    "small_number_threshold": "a published row whose base (responses, answers on the scale, or pairs) is under "
+                              "it shows no figures; every published count is also rounded to base 5",
+    "batch_max": "most submissions in one group commit",
+    "max_body_bytes": "larger request bodies are refused with 413 before they are read",
+    "rate_limit_per_minute": "submissions per client per minute (five dozen parents at a school event on one shared "
+                             "address); only submissions that are stored, or refused by the store (409), count, and "
+                             "each new form draft; requests with the staff or admin token never count; `0` turns "
+                             "the limit off (benchmarks)",
+    "rate_limit_per_hour": "and at most this many per client over an hour, so one address cannot keep up 60 a "
+                           "minute (150 families an hour through the form, each a draft and a sending); `0` leaves "
+                           "only the minute's limit",
+    "trusted_proxy_header": "e.g. `X-Forwarded-For`: take the client address from this header, only when a proxy "
+                            "you run sets it",
+    "trusted_proxy_hops": "how many proxies of yours each append an address to that header; the client is that "
+                          "many addresses from the right, counting every line of the header",
+    "max_responses_per_code": "stored responses per return code per wave (a family may answer for more than one "
+                              "child)",
+    "header_timeout_seconds": "`surveyapp serve` closes (408) a connection that has not sent a complete request "
+                              "line and headers this long after it opened, or after its last response",
+    "max_connections_per_client": "open connections one address may hold; more are answered 503 and closed at "
+                                  "once. Not applied behind a trusted proxy (every connection is the proxy's): use "
+                                  "nginx's `limit_conn` there; `0` turns it off",
+    "max_connections": "open connections in all (and never more than the file-descriptor limit less 64); more are "
+                       "answered 503 and closed at once",
+    "boundaries": "a GeoJSON of LAD boundaries for real maps (e.g. "
+                  "`../shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson`); unset, tile maps",
+    "ehc_plans": "DfE's EHC plan caseload CSV (e.g. "
+                 "`../shared/reference/kent-medway/dfe_ehcp_caseload_kent_medway_2019_2025.csv`): reach's expected "
+                 "shares by ethnic group, child's age band and upper-tier authority, and weighting with "
+                 "`targets=ehc_plans`; unset, ethnic group falls back to Census 2021 all ages, Kent against "
+                 "Medway to children 0-17, and `targets=ehc_plans` is refused",
+    "behind_tls": "send HSTS, and mark the session cookie Secure (set when a TLS-terminating proxy is in front)",
+    "log_level": "`DEBUG` also shows tracebacks from CLI errors and the HTTP client's own log lines",
+    "url": "where CLI commands find the running service when it holds the database (`make cli` sets it from "
+           "`HOST` and `PORT`)",
+    "form_min_seconds": "a form sent sooner than this after its first page was saved is asked to check and send "
+                        "again; nothing is stored. Not applied to staff mode",
+    "languages": "the form's languages, comma-separated (English is always offered); `pl`, `ro` and `ur` are "
+                 "drafts awaiting a qualified translator, offered only when listed, e.g. `en,en-easy,pl,ro,ur`",
+    "public_url": "the address families open, e.g. `https://survey.kent.gov.uk` (`http://` or `https://`, no "
+                  "query): outreach sources' links, QR codes and posters are made from it; unset, "
+                  "`http://HOST:PORT`, which only works on this machine",
+    "contact": "what posters say to whoever prefers paper or phone, e.g. `Call 03000 41 41 41 or email "
+               "sendsurvey@kent.gov.uk for a paper copy.`; unset, they say to ask the partner named on the poster",
+    "paper_return_address": "where paper questionnaires go back, printed at their end, lines separated by `;` "
+                            "(`SEND Survey; FREEPOST RTXX-1234; Maidstone ME14 1XQ`); unset, the paper says to give "
+                            "it back to whoever handed it out",
+    "session_hours": "how long a browser session started at `/sign-in` lasts (more than 0, at most 168); then the "
+                     "browser is asked to sign in again",
+    "sign_in_attempts_per_hour": "wrong tokens one client may try at `/sign-in` in an hour (and 5 a minute at "
+                                 "most); over it, even a right token waits (429). Right tokens and empty boxes cost "
+                                 "nothing; `0` turns the limit off",
+}
 MIN_TOKEN_LENGTH = 24
 MIN_TOKEN_SYMBOLS = 8  # distinct characters: "x" * 40 is long but guessable
 _HOW_TO_MAKE = "`make token` makes both, or make one with `openssl rand -hex 24` (48 random hex characters)"
