@@ -310,6 +310,18 @@ def wave_sizes(store: Store, wave_ids: Sequence[str]) -> dict[str, int]:
     return {wave: 0 for wave in wave_ids} | {w: int(n) for w, n in rows}
 
 
+def responses_stored(store: Store) -> int:
+    """How many responses the store holds, of every wave."""
+    return int(store.rows("SELECT count(*) FROM responses")[0][0])
+
+
+def submission_stored(store: Store, wave_id: str, submission_id: str) -> bool:
+    """Whether the wave holds a response under this submission id."""
+    rows = store.rows("SELECT count(*) FROM responses WHERE wave_id = ? AND submission_id = ?",
+                      [wave_id, submission_id])
+    return bool(rows[0][0])
+
+
 # Two sheets with one cohort key (l later, e earlier) are the same child when the code was used once in each wave
 # and the child markers do not differ (either may be missing), or when both carry the same child marker and no
 # other response under the code has it in either wave (see analytics.cohort.pair_responses, the same rule in Polars).
