@@ -86,7 +86,8 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
 def _counted(services: Services, level: Level, waves: list[str], kept: Filters) -> pl.DataFrame:
     """Responses by the level (a district outside the area counted as out_of_area, as by LAD), the pooled
     waves added up under one wave_id "a+b+c"."""
-    from surveyapp.store.frames import CONTENT, response_counts
+    from surveyapp.store.frames import response_counts
+    from surveyapp.store.levels import CONTENT
     from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
     counts = response_counts(services.store, waves, by=level.name, groups=level.groups, filters=kept)
