@@ -7,26 +7,12 @@ from typing import TYPE_CHECKING
 import polars as pl
 
 from analytics.disclosure import PUBLICATION_SAFE
-from surveyapp.actions.levels import (
-    Result,
-    check_level,
-    every_group,
-    filter_note,
-    filter_text,
-    groups_of,
-    labels_of,
-    overlap_note,
-    parse_filters,
-    response_wave,
-    two_way,
-)
+from surveyapp.actions.levels import Breakdown, Result, filter_note, filter_text, parse_filters, response_wave
 from surveyapp.domain.services import Services
-from surveyapp.domain.waves import Wave
 from waves.model import Likert
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
 
 
 def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[str] = (), by: str = "all"
@@ -36,7 +22,7 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     group of the later response, with its columns area_level, area_code and area_name."""
     later = response_wave(services, wave_id, "wave")
     earlier = response_wave(services, against, "against")
-    check_level(later, by)
+    breakdown = Breakdown.parse(services, later, by)
     kept = parse_filters(later, filters)
     from analytics.cohort import cohort_table, published_exclusions
     from analytics.disclosure import round_exclusions, round_pair_counts
@@ -47,7 +33,7 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     scale = Scale.for_questionnaire(later.questionnaire)
     store, question_id = services.store, scale.question_id
     changes = cohort_change_counts(store, wave_id, against, question_id=question_id, scores=scale.scores,
-                                   statements=scale.statements, filters=kept, by=by, groups=groups_of(later, by))
+                                   statements=scale.statements, filters=kept, by=by, groups=breakdown.groups)
     changes = round_pair_counts(services.disclosure, changes, later=wave_id, earlier=against)
     excluded, contents = cohort_exclusions(store, wave_id, against, filters=kept)
     published = published_exclusions(excluded, round_exclusions(services.disclosure, excluded, later=wave_id,
@@ -60,13 +46,13 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
                                               candidates=candidates - paired)
     sizes = wave_sizes(store, [wave_id, against])
     later_id, earlier_id = wave_id if sizes[wave_id] else None, against if sizes[against] else None
-    if by == "all":
+    if breakdown.is_one("all"):
         frame = cohort_table(changes, statements, later_wave_id=later_id, earlier_wave_id=earlier_id,
                              threshold=threshold, excluded=published)
     else:
-        frame = _cohort_by(services, later, changes, statements, by, (later_id, earlier_id), threshold, published)
-    notes = [PUBLICATION_SAFE, *filter_note(kept), *(n for level in by.split(",") for n in overlap_note(later, level))]
-    if by != "all":
+        frame = _cohort_by(services, changes, statements, breakdown, (later_id, earlier_id), threshold, published)
+    notes = [PUBLICATION_SAFE, *filter_note(kept), *breakdown.overlap_notes]
+    if not breakdown.is_one("all"):
         notes.append(f"Families are placed by their {wave_id} answer ({by}); q-values are over the whole table.")
     if kept:
         notes.append(f"The filter is applied to each family's {wave_id} answers.")
@@ -88,7 +74,7 @@ def _exclusion_note(published: dict[str, int | None], wave_id: str, threshold: i
             f"over the whole table.")
 
 
-def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statements: set[str], by: str,
+def _cohort_by(services: Services, changes: pl.DataFrame, statements: set[str], breakdown: Breakdown,
                wave_ids: tuple[str | None, str | None], threshold: int,
                excluded: dict[str, int | None]) -> pl.DataFrame:
     """One cohort table per area or group (every LAD of the area pack by lad, every group of the level as
@@ -97,10 +83,10 @@ def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statement
     from analytics.cohort import COLUMNS, cohort_table, with_cohort_q_values
 
     codes = list(dict.fromkeys(changes["area_code"].sort().to_list()))
-    if by == "lad":
+    if breakdown.is_one("lad"):
         codes = list(dict.fromkeys([*services.areas.lads["lad_code"].to_list(), *codes]))
     else:  # every group, as compare, so that a hidden group's presence never says a family of it answered twice
-        codes = sorted(dict.fromkeys([*every_group(services, later, by), *codes]))
+        codes = sorted(dict.fromkeys([*breakdown.every, *codes]))
     parts = [cohort_table(changes.filter(pl.col("area_code") == code).drop("area_code"), statements,
                           later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold,
                           excluded=excluded)
@@ -111,7 +97,6 @@ def _cohort_by(services: Services, later: Wave, changes: pl.DataFrame, statement
         parts = [cohort_table(changes.drop("area_code").clear(), set(), later_wave_id=None, earlier_wave_id=None)
                  .with_columns(area_code=pl.lit(None, pl.String))]
     frame = pl.concat(parts).with_columns(
-        area_level=pl.lit(by, pl.String),
-        area_name=area_names(pl.col("area_code"), by, lads=services.areas.lads,
-                             labels=labels_of(services, later, by)))
-    return two_way(services, later, with_cohort_q_values(frame).select(order), by)
+        area_level=pl.lit(breakdown.by, pl.String),
+        area_name=area_names(pl.col("area_code"), breakdown.by, lads=services.areas.lads, labels=breakdown.labels))
+    return breakdown.with_level_columns(with_cohort_q_values(frame).select(order), services.areas.lads)

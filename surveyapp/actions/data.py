@@ -109,5 +109,6 @@ def backup(services: Services, out: Path | None = None) -> BackupOut:
     would leave the codes in it unlinkable. A full disk raises StorageFull; nothing unfinished is left."""
     target = out or services.settings.data_dir / "backups" / backup_name(dt.datetime.now(dt.UTC))
     path = services.store.backup(target, key=services.settings.secret_key_path)
-    responses = int(services.store.rows("SELECT count(*) FROM responses")[0][0])
-    return BackupOut(str(path), responses)
+    from surveyapp.store.frames import responses_stored
+
+    return BackupOut(str(path), responses_stored(services.store))

@@ -11,14 +11,14 @@ from surveyapp.actions.compare import compare
 from surveyapp.actions.levels import AnalysisError, levels_of, response_wave, short_title
 from surveyapp.actions.reach import reach_of
 from surveyapp.domain.services import Services
+from surveyapp.domain.waves import Wave
 
 if TYPE_CHECKING:
-
+    from analytics.scale import Scale
     from surveyapp.render.report import ReportInputs
 
 
 REACH_LEVELS = ("lad", "utla", "ethnic_group_broad", "religion")  # utla: Kent and Medway, when the pack has it
-
 
 
 def report_inputs(services: Services, wave_id: str, baseline_id: str | None = None) -> ReportInputs:
@@ -26,18 +26,8 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     LAD and by equality group, and the cohort against the wave before."""
     wave = response_wave(services, wave_id, "wave")
     waves = services.waves.all()
-    if baseline_id is None:
-        baseline = next((w for w in waves if w.kind == "aggregate"), None)
-        if baseline is None:
-            raise AnalysisError("baseline", "there is no aggregate baseline; name a wave to compare with")
-    else:
-        found = services.waves.get(baseline_id)
-        if found is None:
-            raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
-        baseline = found
-    if baseline.wave_id == wave_id:
-        raise AnalysisError("baseline", "choose an earlier wave than the one the report is about")
-    from surveyapp.store.frames import aggregate_counts, wave_sizes
+    baseline = _baseline(services, wave_id, baseline_id)
+    from surveyapp.store.frames import wave_sizes
 
     earlier = [w for w in waves if w.kind == "responses" and w.opens_on <= wave.opens_on and w.wave_id != wave_id]
     stored = wave_sizes(services.store, [w.wave_id for w in earlier])
@@ -67,19 +57,7 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     totals = {w: services.disclosure.round_value(f"responses|{w}|all|all", sizes[w]) for w in counted_waves}
     scale = Scale.for_questionnaire(wave.questionnaire)
     if baseline.kind == "aggregate":  # a published survey: families who answered its question, as published
-        counted = aggregate_counts(services.store, baseline.wave_id)
-        answered = counted.filter(pl.col("area_level") == "all").group_by("statement_id").agg(pl.col("n").sum())
-        totals[baseline.wave_id] = max([int(n) for n in answered["n"].to_list()], default=0)
-        # "How families answered" shows the baseline's own answers beside this wave's (statements asked in both)
-        from analytics.compare import compare_waves
-
-        own = compare_waves(counted, counted, wave_id=baseline.wave_id, baseline_id=baseline.wave_id, by="all",
-                            threshold=services.settings.small_number_threshold, scale=scale)
-        asked = overall["statement_id"].unique().to_list()
-        own = own.filter(pl.col("statement_id").is_in(asked)).with_columns(
-            comparison=pl.lit(f"{services.areas.info.baseline_scope} {short_title(baseline)}, as published"))
-        overall = pl.concat([own.select(overall.columns), overall])
-
+        overall = _with_published_baseline(services, baseline, overall, totals, scale)
     return ReportInputs(wave_id=wave_id, baseline_id=baseline.wave_id,
                         wave_order=tuple(w.wave_id for w in order),
                         wave_titles={w.wave_id: short_title(w) for w in order}, overall=overall,
@@ -88,3 +66,37 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
                         area_baseline_id=area_baseline, totals=totals, published_baseline=baseline.kind == "aggregate",
                         attribution=services.areas.attribution, pack_info=services.areas.info)
 
+
+def _baseline(services: Services, wave_id: str, baseline_id: str | None) -> Wave:
+    """The wave the report compares with: the one named, else the aggregate baseline (AnalysisError names
+    `baseline`)."""
+    if baseline_id is None:
+        baseline = next((w for w in services.waves.all() if w.kind == "aggregate"), None)
+        if baseline is None:
+            raise AnalysisError("baseline", "there is no aggregate baseline; name a wave to compare with")
+    else:
+        found = services.waves.get(baseline_id)
+        if found is None:
+            raise AnalysisError("baseline", f"there is no wave {baseline_id!r}")
+        baseline = found
+    if baseline.wave_id == wave_id:
+        raise AnalysisError("baseline", "choose an earlier wave than the one the report is about")
+    return baseline
+
+
+def _with_published_baseline(services: Services, baseline: Wave, overall: pl.DataFrame, totals: dict[str, int],
+                             scale: Scale) -> pl.DataFrame:
+    """"How families answered" shows the published baseline's own answers beside this wave's (statements asked
+    in both); its total (into `totals`) is the families who answered its question, as published."""
+    from analytics.compare import compare_waves
+    from surveyapp.store.frames import aggregate_counts
+
+    counted = aggregate_counts(services.store, baseline.wave_id)
+    answered = counted.filter(pl.col("area_level") == "all").group_by("statement_id").agg(pl.col("n").sum())
+    totals[baseline.wave_id] = max([int(n) for n in answered["n"].to_list()], default=0)
+    own = compare_waves(counted, counted, wave_id=baseline.wave_id, baseline_id=baseline.wave_id, by="all",
+                        threshold=services.settings.small_number_threshold, scale=scale)
+    asked = overall["statement_id"].unique().to_list()
+    own = own.filter(pl.col("statement_id").is_in(asked)).with_columns(
+        comparison=pl.lit(f"{services.areas.info.baseline_scope} {short_title(baseline)}, as published"))
+    return pl.concat([own.select(overall.columns), overall])

@@ -3,19 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING, Literal
-
-import polars as pl
+from typing import Literal
 
 from surveyapp.actions.schemas import SourceOut
 from surveyapp.domain.services import Services
 from surveyapp.domain.sources import Source, SourceError
 from surveyapp.domain.waves import Wave
-
-if TYPE_CHECKING:
-
-    pass
-
 
 RETIRED_NOTE = ("retired: its link still opens the form, but responses through it are stored without a source "
                 "(the responses it brought before keep it)")
@@ -47,12 +40,9 @@ def source_counts(services: Services, wave_id: str) -> dict[str, tuple[int | Non
     """Each source's responses in the wave, rounded as reach by source rounds them (the same cells): source id ->
     (count, or None under the threshold; the count in words)."""
     from analytics.disclosure import round_response_counts
+    from surveyapp.store.sources import responses_by_source
 
-    counted = services.store.frame(
-        "SELECT wave_id, source_id AS area_code, count(*) AS responses FROM responses WHERE wave_id = ? "
-        "AND source_id IS NOT NULL GROUP BY ALL", [wave_id]).cast({"wave_id": pl.String, "area_code": pl.String,
-                                                                  "responses": pl.Int64})
-    rounded = round_response_counts(services.disclosure, counted, by="source")
+    rounded = round_response_counts(services.disclosure, responses_by_source(services.store, wave_id), by="source")
     threshold = services.settings.small_number_threshold
     exact = "responses_true" not in rounded.columns
     shown: dict[str, tuple[int | None, str]] = {}

@@ -8,7 +8,7 @@ import polars as pl
 
 from analytics.areas import ARRIVAL_LEVELS, NO_SOURCE
 from analytics.disclosure import PUBLICATION_SAFE
-from surveyapp.actions.levels import AnalysisError, Result, levels_of, response_wave
+from surveyapp.actions.levels import AnalysisError, Breakdown, Result, levels_of, response_wave
 from surveyapp.actions.reach import reach_of
 from surveyapp.domain.services import Services
 from surveyapp.domain.waves import Wave
@@ -98,7 +98,7 @@ def tracker(services: Services, wave_id: str, *, by: str = "lad") -> Result:
     if by not in tracker_levels(wave):
         raise AnalysisError("by", f"use one of {', '.join(tracker_levels(wave))}")
     threshold = services.settings.small_number_threshold
-    if by in OUTREACH:
+    if Breakdown.parse(services, wave, by).levels[0].kind == "arrival":
         groups, base, notes = outreach_groups(services, wave_id, by), None, [PUBLICATION_SAFE]
     else:
         reached = reach_of(services, wave_id, by=by)

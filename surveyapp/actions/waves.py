@@ -3,16 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
 
 from surveyapp.actions.schemas import QuestionnaireOut, WaveOut, questionnaire_out, wave_out
 from surveyapp.domain.services import Services
 from surveyapp.domain.waves import WaveError, WaveState
 from waves.model import Text, WaveDefinition
-
-if TYPE_CHECKING:
-
-    pass
 
 
 def list_waves(services: Services, lang: str = "en") -> list[WaveOut]:

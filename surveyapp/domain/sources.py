@@ -16,9 +16,8 @@ import unicodedata
 from dataclasses import dataclass, replace
 from typing import Literal
 
-import duckdb
-
 from surveyapp.store import Store
+from surveyapp.store import sources as stored
 
 # No 0/O, 1/I/L: a link copied from a poster by hand cannot be misread. 31 ** 8 is about 8.5e11 ids.
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -83,9 +82,7 @@ class SourceSet:
         self._lock = threading.Lock()  # handlers run in threads: one change at a time, so names stay unique
 
     def reload(self) -> None:
-        rows = self._store.rows("SELECT source_id, wave_id, name, created_at, retired_at FROM sources "
-                                "ORDER BY created_at, rowid")  # rowid: the order they were made
-        self._sources = {r[0]: Source(*r) for r in rows}
+        self._sources = {r[0]: Source(*r) for r in stored.read_sources(self._store)}
 
     def get(self, source_id: str) -> Source | None:
         canonical = canonical_id(source_id)
@@ -112,9 +109,7 @@ class SourceSet:
                                           "another name (e.g. add the town or the team)", 409)
             source_id = self._new_id()
             source = Source(source_id, wave_id, text, _naive(now).replace(microsecond=0))
-            self._store.writer.run(lambda cursor: cursor.execute(
-                "INSERT INTO sources VALUES (?, ?, ?, ?, NULL)",
-                [source.source_id, wave_id, text, source.created_at]) and None).result()
+            stored.add_source(self._store, source.source_id, wave_id, text, source.created_at)
             self._sources[source_id] = source
         return source
 
@@ -130,7 +125,7 @@ class SourceSet:
             if self._taken(source.wave_id, text, but=source.source_id):
                 raise SourceError("name", f"{source.wave_id} already has a source called {text!r}; choose "
                                           "another name", 409)
-            self._write(source.source_id, "name", text)
+            stored.rename_source(self._store, source.source_id, text)
             renamed = self._sources[source.source_id] = replace(self._sources[source.source_id], name=text)
         return renamed
 
@@ -142,12 +137,6 @@ class SourceSet:
                 raise SourceError("source_id", f"{current.source_id} was retired on {current.retired_at:%-d %B %Y}"
                                                " already", 409)
             when = _naive(now).replace(microsecond=0)
-            self._write(source.source_id, "retired_at", when)
+            stored.retire_source(self._store, source.source_id, when)
             retired = self._sources[source.source_id] = replace(current, retired_at=when)
         return retired
-
-    def _write(self, source_id: str, column: str, value: object) -> None:
-        def update(cursor: duckdb.DuckDBPyConnection) -> None:
-            cursor.execute(f"UPDATE sources SET {column} = ? WHERE source_id = ?", [value, source_id])
-
-        self._store.writer.run(update).result()

@@ -8,10 +8,10 @@ from dataclasses import dataclass, replace
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-import duckdb
 import msgspec
 
 from surveyapp.store import Store
+from surveyapp.store import waves as stored
 from waves.loader import Catalogue
 from waves.model import Questionnaire, Text, WaveDefinition
 
@@ -61,32 +61,14 @@ class WaveSet:
 
     def sync_definitions(self) -> None:
         """Write the waves defined on disk (and aggregate counts) to the store, keeping overrides."""
-        catalogue = self._catalogue
-
-        def sync(cursor: duckdb.DuckDBPyConnection) -> None:
-            for wave in catalogue.waves:
-                cursor.execute(
-                    "INSERT INTO waves VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'definition') ON CONFLICT (wave_id) "
-                    "DO UPDATE SET questionnaire_id = excluded.questionnaire_id, "
-                    "questionnaire_version = excluded.questionnaire_version, title_json = excluded.title_json, "
-                    "kind = excluded.kind, opens_on = excluded.opens_on, closes_on = excluded.closes_on",
-                    [wave.id, wave.questionnaire, wave.questionnaire_version, json.dumps(wave.title),
-                     wave.kind, wave.opens, wave.closes])
-            counts = catalogue.aggregate_counts  # noqa: F841 - read by DuckDB's replacement scan
-            cursor.execute("DELETE FROM aggregate_counts WHERE wave_id IN (SELECT DISTINCT wave_id FROM counts)")
-            cursor.execute("INSERT INTO aggregate_counts SELECT wave_id, question_id, statement_id, answer_id, "
-                           "area_level, area_code, n FROM counts")
-
-        self._store.writer.run(sync).result()
+        stored.write_definitions(self._store, self._catalogue.waves, self._catalogue.aggregate_counts)
         self.reload()
 
     def reload(self) -> None:
-        rows = self._store.rows("SELECT wave_id, questionnaire_id, questionnaire_version, title_json, kind, "
-                                "opens_on, closes_on, state, source FROM waves ORDER BY opens_on, wave_id")
         self._waves = {
             r[0]: Wave(r[0], self._catalogue.questionnaire(r[1], r[2]), json.loads(r[3]), _KINDS[r[4]], r[5], r[6],
                        _STATES[r[7]], _SOURCES[r[8]])
-            for r in rows
+            for r in stored.read_waves(self._store)
         }
 
     def all(self) -> list[Wave]:
@@ -107,14 +89,8 @@ class WaveSet:
                             f"defined: {known}")
         if definition.kind != "responses":
             raise WaveError("only responses waves can be created at run time")
-        title = msgspec.to_builtins(definition.title)
-
-        def insert(cursor: duckdb.DuckDBPyConnection) -> None:
-            cursor.execute("INSERT INTO waves VALUES (?, ?, ?, ?, 'responses', ?, ?, NULL, 'admin')",
-                           [definition.id, definition.questionnaire, definition.questionnaire_version,
-                            json.dumps(title), definition.opens, definition.closes])
-
-        self._store.writer.run(insert).result()
+        stored.add_wave(self._store, definition.id, definition.questionnaire, definition.questionnaire_version,
+                        msgspec.to_builtins(definition.title), definition.opens, definition.closes)
         self.reload()
         return self._waves[definition.id]
 
@@ -125,11 +101,7 @@ class WaveSet:
             raise KeyError(wave_id)
         if wave.kind == "aggregate":
             raise WaveError(f"{wave_id} holds aggregate counts only; it cannot take responses")
-
-        def update(cursor: duckdb.DuckDBPyConnection) -> None:
-            cursor.execute("UPDATE waves SET state = ? WHERE wave_id = ?", [state, wave_id])
-
-        self._store.writer.run(update).result()
+        stored.set_state(self._store, wave_id, state)
         self._waves[wave_id] = replace(wave, state=state)
         return self._waves[wave_id]
 

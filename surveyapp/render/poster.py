@@ -13,10 +13,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
 import segno
 
-TEMPLATES = Path(__file__).parent / "templates" / "poster"
+from surveyapp.render.templating import render
+
 MINUTES = 5  # what the questionnaire's own start page and intro say: "about 5 minutes"
 
 
@@ -52,12 +52,11 @@ class Poster:
 
 def poster_html(poster: Poster) -> str:
     """The poster as one self-contained HTML page (A4 portrait when printed)."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
     short = poster.url.split("://", 1)[-1]
     host, slash, path = short.partition("/")  # a line may break before the path, never inside the id
     svg = qr_svg(poster.url, fluid=True).replace("<svg ", '<svg role="img" ', 1)
-    return env.get_template("poster.html.j2").render(
+    return render(
+        "poster/poster.html.j2",
         p=poster, host=host, path=slash + path, minutes=MINUTES, closes=f"{poster.closes_on:%-d %B %Y}",
         qr=svg)  # segno writes the SVG, escaping the title it holds
 

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 import altair as alt
-import jinja2
 import markupsafe
 import polars as pl
 import vl_convert as vlc
@@ -46,11 +45,11 @@ from analytics.charts.map import biggest_shift_statement
 from analytics.charts.shift import county_wide
 from analytics.charts.tables import attribution_lines, figure_table
 from analytics.scale import Scale
+from surveyapp.render.templating import render
 from waves.areas.pack import PackInfo
 
 PNG_WIDTH = 1600  # px: an A4 page's printable width at about 200 dpi
 PNG_MAX_HEIGHT = round(PNG_WIDTH * 297 / 210)
-TEMPLATES = Path(__file__).parent / "templates"
 Progress = Any  # a callback(step: str, done: int, total: int) or a tqdm instance
 
 
@@ -228,7 +227,6 @@ class Steps:
 def page_html(inputs: ReportInputs, charts: list[ReportChart], svgs: list[str], *, threshold: int,
               boundaries_used: bool) -> str:
     """The report page from rendered charts."""
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
     sections: dict[str, list[dict[str, Any]]] = {}
     for chart, svg in zip(charts, svgs, strict=True):
         sections.setdefault(chart.section, []).append({
@@ -245,7 +243,8 @@ def page_html(inputs: ReportInputs, charts: list[ReportChart], svgs: list[str], 
     sources = [survey_source(info), BASELINE_SOURCE, info.children_source, info.census_source,
                *(f"expected shares: {s}" for s in reach_sources),
                *([info.boundaries_source] if boundaries_used else [])]
-    return env.get_template("report/report.html.j2").render(
+    return render(
+        "report/report.html.j2",
         wave=inputs.title(inputs.wave_id), baseline=inputs.title(inputs.baseline_id), summary=summary,
         sections=sections, threshold=threshold, attribution=attribution_lines(inputs.attribution),
         place=info.place_name, sources=sources, unscored=unscored_label(inputs.scale),

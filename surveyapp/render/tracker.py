@@ -5,11 +5,9 @@ asked to (an HTTP Refresh header, with a link to stop)."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-import jinja2
 import markupsafe
 import polars as pl
 
@@ -18,9 +16,9 @@ from analytics.tracker import tracker_headline
 from surveyapp.actions.levels import Result
 from surveyapp.domain.waves import UK, Wave
 from surveyapp.render.report import chart_svg
+from surveyapp.render.templating import render
 from waves.areas.pack import PackInfo
 
-TEMPLATES = Path(__file__).parent / "templates"
 LEVEL_NAMES = {"lad": "area (local authority district)", "district": "postcode district", "source": "outreach source",
                "channel": "channel", "ethnic_group_broad": "ethnic group", "ethnic_group": "detailed ethnic group",
                "religion": "religion", "child_age_band": "child's age"}
@@ -92,12 +90,12 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
                            days_heading) for size, width in (("mobile", MOBILE + 60), ("desktop", DESKTOP))} \
         if has_days else None
     local = now.astimezone(UK)
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True)
 
     def link(**changes: str) -> str:
         return f"/tracker/{wave.wave_id}?" + urlencode({"by": by, "refresh": "on" if refresh else "off", **changes})
 
-    return env.get_template("tracker/tracker.html.j2").render(
+    return render(
+        "tracker/tracker.html.j2",
         wave=wave, title=wave.title.get("en", wave.wave_id), by=by, word=word, headline=line, charts=charts,
         chart_title=title, days_svg=days_svg, days_heading=days_heading, days=_days(daily, per), per=per,
         outreach=outreach,

@@ -10,7 +10,7 @@ from surveyapp.store.db import (
     sweep_unfinished,
 )
 from surveyapp.store.failures import StoreUnavailable
-from surveyapp.store.writer import PreparedResponse, WriteOutcome
+from surveyapp.store.prepared import PreparedResponse, WriteOutcome
 
 __all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "StoreUnavailable",
            "WriteOutcome",

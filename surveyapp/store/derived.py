@@ -30,7 +30,7 @@ import duckdb
 if TYPE_CHECKING:
     import pyarrow as pa
 
-    from surveyapp.store.writer import PreparedResponse
+    from surveyapp.store.prepared import PreparedResponse
 
 CODE_BITS = 4  # bits per answer: 32 statements (waves.loader.LIKERT_STATEMENTS_MAX) in a 128-bit pattern
 

@@ -8,35 +8,16 @@ The analytics never need one row per response. `answer_counts`, `lad_cells`, `re
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
-from typing import Any
 
 import polars as pl
 
-from analytics.areas import ALL, ARRIVAL_LEVELS, NO_SOURCE, NOT_ANSWERED
+from analytics.areas import ALL, ARRIVAL_LEVELS, NOT_ANSWERED
 from surveyapp.store import Store
 from surveyapp.store.derived import CODE_BITS, RESPONSE_NUMBER
-from waves.areas.pack import OUT_OF_AREA, UNKNOWN
+from surveyapp.store.levels import CONTENT, FIXED_LEVELS, Filters, area_sql, filtered, two_way
 from waves.model import Questionnaire, SingleChoice
 
 _RESPONSE_COLUMNS = "response_id, wave_id, postcode_district, lad_code, area_status, cohort_key"
-FIXED_LEVELS = (ALL, "lad", "district")
-UTLA = "utla"  # reach by upper-tier local authority (Kent, Medway): `groups` maps each LAD to its own
-# Filters: (question id, option ids): keep responses that chose one of the options (all filters must hold).
-Filters = Sequence[tuple[str, Sequence[str]]]
-# With filters, each count comes with `content`: the XOR of its responses' hashes, so that a cell is named by
-# the responses in it (two filters that select the same responses get the same rounding; see
-# analytics.disclosure).
-CONTENT = "content"
-
-
-def _filtered(filters: Filters, response: str = "r.response_id") -> tuple[str, dict[str, Any]]:
-    """SQL conditions (` AND ...`) keeping the responses that pass every filter, and their parameters."""
-    sql, params = "", dict[str, Any]()
-    for i, (question_id, option_ids) in enumerate(filters):
-        sql += (f" AND EXISTS (SELECT 1 FROM answers f WHERE f.response_id = {response} "
-                f"AND f.question_id = $filter_question_{i} AND list_contains($filter_options_{i}, f.option_id))")
-        params |= {f"filter_question_{i}": question_id, f"filter_options_{i}": list(option_ids)}
-    return sql, params
 
 
 def responses_frame(store: Store, wave_ids: list[str], questionnaire: Questionnaire | None = None) -> pl.DataFrame:
@@ -74,69 +55,6 @@ def aggregate_counts(store: Store, wave_id: str) -> pl.DataFrame:
 
 # --- counted in DuckDB ------------------------------------------------------------------------------------
 
-_LAD_LEVEL = ("CASE WHEN r.area_status = 'in_area' AND r.lad_code IS NOT NULL THEN r.lad_code "
-              "WHEN r.area_status = 'out_of_area' THEN $out_of_area ELSE $unknown END")
-
-
-def two_way(by: str) -> tuple[str, str] | None:
-    """The two levels of a two-way level (`lad,ethnic_group_broad`), else None."""
-    first, comma, second = by.partition(",")
-    return (first, second) if comma else None
-
-
-def arrival_code(by: str) -> tuple[str, dict[str, Any]]:
-    """The SQL of a response's code by `source` (the outreach source it came through, else no_source) or
-    `channel`, for a table aliased r, and its parameters."""
-    if by == "source":
-        return "coalesce(r.source_id, $no_source)", {"no_source": NO_SOURCE}
-    if by == "channel":
-        return "r.channel", {}
-    raise ValueError(f"an arrival code is by source or channel, not {by!r}")
-
-
-def _areas(by: str, groups: Mapping[str, str] | None, tag: str = "") -> tuple[str, str, str, dict[str, Any]]:
-    """SQL for a response's area_code and parent_code at level `by` (as `analytics.areas.area_keys` gives
-    them), the joins they need on `responses r`, and their parameters.
-
-    `by` is all, lad, district, source (the outreach source, else no_source), channel, a single-choice question
-    id (its option, else not_answered), a multiple-choice one (a row per option chosen) or, with `groups`
-    (option id -> group), `<question id>_broad` (the option's group, else not_answered). A two-way level
-    `<level>,<level>` gives `<code>|<code>` (parent all), `groups` serving its `_broad` level.
-    """
-    params: dict[str, Any] = {"all": ALL, "out_of_area": OUT_OF_AREA, "unknown": UNKNOWN}
-    levels = two_way(by)
-    if levels is not None:
-        parts = [_areas(level, groups if level.endswith("_broad") else None, f"{tag}{i}")
-                 for i, level in enumerate(levels)]
-        return (f"({parts[0][0]}) || '|' || ({parts[1][0]})", "$all", f"{parts[0][2]} {parts[1][2]}",
-                params | parts[0][3] | parts[1][3])
-    if by == ALL:
-        return "$all", "$all", "", params
-    if by == "lad":
-        return _LAD_LEVEL, "$all", "", params
-    if by == UTLA:  # the LAD's upper-tier authority (list_position: 1-based, NULL when absent)
-        if groups is None:
-            raise ValueError("by utla needs groups: LAD code -> upper-tier authority code")
-        params |= {"utla_lads": list(groups), "utlas": list(groups.values())}
-        return (_LAD_LEVEL.replace("THEN r.lad_code", "THEN coalesce(list_extract($utlas, list_position($utla_lads, "
-                                   "r.lad_code)), $unknown)"), "$all", "", params)
-    if by == "district":
-        return "coalesce(r.postcode_district, $unknown)", _LAD_LEVEL, "", params
-    if by in ARRIVAL_LEVELS:
-        code, arrival = arrival_code(by)
-        return code, "$all", "", params | arrival
-    params |= {"not_answered": NOT_ANSWERED,
-               f"choice{tag}": by.removesuffix("_broad") if groups is not None else by}
-    joins = (f"LEFT JOIN (SELECT response_id, option_id FROM answers WHERE question_id = $choice{tag}) c{tag} "
-             f"ON c{tag}.response_id = r.response_id")
-    if groups is None:
-        return f"coalesce(c{tag}.option_id, $not_answered)", "$all", joins, params
-    params |= {f"options{tag}": list(groups), f"groups{tag}": list(groups.values())}
-    joins += (f" LEFT JOIN (SELECT unnest($options{tag}) AS option_id, unnest($groups{tag}) AS group_code) g{tag} "
-              f"ON g{tag}.option_id = c{tag}.option_id")
-    return f"coalesce(g{tag}.group_code, $not_answered)", "$all", joins, params
-
-
 def answer_counts(
     store: Store,
     wave_ids: Sequence[str],
@@ -147,7 +65,7 @@ def answer_counts(
     per_lad: bool = False,
     filters: Filters = (),
 ) -> pl.DataFrame:
-    """Answers to the Likert question `question_id` counted per wave, area at level `by` (see `_areas`),
+    """Answers to the Likert question `question_id` counted per wave, area at level `by` (see `area_sql`),
     statement and answer: wave_id, question_id, statement_id, answer_id, area_level, area_code,
     parent_code, n (`analytics.compare.COUNTS_SCHEMA`).
 
@@ -176,7 +94,7 @@ def answer_counts(
 
 def _tallied_counts(store: Store, wave_ids: Sequence[str], question_id: str, by: str, per_lad: bool) -> pl.DataFrame:
     """`answer_counts` at a fixed level, from `likert_tallies` (one row per wave, place, statement, answer)."""
-    area, parent, _, params = _areas(by, None)
+    area, parent, _, params = area_sql(by, None)
     lad = ", CASE WHEN r.area_status = 'in_area' THEN r.lad_code END AS lad_code" if per_lad else ""
     sql = f"""
         SELECT r.wave_id, r.statement_id, r.option_id AS answer_id, {area} AS area_code, {parent} AS parent_code{lad},
@@ -194,7 +112,7 @@ def _tallied_counts(store: Store, wave_ids: Sequence[str], question_id: str, by:
 
 def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, per_lad: bool) -> pl.DataFrame:
     """Every area_code and parent_code (and lad_code) a response of the wave can have by the question `by`
-    (see `_areas`), numbered (place): the question's stored options (a superset: an option only other waves
+    (see `area_sql`), numbered (place): the question's stored options (a superset: an option only other waves
     used simply gets no counts), crossed with the wave's LADs for `per_lad`. At a fixed level (all, lad,
     district) or by source or channel: the places the wave's responses have. Two-way: every pair of the two
     levels' places."""
@@ -210,7 +128,7 @@ def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, 
             frame = frame.join(lads, how="cross")
         return frame.with_row_index("place")
     if by in FIXED_LEVELS or by in ARRIVAL_LEVELS:
-        area, parent, _, params = _areas(by, None)
+        area, parent, _, params = area_sql(by, None)
         lad = ", CASE WHEN r.area_status = 'in_area' THEN r.lad_code END AS lad_code" if per_lad else ""
         found = store.frame(f"SELECT DISTINCT {area} AS area_code, {parent} AS parent_code{lad} FROM responses r "
                             "WHERE r.wave_id = $wave ORDER BY ALL", {**params, "wave": wave})
@@ -230,8 +148,8 @@ def _places(store: Store, wave: str, by: str, groups: Mapping[str, str] | None, 
 
 def _wave_answer_counts(store: Store, wave: str, question_id: str, by: str, groups: Mapping[str, str] | None,
                         per_lad: bool, filters: Filters = ()) -> pl.DataFrame:
-    area, parent, joins, params = _areas(by, groups)
-    kept, kept_params = _filtered(filters)
+    area, parent, joins, params = area_sql(by, groups)
+    kept, kept_params = filtered(filters)
     content = f", bit_xor(hash(a.response_id)) AS {CONTENT}" if filters else ""
     places = _places(store, wave, by, groups, per_lad)
     keys = places.columns[1:]
@@ -267,7 +185,7 @@ def _wave_answer_counts(store: Store, wave: str, question_id: str, by: str, grou
 def lad_cells(store: Store, wave_ids: Sequence[str], filters: Filters = ()) -> pl.DataFrame:
     """In-area responses with a known LAD per wave and LAD: wave_id, lad_code, n (what weights are made of);
     with `filters`, of the responses that pass them (and `content`)."""
-    kept, params = _filtered(filters)
+    kept, params = filtered(filters)
     content = f", bit_xor(hash(r.response_id)) AS {CONTENT}" if filters else ""
     return store.frame(
         f"SELECT r.wave_id, r.lad_code, count(*) AS n{content} FROM responses r WHERE r.wave_id IN "
@@ -278,11 +196,11 @@ def lad_cells(store: Store, wave_ids: Sequence[str], filters: Filters = ()) -> p
 
 def response_counts(store: Store, wave_ids: Sequence[str], *, by: str,
                     groups: Mapping[str, str] | None = None, filters: Filters = ()) -> pl.DataFrame:
-    """Responses per wave and area or group at level `by` (see `_areas`): wave_id, area_code, responses; by a
+    """Responses per wave and area or group at level `by` (see `area_sql`): wave_id, area_code, responses; by a
     multiple-choice question, a response counts under every option it chose. With `filters`, of the responses
     that pass them (and `content`, see CONTENT)."""
-    area, _, joins, params = _areas(by, groups)
-    kept, kept_params = _filtered(filters)
+    area, _, joins, params = area_sql(by, groups)
+    kept, kept_params = filtered(filters)
     content = f", bit_xor(hash(r.response_id)) AS {CONTENT}" if filters else ""
     sql = (f"SELECT r.wave_id, {area} AS area_code, count(*) AS responses{content} FROM responses r {joins} "
            f"WHERE r.wave_id IN (SELECT unnest($waves)){kept} GROUP BY ALL")
@@ -294,8 +212,8 @@ def responses_inside(store: Store, wave_ids: Sequence[str], *, by: str, outside:
                      groups: Mapping[str, str] | None = None, filters: Filters = ()) -> tuple[int, int]:
     """How many responses (passing `filters`) have a place at level `by` other than the `outside` ones, each
     counted once however many options it chose, and the XOR of their hashes (see CONTENT)."""
-    area, _, joins, params = _areas(by, groups)
-    kept, kept_params = _filtered(filters)
+    area, _, joins, params = area_sql(by, groups)
+    kept, kept_params = filtered(filters)
     sql = (f"SELECT count(*), coalesce(bit_xor(hash(response_id)), 0) FROM (SELECT DISTINCT r.response_id "
            f"FROM responses r {joins} WHERE r.wave_id IN (SELECT unnest($waves)) AND NOT list_contains($outside, "
            f"{area}){kept})")
@@ -308,6 +226,18 @@ def wave_sizes(store: Store, wave_ids: Sequence[str]) -> dict[str, int]:
     rows = store.rows("SELECT wave_id, count(*) FROM responses WHERE wave_id IN (SELECT unnest(?)) GROUP BY ALL",
                       [list(wave_ids)])
     return {wave: 0 for wave in wave_ids} | {w: int(n) for w, n in rows}
+
+
+def responses_stored(store: Store) -> int:
+    """How many responses the store holds, of every wave."""
+    return int(store.rows("SELECT count(*) FROM responses")[0][0])
+
+
+def submission_stored(store: Store, wave_id: str, submission_id: str) -> bool:
+    """Whether the wave holds a response under this submission id."""
+    rows = store.rows("SELECT count(*) FROM responses WHERE wave_id = ? AND submission_id = ?",
+                      [wave_id, submission_id])
+    return bool(rows[0][0])
 
 
 # Two sheets with one cohort key (l later, e earlier) are the same child when the code was used once in each wave
@@ -325,7 +255,7 @@ def cohort_exclusions(store: Store, later_id: str, earlier_id: str, *, filters: 
     matches) and n_excluded_ambiguous (responses under one code that no child marker tells apart); and, with
     filters, the XOR of their hashes (see CONTENT)."""
     store.settle()
-    kept, params = _filtered(filters)
+    kept, params = filtered(filters)
     chosen = (f"SEMI JOIN (SELECT {RESPONSE_NUMBER} AS response_number FROM responses r WHERE r.wave_id = $later"
               f"{kept}) w ON w.response_number = l.response_number" if filters else "")
     sql = f"""
@@ -363,25 +293,15 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
     pairing joins one row per response and only per-statement tallies of the two answers' codes come back.
 
     With `filters`, only pairs whose later response passes them count; by an area or group level other than
-    all (see `_areas`), the pairs are counted per area_code of the later response. Either way each tally
+    all (see `area_sql`), the pairs are counted per area_code of the later response. Either way each tally
     comes with `content` (see CONTENT).
     """
-    def slots(wave: str) -> dict[str, int]:
-        rows = store.rows("SELECT statement_id, slot FROM likert_slots WHERE wave_id = ? AND question_id = ?",
-                          [wave, question_id])
-        return {statement: int(slot) for statement, slot in rows}
-
-    def code_scores(wave: str) -> dict[int, int]:
-        rows = store.rows("SELECT option_id, code FROM likert_codes WHERE wave_id = ? AND question_id = ?",
-                          [wave, question_id])
-        return {int(code): scores[option] for option, code in rows if option in scores}
-
     store.settle()
-    later_slots, earlier_slots = slots(later_id), slots(earlier_id)
+    later_slots, earlier_slots = _slots(store, later_id, question_id), _slots(store, earlier_id, question_id)
     both = [s for s in dict.fromkeys(statements) if s in later_slots and s in earlier_slots]
     narrowed = bool(filters) or by != ALL
-    kept, params = _filtered(filters)
-    area, _, joins, area_params = _areas(by, groups)
+    kept, params = filtered(filters)
+    area, _, joins, area_params = area_sql(by, groups)
     chosen = (f"JOIN (SELECT {RESPONSE_NUMBER} AS response_number, {area} AS area_code FROM responses r {joins} "
               f"WHERE r.wave_id = $later{kept}) w ON w.response_number = l.response_number" if narrowed else "")
     content = f", bit_xor(hash(p.response_number)) AS {CONTENT}" if narrowed else ""
@@ -411,7 +331,28 @@ def cohort_change_counts(store: Store, later_id: str, earlier_id: str, *, questi
         "later_slots": [later_slots[s] for s in both], "earlier_slots": [earlier_slots[s] for s in both]}).cast(
         {"area_code": pl.String, "statement": pl.String, "later_code": pl.Int64, "earlier_code": pl.Int64,
          "n": pl.Int64})
-    later_scores, earlier_scores = code_scores(later_id), code_scores(earlier_id)
+    return _score_changes(tallies, _code_scores(store, later_id, question_id, scores),
+                          _code_scores(store, earlier_id, question_id, scores), by=by, narrowed=narrowed)
+
+
+def _slots(store: Store, wave: str, question_id: str) -> dict[str, int]:
+    """Which slot of the wave's packed Likert pattern holds each statement of the question."""
+    rows = store.rows("SELECT statement_id, slot FROM likert_slots WHERE wave_id = ? AND question_id = ?",
+                      [wave, question_id])
+    return {statement: int(slot) for statement, slot in rows}
+
+
+def _code_scores(store: Store, wave: str, question_id: str, scores: Mapping[str, int]) -> dict[int, int]:
+    """Each packed answer code of the wave's question -> its score (answers without one are left out)."""
+    rows = store.rows("SELECT option_id, code FROM likert_codes WHERE wave_id = ? AND question_id = ?",
+                      [wave, question_id])
+    return {int(code): scores[option] for option, code in rows if option in scores}
+
+
+def _score_changes(tallies: pl.DataFrame, later_scores: Mapping[int, int], earlier_scores: Mapping[int, int], *,
+                   by: str, narrowed: bool) -> pl.DataFrame:
+    """Tallies of the two answers' codes per statement (and area) as pairs per score change, both answers
+    scored."""
     keys = ["area_code", "statement_id"] if by != ALL else ["statement_id"]
     return tallies.select(
         "area_code",

@@ -7,7 +7,7 @@ from __future__ import annotations
 import polars as pl
 
 from surveyapp.store import Store
-from surveyapp.store.frames import arrival_code
+from surveyapp.store.levels import arrival_code
 
 
 def hourly_by(store: Store, wave_id: str, breakdown: str) -> pl.DataFrame:

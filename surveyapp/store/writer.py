@@ -13,14 +13,14 @@ import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import duckdb
 
 from surveyapp.store import derived
+from surveyapp.store.admission import Admission
 from surveyapp.store.failures import (
     RECOVERY_INTERVAL_SECONDS,
     ROOM_TO_RECOVER,
@@ -29,48 +29,14 @@ from surveyapp.store.failures import (
     durable,
     invalidated,
 )
-from surveyapp.store.keys import StoredKeys
+from surveyapp.store.prepared import PreparedResponse, Status, WriteOutcome
+
+__all__ = ["PreparedResponse", "Status", "WriteOutcome", "Writer"]  # the first three from store.prepared
 
 log = logging.getLogger("surveyapp.writer")
 # Derived rows (surveyapp.store.derived) are added when no job has come for this long, or once this many
 # responses are held, whichever is first.
 FLUSH_WHEN_IDLE_SECONDS, FLUSH_AT = 0.05, 2000
-
-Status = Literal["stored", "duplicate", "conflict", "code_limit"]
-_RESPONSE_COLUMNS = ("response_id", "wave_id", "submission_id", "fingerprint", "submitted_hour",
-                     "postcode_district", "lad_code", "area_status", "cohort_key", "language", "channel",
-                     "source_id", "child_key")
-_ANSWER_COLUMNS = ("response_id", "question_id", "statement_id", "option_id", "text")
-_INSERT_RESPONSES = (f"INSERT INTO responses ({', '.join(_RESPONSE_COLUMNS)}) "
-                     f"SELECT {', '.join(_RESPONSE_COLUMNS)} FROM batch_responses")
-_INSERT_ANSWERS = f"INSERT INTO answers ({', '.join(_ANSWER_COLUMNS)}) SELECT * FROM batch_answers"
-
-
-@dataclass(frozen=True)
-class PreparedResponse:
-    """A validated response, ready to store."""
-
-    response_id: str
-    wave_id: str
-    submission_id: str | None
-    fingerprint: str
-    submitted_hour: datetime
-    postcode_district: str | None
-    lad_code: str | None
-    area_status: str
-    cohort_key: str
-    language: str
-    channel: str  # api, form, paper or phone (paper and phone: entered by staff)
-    answers: tuple[tuple[str, str | None, str | None, str | None], ...] = field(default=())
-    source_id: str | None = None  # the outreach source whose link it came through, if any
-    child_key: str | None = None  # keyed hash of the code and the child marker (None: no marker given)
-
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    status: Status
-    response_id: str | None
-
 
 @dataclass
 class _Job:
@@ -96,17 +62,17 @@ class Writer:
         self.recoveries = 0
         self._queue: queue.Queue[_Job | None] = queue.Queue()
         self._batch_max = batch_max
-        self._max_per_code = max_per_code
         self._thread = threading.Thread(target=self._run, name="surveyapp-writer", daemon=True)
-        # Per wave that has taken a submission since start: hashes of its stored submission ids and cohort
-        # keys. A key whose hash is absent is certainly new, so only keys that may be stored are looked up,
-        # instead of scanning the table each commit. Bounded by the waves taking responses, not by every
-        # response ever stored; read wave by wave at the first submission to each.
-        self._stored_keys: dict[str, StoredKeys] = {}
+        self._admission = Admission(max_per_code)  # which submissions are stored, by the keys stored so far
         self._derived = derived.Recorder()
         self.commits = 0
         self.stored = 0
-        self.statements = 0  # SQL statements run for submissions: the work a submission costs, for tests
+        self._statements = 0
+
+    @property
+    def statements(self) -> int:
+        """SQL statements run for submissions: the work a submission costs, for tests."""
+        return self._statements + self._admission.statements
 
     def start(self) -> None:
         self._thread.start()
@@ -270,7 +236,7 @@ class Writer:
             log.warning("the database could not be re-opened yet: %s", self.problem)
             return False
         self._cursor = cursor
-        self._stored_keys.clear()  # read again from what the file holds
+        self._admission.forget()
         self._derived.failed()  # held responses, and any a failed commit stored after all: reconciled later
         self.problem = None
         self.recoveries += 1
@@ -308,7 +274,8 @@ class Writer:
         committing = False
         try:
             self._execute("BEGIN TRANSACTION")
-            outcomes, accepted = self._insert(jobs)
+            outcomes, accepted = self._admission.admit(
+                self._cursor, [job.response for job in jobs if job.response is not None])
             committing = True
             self._execute("COMMIT")
         except Exception as exc:
@@ -336,10 +303,8 @@ class Writer:
         """The commit holding `accepted` has returned: remember their keys and answer every job."""
         self.commits += 1
         self.stored += len(accepted)
-        for wave_id in {r.wave_id for r in accepted} if remember else ():
-            in_wave = [r for r in accepted if r.wave_id == wave_id]
-            self._keys_of(wave_id).add([r.submission_id for r in in_wave], [r.cohort_key for r in in_wave])
         if remember:
+            self._admission.remember(self._cursor, accepted)
             self._derived.hold(accepted)  # their derived rows follow, off the commit path
         for job, outcome in zip(jobs, outcomes, strict=True):
             job.future.set_result(outcome)
@@ -370,7 +335,7 @@ class Writer:
             self._commit_submissions(rest, retry=False)
 
     def _execute(self, sql: str, params: list[Any] | None = None) -> duckdb.DuckDBPyConnection:
-        self.statements += 1
+        self._statements += 1
         return self._cursor.execute(sql, params)
 
     def _lost(self, exc: BaseException) -> bool:
@@ -388,83 +353,3 @@ class Writer:
         with contextlib.suppress(duckdb.Error):
             self._cursor.execute("ROLLBACK")
 
-    def _keys_of(self, wave_id: str) -> StoredKeys:
-        keys = self._stored_keys.get(wave_id)
-        if keys is None:
-            keys = self._stored_keys[wave_id] = StoredKeys.read(self._cursor, wave_id)
-        return keys
-
-    def _insert(self, jobs: list[_Job]) -> tuple[list[WriteOutcome], list[PreparedResponse]]:
-        responses = [job.response for job in jobs if job.response is not None]
-        may_repeat: list[PreparedResponse] = []
-        # Uses of each code so far, from the hashes: never fewer than the true count (a hash may collide, and
-        # this batch's uses are added as they are accepted). Below the ceiling that settles it with no query,
-        # whether the code is fresh or used before, so neither the answer nor its time tells them apart.
-        uses: dict[tuple[str, str], int] = {}
-        for wave_id in sorted({r.wave_id for r in responses}):
-            in_wave = [r for r in responses if r.wave_id == wave_id]
-            keys = self._keys_of(wave_id)
-            repeats = keys.may_hold_submissions([r.submission_id for r in in_wave])
-            may_repeat += [r for r, hit in zip(in_wave, repeats, strict=True) if hit]
-            for r, n in zip(in_wave, keys.code_uses([r.cohort_key for r in in_wave]), strict=True):
-                uses[(wave_id, r.cohort_key)] = n
-        known = self._known_submissions(may_repeat)
-        counted: set[tuple[str, str]] = set()  # codes whose uses were counted in the table
-        in_batch: dict[tuple[str, str], int] = {}
-        outcomes: list[WriteOutcome] = []
-        accepted: list[PreparedResponse] = []
-        for r in responses:
-            key = (r.wave_id, r.submission_id)
-            if r.submission_id is not None and key in known:
-                response_id, fingerprint = known[key]
-                outcomes.append(WriteOutcome("duplicate" if fingerprint == r.fingerprint else "conflict",
-                                             response_id))
-                continue
-            code = (r.wave_id, r.cohort_key)
-            if uses[code] >= self._max_per_code and code not in counted:
-                # At the ceiling by the hashes: count exactly, in case of a collision. Only a code about to be
-                # refused gets here, so the time this takes says nothing the 409 does not.
-                uses[code] = self._code_uses(*code) + in_batch.get(code, 0)
-                counted.add(code)
-            if uses[code] >= self._max_per_code:
-                outcomes.append(WriteOutcome("code_limit", None))
-                continue
-            uses[code] += 1
-            in_batch[code] = in_batch.get(code, 0) + 1
-            if r.submission_id is not None:
-                known[key] = (r.response_id, r.fingerprint)
-            accepted.append(r)
-            outcomes.append(WriteOutcome("stored", r.response_id))
-        if accepted:
-            self._append(accepted)
-        return outcomes, accepted
-
-    def _known_submissions(self, responses: list[PreparedResponse]) -> dict[tuple[str, str | None], tuple[str, str]]:
-        ids = sorted({r.submission_id for r in responses if r.submission_id is not None})
-        if not ids:
-            return {}
-        waves = sorted({r.wave_id for r in responses})
-        rows = self._execute(  # by wave too: DuckDB skips other waves' row groups by their min/max
-            "SELECT wave_id, submission_id, response_id, fingerprint FROM responses "
-            "WHERE wave_id IN (SELECT unnest(?)) AND submission_id IN (SELECT unnest(?))", [waves, ids]).fetchall()
-        return {(w, s): (rid, fp) for w, s, rid, fp in rows}
-
-    def _code_uses(self, wave_id: str, cohort_key: str) -> int:
-        """How many stored responses of the wave carry this code, counted in the table."""
-        row = self._execute("SELECT count(*) FROM responses WHERE wave_id = ? AND cohort_key = ?",
-                            [wave_id, cohort_key]).fetchone()
-        return int(row[0]) if row else 0
-
-    def _append(self, accepted: list[PreparedResponse]) -> None:
-        import pyarrow as pa  # on the writer thread at the first submission, not at start-up
-
-        batch_responses = pa.table({c: [getattr(r, c) for r in accepted] for c in _RESPONSE_COLUMNS})
-        answer_rows = [(r.response_id, *a) for r in accepted for a in r.answers]
-        batch_answers = pa.table({c: [row[i] for row in answer_rows] for i, c in enumerate(_ANSWER_COLUMNS)},
-                                 schema=pa.schema([(c, pa.string()) for c in _ANSWER_COLUMNS]))
-        # DuckDB finds the two Arrow tables as local variables (a replacement scan): register() and
-        # unregister() would cost more CPU than the inserts themselves at this batch size.
-        self._cursor.execute(_INSERT_RESPONSES)
-        self._cursor.execute(_INSERT_ANSWERS)
-        self.statements += 2
-        del batch_responses, batch_answers

@@ -68,9 +68,9 @@ def staff_enter(services: NamedDependency[Services], form_kit: NamedDependency[F
 
 
 def _already_entered(services: Services, wave_id: str, submission_id: str) -> bool:
-    rows = services.store.rows("SELECT count(*) FROM responses WHERE wave_id = ? AND submission_id = ?",
-                               [wave_id, submission_id])
-    return bool(rows[0][0])
+    from surveyapp.store.frames import submission_stored
+
+    return submission_stored(services.store, wave_id, submission_id)
 
 
 @post("/survey/{wave_id:str}/staff", include_in_schema=False)
