@@ -49,6 +49,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     paper_return_address: str | None = None  # where paper forms go back, printed at their end; ";" between lines
     session_hours: float = 8.0  # a browser session (/sign-in) lasts this long, then asks to sign in again
     sign_in_attempts_per_hour: int = 20  # wrong tokens per client per hour at /sign-in (5 a minute at most); 0: off
+    demo: bool = False  # the data are invented (`make demo`): pages and files say "demo data"
 
     @property
     def database_path(self) -> Path:

@@ -24,6 +24,8 @@ from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, serialise
 from surveyapp.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import polars as pl
 
 
@@ -43,7 +45,11 @@ def _export_response(data: bytes, fmt: ExportFormat, stem: str, dictionary: str)
         "Link": f'<{dictionary}>; rel="describedby"', "Cache-Control": "no-store"})
 
 
-def _dictionary_response(frame: pl.DataFrame, fmt: Literal["csv", "json"]) -> Response[bytes]:
+def _dictionary_response(frame: pl.DataFrame, fmt: Literal["csv", "json", "xlsx"],
+                         workbook: Callable[[], bytes]) -> Response[bytes]:
+    if fmt == "xlsx":
+        return Response(workbook(), media_type=FORMATS["xlsx"][0], headers={
+            "Content-Disposition": 'attachment; filename="dictionary.xlsx"', "Cache-Control": "no-store"})
     if fmt == "csv":
         return Response(neutralise(frame).write_csv().encode(), media_type="text/csv")
     return Response(frame.write_json().encode(), media_type="application/json")
@@ -73,19 +79,31 @@ def export_stacked(services: NamedDependency[Services], waves: Annotated[str, WA
 
 @get("/api/v1/export/dictionary", sync_to_thread=False)
 def stacked_dictionary(services: NamedDependency[Services], waves: Annotated[str, WAVES] = "all",
-                       format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
-    """The data dictionary of the stacked export: each column's question, wording, values, codes and its
-    variable name in SPSS and Stata."""
-    return _dictionary_response(data.dictionary(services, waves), format)
+                       format: FromQuery[Literal["csv", "json", "xlsx"]] = "json") -> Response[bytes]:
+    """The data dictionary of the stacked export: each column's question, wording, values, codes and declared
+    missing values, and its variable name in SPSS, Stata and R; XLSX adds the codes and the baseline's counts."""
+    return _dictionary_response(data.dictionary(services, waves), format,
+                                lambda: data.dictionary_workbook(services, waves))
 
 
 @get("/api/v1/waves/{wave_id:str}/dictionary", sync_to_thread=False)
 def wave_dictionary(services: NamedDependency[Services], wave_id: FromPath[str],
-                    format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
-    """The data dictionary of the export: each column's question, wording, values, codes and its variable
-    name in SPSS and Stata."""
+                    format: FromQuery[Literal["csv", "json", "xlsx"]] = "json") -> Response[bytes]:
+    """The data dictionary of the export: each column's question, wording, values, codes and declared missing
+    values, and its variable name in SPSS, Stata and R; XLSX adds the codes and the baseline's counts."""
     services.wave(wave_id)
-    return _dictionary_response(data.dictionary(services, [wave_id], field="wave_id"), format)
+    return _dictionary_response(data.dictionary(services, [wave_id], field="wave_id"), format,
+                                lambda: data.dictionary_workbook(services, [wave_id], field="wave_id"))
+
+
+@get("/api/v1/export/baseline", sync_to_thread=False)
+def baseline_counts(services: NamedDependency[Services],
+                    format: FromQuery[Literal["csv", "parquet", "xlsx"]] = "csv") -> Response[bytes]:
+    """The published Q7 counts of the 2019 baseline (every aggregate-only wave): one row per statement and
+    answer, with the answer's words and score, to put beside a wave's export."""
+    return Response(data.baseline_file(services, format), media_type=FORMATS[format][0], headers={
+        "Content-Disposition": f'attachment; filename="baseline-counts.{FORMATS[format][1]}"',
+        "Cache-Control": "no-store"})
 
 
 def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFormat | None,
@@ -191,5 +209,6 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
 def analyst_router(settings: Settings) -> Router:
     """Exports, analyses and the report: the analyst token, declared once."""
     return Router(path="/", route_handlers=[export_wave, export_stacked, stacked_dictionary, wave_dictionary,
+                                            baseline_counts,
                                             compare_wave, cohort_wave, reach_wave, results_page, report_pack],
                   guards=[require("analyst", settings)], tags=["analyst"], security=[{"bearer": []}])
