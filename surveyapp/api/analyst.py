@@ -38,8 +38,9 @@ FILTER = QueryParameter(name="filter", required=False, description=(
     "must hold)."))
 
 
-def _export_response(data: bytes, fmt: ExportFormat, stem: str, dictionary: str) -> Response[bytes]:
+def _export_response(data: bytes, fmt: ExportFormat, stem: str, dictionary: str, demo: bool) -> Response[bytes]:
     media_type, extension = FORMATS[fmt]
+    stem = f"demo-data-{stem}" if demo else stem  # CSV has no title: its name says it
     return Response(data, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{stem}-responses.{extension}"',
         "Link": f'<{dictionary}>; rel="describedby"', "Cache-Control": "no-store"})
@@ -63,7 +64,8 @@ def export_wave(services: NamedDependency[Services], wave_id: FromPath[str], for
     metadata, SPSS and Stata files their labels, and CSV's is at /dictionary."""
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     body = data.export(services, [wave_id], format, filters=filters or (), field="wave_id")
-    return _export_response(body, format, wave_id, f"/api/v1/waves/{wave_id}/dictionary?format=csv")
+    return _export_response(body, format, wave_id, f"/api/v1/waves/{wave_id}/dictionary?format=csv",
+                            services.settings.demo)
 
 
 @get("/api/v1/export", sync_to_thread=True)
@@ -74,7 +76,8 @@ def export_stacked(services: NamedDependency[Services], waves: Annotated[str, WA
     wave with responses) or `waves=<id>,<id>`. Formats and columns as the per-wave export."""
     body = data.export(services, waves, format, filters=filters or ())
     stem = "all-waves" if waves.strip() == "all" else "-".join(w.strip() for w in waves.split(",") if w.strip())
-    return _export_response(body, format, stem[:120], f"/api/v1/export/dictionary?waves={quote(waves)}&format=csv")
+    return _export_response(body, format, stem[:120], f"/api/v1/export/dictionary?waves={quote(waves)}&format=csv",
+                            services.settings.demo)
 
 
 @get("/api/v1/export/dictionary", sync_to_thread=False)
@@ -181,6 +184,7 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
     """The board pack as `surveyapp report` writes it: report.html, charts/*.svg and *.png, figures.csv, and
     report.pdf (A4) when the service can print it with headless Chromium; the X-Report-Pdf header says
     "included" or why not."""
+    from surveyapp.render.demo import mark_page
     from surveyapp.render.report import PdfError, print_pdf, write_report
 
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
@@ -191,6 +195,8 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
     with tempfile.TemporaryDirectory(prefix="surveyapp-report-") as folder:
         root = Path(folder)
         page = write_report(inputs, root, threshold=settings.small_number_threshold, boundaries=settings.boundaries)
+        if settings.demo:  # the pack's page (and so its PDF) says "demo data" as the served page does
+            page.write_text(mark_page(page.read_text(encoding="utf-8")), encoding="utf-8")
         if pdf:
             try:
                 print_pdf(page, root / "report.pdf")
