@@ -15,7 +15,7 @@ TOKEN_FILE ?= surveyapp.env
 ARGS ?= --help
 # `make run` and `make cli` read the tokens `make token` made (a token already in the environment wins).
 WITH_TOKENS = set -a; if [ -f "$(abspath $(TOKEN_FILE))" ]; then . "$(abspath $(TOKEN_FILE))"; fi; set +a;
-.PHONY: help setup token run cli test test-fast bench bench-scale lint browser translations docs docs-cog clean
+.PHONY: help setup token run cli test test-fast bench bench-scale lint browser r demo translations docs docs-cog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -36,6 +36,14 @@ browser: ## install Debian's chromium (browser tests, the report's PDF) and popp
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	fi
 
+# R reads the exported SPSS and Stata files in the tests (tests/test_export_analysts.py), as an analyst would.
+r: ## install Debian's R and haven (the tests read the exports in R), when missing
+	@if ! command -v Rscript >/dev/null || ! Rscript -e 'library(haven)' >/dev/null 2>&1; then \
+		echo "installing r-base-core and r-cran-haven (Debian packages) for the tests that read the exports in R"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			r-base-core r-cran-haven >/dev/null; \
+	fi
+
 token: setup ## make the admin, analyst and staff tokens once, into surveyapp.env (make run and make cli read it)
 	@$(PY) -m surveyapp.auth.tokenfile $(TOKEN_FILE)
 
@@ -46,6 +54,11 @@ run: setup ## start the service (default http://127.0.0.1:8000, data in ./data)
 cli: setup ## run a surveyapp command with the tokens, e.g. make cli ARGS="export --waves all --format sav --out all.sav"
 	@$(WITH_TOKENS) SURVEYAPP_URL="$${SURVEYAPP_URL:-http://$(HOST):$(PORT)}" $(VENV)/bin/surveyapp $(ARGS)
 
+# An invented data set (the 2019 baseline, spring and autumn 2026 with a few hundred families each) loaded once
+# into data/demo, its own folder with its own tokens, then served as "demo data" (surveyapp/cli/demo.py).
+demo: setup ## load an invented data set into data/demo (once) and serve it, every page marked "demo data"
+	@$(VENV)/bin/surveyapp demo --host $(HOST) --port $(PORT)
+
 # Tests run on two workers (pytest-xdist); `loadscope` keeps each module on one worker, in order, so a module's
 # servers and written report are made once, and the modules go out in conftest.py's order (longest first).
 # Python writes its bytecode caches for the run even where PYTHONDONTWRITEBYTECODE is set: each `surveyapp`
@@ -53,10 +66,10 @@ cli: setup ## run a surveyapp command with the tokens, e.g. make cli ARGS="expor
 TEST_WORKERS ?= 2
 PYTEST = env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-test: setup browser ## run every test, with coverage
+test: setup browser r ## run every test, with coverage
 	$(PYTEST)
 
-test-fast: setup ## run the tests that are neither slow nor need a browser
+test-fast: setup ## run the tests that are neither slow nor need a browser (those needing R skip without it)
 	$(PYTEST) --no-cov -m "not browser and not slow"
 
 bench: setup ## run the benchmarks and print their figures

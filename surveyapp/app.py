@@ -234,6 +234,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.domain.services import Services, SubmissionRejected, WaveNotFound, WaveNotOpen, utc_now
     from surveyapp.domain.sources import SourceError
     from surveyapp.domain.submission import SubmissionInvalid
+    from surveyapp.render.demo import mark_pages
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.store.drafts import Drafts
     from surveyapp.web import FormKit, make_form_kit, staff_router, web_handlers
@@ -293,6 +294,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         middleware=[RateLimitMiddleware.factory(limit), JsonBodyMiddleware,
                     CsrfFieldMiddleware.factory(settings.max_body_bytes)],
         before_send=[security_headers(behind_tls=settings.behind_tls)],
+        after_request=mark_pages if settings.demo else None,  # "demo data" on every page (`make demo`)
         request_max_body_size=settings.max_body_bytes,
         openapi_config=OpenAPIConfig(
             title="surveyapp", version=__version__, path="/schema", render_plugins=[JsonRenderPlugin()],

@@ -50,6 +50,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     paper_return_address: str | None = None  # where paper forms go back, printed at their end; ";" between lines
     session_hours: float = 8.0  # a browser session (/sign-in) lasts this long, then asks to sign in again
     sign_in_attempts_per_hour: int = 20  # wrong tokens per client per hour at /sign-in (5 a minute at most); 0: off
+    demo: bool = False  # the data are invented (`make demo`): pages and files say "demo data"
 
     @property
     def database_path(self) -> Path:
@@ -69,6 +70,8 @@ _TYPES = {f.name: f.type for f in msgspec.structs.fields(Settings)}
 
 # What each setting means, for whoever runs the service: the docs' settings table is generated from these (cog).
 DESCRIPTIONS: dict[str, str] = {
+    "demo": "`1` when the data are invented (`make demo` sets it): every page, the board pack and file names say "
+            "\"demo data\"; off by default",
     "data_dir": "where the database (`surveyapp.duckdb`), `secrets/` and `backups/` live; the CLI's `--data-dir` "
                 "overrides it",
     "definitions_dir": "the questionnaire and wave definitions (TOML); by default the package's own "

@@ -63,13 +63,28 @@ def test_parquet_export_carries_the_dictionary_in_its_metadata(analyst, filled: 
     assert "Education, Health and Care Plan" in metadata["dictionary:send_status"]
 
 
-def test_xlsx_export_has_responses_and_dictionary_sheets(analyst, filled: dict[str, str]) -> None:
+def test_xlsx_export_has_responses_in_words_and_dictionary_and_codes_sheets(analyst, filled: dict[str, str]) -> None:
     r = analyst.get("/api/v1/waves/2026-autumn/export", params={"format": "xlsx"})
     assert r.status_code == 200
     sheets = pl.read_excel(io.BytesIO(r.content), sheet_id=0, infer_schema_length=0)
-    assert set(sheets) == {"responses", "dictionary"}
-    _check(sheets["responses"], filled)
+    assert set(sheets) == {"responses", "dictionary", "codes"}
+    responses = sheets["responses"]
+    one = responses.filter(pl.col("response_id") == filled["one"]).row(0, named=True)
+    two = responses.filter(pl.col("response_id") == filled["two"]).row(0, named=True)
+    assert one["respondent_role"] == "Parent or carer"  # the answer's words, not its id
+    assert set(one["health_services"].split("; ")) == {
+        "Therapy (speech and language, occupational, physiotherapy)", "Children's mental health (CAMHS)"}
+    assert (one["q7_local_offer_useful"], one["q7_health_met"]) == ("Tend to agree", "Don't know")
+    assert one["q7_local_offer_useful_score"] == "4" and one["q7_health_met_score"] is None
+    assert one["q7_making_progress"] is None  # not answered stays empty
+    assert one["q7a"] == "Comment, with a comma; and \"quotes\""
+    assert (one["postcode_district"], one["lad_name"], one["area_status"]) == ("ME14", "Maidstone", "in_area")
+    assert (two["postcode_district"], two["lad_code"], two["area_status"]) == ("SW1A", None, "out_of_area")
+    assert two["q7_making_progress"] == "Strongly disagree"
     assert "q7a" in sheets["dictionary"]["name"].to_list()
+    codes = sheets["codes"].filter(pl.col("name") == "q7_health_met")
+    assert codes.select("answer_id", "words", "sav_code", "dta_code").rows()[-2:] == [
+        ("dont_know", "Don't know", "98", ".a"), (None, "Not answered", "99", ".b")]
 
 
 def test_an_empty_wave_exports_a_header_only(analyst) -> None:

@@ -85,6 +85,12 @@ def _means_from_stored_answers(service: Any) -> dict[tuple[str, str], float]:
     return {key: sum(v) / len(v) for key, v in scores.items()}
 
 
+def _names_back(analyst: Any) -> dict[str, str]:
+    """Each SPSS and Stata variable name -> the column's name (CSV, Parquet), from the dictionary."""
+    dictionary = pl.read_csv(io.BytesIO(_get_plain(analyst, "/api/v1/export/dictionary", waves="all", format="csv")))
+    return dict(zip(dictionary["sav_name"], dictionary["name"], strict=True))
+
+
 def _get(analyst: Any, path: str, **params: Any) -> bytes:
     r = analyst.get(path, params=params)
     assert r.status_code == 200, r.text
@@ -102,6 +108,7 @@ def test_spss_file_has_labels_and_scores_whose_means_are_the_stored_answers(anal
                                                                            tmp_path: Path) -> None:
     path = _file(tmp_path, _get(analyst, "/api/v1/export", waves="all", format="sav"), "sav")
     frame, meta = pyreadstat.read_sav(str(path), output_format="polars")
+    frame = frame.rename(_names_back(analyst))
     total = _stored(service, "SELECT count(*) FROM responses")[0][0]
     assert frame.height == total == 57
     assert frame["wave_id"].value_counts().sort("wave_id").rows() == [("2026-autumn", 34), ("2027-spring", 23)]
@@ -130,6 +137,7 @@ def test_dont_know_and_unanswered_have_no_score_and_options_are_0_1_or_empty(ana
                                                                           tmp_path: Path) -> None:
     path = _file(tmp_path, _get(analyst, "/api/v1/export", waves="2026-autumn,2027-spring", format="sav"), "sav")
     frame, _ = pyreadstat.read_sav(str(path), output_format="polars", apply_value_formats=False)
+    frame = frame.rename(_names_back(analyst))
     answers = {(r, s): a for r, s, a in _stored(
         service, "SELECT response_id, statement_id, option_id FROM answers WHERE question_id = 'q7'")}
     chosen = defaultdict(set)
@@ -163,7 +171,7 @@ def test_stata_file_read_by_pandas_and_polars_has_labels_and_names_within_32(ana
     assert variable_labels[names["respondent_role"]].startswith(QUESTIONS["respondent_role"]["text"]["en"][:70])
     assert {5: "Strongly agree", 1: "Strongly disagree"}.items() <= next(
         labels for labels in value_labels.values() if 3 in labels and labels[3] == "Neither agree nor disagree"
-        and 6 not in labels).items()  # the score's labels (the answer codes' run on to 6 = don't know)
+        and 6 not in labels).items()  # the items and scores: 5 = Strongly agree ... 1, "Don't know" never 6
     expected = _means_from_stored_answers(service)
     for statement in STATEMENTS:
         column = names[f"q7_{statement}_score"]
@@ -175,7 +183,8 @@ def test_stata_file_read_by_pandas_and_polars_has_labels_and_names_within_32(ana
     frame, meta = pyreadstat.read_dta(str(path), output_format="polars")
     assert frame.height == 57 and meta.column_names_to_labels[names[long]].startswith("Specialist club")
     assert meta.variable_value_labels[names["q7_health_met_score"]][5] == "Strongly agree"
-    assert meta.variable_value_labels[names["q7_health_met"]][6] == "Don't know"
+    assert meta.variable_value_labels[names["q7_health_met"]][5] == "Strongly agree"  # the item coded by its score
+    assert 6 not in meta.variable_value_labels[names["q7_health_met"]]  # "Don't know" is a declared missing value
 
 
 def _get_plain(analyst: Any, path: str, **params: Any) -> bytes:
@@ -206,7 +215,7 @@ def _filtered(sheet: Any) -> bool:
 
 def test_xlsx_has_date_cells_a_frozen_header_filters_and_a_dictionary(analyst: Any, service: Any) -> None:
     book = openpyxl.load_workbook(io.BytesIO(_get(analyst, "/api/v1/export", waves="all", format="xlsx")))
-    assert book.sheetnames == ["responses", "dictionary"]
+    assert book.sheetnames == ["responses", "dictionary", "codes"]
     sheet = book["responses"]
     header = [c.value for c in sheet[1]]
     hour = sheet.cell(row=2, column=header.index("submitted_hour") + 1)
@@ -217,6 +226,7 @@ def test_xlsx_has_date_cells_a_frozen_header_filters_and_a_dictionary(analyst: A
     score = sheet.cell(row=2, column=header.index("q7_health_met_score") + 1).value
     assert score is None or isinstance(score, int)
     assert book["dictionary"].freeze_panes == "A2"
+    assert book["codes"].freeze_panes == "A2" and _filtered(book["codes"])
 
 
 def test_analysis_xlsx_shows_shares_as_percentages_under_a_frozen_header(analyst: Any) -> None:

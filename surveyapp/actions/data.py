@@ -87,7 +87,30 @@ def export(services: Services, waves: str | Sequence[str], fmt: ExportFormat, *,
     from surveyapp.render.exports import serialise
 
     table = export_table(services, waves, filters=filters, field=field)
-    return serialise(table.frame, table.columns, fmt, title=f"surveyapp responses: {', '.join(table.wave_ids)}")
+    return serialise(table.frame, table.columns, fmt,
+                     title=file_title(services, f"surveyapp responses: {', '.join(table.wave_ids)}"))
+
+
+def file_title(services: Services, title: str) -> str:
+    """A file's title (label, properties, metadata): marked when the service holds demo data."""
+    return f"DEMO DATA (invented): {title}" if services.settings.demo else title
+
+
+def baseline(services: Services) -> pl.DataFrame:
+    """The published Q7 counts of the aggregate-only waves (the 2019 baseline): one row per wave, statement and
+    answer, with the answer's words and score."""
+    from surveyapp.render.exports import baseline_frame
+    from surveyapp.store.exports import overall_counts
+
+    aggregate = {w.wave_id: w.questionnaire for w in services.waves.all() if w.kind == "aggregate"}
+    return baseline_frame(overall_counts(services.store, list(aggregate)), aggregate)
+
+
+def baseline_file(services: Services, fmt: Literal["csv", "parquet", "xlsx"]) -> bytes:
+    """`baseline` as CSV, Parquet or XLSX."""
+    from surveyapp.render.exports import serialise_table
+
+    return serialise_table(baseline(services), fmt, title=file_title(services, "surveyapp: the baseline's counts"))
 
 
 def dictionary(services: Services, waves: str | Sequence[str], field: str = "waves") -> pl.DataFrame:
@@ -96,6 +119,16 @@ def dictionary(services: Services, waves: str | Sequence[str], field: str = "wav
     from surveyapp.render.exports import dictionary_frame
 
     return dictionary_frame(_export_parts(services, waves, (), field)[1])
+
+
+def dictionary_workbook(services: Services, waves: str | Sequence[str], field: str = "waves") -> bytes:
+    """The export's dictionary as XLSX: the dictionary, the codes of every coded column, and the baseline's
+    published counts."""
+    from surveyapp.render import exports
+
+    columns = _export_parts(services, waves, (), field)[1]
+    return exports.dictionary_workbook(columns, baseline(services),
+                                       title=file_title(services, "surveyapp: the exports' data dictionary"))
 
 
 def backup_name(now: dt.datetime) -> str:

@@ -24,6 +24,8 @@ from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, serialise
 from surveyapp.settings import Settings
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     import polars as pl
 
 
@@ -36,14 +38,19 @@ FILTER = QueryParameter(name="filter", required=False, description=(
     "must hold)."))
 
 
-def _export_response(data: bytes, fmt: ExportFormat, stem: str, dictionary: str) -> Response[bytes]:
+def _export_response(data: bytes, fmt: ExportFormat, stem: str, dictionary: str, demo: bool) -> Response[bytes]:
     media_type, extension = FORMATS[fmt]
+    stem = f"demo-data-{stem}" if demo else stem  # CSV has no title: its name says it
     return Response(data, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{stem}-responses.{extension}"',
         "Link": f'<{dictionary}>; rel="describedby"', "Cache-Control": "no-store"})
 
 
-def _dictionary_response(frame: pl.DataFrame, fmt: Literal["csv", "json"]) -> Response[bytes]:
+def _dictionary_response(frame: pl.DataFrame, fmt: Literal["csv", "json", "xlsx"],
+                         workbook: Callable[[], bytes]) -> Response[bytes]:
+    if fmt == "xlsx":
+        return Response(workbook(), media_type=FORMATS["xlsx"][0], headers={
+            "Content-Disposition": 'attachment; filename="dictionary.xlsx"', "Cache-Control": "no-store"})
     if fmt == "csv":
         return Response(neutralise(frame).write_csv().encode(), media_type="text/csv")
     return Response(frame.write_json().encode(), media_type="application/json")
@@ -57,7 +64,8 @@ def export_wave(services: NamedDependency[Services], wave_id: FromPath[str], for
     metadata, SPSS and Stata files their labels, and CSV's is at /dictionary."""
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     body = data.export(services, [wave_id], format, filters=filters or (), field="wave_id")
-    return _export_response(body, format, wave_id, f"/api/v1/waves/{wave_id}/dictionary?format=csv")
+    return _export_response(body, format, wave_id, f"/api/v1/waves/{wave_id}/dictionary?format=csv",
+                            services.settings.demo)
 
 
 @get("/api/v1/export", sync_to_thread=True)
@@ -68,24 +76,37 @@ def export_stacked(services: NamedDependency[Services], waves: Annotated[str, WA
     wave with responses) or `waves=<id>,<id>`. Formats and columns as the per-wave export."""
     body = data.export(services, waves, format, filters=filters or ())
     stem = "all-waves" if waves.strip() == "all" else "-".join(w.strip() for w in waves.split(",") if w.strip())
-    return _export_response(body, format, stem[:120], f"/api/v1/export/dictionary?waves={quote(waves)}&format=csv")
+    return _export_response(body, format, stem[:120], f"/api/v1/export/dictionary?waves={quote(waves)}&format=csv",
+                            services.settings.demo)
 
 
 @get("/api/v1/export/dictionary", sync_to_thread=False)
 def stacked_dictionary(services: NamedDependency[Services], waves: Annotated[str, WAVES] = "all",
-                       format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
-    """The data dictionary of the stacked export: each column's question, wording, values, codes and its
-    variable name in SPSS and Stata."""
-    return _dictionary_response(data.dictionary(services, waves), format)
+                       format: FromQuery[Literal["csv", "json", "xlsx"]] = "json") -> Response[bytes]:
+    """The data dictionary of the stacked export: each column's question, wording, values, codes and declared
+    missing values, and its variable name in SPSS, Stata and R; XLSX adds the codes and the baseline's counts."""
+    return _dictionary_response(data.dictionary(services, waves), format,
+                                lambda: data.dictionary_workbook(services, waves))
 
 
 @get("/api/v1/waves/{wave_id:str}/dictionary", sync_to_thread=False)
 def wave_dictionary(services: NamedDependency[Services], wave_id: FromPath[str],
-                    format: FromQuery[Literal["csv", "json"]] = "json") -> Response[bytes]:
-    """The data dictionary of the export: each column's question, wording, values, codes and its variable
-    name in SPSS and Stata."""
+                    format: FromQuery[Literal["csv", "json", "xlsx"]] = "json") -> Response[bytes]:
+    """The data dictionary of the export: each column's question, wording, values, codes and declared missing
+    values, and its variable name in SPSS, Stata and R; XLSX adds the codes and the baseline's counts."""
     services.wave(wave_id)
-    return _dictionary_response(data.dictionary(services, [wave_id], field="wave_id"), format)
+    return _dictionary_response(data.dictionary(services, [wave_id], field="wave_id"), format,
+                                lambda: data.dictionary_workbook(services, [wave_id], field="wave_id"))
+
+
+@get("/api/v1/export/baseline", sync_to_thread=False)
+def baseline_counts(services: NamedDependency[Services],
+                    format: FromQuery[Literal["csv", "parquet", "xlsx"]] = "csv") -> Response[bytes]:
+    """The published Q7 counts of the 2019 baseline (every aggregate-only wave): one row per statement and
+    answer, with the answer's words and score, to put beside a wave's export."""
+    return Response(data.baseline_file(services, format), media_type=FORMATS[format][0], headers={
+        "Content-Disposition": f'attachment; filename="baseline-counts.{FORMATS[format][1]}"',
+        "Cache-Control": "no-store"})
 
 
 def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFormat | None,
@@ -163,6 +184,7 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
     """The board pack as `surveyapp report` writes it: report.html, charts/*.svg and *.png, figures.csv, and
     report.pdf (A4) when the service can print it with headless Chromium; the X-Report-Pdf header says
     "included" or why not."""
+    from surveyapp.render.demo import mark_page
     from surveyapp.render.report import PdfError, print_pdf, write_report
 
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
@@ -173,6 +195,8 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
     with tempfile.TemporaryDirectory(prefix="surveyapp-report-") as folder:
         root = Path(folder)
         page = write_report(inputs, root, threshold=settings.small_number_threshold, boundaries=settings.boundaries)
+        if settings.demo:  # the pack's page (and so its PDF) says "demo data" as the served page does
+            page.write_text(mark_page(page.read_text(encoding="utf-8")), encoding="utf-8")
         if pdf:
             try:
                 print_pdf(page, root / "report.pdf")
@@ -191,5 +215,6 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
 def analyst_router(settings: Settings) -> Router:
     """Exports, analyses and the report: the analyst token, declared once."""
     return Router(path="/", route_handlers=[export_wave, export_stacked, stacked_dictionary, wave_dictionary,
+                                            baseline_counts,
                                             compare_wave, cohort_wave, reach_wave, results_page, report_pack],
                   guards=[require("analyst", settings)], tags=["analyst"], security=[{"bearer": []}])

@@ -63,10 +63,11 @@ def _shared_errors(path: str, method: str, operation: Operation) -> list[str]:
 
 
 _EXPORT_TYPES = [media for media, _ in FORMATS.values()]
-_DICTIONARY_TYPES = ["application/json", FORMATS["csv"][0]]
+_DICTIONARY_TYPES = ["application/json", FORMATS["csv"][0], FORMATS["xlsx"][0]]
 # Operations that answer files: each media type they send, so that a client knows what may come back.
 _FILES = {"/api/v1/export": _EXPORT_TYPES, "/api/v1/waves/{wave_id}/export": _EXPORT_TYPES,
-          "/api/v1/export/dictionary": _DICTIONARY_TYPES, "/api/v1/waves/{wave_id}/dictionary": _DICTIONARY_TYPES}
+          "/api/v1/export/dictionary": _DICTIONARY_TYPES, "/api/v1/waves/{wave_id}/dictionary": _DICTIONARY_TYPES,
+          "/api/v1/export/baseline": [FORMATS[f][0] for f in ("csv", "parquet", "xlsx")]}
 
 
 def _document_files(path: str, responses: dict[str, OpenAPIResponse | Reference]) -> None:

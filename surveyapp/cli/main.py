@@ -53,6 +53,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
 def build_parser() -> argparse.ArgumentParser:
     from surveyapp.cli import commands
+    from surveyapp.cli.demo import add_demo
 
     parser = argparse.ArgumentParser(prog="surveyapp", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="overrides SURVEYAPP_DATA_DIR")
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="overrides SURVEYAPP_PORT (default 8000)")
     serve.set_defaults(run=_serve)
     commands.add_commands(sub)
+    add_demo(sub)
     return parser
 
 
