@@ -43,9 +43,10 @@ def _missing(column: Column) -> str | None:
     values = "; ".join(f"{m.code} in SPSS, .{m.tag} in Stata = {m.text}" + (f" ({m.answer_id})" if m.answer_id
                                                                             else " (or not asked in that wave)")
                        for m in column.missing)
-    return (f"{values}. Declared missing: SPSS user-missing values, Stata extended missing values; R's haven "
-            "reads them as user-defined (read_sav(user_na = TRUE)) or tagged (read_dta) missing values, so "
-            "mean() with na.rm = TRUE, or after zap_missing(), leaves them out")
+    return (f"{values}. Declared missing: SPSS user-missing values, Stata extended missing values. R's haven "
+            "reads them as NA (read_sav(); read_dta(): tagged NA), so mean(x, na.rm = TRUE) leaves them out; "
+            "read_sav(user_na = TRUE) keeps them as the numbers above, which mean() counts: use "
+            "mean(zap_missing(x), na.rm = TRUE) there")
 
 
 def _set(column: Column) -> str | None:
