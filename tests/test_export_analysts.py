@@ -268,6 +268,17 @@ def test_pyreadstat_reads_the_declared_missing_values_and_the_multiple_response_
     assert sav.height == sum(stored["counts"].values())  # the file reads whole after the record was added
 
 
+def test_the_dictionary_names_each_multiple_response_set_s_variables_as_spss_does(
+        files: dict[str, Path], analyst: Any) -> None:
+    _, meta = pyreadstat.read_sav(str(files["sav"]), metadataonly=True)
+    dictionary = pl.read_csv(io.BytesIO(_get(analyst, "/api/v1/export/dictionary", waves="all", format="csv")))
+    for question_id, mr_set in meta.mr_sets.items():
+        described = dictionary.filter(pl.col("name") == question_id)["set"].item()
+        # health_services__paediatrician is health_servic__paediatrician in SPSS: listed as SPSS has it
+        assert described == (f"${question_id}: SPSS multiple response set of {', '.join(mr_set['variable_list'])} "
+                             "(multiple dichotomies, counted value 1)")
+
+
 def test_pandas_reads_the_stata_file_and_its_plain_mean_is_the_service_mean(
         files: dict[str, Path], names: dict[str, str], service_means: dict[tuple[str, str], float]) -> None:
     with pd.io.stata.StataReader(files["dta"]) as reader:
