@@ -199,6 +199,8 @@ def test_in_r_a_plain_mean_of_each_q7_item_is_the_service_mean_score(
                 assert float(r_read[(file, wave, item, "mean")]) == pytest.approx(mean, abs=1e-12), (file, item)
             for file in ("sav", "dta"):  # and mean(x, na.rm = TRUE) as the files read by default
                 assert float(r_read[(file, wave, item, "plain_mean")]) == pytest.approx(mean, abs=1e-12)
+            # read_sav(user_na = TRUE) keeps 98 and 99 as numbers, which a mean() without zap_missing() counts
+            assert float(r_read[("sav_user_na", wave, item, "plain_mean")]) > 5
             answers = stored["answers"][(wave, statement)]
             dont_know, unanswered = answers.count("dont_know"), stored["counts"][wave] - len(answers)
             assert int(r_read[("dta", wave, item, "tagged_a")]) == dont_know > 0
@@ -209,6 +211,15 @@ def test_in_r_a_plain_mean_of_each_q7_item_is_the_service_mean_score(
     answers = stored["answers"][("2026-autumn", "assessment_wait")]
     wrong = sum(ANSWERS.index(a) + 1 for a in answers) / len(answers)  # 1 = strongly agree ... 6 = don't know
     assert abs(wrong - service_means[("2026-autumn", "assessment_wait")]) > 0.1
+
+
+def test_the_dictionary_says_which_mean_in_r_leaves_the_declared_missing_values_out(analyst: Any) -> None:
+    dictionary = pl.read_csv(io.BytesIO(_get(analyst, "/api/v1/export/dictionary", waves="all", format="csv")))
+    missing = dictionary.filter(pl.col("kind") == "likert")["missing"]
+    assert missing.len() == len(STATEMENTS)
+    for text in missing:  # the recipes the R test above runs, each for the read it is right for
+        assert "read_sav(); read_dta(): tagged NA), so mean(x, na.rm = TRUE) leaves them out" in text
+        assert "read_sav(user_na = TRUE) keeps them" in text and "mean(zap_missing(x), na.rm = TRUE)" in text
 
 
 @pytest.mark.r
@@ -255,6 +266,17 @@ def test_pyreadstat_reads_the_declared_missing_values_and_the_multiple_response_
     assert health["variable_list"] == [names[f"health_services__{o['id']}"]
                                        for o in QUESTIONS["health_services"]["options"]]
     assert sav.height == sum(stored["counts"].values())  # the file reads whole after the record was added
+
+
+def test_the_dictionary_names_each_multiple_response_set_s_variables_as_spss_does(
+        files: dict[str, Path], analyst: Any) -> None:
+    _, meta = pyreadstat.read_sav(str(files["sav"]), metadataonly=True)
+    dictionary = pl.read_csv(io.BytesIO(_get(analyst, "/api/v1/export/dictionary", waves="all", format="csv")))
+    for question_id, mr_set in meta.mr_sets.items():
+        described = dictionary.filter(pl.col("name") == question_id)["set"].item()
+        # health_services__paediatrician is health_servic__paediatrician in SPSS: listed as SPSS has it
+        assert described == (f"${question_id}: SPSS multiple response set of {', '.join(mr_set['variable_list'])} "
+                             "(multiple dichotomies, counted value 1)")
 
 
 def test_pandas_reads_the_stata_file_and_its_plain_mean_is_the_service_mean(

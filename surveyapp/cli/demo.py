@@ -28,9 +28,12 @@ LOADED = ".demo-loaded"  # written once the data set is complete: a half-loaded 
 SPRING = {"wave_id": "2026-spring", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
           "title": {"en": "Your voice: spring 2026 (demo data)"}, "opens_on": "2026-04-01", "closes_on": "2026-06-30"}
 AUTUMN = "2026-autumn"  # the shipped wave (waves/definitions/waves.toml)
-# Areas and communities the demo reaches less than their share, so that reach has something to show.
-UNDER_REACHED_LADS = {"E07000113": 0.35, "E07000114": 0.45, "E07000109": 0.5}  # Swale, Thanet, Gravesham
-UNDER_REACHED_GROUPS = {"asian": 0.3, "black": 0.25, "mixed": 0.5, "white_gypsy_traveller": 0.2}
+# Areas and communities the demo reaches less than their share, so that reach has something to show. The test
+# of under-reach is conservative (exact, on rounded counts, Holm-adjusted over 13 districts), so with a few hundred
+# families a district must get well under half its share to be shown as under-reached: at 0.35 to 0.5 none was.
+UNDER_REACHED_LADS = {"E07000113": 0.15, "E07000114": 0.2, "E07000109": 0.2}  # Swale, Thanet, Gravesham
+# Census option ids start with these (ethnic_group's asian_*, black_*, mixed_*, white_gypsy_irish_traveller).
+UNDER_REACHED_GROUPS = {"asian": 0.3, "black": 0.25, "mixed": 0.5, "white_gypsy_irish_traveller": 0.2}
 SOURCES = ["Invented: Oakfield School SENCO", "Invented: parent carer forum newsletter",
            "Invented: Riverside children's centre", "Invented: community paediatrics clinic"]
 COMMENTS = [

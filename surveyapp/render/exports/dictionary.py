@@ -43,15 +43,18 @@ def _missing(column: Column) -> str | None:
     values = "; ".join(f"{m.code} in SPSS, .{m.tag} in Stata = {m.text}" + (f" ({m.answer_id})" if m.answer_id
                                                                             else " (or not asked in that wave)")
                        for m in column.missing)
-    return (f"{values}. Declared missing: SPSS user-missing values, Stata extended missing values; R's haven "
-            "reads them as user-defined (read_sav(user_na = TRUE)) or tagged (read_dta) missing values, so "
-            "mean() with na.rm = TRUE, or after zap_missing(), leaves them out")
+    return (f"{values}. Declared missing: SPSS user-missing values, Stata extended missing values. R's haven "
+            "reads them as NA (read_sav(); read_dta(): tagged NA), so mean(x, na.rm = TRUE) leaves them out; "
+            "read_sav(user_na = TRUE) keeps them as the numbers above, which mean() counts: use "
+            "mean(zap_missing(x), na.rm = TRUE) there")
 
 
-def _set(column: Column) -> str | None:
+def _set(column: Column, members: Sequence[str]) -> str | None:
+    """The SPSS multiple response set a column belongs to, with its variables by their SPSS names (a cut name
+    no longer starts `<question>__`)."""
     if column.kind in ("multiple", "option") and column.question_id:
-        return (f"{mr_set_name(column.question_id)}: SPSS multiple response set of the {column.question_id}__* "
-                "variables (multiple dichotomies, counted value 1)")
+        return (f"{mr_set_name(column.question_id)}: SPSS multiple response set of {', '.join(members)} "
+                "(multiple dichotomies, counted value 1)")
     return None
 
 
@@ -59,10 +62,15 @@ def dictionary_frame(columns: Sequence[Column]) -> pl.DataFrame:
     """The data dictionary: one row per column with its question, wording, values, how SPSS and Stata files
     code it (`codes`, `missing`, `set`) and its variable name there (one name, the same in both and in R)."""
     names = variable_names(columns)
+    members: dict[str | None, list[str]] = {}
+    for c in columns:
+        if c.kind == "option":
+            members.setdefault(c.question_id, []).append(names[c.name])
     return pl.DataFrame([{"name": c.name, "sav_name": names[c.name], "dta_name": names[c.name],
                           "question_id": c.question_id, "statement_id": c.statement_id, "option_id": c.option_id,
                           "kind": c.kind, "text": c.text, "label": c.label, "values": c.values,
-                          "codes": _codes(c), "missing": _missing(c), "set": _set(c)} for c in columns],
+                          "codes": _codes(c), "missing": _missing(c),
+                          "set": _set(c, members.get(c.question_id, []))} for c in columns],
                         schema=DICTIONARY_SCHEMA)
 
 
