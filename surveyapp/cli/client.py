@@ -105,7 +105,11 @@ def refusal(response: httpx.Response) -> str:
 @contextmanager
 def open_client(settings: Settings) -> Iterator[Client]:
     """The app in this process when the database file is free; the running service when it holds the file."""
-    started = _start_in_process(settings)
+    from surveyapp.store import held_elsewhere
+
+    # Asked first, so that a command for the running service does not build the app for nothing; a service
+    # that starts in between is found by the app's start-up all the same.
+    started = None if held_elsewhere(settings.database_path) else _start_in_process(settings)
     if started is None:
         with httpx.Client(base_url=settings.url, timeout=TIMEOUT) as remote:
             yield Client(remote, {"admin": settings.admin_token, "analyst": settings.analyst_token},
