@@ -9,8 +9,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from surveyapp.actions import data, waves
-from surveyapp.actions.schemas import BackupOut, WaveOut
-from surveyapp.api.schemas import ErrorOut, WaveIn
+from surveyapp.actions.schemas import BackupOut, ErrorOut, WaveIn, WaveOut
 from surveyapp.auth.guards import require
 from surveyapp.domain.services import Services
 from surveyapp.domain.waves import WaveError, WaveState

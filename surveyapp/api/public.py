@@ -10,8 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody, QueryParameter
 
 from surveyapp.actions import waves
-from surveyapp.actions.schemas import QuestionnaireOut, WaveOut
-from surveyapp.api.schemas import ErrorOut, SubmissionIn, SubmissionOut
+from surveyapp.actions.schemas import ErrorOut, QuestionnaireOut, SubmissionIn, SubmissionOut, WaveOut
 from surveyapp.domain.channels import api_channel, api_submission_id
 from surveyapp.domain.services import Services
 from surveyapp.domain.submission import Submission

@@ -10,8 +10,7 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from surveyapp.actions import sources
-from surveyapp.actions.schemas import SourceOut
-from surveyapp.api.schemas import ErrorOut, SourceIn
+from surveyapp.actions.schemas import ErrorOut, SourceIn, SourceOut
 from surveyapp.auth.guards import require
 from surveyapp.domain.services import Services
 from surveyapp.http.headers import csp_for_page

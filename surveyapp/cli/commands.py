@@ -1,4 +1,5 @@
-"""The CLI's data commands: waves, sources, export, backup, restore."""
+"""The CLI's data commands: waves, sources, export, backup, the analyses, tracker and report, each a request to
+the API (`surveyapp.cli.client`); and restore, which works on the file itself with the service stopped."""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from surveyapp.cli.backends import NewWave, open_backend
-from surveyapp.domain.sources import SourceFile
+import msgspec
+
+from surveyapp.actions.schemas import BackupOut, SourceIn, SourceOut, WaveIn, WaveOut
+from surveyapp.cli.client import open_client, segment
 from surveyapp.settings import Settings
 
 if TYPE_CHECKING:
@@ -17,48 +20,61 @@ else:
     SubParsers = Any
 
 
-def _waves(args: argparse.Namespace, settings: Settings) -> int:
-    backend = open_backend(settings)
+_OPTIONS = {"opens_on": "--opens", "closes_on": "--closes", "questionnaire_id": "--questionnaire",
+            "questionnaire_version": "--questionnaire-version", "title": "--title"}
+
+
+def _new_wave(args: argparse.Namespace) -> WaveIn:
+    """The admin API's body, checked here by its own schema first: a bad date or id names its option."""
     try:
+        return msgspec.convert({"wave_id": args.wave_id, "questionnaire_id": args.questionnaire,
+                                "questionnaire_version": args.questionnaire_version, "title": {"en": args.title},
+                                "opens_on": args.opens, "closes_on": args.closes}, WaveIn)
+    except msgspec.ValidationError as exc:
+        message, _, where = str(exc).partition(" - at `$.")
+        field = where.rstrip("`").split(".")[0]
+        raise ValueError(f"{_OPTIONS.get(field, field)}: {message}") from None
+
+
+def _waves(args: argparse.Namespace, settings: Settings) -> int:
+    new = msgspec.to_builtins(_new_wave(args)) if args.action == "create" else None  # checked before connecting
+    with open_client(settings) as api:
         if args.action == "list":
-            rows = backend.list_waves()
+            rows = api.decode(list[WaveOut], "GET", "/api/v1/waves")
             print(f"{'wave':<20} {'status':<10} {'opens':<11} {'closes':<11} title")
             for w in rows:
                 print(f"{w.wave_id:<20} {w.status:<10} {w.opens_on!s:<11} {w.closes_on!s:<11} {w.title}")
         elif args.action == "create":
-            wave = backend.create_wave(NewWave(
-                wave_id=args.wave_id, questionnaire_id=args.questionnaire, title={"en": args.title},
-                questionnaire_version=args.questionnaire_version, opens_on=args.opens, closes_on=args.closes))
+            wave = api.decode(WaveOut, "POST", "/api/v1/admin/waves", "admin", json=new)
             print(f"created {wave.wave_id}: {wave.status}")
-        else:
-            wave = backend.set_state(args.wave_id, "open" if args.action == "open" else "closed")
+        else:  # open or close
+            wave = api.decode(WaveOut, "POST", f"/api/v1/admin/waves/{segment(args.wave_id)}/{args.action}", "admin")
             print(f"{wave.wave_id} is now {wave.status}")
-    finally:
-        backend.close()
     return 0
 
 
 def _sources(args: argparse.Namespace, settings: Settings) -> int:
-    backend = open_backend(settings)
-    try:
+    sources = f"/api/v1/waves/{segment(args.wave)}/sources"
+    one = f"{sources}/{segment(args.source_id)}" if hasattr(args, "source_id") else sources
+    with open_client(settings) as api:
         if args.action == "list":
             print(f"{'source':<9} {'status':<8} {'responses':<14} {'name':<40} link")
-            for s in backend.list_sources(args.wave):
+            for s in api.decode(list[SourceOut], "GET", sources, "admin"):
                 print(f"{s.source_id:<9} {s.status:<8} {s.responses_band:<14} {s.name:<40} {s.url}")
-        elif args.action in ("qr", "poster"):
+            return 0
+        if args.action in ("qr", "poster"):
             suffix = args.out.suffix.lower()
-            kind: SourceFile = ("qr.svg" if suffix == ".svg" else "qr.png") if args.action == "qr" else \
+            kind = ("qr.svg" if suffix == ".svg" else "qr.png") if args.action == "qr" else \
                 ("poster.pdf" if suffix == ".pdf" else "poster")
-            _write(backend.source_file(args.wave, args.source_id, kind), args.out)
-        else:
-            source = (backend.create_source(args.wave, args.name) if args.action == "create" else
-                      backend.rename_source(args.wave, args.source_id, args.name) if args.action == "rename" else
-                      backend.retire_source(args.wave, args.source_id))
-            print(f"{source.source_id} {source.status}: {source.name} {source.url}")
-            if source.note:
-                print(source.note)
-    finally:
-        backend.close()
+            _write(api.request("GET", f"{one}/{kind}", "admin").content, args.out)
+            return 0
+        named = msgspec.to_builtins(SourceIn(name=args.name)) if args.action in ("create", "rename") else None
+        source = (api.decode(SourceOut, "POST", sources, "admin", json=named) if args.action == "create" else
+                  api.decode(SourceOut, "PATCH", one, "admin", json=named) if args.action == "rename" else
+                  api.decode(SourceOut, "POST", f"{one}/retire", "admin"))
+    print(f"{source.source_id} {source.status}: {source.name} {source.url}")
+    if source.note:
+        print(source.note)
     return 0
 
 
@@ -73,22 +89,31 @@ def _write(data: bytes, out: Path | None) -> None:
 
 def _export(args: argparse.Namespace, settings: Settings) -> int:
     waves = args.waves or args.wave
-    backend = open_backend(settings)
-    try:
-        _write(backend.export(waves, args.format, args.filter or []), args.out)
+    params = [("waves", waves), ("format", args.format), *(("filter", f) for f in args.filter or ())]
+    with open_client(settings) as api:
+        _write(api.request("GET", "/api/v1/export", "analyst", params=params).content, args.out)
         if args.out is not None and args.format in ("csv", "sav", "dta"):
-            _write(backend.dictionary_csv(waves), args.out.with_name(args.out.stem + "-dictionary.csv"))
-    finally:
-        backend.close()
+            dictionary = api.request("GET", "/api/v1/export/dictionary", "analyst",
+                                     params={"waves": waves, "format": "csv"})
+            _write(dictionary.content, args.out.with_name(args.out.stem + "-dictionary.csv"))
     return 0
 
 
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
-    backend = open_backend(settings)
-    try:
-        print(f"backup written to {backend.backup(args.out).path}")
-    finally:
-        backend.close()
+    with open_client(settings) as api:
+        made = api.decode(BackupOut, "POST", "/api/v1/admin/backup", "admin")
+    path = Path(made.path)
+    if args.out is not None:  # the service runs on this machine: move its copy where asked, the key beside it
+        import shutil
+
+        from surveyapp.store import backup_key_path
+
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(path, args.out)
+        if backup_key_path(path).exists():
+            shutil.move(backup_key_path(path), backup_key_path(args.out))
+        path = args.out
+    print(f"backup written to {path}")
     return 0
 
 
@@ -120,14 +145,13 @@ def _analysis(args: argparse.Namespace, settings: Settings) -> int:
                               targets=getattr(args, "targets", None) or "children",
                               against=getattr(args, "against", None), pooled=int(getattr(args, "pooled", 1)),
                               filters=tuple(args.filter or ()))
-    backend = open_backend(settings)
-    try:
+    path = f"/api/v1/waves/{segment(request.wave)}/{request.kind}"
+    with open_client(settings) as api:
         if args.format != "table":
-            _write(backend.analysis_file(request, args.format), args.out)
+            _write(api.request("GET", path, "analyst", params=[*request.query(), ("format", args.format)]).content,
+                   args.out)
             return 0
-        frame = backend.table(request)
-    finally:
-        backend.close()
+        frame = api.frame(path, "analyst", request.query())
     frame = frame.select(c for c in TABLE_COLUMNS[args.kind] if c in frame.columns)
     with pl.Config(tbl_rows=-1, tbl_cols=-1, tbl_width_chars=250, float_precision=3, tbl_hide_dataframe_shape=True,
                    fmt_str_lengths=40, tbl_hide_column_data_types=True):
@@ -141,14 +165,12 @@ TRACKER_COLUMNS = ["area_name", "responses_band", "expected_responses", "shortfa
 def _tracker(args: argparse.Namespace, settings: Settings) -> int:
     import polars as pl
 
-    backend = open_backend(settings)
-    try:
+    path, params = f"/api/v1/waves/{segment(args.wave)}/tracker", {"by": args.by, "table": args.table}
+    with open_client(settings) as api:
         if args.format != "table":
-            _write(backend.tracker_file(args.wave, args.by, args.format, args.table), args.out)
+            _write(api.request("GET", path, "analyst", params={**params, "format": args.format}).content, args.out)
             return 0
-        frame = backend.tracker_frame(args.wave, args.by, args.table)
-    finally:
-        backend.close()
+        frame = api.frame(path, "analyst", params)
     from analytics.tracker import tracker_headline
 
     if args.table == "daily":  # per channel, then per source: a day per row (newest first), a column each
@@ -181,13 +203,11 @@ def _add_analysis(sub: SubParsers, kind: str, help_text: str) -> argparse.Argume
 def _report(args: argparse.Namespace, settings: Settings) -> int:
     from tqdm import tqdm
 
-    backend = open_backend(settings)
-    (args.out / "report.pdf").unlink(missing_ok=True)  # an earlier run's; the service's pack may hold a new one
-    try:
-        with tqdm(unit="step", desc="report", file=sys.stderr) as bar:
-            page = backend.report(args.wave, args.baseline, args.out, bar)
-    finally:
-        backend.close()
+    params = {"pdf": "true" if args.pdf else "false", **({"baseline": args.baseline} if args.baseline else {})}
+    with open_client(settings) as api, tqdm(unit="step", desc="report", file=sys.stderr) as bar:
+        bar.set_description("the service is writing the report")
+        pack = api.request("GET", f"/api/v1/waves/{segment(args.wave)}/report.zip", "analyst", params=params)
+        page = _unpack(pack.content, args.out, bar)
     print(f"report written to {page}")
     if args.pdf:
         from surveyapp.render.report import PdfError, print_pdf
@@ -201,6 +221,25 @@ def _report(args: argparse.Namespace, settings: Settings) -> int:
             print(f"pdf: {exc}", file=sys.stderr)
             return 1
     return 0
+
+
+def _unpack(pack: bytes, out_dir: Path, bar: Any) -> Path:
+    """The board pack the API made (report.html, charts, figures.csv, report.pdf if asked and printed), written
+    into out_dir, replacing an earlier run's report.pdf."""
+    import io
+    import zipfile
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "report.pdf").unlink(missing_ok=True)  # an earlier run's: report.pdf is this pack's, if any
+    with zipfile.ZipFile(io.BytesIO(pack)) as files:
+        names = files.namelist()
+        for name in names:
+            if not (out_dir / name).resolve().is_relative_to(out_dir.resolve()):
+                raise ValueError(f"the report pack holds an unexpected path {name!r}")
+        files.extractall(out_dir)
+    bar.total = len(names)
+    bar.update(len(names))
+    return out_dir / "report.html"
 
 
 def add_commands(sub: SubParsers) -> None:

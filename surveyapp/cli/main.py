@@ -1,8 +1,8 @@
 """The `surveyapp` command: serve, manage waves, export, back up and restore.
 
-Commands that read or change data open the database directly when no service is running; while
-`surveyapp serve` holds the file (DuckDB allows one process), they go through the service's HTTP API at
-SURVEYAPP_URL with the admin or analyst token instead.
+Commands that read or change data are requests to the service's HTTP API: while `surveyapp serve` holds the
+file (DuckDB allows one process), to the service at SURVEYAPP_URL with the admin or analyst token; when no
+service runs, to the same app started inside the command (surveyapp.cli.client).
 """
 
 from __future__ import annotations

@@ -6,6 +6,7 @@ from surveyapp.store.db import (
     Store,
     StoreLockedError,
     backup_key_path,
+    held_elsewhere,
     restore,
     sweep_unfinished,
 )
@@ -14,4 +15,4 @@ from surveyapp.store.prepared import PreparedResponse, WriteOutcome
 
 __all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "StoreUnavailable",
            "WriteOutcome",
-           "backup_key_path", "restore", "sweep_unfinished"]
+           "backup_key_path", "held_elsewhere", "restore", "sweep_unfinished"]

@@ -33,6 +33,24 @@ class StoreLockedError(RuntimeError):
     """Another process (usually the running service) holds the database file."""
 
 
+def _held(exc: duckdb.IOException) -> bool:
+    return "lock" in str(exc).lower()
+
+
+def held_elsewhere(path: Path) -> bool:
+    """Whether another process (usually the running service) holds the database file, asked before anything
+    is built on it: the file is opened and closed again at once when it is free (and not made when missing)."""
+    if not path.exists():
+        return False
+    try:
+        duckdb.connect(str(path)).close()
+    except duckdb.IOException as exc:
+        if _held(exc):
+            return True
+        raise
+    return False
+
+
 class Store:
     """Owns the process's one DuckDB connection; reads use a cursor each, writes go through `writer`."""
 
@@ -45,7 +63,7 @@ class Store:
         try:
             self._conn = duckdb.connect(str(path), config=self._config)
         except duckdb.IOException as exc:
-            if "lock" in str(exc).lower():
+            if _held(exc):
                 raise StoreLockedError(
                     f"{path} is in use by another process (is `surveyapp serve` running?); "
                     "use the running service instead") from None
