@@ -44,10 +44,11 @@ log = logging.getLogger("surveyapp")
 RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts")  # each a dependency of that name
 
 
-def _resource(name: str) -> Provide:
-    """The dependency `name`, read from the app's state."""
+def _resource(state: State, name: str) -> Provide:
+    """The dependency `name`, read from the app's state (Litestar keeps the State object it is given as
+    `app.state`). It takes no `state` parameter: Litestar would build a State for it on every request."""
 
-    def provide(state: State) -> Any:
+    def provide() -> Any:
         found = state.get(name)
         if found is None:
             raise RuntimeError(f"the service has not started: it has no {name} yet")
@@ -56,8 +57,8 @@ def _resource(name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
-def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientLimit | None,
-              sessions: Sessions) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientLimit | None, sessions: Sessions,
+              state: State) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """Start-up opens the store (Services), the form's kit and the session key; shutdown closes the store."""
     from surveyapp.auth.sessions import load_session_key
     from surveyapp.domain.services import Services
@@ -65,13 +66,13 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
     from surveyapp.web import make_form_kit
 
     @asynccontextmanager
-    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+    async def lifespan(_: Litestar) -> AsyncIterator[None]:
         services = Services(settings, now)
         form_kit = make_form_kit(settings, limit)
         sessions.start(load_session_key(settings.data_dir))  # after Services' checks of the data directory
         drafts = Drafts(services.store)
         drafts.purge(services.clock()).result()  # drafts that expired while stopped
-        app.state.update(services=services, form_kit=form_kit, drafts=drafts)
+        state.update(services=services, form_kit=form_kit, drafts=drafts)
         log.info("serving %d waves from %s", len(services.waves.all()), settings.database_path)
         try:
             yield
@@ -139,13 +140,14 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     provider = TokenProvider(role_tokens(settings))
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
     sign_in_kit = make_sign_in_kit(settings, sessions, provider)
+    state = State({"settings": settings, "sign_in_kit": sign_in_kit})  # the lifespan adds what it opens
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
                         *web_handlers(), staff_router(), *sign_in_handlers(), *extra_handlers],
-        dependencies={name: _resource(name) for name in RESOURCES},
-        state=State({"settings": settings, "sign_in_kit": sign_in_kit}),  # the lifespan adds what it opens
+        dependencies={name: _resource(state, name) for name in RESOURCES},
+        state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
-        lifespan=[_lifespan(settings, now, limit, sessions)],
+        lifespan=[_lifespan(settings, now, limit, sessions, state)],
         # Who the request is from comes first: the rate limiter exempts staff, the guards check the role.
         middleware=[DefineMiddleware(AuthenticationMiddleware, sessions=sessions, provider=provider),
                     RateLimitMiddleware.factory(limit), JsonBodyMiddleware,
