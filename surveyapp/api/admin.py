@@ -13,7 +13,6 @@ from surveyapp.actions.schemas import BackupOut, ErrorOut, WaveIn, WaveOut
 from surveyapp.auth.guards import require
 from surveyapp.domain.services import Services
 from surveyapp.domain.waves import WaveError, WaveState
-from surveyapp.settings import Settings
 
 
 @post("/waves", status_code=201, sync_to_thread=True)
@@ -54,7 +53,7 @@ def backup(services: NamedDependency[Services]) -> BackupOut:
     return data.backup(services)
 
 
-def admin_router(settings: Settings) -> Router:
+def admin_router() -> Router:
     """Everything under /api/v1/admin: the admin token, declared once."""
     return Router(path="/api/v1/admin", route_handlers=[create_wave, open_wave, close_wave, backup],
-                  guards=[require("admin", settings)], tags=["admin"], security=[{"bearer": []}])
+                  guards=[require("admin")], tags=["admin"], security=[{"bearer": []}])

@@ -21,7 +21,6 @@ from surveyapp.domain.services import Services
 from surveyapp.http.headers import csp_for_page
 from surveyapp.render.exports import FORMATS, neutralise
 from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, serialise
-from surveyapp.settings import Settings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -212,9 +211,9 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
         PDF_HEADER: printed.encode("ascii", "replace").decode()})
 
 
-def analyst_router(settings: Settings) -> Router:
+def analyst_router() -> Router:
     """Exports, analyses and the report: the analyst token, declared once."""
     return Router(path="/", route_handlers=[export_wave, export_stacked, stacked_dictionary, wave_dictionary,
                                             baseline_counts,
                                             compare_wave, cohort_wave, reach_wave, results_page, report_pack],
-                  guards=[require("analyst", settings)], tags=["analyst"], security=[{"bearer": []}])
+                  guards=[require("analyst")], tags=["analyst"], security=[{"bearer": []}])

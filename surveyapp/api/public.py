@@ -69,7 +69,7 @@ async def submit_response(services: NamedDependency[Services], request: Request[
     """Store a response; 201 once it is durably committed. A retry with the same submission_id stores nothing new.
     `channel` paper or phone needs a staff or admin bearer token (401 without one, 403 with another role's)."""
     wave = services.open_wave(wave_id)
-    channel = api_channel(data.channel, request, request.route_handler, services.settings)
+    channel = api_channel(data.channel, request, request.route_handler)
     api_submission_id(data.submission_id, channel)
     accepted = await services.collect(wave, Submission(
         answers=data.answers, postcode=data.postcode, return_code=data.return_code,

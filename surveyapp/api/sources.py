@@ -14,7 +14,6 @@ from surveyapp.actions.schemas import ErrorOut, SourceIn, SourceOut
 from surveyapp.auth.guards import require
 from surveyapp.domain.services import Services
 from surveyapp.http.headers import csp_for_page
-from surveyapp.settings import Settings
 
 _ERRORS = {400: ResponseSpec(ErrorOut, description="The name is not valid (empty, too long, control characters)"),
            404: ResponseSpec(ErrorOut, description="No such wave, or no such source in it"),
@@ -89,9 +88,9 @@ def poster_pdf(services: NamedDependency[Services], wave_id: FromPath[str], sour
                     headers={"Content-Disposition": f'attachment; filename="poster-{source_id}.pdf"', **_NO_STORE})
 
 
-def sources_router(settings: Settings) -> Router:
+def sources_router() -> Router:
     """Everything under /api/v1/waves/{wave_id}/sources: the admin token, declared once."""
     return Router(path="/api/v1/waves/{wave_id:str}/sources",
                   route_handlers=[create_source, list_sources, rename_source, retire_source, qr_svg, qr_png, poster,
                                   poster_pdf],
-                  guards=[require("admin", settings)], tags=["sources"], security=[{"bearer": []}])
+                  guards=[require("admin")], tags=["sources"], security=[{"bearer": []}])

@@ -14,7 +14,6 @@ from surveyapp.auth.pages import with_bar
 from surveyapp.domain.services import Services
 from surveyapp.http.headers import csp_for_page
 from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, TrackerTable, one_table, serialise
-from surveyapp.settings import Settings
 
 REFRESH_SECONDS = 300
 
@@ -61,7 +60,7 @@ def tracker_page(services: NamedDependency[Services], request: Request[Any, Any,
     return Response(page, media_type="text/html", headers=headers)
 
 
-def tracker_router(settings: Settings) -> Router:
+def tracker_router() -> Router:
     """The tracker's figures and page: the analyst token, declared once."""
-    return Router(path="/", route_handlers=[tracker_figures, tracker_page], guards=[require("analyst", settings)],
+    return Router(path="/", route_handlers=[tracker_figures, tracker_page], guards=[require("analyst")],
                   tags=["analyst"], security=[{"bearer": []}])

@@ -11,56 +11,31 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.enums import MediaType
 from markupsafe import Markup
 
-from surveyapp.auth.guards import identity_of, sessions_of
 from surveyapp.auth.identity import Identity
+from surveyapp.auth.middleware import credentials_of, identity_of
 from surveyapp.auth.sessions import CSRF_FIELD
 from surveyapp.http.headers import csp_allowing_styles
+from surveyapp.http.pages import NO_STORE, bar_css, environment, form_css, html_page, staff_layout_css
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-_BAR_CSS = Path(__file__).parent / "signin.css"
-_env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True),
-                   trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
-NO_STORE = {"Cache-Control": "no-store"}
-
-
-_LAYOUT_ONLY = "/* the staff layout only */"  # signin.css: the rules after this line style the staff layout
-
-
-@cache
-def _signin_css() -> tuple[str, str]:
-    text = _BAR_CSS.read_text(encoding="utf-8")
-    bar, marker, layout = text.partition(_LAYOUT_ONLY)
-    if "</" in text or not marker:
-        raise ValueError(f"{_BAR_CSS}: needs the line {_LAYOUT_ONLY}, and no '</' (it would end the <style>)")
-    return bar.strip(), layout.strip()
-
-
-def bar_css() -> str:
-    """The signed-in bar's own rules, for a page of another layout to add beside its style."""
-    return _signin_css()[0]
 
 
 @cache
 def staff_style() -> tuple[str, str]:
     """The staff pages' one <style> (the form's common rules and the bar's), and the CSP allowing only it."""
-    from surveyapp.web.render import page_styles  # here: the form's staff mode imports this module
-
-    css = page_styles()[False][0] + "\n" + bar_css() + "\n" + _signin_css()[1]
+    css = form_css()[0] + "\n" + bar_css() + "\n" + staff_layout_css()
     return css, csp_allowing_styles([css], stylesheets=False)
 
 
 def csrf_token(connection: ASGIConnection[Any, Any, Any, Any], identity: Identity | None = None) -> str:
     """The CSRF token of the request's session; empty when it was not made in one (a bearer token, or nobody)."""
     identity = identity or identity_of(connection)
-    sessions = sessions_of(connection)
-    return sessions.csrf_token(identity) if identity is not None and sessions is not None else ""
+    return credentials_of(connection).csrf if identity is not None and identity.in_session else ""
 
 
 def csrf_field(connection: ASGIConnection[Any, Any, Any, Any]) -> Markup:
@@ -74,7 +49,8 @@ def signed_in_bar(connection: ASGIConnection[Any, Any, Any, Any], identity: Iden
     identity = identity or identity_of(connection)
     if identity is None or not identity.in_session:
         return Markup("")
-    html = _env.get_template("_bar.html").render(identity=identity, csrf=csrf_token(connection, identity))
+    html = environment(TEMPLATES_DIR).get_template("_bar.html").render(identity=identity,
+                                                                       csrf=csrf_token(connection, identity))
     return Markup(html)  # noqa: S704 (rendered by an autoescaping template: every value in it is escaped)
 
 
@@ -98,7 +74,6 @@ def staff_page(template: str, connection: ASGIConnection[Any, Any, Any, Any], *,
     """A template of this package rendered in the staff layout, with the bar when signed in."""
     css, csp = staff_style()
     context.setdefault("errors", [])
-    html = _env.get_template(template).render(css=css, bar=signed_in_bar(connection, identity), identity=identity,
-                                              **context)
-    return Response(html, status_code=status, media_type=MediaType.HTML, cookies=cookies or [],
-                    headers={"Content-Security-Policy": csp, **NO_STORE, **(headers or {})})
+    html = environment(TEMPLATES_DIR).get_template(template).render(
+        css=css, bar=signed_in_bar(connection, identity), identity=identity, **context)
+    return html_page(html, csp=csp, status=status, headers={**NO_STORE, **(headers or {})}, cookies=cookies)

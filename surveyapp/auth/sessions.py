@@ -5,8 +5,9 @@ it, never a token. The MAC's key is derived from `<data dir>/secrets/session.key
 owner-only) and from the provider's binding for the role (a hash of the role's current token), so a restart
 with a new token ends that role's sessions, and a role with no token has none. The expiry is checked against
 the app's clock. Sign-out adds the session id to an in-memory list of ended sessions until it would have
-expired. The CSRF token of a session is an HMAC of its id: pages put it in their forms, and `require` asks for
-it on every state-changing request the cookie authenticated.
+expired. The CSRF token of a session is an HMAC of its id: the authentication middleware works it out once a
+request (`surveyapp.auth.middleware`), pages put it in their forms, and `require` asks for it on every
+state-changing request the cookie authenticated.
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from surveyapp.domain.returncodes import load_or_share_key
 SESSION_COOKIE = "surveyapp_session"
 CSRF_FIELD = "csrf_token"  # the hidden form field
 CSRF_HEADER = "X-CSRF-Token"  # or this header, for scripts that hold a session
-STATE_KEY = "sessions"  # where the app's state keeps the Sessions object
 CSRF_STATE = "surveyapp.csrf_field"  # where CsrfFieldMiddleware leaves a posted form's csrf_token, in the scope's state
 
 
@@ -107,7 +107,3 @@ class Sessions:
         if not identity.in_session:
             return ""
         return self._mac("csrf", None, identity.session.encode()) or ""
-
-    def csrf_ok(self, identity: Identity, presented: str | None) -> bool:
-        expected = self.csrf_token(identity)
-        return bool(expected and presented) and hmac.compare_digest(expected, presented or "")

@@ -23,11 +23,13 @@ from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
 from surveyapp.actions import waves as wave_actions
-from surveyapp.auth.guards import Refused, SignInRequired, cookie_identity, identity_of, require
+from surveyapp.auth.guards import Refused, SignInRequired, require, wants_page
 from surveyapp.auth.identity import ROLES, Role, TokenProvider
+from surveyapp.auth.middleware import credentials_of, identity_of
 from surveyapp.auth.pages import staff_page
 from surveyapp.auth.sessions import SESSION_COOKIE, Sessions
 from surveyapp.domain.services import Services
+from surveyapp.http.errors import http_error
 from surveyapp.http.ratelimit import ClientLimit
 from surveyapp.settings import Settings
 from surveyapp.store.frames import wave_sizes
@@ -86,7 +88,7 @@ def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[S
                  next: FromQuery[str | None] = None, ended: FromQuery[bool] = False,
                  signed_out: FromQuery[bool] = False) -> Response[str]:
     """The sign-in page: one field, the role's token."""
-    current = sign_in_kit.sessions.read(request.cookies.get(SESSION_COOKIE))
+    current = credentials_of(request).session
     notice = ("You have signed out", "Sign in again to open the staff pages.") if signed_out else \
         ("Your session has ended", f"Sessions last {_hours(sign_in_kit.hours)}, and end when a role's token is "
                                    "changed. Sign in again to carry on.") if ended else \
@@ -222,7 +224,7 @@ def signed_in(request: Request[Any, Any, Any], services: NamedDependency[Service
                       sections=_sections(services, identity.role))
 
 
-def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, kit: SignInKit) -> Response[Any]:
+def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, *, kit: SignInKit) -> Response[Any]:
     """The answer to a browser that must sign in first: 303 to /sign-in, coming back afterwards (a dead
     session's cookie cleared on the way). A link followed from another site first gets a page that opens the
     same address again from this site, so that a signed-in browser sends its SameSite=Strict cookie."""
@@ -234,15 +236,18 @@ def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, kit: 
                     headers={"Cache-Control": "no-store"})
 
 
-def refused_page(request: Request[Any, Any, Any], exc: Refused) -> Response[str]:
-    """A 403 as a page: what happened and what to do, with the bar (and sign-out) when signed in."""
-    identity = cookie_identity(request)
+def refused_page(request: Request[Any, Any, Any], exc: Refused) -> Response[Any]:
+    """A guard's 403: for a browser, a page saying what happened and what to do, with the bar (and sign-out)
+    when signed in; for any other client, the JSON error."""
+    if not wants_page(request):
+        return http_error(request, exc)
+    identity = credentials_of(request).session  # who is signed in on this browser, whatever token was sent
     return staff_page("notice.html", request, status=403, title=exc.title, identity=identity,
                       paragraphs=[exc.advice], link=(LANDING, "Go to your pages") if identity else None)
 
 
-def sign_in_handlers(settings: Settings) -> list[ControllerRouterHandler]:
+def sign_in_handlers() -> list[ControllerRouterHandler]:
     """/sign-in (open to all), then /sign-out and /signed-in behind a guard admitting any role."""
-    signed_in_only = Router(path="/", route_handlers=[sign_out, signed_in], guards=[require(ROLES, settings)],
+    signed_in_only = Router(path="/", route_handlers=[sign_out, signed_in], guards=[require(ROLES)],
                             tags=["sign-in"], security=[{"bearer": []}])
     return [sign_in_page, sign_in, signed_in_only]

@@ -9,7 +9,6 @@ entering 200 returned forms in an afternoon is never told to wait.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from litestar.connection import ASGIConnection
@@ -17,9 +16,8 @@ from litestar.exceptions import NotAuthorizedException, PermissionDeniedExceptio
 from litestar.handlers.base import BaseRouteHandler
 from litestar.types import Scope
 
-from surveyapp.auth.guards import Role, presented_role, require, role_tokens
+from surveyapp.auth.guards import Role, identity_of, require
 from surveyapp.domain.submission import FieldError, SubmissionInvalid
-from surveyapp.settings import Settings
 
 STAFF_CHANNELS = ("paper", "phone")
 STAFF_ROLES: tuple[Role, ...] = ("staff", "admin")
@@ -27,23 +25,21 @@ API_CHANNELS = ("api", *STAFF_CHANNELS)
 REFERENCE_MARK = "-ref:"  # paper-ref:0042: the submission id of a paper form entered with its reference
 
 
-def is_staff(connection: ASGIConnection[Any, Any, Any, Any], settings: Settings) -> bool:
-    """Whether the request carries a staff or admin token (never an error: the guards say what is wrong)."""
-    return presented_role(connection, role_tokens(settings)) in STAFF_ROLES
+def is_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
+    """Whether the request is from staff or an admin, by token or session (never an error: the guards say what
+    is wrong)."""
+    identity = identity_of(connection)
+    return identity is not None and identity.role in STAFF_ROLES
 
 
-def staff_scope(settings: Settings) -> Callable[[Scope], bool]:
-    """A test for the rate limiter: whether a request (an ASGI scope) carries a staff or admin token."""
-    tokens = role_tokens(settings)
-
-    def staff(scope: Scope) -> bool:
-        return bool(tokens) and presented_role(ASGIConnection(scope), tokens) in STAFF_ROLES
-
-    return staff
+def staff_scope(scope: Scope) -> bool:
+    """The rate limiter's exemption: whether a request (an ASGI scope the authentication middleware has seen) is
+    from staff or an admin."""
+    return is_staff(ASGIConnection(scope))
 
 
-def api_channel(channel: str | None, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler,
-                settings: Settings) -> str:
+def api_channel(channel: str | None, connection: ASGIConnection[Any, Any, Any, Any], handler: BaseRouteHandler
+                ) -> str:
     """The channel a JSON submission is stored with: `api` unless staff (or an admin) say `paper` or `phone`.
 
     An unknown channel is a 400 naming `channel`; `paper` or `phone` without a token is a 401, with another
@@ -54,7 +50,7 @@ def api_channel(channel: str | None, connection: ASGIConnection[Any, Any, Any, A
         raise SubmissionInvalid([FieldError("channel", f"use paper or phone (answers staff type in from a paper "
                                                        f"form or a call), or leave it out for api; not {channel!r}")])
     try:
-        require(STAFF_ROLES, settings)(connection, handler)
+        require(STAFF_ROLES)(connection, handler)
     except NotAuthorizedException as exc:
         raise NotAuthorizedException(f"`channel` {channel} can be set only by staff: {exc.detail}, or leave "
                                      f"`channel` out", headers=exc.headers) from None

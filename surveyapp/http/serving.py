@@ -53,11 +53,42 @@ def descriptor_budget(max_connections: int) -> int:
     return max(1, min(max_connections, soft - RESERVED_DESCRIPTORS))
 
 
+class _Connections:
+    """The connections let in, in all and by client (a keyed hash of its address, never the address)."""
+
+    def __init__(self, *, per_client: int, max_connections: int) -> None:
+        self.per_client, self.max_connections = per_client, max_connections
+        self._key = secrets.token_bytes(32)
+        self._by_client: dict[bytes, int] = {}
+        self._admitted: set[asyncio.Protocol] = set()  # refused connections may linger until their close
+
+    def admit(self, connection: asyncio.Protocol, client: tuple[str, int] | None) -> tuple[bytes | None, bytes | None]:
+        """Count a new connection in: (None, its client's id, when counted), or (the reply refusing it, None)."""
+        if self.max_connections and len(self._admitted) >= self.max_connections:
+            return _BUSY, None
+        client_id = None
+        if self.per_client and client is not None:
+            client_id = hashlib.blake2b(client[0].encode(), key=self._key, digest_size=16).digest()
+            if self._by_client.get(client_id, 0) >= self.per_client:
+                return _BUSY_CLIENT, None
+            self._by_client[client_id] = self._by_client.get(client_id, 0) + 1
+        self._admitted.add(connection)
+        return None, client_id
+
+    def release(self, connection: asyncio.Protocol, client_id: bytes | None) -> None:
+        """Count a closed connection out."""
+        self._admitted.discard(connection)
+        if client_id is not None:
+            left = self._by_client.get(client_id, 1) - 1
+            if left > 0:
+                self._by_client[client_id] = left
+            else:
+                self._by_client.pop(client_id, None)
+
+
 def guarded_protocol(*, header_timeout: float, per_client: int, max_connections: int) -> type[asyncio.Protocol]:
     """uvicorn's httptools protocol with a header timeout and caps per client and in all (0 turns a cap off)."""
-    key = secrets.token_bytes(32)
-    open_by_client: dict[bytes, int] = {}
-    admitted: set[asyncio.Protocol] = set()  # connections let in (refused ones may linger until their close)
+    connections = _Connections(per_client=per_client, max_connections=max_connections)
 
     class GuardedProtocol(HttpToolsProtocol):
         _client_id: bytes | None = None
@@ -65,29 +96,16 @@ def guarded_protocol(*, header_timeout: float, per_client: int, max_connections:
 
         def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
             super().connection_made(transport)
-            if max_connections and len(admitted) >= max_connections:
-                self._refuse(_BUSY)
+            refusal, self._client_id = connections.admit(self, self.client)
+            if refusal is not None:
+                self._refuse(refusal)
                 return
-            if per_client and self.client is not None:
-                client_id = hashlib.blake2b(self.client[0].encode(), key=key, digest_size=16).digest()
-                if open_by_client.get(client_id, 0) >= per_client:
-                    self._refuse(_BUSY_CLIENT)
-                    return
-                open_by_client[client_id] = open_by_client.get(client_id, 0) + 1
-                self._client_id = client_id
-            admitted.add(self)
             self._arm_header_timer()
 
         def connection_lost(self, exc: Exception | None) -> None:
             self._cancel_header_timer()
-            admitted.discard(self)
-            if self._client_id is not None:
-                left = open_by_client.get(self._client_id, 1) - 1
-                if left > 0:
-                    open_by_client[self._client_id] = left
-                else:
-                    open_by_client.pop(self._client_id, None)
-                self._client_id = None
+            connections.release(self, self._client_id)
+            self._client_id = None
             super().connection_lost(exc)
 
         def on_headers_complete(self) -> None:

@@ -6,10 +6,12 @@ from litestar.datastructures import CacheControlHeader
 from litestar.static_files import create_static_files_router
 from litestar.types import ControllerRouterHandler
 
+from surveyapp.web.kit import FormKit, make_form_kit
 from surveyapp.web.outreach import source_link
 from surveyapp.web.paper import paper_form
+from surveyapp.web.refusals import FormRefused, refusal_page
 from surveyapp.web.render import STATIC_DIR, plain_file_name
-from surveyapp.web.routes import FormKit, check, make_form_kit, question, start, thanks, wave_start
+from surveyapp.web.routes import check, question, start, thanks, wave_start
 from surveyapp.web.sending import save_page, send_form, start_again
 from surveyapp.web.staff import staff_router
 
@@ -26,4 +28,4 @@ def web_handlers() -> list[ControllerRouterHandler]:
             static]
 
 
-__all__ = ["FormKit", "make_form_kit", "staff_router", "web_handlers"]
+__all__ = ["FormKit", "FormRefused", "make_form_kit", "refusal_page", "staff_router", "web_handlers"]

@@ -17,9 +17,9 @@ from litestar.response import Redirect
 
 from surveyapp.domain.services import Services
 from surveyapp.store.drafts import DRAFT_DAYS
+from surveyapp.web.kit import FormKit, words
 from surveyapp.web.messages import ENGLISH
-from surveyapp.web.render import page
-from surveyapp.web.routes import FormKit, words
+from surveyapp.web.refusals import not_found
 
 SOURCE_COOKIE = "surveyapp_source"
 
@@ -37,10 +37,7 @@ def source_link(services: NamedDependency[Services], form_kit: NamedDependency[F
     """Open the form of the source's wave, remembering the source on this device (unless it is retired)."""
     source = services.sources.get(source_id)
     if source is None:
-        t = words(form_kit, ENGLISH)
-        return page("notice.html", t, status=404, title=t("We cannot find that survey"),
-                    paragraphs=[t("Check the web address. The start page shows the surveys that are open now.")],
-                    link=("/", t("Go to the start page")))
+        raise not_found(words(form_kit, ENGLISH))
     cookies = [] if source.retired else [Cookie(
         key=SOURCE_COOKIE, value=source.source_id, path=f"/survey/{source.wave_id}", max_age=DRAFT_DAYS * 86400,
         httponly=True, samesite="lax", secure=form_kit.secure_cookies)]

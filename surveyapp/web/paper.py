@@ -20,10 +20,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from surveyapp.domain.services import Services
+from surveyapp.settings import Settings
 from surveyapp.web.answers import layout
+from surveyapp.web.kit import FormKit, offered, responses_wave, words
 from surveyapp.web.messages import ENGLISH, Messages
-from surveyapp.web.render import document, page
-from surveyapp.web.routes import FormKit, not_available, offered, responses_wave, words
+from surveyapp.web.refusals import not_available, not_found
+from surveyapp.web.render import document
 from surveyapp.web.view import child_question
 from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, Question, SingleChoice, text_in
 
@@ -75,17 +77,20 @@ def printed(question: Question, t: Messages, size: Size) -> Printed:
 
 
 @get("/survey/{wave_id:str}/print", sync_to_thread=False, include_in_schema=False)
-def paper_form(services: NamedDependency[Services], form_kit: NamedDependency[FormKit], wave_id: FromPath[str],
-               lang: FromQuery[str | None] = None, size: FromQuery[Size] = "standard") -> Response[str]:
+def paper_form(services: NamedDependency[Services], settings: NamedDependency[Settings],
+               form_kit: NamedDependency[FormKit], wave_id: FromPath[str], lang: FromQuery[str | None] = None,
+               size: FromQuery[Size] = "standard") -> Response[str]:
     """The wave's questionnaire to print on A4, in standard or large print, in any of the form's languages."""
     wave = responses_wave(services, wave_id)
     t = words(form_kit, lang, wave)
-    if wave is None or wave.status(services.today()) == "closed":
-        return not_available(services, t, wave) or page("notice.html", t, status=404)
+    if wave is None:
+        raise not_found(t)
+    if wave.status(services.today()) == "closed":
+        raise not_available(services, t, wave) or not_found(t)
     questionnaire = wave.questionnaire
     sections = [(text_in(s.title, t.lang) if s else "", text_in(s.intro, t.lang) if s else "",
                  [printed(q, t, size) for q in questions]) for s, questions in layout(questionnaire)]
-    address = services.settings.paper_return_address
+    address = settings.paper_return_address
     here = f"/survey/{wave_id}/print"
     other_size: Size = "standard" if size == "large" else "large"
     versions = [(_address(here, code, size), form_kit.messages[code].meta) for code in offered(form_kit, wave)

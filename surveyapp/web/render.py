@@ -18,26 +18,19 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Response
 from litestar.connection import ASGIConnection
 from litestar.datastructures import Cookie
-from litestar.enums import MediaType
 from litestar.exceptions import ClientException
 from litestar.handlers.base import BaseRouteHandler
 from markupsafe import Markup
 
-from surveyapp.auth.pages import bar_css
 from surveyapp.http.headers import csp_allowing_styles
+from surveyapp.http.pages import NO_STORE, bar_css, environment, form_css, html_page
 from surveyapp.web.messages import Messages
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
-NO_STORE = {"Cache-Control": "no-store"}
-STYLESHEET = Path(__file__).parent / "form.css"
-
-_env = Environment(loader=FileSystemLoader(TEMPLATES_DIR), autoescape=select_autoescape(default=True),
-                   trim_blocks=True, lstrip_blocks=True, undefined=StrictUndefined)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -58,7 +51,6 @@ def asset_version() -> str:
     return digest.hexdigest()[:10]
 
 
-QUESTION_ONLY = "/* the question pages only */"  # form.css: the rules after this line style the question pages
 QUESTION_STYLED = ("question.html", "staff_enter.html")  # pages with radios and inputs: the whole form.css
 
 
@@ -66,11 +58,8 @@ QUESTION_STYLED = ("question.html", "staff_enter.html")  # pages with radios and
 def page_styles() -> dict[bool, tuple[str, str]]:
     """For question pages (True) and the others (False): the style the page inlines, and the CSP allowing
     exactly that style (its SHA-256) and no other. The other pages leave out the question pages' rules."""
-    css = STYLESHEET.read_text(encoding="utf-8")
-    common, marker, question = css.partition(QUESTION_ONLY)
-    if not marker or "</" in css:
-        raise ValueError(f"{STYLESHEET}: needs the line {QUESTION_ONLY}, and no '</' (it would end the <style>)")
-    styles = {True: common.strip() + "\n" + question.strip(), False: common.strip()}
+    common, question = form_css()
+    styles = {True: common + "\n" + question, False: common}
     return {kind: (text, csp_allowing_styles([text], stylesheets=False)) for kind, text in styles.items()}
 
 
@@ -102,10 +91,9 @@ def with_lang(path: str, lang: str) -> str:
 
 def document(template: str, t: Messages, css: str, **context: Any) -> Response[str]:
     """A page with a stylesheet of its own (the paper questionnaire's print CSS), allowed by its hash alone."""
-    html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction, css=css,
-                                              **context)
-    return Response(html, media_type=MediaType.HTML, headers={
-        "Content-Security-Policy": csp_allowing_styles([css], stylesheets=False), **NO_STORE})
+    html = environment(TEMPLATES_DIR).get_template(template).render(
+        t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction, css=css, **context)
+    return html_page(html, csp=csp_allowing_styles([css], stylesheets=False), headers=NO_STORE)
 
 
 def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, str] | None = None,
@@ -120,7 +108,6 @@ def page(template: str, t: Messages, *, status: int = 200, headers: dict[str, st
     context["bar_css"] = bar_css() if bar else ""
     if bar:
         csp = csp_allowing_styles([css, context["bar_css"]], stylesheets=False)
-    html = _env.get_template(template).render(t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction,
-                                              asset=asset_version(), css=css, **context)
-    return Response(html, status_code=status, media_type=MediaType.HTML,
-                    headers={"Content-Security-Policy": csp, **(headers or NO_STORE)}, cookies=cookies or [])
+    html = environment(TEMPLATES_DIR).get_template(template).render(
+        t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction, asset=asset_version(), css=css, **context)
+    return html_page(html, csp=csp, status=status, headers=headers or NO_STORE, cookies=cookies)

@@ -27,70 +27,27 @@ from dataclasses import replace
 from typing import Any
 
 from litestar import Request, Response, post
-from litestar.datastructures import Cookie, FormMultiDict
-from litestar.di import NamedDependency
-from litestar.params import FromPath
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency, Provide
 from litestar.response import Redirect
 
 from surveyapp.domain.services import Services, SubmissionInvalid, SubmissionRejected
 from surveyapp.domain.waves import Wave
+from surveyapp.settings import Settings
 from surveyapp.store.drafts import Draft, Drafts, expiry, utc_naive
 from surveyapp.web.answers import HONEYPOT, RETURN_CODE, posted_text, submission_of
+from surveyapp.web.context import FormContext, answer_context, posted_context, sending_context
 from surveyapp.web.errors import FormError, check_errors, honeypot_error, read_page
-from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, find, pages
+from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, pages
+from surveyapp.web.kit import FormKit, draft_cookie, page_url
 from surveyapp.web.messages import Messages
 from surveyapp.web.outreach import SOURCE_COOKIE, current_source
-from surveyapp.web.render import page, with_lang
-from surveyapp.web.routes import (
-    FormKit,
-    Session,
-    already_sent,
-    draft_cookie,
-    not_available,
-    page_url,
-    render_check,
-    render_page,
-    responses_wave,
-    session_of,
-    words,
-)
-from surveyapp.web.staffmode import banner, reference_of, refused_unless_staff, staff_bar, staff_conflict
+from surveyapp.web.refusals import already_sent, no_answers, staff_conflict, wait
+from surveyapp.web.routes import render_check, render_page
+from surveyapp.web.staffmode import reference_of
 from surveyapp.web.tokens import DONE_COOKIE, DONE_SECONDS, Done
 from surveyapp.web.view import page_view
 from waves.model import PartPostcode
-
-
-def _refused(t: Messages, wave_id: str) -> Response[str]:
-    return page("notice.html", t, status=403, title=t("Your answers could not be saved"),
-                paragraphs=[t("Nothing was stored. This can happen when your browser blocks the cookie this form "
-                              "needs to keep your answers safe."),
-                            t("Please open the form again. If it keeps happening, try another browser.")],
-                link=(with_lang(f"/survey/{wave_id}", t.lang), t("Go to the start of the survey")))
-
-
-async def _posted(services: Services, form_kit: FormKit, request: Request[Any, Any, Any], wave_id: str
-                  ) -> tuple[Wave | None, Messages, FormMultiDict, Session, Response[str] | None]:
-    """The form, its wave, words and session; or the page refusing it (closed wave, bad CSRF token)."""
-    data = await request.form()
-    wave = responses_wave(services, wave_id)
-    t = words(form_kit, posted_text(data, "lang") or None, wave)
-    session = session_of(request, form_kit.signer)
-    unavailable = not_available(services, t, wave)
-    if unavailable is not None or wave is None:
-        return wave, t, data, session, unavailable or _refused(t, wave_id)
-    if session.fresh or not form_kit.signer.csrf_ok(session.cookie, wave_id, posted_text(data, "csrf")):
-        return wave, t, data, session, _refused(t, wave_id)
-    return wave, t, data, session, None
-
-
-def _wait(t: Messages, back: str, seconds: int) -> Response[str]:
-    """Too many new drafts from this client: nothing saved; a plain page (429) saying to wait and try again."""
-    return page("notice.html", t, status=429, headers={"Retry-After": str(seconds), "Cache-Control": "no-store"},
-                title=t("Please wait a moment"),
-                paragraphs=[t("Many forms have been started from this internet connection in the last few minutes, "
-                              "so your answer was not saved."),
-                            t("Please wait a minute, then go back and press Continue again.")],
-                link=(back, t("Back")))
 
 
 def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | None, form_kit: FormKit,
@@ -121,46 +78,35 @@ def _saved(draft: Draft | None, wave: Wave, here: Page, kept: Any, code: str | N
                    language=lang, next_page=next_page, expires_at=expiry(now), source_id=source)
 
 
-@post("/survey/{wave_id:str}/q/{slug:str}", include_in_schema=False)
+@post("/survey/{wave_id:str}/q/{slug:str}", include_in_schema=False,
+      dependencies={"form": Provide(answer_context)})
 async def save_page(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
-                    request: Request[Any, Any, Any], wave_id: FromPath[str], slug: FromPath[str]) -> Response[str]:
+                    drafts: NamedDependency[Drafts], request: Request[Any, Any, Any],
+                    form: NamedDependency[FormContext]) -> Response[str]:
     """Keep this page's answer in the draft and go on; a mistake shows the page again saying how to fix it."""
-    wave, t, data, session, refused = await _posted(services, form_kit, request, wave_id)
-    if refused is not None or wave is None:
-        return refused or _refused(t, wave_id)
+    wave, t, current, now, index = form.wave, form.t, form.draft, form.now, form.index
     all_pages = pages(wave.questionnaire)
-    index = find(all_pages, slug)
-    if index is None:
-        return _refused(t, wave_id)
-    here, change = all_pages[index], posted_text(data, "change") == "1"
-    drafts, now = Drafts(services.store), services.clock()
-    current = drafts.get(session.key, wave_id, now)
-    refused_staff = refused_unless_staff(request, services.settings, current, t)
-    if refused_staff is not None:
-        return refused_staff
-    if current is not None and current.next_page == SENT:
-        return already_sent(form_kit, wave, t, session, current, bar=staff_bar(request, current))
+    here, change = all_pages[index], posted_text(form.data, "change") == "1"
     if current is None:
         drafts.purge(now)  # expired drafts go as new ones come (and at start-up)
-    answer = read_page(here, data, t, services.areas)
+    answer = read_page(here, form.data, t, services.areas)
     if answer.error:
         view = page_view(here, answer.shown, t, answer.error)
         error = FormError(here.slug, "#" + view.field, answer.error)
-        return render_page(form_kit, wave, t, session, index, view, change=change, errors=[error], status=400,
-                           staff=banner(current), bar=staff_bar(request, current))
+        return render_page(form_kit, form, view, change=change, errors=[error], status=400)
     following = all_pages[index + 1].slug if index + 1 < len(all_pages) else CHECK_PAGE
     next_page = CHECK_PAGE if change or (current is not None and current.next_page == CHECK_PAGE) else following
     if current is None and form_kit.limit is not None:  # a new draft costs what a submission does
-        wait = form_kit.limit.take(request.scope)
-        if wait > 0:
-            return _wait(t, page_url(wave, here.slug, t, change=change), math.ceil(wait))
+        seconds = form_kit.limit.take(request.scope)
+        if seconds > 0:
+            raise wait(t, page_url(wave, here.slug, t, change=change), math.ceil(seconds))
     code = answer.kept if here.slug == CODE_PAGE else None
-    source = current_source(services, wave_id, request.cookies.get(SOURCE_COOKIE))
+    source = current_source(services, wave.wave_id, request.cookies.get(SOURCE_COOKIE))
     await asyncio.wrap_future(drafts.change(
-        session.key, wave_id, now, lambda d: _saved(d, wave, here, answer.kept, code, form_kit, now, t.lang,
-                                                    next_page, source, answer.child)))
+        form.session.key, wave.wave_id, now, lambda d: _saved(d, wave, here, answer.kept, code, form_kit, now,
+                                                              t.lang, next_page, source, answer.child)))
     target = CHECK_PAGE if change else following
-    return Redirect(page_url(wave, target, t), status_code=303, cookies=[draft_cookie(form_kit, session)])
+    return Redirect(page_url(wave, target, t), status_code=303, cookies=[draft_cookie(form_kit, form.session)])
 
 
 def _done(services: Services, form_kit: FormKit, wave: Wave, t: Messages, code: str, draft: Draft,
@@ -183,35 +129,24 @@ def _sent(draft: Draft, now: dt.datetime) -> Draft:
                    expires_at=utc_naive(now) + dt.timedelta(seconds=DONE_SECONDS))
 
 
-@post("/survey/{wave_id:str}", include_in_schema=False)
-async def send_form(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
-                    request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+@post("/survey/{wave_id:str}", include_in_schema=False, dependencies={"form": Provide(sending_context)})
+async def send_form(services: NamedDependency[Services], settings: NamedDependency[Settings],
+                    form_kit: NamedDependency[FormKit], drafts: NamedDependency[Drafts],
+                    form: NamedDependency[FormContext]) -> Response[str]:
     """Store the draft's answers once and show the code; or say what to fix, and store nothing."""
-    wave, t, data, session, refused = await _posted(services, form_kit, request, wave_id)
-    if refused is not None or wave is None:
-        return refused or _refused(t, wave_id)
-    drafts, now = Drafts(services.store), services.clock()
-    draft = drafts.get(session.key, wave_id, now)
+    wave, t, draft, now, wave_id = form.wave, form.t, form.draft, form.now, form.wave.wave_id
     if draft is None:
-        return page("notice.html", t, status=409, title=t("There are no answers to send"),
-                    paragraphs=[t("We could not find answers saved on this device. Answers are kept for 7 days "
-                                  "after you last changed them. If you sent them already, they are safe with us.")],
-                    link=(with_lang(f"/survey/{wave_id}", t.lang), t("Go to the start of the survey")))
-    refused_staff = refused_unless_staff(request, services.settings, draft, t)
-    if refused_staff is not None:
-        return refused_staff
-    bar = staff_bar(request, draft)
+        raise no_answers(t, wave_id)
     code = form_kit.signer.unseal_code(draft.sealed_code, wave_id, draft.submission_id)
     if draft.next_page == SENT:  # Back and send again, a reload, a double tap: the same code, nothing stored
         return _done(services, form_kit, wave, t, code or services.codes.code_for_submission(
             wave_id, draft.submission_id), draft)
-    honeypot = posted_text(data, HONEYPOT)
+    honeypot = posted_text(form.data, HONEYPOT)
     if honeypot:
-        return render_check(services, form_kit, wave, t, session, draft, errors=[honeypot_error(t)], status=400,
-                            honeypot=honeypot, bar=bar)
+        return render_check(form_kit, form, draft, errors=[honeypot_error(t)], status=400, honeypot=honeypot)
     # Staff typing from paper are quick and authenticated: the minimum fill time (against scripts) is not theirs.
-    if not draft.channel and (utc_naive(now) - draft.started_at).total_seconds() < services.settings.form_min_seconds:
-        return render_check(services, form_kit, wave, t, session, draft, status=400, bar=bar, notice=t(
+    if not draft.channel and (utc_naive(now) - draft.started_at).total_seconds() < settings.form_min_seconds:
+        return render_check(form_kit, form, draft, status=400, notice=t(
             "Your answers have not been sent yet. Please check them, then press “Send my answers” again."))
     child = form_kit.signer.unseal_child(draft.sealed_child, wave_id, draft.submission_id)
     submission = submission_of(wave.questionnaire, draft.answers, postcode=draft.postcode, return_code=code,
@@ -223,30 +158,24 @@ async def send_form(services: NamedDependency[Services], form_kit: NamedDependen
         accepted = await services.collect(wave, submission)
     except SubmissionInvalid as exc:
         errors = check_errors(wave.questionnaire, exc.errors, t, change)
-        return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400, bar=bar)
+        return render_check(form_kit, form, draft, errors=errors, status=400)
     except SubmissionRejected as exc:
         if exc.errors[0].field == RETURN_CODE:
             errors = check_errors(wave.questionnaire, exc.errors, t, change,
-                                  code_limit=services.settings.max_responses_per_code)
-            return render_check(services, form_kit, wave, t, session, draft, errors=errors, status=400, bar=bar)
+                                  code_limit=settings.max_responses_per_code)
+            return render_check(form_kit, form, draft, errors=errors, status=400)
         if draft.channel:  # a paper form already entered, with other answers: say so, keep the draft to compare
-            return staff_conflict(wave, t, draft, bar)
-        await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))
-        return already_sent(form_kit, wave, t, session)
-    await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda d: _sent(d or draft, now)))
+            raise staff_conflict(wave, t, draft, form.bar) from None
+        await asyncio.wrap_future(drafts.change(form.session.key, wave_id, now, lambda d: _sent(d or draft, now)))
+        raise already_sent(form_kit, wave, t, form.session) from None
+    await asyncio.wrap_future(drafts.change(form.session.key, wave_id, now, lambda d: _sent(d or draft, now)))
     return _done(services, form_kit, wave, t, accepted.return_code, draft, accepted.duplicate)
 
 
-@post("/survey/{wave_id:str}/new", include_in_schema=False)
-async def start_again(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
-                      request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+@post("/survey/{wave_id:str}/new", include_in_schema=False, dependencies={"form": Provide(posted_context)})
+async def start_again(drafts: NamedDependency[Drafts], form: NamedDependency[FormContext]) -> Response[str]:
     """Delete this device's draft (or what stays of a sent one) and start a new form."""
-    wave, t, _, session, refused = await _posted(services, form_kit, request, wave_id)
-    if refused is not None or wave is None:
-        return refused or _refused(t, wave_id)
-    drafts = Drafts(services.store)
-    current = drafts.get(session.key, wave_id, services.clock())
-    await asyncio.wrap_future(drafts.delete(session.key, wave_id))
-    if current is not None and current.channel:  # staff start again from their own page: paper or phone first
-        return Redirect(f"/staff/{wave_id}/enter", status_code=303)
-    return Redirect(page_url(wave, CODE_PAGE, t), status_code=303)
+    await asyncio.wrap_future(drafts.delete(form.session.key, form.wave.wave_id))
+    if form.draft is not None and form.draft.channel:  # staff start again from their own page: paper or phone
+        return Redirect(f"/staff/{form.wave.wave_id}/enter", status_code=303)
+    return Redirect(page_url(form.wave, CODE_PAGE, form.t), status_code=303)

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
-from litestar.di import NamedDependency
+from litestar.di import NamedDependency, Provide
 from litestar.params import FromPath
 from litestar.response import Redirect
 
@@ -22,25 +22,20 @@ from surveyapp.auth.pages import csrf_field, signed_in_bar
 from surveyapp.domain.channels import STAFF_CHANNELS, STAFF_ROLES
 from surveyapp.domain.services import Services
 from surveyapp.domain.waves import Wave
-from surveyapp.settings import Settings
 from surveyapp.store.drafts import Draft, Drafts, expiry, utc_naive
 from surveyapp.web.answers import posted_text
+from surveyapp.web.context import OpenWave, open_wave
 from surveyapp.web.errors import FormError
 from surveyapp.web.journey import CODE_PAGE
+from surveyapp.web.kit import FormKit, draft_cookie, offered, page_url, session_of, words
 from surveyapp.web.messages import ENGLISH
+from surveyapp.web.refusals import nothing_started
 from surveyapp.web.render import page
-from surveyapp.web.routes import (
-    FormKit,
-    _open,
-    draft_cookie,
-    offered,
-    page_url,
-    session_of,
-    words,
-)
 from surveyapp.web.staffmode import normalise_reference, submission_id_for
 from surveyapp.web.tokens import DONE_COOKIE
 from waves.model import text_in
+
+OPEN_WAVE = {"opened": Provide(open_wave, sync_to_thread=False)}
 
 
 def _start_page(form_kit: FormKit, request: Request[Any, Any, Any], wave: Wave, *,
@@ -57,14 +52,11 @@ def _start_page(form_kit: FormKit, request: Request[Any, Any, Any], wave: Wave, 
                 bar=signed_in_bar(request))
 
 
-@get("/staff/{wave_id:str}/enter", sync_to_thread=False, include_in_schema=False)
-def staff_enter(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
-                request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+@get("/staff/{wave_id:str}/enter", sync_to_thread=False, include_in_schema=False, dependencies=OPEN_WAVE)
+def staff_enter(form_kit: NamedDependency[FormKit], request: Request[Any, Any, Any],
+                opened: NamedDependency[OpenWave]) -> Response[str]:
     """Staff mode's start: paper or phone, the paper form's reference, the version of the form it was."""
-    wave, t, unavailable = _open(services, form_kit, wave_id, ENGLISH)
-    if unavailable is not None or wave is None:
-        return unavailable or page("notice.html", t, status=404)
-    return _start_page(form_kit, request, wave)
+    return _start_page(form_kit, request, opened.wave)
 
 
 def _already_entered(services: Services, wave_id: str, submission_id: str) -> bool:
@@ -73,19 +65,16 @@ def _already_entered(services: Services, wave_id: str, submission_id: str) -> bo
     return submission_stored(services.store, wave_id, submission_id)
 
 
-@post("/survey/{wave_id:str}/staff", include_in_schema=False)
+@post("/survey/{wave_id:str}/staff", include_in_schema=False, dependencies=OPEN_WAVE)
 async def staff_start(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
-                      request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+                      drafts: NamedDependency[Drafts], request: Request[Any, Any, Any],
+                      opened: NamedDependency[OpenWave]) -> Response[str]:
     """Start a staff draft (replacing this browser's draft of the wave), then the families' first page."""
-    wave, t, unavailable = _open(services, form_kit, wave_id, ENGLISH)
-    if unavailable is not None or wave is None:
-        return unavailable or page("notice.html", t, status=404)
+    wave, t, wave_id = opened.wave, opened.t, opened.wave.wave_id
     data = await request.form()
     session = session_of(request, form_kit.signer)
     if session.fresh or not form_kit.signer.csrf_ok(session.cookie, wave_id, posted_text(data, "csrf")):
-        return page("notice.html", t, status=403, title="Nothing was started",
-                    paragraphs=["The page had expired or this browser blocked its cookie. Open the staff page "
-                                "again and start once more."], link=(f"/staff/{wave_id}/enter", "Start again"))
+        raise nothing_started(t, wave_id)
     channel, typed = posted_text(data, "channel"), posted_text(data, "reference").strip()
     lang = posted_text(data, "lang")
     lang = lang if lang in offered(form_kit, wave) else ENGLISH
@@ -111,7 +100,7 @@ async def staff_start(services: NamedDependency[Services], form_kit: NamedDepend
     now = services.clock()
     fresh = Draft(wave.wave_id, submission_id or str(uuid.uuid4()), lang, utc_naive(now), expiry(now), CODE_PAGE,
                   channel=channel)
-    await asyncio.wrap_future(Drafts(services.store).change(session.key, wave_id, now, lambda _: fresh))
+    await asyncio.wrap_future(drafts.change(session.key, wave_id, now, lambda _: fresh))
     return Redirect(page_url(wave, CODE_PAGE, words(form_kit, lang, wave)), status_code=303,
                     cookies=[draft_cookie(form_kit, session)])
 
@@ -134,7 +123,6 @@ def staff_done(services: NamedDependency[Services], form_kit: NamedDependency[Fo
                 staff=f"Staff mode: {title[:1].lower()}{title[1:]}", bar=signed_in_bar(request))
 
 
-def staff_router(settings: Settings) -> Router:
+def staff_router() -> Router:
     """Staff mode's pages, behind the staff or admin token (no token 401, another role's 403)."""
-    return Router(path="/", route_handlers=[staff_enter, staff_start, staff_done],
-                  guards=[require(STAFF_ROLES, settings)])
+    return Router(path="/", route_handlers=[staff_enter, staff_start, staff_done], guards=[require(STAFF_ROLES)])

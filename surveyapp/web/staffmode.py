@@ -13,18 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from litestar import Request, Response
 from litestar.connection import ASGIConnection
 from markupsafe import Markup
 
-from surveyapp.auth.guards import session_identity
 from surveyapp.auth.pages import signed_in_bar
 from surveyapp.domain.channels import REFERENCE_MARK, is_staff
-from surveyapp.domain.waves import Wave
-from surveyapp.settings import Settings
 from surveyapp.store.drafts import Draft
-from surveyapp.web.messages import Messages
-from surveyapp.web.render import page
 
 _REFERENCE = re.compile(r"[A-Z0-9][A-Z0-9-]{0,19}")
 WHAT = {"paper": "a paper form", "phone": "answers taken by phone"}
@@ -67,27 +61,10 @@ def staff_bar(connection: ASGIConnection[Any, Any, Any, Any], draft: Draft | Non
     empty for a family's draft (a family never sees it) and for a bearer token."""
     if draft is None or not draft.channel:
         return NO_BAR
-    return signed_in_bar(connection, session_identity(connection))
+    return signed_in_bar(connection)
 
 
-def refused_unless_staff(request: Request[Any, Any, Any], settings: Settings, draft: Draft | None,
-                         t: Messages) -> Response[str] | None:
-    """A 403 page when a staff draft's page is asked for without a staff or admin token; else None."""
-    if draft is None or not draft.channel or is_staff(request, settings):
-        return None
-    return page("notice.html", t, status=403, title="These answers are being entered by staff",
-                paragraphs=["This form was started in staff mode, which needs the staff or admin token. Nothing "
-                            "was changed.", "Sign in as staff, or start the survey afresh."],
-                link=(f"/survey/{draft.wave_id}", "Go to the start of the survey"))
-
-
-def staff_conflict(wave: Wave, t: Messages, draft: Draft, bar: Markup) -> Response[str]:
-    """Staff sent a form whose reference was stored already with other answers: nothing stored (409)."""
-    reference = reference_of(draft)
-    return page("notice.html", t, status=409, title=f"Form {reference} has already been entered",
-                staff=banner(draft), bar=bar, paragraphs=[
-                    f"A form with the reference {reference} was entered before, with different answers. Nothing "
-                    "was stored this time, and the answers you typed are kept on this device.",
-                    "If this is another form, give it a new reference and enter it again. If it is the same form, "
-                    "the answers entered first are kept; tell the survey team if they need correcting."],
-                link=(f"/staff/{wave.wave_id}/enter", "Enter another form"))
+def staff_refused(connection: ASGIConnection[Any, Any, Any, Any], draft: Draft | None) -> bool:
+    """Whether a page of this draft must be refused (403): a staff draft, asked for without a staff or admin
+    token."""
+    return draft is not None and bool(draft.channel) and not is_staff(connection)
