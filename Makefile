@@ -69,7 +69,7 @@ bench-scale: setup ## analytics over 10 million stored responses and start-up ov
 
 # The form's words are gettext catalogues (surveyapp/web/locale/<lang>/LC_MESSAGES/messages.po); Babel extracts
 # t("...") from the web package's Python and templates (babel.cfg), updates every catalogue and compiles the .mo
-# files the service reads. New messages come out untranslated: tests/test_translations.py fails until they are.
+# files the service reads. New messages come out untranslated: tests/form/test_translations.py fails until they are.
 LOCALE := surveyapp/web/locale
 translations: setup ## extract the form's messages, update every language's catalogue, compile them (Babel)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k t --no-location --sort-output --omit-header -w 120 -o $(LOCALE)/messages.pot .

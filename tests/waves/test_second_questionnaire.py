@@ -17,7 +17,6 @@ from typing import Any
 
 import polars as pl
 import pytest
-from chart_frames import CANARY, encoded_in, numbers_in, rows_of, with_canaries
 
 from analytics.charts import (
     cohort_chart,
@@ -34,10 +33,11 @@ from surveyapp.domain.services import Services
 from surveyapp.domain.submission import Submission, SubmissionInvalid
 from surveyapp.render.report import ReportInputs, write_report
 from surveyapp.settings import from_env
+from tests.chart_frames import CANARY, encoded_in, numbers_in, rows_of, with_canaries
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN, load_area_pack
 from waves.loader import load_catalogue
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 DEFINITIONS = FIXTURES / "definitions"
 CATALOGUE = load_catalogue(DEFINITIONS)
 SCALE = Scale.for_questionnaire(CATALOGUE.questionnaire("services-check", 1))
