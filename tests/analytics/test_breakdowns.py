@@ -265,11 +265,21 @@ def test_cohort_by_lad_pairs_each_family_in_its_later_area(exact: Services, seed
 
 def test_cohort_by_lad_through_the_api_and_cli(service: InProcessApp, seeded: Any, tmp_path: Path,
                                                 cli: Cli) -> None:
+    sent = seeded[1]
     r = _get(service, f"{SPRING}/cohort", [("against", AUTUMN), ("by", "lad")])
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
     assert {row["area_level"] for row in rows} == {"lad"}
     assert all(row["n_pairs"] is None or row["n_pairs"] % 5 == 0 for row in rows)
+    # Shown are exactly the LADs with at least 10 pairs by the hand count, so a table hiding every row fails.
+    shown: dict[str, set[str]] = {}
+    for row in rows:
+        if row["n_pairs"] is not None:
+            shown.setdefault(row["statement_id"], set()).add(row["area_code"])
+    for statement in ("health_met", "local_offer_useful"):
+        pairs = Counter(LAD[s.spring["postcode"]] for s, _ in _pairs(sent, statement) if s.spring is not None)
+        assert shown.get(statement, set()) == {lad for lad, n in pairs.items() if n >= 10}, statement
+    assert shown["health_met"] == set(LAD.values())  # this seed gives every district's families 10 pairs or more
     import shutil
 
     data = shutil.copytree(seeded[0], tmp_path / "data")
