@@ -188,9 +188,19 @@ def start_service(data_dir: Path, clock: FakeClock) -> Iterator[StartService]:
 
 
 @pytest.fixture
-def server(request: pytest.FixtureRequest, start_service: StartService) -> Harness:
-    """The app on a fresh DuckDB file: in process, or served by uvicorn when the test is marked `uvicorn`."""
-    return start_service(live=request.node.get_closest_marker("uvicorn") is not None)
+def server(request: pytest.FixtureRequest) -> Harness:
+    """The app on a fresh DuckDB file: in process, or served by uvicorn when the test is marked `uvicorn`.
+
+    A test marked `shared` gets its module's one app instead (module_service, or module_live with `uvicorn`),
+    started once rather than for each test: for tests that leave it as they found it, on the app's own clock
+    and settings. Starting an app costs about 0.2 s of CPU, most of what a short test costs."""
+    live = request.node.get_closest_marker("uvicorn") is not None
+    if request.node.get_closest_marker("shared") is not None:
+        if "clock" in request.fixturenames:
+            pytest.fail("a `shared` test cannot move the clock: the module's app keeps its own")
+        return request.getfixturevalue("module_live" if live else "module_service")  # type: ignore[no-any-return]
+    start: StartService = request.getfixturevalue("start_service")
+    return start(live=live)
 
 
 @pytest.fixture(scope="module")
