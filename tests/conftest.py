@@ -187,20 +187,33 @@ def start_service(data_dir: Path, clock: FakeClock) -> Iterator[StartService]:
     stop_all()
 
 
+def app_for(request: pytest.FixtureRequest, *, live: bool = False, **overrides: object) -> Harness:
+    """A started app with these settings: a fresh one for the test, or for a test marked `shared` the module's
+    one app with these settings, started once rather than for each test. Starting an app costs about 0.2 s of
+    CPU, most of what a short test costs; `shared` is for tests that leave the app as they found it (or check
+    only what no other shared test in the module changes), on the app's own clock."""
+    if request.node.get_closest_marker("shared") is None:
+        start: StartService = request.getfixturevalue("start_service")
+        return start(live=live, **overrides)
+    if "clock" in request.fixturenames:
+        pytest.fail("a `shared` test cannot move the clock: the module's app keeps its own")
+    apps: dict[str, Harness] = request.getfixturevalue("_shared_apps")
+    key = repr(sorted({"live": live, **overrides}.items()))
+    if key not in apps:
+        apps[key] = request.getfixturevalue("start_module_service")(live=live, **overrides)
+    return apps[key]
+
+
+@pytest.fixture(scope="module")
+def _shared_apps(start_module_service: StartService) -> dict[str, Harness]:
+    return {}
+
+
 @pytest.fixture
 def server(request: pytest.FixtureRequest) -> Harness:
-    """The app on a fresh DuckDB file: in process, or served by uvicorn when the test is marked `uvicorn`.
-
-    A test marked `shared` gets its module's one app instead (module_service, or module_live with `uvicorn`),
-    started once rather than for each test: for tests that leave it as they found it, on the app's own clock
-    and settings. Starting an app costs about 0.2 s of CPU, most of what a short test costs."""
-    live = request.node.get_closest_marker("uvicorn") is not None
-    if request.node.get_closest_marker("shared") is not None:
-        if "clock" in request.fixturenames:
-            pytest.fail("a `shared` test cannot move the clock: the module's app keeps its own")
-        return request.getfixturevalue("module_live" if live else "module_service")  # type: ignore[no-any-return]
-    start: StartService = request.getfixturevalue("start_service")
-    return start(live=live)
+    """The app on a fresh DuckDB file: in process, or served by uvicorn when the test is marked `uvicorn`
+    (the module's one app when it is marked `shared`: app_for)."""
+    return app_for(request, live=request.node.get_closest_marker("uvicorn") is not None)
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +221,19 @@ def module_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProce
     """One app in process for a whole module whose tests leave it as they found it (or only add to it)."""
     start, stop_all = _starter(tmp_path_factory.mktemp("module") / "data", FakeClock())
     yield start()  # type: ignore[misc]
+    stop_all()
+
+
+@pytest.fixture(scope="module")
+def start_module_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartService]:
+    """start_service's arguments, for an app the module's `shared` tests use (each call on a fresh data folder
+    unless given one); all are stopped after the module."""
+    start, stop_all = _starter(tmp_path_factory.mktemp("module") / "unused", FakeClock())
+
+    def start_fresh(*, data_dir: Path | None = None, **kwargs: Any) -> Harness:
+        return start(data_dir=data_dir or tmp_path_factory.mktemp("module") / "data", **kwargs)
+
+    yield start_fresh
     stop_all()
 
 
