@@ -257,6 +257,7 @@ def test_a_fault_is_a_500_whose_request_id_is_in_the_response_and_the_log(
 # --- 10. Nothing a client sends can forge a line of the log ---
 
 
+@pytest.mark.slow  # the real `surveyapp serve` in a subprocess, for its own log
 def test_a_newline_in_a_path_cannot_write_a_forged_line_into_the_log(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "data").start()
     forged = "2026-11-22 10:00:00,000 CRITICAL surveyapp: the database was deleted"
