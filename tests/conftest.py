@@ -10,6 +10,7 @@ talking to the service over HTTP, client addresses, a browser). Both offer `.cli
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import random
 import shutil
@@ -367,6 +368,19 @@ def cli() -> Cli:
 def surveyapp_command() -> str:
     """The installed `surveyapp` script's path."""
     return SURVEYAPP
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything imported by now (polars, DuckDB, Litestar, scipy, altair...) lives as long as the run: keep it out
+    of the cyclic collector's full passes, which otherwise walk it all again every few tests (as `surveyapp
+    serve` does, surveyapp/cli/main.py)."""
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Hand the frozen objects back before exit, or DuckDB's bindings (nanobind) report them all as leaked."""
+    gc.unfreeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
