@@ -36,7 +36,7 @@ browser: ## install Debian's chromium (browser tests, the report's PDF) and popp
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	fi
 
-# R reads the exported SPSS and Stata files in the tests (tests/test_export_analysts.py), as an analyst would.
+# R reads the exported SPSS and Stata files in the tests (tests/exports/test_export_analysts.py), as an analyst would.
 r: ## install Debian's R and haven (the tests read the exports in R), when missing
 	@if ! command -v Rscript >/dev/null || ! Rscript -e 'library(haven)' >/dev/null 2>&1; then \
 		echo "installing r-base-core and r-cran-haven (Debian packages) for the tests that read the exports in R"; \
@@ -82,7 +82,7 @@ bench-scale: setup ## analytics over 10 million stored responses and start-up ov
 
 # The form's words are gettext catalogues (surveyapp/web/locale/<lang>/LC_MESSAGES/messages.po); Babel extracts
 # t("...") from the web package's Python and templates (babel.cfg), updates every catalogue and compiles the .mo
-# files the service reads. New messages come out untranslated: tests/test_translations.py fails until they are.
+# files the service reads. New messages come out untranslated: tests/form/test_translations.py fails until they are.
 LOCALE := surveyapp/web/locale
 translations: setup ## extract the form's messages, update every language's catalogue, compile them (Babel)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k t --no-location --sort-output --omit-header -w 120 -o $(LOCALE)/messages.pot .
@@ -96,7 +96,7 @@ lint: setup ## ruff, mypy (strict) and the import contracts
 
 # The docs site (MkDocs with Material, mkdocs.yml): --strict fails on any warning, a broken link or anchor and a
 # page left out of the nav included. The settings and CLI references in it are generated from the code by cog;
-# `make docs-cog` writes them again after a setting or a command changes (tests/test_docs.py fails until then).
+# `make docs-cog` writes them again after a setting or a command changes (tests/docs/test_docs.py fails until then).
 COGGED := docs/operations/settings.md docs/analysts/cli.md
 docs: setup ## build the docs site into site/ (mkdocs build --strict: warnings, broken links and anchors fail it)
 	$(VENV)/bin/mkdocs build --strict  # not --quiet: it hides the warnings, and then --strict passes them

@@ -96,7 +96,8 @@ def wilcoxon_p(changes: np.ndarray, counts: np.ndarray, zero_method: str = "wilc
     Over 50 pairs scipy uses the normal approximation with its tie correction, which needs only the
     histogram: each distinct |change| takes the mid-rank of its tie group, so the cost grows with the number
     of distinct changes, not of pairs. Up to 50 pairs (an exact or permutation distribution) the histogram is
-    expanded and handed to scipy itself. tests/test_scale.py and tests/test_cohort.py check both against scipy."""
+    expanded and handed to scipy itself. tests/analytics/test_scale.py and tests/analytics/test_cohort.py check
+    both against scipy."""
     import numpy as np
 
     total = int(counts.sum())

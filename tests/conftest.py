@@ -10,6 +10,7 @@ talking to the service over HTTP, client addresses, a browser). Both offer `.cli
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 import random
 import shutil
@@ -187,10 +188,33 @@ def start_service(data_dir: Path, clock: FakeClock) -> Iterator[StartService]:
     stop_all()
 
 
+def app_for(request: pytest.FixtureRequest, *, live: bool = False, **overrides: object) -> Harness:
+    """A started app with these settings: a fresh one for the test, or for a test marked `shared` the module's
+    one app with these settings, started once rather than for each test. Starting an app costs about 0.2 s of
+    CPU, most of what a short test costs; `shared` is for tests that leave the app as they found it (or check
+    only what no other shared test in the module changes), on the app's own clock."""
+    if request.node.get_closest_marker("shared") is None:
+        start: StartService = request.getfixturevalue("start_service")
+        return start(live=live, **overrides)
+    if "clock" in request.fixturenames:
+        pytest.fail("a `shared` test cannot move the clock: the module's app keeps its own")
+    apps: dict[str, Harness] = request.getfixturevalue("_shared_apps")
+    key = repr(sorted({"live": live, **overrides}.items()))
+    if key not in apps:
+        apps[key] = request.getfixturevalue("start_module_service")(live=live, **overrides)
+    return apps[key]
+
+
+@pytest.fixture(scope="module")
+def _shared_apps(start_module_service: StartService) -> dict[str, Harness]:
+    return {}
+
+
 @pytest.fixture
-def server(request: pytest.FixtureRequest, start_service: StartService) -> Harness:
-    """The app on a fresh DuckDB file: in process, or served by uvicorn when the test is marked `uvicorn`."""
-    return start_service(live=request.node.get_closest_marker("uvicorn") is not None)
+def server(request: pytest.FixtureRequest) -> Harness:
+    """The app on a fresh DuckDB file: in process, or served by uvicorn when the test is marked `uvicorn`
+    (the module's one app when it is marked `shared`: app_for)."""
+    return app_for(request, live=request.node.get_closest_marker("uvicorn") is not None)
 
 
 @pytest.fixture(scope="module")
@@ -198,6 +222,19 @@ def module_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProce
     """One app in process for a whole module whose tests leave it as they found it (or only add to it)."""
     start, stop_all = _starter(tmp_path_factory.mktemp("module") / "data", FakeClock())
     yield start()  # type: ignore[misc]
+    stop_all()
+
+
+@pytest.fixture(scope="module")
+def start_module_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StartService]:
+    """start_service's arguments, for an app the module's `shared` tests use (each call on a fresh data folder
+    unless given one); all are stopped after the module."""
+    start, stop_all = _starter(tmp_path_factory.mktemp("module") / "unused", FakeClock())
+
+    def start_fresh(*, data_dir: Path | None = None, **kwargs: Any) -> Harness:
+        return start(data_dir=data_dir or tmp_path_factory.mktemp("module") / "data", **kwargs)
+
+    yield start_fresh
     stop_all()
 
 
@@ -331,6 +368,19 @@ def cli() -> Cli:
 def surveyapp_command() -> str:
     """The installed `surveyapp` script's path."""
     return SURVEYAPP
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Everything imported by now (polars, DuckDB, Litestar, scipy, altair...) lives as long as the run: keep it out
+    of the cyclic collector's full passes, which otherwise walk it all again every few tests (as `surveyapp
+    serve` does, surveyapp/cli/main.py)."""
+    gc.collect()
+    gc.freeze()
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Hand the frozen objects back before exit, or DuckDB's bindings (nanobind) report them all as leaked."""
+    gc.unfreeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -8,7 +8,8 @@ millions of responses (see migration 002):
   into one number (`likert_slots` and `likert_codes` say which bits hold which statement and answer, per wave).
   Cohort change pairs these rows, never joining answer rows to responses.
 
-Four ways in, each checked against the stored answers by tests/test_derived.py or tests/test_scale.py:
+Four ways in, each checked against the stored answers by tests/store/test_derived.py or
+tests/analytics/test_scale.py:
 - `Recorder`: the writer, off the commit path (see there). It knows each wave's slots and codes, so it packs
   the responses it holds in Python and sends DuckDB two small inserts.
 - `record`: the same rows by SQL over a batch's Arrow tables (`bench.generate`, half a million at a time).

@@ -44,6 +44,7 @@ def test_without_configured_tokens_guarded_endpoints_stay_shut(start_service, da
         assert c.post("/api/v1/admin/backup").status_code == 401
 
 
+@pytest.mark.shared
 def test_failed_access_is_logged_without_token_or_address(server: Service, caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level("WARNING", logger="surveyapp.auth.guards"), server.client("guessed-token-123") as c:
         c.get("/api/v1/waves/2026-autumn/export")
@@ -69,6 +70,7 @@ def test_admin_creates_a_wave_that_opens_on_its_date(admin, http, clock) -> None
     ({"title": {"cy": "Gwanwyn"}}, "English title"),
     ({"wave_id": "Spring 2027!"}, "wave_id"),
 ])
+@pytest.mark.shared
 def test_a_bad_new_wave_is_refused_with_the_reason(admin, change: dict[str, object], message: str) -> None:
     r = admin.post("/api/v1/admin/waves", json={**NEW_WAVE, **change})
     assert r.status_code == 400
@@ -85,6 +87,7 @@ def test_admin_closes_and_reopens_a_wave(admin, http, server: Service) -> None:
     assert server.count() == 1
 
 
+@pytest.mark.shared
 def test_closing_an_unknown_wave_is_404_and_the_baseline_cannot_be_opened(admin) -> None:
     assert admin.post("/api/v1/admin/waves/nope/close").status_code == 404
     assert admin.post("/api/v1/admin/waves/baseline-2019/open").status_code == 409

@@ -182,6 +182,7 @@ def test_filters_through_the_api_say_what_they_kept_and_a_bad_one_is_a_400(servi
             assert "filter" in bad.text, bad.text
 
 
+@pytest.mark.slow  # the `surveyapp` command in subprocesses, as in tests/cli/test_cli.py
 def test_the_cli_takes_the_same_filter(seeded: Any, tmp_path: Path, cli: Cli) -> None:
     import shutil
 
@@ -263,13 +264,26 @@ def test_cohort_by_lad_pairs_each_family_in_its_later_area(exact: Services, seed
     assert rows["area_name"].str.contains("Thanet").any()
 
 
-def test_cohort_by_lad_through_the_api_and_cli(service: InProcessApp, seeded: Any, tmp_path: Path,
-                                                cli: Cli) -> None:
+def test_cohort_by_lad_through_the_api(service: InProcessApp, seeded: Any) -> None:
+    sent = seeded[1]
     r = _get(service, f"{SPRING}/cohort", [("against", AUTUMN), ("by", "lad")])
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
     assert {row["area_level"] for row in rows} == {"lad"}
     assert all(row["n_pairs"] is None or row["n_pairs"] % 5 == 0 for row in rows)
+    # Shown are exactly the LADs with at least 10 pairs by the hand count, so a table hiding every row fails.
+    shown: dict[str, set[str]] = {}
+    for row in rows:
+        if row["n_pairs"] is not None:
+            shown.setdefault(row["statement_id"], set()).add(row["area_code"])
+    for statement in ("health_met", "local_offer_useful"):
+        pairs = Counter(LAD[s.spring["postcode"]] for s, _ in _pairs(sent, statement) if s.spring is not None)
+        assert shown.get(statement, set()) == {lad for lad, n in pairs.items() if n >= 10}, statement
+    assert shown["health_met"] == set(LAD.values())  # this seed gives every district's families 10 pairs or more
+
+
+@pytest.mark.slow  # the `surveyapp` command in subprocesses, as in tests/cli/test_cli.py
+def test_cohort_by_lad_through_the_cli(seeded: Any, tmp_path: Path, cli: Cli) -> None:
     import shutil
 
     data = shutil.copytree(seeded[0], tmp_path / "data")

@@ -1,4 +1,7 @@
-"""Submitting responses through the real app over HTTP, on a real DuckDB file."""
+"""Submitting responses through the real app over HTTP, on a real DuckDB file.
+
+The tests marked `shared` store nothing (each checks so), so one app serves them all; the others get their own.
+"""
 
 from __future__ import annotations
 
@@ -118,6 +121,7 @@ BAD_FIELDS = [
 ]
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize(("body", "field"), BAD_FIELDS)
 def test_every_kind_of_bad_field_is_a_400_naming_it_and_nothing_is_stored(http, server: Service,
                                                                           body: dict[str, Any], field: str) -> None:
@@ -130,6 +134,7 @@ def test_every_kind_of_bad_field_is_a_400_naming_it_and_nothing_is_stored(http, 
     assert server.count("SELECT count(*) FROM answers") == 0
 
 
+@pytest.mark.shared
 def test_all_offending_fields_are_listed_at_once(http, server: Service) -> None:
     r = http.post(RESPONSES, json={
         "answers": {"q7": {"health_met": "maybe", "local_offer_useful": "tend_to_agree"}, "respondent_role": "x",
@@ -141,6 +146,7 @@ def test_all_offending_fields_are_listed_at_once(http, server: Service) -> None:
     assert server.count() == 0
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("raw", [b"not json", b"[1, 2]", b"", b'{"answers": {"q7": {"health_met": "neither"}'])
 def test_malformed_json_is_a_400_and_nothing_is_stored(http, server: Service, raw: bytes) -> None:
     r = http.post(RESPONSES, content=raw, headers={"content-type": "application/json"})
@@ -168,6 +174,7 @@ def test_a_reused_submission_id_with_different_answers_is_a_409(http, server: Se
     assert server.count() == 1
 
 
+@pytest.mark.shared
 def test_unknown_wave_is_404_for_questionnaire_and_submission(http) -> None:
     assert http.get("/api/v1/waves/2030-summer").status_code == 404
     r = http.post("/api/v1/waves/2030-summer/responses", json=GOOD)
@@ -193,12 +200,14 @@ def test_a_wave_past_its_closing_date_is_409_saying_it_closed(http, server: Serv
     assert server.count() == 0
 
 
+@pytest.mark.shared
 def test_the_baseline_takes_no_responses(http, server: Service) -> None:
     r = http.post("/api/v1/waves/baseline-2019/responses", json=GOOD)
     assert r.status_code == 409
     assert "baseline" in r.json()["detail"]
 
 
+@pytest.mark.shared
 def test_questionnaire_lists_every_id_in_the_requested_language(http) -> None:
     en = http.get(WAVE).json()
     easy = http.get(WAVE, params={"lang": "en-easy"}).json()
@@ -215,12 +224,14 @@ def test_questionnaire_lists_every_id_in_the_requested_language(http) -> None:
     assert http.get(WAVE, params={"lang": "cy"}).json()["language"] == "en"
 
 
+@pytest.mark.shared
 def test_waves_are_listed_with_their_status(http) -> None:
     waves = {w["wave_id"]: w for w in http.get("/api/v1/waves").json()}
     assert waves["2026-autumn"]["status"] == "open"
     assert waves["baseline-2019"]["kind"] == "aggregate"
 
 
+@pytest.mark.shared
 def test_openapi_schema_is_served_and_documents_the_submission(http) -> None:
     schema = http.get("/schema/openapi.json").json()
     assert "/api/v1/waves/{wave_id}/responses" in schema["paths"]

@@ -468,6 +468,7 @@ def test_in_chromium_the_headline_and_charts_show_and_axe_finds_nothing(planted_
 # --- the command line -------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow  # the `surveyapp` command in subprocesses, as in tests/cli/test_cli.py
 def test_cli_reads_the_file_and_gives_the_apis_figures(seeded_copy: Path, seeded_analyst: httpx.Client,
                                                        cli: Cli) -> None:
     """With no service running the CLI opens the file; a copy of the same data (same key, so the same
@@ -484,6 +485,7 @@ def test_cli_reads_the_file_and_gives_the_apis_figures(seeded_copy: Path, seeded
     assert mine == [line for line in theirs.splitlines() if line.split(",")[1] <= last or line.startswith("wave_id")]
 
 
+@pytest.mark.slow  # the `surveyapp` command in subprocesses, as in tests/cli/test_cli.py
 @pytest.mark.uvicorn
 def test_cli_through_the_running_service_prints_the_headline_and_table(seeded_live: Service, cli: Cli) -> None:
     data_dir = seeded_live.settings.data_dir  # held by the service: the CLI goes through it over HTTP

@@ -11,7 +11,7 @@ import httpx
 import pyreadstat
 import pytest
 
-from tests.conftest import Harness, StartService
+from tests.conftest import Harness, StartService, app_for
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN
 
 STAFF_TOKEN = "staff-token-for-tests-0123456789"
@@ -20,8 +20,9 @@ BODY = {"answers": {"respondent_role": "parent_carer", "q7": {"health_met": "ten
 
 
 @pytest.fixture
-def service(start_service: StartService) -> Harness:
-    return start_service(staff_token=STAFF_TOKEN)
+def service(request: pytest.FixtureRequest) -> Harness:
+    """The app with a staff token; the tests marked `shared` store nothing and make no draft (each checks so)."""
+    return app_for(request, staff_token=STAFF_TOKEN)
 
 
 @pytest.fixture
@@ -50,6 +51,7 @@ def test_without_a_channel_the_api_stays_public_and_stores_api(service: Harness)
     assert channels(service) == ["api", "api"]
 
 
+@pytest.mark.shared
 def test_a_channel_without_a_token_is_401_and_stores_nothing(service: Harness):
     with service.client() as anyone:
         refused = anyone.post(RESPONSES, json={**BODY, "channel": "paper"})
@@ -61,6 +63,7 @@ def test_a_channel_without_a_token_is_401_and_stores_nothing(service: Harness):
     assert service.count() == 0
 
 
+@pytest.mark.shared
 def test_an_analyst_token_cannot_claim_a_channel(service: Harness):
     with service.client(ANALYST_TOKEN) as analyst:
         refused = analyst.post(RESPONSES, json={**BODY, "channel": "phone"})
@@ -69,6 +72,7 @@ def test_an_analyst_token_cannot_claim_a_channel(service: Harness):
     assert service.count() == 0
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("channel", ["fax", "form", "PAPER", ""])
 def test_an_unknown_channel_is_400_naming_it(service: Harness, staff: httpx.Client, channel: str):
     refused = staff.post(RESPONSES, json={**BODY, "channel": channel})
@@ -79,6 +83,7 @@ def test_an_unknown_channel_is_400_naming_it(service: Harness, staff: httpx.Clie
     assert service.count() == 0
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("channel", ["paper" * 5, 7, ["paper"]])
 def test_a_channel_that_is_not_a_short_text_is_400_naming_it(service: Harness, staff: httpx.Client, channel: object):
     refused = staff.post(RESPONSES, json={**BODY, "channel": channel})
@@ -87,6 +92,7 @@ def test_a_channel_that_is_not_a_short_text_is_400_naming_it(service: Harness, s
     assert service.count() == 0
 
 
+@pytest.mark.shared
 def test_the_channel_is_in_the_openapi_schema(service: Harness):
     with service.client() as anyone:
         schema = anyone.get("/schema/openapi.json").json()
@@ -239,6 +245,7 @@ def test_enter_another_starts_a_fresh_draft(service: Harness, desk: Desk):
     ("paper", "", "#reference", "office box"),
     ("paper", "42/7", "#reference", "letters, digits or hyphens"),
 ])
+@pytest.mark.shared
 def test_the_start_page_names_what_to_fix(service: Harness, desk: Desk, channel: str, reference: str, field: str,
                                           message: str):
     refused = desk.start(channel, reference)
@@ -247,6 +254,7 @@ def test_the_start_page_names_what_to_fix(service: Harness, desk: Desk, channel:
     assert service.count("SELECT count(*) FROM drafts") == 0
 
 
+@pytest.mark.shared
 def test_staff_pages_need_the_staff_or_admin_token(service: Harness, desk: Desk):
     with service.client() as anyone, service.client(ANALYST_TOKEN) as analyst, service.client(ADMIN_TOKEN) as admin:
         assert anyone.get(ENTER).status_code == 401

@@ -39,6 +39,7 @@ def _assert_security_headers(response: httpx.Response) -> None:
     assert "Strict-Transport-Security" not in response.headers  # plain HTTP: HSTS would be meaningless
 
 
+@pytest.mark.shared  # one app for every kind of request: none of them looks at what another stored
 @pytest.mark.parametrize("what", list(REQUESTS))
 def test_every_response_carries_the_security_headers(http: httpx.Client, what: str) -> None:
     status, send = REQUESTS[what]
@@ -48,6 +49,7 @@ def test_every_response_carries_the_security_headers(http: httpx.Client, what: s
 
 
 @pytest.mark.uvicorn
+@pytest.mark.shared
 @pytest.mark.parametrize("what", ["unknown path", "wrong method", "oversized body"])
 def test_refusals_as_served_by_uvicorn_carry_them_too(http: httpx.Client, what: str) -> None:
     status, send = REQUESTS[what]

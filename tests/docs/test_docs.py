@@ -14,7 +14,7 @@ from cogapp import Cog
 from surveyapp.cli.main import build_parser
 from surveyapp.settings import DESCRIPTIONS, Settings, variables
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 GENERATED = ("operations/settings.md", "analysts/cli.md")  # `make docs-cog` writes them from the code

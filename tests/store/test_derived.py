@@ -190,7 +190,7 @@ def test_responses_a_crash_left_without_derived_rows_are_completed_at_the_next_s
     data.mkdir()
     shutil.copy(written, data / "surveyapp.duckdb")
     crashed = subprocess.run([sys.executable, "-c", CRASH, str(data / "surveyapp.duckdb")], capture_output=True,
-                             text=True, check=True, cwd=Path(__file__).parents[1])
+                             text=True, check=True, cwd=Path(__file__).parents[2])
     assert crashed.stdout.strip() == "30"  # held, never added
     store = Store(data / "surveyapp.duckdb")
     try:

@@ -134,6 +134,7 @@ def test_a_code_in_full_width_or_arabic_indic_digits_links_and_counts_towards_th
     assert server.count() == 3
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("typed", ["MAPLE-OTTER-4217", "maple otter 4217", "MAPLE-OTTER-４２１７"])
 def test_the_readmes_example_code_is_refused_saying_so(http: httpx.Client, server: Service, typed: str) -> None:
     refused = http.post(SUBMIT, json=body(return_code=typed))
@@ -191,6 +192,7 @@ def test_a_json_body_not_labelled_json_is_415_and_nothing_is_stored(
 # --- 9. Hostile bytes get a clear 4xx; a real fault is a 500 that is logged with an id the client is given ---
 
 
+@pytest.mark.shared
 def test_invalid_utf8_inside_a_json_string_is_a_400_naming_the_body(
         http: httpx.Client, admin: httpx.Client, server: Service) -> None:
     json_headers = {"Content-Type": "application/json"}
@@ -207,12 +209,14 @@ def test_invalid_utf8_inside_a_json_string_is_a_400_naming_the_body(
     assert "2027-spring" not in http.get("/api/v1/waves").text
 
 
+@pytest.mark.shared
 @pytest.mark.parametrize("path", ["/static/form.js%00.css", "/static/%00", "/static/form.js%0a"])
 def test_a_control_character_in_a_static_path_is_a_4xx_without_any_token(http: httpx.Client, path: str) -> None:
     response = http.get(path)
     assert 400 <= response.status_code < 500, response.text
 
 
+@pytest.mark.shared
 def test_a_report_against_itself_is_a_400_and_an_unknown_wave_a_404(analyst: httpx.Client) -> None:
     itself = analyst.get("/results/2026-autumn", params={"baseline": "2026-autumn"})
     assert itself.status_code == 400 and itself.json()["errors"][0]["field"] == "baseline"
@@ -220,6 +224,7 @@ def test_a_report_against_itself_is_a_400_and_an_unknown_wave_a_404(analyst: htt
     assert analyst.get("/api/v1/waves/no-such-wave/report.zip").status_code == 404
 
 
+@pytest.mark.shared
 def test_a_report_on_a_wave_without_responses_is_a_400_saying_so(analyst: httpx.Client) -> None:
     for path in ("/api/v1/waves/2026-autumn/report.zip", "/results/2026-autumn"):
         response = analyst.get(path)
@@ -252,6 +257,7 @@ def test_a_fault_is_a_500_whose_request_id_is_in_the_response_and_the_log(
 # --- 10. Nothing a client sends can forge a line of the log ---
 
 
+@pytest.mark.slow  # the real `surveyapp serve` in a subprocess, for its own log
 def test_a_newline_in_a_path_cannot_write_a_forged_line_into_the_log(tmp_path: Path) -> None:
     server = ServerProcess(tmp_path / "data").start()
     forged = "2026-11-22 10:00:00,000 CRITICAL surveyapp: the database was deleted"

@@ -23,7 +23,7 @@ from surveyapp.app import create_app
 from surveyapp.auth.guards import require
 from surveyapp.auth.pages import csrf_field
 from surveyapp.settings import SettingsError, from_env
-from tests.conftest import StartService
+from tests.conftest import StartService, app_for
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, Service, make_settings
 
 STAFF_TOKEN = "staff-token-for-tests-0123456789"
@@ -33,8 +33,8 @@ COMPARE = "/api/v1/waves/2026-autumn/compare"
 
 
 @pytest.fixture
-def service(start_service: StartService) -> Service:
-    return start_service(staff_token=STAFF_TOKEN)
+def service(request: pytest.FixtureRequest) -> Service:
+    return app_for(request, staff_token=STAFF_TOKEN)
 
 
 def sign_in(client: httpx.Client, token: str, next_path: str | None = None) -> httpx.Response:
@@ -208,6 +208,7 @@ def test_a_sign_in_posted_from_another_site_is_refused(service: Service) -> None
         assert same.status_code == 303
 
 
+@pytest.mark.shared  # signing in to a shared app changes nothing the other `next` targets look at
 @pytest.mark.parametrize("target", [
     "https://evil.example/", "//evil.example/results", "/\\evil.example", "\\\\evil.example", "javascript:alert(1)",
     "/%0d%0aSet-Cookie:x=1", "/results\r\nLocation: https://evil.example", "evil.example", "/sign-out",

@@ -142,6 +142,7 @@ def test_a_code_at_its_ceiling_in_one_wave_still_works_in_the_next(http: httpx.C
     (ANALYST_TOKEN, "/api/v1/admin/backup", 403),
     ("guessed-analyst-token-66", "/api/v1/waves/2026-autumn/export", 401),
 ])
+@pytest.mark.shared
 def test_refused_admin_and_analyst_access_is_logged_without_personal_data(
         server: Service, caplog: pytest.LogCaptureFixture, token: str | None, path: str, expected: int) -> None:
     headers = {"X-Forwarded-For": "198.51.100.23", "User-Agent": "Mozilla/5.0 (Jo Bloggs' laptop)"}
@@ -157,6 +158,7 @@ def test_refused_admin_and_analyst_access_is_logged_without_personal_data(
         assert secret not in logged
 
 
+@pytest.mark.shared
 def test_nothing_in_the_database_can_hold_an_address(server: Service) -> None:
     columns = server.store.rows("SELECT table_name, column_name FROM information_schema.columns")
     names = " ".join(f"{t}.{c}".lower() for t, c in columns)

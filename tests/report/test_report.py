@@ -11,7 +11,11 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from chart_frames import (
+from tqdm import tqdm
+
+from analytics.scale import Scale
+from surveyapp.render.report import ReportInputs, report_html, write_report
+from tests.chart_frames import (
     CANARY,
     LADS,
     SUPPRESSED_LAD,
@@ -23,15 +27,11 @@ from chart_frames import (
     reach_frame,
     with_canaries,
 )
-from tqdm import tqdm
-
-from analytics.scale import Scale
-from surveyapp.render.report import ReportInputs, report_html, write_report
 from waves.areas.pack import load_area_pack
 from waves.loader import load_catalogue
 
 PACK = load_area_pack()
-BOUNDARIES = Path(__file__).parents[2] / "shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson"
+BOUNDARIES = Path(__file__).parents[3] / "shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson"
 CHARTS = ["answers", "trend", "shift", "shift-map", "reach-lad", "reach-map", "reach-ethnic-group",
           "reach-religion", "cohort"]
 

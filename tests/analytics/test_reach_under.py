@@ -97,8 +97,19 @@ def test_a_small_group_keeps_its_verdict_and_says_when_it_cannot_be_assessed() -
     assert rows["muslim"]["responses"] is None and rows["muslim"]["responses_band"] == "fewer than 10"
     assert rows["muslim"]["expected_responses"] == pytest.approx(0.034 * total, abs=0.5)
     assert rows["muslim"]["reach_status"] == "under-reached"
-    # Checked by hand with scipy: even 9 Muslim families of the published total, less the rounding's slack,
-    # is significantly fewer than expected once Holm's factor for 3 rows is applied.
-    assert binomtest(9, total - 4, 0.034, alternative="less").pvalue * 3 < 0.05
-    assert rows["sikh"]["reach_status"] == "cannot yet be assessed"
-    assert (1 - 0.0025) ** (total - 4) * 3 >= 0.05
+    # The band is tested as the most it can hide, 9 Muslim families of the published total less the rounding's
+    # slack (scipy's exact one-sided test), and is significantly fewer once Holm's factor for 3 rows is applied.
+    p_muslim = binomtest(9, total - 4, 0.034, alternative="less").pvalue
+    assert rows["muslim"]["p_value"] == pytest.approx(p_muslim, rel=1e-9)
+    assert rows["muslim"]["p_adjusted"] == pytest.approx(p_muslim * 3, rel=1e-9)
+    assert rows["muslim"]["p_adjusted"] < 0.05 and rows["muslim"]["under_reached"] is True
+    assert rows["sikh"]["reach_status"] == "cannot yet be assessed" and rows["sikh"]["under_reached"] is False
+    assert rows["sikh"]["p_value"] == pytest.approx(binomtest(9, total - 4, 0.0025, alternative="less").pvalue,
+                                                    rel=1e-9)
+    # Even none at all would not be significant: the same counts with no Sikh family, exact, of the same base.
+    none = counts.with_columns(responses=pl.when(pl.col("area_code") == "sikh").then(0).otherwise("responses"))
+    sikh = reach_from_counts(none, by="religion", census=census, totals={"w": total - 4}).filter(
+        pl.col("area_code") == "sikh").row(0, named=True)
+    assert sikh["p_value"] == pytest.approx((1 - 0.0025) ** (total - 4), rel=1e-9)  # P(no Sikh family at all)
+    assert sikh["p_adjusted"] >= 0.05 and sikh["under_reached"] is False
+    assert sikh["reach_status"] == "cannot yet be assessed"

@@ -121,6 +121,7 @@ def analyst_client(server: Any) -> Any:
         yield client
 
 
+@pytest.mark.shared
 def test_a_missing_query_field_is_named_not_body(analyst_client: Any) -> None:
     r = analyst_client.get("/api/v1/waves/2026-autumn/cohort")
     assert r.status_code == 400
@@ -129,6 +130,7 @@ def test_a_missing_query_field_is_named_not_body(analyst_client: Any) -> None:
     assert "against=" in body["errors"][0]["message"]
 
 
+@pytest.mark.shared
 def test_an_invalid_query_field_is_named_with_what_it_accepts(analyst_client: Any) -> None:
     r = analyst_client.get("/api/v1/waves/2026-autumn/compare", params={"weighted": "maybe", "format": "pdf"})
     assert r.status_code == 400
@@ -139,12 +141,14 @@ def test_an_invalid_query_field_is_named_with_what_it_accepts(analyst_client: An
 
 @pytest.mark.parametrize("path", ["/api/v1/waves/2026-autumn/cohort", "/api/v1/waves/2026-autumn/compare?by=nope",
                                   "/api/v1/export?format=pdf", "/api/v1/waves/2026-autumn/reach?format=doc"])
+@pytest.mark.shared
 def test_read_endpoints_errors_never_say_nothing_was_stored(analyst_client: Any, path: str) -> None:
     r = analyst_client.get(path)
     assert r.status_code == 400
     assert "stored" not in r.json()["detail"]
 
 
+@pytest.mark.shared
 def test_a_bad_submission_still_says_nothing_was_stored(server: Any) -> None:
     with server.client() as http:
         r = http.post("/api/v1/waves/2026-autumn/responses", json={"answers": 3})

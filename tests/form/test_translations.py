@@ -15,7 +15,7 @@ from surveyapp.web.messages import LOCALE_DIR, load_messages
 from waves.loader import load_catalogue
 from waves.model import Likert, MultipleChoice, SingleChoice
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(LOCALE_DIR.glob("*/LC_MESSAGES/messages.po"))
 DRAFTS = {"pl", "ro", "ur"}
 PLACEHOLDER = re.compile(r"\{\w+\}")

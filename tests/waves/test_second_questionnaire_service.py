@@ -12,7 +12,7 @@ import pytest
 
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 
-FIXTURES = Path(__file__).parent / "fixtures"
+FIXTURES = Path(__file__).parents[1] / "fixtures"
 STATEMENTS = ("gp_access", "school_transport", "short_breaks", "speech_therapy")
 ANSWERS = ("very_good", "good", "poor", "very_poor", "not_sure")
 SCORES = {"very_good": 4, "good": 3, "poor": 2, "very_poor": 1}

@@ -8,7 +8,19 @@ from pathlib import Path
 
 import polars as pl
 import pytest
-from chart_frames import (
+
+from analytics.charts import (
+    cohort_chart,
+    description_of,
+    likert_chart,
+    map_chart,
+    reach_chart,
+    shift_chart,
+    shift_points,
+    trend_chart,
+)
+from analytics.scale import Scale
+from tests.chart_frames import (
     BASE,
     CANARY,
     LADS,
@@ -26,22 +38,10 @@ from chart_frames import (
     rows_of,
     with_canaries,
 )
-
-from analytics.charts import (
-    cohort_chart,
-    description_of,
-    likert_chart,
-    map_chart,
-    reach_chart,
-    shift_chart,
-    shift_points,
-    trend_chart,
-)
-from analytics.scale import Scale
 from waves.areas.pack import load_area_pack
 from waves.loader import load_catalogue
 
-BOUNDARIES = Path(__file__).parents[2] / "shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson"
+BOUNDARIES = Path(__file__).parents[3] / "shared/reference/kent-medway/kent_medway_lad_may2024_buc.geojson"
 SCALE = Scale.for_questionnaire(load_catalogue().questionnaire("send-repeat", 1))
 PACK = load_area_pack()
 FACTS = {"scale": SCALE, "pack_info": PACK.info}

@@ -490,6 +490,7 @@ def decoded(png: bytes) -> list[str]:
     return [found.text for found in zxingcpp.read_barcodes(Image.open(io.BytesIO(png)))]
 
 
+@pytest.mark.slow  # the `surveyapp` command in subprocesses, as in tests/cli/test_cli.py
 @pytest.mark.uvicorn
 def test_the_cli_manages_sources_on_the_file_and_through_the_running_service(
         cli, data_dir, tmp_path, start_service) -> None:  # type: ignore[no-untyped-def]
