@@ -7,6 +7,7 @@ conftest.py or one another.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -70,3 +71,13 @@ def wait_until_started(server: uvicorn.Server, thread: threading.Thread, seconds
         if not thread.is_alive() or time.monotonic() > deadline:
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
+
+
+def keyed_data_dir(data: Path, key_hex: str) -> Path:
+    """A data directory whose return-code key is fixed (`key_hex` repeated): the disclosure layer's rounding is
+    keyed by it, so every run of a test on this data rounds the same way, as a seeded random generator would."""
+    (data / "secrets").mkdir(parents=True, mode=0o700)
+    key = data / "secrets" / "return-code.key"
+    key.write_text(key_hex * 32)
+    os.chmod(key, 0o600)
+    return data

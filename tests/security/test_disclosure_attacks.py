@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
 import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ import pytest
 from scipy.optimize import Bounds, LinearConstraint, milp
 
 from tests.conftest import InProcessApp
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, keyed_data_dir, make_settings
 
 SCORED = ["strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"]
 ANSWERS = [*SCORED, "dont_know", None]  # None: the statement left unanswered
@@ -91,14 +90,7 @@ def _families() -> list[Family]:
 
 
 def _keyed_data(tmp_path_factory: pytest.TempPathFactory, name: str, key_hex: str) -> Path:
-    """A data directory whose return-code key is fixed (`key_hex` repeated), so the rounding is the same on every
-    run."""
-    data = tmp_path_factory.mktemp(name) / "data"
-    (data / "secrets").mkdir(parents=True, mode=0o700)
-    key = data / "secrets" / "return-code.key"
-    key.write_text(key_hex * 32)
-    os.chmod(key, 0o600)
-    return data
+    return keyed_data_dir(tmp_path_factory.mktemp(name) / "data", key_hex)
 
 
 @pytest.fixture(scope="module")
