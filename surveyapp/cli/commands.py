@@ -242,8 +242,8 @@ def _unpack(pack: bytes, out_dir: Path, bar: Any) -> Path:
     return out_dir / "report.html"
 
 
-def add_commands(sub: SubParsers) -> None:
-    """Register the data commands on the CLI's subparsers."""
+def _add_waves(sub: SubParsers) -> None:
+    """`surveyapp waves list|create|open|close`."""
     waves = sub.add_parser("waves", help="list, create, open or close waves")
     actions = waves.add_subparsers(dest="action", required=True)
     actions.add_parser("list", help="every wave with its status")
@@ -259,6 +259,9 @@ def add_commands(sub: SubParsers) -> None:
     create.add_argument("--questionnaire-version", type=int, default=1)
     waves.set_defaults(run=_waves)
 
+
+def _add_sources(sub: SubParsers) -> None:
+    """`surveyapp sources list|create|rename|retire|qr|poster`."""
     sources = sub.add_parser("sources", help="outreach sources: the partners who pass a wave's survey on")
     verbs = sources.add_subparsers(dest="action", required=True)
     for verb, what in (("list", "the wave's sources, their links and responses so far (rounded)"),
@@ -276,6 +279,9 @@ def add_commands(sub: SubParsers) -> None:
             p.add_argument("--out", type=Path, required=True)
     sources.set_defaults(run=_sources)
 
+
+def _add_export(sub: SubParsers) -> None:
+    """`surveyapp export`."""
     export = sub.add_parser("export", help="export responses, one row per response, one wave or several stacked")
     which = export.add_mutually_exclusive_group(required=True)
     which.add_argument("--waves", help="all, or wave ids separated by commas (stacked, with wave_id)")
@@ -289,10 +295,16 @@ def add_commands(sub: SubParsers) -> None:
                                                  "also write <name>-dictionary.csv beside it")
     export.set_defaults(run=_export)
 
+
+def _add_backup(sub: SubParsers) -> None:
+    """`surveyapp backup`."""
     backup = sub.add_parser("backup", help="write a consistent copy of the database, even while serving")
     backup.add_argument("--out", type=Path, help="file to write (default: <data dir>/backups/surveyapp-<time>.duckdb)")
     backup.set_defaults(run=_backup)
 
+
+def _add_analyses(sub: SubParsers) -> None:
+    """`surveyapp compare, cohort and reach`."""
     compare = _add_analysis(sub, "compare", "Q7 by area or group against the baseline, with intervals")
     compare.add_argument("--baseline", help="wave to compare with (default: the aggregate baseline)")
     compare.add_argument("--by", default="all", help="all, lad, district, or a single or multiple choice "
@@ -309,6 +321,9 @@ def add_commands(sub: SubParsers) -> None:
                                                      "send_status")
     reach.add_argument("--pooled", type=int, default=1, help="add up the last N response waves (small groups)")
 
+
+def _add_tracker(sub: SubParsers) -> None:
+    """`surveyapp tracker`."""
     tracker = sub.add_parser("tracker", help="the live tracker: responses so far by area with each one's shortfall, "
                                              "or by source or channel; or responses per day")
     tracker.add_argument("--wave", required=True)
@@ -320,6 +335,9 @@ def add_commands(sub: SubParsers) -> None:
     tracker.add_argument("--out", type=Path, help="file to write (default: standard output)")
     tracker.set_defaults(run=_tracker)
 
+
+def _add_report(sub: SubParsers) -> None:
+    """`surveyapp report`."""
     report = sub.add_parser("report", help="the board pack: report.html, charts (SVG and PNG) and figures.csv")
     report.add_argument("--wave", required=True)
     report.add_argument("--baseline", help="wave to compare with (default: the aggregate baseline)")
@@ -327,6 +345,16 @@ def add_commands(sub: SubParsers) -> None:
     report.add_argument("--pdf", action="store_true", help="also print report.pdf (A4) with headless Chromium")
     report.set_defaults(run=_report)
 
+
+def _add_restore(sub: SubParsers) -> None:
+    """`surveyapp restore`."""
     restore = sub.add_parser("restore", help="replace the database with a backup (stop the service first)")
     restore.add_argument("backup", type=Path)
     restore.set_defaults(run=_restore)
+
+
+def add_commands(sub: SubParsers) -> None:
+    """Register the data commands on the CLI's subparsers, in the order `--help` lists them."""
+    for add in (_add_waves, _add_sources, _add_export, _add_backup, _add_analyses, _add_tracker, _add_report,
+                _add_restore):
+        add(sub)

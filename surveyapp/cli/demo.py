@@ -235,9 +235,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
   (admin and staff tokens: {data_dir / 'demo.env'}; the families' form: {address}/survey/{AUTUMN})""", flush=True)
     if args.no_serve:
         return 0
-    from surveyapp.cli.main import _serve
+    from surveyapp.cli.serve import serve_command
 
-    return _serve(args, settings)
+    return serve_command(args, settings)
 
 
 def add_demo(sub: Any) -> None:

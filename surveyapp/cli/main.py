@@ -8,7 +8,6 @@ service runs, to the same app started inside the command (surveyapp.cli.client).
 from __future__ import annotations
 
 import argparse
-import gc
 import logging
 import sys
 from collections.abc import Callable
@@ -21,39 +20,10 @@ from surveyapp.store import private
 Command = Callable[[argparse.Namespace, Settings], int]
 
 
-def _serve(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
-    from surveyapp.app import create_app
-    from surveyapp.domain.services import start_checks
-    from surveyapp.http.serving import uvicorn_options
-
-    start_checks(settings)  # a refusal (a readable data file, a missing key) is one line here, not a traceback
-    app = create_app(settings)
-    print(f"surveyapp: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
-    # Everything imported so far lives as long as the process: keep it out of the cyclic collector, whose full
-    # passes over it otherwise stall every request for tens of milliseconds.
-    gc.collect()
-    gc.freeze()
-    # access_log off: uvicorn's access log records client addresses, which this service never keeps.
-    # proxy_headers off: a forwarded address is believed only through SURVEYAPP_TRUSTED_PROXY_HEADER.
-    # log_config None: uvicorn logs through the service's own escaping handler (surveyapp.http.logsafe).
-    # uvicorn_options: a header timeout and connection caps per client and in all (surveyapp.http.serving).
-    try:
-        uvicorn.run(app, host=settings.host, port=settings.port, access_log=False,
-                    log_level=settings.log_level.lower(), log_config=None, server_header=False,
-                    timeout_graceful_shutdown=10, proxy_headers=False, **uvicorn_options(settings))
-    finally:
-        # Frozen objects are never freed, so at exit DuckDB's bindings (nanobind) would report every one of
-        # theirs as leaked, some fifty lines on each Ctrl-C: hand them back to the collector first.
-        gc.unfreeze()
-        gc.collect()
-    return 0
-
-
 def build_parser() -> argparse.ArgumentParser:
     from surveyapp.cli import commands
     from surveyapp.cli.demo import add_demo
+    from surveyapp.cli.serve import serve_command
 
     parser = argparse.ArgumentParser(prog="surveyapp", description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path, help="overrides SURVEYAPP_DATA_DIR")
@@ -61,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the service (one process: it owns the database)")
     serve.add_argument("--host", help="overrides SURVEYAPP_HOST (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="overrides SURVEYAPP_PORT (default 8000)")
-    serve.set_defaults(run=_serve)
+    serve.set_defaults(run=serve_command)
     commands.add_commands(sub)
     add_demo(sub)
     return parser
