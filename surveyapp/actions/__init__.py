@@ -10,9 +10,12 @@ Adding a read-only action (a new table of figures) touches three files:
    `render.formats.serialise` writes as JSON, CSV, Parquet or XLSX with no change.
 2. `surveyapp/api/analyst.py`: a `@get` handler calling it and serialising the result, added to
    `analyst_router`'s `route_handlers` (which declares the analyst token once).
-3. `surveyapp/cli/commands.py`: its argparse entry in `add_commands`, whose handler asks the service for the
-   route's file (once the CLI speaks HTTP always; until then `cli/backends.py` also needs the method on the
-   Backend protocol and its two backends).
+3. `surveyapp/cli/commands.py`: its argparse entry (an `_add_<feature>` listed in `add_commands`) and a
+   handler that asks the route for its file through `cli/client.open_client` (the running service, or the app
+   in process): nothing else in the CLI knows the action.
+
+A real example: the 2019 baseline's counts are `actions/data.baseline` (and `baseline_file`), the route
+`GET /api/v1/export/baseline` in `api/analyst.py`, and `surveyapp baseline` in `cli/commands.py`.
 
 A count the store cannot give yet is a fourth file: a function in `surveyapp/store/` (SQL lives only there).
 """

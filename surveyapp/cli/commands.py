@@ -99,6 +99,13 @@ def _export(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _baseline(args: argparse.Namespace, settings: Settings) -> int:
+    with open_client(settings) as api:
+        _write(api.request("GET", "/api/v1/export/baseline", "analyst", params={"format": args.format}).content,
+               args.out)
+    return 0
+
+
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
     with open_client(settings) as api:
         made = api.decode(BackupOut, "POST", "/api/v1/admin/backup", "admin")
@@ -296,6 +303,15 @@ def _add_export(sub: SubParsers) -> None:
     export.set_defaults(run=_export)
 
 
+def _add_baseline(sub: SubParsers) -> None:
+    """`surveyapp baseline`."""
+    baseline = sub.add_parser("baseline", help="the 2019 baseline's published Q7 counts, one row per statement "
+                                               "and answer, to put beside a wave")
+    baseline.add_argument("--format", choices=["csv", "parquet", "xlsx"], default="csv")
+    baseline.add_argument("--out", type=Path, help="file to write (default: standard output)")
+    baseline.set_defaults(run=_baseline)
+
+
 def _add_backup(sub: SubParsers) -> None:
     """`surveyapp backup`."""
     backup = sub.add_parser("backup", help="write a consistent copy of the database, even while serving")
@@ -355,6 +371,6 @@ def _add_restore(sub: SubParsers) -> None:
 
 def add_commands(sub: SubParsers) -> None:
     """Register the data commands on the CLI's subparsers, in the order `--help` lists them."""
-    for add in (_add_waves, _add_sources, _add_export, _add_backup, _add_analyses, _add_tracker, _add_report,
-                _add_restore):
+    for add in (_add_waves, _add_sources, _add_export, _add_baseline, _add_backup, _add_analyses, _add_tracker,
+                _add_report, _add_restore):
         add(sub)
