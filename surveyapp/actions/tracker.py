@@ -14,7 +14,7 @@ from surveyapp.domain.services import Services
 from surveyapp.domain.waves import Wave
 
 OUTREACH = ARRIVAL_LEVELS
-# Short enough for a phone's chart; paper and phone answers are entered by staff (README, "The live tracker").
+# Short enough for a phone's chart; paper and phone answers are entered by staff (docs: staff/tracker.md).
 CHANNEL_NAMES = {"form": "Online form", "api": "API", "paper": "Paper", "phone": "Phone"}
 NO_SOURCE_NAME = "No outreach link"
 NOTES = [

@@ -4,7 +4,7 @@ Guards (`surveyapp.auth.guards.require`) and handlers see only an `Identity`: a 
 expires and the session it belongs to. Where it came from is the provider's business. Today that is
 `TokenProvider` (a role's token pasted once into /sign-in); an OpenID Connect provider (Microsoft Entra ID)
 can take its place by producing the same `Identity` from an ID token's claims, and declaring its own
-`bindings`, without any guarded handler changing (README, "Signing in from a browser").
+`bindings`, without any guarded handler changing (docs: staff/signing-in.md).
 """
 
 from __future__ import annotations

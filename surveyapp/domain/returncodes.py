@@ -43,7 +43,7 @@ WORDS = (
 _WORD_INDEX = {word: i for i, word in enumerate(WORDS)}
 _SHAPE = re.compile(r"([A-Z]+)-([A-Z]+)-([0-9]{4})", re.ASCII)
 _SEPARATORS = re.compile(r"[\s\-_.\u2010-\u2015\u2212]+")  # spaces, hyphens, dashes and minus signs
-# Codes shown as examples (the README, the form's hint and errors, the API schema): never issued, and refused
+# Codes shown as examples (the docs, the form's hint and errors, the API schema): never issued, and refused
 # when typed, so a family copying the example is told so rather than linked with every other who did.
 RESERVED = frozenset({"MAPLE-OTTER-4217"})
 # Which of the family's children a response is about, asked beside the code: their place among all the family's

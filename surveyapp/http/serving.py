@@ -15,7 +15,8 @@ connection is accepted and parsed:
   below the process's file-descriptor limit.
 
 Addresses are held in memory only, as keyed hashes under a key made at start-up, like the rate limiter's.
-What remains is documented in the README ("Connections"): a slow body, and many addresses together.
+What remains is documented in docs/operations/reliability.md ("Connections"): a slow body, and many addresses
+together.
 """
 
 from __future__ import annotations

@@ -19,7 +19,7 @@ import msgspec
 if TYPE_CHECKING:
     from surveyapp.store.db import Store
 
-DRAFT_DAYS = 7  # a draft is kept this long after its last change (the README and the start page say so)
+DRAFT_DAYS = 7  # a draft is kept this long after its last change (the docs and the start page say so)
 _COLUMNS = ("submission_id", "language", "answers_json", "postcode_district", "sealed_code", "next_page",
             "started_at", "expires_at", "source_id", "channel", "sealed_child")
 

@@ -3,7 +3,7 @@
 Q7 takes one page per statement. At 375 px a statement (up to 160 characters), its plain-words explanation
 and seven answers fill one screen, Continue included; two statements a page already need two and a half
 screens of scrolling, and a parent who is interrupted loses their place among fourteen identical-looking
-answers (the README shows both). A page's slug is its URL segment and its place in the draft.
+answers (the docs show both: families/index.md). A page's slug is its URL segment and its place in the draft.
 """
 
 from __future__ import annotations

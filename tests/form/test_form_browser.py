@@ -2,7 +2,7 @@
 axe-core on every page, Back and resend, leave and return, a restart in the middle, and the keyboard alone.
 
 Chromium is Debian's (`make browser` installs it); axe-core is vendored in tests/vendor (see its README).
-Set FORM_SCREENSHOTS=docs/img to save the screenshots the README shows.
+Set FORM_SCREENSHOTS=docs/img to save the screenshots the docs show.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ nothing on the sign-in page, its error states, the landing page, the tracker, th
 signed-in bar on the report.
 
 Chromium is Debian's (`make browser` installs it); axe-core is vendored in tests/vendor.
-Set FORM_SCREENSHOTS=docs/img to save the screenshots the README shows.
+Set FORM_SCREENSHOTS=docs/img to save the screenshots the docs show.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Paper and phone in a real Chromium: the printable questionnaire printed to A4 PDF and read back, and a staff
 member at 375 px entering a returned paper form end to end; axe-core finds nothing on any of their pages.
 
-Set PAPER_SCREENSHOTS=docs/img to save the pictures the README shows.
+Set PAPER_SCREENSHOTS=docs/img to save the pictures the docs show.
 """
 
 from __future__ import annotations

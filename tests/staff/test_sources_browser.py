@@ -3,7 +3,7 @@ its printed QR code (photographed from the page) reads back as the link, it prin
 who follows the link answers through the form with the source recorded and never in their addresses.
 
 Chromium is Debian's (`make browser` installs it); axe-core is vendored in tests/vendor. Set
-FORM_SCREENSHOTS=docs/img to save the poster's screenshot the README shows.
+FORM_SCREENSHOTS=docs/img to save the poster's screenshot the docs show.
 """
 
 from __future__ import annotations

@@ -430,7 +430,7 @@ def test_the_page_by_source_lists_every_source(analyst: httpx.Client) -> None:
 
 # --- in Chromium ------------------------------------------------------------------------------------------
 
-SHOTS = os.environ.get("TRACKER_SCREENSHOTS")  # e.g. docs/img: save the screenshots the README shows
+SHOTS = os.environ.get("TRACKER_SCREENSHOTS")  # e.g. docs/img: save the screenshots the docs show
 
 
 @pytest.mark.browser
