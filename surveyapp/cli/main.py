@@ -46,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         parser.error(str(exc))
     private.restrict()  # whatever a command writes into the data directory (a restore, a backup) is 0600
-    logsafe.configure(settings.log_level)  # control characters in logged values are escaped: no forged lines
+    # JSON or text (SURVEYAPP_LOG_FORMAT); either way control characters in logged values cannot forge lines
+    logsafe.configure(settings.log_level, settings.log_format)
     if settings.log_level.upper() != "DEBUG":  # one INFO line per request the CLI sends is noise at a terminal
         for name in ("httpx", "httpcore"):
             logging.getLogger(name).setLevel(logging.WARNING)
