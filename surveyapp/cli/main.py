@@ -22,6 +22,7 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 def build_parser() -> argparse.ArgumentParser:
     from surveyapp.cli import commands
+    from surveyapp.cli.check import add_check
     from surveyapp.cli.demo import add_demo
     from surveyapp.cli.serve import serve_command
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="overrides SURVEYAPP_PORT (default 8000)")
     serve.set_defaults(run=serve_command)
     commands.add_commands(sub)
+    add_check(sub)
     add_demo(sub)
     return parser
 
