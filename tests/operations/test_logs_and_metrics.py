@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import uuid
 from typing import Any
 
@@ -12,7 +13,7 @@ import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from bench.harness import ADMIN_TOKEN, SUBMIT_PATH, ServerProcess
+from bench.harness import ADMIN_TOKEN, ROOT, SUBMIT_PATH, ServerProcess
 
 pytestmark = pytest.mark.slow
 
@@ -125,3 +126,11 @@ def test_metrics_move_with_submissions(run: dict[str, Any]) -> None:
     assert one(after, "surveyapp_drafts") == 0
     assert one(after, "surveyapp_disk_free_bytes") > 0
     assert one(after, "surveyapp_store_unavailable") == 0
+
+
+def test_the_grafana_dashboard_plots_only_metrics_the_service_serves(run: dict[str, Any]) -> None:
+    dashboard = json.loads((ROOT / "docs" / "operations" / "grafana-dashboard.json").read_text(encoding="utf-8"))
+    exprs = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    used = {name for expr in exprs for name in re.findall(r"\bsurveyapp_\w+", expr)}
+    served = {name for name, _ in run["after"]}
+    assert len(used) >= 8 and used <= served, used - served
