@@ -33,7 +33,7 @@ def elsewhere() -> Iterator[None]:
 @pytest.mark.usefixtures("elsewhere")
 def test_text_lines_carry_utc_times_with_their_zone_and_cannot_be_forged(capsys: pytest.CaptureFixture[str]) -> None:
     logsafe.configure("INFO", "text")
-    logging.getLogger("surveyapp.access").info("GET %s", "/x\n2026-01-01T00:00:00.000Z CRITICAL surveyapp: forged")
+    logging.getLogger("surveyapp.texttest").info("GET %s", "/x\n2026-01-01T00:00:00.000Z CRITICAL surveyapp: forged")
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1
     assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO surveyapp\.access: GET /x\\n2026", lines[0])
