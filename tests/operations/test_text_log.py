@@ -36,6 +36,6 @@ def test_text_lines_carry_utc_times_with_their_zone_and_cannot_be_forged(capsys:
     logging.getLogger("surveyapp.texttest").info("GET %s", "/x\n2026-01-01T00:00:00.000Z CRITICAL surveyapp: forged")
     lines = capsys.readouterr().err.splitlines()
     assert len(lines) == 1
-    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO surveyapp\.access: GET /x\\n2026", lines[0])
+    assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z INFO surveyapp\.texttest: GET /x\\n2026", lines[0])
     logged = dt.datetime.fromisoformat(lines[0].split(" ", 1)[0])
     assert abs(logged - dt.datetime.now(dt.UTC)) < dt.timedelta(minutes=1)
