@@ -27,6 +27,7 @@ from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 
 from surveyapp import __version__
 from surveyapp.http import errors
+from surveyapp.http.access import AccessLog
 from surveyapp.http.csrf import CsrfFieldMiddleware
 from surveyapp.http.headers import security_headers
 from surveyapp.http.mediatype import JsonBodyMiddleware
@@ -72,6 +73,7 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
         sessions.start(load_session_key(settings.data_dir))  # after Services' checks of the data directory
         drafts = Drafts(services.store)
         drafts.purge(services.clock()).result()  # drafts that expired while stopped
+        services.store.writer.on_commit = state["metrics"].observe_commit  # group commits' size and time
         state.update(services=services, form_kit=form_kit, drafts=drafts)
         log.info("serving %d waves from %s", len(services.waves.all()), settings.database_path)
         try:
@@ -118,6 +120,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.admin import admin_router
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
+    from surveyapp.api.metrics import install, metrics
     from surveyapp.api.public import public_router
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
@@ -142,9 +145,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
     sign_in_kit = make_sign_in_kit(settings, sessions, provider)
     state = State({"settings": settings, "sign_in_kit": sign_in_kit})  # the lifespan adds what it opens
+    state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        *web_handlers(), staff_router(), *sign_in_handlers(), *extra_handlers],
+                        *web_handlers(), staff_router(), *sign_in_handlers(), metrics, *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
@@ -160,4 +164,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         logging_config=None,
     )
     document_errors(app.openapi_schema)
+    # Outermost: a request id for every request, the access log and the request metrics (surveyapp.http.access).
+    app.asgi_handler = AccessLog(app.asgi_handler, state["metrics"])
     return app

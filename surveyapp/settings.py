@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Literal
 
 import msgspec
 
@@ -42,6 +43,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     ehc_plans: Path | None = None  # DfE EHC plan caseload CSV: reach's expected shares by ethnic group and age
     behind_tls: bool = False  # send HSTS
     log_level: str = "INFO"
+    log_format: Literal["json", "text"] = "json"  # one JSON object a line (operations), or plain text (developers)
+    metrics_token: str | None = None  # bearer token for GET /metrics (Prometheus); the admin token works too
     url: str = "http://127.0.0.1:8000"  # where the CLI finds a running service
     form_min_seconds: float = 3.0  # the families' form: sent sooner after its first page, asked to check and send again
     languages: str = "en,en-easy"  # the form's languages offered (comma-separated), of those it has catalogues for
@@ -121,6 +124,11 @@ DESCRIPTIONS: dict[str, str] = {
                  "Medway to children 0-17, and `targets=ehc_plans` is refused",
     "behind_tls": "send HSTS, and mark the session cookie Secure (set when a TLS-terminating proxy is in front)",
     "log_level": "`DEBUG` also shows tracebacks from CLI errors and the HTTP client's own log lines",
+    "log_format": "`json` (the default): one JSON object a line on standard error, with `time` (UTC, ending `Z`), "
+                  "`level`, `logger`, `event` and, while a request is served, its `request_id`; `text`: one plain "
+                  "line a record, for a developer's terminal (docs/operations/monitoring.md)",
+    "metrics_token": "bearer token Prometheus sends to scrape `GET /metrics` (the admin token is accepted too); "
+                     "unset, only the admin token reads it. The same rules as the admin token",
     "url": "where CLI commands find the running service when it holds the database (`make cli` sets it from "
            "`HOST` and `PORT`)",
     "form_min_seconds": "a form sent sooner than this after its first page was saved is asked to check and send "
@@ -154,7 +162,7 @@ def check(settings: Settings) -> Settings:
     (else the admin token would read responses). The token itself is never repeated in the message.
     """
     tokens = {"SURVEYAPP_ADMIN_TOKEN": settings.admin_token, "SURVEYAPP_ANALYST_TOKEN": settings.analyst_token,
-              "SURVEYAPP_STAFF_TOKEN": settings.staff_token}
+              "SURVEYAPP_STAFF_TOKEN": settings.staff_token, "SURVEYAPP_METRICS_TOKEN": settings.metrics_token}
     for variable, token in tokens.items():
         if token is None:
             continue

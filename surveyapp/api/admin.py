@@ -15,7 +15,7 @@ from surveyapp.domain.services import Services
 from surveyapp.domain.waves import WaveError, WaveState
 
 
-@post("/waves", status_code=201, sync_to_thread=True)
+@post("/waves", status_code=201, sync_to_thread=True, opt={"audit": "wave created"})
 def create_wave(services: NamedDependency[Services], data: JSONBody[WaveIn]) -> WaveOut:
     """Create a responses wave of a defined questionnaire."""
     try:
@@ -33,19 +33,19 @@ def _set_state(services: Services, wave_id: str, state: WaveState) -> WaveOut:
         raise ClientException(str(exc), status_code=409) from None
 
 
-@post("/waves/{wave_id:str}/open", status_code=200, sync_to_thread=True)
+@post("/waves/{wave_id:str}/open", status_code=200, sync_to_thread=True, opt={"audit": "wave opened"})
 def open_wave(services: NamedDependency[Services], wave_id: FromPath[str]) -> WaveOut:
     """Open a wave now, whatever its dates say."""
     return _set_state(services, wave_id, "open")
 
 
-@post("/waves/{wave_id:str}/close", status_code=200, sync_to_thread=True)
+@post("/waves/{wave_id:str}/close", status_code=200, sync_to_thread=True, opt={"audit": "wave closed"})
 def close_wave(services: NamedDependency[Services], wave_id: FromPath[str]) -> WaveOut:
     """Close a wave now: later submissions get 409."""
     return _set_state(services, wave_id, "closed")
 
 
-@post("/backup", status_code=201, sync_to_thread=True, responses={503: ResponseSpec(
+@post("/backup", status_code=201, sync_to_thread=True, opt={"audit": "backup"}, responses={503: ResponseSpec(
     ErrorOut, description="The disk is full: no backup was written, nothing unfinished was left; free space")})
 def backup(services: NamedDependency[Services]) -> BackupOut:
     """Write a consistent copy of the database under <data dir>/backups/ while the service runs, with the

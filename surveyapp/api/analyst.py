@@ -55,7 +55,7 @@ def _dictionary_response(frame: pl.DataFrame, fmt: Literal["csv", "json", "xlsx"
     return Response(frame.write_json().encode(), media_type="application/json")
 
 
-@get("/api/v1/waves/{wave_id:str}/export", sync_to_thread=True)
+@get("/api/v1/waves/{wave_id:str}/export", sync_to_thread=True, opt={"audit": "export"})
 def export_wave(services: NamedDependency[Services], wave_id: FromPath[str], format: FromQuery[ExportFormat] = "csv",
                 filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
     """One row per response, one column per question, statement, statement score and multiple-choice option
@@ -67,7 +67,7 @@ def export_wave(services: NamedDependency[Services], wave_id: FromPath[str], for
                             services.settings.demo)
 
 
-@get("/api/v1/export", sync_to_thread=True)
+@get("/api/v1/export", sync_to_thread=True, opt={"audit": "export"})
 def export_stacked(services: NamedDependency[Services], waves: Annotated[str, WAVES] = "all",
                    format: FromQuery[ExportFormat] = "csv",
                    filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
@@ -175,7 +175,7 @@ def results_page(services: NamedDependency[Services], request: Request[Any, Any,
 PDF_HEADER = "X-Report-Pdf"  # "included", or why report.zip holds no report.pdf
 
 
-@get("/api/v1/waves/{wave_id:str}/report.zip", sync_to_thread=True)
+@get("/api/v1/waves/{wave_id:str}/report.zip", sync_to_thread=True, opt={"audit": "report export"})
 def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
                 baseline: FromQuery[str | None] = None,
                 pdf: Annotated[bool, QueryParameter(description="print report.pdf (A4) too, when the service has "

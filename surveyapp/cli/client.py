@@ -132,6 +132,9 @@ def _start_in_process(settings: Settings) -> tuple[TestClient[Litestar], dict[Ro
     tokens: dict[Role, str | None] = {"admin": secrets.token_urlsafe(32), "analyst": secrets.token_urlsafe(32)}
     own = msgspec.structs.replace(settings, admin_token=tokens["admin"], analyst_token=tokens["analyst"])
     runner: TestClient[Litestar] = TestClient(create_app(own), base_url=IN_PROCESS, timeout=TIMEOUT)
+    if settings.log_level.upper() != "DEBUG":  # a terminal has no service log: its access and audit lines are noise
+        for name in ("surveyapp.access", "surveyapp.audit"):
+            logging.getLogger(name).setLevel(logging.WARNING)
     logger = logging.getLogger("surveyapp")
     level = logger.level
     if settings.log_level.upper() != "DEBUG":  # the service's start-up line is for its log, not a terminal

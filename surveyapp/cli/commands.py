@@ -4,6 +4,8 @@ the API (`surveyapp.cli.client`); and restore, which works on the file itself wi
 from __future__ import annotations
 
 import argparse
+import getpass
+import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -128,6 +130,10 @@ def _restore(args: argparse.Namespace, settings: Settings) -> int:
     from surveyapp.store import restore
 
     restore(args.backup, settings.database_path, settings.secret_key_path)
+    # Who: the command line's user (the service is stopped: no role signs a restore in).
+    logging.getLogger("surveyapp.audit").info("restore by %s (command line): %s", getpass.getuser(), args.backup.name,
+                                               extra={"action": "restore", "role": "command line",
+                                                      "who": getpass.getuser()})
     print(f"restored {args.backup} to {settings.database_path}, with its return-code key")
     return 0
 

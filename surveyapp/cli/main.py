@@ -22,6 +22,7 @@ Command = Callable[[argparse.Namespace, Settings], int]
 
 def build_parser() -> argparse.ArgumentParser:
     from surveyapp.cli import commands
+    from surveyapp.cli.check import add_check
     from surveyapp.cli.demo import add_demo
     from surveyapp.cli.serve import serve_command
 
@@ -33,6 +34,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="overrides SURVEYAPP_PORT (default 8000)")
     serve.set_defaults(run=serve_command)
     commands.add_commands(sub)
+    add_check(sub)
     add_demo(sub)
     return parser
 
@@ -46,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         parser.error(str(exc))
     private.restrict()  # whatever a command writes into the data directory (a restore, a backup) is 0600
-    logsafe.configure(settings.log_level)  # control characters in logged values are escaped: no forged lines
+    # JSON or text (SURVEYAPP_LOG_FORMAT); either way control characters in logged values cannot forge lines
+    logsafe.configure(settings.log_level, settings.log_format)
     if settings.log_level.upper() != "DEBUG":  # one INFO line per request the CLI sends is noise at a terminal
         for name in ("httpx", "httpcore"):
             logging.getLogger(name).setLevel(logging.WARNING)

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import gc
+import logging
 
 from surveyapp.settings import Settings
+
+log = logging.getLogger("surveyapp")
 
 
 def serve_command(args: argparse.Namespace, settings: Settings) -> int:
@@ -13,10 +16,13 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
     from surveyapp.app import create_app
+    from surveyapp.domain.checks import problems
     from surveyapp.domain.services import start_checks
     from surveyapp.http.serving import uvicorn_options
 
     start_checks(settings)  # a refusal (a readable data file, a missing key) is one line here, not a traceback
+    for problem in problems(settings):  # what `surveyapp check` says: `make run` shows it at start
+        log.warning("check: %s", problem)
     app = create_app(settings)
     print(f"surveyapp: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
     # Everything imported so far lives as long as the process: keep it out of the cyclic collector, whose full

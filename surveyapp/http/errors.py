@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import re
-import secrets
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, get_args
 
@@ -19,6 +18,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
 from surveyapp.auth.guards import SAFE_METHODS
+from surveyapp.http.access import request_id_of
 from surveyapp.http.logsafe import escape
 
 if TYPE_CHECKING:
@@ -148,7 +148,7 @@ def _server_error(request: Request[Any, Any, Any], status: int, detail: str, exc
                   headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
     """A 5xx: logged with a request id (and the traceback when it is a fault), the id returned in
     X-Request-Id and in the detail, so a report of it can be matched with the log."""
-    request_id = secrets.token_hex(8)
+    request_id = request_id_of(request.scope)  # the access log's, so the two lines can be matched
     where = escape(f"{request.scope.get('method', '')} {request.scope.get('path', '')}")
     if status == 500:
         log.error("%d on %s, request %s", status, where, request_id, exc_info=exc)

@@ -82,6 +82,11 @@ class Drafts:
         rows = self._store.rows(_SELECT, [key, wave_id, utc_naive(now)])
         return _draft(wave_id, rows[0]) if rows else None
 
+    def count(self, now: dt.datetime) -> int:
+        """Drafts not yet expired, across every wave (the metrics' `surveyapp_drafts`)."""
+        rows = self._store.rows("SELECT count(*) FROM drafts WHERE expires_at > ?", [utc_naive(now)])
+        return int(rows[0][0])
+
     def change(self, key: str, wave_id: str, now: dt.datetime,
                apply: Callable[[Draft | None], Draft]) -> Future[Draft]:
         """Read the draft (None when absent or expired), apply the change and store it, in one transaction."""

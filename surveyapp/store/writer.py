@@ -11,6 +11,7 @@ import logging
 import queue
 import shutil
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from dataclasses import dataclass
@@ -68,6 +69,7 @@ class Writer:
         self.commits = 0
         self.stored = 0
         self._statements = 0
+        self.on_commit: Callable[[int, float], None] | None = None  # (submissions, seconds) after each group commit
 
     @property
     def statements(self) -> int:
@@ -76,6 +78,10 @@ class Writer:
 
     def start(self) -> None:
         self._thread.start()
+
+    def queued(self) -> int:
+        """Jobs waiting for the writer (submissions and other writes): the queue's depth, for the metrics."""
+        return self._queue.qsize()
 
     def stop(self) -> None:
         """Finish every queued job, then stop."""
@@ -271,7 +277,7 @@ class Writer:
             job.future.set_result(result)
 
     def _commit_submissions(self, jobs: list[_Job], *, retry: bool = True) -> None:
-        committing = False
+        committing, started = False, time.perf_counter()
         try:
             self._execute("BEGIN TRANSACTION")
             outcomes, accepted = self._admission.admit(
@@ -297,6 +303,8 @@ class Writer:
                 jobs[0].future.set_exception(RuntimeError("the response could not be stored"))
             return
         self._acknowledge(jobs, outcomes, accepted)
+        if self.on_commit is not None:
+            self.on_commit(len(jobs), time.perf_counter() - started)
 
     def _acknowledge(self, jobs: list[_Job], outcomes: list[WriteOutcome], accepted: list[PreparedResponse], *,
                      remember: bool = True) -> None:

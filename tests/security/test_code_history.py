@@ -13,7 +13,7 @@ from tests.support import Service
 
 StartService = Callable[..., Service]  # conftest's start_service fixture
 SUBMIT = "/api/v1/waves/2026-autumn/responses"
-VOLATILE = {"date", "content-length"}  # the time of day, and a length that follows the code's words
+VOLATILE = {"date", "content-length", "x-request-id"}  # the time, a length following the words, a random id
 
 
 def post(c: httpx.Client, code: str) -> httpx.Response:
