@@ -274,7 +274,7 @@ def restore(backup: Path, database: Path, key: Path) -> None:
             "codes typed later no longer link and retried submissions are refused. Put that key there (if this "
             f"machine's key was in use when the backup was made: `cp {key} {theirs_path}`) and restore again")
     theirs = _read_key(theirs_path)
-    if key.exists() and not hmac.compare_digest(_read_key(key), theirs):
+    if key.exists() and not hmac.compare_digest(_read_key(key).encode(), theirs.encode()):
         raise RestoreRefused(
             f"the backup was made with another return-code key than this machine's {key}. To go back to the "
             f"backup's key, move {key} aside (keep it: responses stored since it was made are hashed with it), "

@@ -21,6 +21,8 @@ import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from surveyapp.auth.identity import same_secret
+
 DRAFT_COOKIE = "surveyapp_draft"
 DONE_COOKIE = "surveyapp_done"
 DONE_SECONDS = 30 * 60  # the confirmation (with the code) can be reloaded for this long
@@ -59,7 +61,7 @@ class FormSigner:
     def csrf_ok(self, browser_id: str | None, wave_id: str, token: str | None) -> bool:
         if not browser_id or not token:
             return False
-        return hmac.compare_digest(self.csrf_token(browser_id, wave_id), token)
+        return same_secret(self.csrf_token(browser_id, wave_id), token)
 
     def seal_code(self, code: str, wave_id: str, submission_id: str) -> str:
         """The typed return code, encrypted and bound to its draft (so a sealed code cannot be moved to another)."""
@@ -97,7 +99,7 @@ class FormSigner:
         if not value or "." not in value:
             return None
         body, _, mac = value.rpartition(".")
-        if not hmac.compare_digest(self._mac("done", body), mac):
+        if not same_secret(self._mac("done", body), mac):
             return None
         try:
             done = msgspec.json.decode(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), type=Done)
