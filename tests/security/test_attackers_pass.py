@@ -66,3 +66,75 @@ def test_a_session_csrf_header_that_is_not_ascii_is_refused_with_403(server: Ser
         assert admin.post("/sign-in", data={"token": ADMIN_TOKEN}, headers=BROWSER).status_code == 303
         refused = admin.post("/api/v1/admin/waves/2026-autumn/close", headers={"X-CSRF-Token": "é".encode()})
     assert refused.status_code == 403, refused.text
+
+
+# --- (b) A NUL byte in a comment is refused with a 400 naming the field, not acknowledged then lost ---
+
+
+@pytest.mark.shared
+def test_a_nul_byte_in_a_comment_is_refused_naming_the_field_and_nothing_is_stored(server: Service) -> None:
+    before = server.count()
+    with server.client() as c:
+        for comment in ("\x00", "Good\x00 school"):
+            answer = c.post(SUBMIT, json=body(answers={**ANSWERS, "q7a": comment}))
+            assert answer.status_code == 400, answer.text
+            assert [e["field"] for e in answer.json()["errors"]] == ["answers.q7a"], answer.text
+            assert "NUL" in answer.json()["errors"][0]["message"]
+    assert server.count() == before
+
+
+@pytest.mark.shared
+def test_a_nul_byte_typed_into_the_forms_comment_page_is_refused_there(server: Service) -> None:
+    with server.client() as c:
+        hidden = dict(HIDDEN.findall(c.get(f"{WAVE}/q/q7a").text))
+        page = c.post(f"{WAVE}/q/q7a", data={**hidden, "q7a": "Good\x00 school"})
+        assert page.status_code == 400 and "a character we cannot keep" in page.text, page.text[:500]
+        assert "Good school" not in c.get(f"{WAVE}/check").text
+
+
+# --- (c) JSON the API cannot take names the field; duplicate keys are refused ---
+
+
+def fields_of(answer: httpx.Response) -> list[str]:
+    assert answer.status_code == 400, answer.text
+    return [e["field"] for e in answer.json()["errors"]]
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("raw", "field"), [
+    (b'{"answers": {"q7": {"health_met": "tend_to_agree"}, "q7a": "\\ud800"}, "postcode": "ME14 1XX"}',
+     "answers.q7a"),
+    (b'{"answers": {"q7": {"health_met": "tend_to_agree"}}, "postcode": "ME14 1XX", "child": 1e999}', "child"),
+    (b'{"answers": {"q7": {"health_met": "tend_to_agree"}, "q7a": 1e999}, "postcode": "ME14 1XX"}', "answers.q7a"),
+])
+def test_a_lone_surrogate_or_an_infinite_number_names_its_field(server: Service, raw: bytes, field: str) -> None:
+    with server.client() as c:
+        answer = c.post(SUBMIT, content=raw, headers={"Content-Type": "application/json"})
+    assert fields_of(answer) == [field], answer.text
+
+
+@pytest.mark.shared
+def test_an_unknown_fields_message_lists_every_allowed_field_child_too(server: Service) -> None:
+    with server.client() as c:
+        answer = c.post(SUBMIT, json=body(colour="blue"))
+    assert fields_of(answer) == ["colour"]
+    message = answer.json()["errors"][0]["message"]
+    for allowed in ("answers", "postcode", "return_code", "submission_id", "language", "source", "channel", "child"):
+        assert f"`{allowed}`" in message or allowed in message, allowed
+    assert "child" in message
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("raw", "key"), [
+    (b'{"answers": {"q7": {"health_met": "tend_to_agree"}}, "postcode": "ME14 1XX", "postcode": "CT1 1AA"}',
+     "postcode"),
+    (b'{"answers": {"q7": {"health_met": "tend_to_agree"}, "q7a": "one", "q7a": "two"}, "postcode": "ME14 1XX"}',
+     "answers.q7a"),
+])
+def test_a_duplicate_json_key_is_refused_naming_it(server: Service, raw: bytes, key: str) -> None:
+    before = server.count()
+    with server.client() as c:
+        answer = c.post(SUBMIT, content=raw, headers={"Content-Type": "application/json"})
+    assert fields_of(answer) == [key], answer.text
+    assert "more than once" in answer.json()["errors"][0]["message"]
+    assert server.count() == before
