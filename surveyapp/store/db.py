@@ -174,9 +174,10 @@ class Store:
         except BaseException as exc:
             for path in (*unfinished, *written):  # a key without its backup would only mislead
                 path.unlink(missing_ok=True)
-            if disk_full(exc):
+            if disk_full(exc):  # the path goes to the log only: a 503's detail names no folder of the server
+                log.error("the disk holding %s is full, so no backup was written", destination.parent)
                 raise StorageFull(
-                    f"the disk holding {destination.parent} is full, so no backup was written (the unfinished "
+                    "the disk holding the backups folder is full, so no backup was written (the unfinished "
                     "copy was removed); free some space there, e.g. by moving older backups to other storage, "
                     "then back up again") from exc
             raise

@@ -3,12 +3,15 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 
+import duckdb
 import httpx
 import pytest
 
+from surveyapp.store import writer as writer_module
 from tests.conftest import app_for
 from tests.support import ADMIN_TOKEN, Service
 
@@ -138,3 +141,24 @@ def test_a_duplicate_json_key_is_refused_naming_it(server: Service, raw: bytes, 
     assert fields_of(answer) == [key], answer.text
     assert "more than once" in answer.json()["errors"][0]["message"]
     assert server.count() == before
+
+
+# --- (d) A 503 for a full disk says so without the server's data path (the log has it) ---
+
+
+def test_a_full_disk_is_a_503_that_names_no_path_of_the_server(
+        request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    server = app_for(request)
+    monkeypatch.setattr(writer_module, "ROOM_TO_RECOVER", 1 << 60)  # no room: the writer stays stopped
+    data = server.store.path.parent
+    with caplog.at_level(logging.ERROR):
+        server.store.writer.report(duckdb.IOException(
+            f'Could not write file "{data}/surveyapp.duckdb.wal": No space left on device'))
+    with server.client() as c:
+        answer = c.post(SUBMIT, json=body())
+        health = c.get("/healthz")
+    assert answer.status_code == 503 and "full" in answer.json()["detail"] and answer.headers["Retry-After"]
+    assert health.status_code == 503 and "full" in health.json()["reason"]
+    for text in (answer.text, health.text):
+        assert str(data) not in text and "surveyapp.duckdb" not in text, text
+    assert str(data) in caplog.text  # the operator still learns where
