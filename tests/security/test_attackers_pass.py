@@ -3,6 +3,10 @@
 
 from __future__ import annotations
 
+import base64
+import datetime as dt
+import binascii
+import contextlib
 import logging
 import re
 import uuid
@@ -13,7 +17,7 @@ import pytest
 
 from surveyapp.store import writer as writer_module
 from tests.conftest import app_for
-from tests.support import ADMIN_TOKEN, Service
+from tests.support import ADMIN_TOKEN, FakeClock, Service
 
 WAVE = "/survey/2026-autumn"
 SUBMIT = "/api/v1/waves/2026-autumn/responses"
@@ -162,3 +166,39 @@ def test_a_full_disk_is_a_503_that_names_no_path_of_the_server(
     for text in (answer.text, health.text):
         assert str(data) not in text and "surveyapp.duckdb" not in text, text
     assert str(data) in caplog.text  # the operator still learns where
+
+
+# --- (e) The confirmation cookie never shows the family's return code ---
+
+
+def decodings(value: str) -> list[bytes]:
+    """Every way someone at a shared computer might read a cookie's value back."""
+    found = [value.encode()]
+    for part in re.split(r"[.|:]", value):
+        with contextlib.suppress(ValueError, binascii.Error):
+            found.append(base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)))
+        with contextlib.suppress(ValueError, binascii.Error):
+            found.append(base64.b64decode(part + "=" * (-len(part) % 4)))
+        with contextlib.suppress(ValueError):
+            found.append(bytes.fromhex(part))
+    return found
+
+
+def test_the_done_cookie_does_not_hold_the_return_code_readably(server: Service, clock: FakeClock) -> None:
+    with server.client() as c:
+        def answer(page: str, **fields: str) -> httpx.Response:
+            hidden = dict(HIDDEN.findall(c.get(f"{WAVE}/{page}").text))
+            clock.now += dt.timedelta(seconds=5)
+            return c.post(f"{WAVE}/{page}" if page != "check" else WAVE, data={**hidden, **fields})
+
+        answer("q/code")
+        answer("q/q7-health_met", **{"q7-health_met": "tend_to_agree"})
+        sent = answer("check")
+        assert sent.status_code == 303, sent.text[-2000:]
+        done = c.cookies["surveyapp_done"]
+        shown = re.search(r'<strong class="code" id="code">([A-Z]+-[A-Z]+-\d{4})</strong>', c.get(f"{WAVE}/thanks").text)
+    assert shown, "the confirmation shows the code, from the cookie"
+    code = shown.group(1)
+    for readable in decodings(done):
+        for part in code.split("-"):
+            assert part.encode() not in readable, readable
