@@ -82,7 +82,8 @@ def _walk(value: Any, path: str) -> tuple[str, str] | None:
     if isinstance(value, float) and not math.isfinite(value):
         return field, "the number is too large; send a number a 64-bit float can hold (or the value the field asks for)"
     if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
-        return field, "the text holds a lone UTF-16 surrogate (\\ud800 to \\udfff) that is no character; send valid text"
+        return field, ("the text holds a lone UTF-16 surrogate (\\ud800 to \\udfff) that is no character; "
+                       "send valid text")
     items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
     for key, inner in items:
         if isinstance(key, str) and any("\ud800" <= c <= "\udfff" for c in key):

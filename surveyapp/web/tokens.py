@@ -3,8 +3,9 @@ confirmation cookie.
 
 The draft cookie holds only a random id; the answers live server-side (surveyapp/store/drafts.py). The CSRF
 token is an HMAC of that id and the wave (double submit: another site can neither read the cookie nor make the
-token). The confirmation cookie is encrypted (AES-GCM), so its value never shows the family's return code. An earlier return code a family types is kept in its draft only sealed (AES-GCM) under a key derived
-from the form's own key (data/secrets/form.key), kept apart from the return-code key so that neither can be used
+token). The confirmation cookie is encrypted (AES-GCM), so its value never shows the family's return code. An
+earlier return code a family types is kept in its draft only sealed (AES-GCM) under a key derived from the form's
+own key (data/secrets/form.key), kept apart from the return-code key so that neither can be used
 to forge the other.
 """
 
