@@ -4,20 +4,23 @@
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import binascii
 import contextlib
+import datetime as dt
 import logging
 import re
+import shutil
 import uuid
+from pathlib import Path
 
 import duckdb
 import httpx
 import pytest
 
+from surveyapp.settings import SettingsError, from_env
 from surveyapp.store import writer as writer_module
 from tests.conftest import app_for
-from tests.support import ADMIN_TOKEN, FakeClock, Service
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, Service
 
 WAVE = "/survey/2026-autumn"
 SUBMIT = "/api/v1/waves/2026-autumn/responses"
@@ -30,9 +33,9 @@ def body(**extra: object) -> dict[str, object]:
     return {"answers": ANSWERS, "postcode": "ME14 1XX", "submission_id": str(uuid.uuid4()), **extra}
 
 
-def with_cookie(name: str, value: str) -> dict[str, bytes]:
+def with_cookie(name: str, value: str) -> dict[bytes, bytes]:
     """A Cookie header carrying bytes that are not ASCII (a sibling subdomain can plant such a cookie)."""
-    return {"Cookie": f"{name}={value}".encode()}
+    return {b"Cookie": f"{name}={value}".encode()}
 
 
 # --- (a) A signature or CSRF token with a character that is not ASCII is invalid, never a 500 ---
@@ -60,7 +63,8 @@ def test_a_session_cookie_whose_signature_is_not_ascii_is_no_session(server: Ser
         assert c.post("/sign-in", data={"token": ADMIN_TOKEN}, headers=BROWSER).status_code == 303
         body_part = c.cookies["surveyapp_session"].split(".")[0]
     with server.client() as c:
-        page = c.get("/signed-in", headers={**BROWSER, **with_cookie("surveyapp_session", f"{body_part}.é")})
+        page = c.get("/signed-in", headers={b"Accept": BROWSER["Accept"].encode(),
+                                          **with_cookie("surveyapp_session", f"{body_part}.é")})
         assert page.status_code in (303, 401), page.text[:300]
         api = c.get("/api/v1/waves/2026-autumn/compare",
                     headers=with_cookie("surveyapp_session", f"{body_part}.{'é' * 64}"))
@@ -71,7 +75,7 @@ def test_a_session_cookie_whose_signature_is_not_ascii_is_no_session(server: Ser
 def test_a_session_csrf_header_that_is_not_ascii_is_refused_with_403(server: Service) -> None:
     with server.client() as admin:
         assert admin.post("/sign-in", data={"token": ADMIN_TOKEN}, headers=BROWSER).status_code == 303
-        refused = admin.post("/api/v1/admin/waves/2026-autumn/close", headers={"X-CSRF-Token": "é".encode()})
+        refused = admin.post("/api/v1/admin/waves/2026-autumn/close", headers={b"X-CSRF-Token": "é".encode()})
     assert refused.status_code == 403, refused.text
 
 
@@ -196,9 +200,44 @@ def test_the_done_cookie_does_not_hold_the_return_code_readably(server: Service,
         sent = answer("check")
         assert sent.status_code == 303, sent.text[-2000:]
         done = c.cookies["surveyapp_done"]
-        shown = re.search(r'<strong class="code" id="code">([A-Z]+-[A-Z]+-\d{4})</strong>', c.get(f"{WAVE}/thanks").text)
+        thanks = c.get(f"{WAVE}/thanks").text
+        shown = re.search(r'<strong class="code" id="code">([A-Z]+-[A-Z]+-\d{4})</strong>', thanks)
     assert shown, "the confirmation shows the code, from the cookie"
     code = shown.group(1)
     for readable in decodings(done):
         for part in code.split("-"):
             assert part.encode() not in readable, readable
+
+
+# --- (f) PDFs are printed only so many at a time; past that a clear 503 with Retry-After ---
+
+
+def test_a_pdf_asked_for_while_every_slot_is_printing_is_a_503_with_retry_after(request: pytest.FixtureRequest) -> None:
+    server = app_for(request, public_url="https://survey.example.org", pdf_renders=1)
+    with server.client(ADMIN_TOKEN) as admin, server.client(ANALYST_TOKEN) as analyst:
+        source = admin.post("/api/v1/waves/2026-autumn/sources", json={"name": "Oakfield School"}).json()
+        poster = f"/api/v1/waves/2026-autumn/sources/{source['source_id']}/poster.pdf"
+        for _ in range(3):
+            assert admin.post(SUBMIT, json=body()).status_code == 201
+        slots = server.services.pdf_renders
+        assert slots.acquire(blocking=False)  # one PDF is printing: the only slot SURVEYAPP_PDF_RENDERS=1 gives
+        try:
+            for busy in (admin.get(poster), analyst.get("/api/v1/waves/2026-autumn/report.zip?pdf=true")):
+                assert busy.status_code == 503, busy.text[:300]
+                assert busy.headers["Retry-After"] == "30"
+                assert "try again in 30 seconds" in busy.json()["detail"]
+            assert analyst.get("/api/v1/waves/2026-autumn/report.zip?pdf=false").status_code == 200  # no PDF asked
+        finally:
+            slots.release()
+        if shutil.which("chromium") is None:
+            pytest.skip("Chromium is missing: the slot's being given back is not checked by printing (make browser)")
+        printed = admin.get(poster)  # the slot came back: the next PDF is printed
+        assert printed.status_code == 200 and printed.content.startswith(b"%PDF"), printed.text[:300]
+        assert slots.acquire(blocking=False)  # ... and given back again after printing
+        slots.release()
+
+
+def test_the_number_of_pdfs_printed_at_once_is_a_setting_of_at_least_one(tmp_path: Path) -> None:
+    with pytest.raises(SettingsError, match="SURVEYAPP_PDF_RENDERS"):
+        from_env({"SURVEYAPP_PDF_RENDERS": "0", "SURVEYAPP_DATA_DIR": str(tmp_path)})
+    assert from_env({"SURVEYAPP_DATA_DIR": str(tmp_path)}).pdf_renders == 2
