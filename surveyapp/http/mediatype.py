@@ -80,7 +80,8 @@ def _walk(value: Any, path: str) -> tuple[str, str] | None:
     if isinstance(value, _Twice):
         return field, "this key is given more than once in the same object; send it once"
     if isinstance(value, float) and not math.isfinite(value):
-        return field, "the number is too large; send a number a 64-bit float can hold (or the value the field asks for)"
+        return field, ("the number is too large for a 64-bit float, or not a number; send a finite number (or the "
+                       "value the field asks for)")
     if isinstance(value, str) and any("\ud800" <= c <= "\udfff" for c in value):
         return field, ("the text holds a lone UTF-16 surrogate (\\ud800 to \\udfff) that is no character; "
                        "send valid text")
