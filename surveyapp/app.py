@@ -155,7 +155,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         lifespan=[_lifespan(settings, now, limit, sessions, state)],
         # Who the request is from comes first: the rate limiter exempts staff, the guards check the role.
         middleware=[DefineMiddleware(AuthenticationMiddleware, sessions=sessions, provider=provider),
-                    RateLimitMiddleware.factory(limit), JsonBodyMiddleware,
+                    RateLimitMiddleware.factory(limit), JsonBodyMiddleware.factory(settings.max_body_bytes),
                     CsrfFieldMiddleware.factory(settings.max_body_bytes)],
         before_send=[security_headers(behind_tls=settings.behind_tls)],
         after_request=mark_pages if settings.demo else None,  # "demo data" on every page (`make demo`)

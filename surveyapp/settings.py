@@ -53,6 +53,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     paper_return_address: str | None = None  # where paper forms go back, printed at their end; ";" between lines
     session_hours: float = 8.0  # a browser session (/sign-in) lasts this long, then asks to sign in again
     sign_in_attempts_per_hour: int = 20  # wrong tokens per client per hour at /sign-in (5 a minute at most); 0: off
+    pdf_renders: int = 2  # PDFs (board report, posters) printed at once by headless Chromium; more answer 503
     demo: bool = False  # the data are invented (`make demo`): pages and files say "demo data"
 
     @property
@@ -95,6 +96,9 @@ DESCRIPTIONS: dict[str, str] = {
                               "it shows no figures; every published count is also rounded to base 5",
     "batch_max": "most submissions in one group commit",
     "max_body_bytes": "larger request bodies are refused with 413 before they are read",
+    "pdf_renders": "PDFs (the board report's, posters) printed at once with headless Chromium, each a few Chromium "
+                   "processes and up to about 150 MB; a PDF asked for while this many are printing is answered "
+                   "503 with `Retry-After`, and nothing is queued",
     "rate_limit_per_minute": "submissions per client per minute (five dozen parents at a school event on one shared "
                              "address); only submissions that are stored, or refused by the store (409), count, and "
                              "each new form draft; requests with the staff or admin token never count; `0` turns "
@@ -178,6 +182,9 @@ def check(settings: Settings) -> Settings:
     if settings.max_connections < 1 or settings.max_connections_per_client < 0:
         raise SettingsError("SURVEYAPP_MAX_CONNECTIONS must be at least 1, and SURVEYAPP_MAX_CONNECTIONS_PER_CLIENT "
                             "at least 0 (0 turns the per-client cap off)")
+    if settings.pdf_renders < 1:
+        raise SettingsError("SURVEYAPP_PDF_RENDERS: give how many PDFs may be printed at once, 1 or more (2 is the "
+                            "default; each is a few Chromium processes)")
     if settings.trusted_proxy_hops < 1:
         raise SettingsError("SURVEYAPP_TRUSTED_PROXY_HOPS: count the proxies you run in front of the service "
                             "that each append to SURVEYAPP_TRUSTED_PROXY_HEADER (at least 1; usually 1, nginx)")

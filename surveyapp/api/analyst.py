@@ -12,6 +12,7 @@ from urllib.parse import quote
 
 from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
+from litestar.exceptions import HTTPException
 from litestar.params import FromPath, FromQuery, QueryParameter
 
 from surveyapp.actions import analyses, data, report
@@ -184,7 +185,7 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
     report.pdf (A4) when the service can print it with headless Chromium; the X-Report-Pdf header says
     "included" or why not."""
     from surveyapp.render.demo import mark_page
-    from surveyapp.render.report import PdfError, print_pdf, write_report
+    from surveyapp.render.report import PdfBusy, PdfError, pdf_slot, print_pdf, write_report
 
     services.wave(wave_id)  # an unknown wave is a 404, as everywhere else
     settings = services.settings
@@ -198,8 +199,12 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
             page.write_text(mark_page(page.read_text(encoding="utf-8")), encoding="utf-8")
         if pdf:
             try:
-                print_pdf(page, root / "report.pdf")
+                with pdf_slot(services.pdf_renders):
+                    print_pdf(page, root / "report.pdf")
                 printed = "included"
+            except PdfBusy as exc:
+                raise HTTPException(str(exc), status_code=503,
+                                    headers={"Retry-After": str(PdfBusy.RETRY_SECONDS)}) from None
             except PdfError as exc:
                 printed = f"not printed: {exc}".replace("\n", " ")[:300]
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as pack:

@@ -72,16 +72,20 @@ def poster(services: NamedDependency[Services], wave_id: FromPath[str], source_i
 
 
 @get("/{source_id:str}/poster.pdf", sync_to_thread=True, media_type="application/pdf",
-     responses={**_ERRORS, 503: ResponseSpec(ErrorOut, description="Chromium, which prints the PDF, is missing")})
+     responses={**_ERRORS, 503: ResponseSpec(ErrorOut, description="Chromium, which prints the PDF, is missing, "
+                                                                 "or every PDF slot is printing (`Retry-After`)")})
 def poster_pdf(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]
                ) -> Response[bytes]:
     """The source's poster printed to an A4 PDF (headless Chromium)."""
     from surveyapp.render.poster import poster_pdf as print_poster
-    from surveyapp.render.report import PdfError
+    from surveyapp.render.report import PdfBusy, PdfError, pdf_slot
 
     page = sources.source_poster(services, wave_id, source_id)
     try:
-        data = print_poster(page)
+        with pdf_slot(services.pdf_renders):
+            data = print_poster(page)
+    except PdfBusy as exc:
+        raise HTTPException(str(exc), status_code=503, headers={"Retry-After": str(PdfBusy.RETRY_SECONDS)}) from None
     except PdfError as exc:
         raise HTTPException(str(exc), status_code=503) from None
     return Response(data, media_type="application/pdf",

@@ -21,6 +21,14 @@ ROLES: tuple[Role, ...] = ("staff", "analyst", "admin")
 ROLE_NAMES: dict[Role, str] = {"staff": "Staff", "analyst": "Analyst", "admin": "Admin"}
 
 
+def same_secret(expected: str | bytes, presented: str | bytes) -> bool:
+    """`hmac.compare_digest` on the UTF-8 bytes: a presented signature, token or CSRF token with a character
+    that is not ASCII (which makes `compare_digest` raise on two str) is simply not the expected one."""
+    def raw(value: str | bytes) -> bytes:
+        return value.encode("utf-8", "surrogatepass") if isinstance(value, str) else value
+    return hmac.compare_digest(raw(expected), raw(presented))
+
+
 class Identity(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """Who a request is from. `session` is the random id of a browser session (its CSRF token is derived from
     it); empty when a bearer token came with the request itself, which needs no CSRF token."""
@@ -57,10 +65,9 @@ class TokenProvider:
 
     def role_of(self, token: str) -> Role | None:
         """The role whose token this is, compared in constant time with every role's, or None."""
-        presented = token.encode()
         found: Role | None = None
         for role, expected in self._tokens.items():
-            if hmac.compare_digest(presented, expected):
+            if same_secret(expected, token):
                 found = role
         return found
 

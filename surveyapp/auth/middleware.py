@@ -10,7 +10,6 @@ page asked for with a wrong token or an ended session is served as to anybody.
 
 from __future__ import annotations
 
-import hmac
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,7 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
-from surveyapp.auth.identity import ROLE_NAMES, Identity, TokenProvider
+from surveyapp.auth.identity import ROLE_NAMES, Identity, TokenProvider, same_secret
 from surveyapp.auth.sessions import SESSION_COOKIE, Sessions
 
 
@@ -34,7 +33,7 @@ class Credentials:
 
     def csrf_ok(self, presented: str | None) -> bool:
         """Whether `presented` is the session's CSRF token (never without a session)."""
-        return bool(self.csrf and presented) and hmac.compare_digest(self.csrf, presented or "")
+        return bool(self.csrf and presented) and same_secret(self.csrf, presented or "")
 
 
 NOBODY = Credentials()

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import msgspec
 
-from surveyapp.auth.identity import Identity, IdentityProvider, Role
+from surveyapp.auth.identity import Identity, IdentityProvider, Role, same_secret
 from surveyapp.domain.returncodes import load_or_share_key
 
 SESSION_COOKIE = "surveyapp_session"
@@ -85,7 +85,7 @@ class Sessions:
         except (binascii.Error, msgspec.DecodeError, msgspec.ValidationError, ValueError):
             return None
         expected = self._mac("session", identity.role, body.encode())
-        if expected is None or not hmac.compare_digest(expected, mac):
+        if expected is None or not same_secret(expected, mac):
             return None
         now = self.clock()
         if identity.expires <= now or not identity.session:

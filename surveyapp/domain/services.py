@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -116,6 +117,7 @@ class Services:
         self.sources = SourceSet(self.store)  # outreach sources, kept in memory like the waves
         self.sources.reload()
         self.preparer = Preparer(self.areas, self.codes, self.sources)
+        self.pdf_renders = threading.BoundedSemaphore(settings.pdf_renders)  # render.report.pdf_slot
 
     def close(self) -> None:
         self.store.close()

@@ -115,6 +115,10 @@ def _check_text(q: FreeText, value: Any, errors: list[FieldError]) -> list[Answe
     if not isinstance(value, str):
         errors.append(FieldError(f"answers.{q.id}", "give the comment as text"))
         return []
+    if "\x00" in value:  # no export can carry it: refused rather than stored without it
+        errors.append(FieldError(f"answers.{q.id}", "remove the NUL character (\\u0000); the comment cannot "
+                                                    "hold it"))
+        return []
     text = _CONTROL.sub("", value).strip()
     if len(text) > q.max_length:
         errors.append(FieldError(f"answers.{q.id}",

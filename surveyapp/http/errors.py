@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any, get_args
 
+import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 
@@ -96,12 +97,23 @@ def _allowed(request: Request[Any, Any, Any], key: str) -> str | None:
     return None
 
 
+def _body_fields(request: Request[Any, Any, Any]) -> list[str]:
+    """The fields the matched handler's JSON body may have, in the schema's order (none when unknown)."""
+    try:
+        data = request.route_handler.parsed_fn_signature.parameters["data"].annotation
+    except (AttributeError, KeyError):
+        return []
+    return [f.encode_name for f in msgspec.structs.fields(data)] if isinstance(data, type) and issubclass(
+        data, msgspec.Struct) else []
+
+
 def _field_error(request: Request[Any, Any, Any], error: dict[str, Any]) -> _Err:
     message = str(error.get("message", "invalid value"))
     unknown = _UNKNOWN_FIELD.search(message)
     if unknown:
-        return _Err(unknown.group(1), "unknown field; remove it (the fields are answers, postcode, "
-                                      "return_code, submission_id, language, channel and source)")
+        fields = _body_fields(request)
+        return _Err(unknown.group(1), "unknown field; remove it" + (
+            f" (the fields are {', '.join(fields[:-1])} and {fields[-1]})" if len(fields) > 1 else ""))
     missing = _MISSING_FIELD.search(message)
     if missing:
         return _Err(missing.group(1), f"required; add `{missing.group(1)}`")

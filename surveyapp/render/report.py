@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -311,6 +313,25 @@ PDF_SECONDS = 120
 
 class PdfError(RuntimeError):
     """The PDF could not be printed: the message says why and what to install or set."""
+
+
+class PdfBusy(PdfError):
+    """Every PDF slot is printing (SURVEYAPP_PDF_RENDERS): ask again in `RETRY_SECONDS`."""
+
+    RETRY_SECONDS = 30
+
+
+@contextlib.contextmanager
+def pdf_slot(slots: threading.Semaphore) -> Iterator[None]:
+    """Hold one of the process's PDF slots while printing, or raise PdfBusy at once when none is free: Chromium
+    is a few processes and up to about 150 MB a PDF, so the service prints only so many at a time."""
+    if not slots.acquire(blocking=False):
+        raise PdfBusy(f"every PDF slot is printing just now; try again in {PdfBusy.RETRY_SECONDS} seconds "
+                      "(SURVEYAPP_PDF_RENDERS sets how many are printed at once)")
+    try:
+        yield
+    finally:
+        slots.release()
 
 
 def print_pdf(page: Path, pdf: Path, *, browser: str | None = None) -> Path:

@@ -174,9 +174,10 @@ class Store:
         except BaseException as exc:
             for path in (*unfinished, *written):  # a key without its backup would only mislead
                 path.unlink(missing_ok=True)
-            if disk_full(exc):
+            if disk_full(exc):  # the path goes to the log only: a 503's detail names no folder of the server
+                log.error("the disk holding %s is full, so no backup was written", destination.parent)
                 raise StorageFull(
-                    f"the disk holding {destination.parent} is full, so no backup was written (the unfinished "
+                    "the disk holding the backups folder is full, so no backup was written (the unfinished "
                     "copy was removed); free some space there, e.g. by moving older backups to other storage, "
                     "then back up again") from exc
             raise
@@ -274,7 +275,7 @@ def restore(backup: Path, database: Path, key: Path) -> None:
             "codes typed later no longer link and retried submissions are refused. Put that key there (if this "
             f"machine's key was in use when the backup was made: `cp {key} {theirs_path}`) and restore again")
     theirs = _read_key(theirs_path)
-    if key.exists() and not hmac.compare_digest(_read_key(key), theirs):
+    if key.exists() and not hmac.compare_digest(_read_key(key).encode(), theirs.encode()):
         raise RestoreRefused(
             f"the backup was made with another return-code key than this machine's {key}. To go back to the "
             f"backup's key, move {key} aside (keep it: responses stored since it was made are hashed with it), "

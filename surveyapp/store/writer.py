@@ -107,6 +107,8 @@ class Writer:
         """A read found the database invalidated: refuse writes until it is re-opened, and wake the writer."""
         if self.problem is None:
             self.problem = self._describe(exc)
+            log.error("a read found the database unusable (data folder %s): %s", self._where(),
+                      str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__)
             self._queue.put(_Job(Future()))
 
     def _run(self) -> None:
@@ -203,16 +205,20 @@ class Writer:
         job.future.set_exception(StoreUnavailable(message))
 
     def _describe(self, exc: BaseException) -> str:
-        where = f"the disk holding {self._database.parent}" if self._database is not None else "the disk"
+        """Why the database cannot be written, for callers (a 503's detail, /healthz): never the data folder's path
+        nor DuckDB's message (which names files); the log line says where (`_stopped`, `report`)."""
         if disk_full(exc):
-            return f"{where} is full, so the database cannot be written; free some space there"
-        return f"the database stopped after a failed write ({str(exc).splitlines()[0][:200]})"
+            return "the disk holding the database is full, so it cannot be written; free some space there"
+        return "the database stopped after a failed write (the service's log says why)"
+
+    def _where(self) -> str:
+        return str(self._database.parent) if self._database is not None else "unknown"
 
     def _stopped(self, exc: BaseException) -> None:
         """A write invalidated the database or found the disk full: say so, and try to re-open it at once."""
         self.problem = self._describe(exc)
-        log.error("the database cannot be written: %s; re-opening it once there is room", self.problem,
-                  exc_info=exc)
+        log.error("the database cannot be written (data folder %s): %s; re-opening it once there is room",
+                  self._where(), self.problem, exc_info=exc)
         self._recover()
 
     def _has_room(self) -> bool:

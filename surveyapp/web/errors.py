@@ -91,6 +91,9 @@ def read_page(page: Page, form: FormMultiDict, t: Messages, areas: AreaPack) -> 
         return PageAnswer(ticked, ticked or None)
     if isinstance(question, FreeText):
         typed = posted_text(form, question.id)
+        if "\x00" in typed:
+            return PageAnswer(typed.replace("\x00", ""), None,
+                              t("Your answer has a character we cannot keep. Remove it and try again"))
         if len(typed.strip()) > question.max_length:
             return PageAnswer(typed, None, t("Your answer must be {max} characters or fewer. It has {count} now",
                                              max=f"{question.max_length:,}", count=f"{len(typed.strip()):,}"))

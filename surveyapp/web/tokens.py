@@ -3,8 +3,9 @@ confirmation cookie.
 
 The draft cookie holds only a random id; the answers live server-side (surveyapp/store/drafts.py). The CSRF
 token is an HMAC of that id and the wave (double submit: another site can neither read the cookie nor make the
-token). An earlier return code a family types is kept in its draft only sealed (AES-GCM) under a key derived
-from the form's own key (data/secrets/form.key), kept apart from the return-code key so that neither can be used
+token). The confirmation cookie is encrypted (AES-GCM), so its value never shows the family's return code. An
+earlier return code a family types is kept in its draft only sealed (AES-GCM) under a key derived from the form's
+own key (data/secrets/form.key), kept apart from the return-code key so that neither can be used
 to forge the other.
 """
 
@@ -21,13 +22,15 @@ import msgspec
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from surveyapp.auth.identity import same_secret
+
 DRAFT_COOKIE = "surveyapp_draft"
 DONE_COOKIE = "surveyapp_done"
 DONE_SECONDS = 30 * 60  # the confirmation (with the code) can be reloaded for this long
 
 
 class Done(msgspec.Struct, frozen=True):
-    """What the confirmation page shows, carried in a signed cookie rather than the URL."""
+    """What the confirmation page shows, carried in an encrypted cookie rather than the URL."""
 
     wave_id: str
     code: str
@@ -59,7 +62,7 @@ class FormSigner:
     def csrf_ok(self, browser_id: str | None, wave_id: str, token: str | None) -> bool:
         if not browser_id or not token:
             return False
-        return hmac.compare_digest(self.csrf_token(browser_id, wave_id), token)
+        return same_secret(self.csrf_token(browser_id, wave_id), token)
 
     def seal_code(self, code: str, wave_id: str, submission_id: str) -> str:
         """The typed return code, encrypted and bound to its draft (so a sealed code cannot be moved to another)."""
@@ -89,18 +92,21 @@ class FormSigner:
         return hmac.new(self.key, b"draft-code-seal", hashlib.sha256).digest()
 
     def done_cookie(self, done: Done) -> str:
-        body = base64.urlsafe_b64encode(msgspec.json.encode(done)).decode().rstrip("=")
-        return f"{body}.{self._mac('done', body)}"
+        """The confirmation, encrypted (AES-GCM under a key of its own derived from the form key): the cookie's value
+        shows nobody the family's return code, e.g. on a shared computer, and cannot be altered."""
+        nonce = secrets.token_bytes(12)
+        return (nonce + AESGCM(self._done_key()).encrypt(nonce, msgspec.json.encode(done), b"done")).hex()
 
     def read_done(self, value: str | None, now: float) -> Done | None:
         """The confirmation carried by the cookie, or None when missing, tampered with or expired."""
-        if not value or "." not in value:
-            return None
-        body, _, mac = value.rpartition(".")
-        if not hmac.compare_digest(self._mac("done", body), mac):
+        if not value or len(value) > 4096:
             return None
         try:
-            done = msgspec.json.decode(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), type=Done)
-        except (binascii.Error, msgspec.DecodeError, ValueError):
+            raw = bytes.fromhex(value)
+            done = msgspec.json.decode(AESGCM(self._done_key()).decrypt(raw[:12], raw[12:], b"done"), type=Done)
+        except (InvalidTag, ValueError, msgspec.DecodeError):
             return None
         return done if done.expires > now else None
+
+    def _done_key(self) -> bytes:
+        return hmac.new(self.key, b"done-cookie-seal", hashlib.sha256).digest()
