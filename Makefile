@@ -134,7 +134,7 @@ lint: setup ## ruff, mypy (strict) and the import contracts
 # The docs site (MkDocs with Material, mkdocs.yml): --strict fails on any warning, a broken link or anchor and a
 # page left out of the nav included. The settings and CLI references in it are generated from the code by cog;
 # `make docs-cog` writes them again after a setting or a command changes (tests/test_docs.py fails until then).
-COGGED := docs/operations/settings.md docs/analysts/cli.md
+COGGED := docs/operations/settings.md docs/analysts/cli.md deploy/surveyapp.env.example
 docs: setup ## build the docs site into site/ (mkdocs build --strict: warnings, broken links and anchors fail it)
 	$(VENV)/bin/mkdocs build --strict  # not --quiet: it hides the warnings, and then --strict passes them
 	@echo "docs built: site/index.html"
