@@ -57,8 +57,10 @@ deploy-tools: ## install podman, runc and mmdebstrap (the image) and systemd (it
 
 # No image registry is reached here, so the base is made from Debian packages: mmdebstrap writes a bookworm root
 # (python3, its venv module, CA certificates, and this machine's CA bundle so that uv can reach PyPI through a
-# TLS-inspecting proxy) once into .cache/image/ (about a minute); `podman import` turns it into IMAGE_BASE. Delete
-# .cache/image/ to take Debian's updates. podman runs with deploy/podman/containers.conf (runc, explicit ulimits).
+# TLS-inspecting proxy) once into .cache/image/ (one to three minutes); `podman import` turns it into IMAGE_BASE.
+# Delete .cache/image/ to take Debian's updates. podman runs with deploy/podman/containers.conf (runc, explicit
+# ulimits). The build reads and fills uv's cache on this machine (`make setup` filled it with the same locked
+# wheels), so the image's dependencies are not downloaded again; nothing of the cache ends up in the image.
 IMAGE ?= localhost/surveyapp:latest
 IMAGE_BASE := localhost/surveyapp-base:bookworm
 IMAGE_CACHE := .cache/image
@@ -73,12 +75,13 @@ $(IMAGE_CACHE)/base-bookworm.tar:
 		bookworm $@.part
 	@mv $@.part $@
 
-image: deploy-tools $(IMAGE_CACHE)/base-bookworm.tar ## build the container image IMAGE (its base from Debian packages, cached in .cache/image/)
+image: deploy-tools $(UV) $(IMAGE_CACHE)/base-bookworm.tar ## build the container image IMAGE (its base from Debian packages, cached in .cache/image/)
 	@if ! $(PODMAN) image exists $(IMAGE_BASE) || [ $(IMAGE_CACHE)/base-bookworm.tar -nt $(IMAGE_CACHE)/imported ]; then \
 		$(PODMAN) import --quiet --change 'CMD ["python3"]' $(IMAGE_CACHE)/base-bookworm.tar $(IMAGE_BASE) >/dev/null \
 			&& touch $(IMAGE_CACHE)/imported; fi
+	@mkdir -p "$$($(UV) cache dir)"
 	$(PODMAN) build --quiet --format docker --build-arg BASE=$(IMAGE_BASE) --build-arg UV_VERSION=$(UV_VERSION) \
-		--tag $(IMAGE) --file Containerfile . >/dev/null
+		--volume "$$($(UV) cache dir)":/root/.cache/uv --tag $(IMAGE) --file Containerfile . >/dev/null
 	@echo "built $(IMAGE): $$($(PODMAN) image inspect --format '{{.Size}}' $(IMAGE) | numfmt --to=si --round=nearest)B"
 
 token: setup ## make the admin, analyst and staff tokens once, into surveyapp.env (make run and make cli read it)
