@@ -82,6 +82,8 @@ image: deploy-tools $(UV) $(IMAGE_CACHE)/base-bookworm.tar ## build the containe
 	@mkdir -p "$$($(UV) cache dir)"
 	$(PODMAN) build --quiet --format docker --build-arg BASE=$(IMAGE_BASE) --build-arg UV_VERSION=$(UV_VERSION) \
 		--volume "$$($(UV) cache dir)":/root/.cache/uv --tag $(IMAGE) --file Containerfile . >/dev/null
+	@# Each build that changes the code leaves the previous image untagged, with its own copy of the 900 MB .venv.
+	@$(PODMAN) image prune --force --filter label=org.opencontainers.image.title=surveyapp >/dev/null
 	@echo "built $(IMAGE): $$($(PODMAN) image inspect --format '{{.Size}}' $(IMAGE) | numfmt --to=si --round=nearest)B"
 
 token: setup ## make the admin, analyst and staff tokens once, into surveyapp.env (make run and make cli read it)
