@@ -15,7 +15,8 @@ TOKEN_FILE ?= surveyapp.env
 ARGS ?= --help
 # `make run` and `make cli` read the tokens `make token` made (a token already in the environment wins).
 WITH_TOKENS = set -a; if [ -f "$(abspath $(TOKEN_FILE))" ]; then . "$(abspath $(TOKEN_FILE))"; fi; set +a;
-.PHONY: help setup token run cli test test-fast bench bench-scale lint browser r demo translations docs docs-cog clean
+.PHONY: help setup token run cli test test-fast bench bench-scale lint browser r deploy-tools image demo translations docs docs-cog \
+	clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -44,6 +45,47 @@ r: ## install Debian's R and haven (the tests read the exports in R), when missi
 			r-base-core r-cran-haven >/dev/null; \
 	fi
 
+# The container image (Containerfile) and the systemd unit (deploy/) are checked by the tests with the real tools:
+# podman builds and runs the image (tests/test_container.py), systemd-analyze verifies the unit (tests/test_deploy.py).
+deploy-tools: ## install podman, runc and mmdebstrap (the image) and systemd (its unit checker), when missing
+	@if ! command -v podman >/dev/null || ! command -v runc >/dev/null || ! command -v mmdebstrap >/dev/null \
+			|| ! command -v systemd-analyze >/dev/null; then \
+		echo "installing podman, runc, mmdebstrap and systemd (Debian packages) for the image and the unit's tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			podman runc mmdebstrap systemd >/dev/null; \
+	fi
+
+# No image registry is reached here, so the base is made from Debian packages: mmdebstrap writes a bookworm root
+# (python3, its venv module, CA certificates, and this machine's CA bundle so that uv can reach PyPI through a
+# TLS-inspecting proxy) once into .cache/image/ (one to three minutes); `podman import` turns it into IMAGE_BASE.
+# Delete .cache/image/ to take Debian's updates. podman runs with deploy/podman/containers.conf (runc, explicit
+# ulimits). The build reads and fills uv's cache on this machine (`make setup` filled it with the same locked
+# wheels), so the image's dependencies are not downloaded again; nothing of the cache ends up in the image.
+IMAGE ?= localhost/surveyapp:latest
+IMAGE_BASE := localhost/surveyapp-base:bookworm
+IMAGE_CACHE := .cache/image
+PODMAN := CONTAINERS_CONF=$(abspath deploy/podman/containers.conf) podman
+$(IMAGE_CACHE)/base-bookworm.tar:
+	@mkdir -p $(IMAGE_CACHE)
+	mmdebstrap --quiet --format=tar --variant=minbase --include=python3,python3-venv,ca-certificates \
+		--dpkgopt='path-exclude=/usr/share/doc/*' --dpkgopt='path-include=/usr/share/doc/*/copyright' \
+		--dpkgopt='path-exclude=/usr/share/man/*' --dpkgopt='path-exclude=/usr/share/locale/*' \
+		--dpkgopt='path-exclude=/usr/share/info/*' \
+		--customize-hook='copy-in /etc/ssl/certs/ca-certificates.crt /etc/ssl/certs' \
+		bookworm $@.part
+	@mv $@.part $@
+
+image: deploy-tools $(UV) $(IMAGE_CACHE)/base-bookworm.tar ## build the container image IMAGE (its base from Debian packages, cached in .cache/image/)
+	@if ! $(PODMAN) image exists $(IMAGE_BASE) || [ $(IMAGE_CACHE)/base-bookworm.tar -nt $(IMAGE_CACHE)/imported ]; then \
+		$(PODMAN) import --quiet --change 'CMD ["python3"]' $(IMAGE_CACHE)/base-bookworm.tar $(IMAGE_BASE) >/dev/null \
+			&& touch $(IMAGE_CACHE)/imported; fi
+	@mkdir -p "$$($(UV) cache dir)"
+	$(PODMAN) build --quiet --format docker --build-arg BASE=$(IMAGE_BASE) --build-arg UV_VERSION=$(UV_VERSION) \
+		--volume "$$($(UV) cache dir)":/root/.cache/uv --tag $(IMAGE) --file Containerfile . >/dev/null
+	@# Each build that changes the code leaves the previous image untagged, with its own copy of the 900 MB .venv.
+	@$(PODMAN) image prune --force --filter label=org.opencontainers.image.title=surveyapp >/dev/null
+	@echo "built $(IMAGE): $$($(PODMAN) image inspect --format '{{.Size}}' $(IMAGE) | numfmt --to=si --round=nearest)B"
+
 token: setup ## make the admin, analyst and staff tokens once, into surveyapp.env (make run and make cli read it)
 	@$(PY) -m surveyapp.auth.tokenfile $(TOKEN_FILE)
 
@@ -66,7 +108,7 @@ demo: setup ## load an invented data set into data/demo (once) and serve it, eve
 TEST_WORKERS ?= 2
 PYTEST = env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-test: setup browser r ## run every test, with coverage
+test: setup browser r deploy-tools ## run every test, with coverage
 	$(PYTEST)
 
 test-fast: setup ## run the tests that are neither slow nor need a browser (those needing R skip without it)
@@ -97,7 +139,7 @@ lint: setup ## ruff, mypy (strict) and the import contracts
 # The docs site (MkDocs with Material, mkdocs.yml): --strict fails on any warning, a broken link or anchor and a
 # page left out of the nav included. The settings and CLI references in it are generated from the code by cog;
 # `make docs-cog` writes them again after a setting or a command changes (tests/docs/test_docs.py fails until then).
-COGGED := docs/operations/settings.md docs/analysts/cli.md
+COGGED := docs/operations/settings.md docs/analysts/cli.md deploy/surveyapp.env.example
 docs: setup ## build the docs site into site/ (mkdocs build --strict: warnings, broken links and anchors fail it)
 	$(VENV)/bin/mkdocs build --strict  # not --quiet: it hides the warnings, and then --strict passes them
 	@echo "docs built: site/index.html"
