@@ -11,8 +11,9 @@ from surveyapp.store.db import (
     sweep_unfinished,
 )
 from surveyapp.store.failures import StoreUnavailable
+from surveyapp.store.verify import BackupUnverified
 from surveyapp.store.prepared import PreparedResponse, WriteOutcome
 
-__all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "StoreUnavailable",
+__all__ = ["BackupUnverified", "PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "StoreUnavailable",
            "WriteOutcome",
            "backup_key_path", "held_elsewhere", "restore", "sweep_unfinished"]
