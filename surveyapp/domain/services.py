@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from surveyapp.domain.backups import Scheduler
 from surveyapp.domain.returncodes import ReturnCodes, load_or_create_key
 from surveyapp.domain.sources import SourceSet
 from surveyapp.domain.submission import FieldError, Preparer, Submission, SubmissionInvalid
@@ -116,14 +117,24 @@ class Services:
         self.sources = SourceSet(self.store)  # outreach sources, kept in memory like the waves
         self.sources.reload()
         self.preparer = Preparer(self.areas, self.codes, self.sources)
+        self.backups: Scheduler | None = None  # SURVEYAPP_BACKUP_SCHEDULE's backups, when set
+        if settings.backup_schedule is not None:
+            self.backups = Scheduler(settings, self.store, clock)
+            self.backups.start()
 
     def close(self) -> None:
+        if self.backups is not None:
+            self.backups.stop()  # a backup under way finishes first
         self.store.close()
 
     def health(self) -> str | None:
         """Why the service cannot store or read responses just now (its database invalidated after a failed
         write, or its disk full, until the writer re-opens it), or None."""
         return self.store.problem
+
+    def backup_lateness(self) -> str | None:
+        """Why scheduled backups are late or failing, or None (also when none are scheduled)."""
+        return None if self.backups is None else self.backups.lateness()
 
     async def readiness(self, timeout: float = READY_TIMEOUT_SECONDS) -> str | None:
         """Why the service is not ready for submissions, or None: the writer must run an empty transaction
