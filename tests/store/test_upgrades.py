@@ -14,7 +14,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from surveyapp.store.migrations import migrate, migration_files
+from surveyapp.store import Store
+from surveyapp.store.migrations import NewerStore, migrate, migration_files
 from tests.conftest import InProcessApp, Seeded
 from tests.support import ANALYST_TOKEN, FakeClock, make_settings
 
@@ -93,3 +94,18 @@ def test_a_store_from_every_earlier_migration_upgrades_with_every_figure_unchang
     for name, figures in figures_now.items():
         assert upgraded[name] == figures, f"{name} changed after upgrading from level {level:03d}"
 
+
+
+def test_a_rolled_back_release_refuses_a_store_a_newer_one_upgraded(tmp_path: Path) -> None:
+    """The rollback is a restore of the backup taken before the upgrade: the older release will not run on the
+    upgraded file, whose schema it does not know."""
+    database = tmp_path / "data" / "surveyapp.duckdb"
+    Store(database).close()  # upgraded by this release
+    older = tmp_path / "older"
+    older.mkdir()
+    for path in migration_files()[:-1]:
+        shutil.copy(path, older / path.name)
+    newest = migration_files()[-1].name
+    with duckdb.connect(str(database)) as conn, pytest.raises(NewerStore, match=f"upgraded by a newer release "
+                                                                                 rf"\(migrations {newest}"):
+        migrate(conn, older)
