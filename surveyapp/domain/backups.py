@@ -98,10 +98,12 @@ class Scheduler:
     def start(self) -> None:
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: float = 30.0) -> None:
+        """No more backups; one under way may finish (its copy is the writer's, which drains before the store
+        closes), but a long copy off the machine is not waited for past `wait` seconds: it is made again next time."""
         self._stop.set()
         if self._thread.is_alive():
-            self._thread.join()
+            self._thread.join(wait)
 
     @property
     def last(self) -> dt.datetime | None:
