@@ -31,6 +31,8 @@ def _restore_check(args: argparse.Namespace) -> int:
     found = check_restore(args.backup, key=args.key, scratch=args.scratch)
     for table, figures in found.tables.items():
         print(f"{table}: {figures['rows']} rows")
+    for note in found.notes:
+        print(f"note: {note}")
     if found.upgraded:
         print(f"this release would upgrade it with {', '.join(found.upgraded)}")
     if found.problems:

@@ -25,16 +25,16 @@ def manifest_path(backup: Path) -> Path:
 
 
 def table_figures(cursor: duckdb.DuckDBPyConnection) -> Figures:
-    """Each base table's row count and checksum in the cursor's database: the sum, modulo 2**64, of a hash of
-    every row's text, so the same rows in any order give the same checksum, and a row changed, doubled or
-    swapped for another changes it."""
+    """Each base table's row count and checksum in the cursor's database: the sum, modulo 2**64, of DuckDB's
+    hash of every row, so the same rows in any order give the same checksum, and a row changed, doubled or
+    swapped for another changes it. (DuckDB's hash may differ between its versions: see `read_manifest`.)"""
     names = [row[0] for row in cursor.execute(
         "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main' "
         "ORDER BY table_name").fetchall()]
     figures: Figures = {}
     for name in names:
         rows, checksum = cursor.execute(
-            f'SELECT count(*), coalesce(sum(hash(t::VARCHAR)::HUGEINT), 0) % {1 << 64} '
+            f'SELECT count(*), coalesce(sum(hash(t)::HUGEINT), 0) % {1 << 64} '
             f'FROM main."{name}" AS t').fetchall()[0]
         figures[name] = {"rows": int(rows), "checksum": int(checksum)}
     return figures
@@ -84,18 +84,20 @@ def verify_copy(copy: Path, expected: Figures) -> None:
 def write_manifest(target: Path, backup: Path, name: str, figures: Figures) -> None:
     """The manifest of the backup `name` (its file now at `backup`): the file's SHA-256 and every table's
     figures, written (0600) to `target`."""
-    body = json.dumps({"file": name, "sha256": sha256_of(backup), "tables": figures}, indent=1)
+    body = json.dumps({"file": name, "sha256": sha256_of(backup), "duckdb": duckdb.__version__, "tables": figures},
+                      indent=1)
     fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(body + "\n")
 
 
-def read_manifest(path: Path) -> tuple[str, Figures]:
-    """A manifest's file checksum and figures; BackupUnverified when it is missing or not one."""
+def read_manifest(path: Path) -> tuple[str, Figures, bool]:
+    """A manifest's file checksum, its figures, and whether its table checksums can be compared here (they were
+    made by this DuckDB version); BackupUnverified when it is missing or not one."""
     try:
         body = json.loads(path.read_text())
         return str(body["sha256"]), {t: {"rows": int(f["rows"]), "checksum": int(f["checksum"])}
-                                     for t, f in body["tables"].items()}
+                                     for t, f in body["tables"].items()}, body.get("duckdb") == duckdb.__version__
     except FileNotFoundError:
         raise BackupUnverified(f"{path} is missing: the backup's manifest (its row counts and checksums) is kept "
                                "beside it; copy it there with the backup") from None
