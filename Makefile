@@ -15,8 +15,8 @@ TOKEN_FILE ?= surveyapp.env
 ARGS ?= --help
 # `make run` and `make cli` read the tokens `make token` made (a token already in the environment wins).
 WITH_TOKENS = set -a; if [ -f "$(abspath $(TOKEN_FILE))" ]; then . "$(abspath $(TOKEN_FILE))"; fi; set +a;
-.PHONY: help setup token run cli test test-fast bench bench-scale lint browser r deploy-tools image demo translations docs docs-cog \
-	clean
+.PHONY: help setup token run cli test test-fast bench bench-scale lint browser r rclone deploy-tools image demo translations \
+	docs docs-cog clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -86,6 +86,13 @@ image: deploy-tools $(UV) $(IMAGE_CACHE)/base-bookworm.tar ## build the containe
 	@$(PODMAN) image prune --force --filter label=org.opencontainers.image.title=surveyapp >/dev/null
 	@echo "built $(IMAGE): $$($(PODMAN) image inspect --format '{{.Size}}' $(IMAGE) | numfmt --to=si --round=nearest)B"
 
+# rclone sends backups off the machine (SURVEYAPP_BACKUP_REMOTE); the tests send them to a local folder with it.
+rclone: ## install Debian's rclone (backups sent off the machine, and their tests), when missing
+	@if ! command -v rclone >/dev/null; then \
+		echo "installing rclone (Debian package) for backups sent off the machine and their tests"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone >/dev/null; \
+	fi
+
 token: setup ## make the admin, analyst and staff tokens once, into surveyapp.env (make run and make cli read it)
 	@$(PY) -m surveyapp.auth.tokenfile $(TOKEN_FILE)
 
@@ -108,10 +115,10 @@ demo: setup ## load an invented data set into data/demo (once) and serve it, eve
 TEST_WORKERS ?= 2
 PYTEST = env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-test: setup browser r deploy-tools ## run every test, with coverage
+test: setup browser r rclone deploy-tools ## run every test, with coverage
 	$(PYTEST)
 
-test-fast: setup ## run the tests that are neither slow nor need a browser (those needing R skip without it)
+test-fast: setup rclone ## run the tests that are neither slow nor need a browser (those needing R skip without it)
 	$(PYTEST) --no-cov -m "not browser and not slow"
 
 bench: setup ## run the benchmarks and print their figures

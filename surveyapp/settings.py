@@ -55,6 +55,11 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     sign_in_attempts_per_hour: int = 20  # wrong tokens per client per hour at /sign-in (5 a minute at most); 0: off
     pdf_renders: int = 2  # PDFs (board report, posters) printed at once by headless Chromium; more answer 503
     demo: bool = False  # the data are invented (`make demo`): pages and files say "demo data"
+    backup_schedule: str | None = None  # "02:00" (daily, UK time): the service backs itself up; unset, it does not
+    backup_keep: str = "7 daily, 4 weekly, 12 monthly"  # which scheduled backups are kept, here and off the machine
+    backup_remote: str | None = None  # rclone's remote:path each scheduled backup is copied to
+    backup_key_remote: str | None = None  # another rclone remote:path for the return-code key, apart from the data
+    rclone_config: Path | None = None  # rclone's configuration file (its remotes and their credentials)
 
     @property
     def database_path(self) -> Path:
@@ -152,6 +157,21 @@ DESCRIPTIONS: dict[str, str] = {
     "sign_in_attempts_per_hour": "wrong tokens one client may try at `/sign-in` in an hour (and 5 a minute at "
                                  "most); over it, even a right token waits (429). Right tokens and empty boxes cost "
                                  "nothing; `0` turns the limit off",
+    "backup_schedule": "the time of day (UK time, `HH:MM`) the service backs itself up, e.g. `02:00`: daily, "
+                       "each backup verified by opening it, then pruned by `SURVEYAPP_BACKUP_KEEP` and copied off the "
+                       "machine when `SURVEYAPP_BACKUP_REMOTE` is set; `/healthz` says when the last is late. Unset "
+                       "(the default), no backup is taken by itself ([Backups](backups.md))",
+    "backup_keep": "which backups in `<data dir>/backups/` (and on `SURVEYAPP_BACKUP_REMOTE`) the schedule keeps: "
+                   "the newest of each of the last N days, weeks and months that have one, e.g. `7 daily, 4 weekly, "
+                   "12 monthly` (the default); the others are deleted after each scheduled backup",
+    "backup_remote": "where rclone copies each scheduled backup and its manifest, as `remote:path` of a remote in "
+                     "`SURVEYAPP_RCLONE_CONFIG` (S3-compatible, SFTP, or any rclone backend); unset, backups stay "
+                     "on this machine. The return-code key is never sent there",
+    "backup_key_remote": "where rclone copies the return-code key each backup needs, as `remote:path` of another "
+                         "remote than `SURVEYAPP_BACKUP_REMOTE`'s (other credentials, other hands); unset, keep a "
+                         "copy of `secrets/return-code.key` somewhere safe yourself",
+    "rclone_config": "rclone's configuration file, which names the remotes and holds their credentials (`rclone "
+                     "config` writes one; keep it `0600`); unset, rclone's own default",
 }
 MIN_TOKEN_LENGTH = 24
 MIN_TOKEN_SYMBOLS = 8  # distinct characters: "x" * 40 is long but guessable
@@ -197,6 +217,7 @@ def check(settings: Settings) -> Settings:
     if settings.sign_in_attempts_per_hour < 0:
         raise SettingsError("SURVEYAPP_SIGN_IN_ATTEMPTS_PER_HOUR: give how many wrong tokens one client may try in "
                             "an hour, at least 0 (0 turns the limit off; default 20)")
+    _check_backups(settings)
     named = [(variable, token) for variable, token in tokens.items() if token is not None]
     for i, (first, token) in enumerate(named):
         for second, other in named[i + 1:]:
@@ -205,6 +226,38 @@ def check(settings: Settings) -> Settings:
                                     f"one role could do another's work (the admin token read responses): "
                                     f"{_HOW_TO_MAKE}")
     return settings
+
+
+_REMOTE = re.compile(r"^([A-Za-z0-9_][-A-Za-z0-9_. ]*):(.*)$")
+
+
+def _check_backups(settings: Settings) -> None:
+    """The scheduled backups' settings: their form here, their meaning in surveyapp.domain.backups."""
+    from surveyapp.domain.schedule import ScheduleError, parse_keep, parse_schedule
+
+    try:
+        parse_schedule(settings.backup_schedule)
+        parse_keep(settings.backup_keep)
+    except ScheduleError as exc:
+        raise SettingsError(str(exc)) from None
+    remotes = {"SURVEYAPP_BACKUP_REMOTE": settings.backup_remote,
+               "SURVEYAPP_BACKUP_KEY_REMOTE": settings.backup_key_remote}
+    for variable, remote in remotes.items():
+        if remote is not None and not _REMOTE.match(remote):
+            raise SettingsError(f"{variable}: give an rclone remote and path as remote:path, e.g. "
+                                "offsite:survey-backups (a remote named in SURVEYAPP_RCLONE_CONFIG)")
+    if settings.backup_remote is not None and settings.backup_schedule is None:
+        raise SettingsError("SURVEYAPP_BACKUP_REMOTE is set but SURVEYAPP_BACKUP_SCHEDULE is not: set the time of "
+                            "day to back up, e.g. 02:00, or nothing is sent")
+    if settings.backup_key_remote is not None and settings.backup_remote is None:
+        raise SettingsError("SURVEYAPP_BACKUP_KEY_REMOTE is set without SURVEYAPP_BACKUP_REMOTE: set where the "
+                            "backups go too")
+    if settings.backup_remote is not None and settings.backup_key_remote is not None:
+        data_remote, key_remote = (r.split(":", 1)[0] for r in (settings.backup_remote, settings.backup_key_remote))
+        if data_remote == key_remote:
+            raise SettingsError("SURVEYAPP_BACKUP_KEY_REMOTE: the key must go to another rclone remote than "
+                                f"SURVEYAPP_BACKUP_REMOTE's ({data_remote}:), or whoever reads the backups could "
+                                "also link every return code in them")
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:

@@ -11,6 +11,7 @@ import polars as pl
 
 from surveyapp.actions.levels import AnalysisError
 from surveyapp.actions.schemas import BackupOut
+from surveyapp.domain.backups import backup_name
 from surveyapp.domain.services import Services
 from surveyapp.domain.waves import Wave
 
@@ -129,11 +130,6 @@ def dictionary_workbook(services: Services, waves: str | Sequence[str], field: s
     columns = _export_parts(services, waves, (), field)[1]
     return exports.dictionary_workbook(columns, baseline(services),
                                        title=file_title(services, "surveyapp: the exports' data dictionary"))
-
-
-def backup_name(now: dt.datetime) -> str:
-    """A backup's file name: to the microsecond, so two backups in one second never collide."""
-    return f"surveyapp-{now.astimezone(dt.UTC):%Y%m%dT%H%M%S.%f}.duckdb"
 
 
 def backup(services: Services, out: Path | None = None) -> BackupOut:

@@ -37,8 +37,13 @@ def _health(problem: str | None, ok: str) -> Response[dict[str, str]]:
 
 @get("/healthz", tags=["health"], sync_to_thread=False, responses=_UNAVAILABLE)
 def healthz(services: NamedDependency[Services]) -> Response[dict[str, str]]:
-    """Health: the process answers and its database can be used (503 with a reason while it cannot)."""
-    return _health(services.health(), "ok")
+    """Health: the process answers and its database can be used (503 with a reason while it cannot). With
+    scheduled backups, `backup` is `ok`, or says how they are late or failing (the service itself is still
+    up, so the status stays 200: restarting it would not help)."""
+    response = _health(services.health(), "ok")
+    if services.backups is not None and isinstance(response.content, dict):
+        response.content["backup"] = services.backup_lateness() or "ok"
+    return response
 
 
 @get("/readyz", tags=["health"], responses=_UNAVAILABLE)

@@ -4,8 +4,6 @@ the API (`surveyapp.cli.client`); and restore, which works on the file itself wi
 from __future__ import annotations
 
 import argparse
-import getpass
-import logging
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -14,6 +12,7 @@ import msgspec
 
 from surveyapp.actions.schemas import BackupOut, SourceIn, SourceOut, WaveIn, WaveOut
 from surveyapp.cli.client import open_client, segment
+from surveyapp.cli.restore import add_restore
 from surveyapp.settings import Settings
 
 if TYPE_CHECKING:
@@ -123,18 +122,6 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
             shutil.move(backup_key_path(path), backup_key_path(args.out))
         path = args.out
     print(f"backup written to {path}")
-    return 0
-
-
-def _restore(args: argparse.Namespace, settings: Settings) -> int:
-    from surveyapp.store import restore
-
-    restore(args.backup, settings.database_path, settings.secret_key_path)
-    # Who: the command line's user (the service is stopped: no role signs a restore in).
-    logging.getLogger("surveyapp.audit").info("restore by %s (command line): %s", getpass.getuser(), args.backup.name,
-                                               extra={"action": "restore", "role": "command line",
-                                                      "who": getpass.getuser()})
-    print(f"restored {args.backup} to {settings.database_path}, with its return-code key")
     return 0
 
 
@@ -368,15 +355,8 @@ def _add_report(sub: SubParsers) -> None:
     report.set_defaults(run=_report)
 
 
-def _add_restore(sub: SubParsers) -> None:
-    """`surveyapp restore`."""
-    restore = sub.add_parser("restore", help="replace the database with a backup (stop the service first)")
-    restore.add_argument("backup", type=Path)
-    restore.set_defaults(run=_restore)
-
-
 def add_commands(sub: SubParsers) -> None:
     """Register the data commands on the CLI's subparsers, in the order `--help` lists them."""
     for add in (_add_waves, _add_sources, _add_export, _add_baseline, _add_backup, _add_analyses, _add_tracker,
-                _add_report, _add_restore):
+                _add_report, add_restore):
         add(sub)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from surveyapp.domain.backups import Scheduler
 from surveyapp.domain.returncodes import ReturnCodes, load_or_create_key
 from surveyapp.domain.sources import SourceSet
 from surveyapp.domain.submission import FieldError, Preparer, Submission, SubmissionInvalid
@@ -118,14 +119,24 @@ class Services:
         self.sources.reload()
         self.preparer = Preparer(self.areas, self.codes, self.sources)
         self.pdf_renders = threading.BoundedSemaphore(settings.pdf_renders)  # render.report.pdf_slot
+        self.backups: Scheduler | None = None  # SURVEYAPP_BACKUP_SCHEDULE's backups, when set
+        if settings.backup_schedule is not None:
+            self.backups = Scheduler(settings, self.store, clock)
+            self.backups.start()
 
     def close(self) -> None:
+        if self.backups is not None:
+            self.backups.stop()  # a backup under way finishes first
         self.store.close()
 
     def health(self) -> str | None:
         """Why the service cannot store or read responses just now (its database invalidated after a failed
         write, or its disk full, until the writer re-opens it), or None."""
         return self.store.problem
+
+    def backup_lateness(self) -> str | None:
+        """Why scheduled backups are late or failing, or None (also when none are scheduled)."""
+        return None if self.backups is None else self.backups.lateness()
 
     async def readiness(self, timeout: float = READY_TIMEOUT_SECONDS) -> str | None:
         """Why the service is not ready for submissions, or None: the writer must run an empty transaction

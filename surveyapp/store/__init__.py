@@ -12,7 +12,8 @@ from surveyapp.store.db import (
 )
 from surveyapp.store.failures import StoreUnavailable
 from surveyapp.store.prepared import PreparedResponse, WriteOutcome
+from surveyapp.store.verify import BackupUnverified
 
-__all__ = ["PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError", "StoreUnavailable",
-           "WriteOutcome",
+__all__ = ["BackupUnverified", "PreparedResponse", "RestoreRefused", "StorageFull", "Store", "StoreLockedError",
+           "StoreUnavailable", "WriteOutcome",
            "backup_key_path", "held_elsewhere", "restore", "sweep_unfinished"]

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from surveyapp.store import verify
 from surveyapp.store.failures import StoreUnavailable, disk_full, invalidated
 from surveyapp.store.migrations import migrate
 from surveyapp.store.writer import Writer
@@ -138,20 +139,23 @@ class Store:
 
     def backup(self, destination: Path, *, key: Path | None = None) -> Path:
         """Write a consistent copy of the database to `destination` (a new file) while serving, with a copy of
-        the return-code key `key` beside it (`backup_key_path`). Both are written as `.partial` files and
-        renamed when complete; on any failure they are removed, and a full disk raises StorageFull."""
+        the return-code key `key` beside it (`backup_key_path`) and its manifest (`verify.manifest_path`: every
+        table's rows and checksum, and the file's SHA-256). The copy is verified by opening it read-only and
+        checking every table against the database as copied (BackupUnverified if not). All are written as
+        `.partial` files and renamed when complete; on any failure they are removed, and a full disk raises
+        StorageFull."""
         destination = destination.resolve()
-        key_copy = backup_key_path(destination)
-        for target in (destination, key_copy):
+        key_copy, manifest = backup_key_path(destination), verify.manifest_path(destination)
+        for target in (destination, key_copy, manifest):
             if target.exists():
                 raise FileExistsError(f"{target} exists; choose a new file name")
         destination.parent.mkdir(parents=True, exist_ok=True)
-        tmp, key_tmp = _partial(destination), _partial(key_copy)
-        unfinished = (tmp, tmp.with_name(tmp.name + ".wal"), key_tmp)
+        tmp, key_tmp, manifest_tmp = _partial(destination), _partial(key_copy), _partial(manifest)
+        unfinished = (tmp, tmp.with_name(tmp.name + ".wal"), key_tmp, manifest_tmp)
         for path in unfinished:
             path.unlink(missing_ok=True)
 
-        def copy(cursor: duckdb.DuckDBPyConnection) -> None:
+        def copy(cursor: duckdb.DuckDBPyConnection) -> verify.Figures:
             # Inside the writer's transaction no other write can land, so the copy is one consistent state.
             source = cursor.execute("SELECT current_database()").fetchall()[0][0]
             cursor.execute(f"ATTACH '{_sql_path(tmp)}' AS backup_target")
@@ -159,17 +163,22 @@ class Store:
                 cursor.execute(f'COPY FROM DATABASE "{source}" TO backup_target')
             finally:
                 cursor.execute("DETACH backup_target")
+            return verify.table_figures(cursor)  # still no write: the figures are those of what was copied
 
         written: list[Path] = []
         try:
             if key is not None:
                 shutil.copyfile(key, key_tmp)
                 os.chmod(key_tmp, 0o600)
-            self.writer.run(_without_transaction(copy)).result()
+            figures = self.writer.run(_without_transaction(copy)).result()
             os.chmod(tmp, 0o600)  # the umask already made it so; a backup holds every answer, so say it twice
+            verify.verify_copy(tmp, figures)
+            verify.write_manifest(manifest_tmp, tmp, destination.name, figures)
             if key is not None:
                 key_tmp.rename(key_copy)
                 written.append(key_copy)
+            manifest_tmp.rename(manifest)
+            written.append(manifest)
             tmp.rename(destination)
         except BaseException as exc:
             for path in (*unfinished, *written):  # a key without its backup would only mislead
@@ -200,7 +209,7 @@ class StorageFull(OSError):
 
 
 KEY_SUFFIX = ".return-code.key"
-UNFINISHED = (".partial", ".partial.wal", ".restoring")
+UNFINISHED = (".partial", ".partial.wal", ".restoring")  # a manifest's unfinished copy ends .partial too
 
 
 def backup_key_path(backup: Path) -> Path:

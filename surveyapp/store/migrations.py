@@ -17,6 +17,10 @@ AFTER: Mapping[str, Callable[[duckdb.DuckDBPyConnection], None]] = {
     "002_likert_tallies.sql": derived.backfill, "005_child_key.sql": derived.fill_child_columns}
 
 
+class NewerStore(RuntimeError):
+    """The database holds migrations this release does not know: it was upgraded by a newer one."""
+
+
 def migration_files(directory: Path = MIGRATIONS_DIR) -> list[Path]:
     """The migration files in order; a badly named file is an error, not skipped."""
     files = sorted(directory.glob("*.sql"))
@@ -33,8 +37,13 @@ def migrate(conn: duckdb.DuckDBPyConnection, directory: Path = MIGRATIONS_DIR,
     conn.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
                  "(name VARCHAR PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)")
     done = {row[0] for row in conn.execute("SELECT name FROM schema_migrations").fetchall()}
+    files = migration_files(directory)
+    unknown = sorted(done - {path.name for path in files})
+    if unknown:  # an older release on a newer store would read and write a schema it does not know
+        raise NewerStore(f"the database was upgraded by a newer release (migrations {', '.join(unknown)}, which "
+                         "this one does not have): run that release, or restore the backup taken before the upgrade")
     applied = []
-    for path in migration_files(directory):
+    for path in files:
         if path.name in done:
             continue
         conn.execute("BEGIN TRANSACTION")
