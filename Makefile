@@ -118,8 +118,8 @@ PYTEST = env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --
 test: setup browser r rclone deploy-tools ## run every test, with coverage
 	$(PYTEST)
 
-test-fast: setup rclone ## run the tests that are neither slow nor need a browser (those needing R skip without it)
-	$(PYTEST) --no-cov -m "not browser and not slow"
+test-fast: setup rclone ## run the tests that are neither slow nor need a browser or R (make test runs them all)
+	$(PYTEST) --no-cov -m "not browser and not slow and not r"
 
 bench: setup ## run the benchmarks and print their figures
 	$(PY) -m bench

@@ -212,6 +212,7 @@ def test_the_done_cookie_does_not_hold_the_return_code_readably(server: Service,
 # --- (f) PDFs are printed only so many at a time; past that a clear 503 with Retry-After ---
 
 
+@pytest.mark.browser  # once the slot is free, Chromium really prints the PDF
 def test_a_pdf_asked_for_while_every_slot_is_printing_is_a_503_with_retry_after(request: pytest.FixtureRequest) -> None:
     server = app_for(request, public_url="https://survey.example.org", pdf_renders=1)
     with server.client(ADMIN_TOKEN) as admin, server.client(ANALYST_TOKEN) as analyst:
