@@ -16,10 +16,11 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from litestar.enums import ScopeType
-from litestar.types import ASGIApp, Receive, ReceiveMessage, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from surveyapp.auth.guards import SAFE_METHODS
 from surveyapp.auth.sessions import CSRF_FIELD, CSRF_STATE, SESSION_COOKIE
+from surveyapp.http.bodies import read_ahead
 
 _FORM = b"application/x-www-form-urlencoded"
 
@@ -50,30 +51,14 @@ class CsrfFieldMiddleware:
         if not _wanted(scope):
             await self.app(scope, receive, send)
             return
-        messages: list[ReceiveMessage] = []
-        size, complete = 0, False
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                break
-            if not message.get("more_body", False):
-                complete = True
-                break
-        if complete:
-            body = b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")
+        read = await read_ahead(receive, self.max_bytes)
+        if read.body is not None:
             try:
-                fields = parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=1000)
+                fields = parse_qsl(read.body.decode("utf-8", "replace"), keep_blank_values=True, max_num_fields=1000)
             except ValueError:  # more fields than any staff form has: not parsed, so refused by the guard
                 fields = []
             token = next((value for name, value in fields if name == CSRF_FIELD), None)
             if token is not None:
                 scope.setdefault("state", {})[CSRF_STATE] = token
 
-        async def replay() -> ReceiveMessage:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, read.replay, send)

@@ -25,10 +25,11 @@ from litestar.types import (
     HTTPResponseBodyEvent,
     HTTPResponseStartEvent,
     Receive,
-    ReceiveMessage,
     Scope,
     Send,
 )
+
+from surveyapp.http.bodies import read_ahead
 
 _WITH_BODY = frozenset({"POST", "PUT", "PATCH"})
 
@@ -114,29 +115,13 @@ class JsonBodyMiddleware:
         if not is_json(_header(scope, b"content-type")):
             await _unsupported(send)
             return
-        messages: list[ReceiveMessage] = []
-        size, complete = 0, False
-        while True:
-            message = await receive()
-            messages.append(message)
-            if message["type"] != "http.request":
-                break
-            size += len(message.get("body", b""))
-            if size > self.max_bytes:
-                break
-            if not message.get("more_body", False):
-                complete = True
-                break
-        problem = json_problem(b"".join(m.get("body", b"") for m in messages if m["type"] == "http.request")) \
-            if complete else None
+        read = await read_ahead(receive, self.max_bytes)
+        problem = json_problem(read.body) if read.body is not None else None
         if problem is not None:
             await _refuse(send, 400, "The request is not valid; nothing was stored.", *problem)
             return
 
-        async def replay() -> ReceiveMessage:
-            return messages.pop(0) if messages else await receive()
-
-        await self.app(scope, replay, send)
+        await self.app(scope, read.replay, send)
 
 
 async def _unsupported(send: Send) -> None:
