@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -81,3 +82,16 @@ def keyed_data_dir(data: Path, key_hex: str) -> Path:
     key.write_text(key_hex * 32)
     os.chmod(key, 0o600)
     return data
+
+
+def seed_two_waves(service: Service, body: Callable[[], dict[str, Any]], autumn: int, spring: int) -> Service:
+    """`autumn` responses in 2026-autumn, then the admin creates 2027-spring (NEW_WAVE), the clock moves into it,
+    and `spring` responses there; each body from `body()`. Every submission must be stored."""
+    with service.client() as http, service.client(ADMIN_TOKEN) as admin:
+        for _ in range(autumn):
+            assert http.post("/api/v1/waves/2026-autumn/responses", json=body()).status_code == 201
+        assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
+        service.clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+        for _ in range(spring):
+            assert http.post("/api/v1/waves/2027-spring/responses", json=body()).status_code == 201
+    return service

@@ -25,7 +25,7 @@ import pyreadstat
 import pytest
 
 from analytics.disclosure import Disclosure
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, ROOT
+from tests.support import ANALYST_TOKEN, ROOT, seed_two_waves
 
 DEFINITIONS = ROOT / "waves/definitions"
 DEFINITION = tomllib.loads((DEFINITIONS / "send-repeat-v1.toml").read_text(encoding="utf-8"))
@@ -54,14 +54,7 @@ def _body(rng: random.Random) -> dict[str, Any]:
 def service(module_service: Any) -> Any:
     """70 responses in autumn 2026 and 45 in spring 2027, "Don't know" and gaps in every statement."""
     rng = random.Random(24)
-    with module_service.client() as http, module_service.client(ADMIN_TOKEN) as admin:
-        for _ in range(70):
-            assert http.post("/api/v1/waves/2026-autumn/responses", json=_body(rng)).status_code == 201
-        assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
-        module_service.clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
-        for _ in range(45):
-            assert http.post("/api/v1/waves/2027-spring/responses", json=_body(rng)).status_code == 201
-    return module_service
+    return seed_two_waves(module_service, lambda: _body(rng), autumn=70, spring=45)
 
 
 @pytest.fixture(scope="module")

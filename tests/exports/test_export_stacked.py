@@ -20,7 +20,7 @@ import pyarrow.parquet as pq
 import pyreadstat
 import pytest
 
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, ROOT
+from tests.support import ANALYST_TOKEN, ROOT, seed_two_waves
 
 DEFINITION = tomllib.loads((ROOT / "waves/definitions/send-repeat-v1.toml").read_text(encoding="utf-8"))
 QUESTIONS = {q["id"]: q for q in DEFINITION["questions"]}
@@ -55,14 +55,7 @@ def _body(rng: random.Random) -> dict[str, Any]:
 def service(module_service: Any) -> Any:
     """34 responses in autumn 2026 and 23 in spring 2027 (random answers, don't know and gaps included)."""
     rng = random.Random(14)
-    with module_service.client() as http, module_service.client(ADMIN_TOKEN) as admin:
-        for _ in range(34):
-            assert http.post("/api/v1/waves/2026-autumn/responses", json=_body(rng)).status_code == 201
-        assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
-        module_service.clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
-        for _ in range(23):
-            assert http.post("/api/v1/waves/2027-spring/responses", json=_body(rng)).status_code == 201
-    return module_service
+    return seed_two_waves(module_service, lambda: _body(rng), autumn=34, spring=23)
 
 
 @pytest.fixture
