@@ -17,10 +17,10 @@ from urllib.parse import urlsplit
 
 import msgspec
 
+from surveyapp.render.browsers import CHROMIUMS
 from surveyapp.settings import Settings
 
 MIN_FREE_BYTES = 2 * 1024**3  # below this on the data disk, a wave's submissions and a few backups may not fit
-CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")  # as render.report
 BACKUP_SCHEDULE = "backup_schedule"  # the setting of scheduled backups (issue 25, item 4), when it exists
 _TOKENS = {"admin_token": "manage waves, outreach sources and backups",
            "analyst_token": "export responses or read the report and results",

@@ -47,6 +47,7 @@ from analytics.charts.map import biggest_shift_statement
 from analytics.charts.shift import county_wide
 from analytics.charts.tables import attribution_lines, figure_table
 from analytics.scale import Scale
+from surveyapp.render.browsers import CHROMIUMS
 from surveyapp.render.templating import render
 from waves.areas.pack import PackInfo
 
@@ -307,7 +308,6 @@ def write_report(inputs: ReportInputs, out_dir: Path, *, threshold: int, boundar
     return page
 
 
-CHROMIUMS = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 PDF_SECONDS = 120
 
 
