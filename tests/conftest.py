@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import uvicorn
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 from litestar.testing import TestClient
 from litestar.testing.transport import TestClientTransport
@@ -51,6 +52,10 @@ if TYPE_CHECKING:
     from playwright.sync_api import Browser
 
 SURVEYAPP = str(Path(sys.executable).with_name("surveyapp"))
+
+# `make test-fast` runs property tests (@given) on this profile: a fifth of Hypothesis' 100 examples. `make test`
+# runs the default; a test that sets its own max_examples keeps them in both.
+hypothesis_settings.register_profile("fast", max_examples=20)
 
 
 def services_of(app: Litestar) -> Services:
