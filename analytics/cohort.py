@@ -97,8 +97,8 @@ def wilcoxon_p(changes: np.ndarray, counts: np.ndarray, zero_method: str = "wilc
     histogram: each distinct |change| takes the mid-rank of its tie group, so the cost grows with the number
     of distinct changes, not of pairs. Up to 50 pairs (an exact or permutation distribution) the histogram is
     expanded and handed to scipy itself, except where scipy would enumerate every sign (13 or fewer pairs with
-    ties or zeros): those signs are counted from the histogram (_every_sign_p), to the same float. tests/analytics/test_scale.py and tests/analytics/test_cohort.py check
-    both against scipy."""
+    ties or zeros): those signs are counted from the histogram (_every_sign_p), to the same float.
+    tests/analytics/test_scale.py and tests/analytics/test_cohort.py check both against scipy."""
     import numpy as np
 
     total = int(counts.sum())

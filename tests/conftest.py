@@ -53,9 +53,10 @@ if TYPE_CHECKING:
 
 SURVEYAPP = str(Path(sys.executable).with_name("surveyapp"))
 
-# `make test-fast` runs property tests (@given) on this profile: a fifth of Hypothesis' 100 examples. `make test`
-# runs the default; a test that sets its own max_examples keeps them in both.
-hypothesis_settings.register_profile("fast", max_examples=20)
+# `make test-fast` runs property tests (@given) on this profile: a fifth of Hypothesis' 100 examples, and no
+# deadline (speed is the benchmarks' business, and on a busy machine an example can take 300 ms). `make test` runs
+# the default; a test that sets its own max_examples or deadline keeps them in both.
+hypothesis_settings.register_profile("fast", max_examples=20, deadline=None)
 
 
 def services_of(app: Litestar) -> Services:

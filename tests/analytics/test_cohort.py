@@ -168,7 +168,7 @@ def test_q_values_are_benjamini_hochberg_over_the_eight_statements():
 
 
 @pytest.mark.parametrize("differences", [
-    [1, 1, -1, 2, 0, 3, -2, 1, 0, 1, 2, -1, 4],  # 13: the most scipy enumerates, ties and zeros
+    [1, 1, -1, 2, 0, 3, -2, 1, 0, -1, 4],  # ties and zeros (scipy enumerates up to 13: 2**13 signs take it 1 s)
     [0.5, -0.5, 1.5, 1.5, 0, 0],  # halves, as a scale with half-point scores gives
     [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2],  # all tied, every sign the same: the smallest p-value there is
 ])
