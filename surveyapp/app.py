@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from surveyapp.domain.services import Clock
 
 log = logging.getLogger("surveyapp")
-RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts")  # each a dependency of that name
+RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts", "findings")  # each a dependency of that name
 
 
 def _resource(state: State, name: str) -> Provide:
@@ -75,6 +75,7 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
         drafts.purge(services.clock()).result()  # drafts that expired while stopped
         services.store.writer.on_commit = state["metrics"].observe_commit  # group commits' size and time
         state.update(services=services, form_kit=form_kit, drafts=drafts)
+        state["findings"].services = services
         log.info("serving %d waves from %s", len(services.waves.all()), settings.database_path)
         try:
             yield
@@ -131,6 +132,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.auth.signin import make_sign_in_kit, sign_in_handlers
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
+    from surveyapp.findings import FindingsKit, FrozenPages, findings_handlers
     from surveyapp.render.demo import mark_pages
     from surveyapp.web import staff_router, web_handlers
 
@@ -144,11 +146,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     provider = TokenProvider(role_tokens(settings))
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
     sign_in_kit = make_sign_in_kit(settings, sessions, provider)
-    state = State({"settings": settings, "sign_in_kit": sign_in_kit})  # the lifespan adds what it opens
+    # the lifespan adds what it opens; the findings read published releases (a test may give them a reader)
+    state = State({"settings": settings, "sign_in_kit": sign_in_kit, "findings": FindingsKit()})
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        *web_handlers(), staff_router(), *sign_in_handlers(), metrics, *extra_handlers],
+                        *web_handlers(), *findings_handlers(), staff_router(), *sign_in_handlers(), metrics,
+                        *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
@@ -165,5 +169,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     )
     document_errors(app.openapi_schema)
     # Outermost: a request id for every request, the access log and the request metrics (surveyapp.http.access).
-    app.asgi_handler = AccessLog(app.asgi_handler, state["metrics"])
+    # Inside it, published findings pages are answered from memory before routing (surveyapp.findings.frozen).
+    app.asgi_handler = AccessLog(FrozenPages(app.asgi_handler, lambda: state["findings"].frozen), state["metrics"])
     return app

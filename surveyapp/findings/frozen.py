@@ -1,0 +1,109 @@
+"""Published pages never change, so each is rendered once and its bytes served again, before the app's stack.
+
+`FrozenPages` wraps the app's ASGI handler inside the access log. The first GET of a findings address is
+answered by the app as usual; when its handler declares `opt={"frozen": True}` and answers 200, the response's
+status, headers (the security headers included) and body are kept, keyed by path and query (only no query or a
+known `lang=`, so no one can fill the memory with addresses of their own). Later GETs of that address are
+answered from memory without routing, middleware or rendering. Everything kept is dropped when what the pages
+show changes: a release is published or withdrawn, or a "You said, we did" entry is added or edited. That is
+checked at most every `CHECK_SECONDS`, from the releases' and entries' own state, by `Frozen.fingerprint`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from litestar.types import ASGIApp, Message, Receive, Scope, Send
+
+CHECK_SECONDS = 2.0
+PREFIX = "/findings"
+
+
+@dataclass(frozen=True)
+class Kept:
+    status: int
+    headers: list[tuple[bytes, bytes]]
+    body: bytes
+    route: str  # the route's template, for the access log
+
+
+class Frozen:
+    """The kept responses, and when they were last checked against the releases and entries."""
+
+    def __init__(self, fingerprint: Callable[[], str], languages: Callable[[], tuple[str, ...]]) -> None:
+        self.fingerprint, self.languages = fingerprint, languages
+        self.kept: dict[tuple[str, bytes], Kept] = {}
+        self._seen: str | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def cacheable(self, query: bytes) -> bool:
+        return query == b"" or (query.startswith(b"lang=") and query[5:].decode("latin-1") in self.languages())
+
+    def fresh(self) -> None:
+        """Drop everything kept when the releases or entries have changed since the last look."""
+        now = time.monotonic()
+        if now - self._checked < CHECK_SECONDS:
+            return
+        with self._lock:
+            self._checked = now
+            seen = self.fingerprint()
+            if seen != self._seen:
+                self.kept.clear()
+                self._seen = seen
+
+    def clear(self) -> None:
+        with self._lock:
+            self.kept.clear()
+            self._checked = 0.0
+
+
+def fingerprint_of(parts: list[Any]) -> str:
+    return hashlib.sha256(repr(parts).encode()).hexdigest()
+
+
+class FrozenPages:
+    """ASGI middleware: a kept findings response is sent from memory; a frozen handler's 200 is kept."""
+
+    def __init__(self, app: ASGIApp, frozen: Callable[[], Frozen | None]) -> None:
+        self.app, self.frozen = app, frozen
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        frozen = self.frozen() if scope["type"] == "http" and scope.get("method") == "GET" else None
+        path = scope.get("path", "")
+        if frozen is None or not path.startswith(PREFIX) or not frozen.cacheable(scope.get("query_string", b"")):
+            await self.app(scope, receive, send)
+            return
+        frozen.fresh()
+        key = (path, scope.get("query_string", b""))
+        kept = frozen.kept.get(key)
+        if kept is not None:
+            scope["path_template"] = kept.route
+            await send({"type": "http.response.start", "status": kept.status, "headers": kept.headers})
+            await send({"type": "http.response.body", "body": kept.body})
+            return
+        await self._answer_and_keep(frozen, key, scope, receive, send)
+
+    async def _answer_and_keep(self, frozen: Frozen, key: tuple[str, bytes], scope: Scope, receive: Receive,
+                               send: Send) -> None:
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+
+        async def keep(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                start.update(status=message["status"], headers=list(message.get("headers", [])))
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                handler = scope.get("route_handler")
+                if (not message.get("more_body") and start.get("status") == 200 and handler is not None
+                        and handler.opt.get("frozen")):
+                    frozen.kept[key] = Kept(200, start["headers"], b"".join(chunks),
+                                            str(scope.get("path_template", "")))
+            await send(message)
+
+        await self.app(scope, receive, keep)

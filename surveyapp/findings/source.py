@@ -1,0 +1,79 @@
+"""Where the findings read releases and "You said, we did" entries from: the releases' and said-did actions.
+
+Nothing here reads the store: a published release is read as its frozen document (`surveyapp.domain.release`),
+and the entries through `surveyapp.actions.said_did`. `Reader` is the one seam: the app holds one in its state
+(`FindingsKit.reader`), and a test or a benchmark may hand it releases of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from surveyapp.domain.release import ReleaseDocument, ReleaseOut, decode
+
+Kind = Literal["changed", "under_way", "cannot_change"]
+
+
+@dataclass(frozen=True)
+class SaidDid:
+    """One "You said, we did" entry as the findings show it: against a statement, or the survey (None)."""
+
+    statement_id: str | None
+    kind: Kind
+    text: str
+    dated: dt.date | None
+
+
+def _module(name: str) -> Any:
+    """An action module of another feature, or None while it is not there yet."""
+    try:
+        return importlib.import_module(f"surveyapp.actions.{name}")
+    except ModuleNotFoundError:
+        return None
+
+
+def _date_of(entry: Any) -> dt.date | None:
+    for name in ("changed_on", "done_on", "dated", "updated_at", "created_at", "recorded_at"):
+        value = getattr(entry, name, None)
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+    return None
+
+
+class Reader:
+    """Published releases, newest first, and the entries of a questionnaire, from the service's actions."""
+
+    def published(self, services: Any) -> list[ReleaseOut]:
+        releases = _module("releases")
+        if releases is None:
+            return []
+        return [r for r in releases.published(services) if r.status in ("published", "withdrawn")]
+
+    def document(self, services: Any, release: ReleaseOut) -> ReleaseDocument:
+        """The frozen document: decoded from the published bytes themselves, when the releases give them."""
+        releases = _module("releases")
+        data = releases.published_bytes(services, release.release_id) if releases is not None else None
+        return decode(data) if data else release.document
+
+    def entries(self, services: Any, questionnaire_id: str) -> list[SaidDid]:
+        said_did = _module("said_did")
+        if said_did is None:
+            return []
+        return [SaidDid(getattr(e, "statement_id", None), e.kind, e.text, _date_of(e))
+                for e in said_did.entries(services, questionnaire_id)]
+
+
+def find(reader: Reader, services: Any, release_id: str) -> ReleaseOut | None:
+    """The published (or withdrawn) release of this id, or None."""
+    return next((r for r in reader.published(services) if r.release_id == release_id), None)
+
+
+def latest(reader: Reader, services: Any, *, other_than_wave: str | None = None) -> ReleaseOut | None:
+    """The newest release still published (not withdrawn), of a wave other than `other_than_wave`."""
+    return next((r for r in reader.published(services)
+                 if r.status == "published" and r.wave_id != other_than_wave), None)
