@@ -132,7 +132,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.auth.signin import make_sign_in_kit, sign_in_handlers
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
-    from surveyapp.findings import FindingsKit, FrozenPages, findings_handlers
+    from surveyapp.findings.frozen import FrozenPages
+    from surveyapp.findings.kit import FindingsKit
+    from surveyapp.findings.routes import findings_handlers
     from surveyapp.render.demo import mark_pages
     from surveyapp.web import staff_router, web_handlers
 

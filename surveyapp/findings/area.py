@@ -67,8 +67,8 @@ def locate(t: Words, areas: AreaPack, postcode: str, area: str) -> Place:
             raise AreaRefused("postcode", t("Enter the first half of your postcode, like CT1 or ME14")) from None
         lad = areas.place(district).lad_code
         if lad is None:
-            raise AreaRefused("postcode", t("{district} is not in Kent or Medway. Enter a postcode in Kent or "
-                                             "Medway, or choose an area", district=district))
+            raise AreaRefused("postcode", t("{district} is not in {place}. Enter a postcode in {place}, or choose "
+                                             "an area", district=district, place=areas.info.place_name))
         return _place_of_lad(areas, lad)
     if area:
         if area not in set(areas.lads["lad_code"].to_list()):

@@ -45,4 +45,4 @@ def atom(releases: list[ReleaseOut], base: str, place: str) -> bytes:
         summary = release.withdrawal_notice if withdrawn else (
             f"About {release.document.responses} families answered. {release.document.correction_note}".strip())
         add(entry, "summary", summary)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True)
+    return bytes(ET.tostring(feed, encoding="utf-8", xml_declaration=True))

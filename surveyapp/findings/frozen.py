@@ -18,7 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.enums import ScopeType
+from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Message, Receive, Scope, Send
 
 CHECK_SECONDS = 2.0
 PREFIX = "/findings"
@@ -74,7 +75,7 @@ class FrozenPages:
         self.app, self.frozen = app, frozen
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        frozen = self.frozen() if scope["type"] == "http" and scope.get("method") == "GET" else None
+        frozen = self.frozen() if scope["type"] == ScopeType.HTTP and scope.get("method") == "GET" else None
         path = scope.get("path", "")
         if frozen is None or not path.startswith(PREFIX) or not frozen.cacheable(scope.get("query_string", b"")):
             await self.app(scope, receive, send)
@@ -84,8 +85,11 @@ class FrozenPages:
         kept = frozen.kept.get(key)
         if kept is not None:
             scope["path_template"] = kept.route
-            await send({"type": "http.response.start", "status": kept.status, "headers": kept.headers})
-            await send({"type": "http.response.body", "body": kept.body})
+            start: HTTPResponseStartEvent = {"type": "http.response.start", "status": kept.status,
+                                             "headers": kept.headers}
+            body: HTTPResponseBodyEvent = {"type": "http.response.body", "body": kept.body, "more_body": False}
+            await send(start)
+            await send(body)
             return
         await self._answer_and_keep(frozen, key, scope, receive, send)
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from surveyapp.findings.frozen import Frozen, fingerprint_of
-from surveyapp.findings.render import findings_messages
 from surveyapp.findings.source import Reader
+
+if TYPE_CHECKING:
+    from surveyapp.web.messages import Messages
 
 
 class FindingsKit:
@@ -14,8 +16,10 @@ class FindingsKit:
     A plain class, not a dataclass: Litestar would try to convert a dataclass dependency field by field."""
 
     def __init__(self, reader: Reader | None = None) -> None:
+        from surveyapp.findings.render import findings_messages  # the form's words: web imports this module
+
         self.reader = reader or Reader()
-        self.messages = findings_messages()
+        self.messages: dict[str, Messages] = findings_messages()
         self.services: Any = None  # set on start-up (the app's lifespan), for the frozen pages' check
         self.pdfs: dict[tuple[str, str, str], bytes] = {}  # (release, language, fingerprint) -> the printed PDF
         self.frozen = Frozen(self.fingerprint, lambda: tuple(self.messages))

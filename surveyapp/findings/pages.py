@@ -93,7 +93,7 @@ def area_page(kit: FindingsKit, r: Reading, postcode: str, area: str) -> tuple[d
                        postcode_typed=postcode[:20])
         return context, 400
     shown = nearest(r.t, r.document, place)
-    name = shown.area_name or r.t("Kent and Medway as a whole")
+    name = shown.area_name or r.t("{place} as a whole", place=kit.services.areas.info.place_name)
     context.update(title=r.t("Your area: {area}", area=name), explain=shown.why_not,
                    statements=statements(r.t, r.document, r.questionnaire, r.said, level=shown.level,
                                          area_code=shown.area_code))
@@ -101,9 +101,13 @@ def area_page(kit: FindingsKit, r: Reading, postcode: str, area: str) -> tuple[d
 
 
 def list_items(t: Messages, releases: list[ReleaseOut]) -> list[dict[str, str]]:
-    return [{"href": with_lang(f"/findings/{r.release_id}", t.lang),
-             "title": f"{r.document.wave_title}: " + (t("early findings") if r.stage == "interim" else t("findings"))
-                      + (f" ({t('version {n}', n=r.version)})" if r.version > 1 else ""),
+    def title(r: ReleaseOut) -> str:
+        stage = t("early findings") if r.stage == "interim" else t("findings")
+        version = t("version {n}", n=r.version)
+        return f"{r.document.wave_title}: {stage}" + (f" ({version})" if r.version > 1 else "")
+
+    return [{"href": with_lang(f"/findings/{r.release_id}", t.lang), "title": title(r),
              "when": t("Published {date}", date=long_date((r.published_at or dt.datetime.now(dt.UTC)).date())),
-             "notice": r.withdrawal_notice or (t("This release has been withdrawn.") if r.status == "withdrawn" else "")}
+             "notice": (r.withdrawal_notice or t("This release has been withdrawn."))
+             if r.status == "withdrawn" else ""}
             for r in releases]

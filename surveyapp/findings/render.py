@@ -54,7 +54,8 @@ def findings_messages() -> dict[str, Messages]:
 
 
 def render(template: str, t: Messages, **context: Any) -> str:
-    values: dict[str, Any] = {"css": style()[0], "languages": [], "errors": [], "staff": "", "bar": Markup(""), "bar_css": ""}
+    values: dict[str, Any] = {"css": style()[0], "languages": [], "errors": [], "staff": "", "bar": Markup(""),
+                              "bar_css": ""}
     values.update(context)
     return environment().get_template(template).render(
         t=t, html_lang=t.meta.html_lang, html_dir=t.meta.direction, asset=asset_version(), **values)

@@ -104,7 +104,8 @@ def findings_pdf(services: TheServices, findings: TheKit, form_kit: TheForm, rel
             with pdf_slot(services.pdf_renders):
                 data = findings.pdfs[key] = summary_pdf(html)
         except PdfBusy as exc:
-            raise HTTPException(str(exc), status_code=503, headers={"Retry-After": str(PdfBusy.RETRY_SECONDS)}) from None
+            raise HTTPException(str(exc), status_code=503,
+                                headers={"Retry-After": str(PdfBusy.RETRY_SECONDS)}) from None
         except PdfError as exc:
             raise HTTPException(str(exc), status_code=503) from None
     return Response(data, media_type="application/pdf", headers={

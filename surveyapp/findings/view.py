@@ -79,8 +79,8 @@ def statements(t: Words, document: ReleaseDocument, questionnaire: Questionnaire
             comparisons.append(against(t, base[sid], when_of(base_table.compared_with_title if base_table else ""),
                                        baseline=True))
         if sid in prev and prev[sid].get("share_agree") is not None:
-            comparisons.append(against(t, prev[sid], when_of(prev_table.compared_with_title if prev_table else ""),
-                                       baseline=False))
+            comparisons.append(against(t, prev[sid], when_of(prev_table.compared_with_title if prev_table else "",
+                                                              year_only=False), baseline=False))
         found.append(Statement(sid, heading, wording, now_words(t, t.lang, row, phrase),  # type: ignore[attr-defined]
                                comparisons, [s for s in said if s.statement_id == sid]))
     return found

@@ -35,16 +35,19 @@ def change_of(row: dict[str, Any]) -> Change:
             return "up"
         if high < 0:
             return "down"
-        return "same" if -SAME_WITHIN <= low and high <= SAME_WITHIN else "unclear"
+        return "same" if low >= -SAME_WITHIN and high <= SAME_WITHIN else "unclear"
     if p is not None and delta is not None and p < 0.05:
         return "up" if delta > 0 else "down"
     return "unclear"
 
 
-def when_of(title: str | None) -> str:
-    """What a sentence calls an earlier wave: its year where the title has one ("2019"), else its title."""
+def when_of(title: str | None, *, year_only: bool = True) -> str:
+    """What a sentence calls an earlier wave: the baseline by its year ("2019"), another wave by its title without
+    the survey's name ("Your voice: spring 2026" -> "spring 2026")."""
     found = re.search(r"\b(19|20)\d\d\b", title or "")
-    return found.group(0) if found else (title or "")
+    if year_only and found:
+        return found.group(0)
+    return (title or "").rpartition(":")[2].strip()
 
 
 def against(t: Words, row: dict[str, Any], when: str, *, baseline: bool) -> str:

@@ -48,7 +48,8 @@ def _compare_row(rng: random.Random, level: str, code: str, name: str, sid: str,
     then = 0.12 if sid == WAIT else share + rng.uniform(-0.04, 0.04)
     spread = 0.08 if sid == WAIT else rng.choice((0.05, 0.2))
     delta = share - then
-    row.update(n_valid=n, n_dont_know=rng.randint(0, 30), share_agree=round(share, 4), share_disagree=round(1 - share, 4),
+    row.update(n_valid=n, n_dont_know=rng.randint(0, 30), share_agree=round(share, 4),
+               share_disagree=round(1 - share, 4),
                share_agree_ci_low=round(share - 0.05, 4), share_agree_ci_high=round(share + 0.05, 4),
                baseline_n_valid=600, baseline_share_agree=round(then, 4), delta_share_agree=round(delta, 4),
                delta_ci_low=round(delta - spread, 4), delta_ci_high=round(delta + spread, 4),
