@@ -132,7 +132,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.auth.signin import make_sign_in_kit, sign_in_handlers
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
-    from surveyapp.findings.frozen import FrozenPages
     from surveyapp.findings.kit import FindingsKit
     from surveyapp.findings.routes import findings_handlers
     from surveyapp.render.demo import mark_pages
@@ -148,8 +147,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     provider = TokenProvider(role_tokens(settings))
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
     sign_in_kit = make_sign_in_kit(settings, sessions, provider)
-    # the lifespan adds what it opens; the findings read published releases (a test may give them a reader)
-    state = State({"settings": settings, "sign_in_kit": sign_in_kit, "findings": FindingsKit()})
+    state = State({"settings": settings, "sign_in_kit": sign_in_kit, "findings": FindingsKit()})  # + the lifespan's
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
@@ -170,7 +168,13 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         logging_config=None,
     )
     document_errors(app.openapi_schema)
-    # Outermost: a request id for every request, the access log and the request metrics (surveyapp.http.access).
-    # Inside it, published findings pages are answered from memory before routing (surveyapp.findings.frozen).
-    app.asgi_handler = AccessLog(FrozenPages(app.asgi_handler, lambda: state["findings"].frozen), state["metrics"])
+    _wrap(app, state)
     return app
+
+
+def _wrap(app: Litestar, state: State) -> None:
+    """Outermost: a request id for every request, the access log and the request metrics (surveyapp.http.access).
+    Inside it, published findings pages are answered from memory before routing (surveyapp.findings.frozen)."""
+    from surveyapp.findings.frozen import FrozenPages
+
+    app.asgi_handler = AccessLog(FrozenPages(app.asgi_handler, lambda: state["findings"].frozen), state["metrics"])

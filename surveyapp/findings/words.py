@@ -19,7 +19,7 @@ SAME_WITHIN = 0.10  # an interval of the change inside +-10 points, straddling z
 
 def in_ten(t: Words, share: float) -> str:
     """A share as "4 in 10" (never "0 in 10" for some, nor "10 in 10" for not quite all)."""
-    tenths = round(share * 10)
+    tenths = int(share * 10 + 0.5)  # half up: 0.05 is 1 in 10 (round() would make it 0)
     if tenths == 0 and share > 0:
         return t("fewer than 1 in 10")
     if tenths == 10 and share < 1:

@@ -134,3 +134,11 @@ ENTRIES = [SaidDid(WAIT, "under_way", "We are adding two assessment teams, so fe
                    dt.date(2027, 3, 1)),
            SaidDid(None, "changed", "We went to Swale's family hubs and Asian community groups with paper forms.",
                    dt.date(2027, 2, 10))]
+
+
+def publish(server: Any, releases: list[ReleaseOut], entries: list[SaidDid] | None = None) -> SampleReader:
+    """Give the app's findings these releases (newest first) and entries, as the releases' actions would."""
+    reader = SampleReader(releases, ENTRIES if entries is None else entries)
+    server.app.state.findings.reader = reader
+    server.app.state.findings.frozen.clear()
+    return reader
