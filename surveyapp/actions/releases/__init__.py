@@ -56,9 +56,8 @@ def make_release(services: Services, wave_id: str, body: ReleaseIn, now: dt.date
             raise AnalysisError("note", "a note goes with a correction (corrects): leave it out")
         cutoff = cutoff_of(wave, body, now)
         release_id = new_release_id(services, wave_id, stage)
-    earlier = [r["release_id"] for r in earlier_published(services, [wave_id])]
     document = build(services, wave, stage=stage, cutoff=cutoff, release_id=release_id, version=version, now=now,
-                     earlier=earlier, supersedes=supersedes, note=body.note.strip())
+                     supersedes=supersedes, note=body.note.strip())
     add_release(services.store, {
         "release_id": release_id, "wave_id": wave_id, "stage": stage, "version": version, "status": "draft",
         "cutoff": cutoff, "made_at": now.astimezone(dt.UTC).replace(tzinfo=None), "supersedes": supersedes,
@@ -116,8 +115,9 @@ def publish(services: Services, release_id: str, now: dt.datetime) -> ReleaseOut
         failed = [r.rule for r in check.rules if not r.passed]
         raise ReleaseConflict(f"{release_id} failed the check ({', '.join(failed)}): it cannot be published",
                               failed)
-    now_out = [r["release_id"] for r in earlier_published(services, [release.wave_id])]
-    if now_out != check.checked_against:
+    waves = [release.wave_id, *([release.document.previous_wave_id] if release.document.previous_wave_id else [])]
+    now_out = [r["release_id"] for r in earlier_published(services, waves)]
+    if sorted(now_out) != sorted(check.checked_against):
         raise ReleaseConflict(f"another release of {release.wave_id} was published after {release_id} was "
                               "checked: make the draft again, so that it is checked with it")
     data = encode(release.document)

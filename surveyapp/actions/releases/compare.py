@@ -17,6 +17,7 @@ from surveyapp.domain.waves import Wave
 
 ROW_KEY = ("area_code", "statement_id")
 EXTRA = ["n_agree", "n_disagree"]  # the counts the shares are made of, published (and checked) as cells
+COMPARED = ("n_valid", "n_agree")  # what a table shows of the wave it compares with (its base and share)
 
 
 def count_columns(scale: Scale) -> list[str]:
@@ -38,14 +39,15 @@ def answer_sets(scale: Scale) -> dict[str, tuple[str, ...]]:
             **{a: (a,) for a in scale.scores}, "n_agree": scale.agree, "n_disagree": scale.disagree}
 
 
-def exact_counts(inputs: Inputs, spec: TableSpec, wave_id: str, codes: list[str]) -> list[Count]:
-    """The exact count of every row (code x statement) and count column, for one wave."""
+def exact_counts(inputs: Inputs, spec: TableSpec, wave_id: str, codes: list[str],
+                 only: tuple[str, ...] | None = None) -> list[Count]:
+    """The exact count of every row (code x statement) and count column (or `only` these), for one wave."""
     responses, answers = inputs.of(wave_id)
     code = pl.lit("all") if spec.level == "all" else pl.col(spec.level)
     keyed = answers.join(responses.select("response_id", code.alias("area_code")), on="response_id")
     tallies = keyed.group_by("area_code", "statement_id", "answer_id").len()
     found = {(a, s, x): n for a, s, x, n in tallies.iter_rows()}
-    sets = answer_sets(inputs.scale)
+    sets = {k: v for k, v in answer_sets(inputs.scale).items() if only is None or k in only}
     counts = []
     for area in codes:
         where = () if spec.level == "all" else ((spec.level, area),)
@@ -103,7 +105,8 @@ def against(frame: pl.DataFrame, base: pl.DataFrame, *, excluded: pl.Expr) -> pl
         baseline_share_agree=pl.when(use_own).then(pl.col("baseline_share_agree")).otherwise(pl.col("_b_s")),
     ).drop("_b_n", "_b_s").with_columns(
         *(pl.when(~excluded).then(pl.col(c)).alias(c)
-          for c in ("baseline_area_code", "baseline_n_valid", "baseline_share_agree")))
+          for c in ("baseline_area_code", "baseline_n_valid", "baseline_share_agree"))).with_columns(
+        baseline_area_code=pl.when(pl.col("baseline_n_valid").is_not_null()).then(pl.col("baseline_area_code")))
     share, n = pl.col("share_agree"), pl.col("n_valid").cast(pl.Float64)
     base_share, base_n = pl.col("baseline_share_agree"), pl.col("baseline_n_valid").cast(pl.Float64)
     low, high = wilson_interval(base_share, base_n)
@@ -130,7 +133,7 @@ def compare_counts(inputs: Inputs, spec: TableSpec, lads: pl.DataFrame) -> list[
     other = compared_wave(inputs, spec)
     if other is not None and other.kind == "responses":
         counts += [replace(c, table_id=f"{spec.table_id}~{other.wave_id}")
-                   for c in exact_counts(inputs, spec, other.wave_id, codes)]
+                   for c in exact_counts(inputs, spec, other.wave_id, codes, only=COMPARED)]
     return counts
 
 
@@ -147,7 +150,7 @@ def _baseline_rows(inputs: Inputs, scale: Scale) -> pl.DataFrame:
 
 
 def _previous_rows(counts: list[Count], decide: Callable[[Count], Decision], scale: Scale) -> pl.DataFrame:
-    frame, _ = published_frame(counts, decide, count_columns(scale))
+    frame, _ = published_frame(counts, decide, list(COMPARED))
     return frame.select(pl.col("area_code").alias("baseline_area_code"), "area_code", "statement_id",
                         pl.col("n_valid").alias("baseline_n_valid"),
                         (pl.col("n_agree") / pl.col("n_valid")).alias("baseline_share_agree"))

@@ -31,6 +31,7 @@ class Inputs:
     responses: pl.DataFrame
     answers: pl.DataFrame
     baseline_counts: pl.DataFrame | None  # the aggregate baseline's published counts (area_level all)
+    sources: tuple[str, ...] = ()  # the wave's outreach sources (retired ones too)
 
     def of(self, wave_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         return (self.responses.filter(pl.col("wave_id") == wave_id),
@@ -72,7 +73,12 @@ def gather(services: Services, wave: Wave, cutoff: dt.datetime, *, previous_cuto
     lads = services.areas.lads
     utla = dict(zip(lads["lad_code"], lads["utla_code"], strict=True)) if "utla_code" in lads.columns else {}
     inside = pl.col("area_status") == "in_area"
-    responses = responses.with_columns(lad=pl.when(inside).then(lad_area())).with_columns(
+    broad = {f"{q.id}_broad": pl.col(q.id).replace_strict({o.id: o.group or o.id for o in q.options}, default=None,
+                                                          return_dtype=pl.String)
+             for q in wave.questionnaire.questions if isinstance(q, SingleChoice) and any(o.group for o in q.options)}
+    responses = responses.with_columns(lad=pl.when(inside).then(lad_area()), source=pl.col("source_id"),
+                                       **broad).with_columns(
         utla=pl.col("lad").replace_strict(utla, default=None, return_dtype=pl.String))
     counts = aggregate_counts(services.store, baseline.wave_id) if baseline is not None else None
-    return Inputs(wave, previous, baseline, cutoff, scale, responses, answers, counts)
+    sources = tuple(s.source_id for s in services.sources.of_wave(wave.wave_id))
+    return Inputs(wave, previous, baseline, cutoff, scale, responses, answers, counts, sources)
