@@ -122,6 +122,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.error_responses import document_errors
     from surveyapp.api.metrics import install, metrics
     from surveyapp.api.public import public_router
+    from surveyapp.api.releases import releases_router
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.guards import role_tokens
@@ -148,7 +149,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        *web_handlers(), staff_router(), *sign_in_handlers(), metrics, *extra_handlers],
+                        releases_router(), *web_handlers(), staff_router(), *sign_in_handlers(), metrics,
+                        *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
