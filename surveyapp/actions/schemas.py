@@ -91,6 +91,37 @@ class BackupOut(msgspec.Struct):
     responses: int
 
 
+class AuditRowOut(msgspec.Struct):
+    """One row of the audit log: who did what and when, with the outcome, and its place in the hash chain."""
+
+    seq: int
+    recorded_at: dt.datetime  # UTC
+    actor_role: str  # staff, analyst or admin; empty when nobody was known (a failed sign-in)
+    actor_name: str
+    actor_subject: str
+    action: str
+    target: str
+    outcome: Literal["ok", "refused", "failed"]
+    status: int | None
+    detail: dict[str, Any]
+    prev_hash: str
+    row_hash: str
+
+
+class AuditBreakOut(msgspec.Struct):
+    seq: int
+    reason: str
+
+
+class AuditCheckOut(msgspec.Struct):
+    """`surveyapp audit verify`: the rows checked, whether the chain holds, and the first row where it does not."""
+
+    rows: int
+    intact: bool
+    last_hash: str
+    first_break: AuditBreakOut | None = None
+
+
 # What the API reads (bodies decoded with forbid_unknown_fields), and the shape of every error.
 
 Lang = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}(-[a-z]+)?$", max_length=16)]
