@@ -100,6 +100,7 @@ def _audit_recorder(state: State) -> Recorder:
 def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     """Each exception's one handler (the most specific class wins)."""
     from surveyapp.actions.levels import AnalysisError
+    from surveyapp.actions.said_did import SaidDidError
     from surveyapp.auth.guards import Refused, SignInRequired
     from surveyapp.auth.signin import refused_page, sign_in_redirect
     from surveyapp.domain.services import SubmissionRejected, WaveNotFound, WaveNotOpen
@@ -111,6 +112,7 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     return {SignInRequired: partial(sign_in_redirect, kit=sign_in_kit), Refused: refused_page,
             FormRefused: refusal_page, SubmissionInvalid: errors.invalid, SubmissionRejected: errors.rejected,
             WaveNotFound: errors.wave_not_found, WaveNotOpen: errors.not_open, SourceError: errors.source_error,
+            SaidDidError: errors.said_did_error,
             AnalysisError: errors.analysis_error, ValidationException: errors.validation,
             HTTPException: errors.http_error, RecursionError: errors.too_deep, UnicodeDecodeError: errors.not_utf8,
             StorageFull: errors.storage_full, StoreUnavailable: errors.store_unavailable, Exception: errors.internal}
@@ -137,6 +139,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.api.metrics import install, metrics
     from surveyapp.api.public import public_router
     from surveyapp.api.releases import releases_router
+    from surveyapp.api.said_did import said_did_router
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.guards import role_tokens
@@ -163,8 +166,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        releases_router(), audit_router(), *web_handlers(), staff_router(), *sign_in_handlers(),
-                        metrics, *extra_handlers],
+                        releases_router(), audit_router(), said_did_router(), *web_handlers(), staff_router(),
+                        *sign_in_handlers(), metrics, *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
