@@ -27,7 +27,7 @@ from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 
 from surveyapp import __version__
 from surveyapp.http import errors
-from surveyapp.http.access import AccessLog
+from surveyapp.http.access import AccessLog, Recorder, timed
 from surveyapp.http.csrf import CsrfFieldMiddleware
 from surveyapp.http.headers import security_headers
 from surveyapp.http.mediatype import JsonBodyMiddleware
@@ -36,10 +36,12 @@ from surveyapp.settings import Settings, check
 
 if TYPE_CHECKING:
     import datetime as dt
+    from concurrent.futures import Future
 
     from surveyapp.auth.sessions import Sessions
     from surveyapp.auth.signin import SignInKit
     from surveyapp.domain.services import Clock
+    from surveyapp.store.audit import Appended, Entry
 
 log = logging.getLogger("surveyapp")
 RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts", "findings")  # each a dependency of that name
@@ -85,9 +87,21 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
     return lifespan
 
 
+def _audit_recorder(state: State) -> Recorder:
+    """Rows of the audit log go to the running service's store, at its clock's time."""
+    from surveyapp.store import audit
+
+    def record(entry: Entry) -> Future[Appended] | None:
+        services = state.get("services")
+        return None if services is None else audit.append(services.store, timed(entry, services.clock()))
+
+    return record
+
+
 def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     """Each exception's one handler (the most specific class wins)."""
     from surveyapp.actions.levels import AnalysisError
+    from surveyapp.actions.said_did import SaidDidError
     from surveyapp.auth.guards import Refused, SignInRequired
     from surveyapp.auth.signin import refused_page, sign_in_redirect
     from surveyapp.domain.services import SubmissionRejected, WaveNotFound, WaveNotOpen
@@ -99,6 +113,7 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     return {SignInRequired: partial(sign_in_redirect, kit=sign_in_kit), Refused: refused_page,
             FormRefused: refusal_page, SubmissionInvalid: errors.invalid, SubmissionRejected: errors.rejected,
             WaveNotFound: errors.wave_not_found, WaveNotOpen: errors.not_open, SourceError: errors.source_error,
+            SaidDidError: errors.said_did_error,
             AnalysisError: errors.analysis_error, ValidationException: errors.validation,
             HTTPException: errors.http_error, RecursionError: errors.too_deep, UnicodeDecodeError: errors.not_utf8,
             StorageFull: errors.storage_full, StoreUnavailable: errors.store_unavailable, Exception: errors.internal}
@@ -120,9 +135,11 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     """
     from surveyapp.api.admin import admin_router
     from surveyapp.api.analyst import analyst_router
-    from surveyapp.api.error_responses import document_errors
+    from surveyapp.api.audit import audit_router
     from surveyapp.api.metrics import install, metrics
     from surveyapp.api.public import public_router
+    from surveyapp.api.releases import releases_router
+    from surveyapp.api.said_did import said_did_router
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.guards import role_tokens
@@ -132,8 +149,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.auth.signin import make_sign_in_kit, sign_in_handlers
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
-    from surveyapp.findings.kit import FindingsKit
-    from surveyapp.findings.routes import findings_handlers
+    from surveyapp.findings.routes import FindingsKit, findings_handlers
     from surveyapp.render.demo import mark_pages
     from surveyapp.web import staff_router, web_handlers
 
@@ -151,8 +167,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        *web_handlers(), *findings_handlers(), staff_router(), *sign_in_handlers(), metrics,
-                        *extra_handlers],
+                        releases_router(), audit_router(), said_did_router(), *web_handlers(), *findings_handlers(),
+                        staff_router(), *sign_in_handlers(), metrics, *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
@@ -167,14 +183,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         openapi_config=_openapi(),
         logging_config=None,
     )
-    document_errors(app.openapi_schema)
-    _wrap(app, state)
+    _finish(app, state)
     return app
 
 
-def _wrap(app: Litestar, state: State) -> None:
-    """Outermost: a request id for every request, the access log and the request metrics (surveyapp.http.access).
-    Inside it, published findings pages are answered from memory before routing (surveyapp.findings.frozen)."""
+def _finish(app: Litestar, state: State) -> None:
+    """The error answers in the OpenAPI schema; outermost, a request id for every request, the access log and the
+    request metrics (surveyapp.http.access); inside it, published findings pages answered from memory before
+    routing (surveyapp.findings.frozen)."""
+    from surveyapp.api.error_responses import document_errors
     from surveyapp.findings.frozen import FrozenPages
 
-    app.asgi_handler = AccessLog(FrozenPages(app.asgi_handler, lambda: state["findings"].frozen), state["metrics"])
+    document_errors(app.openapi_schema)
+    app.asgi_handler = AccessLog(FrozenPages(app.asgi_handler, lambda: state["findings"].frozen), state["metrics"],
+                                 _audit_recorder(state))
