@@ -24,7 +24,9 @@ class SaidDid:
     statement_id: str | None
     kind: Kind
     text: str
-    dated: dt.date | None
+    dated: dt.date | None  # since when (changed, under way) or when it was said
+    why: str | None = None  # why the council cannot change it
+    expected_by: dt.date | None = None
 
 
 def _module(name: str) -> Any:
@@ -36,7 +38,7 @@ def _module(name: str) -> Any:
 
 
 def _date_of(entry: Any) -> dt.date | None:
-    for name in ("changed_on", "done_on", "dated", "updated_at", "created_at", "recorded_at"):
+    for name in ("since", "dated", "updated_at", "created_at"):
         value = getattr(entry, name, None)
         if isinstance(value, dt.datetime):
             return value.date()
@@ -64,8 +66,12 @@ class Reader:
         said_did = _module("said_did")
         if said_did is None:
             return []
-        return [SaidDid(getattr(e, "statement_id", None), e.kind, e.text, _date_of(e))
-                for e in said_did.entries(services, questionnaire_id)]
+        try:
+            found = said_did.entries(services, questionnaire_id)
+        except said_did.SaidDidError:  # no wave of the questionnaire any more: nothing to show beside it
+            return []
+        return [SaidDid(e.statement_id, e.kind, e.text, _date_of(e), getattr(e, "why", None),
+                        getattr(e, "expected_by", None)) for e in found]
 
 
 def find(reader: Reader, services: Any, release_id: str) -> ReleaseOut | None:
