@@ -18,6 +18,7 @@ from surveyapp.findings.render import FROZEN, page
 from surveyapp.findings.source import find
 from surveyapp.findings.summary import summary_html, summary_pdf
 from surveyapp.findings.view import statements, under_heard
+from surveyapp.http.headers import csp_for_page
 from surveyapp.web.kit import FormKit
 from surveyapp.web.messages import ENGLISH
 
@@ -85,6 +86,23 @@ def findings_area(services: TheServices, findings: TheKit, form_kit: TheForm, re
     return page("area.html", r.t, status=status, headers=NO_STORE, **context)
 
 
+def _summary(findings: FindingsKit, services: Services, r: pages.Reading) -> str:
+    return summary_html(r.t, title=pages.release_context(findings, r)["title"], caption=pages.caption(r),
+                        responses=r.document.responses,
+                        statements=statements(r.t, r.document, r.questionnaire, r.said),
+                        heard=under_heard(r.t, r.document), url=public_url(services, r.release.release_id, r.t.lang))
+
+
+@get("/findings/{release_id:str}/summary", sync_to_thread=True, include_in_schema=False, opt=FREEZE)
+def findings_summary(services: TheServices, findings: TheKit, form_kit: TheForm, release_id: FromPath[str],
+                     lang: FromQuery[str] = ENGLISH) -> Response[str]:
+    """The one-page summary as the page the PDF is printed from."""
+    r = _reading(findings, services, form_kit, release_id, lang)
+    _published(r)
+    html = _summary(findings, services, r)
+    return Response(html, media_type="text/html", headers={"Content-Security-Policy": csp_for_page(html), **FROZEN})
+
+
 @get("/findings/{release_id:str}/summary.pdf", sync_to_thread=True, include_in_schema=False)
 def findings_pdf(services: TheServices, findings: TheKit, form_kit: TheForm, release_id: FromPath[str],
                  lang: FromQuery[str] = ENGLISH) -> Response[bytes]:
@@ -96,13 +114,9 @@ def findings_pdf(services: TheServices, findings: TheKit, form_kit: TheForm, rel
     key = (release_id, r.t.lang, findings.fingerprint())
     data = findings.pdfs.get(key)
     if data is None:
-        html = summary_html(r.t, title=pages.release_context(findings, r)["title"], caption=pages.caption(r),
-                            responses=r.document.responses, statements=statements(r.t, r.document, r.questionnaire,
-                                                                                  r.said),
-                            heard=under_heard(r.t, r.document), url=public_url(services, release_id, r.t.lang))
         try:
             with pdf_slot(services.pdf_renders):
-                data = findings.pdfs[key] = summary_pdf(html)
+                data = findings.pdfs[key] = summary_pdf(_summary(findings, services, r))
         except PdfBusy as exc:
             raise HTTPException(str(exc), status_code=503,
                                 headers={"Retry-After": str(PdfBusy.RETRY_SECONDS)}) from None
@@ -154,8 +168,8 @@ def findings_dictionary(services: TheServices, findings: TheKit, form_kit: TheFo
 
 
 def findings_handlers() -> list[Any]:
-    return [findings_list, findings_feed, findings_release, findings_area, findings_pdf, findings_json, findings_csv,
-            findings_dictionary]
+    return [findings_list, findings_feed, findings_release, findings_area, findings_summary, findings_pdf,
+            findings_json, findings_csv, findings_dictionary]
 
 
 __all__ = ["FindingsKit", "findings_handlers"]  # the app factory takes both from here
