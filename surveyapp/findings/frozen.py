@@ -1,12 +1,15 @@
 """Published pages never change, so each is rendered once and its bytes served again, before the app's stack.
 
-`FrozenPages` wraps the app's ASGI handler inside the access log. The first GET of a findings address is
-answered by the app as usual; when its handler declares `opt={"frozen": True}` and answers 200, the response's
-status, headers (the security headers included) and body are kept, keyed by path and query (only no query or a
-known `lang=`, so no one can fill the memory with addresses of their own). Later GETs of that address are
-answered from memory without routing, middleware or rendering. Everything kept is dropped when what the pages
-show changes: a release is published or withdrawn, or a "You said, we did" entry is added or edited. That is
-checked at most every `CHECK_SECONDS`, from the releases' and entries' own state, by `Frozen.fingerprint`.
+`FrozenPages` is the outermost ASGI handler. The first GET of a findings address goes through the access log
+and the app as usual; when its handler declares `opt={"frozen": True}` and answers 200, the response's status,
+headers (the security headers included; the request id left out) and body are kept, keyed by path and query
+(only no query or a known `lang=`, so no one can fill the memory with addresses of their own). Later GETs of
+that address are answered from memory without the access log, routing, middleware or rendering: each is
+counted in the request metrics (`GET /metrics`, by route template, as every request is) but not written to the
+access log line by line, which costs ten times what the answer does (about 60 µs against 5 µs a request).
+Everything kept is dropped when what the pages show changes: a release is published or withdrawn, or a "You said,
+we did" entry is added or edited. That is checked at most every `CHECK_SECONDS`, from the releases' and entries'
+own state, by `Frozen.fingerprint`.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from typing import Any
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPResponseBodyEvent, HTTPResponseStartEvent, Message, Receive, Scope, Send
+
+from surveyapp.http.metrics import RequestMetrics
 
 CHECK_SECONDS = 2.0
 PREFIX = "/findings"
@@ -71,8 +76,17 @@ def fingerprint_of(parts: list[Any]) -> str:
 class FrozenPages:
     """ASGI middleware: a kept findings response is sent from memory; a frozen handler's 200 is kept."""
 
-    def __init__(self, app: ASGIApp, frozen: Callable[[], Frozen | None]) -> None:
-        self.app, self.frozen = app, frozen
+    def __init__(self, app: ASGIApp, frozen: Callable[[], Frozen | None], metrics: RequestMetrics) -> None:
+        self.app, self.frozen, self.metrics = app, frozen, metrics
+        self._counted: dict[str, tuple[Any, Any]] = {}  # route -> its metrics, labelled once (labelling is slow)
+
+    def _count(self, route: str, seconds: float) -> None:
+        found = self._counted.get(route)
+        if found is None:
+            found = self._counted[route] = (self.metrics.requests.labels(route, "GET", "200"),
+                                            self.metrics.latency.labels(route, "GET"))
+        found[0].inc()
+        found[1].observe(seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         frozen = self.frozen() if scope["type"] == ScopeType.HTTP and scope.get("method") == "GET" else None
@@ -84,12 +98,13 @@ class FrozenPages:
         key = (path, scope.get("query_string", b""))
         kept = frozen.kept.get(key)
         if kept is not None:
-            scope["path_template"] = kept.route
+            started = time.perf_counter()
             start: HTTPResponseStartEvent = {"type": "http.response.start", "status": kept.status,
                                              "headers": kept.headers}
             body: HTTPResponseBodyEvent = {"type": "http.response.body", "body": kept.body, "more_body": False}
             await send(start)
             await send(body)
+            self._count(kept.route, time.perf_counter() - started)
             return
         await self._answer_and_keep(frozen, key, scope, receive, send)
 
@@ -106,8 +121,8 @@ class FrozenPages:
                 handler = scope.get("route_handler")
                 if (not message.get("more_body") and start.get("status") == 200 and handler is not None
                         and handler.opt.get("frozen")):
-                    frozen.kept[key] = Kept(200, start["headers"], b"".join(chunks),
-                                            str(scope.get("path_template", "")))
+                    headers = [(k, v) for k, v in start["headers"] if k.lower() != b"x-request-id"]
+                    frozen.kept[key] = Kept(200, headers, b"".join(chunks), str(scope.get("path_template", "")))
             await send(message)
 
         await self.app(scope, receive, keep)

@@ -67,3 +67,12 @@ def test_the_postcode_typed_is_never_logged(http: httpx.Client, caplog: pytest.L
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records if r.name.startswith("surveyapp"))
     assert "GET /findings/{release_id}/area 200" in logged  # the access line was written, by route template
     assert "ME14" not in logged and "9ZZ" not in logged and "QQ99" not in logged
+
+
+def test_the_proxy_never_logs_nor_caches_the_area_address() -> None:
+    from pathlib import Path
+
+    nginx = (Path(__file__).resolve().parents[2] / "deploy" / "nginx.conf").read_text(encoding="utf-8")
+    area = nginx.split("location ~ ^/findings/[^/]+/area$ {")[1].split("}")[0]
+    assert "access_log off;" in area and "proxy_cache" not in area
+    assert "proxy_cache findings;" in nginx.split("location /findings {")[1].split("}")[0]

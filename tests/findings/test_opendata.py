@@ -114,3 +114,15 @@ def test_a_new_you_said_we_did_entry_shows_at_once_the_check_runs(fresh_app: Cal
         assert "Assessments now start within 6 weeks." in after.text
         reader.releases = [release_out(sample_document(), withdrawn=True)]
         assert "This release has been withdrawn" in http.get(BASE).text
+
+
+def test_pages_served_from_memory_are_counted_in_the_metrics(fresh_app: Callable[..., Harness]) -> None:
+    server = fresh_app()
+    publish(server, [release_out(sample_document())])
+    with server.client() as http:
+        pages = [http.get(BASE) for _ in range(3)]
+    assert "x-request-id" in pages[0].headers and "x-request-id" not in pages[2].headers  # the last from memory
+    assert pages[2].content == pages[0].content
+    counted = server.app.state.metrics.registry.get_sample_value(
+        "surveyapp_http_requests_total", {"route": "/findings/{release_id}", "method": "GET", "status": "200"})
+    assert counted == 3  # one rendered (counted by the access log), two from memory
