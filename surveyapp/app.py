@@ -126,6 +126,27 @@ def _openapi() -> OpenAPIConfig:
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}))
 
 
+def _route_handlers() -> list[ControllerRouterHandler]:
+    """Every route of the service: the API's routers, the families' pages and findings, staff pages, sign-in and
+    metrics."""
+    from surveyapp.api.admin import admin_router
+    from surveyapp.api.analyst import analyst_router
+    from surveyapp.api.audit import audit_router
+    from surveyapp.api.metrics import metrics
+    from surveyapp.api.public import public_router
+    from surveyapp.api.releases import releases_router
+    from surveyapp.api.said_did import said_did_router
+    from surveyapp.api.sources import sources_router
+    from surveyapp.api.tracker import tracker_router
+    from surveyapp.auth.signin import sign_in_handlers
+    from surveyapp.findings.routes import findings_handlers
+    from surveyapp.web import staff_router, web_handlers
+
+    return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
+            audit_router(), said_did_router(), *web_handlers(), *findings_handlers(), staff_router(),
+            *sign_in_handlers(), metrics]
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None,
                extra_handlers: Sequence[ControllerRouterHandler] = ()) -> Litestar:
     """Build the service for these settings; the store opens on start-up and closes on shutdown.
@@ -133,25 +154,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     The API's modules, the store and the analytics load here rather than when this module is imported, so
     `surveyapp --help` and the CLI's HTTP path start quickly.
     """
-    from surveyapp.api.admin import admin_router
-    from surveyapp.api.analyst import analyst_router
-    from surveyapp.api.audit import audit_router
-    from surveyapp.api.metrics import install, metrics
-    from surveyapp.api.public import public_router
-    from surveyapp.api.releases import releases_router
-    from surveyapp.api.said_did import said_did_router
-    from surveyapp.api.sources import sources_router
-    from surveyapp.api.tracker import tracker_router
+    from surveyapp.api.metrics import install
     from surveyapp.auth.guards import role_tokens
     from surveyapp.auth.identity import TokenProvider
     from surveyapp.auth.middleware import AuthenticationMiddleware
     from surveyapp.auth.sessions import Sessions
-    from surveyapp.auth.signin import make_sign_in_kit, sign_in_handlers
+    from surveyapp.auth.signin import make_sign_in_kit
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
-    from surveyapp.findings.routes import FindingsKit, findings_handlers
+    from surveyapp.findings.kit import FindingsKit
     from surveyapp.render.demo import mark_pages
-    from surveyapp.web import staff_router, web_handlers
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit); staff are exempt.
@@ -166,9 +178,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     state = State({"settings": settings, "sign_in_kit": sign_in_kit, "findings": FindingsKit()})  # + the lifespan's
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
-        route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        releases_router(), audit_router(), said_did_router(), *web_handlers(), *findings_handlers(),
-                        staff_router(), *sign_in_handlers(), metrics, *extra_handlers],
+        route_handlers=[*_route_handlers(), *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),

@@ -171,5 +171,3 @@ def findings_handlers() -> list[Any]:
     return [findings_list, findings_feed, findings_release, findings_area, findings_summary, findings_pdf,
             findings_json, findings_csv, findings_dictionary]
 
-
-__all__ = ["FindingsKit", "findings_handlers"]  # the app factory takes both from here
