@@ -17,7 +17,7 @@ from surveyapp.findings.kit import FindingsKit
 from surveyapp.findings.render import FROZEN, page
 from surveyapp.findings.source import find
 from surveyapp.findings.summary import summary_html, summary_pdf
-from surveyapp.findings.view import statements, under_heard
+from surveyapp.findings.view import notes, statements, under_heard
 from surveyapp.http.headers import csp_for_page
 from surveyapp.web.kit import FormKit
 from surveyapp.web.messages import ENGLISH
@@ -88,7 +88,7 @@ def findings_area(services: TheServices, findings: TheKit, form_kit: TheForm, re
 
 def _summary(findings: FindingsKit, services: Services, r: pages.Reading) -> str:
     return summary_html(r.t, title=pages.release_context(findings, r)["title"], caption=pages.caption(r),
-                        responses=r.document.responses,
+                        responses=f"{r.document.responses:,}", notes=notes(r.document),
                         statements=statements(r.t, r.document, r.questionnaire, r.said),
                         heard=under_heard(r.t, r.document), url=public_url(services, r.release.release_id, r.t.lang))
 

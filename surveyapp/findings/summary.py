@@ -14,11 +14,11 @@ from surveyapp.render.poster import qr_svg
 from surveyapp.web.messages import Messages
 
 
-def summary_html(t: Messages, *, title: str, caption: str, responses: int, statements: list[Statement],
-                 heard: list[Heard], url: str) -> str:
+def summary_html(t: Messages, *, title: str, caption: str, responses: str, notes: list[str],
+                 statements: list[Statement], heard: list[Heard], url: str) -> str:
     qr = qr_svg(url, fluid=True).replace("<svg ", '<svg role="img" ', 1)
     css = (HERE / "summary.css").read_text(encoding="utf-8")
-    return render("summary.html", t, css=css, title=title, caption=caption, responses=responses,
+    return render("summary.html", t, css=css, title=title, caption=caption, responses=responses, notes=notes,
                   statements=statements, heard=heard, url=url, qr=qr)
 
 
