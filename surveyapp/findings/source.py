@@ -8,7 +8,6 @@ and the entries through `surveyapp.actions.said_did`. `Reader` is the one seam: 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -29,49 +28,30 @@ class SaidDid:
     expected_by: dt.date | None = None
 
 
-def _module(name: str) -> Any:
-    """An action module of another feature, or None while it is not there yet."""
-    try:
-        return importlib.import_module(f"surveyapp.actions.{name}")
-    except ModuleNotFoundError:
-        return None
-
-
-def _date_of(entry: Any) -> dt.date | None:
-    for name in ("since", "dated", "updated_at", "created_at"):
-        value = getattr(entry, name, None)
-        if isinstance(value, dt.datetime):
-            return value.date()
-        if isinstance(value, dt.date):
-            return value
-    return None
-
-
 class Reader:
-    """Published releases, newest first, and the entries of a questionnaire, from the service's actions."""
+    """Published releases, newest first, and the entries of a questionnaire, from the service's actions (imported
+    when first asked: the form's pages import this module, and need neither at start-up)."""
 
     def published(self, services: Any) -> list[ReleaseOut]:
-        releases = _module("releases")
-        if releases is None:
-            return []
-        return [r for r in releases.published(services) if r.status in ("published", "withdrawn")]
+        from surveyapp.actions import releases
+
+        return releases.published(services)
 
     def document(self, services: Any, release: ReleaseOut) -> ReleaseDocument:
-        """The frozen document: decoded from the published bytes themselves, when the releases give them."""
-        releases = _module("releases")
-        data = releases.published_bytes(services, release.release_id) if releases is not None else None
+        """The frozen document, decoded from the published bytes themselves."""
+        from surveyapp.actions import releases
+
+        data = releases.published_bytes(services, release.release_id)
         return decode(data) if data else release.document
 
     def entries(self, services: Any, questionnaire_id: str) -> list[SaidDid]:
-        said_did = _module("said_did")
-        if said_did is None:
-            return []
+        from surveyapp.actions import said_did
+
         try:
             found = said_did.entries(services, questionnaire_id)
         except said_did.SaidDidError:  # no wave of the questionnaire any more: nothing to show beside it
             return []
-        return [SaidDid(e.statement_id, e.kind, e.text, _date_of(e), getattr(e, "why", None),
-                        getattr(e, "expected_by", None)) for e in found]
+        return [SaidDid(e.statement_id, e.kind, e.text, e.since, e.why, e.expected_by) for e in found]
 
 
 def find(reader: Reader, services: Any, release_id: str) -> ReleaseOut | None:

@@ -126,3 +126,28 @@ def test_pages_served_from_memory_are_counted_in_the_metrics(fresh_app: Callable
     counted = server.app.state.metrics.registry.get_sample_value(
         "surveyapp_http_requests_total", {"route": "/findings/{release_id}", "method": "GET", "status": "200"})
     assert counted == 3  # one rendered (counted by the access log), two from memory
+
+
+def test_the_summary_pdf_says_when_it_cannot_be_printed_now(fresh_app: Callable[..., Harness],
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    from surveyapp.findings import routes
+    from surveyapp.render.report import PdfError
+
+    server = fresh_app()
+    publish(server, [release_out(sample_document())])
+    slots = server.services.pdf_renders
+    taken = 0
+    while slots.acquire(blocking=False):  # every PDF slot busy printing
+        taken += 1
+    with server.client() as http:
+        busy = http.get(f"{BASE}/summary.pdf")
+        assert busy.status_code == 503 and busy.headers["retry-after"]
+        for _ in range(taken):
+            slots.release()
+
+        def no_chromium(html: str) -> bytes:
+            raise PdfError("printing the PDF needs Chromium: install it")
+
+        monkeypatch.setattr(routes, "summary_pdf", no_chromium)
+        missing = http.get(f"{BASE}/summary.pdf")
+    assert missing.status_code == 503 and "needs Chromium" in missing.text
