@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -21,6 +21,13 @@ def findings_app(start_module_service: StartService) -> Harness:
     server = start_module_service(languages=LANGUAGES, public_url=PUBLIC)
     publish(server, [release_out(sample_document())])
     return server
+
+
+@pytest.fixture
+def shared(findings_app: Harness) -> Iterator[Harness]:
+    """The module's app for a test that changes what is published: the sample release again afterwards."""
+    yield findings_app
+    publish(findings_app, [release_out(sample_document())])
 
 
 @pytest.fixture

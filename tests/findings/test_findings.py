@@ -4,7 +4,6 @@ language, their area by part-postcode, who answered, and a withdrawn release's n
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
 import httpx
 import pytest
@@ -74,8 +73,8 @@ def test_a_language_not_offered_is_english(http: httpx.Client) -> None:
     assert '<html lang="en" dir="ltr">' in http.get(PAGE, params={"lang": "xx"}).text
 
 
-def test_the_list_shows_each_release_and_a_withdrawn_one_with_its_notice(fresh_app: Callable[..., Harness]) -> None:
-    server = fresh_app()
+def test_the_list_shows_each_release_and_a_withdrawn_one_with_its_notice(shared: Harness) -> None:
+    server = shared
     old = release_out(sample_document("2026-autumn-final-0"), withdrawn=True)
     publish(server, [release_out(sample_document()), old])
     with server.client() as http:
@@ -90,15 +89,16 @@ def test_the_list_shows_each_release_and_a_withdrawn_one_with_its_notice(fresh_a
         assert http.get("/findings/no-such-release").status_code == 404
 
 
-def test_nothing_published_says_so(fresh_app: Callable[..., Harness]) -> None:
-    server = fresh_app()
+def test_nothing_published_says_so(shared: Harness) -> None:
+    server = shared
+    publish(server, [])
     with server.client() as http:
         assert "Nothing has been published yet" in http.get("/findings").text
         assert http.get(PAGE).status_code == 404
 
 
-def test_an_interim_release_says_it_is_early_and_shows_no_district(fresh_app: Callable[..., Harness]) -> None:
-    server = fresh_app()
+def test_an_interim_release_says_it_is_early_and_shows_no_district(shared: Harness) -> None:
+    server = shared
     publish(server, [release_out(sample_document("2026-autumn-interim-1", stage="interim"))])
     with server.client() as http:
         assert "These are early findings" in http.get("/findings/2026-autumn-interim-1").text

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 
 import msgspec
 
@@ -31,26 +30,27 @@ def send_one(server: Harness, clock: FakeClock) -> str:
         return http.get(f"{WAVE}/thanks").text
 
 
-def test_no_link_while_nothing_is_published(fresh_app: Callable[..., Harness], clock: FakeClock) -> None:
-    server = fresh_app()
-    assert LINK not in send_one(server, clock)
+def test_no_link_while_nothing_is_published(shared: Harness) -> None:
+    server = shared
+    publish(server, [])
+    assert LINK not in send_one(server, server.clock)  # type: ignore[arg-type]
     with server.client() as http:
         assert LINK not in http.get(WAVE).text
 
 
 def test_the_confirmation_and_the_next_waves_start_page_link_to_the_last_release(
-        fresh_app: Callable[..., Harness], clock: FakeClock) -> None:
-    server = fresh_app()
+        shared: Harness) -> None:
+    server = shared
     spring = msgspec.structs.replace(sample_document("2026-spring-final-1"), wave_id="2026-spring")
     publish(server, [release_out(spring)])
-    assert 'href="/findings/2026-spring-final-1"' in send_one(server, clock)
+    assert 'href="/findings/2026-spring-final-1"' in send_one(server, server.clock)  # type: ignore[arg-type]
     with server.client() as http:
         start = http.get(WAVE, params={"lang": "pl"}).text
     assert 'href="/findings/2026-spring-final-1?lang=pl"' in start
 
 
-def test_the_start_page_does_not_point_at_a_release_of_its_own_wave(fresh_app: Callable[..., Harness]) -> None:
-    server = fresh_app()
+def test_the_start_page_does_not_point_at_a_release_of_its_own_wave(shared: Harness) -> None:
+    server = shared
     publish(server, [release_out(sample_document("2026-autumn-interim-1", stage="interim"))])
     with server.client() as http:
         assert LINK not in http.get(WAVE).text

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
 import httpx
@@ -54,8 +53,8 @@ def test_the_dictionary_explains_every_column_and_the_json_holds_it_all(http: ht
     assert http.get(f"{BASE}/data/reach-lad").status_code == 404
 
 
-def test_the_feed_is_atom_with_an_entry_per_release(fresh_app: Callable[..., Harness]) -> None:
-    server = fresh_app()
+def test_the_feed_is_atom_with_an_entry_per_release(shared: Harness) -> None:
+    server = shared
     publish(server, [release_out(sample_document()), release_out(sample_document("2026-autumn-final-0"),
                                                                  withdrawn=True)])
     with server.client() as http:
@@ -82,9 +81,9 @@ class Counting:
         return getattr(self.reader, name)
 
 
-def test_a_published_page_is_served_as_the_same_bytes_from_memory(fresh_app: Callable[..., Harness],
+def test_a_published_page_is_served_as_the_same_bytes_from_memory(shared: Harness,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    server = fresh_app()
+    server = shared
     reader = publish(server, [release_out(sample_document())])
     counting = Counting(reader)
     server.app.state.findings.reader = counting
@@ -101,10 +100,10 @@ def test_a_published_page_is_served_as_the_same_bytes_from_memory(fresh_app: Cal
         assert set(server.app.state.findings.frozen.kept) == {(BASE, b"lang=pl")}  # no address of anyone's making
 
 
-def test_a_new_you_said_we_did_entry_shows_at_once_the_check_runs(fresh_app: Callable[..., Harness],
+def test_a_new_you_said_we_did_entry_shows_at_once_the_check_runs(shared: Harness,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(frozen, "CHECK_SECONDS", 0.0)
-    server = fresh_app()
+    server = shared
     reader = publish(server, [release_out(sample_document())], entries=[])
     with server.client() as http:
         before = http.get(BASE)
@@ -116,24 +115,25 @@ def test_a_new_you_said_we_did_entry_shows_at_once_the_check_runs(fresh_app: Cal
         assert "This release has been withdrawn" in http.get(BASE).text
 
 
-def test_pages_served_from_memory_are_counted_in_the_metrics(fresh_app: Callable[..., Harness]) -> None:
-    server = fresh_app()
+def test_pages_served_from_memory_are_counted_in_the_metrics(shared: Harness) -> None:
+    server = shared
     publish(server, [release_out(sample_document())])
+    route = {"route": "/findings/{release_id}", "method": "GET", "status": "200"}
+    before = server.app.state.metrics.registry.get_sample_value("surveyapp_http_requests_total", route) or 0
     with server.client() as http:
         pages = [http.get(BASE) for _ in range(3)]
     assert "x-request-id" in pages[0].headers and "x-request-id" not in pages[2].headers  # the last from memory
     assert pages[2].content == pages[0].content
-    counted = server.app.state.metrics.registry.get_sample_value(
-        "surveyapp_http_requests_total", {"route": "/findings/{release_id}", "method": "GET", "status": "200"})
-    assert counted == 3  # one rendered (counted by the access log), two from memory
+    counted = server.app.state.metrics.registry.get_sample_value("surveyapp_http_requests_total", route)
+    assert counted == before + 3  # one rendered (counted by the access log), two from memory
 
 
-def test_the_summary_pdf_says_when_it_cannot_be_printed_now(fresh_app: Callable[..., Harness],
+def test_the_summary_pdf_says_when_it_cannot_be_printed_now(shared: Harness,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     from surveyapp.findings import routes
     from surveyapp.render.report import PdfError
 
-    server = fresh_app()
+    server = shared
     publish(server, [release_out(sample_document())])
     slots = server.services.pdf_renders
     taken = 0

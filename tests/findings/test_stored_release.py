@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import msgspec
+import pytest
 
 from surveyapp.actions.releases.making import encode_draft
 from surveyapp.store.releases import add_release
@@ -37,6 +38,7 @@ def store_draft(server: Harness, release_id: str) -> None:
         "draft_json": encode_draft(document), "withdrawal_notice": ""})
 
 
+@pytest.mark.slow  # 50 responses stored through the writer: about 2 s
 def test_a_stored_release_is_read_from_its_frozen_bytes_with_its_entries(fresh_app: Callable[..., Harness]) -> None:
     server = fresh_app()
     rng = random.Random(3)
