@@ -51,17 +51,23 @@ class Frozen:
     def cacheable(self, query: bytes) -> bool:
         return query == b"" or (query.startswith(b"lang=") and query[5:].decode("latin-1") in self.languages())
 
-    def fresh(self) -> None:
-        """Drop everything kept when the releases or entries have changed since the last look."""
+    def fresh(self) -> bool:
+        """Drop everything kept when the releases or entries have changed since the last look; False when they
+        cannot be read just now (the store is unavailable): then nothing is served from memory, and the app
+        answers as it can."""
         now = time.monotonic()
         if now - self._checked < CHECK_SECONDS:
-            return
+            return self._seen is not None
         with self._lock:
             self._checked = now
-            seen = self.fingerprint()
-            if seen != self._seen:
+            try:
+                seen: str | None = self.fingerprint()
+            except Exception:  # whatever it is, the app's own answer says it
+                seen = None
+            if seen != self._seen or seen is None:
                 self.kept.clear()
                 self._seen = seen
+            return seen is not None
 
     def clear(self) -> None:
         with self._lock:
@@ -94,7 +100,9 @@ class FrozenPages:
         if frozen is None or not path.startswith(PREFIX) or not frozen.cacheable(scope.get("query_string", b"")):
             await self.app(scope, receive, send)
             return
-        frozen.fresh()
+        if not frozen.fresh():
+            await self.app(scope, receive, send)
+            return
         key = (path, scope.get("query_string", b""))
         kept = frozen.kept.get(key)
         if kept is not None:

@@ -151,3 +151,21 @@ def test_the_summary_pdf_says_when_it_cannot_be_printed_now(shared: Harness,
         monkeypatch.setattr(routes, "summary_pdf", no_chromium)
         missing = http.get(f"{BASE}/summary.pdf")
     assert missing.status_code == 503 and "needs Chromium" in missing.text
+
+
+def test_when_the_releases_cannot_be_read_nothing_is_served_from_memory(shared: Harness,
+                                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(frozen, "CHECK_SECONDS", 0.0)
+    server = shared
+    reader = publish(server, [release_out(sample_document())])
+    with server.client() as http:
+        assert http.get(BASE).status_code == 200
+        assert server.app.state.findings.frozen.kept
+
+        def unavailable(services: object) -> list[object]:
+            raise OSError("the store is unavailable")
+
+        monkeypatch.setattr(reader, "published", unavailable)
+        answer = http.get(BASE)
+    assert answer.status_code == 500 and not server.app.state.findings.frozen.kept  # the app's own answer
+    assert "x-request-id" in answer.headers  # through the access log, which recorded it
