@@ -53,6 +53,9 @@ def when_of(title: str | None, *, year_only: bool = True) -> str:
 def against(t: Words, row: dict[str, Any], when: str, *, baseline: bool) -> str:
     """The sentence comparing now with an earlier wave, saying how sure the change is."""
     then = row.get("baseline_share_agree")
+    if then is None and not row.get("hidden") and row.get("baseline_n_valid") is None:
+        # e.g. Medway against 2019, which did not cover it: nothing was hidden, there is nothing to compare with
+        return t("There is no figure from {when} to compare with here.", when=when)
     if then is None or row.get("share_agree") is None:
         return t("We cannot compare with {when}: too few families answered to show it.", when=when)
     was = (t("In {when} it was {then}.", when=when, then=in_ten(t, then)) if baseline

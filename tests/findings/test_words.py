@@ -57,3 +57,12 @@ def test_the_baseline_by_its_year_another_wave_by_its_name() -> None:
     assert when_of("Your voice 2019 (baseline)") == "2019"
     assert when_of("Your voice: spring 2026", year_only=False) == "spring 2026"
     assert when_of(None) == ""
+
+
+def test_no_earlier_figure_is_not_called_too_few() -> None:
+    from surveyapp.findings.words import against
+
+    medway = {"share_agree": 0.4, "baseline_share_agree": None, "baseline_n_valid": None, "hidden": None}
+    assert against(T, medway, "2019", baseline=True) == "There is no figure from 2019 to compare with here."
+    hidden = {"share_agree": 0.4, "baseline_share_agree": None, "baseline_n_valid": None, "hidden": "small"}
+    assert against(T, hidden, "2019", baseline=True).startswith("We cannot compare with 2019: too few")
