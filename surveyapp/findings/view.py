@@ -71,6 +71,7 @@ def statements(t: Words, document: ReleaseDocument, questionnaire: Questionnaire
     words = statement_words(questionnaire, document, t.lang)  # type: ignore[attr-defined]
     base_table, prev_table = compare_table(document, level, "baseline"), compare_table(document, level, "previous")
     base, prev = rows_of(base_table, area_code), rows_of(prev_table, area_code)
+    by_area = compare_table(document, "utla", "baseline") if level == ALL and base_table is None else None
     found = []
     for sid, (heading, wording, phrase) in words.items():
         row = base.get(sid) or prev.get(sid)
@@ -78,12 +79,23 @@ def statements(t: Words, document: ReleaseDocument, questionnaire: Questionnaire
         if sid in base and base[sid].get("share_agree") is not None:
             comparisons.append(against(t, base[sid], when_of(base_table.compared_with_title if base_table else ""),
                                        baseline=True))
+        comparisons += like_for_like(t, by_area, sid)
         if sid in prev and prev[sid].get("share_agree") is not None:
             comparisons.append(against(t, prev[sid], when_of(prev_table.compared_with_title if prev_table else "",
                                                               year_only=False), baseline=False))
         found.append(Statement(sid, heading, wording, now_words(t, t.lang, row, phrase),  # type: ignore[attr-defined]
                                comparisons, [s for s in said if s.statement_id == sid]))
     return found
+
+
+def like_for_like(t: Words, table: ReleaseTable | None, statement_id: str) -> list[str]:
+    """Against 2019 where 2019 covered only part of the area (Kent, not Medway): each part it covered, alone."""
+    if table is None:
+        return []
+    when = when_of(table.compared_with_title)
+    return [against(t, r, when, baseline=True, area=str(r.get("area_name") or r.get("area_code")))
+            for r in table.rows if r.get("statement_id") == statement_id and r.get("share_agree") is not None
+            and r.get("baseline_share_agree") is not None]
 
 
 @dataclass(frozen=True)

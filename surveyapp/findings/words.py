@@ -14,6 +14,8 @@ from typing import Any, Literal
 
 Change = Literal["up", "down", "same", "unclear"]
 Words = Callable[..., str]
+# The output check's rule names, as the release's `hidden` column may give them, to its reasons' keys.
+RULES = {"threshold": "small", "zeros": "small", "differencing": "complement", "dominance": "small"}
 SAME_WITHIN = 0.10  # an interval of the change inside +-10 points, straddling zero: "about the same"
 
 
@@ -50,16 +52,22 @@ def when_of(title: str | None, *, year_only: bool = True) -> str:
     return (title or "").rpartition(":")[2].strip()
 
 
-def against(t: Words, row: dict[str, Any], when: str, *, baseline: bool) -> str:
-    """The sentence comparing now with an earlier wave, saying how sure the change is."""
+def against(t: Words, row: dict[str, Any], when: str, *, baseline: bool, area: str = "") -> str:
+    """The sentence comparing now with an earlier wave, saying how sure the change is; with `area`, for that
+    area alone (the whole area's figure against 2019 where 2019 covered only part of it)."""
     then = row.get("baseline_share_agree")
     if then is None and not row.get("hidden") and row.get("baseline_n_valid") is None:
         # e.g. Medway against 2019, which did not cover it: nothing was hidden, there is nothing to compare with
         return t("There is no figure from {when} to compare with here.", when=when)
     if then is None or row.get("share_agree") is None:
         return t("We cannot compare with {when}: too few families answered to show it.", when=when)
-    was = (t("In {when} it was {then}.", when=when, then=in_ten(t, then)) if baseline
-           else t("In the last survey ({when}) it was {then}.", when=when, then=in_ten(t, then)))
+    if area:
+        was = t("In {area}, {now} families agree now; in {when} it was {then}.", area=area,
+                now=in_ten(t, row["share_agree"]), when=when, then=in_ten(t, then))
+    elif baseline:
+        was = t("In {when} it was {then}.", when=when, then=in_ten(t, then))
+    else:
+        was = t("In the last survey ({when}) it was {then}.", when=when, then=in_ten(t, then))
     how = {"up": t("More families agree now."), "down": t("Fewer families agree now."),
            "same": t("That is about the same as now."),
            "unclear": t("We cannot tell yet whether this has really changed: too few families have answered to "
@@ -73,7 +81,7 @@ def hidden_words(t: Words, reason: str | None) -> str:
              "complement": t("hidden so that a small group cannot be worked out from the other figures"),
              "one_answer": t("hidden because every family in this group gave the same answer"),
              "interim": t("shown only in the final release, once the survey has closed")}
-    return words.get(reason or "", t("not shown in this release"))
+    return words.get(RULES.get(reason or "", reason or ""), t("not shown in this release"))
 
 
 _FRACTIONS = ((1 / 4, "quarter"), (1 / 3, "third"), (1 / 2, "half"), (2 / 3, "two_thirds"), (3 / 4, "three_quarters"))

@@ -106,3 +106,13 @@ def test_an_interim_release_says_it_is_early_and_shows_no_district(shared: Harne
     assert ("We cannot show Canterbury on its own: shown only in the final release, once the survey has closed."
             in area)
     assert "Your area: Kent" in area
+
+
+def test_without_a_whole_area_2019_table_kent_is_compared_with_kent_and_medway_is_not(shared: Harness) -> None:
+    """The releases' default plan compares with 2019 by council only: Kent with the Kent-wide 2019 figure."""
+    publish(shared, [release_out(sample_document(headline="utla"))])
+    with shared.client() as http:
+        words = text_of(http.get(PAGE).text)
+    assert ("4 in 10 families now agree they waited a reasonable time for an assessment. "
+            "In Kent, 4 in 10 families agree now; in 2019 it was 1 in 10. More families agree now.") in words
+    assert "In Medway" not in words and words.count("in 2019 it was") == 8
