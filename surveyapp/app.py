@@ -27,7 +27,7 @@ from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 
 from surveyapp import __version__
 from surveyapp.http import errors
-from surveyapp.http.access import AccessLog
+from surveyapp.http.access import AccessLog, Recorder, timed
 from surveyapp.http.csrf import CsrfFieldMiddleware
 from surveyapp.http.headers import security_headers
 from surveyapp.http.mediatype import JsonBodyMiddleware
@@ -36,10 +36,12 @@ from surveyapp.settings import Settings, check
 
 if TYPE_CHECKING:
     import datetime as dt
+    from concurrent.futures import Future
 
     from surveyapp.auth.sessions import Sessions
     from surveyapp.auth.signin import SignInKit
     from surveyapp.domain.services import Clock
+    from surveyapp.store.audit import Appended, Entry
 
 log = logging.getLogger("surveyapp")
 RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts")  # each a dependency of that name
@@ -84,6 +86,17 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
     return lifespan
 
 
+def _audit_recorder(state: State) -> Recorder:
+    """Rows of the audit log go to the running service's store, at its clock's time."""
+    from surveyapp.store import audit
+
+    def record(entry: Entry) -> Future[Appended] | None:
+        services = state.get("services")
+        return None if services is None else audit.append(services.store, timed(entry, services.clock()))
+
+    return record
+
+
 def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     """Each exception's one handler (the most specific class wins)."""
     from surveyapp.actions.levels import AnalysisError
@@ -112,6 +125,24 @@ def _openapi() -> OpenAPIConfig:
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}))
 
 
+def _route_handlers() -> list[ControllerRouterHandler]:
+    """Every route of the service: the API's routers, the families' and staff pages, sign-in and metrics."""
+    from surveyapp.api.admin import admin_router
+    from surveyapp.api.analyst import analyst_router
+    from surveyapp.api.audit import audit_router
+    from surveyapp.api.metrics import metrics
+    from surveyapp.api.public import public_router
+    from surveyapp.api.releases import releases_router
+    from surveyapp.api.said_did import said_did_router
+    from surveyapp.api.sources import sources_router
+    from surveyapp.api.tracker import tracker_router
+    from surveyapp.auth.signin import sign_in_handlers
+    from surveyapp.web import staff_router, web_handlers
+
+    return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
+            audit_router(), said_did_router(), *web_handlers(), staff_router(), *sign_in_handlers(), metrics]
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None,
                extra_handlers: Sequence[ControllerRouterHandler] = ()) -> Litestar:
     """Build the service for these settings; the store opens on start-up and closes on shutdown.
@@ -119,23 +150,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     The API's modules, the store and the analytics load here rather than when this module is imported, so
     `surveyapp --help` and the CLI's HTTP path start quickly.
     """
-    from surveyapp.api.admin import admin_router
-    from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
-    from surveyapp.api.metrics import install, metrics
-    from surveyapp.api.public import public_router
-    from surveyapp.api.said_did import said_did_router
-    from surveyapp.api.sources import sources_router
-    from surveyapp.api.tracker import tracker_router
+    from surveyapp.api.metrics import install
     from surveyapp.auth.guards import role_tokens
     from surveyapp.auth.identity import TokenProvider
     from surveyapp.auth.middleware import AuthenticationMiddleware
     from surveyapp.auth.sessions import Sessions
-    from surveyapp.auth.signin import make_sign_in_kit, sign_in_handlers
+    from surveyapp.auth.signin import make_sign_in_kit
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
     from surveyapp.render.demo import mark_pages
-    from surveyapp.web import staff_router, web_handlers
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit); staff are exempt.
@@ -150,9 +174,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     state = State({"settings": settings, "sign_in_kit": sign_in_kit})  # the lifespan adds what it opens
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
-        route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        said_did_router(), *web_handlers(), staff_router(), *sign_in_handlers(), metrics,
-                        *extra_handlers],
+        route_handlers=[*_route_handlers(), *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
@@ -169,5 +191,5 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     )
     document_errors(app.openapi_schema)
     # Outermost: a request id for every request, the access log and the request metrics (surveyapp.http.access).
-    app.asgi_handler = AccessLog(app.asgi_handler, state["metrics"])
+    app.asgi_handler = AccessLog(app.asgi_handler, state["metrics"], _audit_recorder(state))
     return app
