@@ -15,6 +15,7 @@ import polars as pl
 from analytics.compare import compare_waves
 from analytics.reach import expected_shares, reach_from_counts
 from analytics.scale import Scale
+from surveyapp.actions.schemas_said_did import SaidDidOut
 from surveyapp.domain.release import ReleaseCheck, ReleaseDocument, ReleaseTable, TableSpec
 from waves.areas.pack import load_area_pack
 from waves.loader import load_catalogue
@@ -150,7 +151,19 @@ def table_frame(document: ReleaseDocument, table_id: str) -> pl.DataFrame:
     return pl.DataFrame(table.rows, infer_schema_length=None)
 
 
-def as_builtins(document: ReleaseDocument) -> dict[str, Any]:
-    import msgspec
+def planted_entries() -> list[SaidDidOut]:
+    """Published "You said, we did" entries: one for the survey as a whole, one under way, one that cannot
+    change (and why)."""
+    at = dt.datetime(2027, 5, 1, tzinfo=dt.UTC)
 
-    return msgspec.to_builtins(document)  # type: ignore[no-any-return]
+    def entry(n: int, statement: str | None, kind: Any, text: str, **more: Any) -> SaidDidOut:
+        return SaidDidOut(entry_id=f"ENTRY00{n}", version=1, questionnaire_id="send-repeat", statement_id=statement,
+                          statement=None, kind=kind, text=text, why=more.get("why"), since=dt.date(2026, 9, 1),
+                          expected_by=more.get("expected_by"), status="published", note="first recorded",
+                          created_at=at, updated_at=at)
+
+    return [entry(1, "assessment_wait", "under_way", "Two more educational psychologists start in January, to "
+                  "shorten the wait for an assessment.", expected_by=dt.date(2027, 4, 30)),
+            entry(2, "health_met", "cannot_change", "We cannot run speech and language therapy ourselves.",
+                  why="The NHS trust commissions it; we have asked it to publish its waiting times."),
+            entry(3, None, "changed", "We publish what families told us, in plain words, on the Local Offer.")]

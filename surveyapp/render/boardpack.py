@@ -113,7 +113,7 @@ def _areas(inputs: PackInputs, tables: words.PackTables, apart: Sequence[str]) -
                               subtitle=[f"Average change in the share agreeing over the {n} statements, {against};",
                                         "'clearly' means unlikely to be chance, after allowing for the many "
                                         "comparisons."])
-    return PackChart("areas", f"Change by area since {then}", "", chart, points.with_columns(chart=pl.lit("areas")))
+    return PackChart("areas", "Change by area", "", chart, points.with_columns(chart=pl.lit("areas")))
 
 
 def _reach(inputs: PackInputs, tables: words.PackTables) -> list[PackChart]:
@@ -129,7 +129,7 @@ def _reach(inputs: PackInputs, tables: words.PackTables) -> list[PackChart]:
                                      "give (1 = as many as expected);",
                                      "'under-reached': clearly fewer, after allowing for chance and the many "
                                      "comparisons."])
-        charts.append(PackChart(f"reach-{slug.replace('_', '-')}", f"Who answered, by {what}", "", chart,
+        charts.append(PackChart(f"reach-{slug.replace('_', '-')}", f"Who answered: each {what}", "", chart,
                                 rows.with_columns(chart=pl.lit(f"reach-{slug}"))))
     return charts
 

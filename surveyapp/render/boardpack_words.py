@@ -164,27 +164,22 @@ def statement_rows(tables: PackTables, scale: Scale, entries: Sequence[SaidDidOu
     """One row per statement (and one for the survey as a whole when it has entries): what families said, in
     words from the release's figures, and the council's entries beside it."""
     frame = tables.headline
-    compared = [] if frame is None else frame.filter(~pl.col("area_code").is_in(list(apart)))[
-        "area_code"].unique(maintain_order=True).to_list()
+    area = {} if frame is None else dict(zip(frame["area_code"].to_list(), frame["area_name"].to_list(), strict=True))
     rows = []
     whole = [e for e in entries if e.statement_id is None]
     if whole:
         rows.append({"label": "The survey as a whole", "wording": "", "said": [], "entries": whole})
     for statement in scale.statements:
         said = []
-        for code in compared:
+        for code, name in sorted(area.items(), key=lambda kv: kv[0] in apart):  # the compared areas first
             share, base = _share_of(frame, code, statement), _share_of(frame, code, statement, "baseline_share_agree")
-            name = frame.filter(pl.col("area_code") == code)["area_name"][0] if frame is not None else code
             if share is None:
                 said.append(f"{name}: too few answers to show.")
-                continue
-            said.append(f"{in_ten(share).capitalize()} {name} families agree ({share:.0%}); "
-                        + (f"{scope} in {then}: {base:.0%}." if base is not None else f"no {then} figure."))
-        for code in apart:
-            share = _share_of(frame, code, statement)
-            name = frame.filter(pl.col("area_code") == code)["area_name"]
-            if share is not None and name.len():
-                said.append(f"{in_ten(share).capitalize()} {name[0]} families agree ({share:.0%}); no {then} figure.")
+            elif code in apart or base is None:
+                said.append(f"{in_ten(share).capitalize()} {name} families agree ({share:.0%}); no {then} figure.")
+            else:
+                said.append(f"{in_ten(share).capitalize()} {name} families agree ({share:.0%}); "
+                            f"{scope} in {then}: {base:.0%}.".replace(";  in", "; in"))
         change = _share_of(tables.overall, "all", statement, "delta_share_agree")
         if change is not None and previous:
             said.append(f"All families since {previous}: {change * 100:+.0f} points.")
