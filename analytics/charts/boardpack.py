@@ -61,7 +61,7 @@ def headline_points(table: pl.DataFrame, *, scale: Scale, now: str, then: str | 
     compared = rows.filter(~pl.col("area_code").is_in(list(apart)))
     for row in rows.iter_rows(named=True):
         outside = row["area_code"] in apart
-        series = f"{row['area_name']} families, {now}"
+        series = f"{'All' if row['area_code'] == 'all' else row['area_name']} families, {now}"
         if then and outside:
             series += f" (no {then} figure: not covered)"
         points.append((row["statement_id"], series, row["share_agree"], 1 if outside else 0))

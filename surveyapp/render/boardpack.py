@@ -154,6 +154,9 @@ def summary_lines(inputs: PackInputs) -> list[str]:
     if tables.headline_against == "baseline":
         lines += [words.headline_sentence(tables, inputs.scale, then=then, scope=inputs.pack_info.baseline_scope,
                                           apart=apart), words.apart_sentence(tables, then=then, apart=apart)]
+    if doc.stage == "interim":
+        lines.append("This is an interim release, made while the survey is open: figures by district, equality "
+                     "group and outreach source come with the final release, once it has closed.")
     lines += [words.overall_sentence(tables, inputs.title(doc.previous_wave_id) or None),
               words.reach_sentence(tables, inputs.threshold), words.said_did_sentence(inputs.entries)]
     return [line for line in lines if line]

@@ -72,3 +72,12 @@ def test_the_pack_prints_to_an_a4_pdf(released: tuple[Service, str]) -> None:
     with pdfplumber.open(io.BytesIO(got.content)) as pdf:
         first = pdf.pages[0].extract_text()
         assert "Summary" in first and "Not for publication" in first
+
+
+@pytest.mark.slow
+def test_without_chromium_the_pdf_is_a_503_saying_why(released: tuple[Service, str], monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    service, release_id = released
+    monkeypatch.setattr("surveyapp.render.report.CHROMIUMS", ("no-such-chromium",))
+    with service.client(ADMIN_TOKEN) as admin:
+        got = admin.get(f"/api/v1/releases/{release_id}/board-pack.pdf")
+    assert got.status_code == 503 and "needs Chromium" in got.json()["detail"]
