@@ -27,4 +27,5 @@ def pack_inputs(services: Services, release_id: str) -> PackInputs:
                       entries=said_did.entries(services, document.questionnaire_id), pack_info=services.areas.info,
                       attribution=services.areas.attribution,
                       threshold=services.settings.small_number_threshold, content_sha256=out.content_sha256,
+                      notice=out.withdrawal_notice,
                       titles={w.wave_id: short_title(w) for w in services.waves.all()})

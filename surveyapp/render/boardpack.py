@@ -55,6 +55,7 @@ class PackInputs:
     attribution: str
     threshold: int
     content_sha256: str | None = None
+    notice: str = ""  # a withdrawn release's public notice
     titles: dict[str, str] | None = None  # wave id -> short title ("2019", "Autumn 2026")
 
     def title(self, wave_id: str | None) -> str:
@@ -175,7 +176,8 @@ def pack_html(inputs: PackInputs, charts: Sequence[PackChart], svgs: Sequence[st
     rows = words.statement_rows(tables, inputs.scale, inputs.entries, wording=doc.statements, then=then,
                                 scope=info.baseline_scope if tables.headline_against == "baseline" else "",
                                 apart=apart, previous=inputs.title(doc.previous_wave_id) or None)
-    return render("boardpack/boardpack.html.j2", doc=doc, status=inputs.status, place=info.place_name,
+    return render("boardpack/boardpack.html.j2", doc=doc, status=inputs.status, notice=inputs.notice,
+                  place=info.place_name,
                   summary=summary_lines(inputs), headline=blocks[0] if blocks and charts[0].slug == "headline"
                   else None, blocks=[b for b in blocks if b["slug"] != "headline"], statements=rows,
                   kinds=words.KIND_WORDS, threshold=inputs.threshold, sha=inputs.content_sha256,

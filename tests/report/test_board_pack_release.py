@@ -6,6 +6,7 @@ without its chart, no page but the last under a third full."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from pathlib import Path
 from typing import Any
@@ -108,9 +109,11 @@ def test_every_figure_comes_from_the_release_document(document: Any) -> None:
     assert "8 in 10 Medway families agree (78%); no 2019 figure." in page
 
 
-def test_a_draft_pack_says_it_is_not_for_publication(document: Any) -> None:
+def test_a_draft_or_withdrawn_pack_says_it_is_not_for_publication(document: Any) -> None:
     page = page_of(inputs_of(document, status="draft"))
     assert "Draft release: not yet published. Not for publication." in page
+    withdrawn = dataclasses.replace(inputs_of(document, status="withdrawn"), notice="A figure was wrong")
+    assert "Withdrawn release: A figure was wrong. Not for publication." in page_of(withdrawn)
     assert "Not for publication" not in page_of(inputs_of(document))
 
 
