@@ -37,13 +37,18 @@ def inputs_of(document: Any, status: str = "published", entries: Any = None) -> 
                       attribution=pack.attribution, threshold=10, titles=TITLES)
 
 
-def page_of(inputs: PackInputs) -> str:
-    charts = pack_charts(inputs)
+@pytest.fixture(scope="module")
+def charts(document: Any) -> list[Any]:
+    return pack_charts(inputs_of(document))
+
+
+def page_of(inputs: PackInputs, charts: list[Any]) -> str:
+    """The pack's page, its charts drawn once for the module (the page's words come from `inputs`)."""
     return pack_html(inputs, charts, ["<svg></svg>"] * len(charts))
 
 
-def test_the_headline_compares_kent_with_kent_wide_2019_and_shows_medway_apart(document: Any) -> None:
-    headline = pack_charts(inputs_of(document))[0]
+def test_the_headline_compares_kent_with_kent_wide_2019_and_shows_medway_apart(document: Any, charts: Any) -> None:
+    headline = charts[0]
     assert headline.slug == "headline"
     points = headline.figures
     kent = table_frame(document, "compare-utla-vs-baseline").filter(pl.col("area_code") == KENT)
@@ -62,8 +67,8 @@ def test_the_headline_compares_kent_with_kent_wide_2019_and_shows_medway_apart(d
     assert "Medway is shown apart, with no 2019 figure: the 2019 survey did not cover Medway." in summary
 
 
-def test_the_area_view_is_one_chart_of_one_row_per_area_with_the_average_change(document: Any) -> None:
-    areas = next(c for c in pack_charts(inputs_of(document)) if c.slug == "areas")
+def test_the_area_view_is_one_chart_of_one_row_per_area_with_the_average_change(document: Any, charts: Any) -> None:
+    areas = next(c for c in charts if c.slug == "areas")
     spec = areas.chart.to_dict()
     assert "facet" not in spec and "row" not in str(spec.get("encoding", {}))
     assert len(spec["hconcat"]) == 2  # the bars and their words beside them: one chart, not 8 panels
@@ -77,17 +82,17 @@ def test_the_area_view_is_one_chart_of_one_row_per_area_with_the_average_change(
     assert areas.figures["change"].to_list() == sorted(areas.figures["change"].to_list(), reverse=True)
 
 
-def test_ratios_are_said_plainly(document: Any) -> None:
+def test_ratios_are_said_plainly(document: Any, charts: Any) -> None:
     reach = table_frame(document, "reach-lad").filter(pl.col("area_code") == QUIET)
     assert 0.28 < reach["representation_ratio"].item() < 0.4  # planted at a third of its share
     summary = " ".join(summary_lines(inputs_of(document)))
     assert "Folkestone and Hythe gave about a third of the responses we would expect" in summary
-    chart = next(c for c in pack_charts(inputs_of(document)) if c.slug == "reach-places")
+    chart = next(c for c in charts if c.slug == "reach-places")
     assert chart.figures.filter(pl.col("group") == "Folkestone and Hythe")["words"].item() == "about a third expected"
 
 
-def test_you_said_we_did_stands_beside_its_statement(document: Any) -> None:
-    page = page_of(inputs_of(document))
+def test_you_said_we_did_stands_beside_its_statement(document: Any, charts: Any) -> None:
+    page = page_of(inputs_of(document), charts)
     rows = re.findall(r"<tr>(.*?)</tr>", page, re.S)
     wait = next(r for r in rows if "Reasonable wait for assessment" in r)
     assert "Two more educational psychologists start in January" in wait and "expected by 30 April 2027" in wait
@@ -98,23 +103,23 @@ def test_you_said_we_did_stands_beside_its_statement(document: Any) -> None:
     assert sum("Nothing recorded yet." in r for r in rows) == 6  # the other statements, said honestly
 
 
-def test_every_figure_comes_from_the_release_document(document: Any) -> None:
+def test_every_figure_comes_from_the_release_document(document: Any, charts: Any) -> None:
     """A figure planted in the document is the one the pack shows; the pack reads no store at all."""
     planted = msgspec.structs.replace(document, tables=[msgspec.structs.replace(t) for t in document.tables])
     headline = planted.table("compare-utla-vs-baseline")
     for row in headline.rows:
         if row["area_code"] == MEDWAY and row["statement_id"] == "social_care_met":
             row["share_agree"] = 0.777
-    page = page_of(inputs_of(planted))
+    page = page_of(inputs_of(planted), charts)
     assert "8 in 10 Medway families agree (78%); no 2019 figure." in page
 
 
-def test_a_draft_or_withdrawn_pack_says_it_is_not_for_publication(document: Any) -> None:
-    page = page_of(inputs_of(document, status="draft"))
+def test_a_draft_or_withdrawn_pack_says_it_is_not_for_publication(document: Any, charts: Any) -> None:
+    page = page_of(inputs_of(document, status="draft"), charts)
     assert "Draft release: not yet published. Not for publication." in page
     withdrawn = dataclasses.replace(inputs_of(document, status="withdrawn"), notice="A figure was wrong")
-    assert "Withdrawn release: A figure was wrong. Not for publication." in page_of(withdrawn)
-    assert "Not for publication" not in page_of(inputs_of(document))
+    assert "Withdrawn release: A figure was wrong. Not for publication." in page_of(withdrawn, charts)
+    assert "Not for publication" not in page_of(inputs_of(document), charts)
 
 
 def test_without_entries_the_pack_says_none_are_published(document: Any) -> None:
@@ -176,6 +181,7 @@ def test_every_heading_stays_with_its_chart_and_none_is_left_at_a_page_foot(prin
             chart = [(n, line) for n, line in lines if line["text"].startswith(title) and line["text"] != heading]
             assert at and chart, (heading, title)
             assert at[0][0] == chart[0][0] and chart[0][1]["top"] > at[0][1]["top"], heading  # same page, below
+        assert sum(len(_headings(page)) for page in pdf.pages) >= len(blocks) + 2  # h1, Summary, the charts'...
         for page in pdf.pages:
             for heading in _headings(page):
                 if heading["top"] > page.height * 2 / 3:  # in the bottom third: content must follow it there
