@@ -165,6 +165,8 @@ def statement_rows(tables: PackTables, scale: Scale, entries: Sequence[SaidDidOu
     words from the release's figures, and the council's entries beside it."""
     frame = tables.headline
     area = {} if frame is None else dict(zip(frame["area_code"].to_list(), frame["area_name"].to_list(), strict=True))
+    area = {code: "All" if code == "all" else name for code, name in area.items()}
+    compared_with = f"{scope} in {then}" if scope else f"in {then}"
     rows = []
     whole = [e for e in entries if e.statement_id is None]
     if whole:
@@ -179,7 +181,7 @@ def statement_rows(tables: PackTables, scale: Scale, entries: Sequence[SaidDidOu
                 said.append(f"{in_ten(share).capitalize()} {name} families agree ({share:.0%}); no {then} figure.")
             else:
                 said.append(f"{in_ten(share).capitalize()} {name} families agree ({share:.0%}); "
-                            f"{scope} in {then}: {base:.0%}.".replace(";  in", "; in"))
+                            f"{compared_with}: {base:.0%}.")
         change = _share_of(tables.overall, "all", statement, "delta_share_agree")
         if change is not None and previous:
             said.append(f"All families since {previous}: {change * 100:+.0f} points.")

@@ -3,13 +3,14 @@ them, and an interim release (local authorities only, no 2019 table) making a pa
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import msgspec
 import pytest
 
 from analytics.charts.words import in_ten, ratio_words, responses_said
-from surveyapp.render.boardpack import PackInputs, pack_charts, summary_lines
+from surveyapp.render.boardpack import PackInputs, pack_charts, pack_html, summary_lines
 from tests.release_doc import planted_entries, planted_release, scale
 from waves.areas.pack import load_area_pack
 
@@ -56,3 +57,5 @@ def test_an_interim_pack_shows_what_the_release_holds_and_says_what_waits(interi
     assert "figures by district, equality group and outreach source come with the final release" in summary
     assert "Kent-wide" not in summary
     assert set(charts[1].figures["group"]) == {"Kent", "Medway"}
+    page = pack_html(inputs, charts, ["<svg></svg>"] * len(charts))
+    assert re.search(r"\d+ in 10 All families agree \(\d+%\); in Autumn 2026: \d+%\.", page)
