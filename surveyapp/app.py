@@ -130,6 +130,7 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.admin import admin_router
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.audit import audit_router
+    from surveyapp.api.boardpack import boardpack_router
     from surveyapp.api.metrics import metrics
     from surveyapp.api.public import public_router
     from surveyapp.api.releases import releases_router
@@ -140,7 +141,8 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.web import staff_router, web_handlers
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
-            audit_router(), said_did_router(), *web_handlers(), staff_router(), *sign_in_handlers(), metrics]
+            boardpack_router(), audit_router(), said_did_router(), *web_handlers(), staff_router(), *sign_in_handlers(),
+            metrics]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,
