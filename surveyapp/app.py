@@ -129,6 +129,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.auth.middleware import AuthenticationMiddleware
     from surveyapp.auth.sessions import Sessions
     from surveyapp.auth.signin import make_sign_in_kit, sign_in_handlers
+    from surveyapp.console import console_handlers
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
     from surveyapp.render.demo import mark_pages
@@ -148,7 +149,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        *web_handlers(), staff_router(), *sign_in_handlers(), metrics, *extra_handlers],
+                        *web_handlers(), staff_router(), *console_handlers(), *sign_in_handlers(), metrics, *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
