@@ -149,7 +149,8 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        *web_handlers(), staff_router(), *console_handlers(), *sign_in_handlers(), metrics, *extra_handlers],
+                        *web_handlers(), staff_router(), *console_handlers(), *sign_in_handlers(), metrics,
+                        *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),

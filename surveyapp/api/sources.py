@@ -44,7 +44,8 @@ def rename_source(services: NamedDependency[Services], wave_id: FromPath[str], s
     return Response(sources.rename_source(services, wave_id, source_id, data.name), headers=_NO_STORE)
 
 
-@post("/{source_id:str}/retire", status_code=200, sync_to_thread=True, responses=_ERRORS, opt={"audit": "source retired"})
+@post("/{source_id:str}/retire", status_code=200, sync_to_thread=True, responses=_ERRORS,
+      opt={"audit": "source retired"})
 def retire_source(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]
                   ) -> Response[SourceOut]:
     """Retire a source: its link still opens the form, but responses through it are stored without a source."""

@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar.datastructures import FormMultiDict
 
-from surveyapp.domain.paper import CHILD, LANGUAGE, RETURN_CODE, Typed
+from surveyapp.domain.paper import CHILD, LANGUAGE, RETURN_CODE, Typed, value_of
 from surveyapp.domain.submission import FieldError
 from surveyapp.domain.waves import Wave
 from surveyapp.web.answers import posted_text, submission_of
@@ -137,13 +137,11 @@ class Difference:
 
 
 def _in_words(wave: Wave, t: Messages, names: dict[str, str], field: str, typed: Typed) -> str:
-    from surveyapp.domain.paper import value_of
-
     value = value_of(wave.questionnaire, typed, field)
     if field == LANGUAGE:
-        return names.get(value, value)
+        return names.get(str(value), str(value))
     if field == RETURN_CODE:
-        return value or "None"
+        return str(value or "None")
     if field == CHILD:
         return child_labels(t).get(value or "", "Not answered")
     page = next(p for p in pages(wave.questionnaire) if p.slug == field)

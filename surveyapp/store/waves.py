@@ -26,8 +26,8 @@ def write_definitions(store: Store, definitions: Sequence[WaveDefinition], aggre
     def sync(cursor: duckdb.DuckDBPyConnection) -> None:
         for wave in definitions:
             cursor.execute(
-                f"INSERT INTO waves ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'definition') ON CONFLICT (wave_id) "
-                "DO UPDATE SET questionnaire_id = excluded.questionnaire_id, "
+                f"INSERT INTO waves ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'definition') "
+                "ON CONFLICT (wave_id) DO UPDATE SET questionnaire_id = excluded.questionnaire_id, "
                 "questionnaire_version = excluded.questionnaire_version, title_json = excluded.title_json, "
                 "kind = excluded.kind, "  # dates an administrator moved (dates_set) stay as they were moved
                 "opens_on = CASE WHEN waves.dates_set THEN waves.opens_on ELSE excluded.opens_on END, "
