@@ -18,7 +18,6 @@ from litestar.params import FromPath
 from surveyapp.actions import paper
 from surveyapp.auth.middleware import identity_of
 from surveyapp.console.entry import (
-    REFERENCE,
     Read,
     differences,
     paper_sections,
@@ -121,15 +120,11 @@ def _settle_page(request: Request[Any, Any, Any], services: Services, form_kit: 
                         status=400 if errors else 200)
 
 
-def _reference(typed: str) -> str | None:
-    return normalise_reference(typed)
-
-
-@get("/{wave_id:str}/forms/{reference:str}", sync_to_thread=False)
+@get("/{wave_id:str}/forms/{reference:str}", sync_to_thread=False, opt={"audit": "paper typings compared"})
 def settle_page(request: Request[Any, Any, Any], services: NamedDependency[Services],
                 form_kit: NamedDependency[FormKit], wave_id: FromPath[str], reference: FromPath[str]) -> Response[str]:
     """A form typed in twice whose typings differ: each differing field with both, to check against the paper."""
-    wave, ref = _open(services, wave_id), _reference(reference)
+    wave, ref = _open(services, wave_id), normalise_reference(reference)
     if wave is None:
         return _closed(request, wave_id)
     try:
@@ -143,7 +138,7 @@ def settle_page(request: Request[Any, Any, Any], services: NamedDependency[Servi
 async def settle(request: Request[Any, Any, Any], services: NamedDependency[Services],
                  form_kit: NamedDependency[FormKit], wave_id: FromPath[str], reference: FromPath[str]) -> Response[str]:
     """Store the form with, for each differing field, the typing that matches the paper."""
-    wave, ref = _open(services, wave_id), _reference(reference) or reference
+    wave, ref = _open(services, wave_id), normalise_reference(reference) or reference
     if wave is None:
         return _closed(request, wave_id)
     data = await request.form()
@@ -168,4 +163,3 @@ async def settle(request: Request[Any, Any, Any], services: NamedDependency[Serv
 
 
 HANDLERS = [choose_wave, entry_page, enter_form, settle_page, settle]
-__all__ = ["HANDLERS", "REFERENCE"]

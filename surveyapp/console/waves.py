@@ -42,7 +42,7 @@ def responses_wave(services: Services, wave_id: str) -> Wave | None:
     return wave if wave is not None and wave.kind == "responses" else None
 
 
-@get("/", sync_to_thread=False, opt={"audit": "console opened"})
+@get("/", sync_to_thread=False)
 def home(request: Request[Any, Any, Any], services: NamedDependency[Services]) -> Response[str]:
     """The console's home: what each section does, and the waves open now."""
     today = services.today()

@@ -53,14 +53,6 @@ def stored_form(store: Store, wave_id: str, reference: str, response_id: str, fi
     store.writer.run(write).result()
 
 
-def who_entered(store: Store, wave_id: str, reference: str) -> tuple[Any, ...] | None:
-    """Who typed a stored form in: response_id, first_by, second_by, resolved_by, stored_at; None if not stored
-    through paper entry."""
-    rows = store.rows("SELECT response_id, first_by, second_by, resolved_by, stored_at FROM paper_forms "
-                      "WHERE wave_id = ? AND reference = ?", [wave_id, reference])
-    return rows[0] if rows else None
-
-
 def _write(store: Store, sql: str, params: list[Any]) -> None:
     def write(cursor: duckdb.DuckDBPyConnection) -> None:
         cursor.execute(sql, params)

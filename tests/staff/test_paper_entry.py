@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from surveyapp.domain.paper import Typed, differing, field_names, settled, value_of
 from tests.conftest import StartService
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, Questionnaire, SingleChoice
@@ -229,3 +230,46 @@ def test_paper_entry_is_for_staff_and_admins_only(service: Service) -> None:
         refused = staff.post(ENTRY, data={"reference": "1"}, headers=BROWSER)  # no CSRF token
         assert refused.status_code == 403 and "This form has expired" in refused.text
     assert service.count() == 0
+
+
+def test_settling_takes_each_chosen_field_from_the_second_typing_and_every_other_from_the_first(
+        service: Service) -> None:
+    """Two typings that differ in every field: settled with none chosen is the first, with all the second, and
+    with one chosen differs from the first in that field alone."""
+    questionnaire = service.services.waves.get(WAVE).questionnaire
+    likert = questionnaire.likert()
+    assert likert is not None
+    first = Typed("en", {"respondent_role": "parent_carer", "heard_about": ["school"],
+                         likert.id: {s.id: "tend_to_agree" for s in likert.statements}}, "ME14", "A", "1")
+    second = Typed("en-easy", {"respondent_role": "young_person", "heard_about": ["gp", "school"],
+                               likert.id: {s.id: "strongly_agree" for s in likert.statements}}, "CT9", "B", "2")
+    names = differing(questionnaire, first, second)
+    assert names[:4] == ["lang", "return_code", "child", "respondent_role"] and "postcode" in names
+    assert names == [n for n in field_names(questionnaire) if n in names]  # in the paper's order
+    assert settled(questionnaire, first, second, set()) == first
+    assert differing(questionnaire, settled(questionnaire, first, second, set(names)), second) == []
+    for name in names:
+        one = settled(questionnaire, first, second, {name})
+        assert differing(questionnaire, one, first) == [name]
+        assert value_of(questionnaire, one, name) == value_of(questionnaire, second, name)
+    cleared = settled(questionnaire, first, Typed("en"), {"heard_about", f"{likert.id}-{likert.statements[0].id}"})
+    assert "heard_about" not in cleared.answers and likert.statements[0].id not in cleared.answers[likert.id]
+
+
+def test_a_code_used_too_often_is_named_on_its_field_and_a_closed_wave_takes_no_forms(
+        start_service: StartService, clock) -> None:  # type: ignore[no-untyped-def]
+    service = start_service(staff_token=STAFF_TOKEN, max_responses_per_code=1)
+    questionnaire = service.services.waves.get(WAVE).questionnaire
+    code = service.services.codes.new_code()
+    with typist(service) as staff:
+        assert post(staff, {**full_form(questionnaire, "1"), "return_code": code}).status_code == 201
+        again = post(staff, {**full_form(questionnaire, "2"), "return_code": code})
+        assert again.status_code == 400 and summary(again.text)[0][0] == "#return_code"
+        assert "This code has been used 1 times" in again.text
+        assert staff.get(f"{ENTRY}/forms/0001", headers=BROWSER).status_code == 404  # nothing to settle
+        with service.client(ADMIN_TOKEN) as admin:
+            assert admin.post(f"/api/v1/admin/waves/{WAVE}/close").status_code == 200
+        closed = staff.get(ENTRY, headers=BROWSER)
+        assert closed.status_code == 404 and "Paper forms can be typed in while their wave is open" in closed.text
+        assert "No survey is open" in staff.get("/console/paper", headers=BROWSER).text
+    assert service.count() == 1
