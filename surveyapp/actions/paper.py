@@ -30,6 +30,10 @@ class Sealer(Protocol):
     def unseal_code(self, sealed: str | None, wave_id: str, submission_id: str) -> str | None: ...
 
 
+TYPED_AT_ONCE = ("Someone else typed in form {reference} at the same moment, so yours was not kept. See "
+                 "“Forms waiting” below for what it needs next")
+
+
 class PaperRefused(Exception):
     """A typing that cannot be taken: `field` names what to fix (the reference, mostly)."""
 
@@ -135,8 +139,9 @@ async def enter(services: Services, sealer: Sealer, wave: Wave, reference: str, 
     kept = stored.entries(services.store, wave.wave_id, reference)
     now = _naive(services.clock())
     if not kept:
-        stored.add_entry(services.store, wave.wave_id, reference, 1, typist.name, typist.key, now, typed.language,
-                         _sealed(sealer, wave.wave_id, typed, reference))
+        if not stored.add_entry(services.store, wave.wave_id, reference, 1, typist.name, typist.key, now,
+                                typed.language, _sealed(sealer, wave.wave_id, typed, reference)):
+            raise PaperRefused("reference", TYPED_AT_ONCE.format(reference=reference))
         return Outcome("first", reference)
     if len(kept) > 1:
         raise PaperRefused("reference", f"Form {reference} has been typed in twice already, and the two differ: "
@@ -148,8 +153,9 @@ async def enter(services: Services, sealer: Sealer, wave: Wave, reference: str, 
     differences = differing(wave.questionnaire, first, typed)
     if not differences:
         return await _store(services, wave, typed, reference, str(kept[0][1]), typist.name)
-    stored.add_entry(services.store, wave.wave_id, reference, 2, typist.name, typist.key, now, typed.language,
-                     _sealed(sealer, wave.wave_id, typed, reference))
+    if not stored.add_entry(services.store, wave.wave_id, reference, 2, typist.name, typist.key, now,
+                            typed.language, _sealed(sealer, wave.wave_id, typed, reference)):
+        raise PaperRefused("reference", TYPED_AT_ONCE.format(reference=reference))
     return Outcome("differ", reference, differences=differences)
 
 

@@ -36,9 +36,17 @@ def waiting(store: Store, wave_id: str) -> list[tuple[Any, ...]]:
 
 
 def add_entry(store: Store, wave_id: str, reference: str, entry: int, entered_by: str, who_key: str,
-              entered_at: dt.datetime, language: str, fields_json: str) -> None:
-    _write(store, "INSERT INTO paper_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-           [wave_id, reference, entry, entered_by, who_key, entered_at, language, fields_json])
+              entered_at: dt.datetime, language: str, fields_json: str) -> bool:
+    """Keep a typing as the form's first or second; False when that place was taken meanwhile (two people
+    typing the same form at once: the later one is told)."""
+
+    def insert(cursor: duckdb.DuckDBPyConnection) -> bool:
+        row = cursor.execute("INSERT INTO paper_entries VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                             [wave_id, reference, entry, entered_by, who_key, entered_at, language,
+                              fields_json]).fetchone()
+        return bool(row and row[0])
+
+    return bool(store.writer.run(insert).result())
 
 
 def stored_form(store: Store, wave_id: str, reference: str, response_id: str, first_by: str, second_by: str | None,

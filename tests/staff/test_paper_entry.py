@@ -273,3 +273,21 @@ def test_a_code_used_too_often_is_named_on_its_field_and_a_closed_wave_takes_no_
         assert closed.status_code == 404 and "Paper forms can be typed in while their wave is open" in closed.text
         assert "No survey is open" in staff.get("/console/paper", headers=BROWSER).text
     assert service.count() == 1
+
+
+def test_two_people_typing_the_same_form_at_the_same_moment_keep_one_typing_and_the_other_is_told(
+        service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both read "no typing yet" before either is kept (the store's read is made to answer as it did for both):
+    the store keeps the first, and the second is told, with nothing lost and no error page."""
+    import surveyapp.store.paper
+
+    double_entry_on(service)
+    data = full_form(service.services.waves.get(WAVE).questionnaire)
+    with typist(service) as first, typist(service) as second:
+        assert post(first, data).status_code == 200
+        monkeypatch.setattr(surveyapp.store.paper, "entries", lambda *_: [])
+        late = post(second, data)
+    assert late.status_code == 409 and summary(late.text) == [
+        ("#reference", "Someone else typed in form 0042 at the same moment, so yours was not kept. See “Forms "
+                       "waiting” below for what it needs next")]
+    assert service.count("SELECT count(*) FROM paper_entries") == 1 and service.count() == 0
