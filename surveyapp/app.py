@@ -138,6 +138,7 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.signin import sign_in_handlers
+    from surveyapp.console import console_handlers
     from surveyapp.web import staff_router, web_handlers
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
