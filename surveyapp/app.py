@@ -142,8 +142,8 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.web import staff_router, web_handlers
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
-            boardpack_router(), audit_router(), said_did_router(), *web_handlers(), staff_router(), *sign_in_handlers(),
-            metrics]
+            boardpack_router(), audit_router(), said_did_router(), *web_handlers(), staff_router(), *console_handlers(),
+            *sign_in_handlers(), metrics]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,
