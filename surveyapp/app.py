@@ -132,6 +132,7 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.admin import admin_router
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.audit import audit_router
+    from surveyapp.api.boardpack import boardpack_router
     from surveyapp.api.metrics import metrics
     from surveyapp.api.public import public_router
     from surveyapp.api.releases import releases_router
@@ -139,12 +140,13 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.signin import sign_in_handlers
+    from surveyapp.console import console_handlers
     from surveyapp.findings.routes import findings_handlers
     from surveyapp.web import staff_router, web_handlers
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
-            audit_router(), said_did_router(), *web_handlers(), *findings_handlers(), staff_router(),
-            *sign_in_handlers(), metrics]
+            boardpack_router(), audit_router(), said_did_router(), *web_handlers(), *findings_handlers(),
+            staff_router(), *console_handlers(), *sign_in_handlers(), metrics]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,

@@ -184,6 +184,13 @@ class WaveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     closes_on: dt.date
 
 
+class WaveDatesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A wave's new opening and closing dates (kept over its definition's from then on)."""
+
+    opens_on: dt.date
+    closes_on: dt.date
+
+
 class SourceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A partner who passes the survey on: a new source, or a new name for one."""
 

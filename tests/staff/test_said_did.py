@@ -149,3 +149,21 @@ def test_the_cli_adds_edits_lists_and_shows_history(data_dir, monkeypatch, capsy
     assert shown.index("New pages.") < shown.index("parents joined") < shown.index("New pages, with parents.")
     assert main([*base, "add", "--kind", "changed", "--text", "x", "--since", "soon"]) == 1
     assert "--since" in capsys.readouterr().err
+
+
+def test_of_two_edits_at_once_the_second_is_told_to_read_the_entry_again(admin, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from surveyapp.store import said_did as stored
+
+    entry = record(admin)
+    one = f"{ACTIONS}/{entry['entry_id']}"
+    real = stored.append_version
+
+    def raced(store, row):  # type: ignore[no-untyped-def]
+        real(store, {**row, "text": "Another admin's edit, stored first."})  # it lands between read and write
+        real(store, row)
+
+    monkeypatch.setattr(stored, "append_version", raced)
+    refused = admin.patch(one, json={"text": "Mine.", "note": "mine"})
+    assert refused.status_code == 409 and refused.json()["errors"][0]["field"] == "entry_id"
+    monkeypatch.undo()
+    assert [v["text"] for v in admin.get(f"{one}/history").json()][-1] == "Another admin's edit, stored first."
