@@ -87,6 +87,8 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
 def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     """Each exception's one handler (the most specific class wins)."""
     from surveyapp.actions.levels import AnalysisError
+    from surveyapp.api.accounts import account_error
+    from surveyapp.auth.accounts import AccountError
     from surveyapp.auth.guards import Refused, SignInRequired
     from surveyapp.auth.signin import refused_page, sign_in_redirect
     from surveyapp.domain.services import SubmissionRejected, WaveNotFound, WaveNotOpen
@@ -98,7 +100,7 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     return {SignInRequired: partial(sign_in_redirect, kit=sign_in_kit), Refused: refused_page,
             FormRefused: refusal_page, SubmissionInvalid: errors.invalid, SubmissionRejected: errors.rejected,
             WaveNotFound: errors.wave_not_found, WaveNotOpen: errors.not_open, SourceError: errors.source_error,
-            AnalysisError: errors.analysis_error, ValidationException: errors.validation,
+            AnalysisError: errors.analysis_error, AccountError: account_error, ValidationException: errors.validation,
             HTTPException: errors.http_error, RecursionError: errors.too_deep, UnicodeDecodeError: errors.not_utf8,
             StorageFull: errors.storage_full, StoreUnavailable: errors.store_unavailable, Exception: errors.internal}
 
@@ -117,6 +119,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     The API's modules, the store and the analytics load here rather than when this module is imported, so
     `surveyapp --help` and the CLI's HTTP path start quickly.
     """
+    from surveyapp.api.accounts import accounts_routers
     from surveyapp.api.admin import admin_router
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.error_responses import document_errors
@@ -127,8 +130,9 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.auth.guards import role_tokens
     from surveyapp.auth.identity import TokenProvider
     from surveyapp.auth.middleware import AuthenticationMiddleware
+    from surveyapp.auth.routes import auth_handlers
     from surveyapp.auth.sessions import Sessions
-    from surveyapp.auth.signin import make_sign_in_kit, sign_in_handlers
+    from surveyapp.auth.signin import make_sign_in_kit
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
     from surveyapp.render.demo import mark_pages
@@ -141,14 +145,15 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                                       trusted_hops=settings.trusted_proxy_hops, exempt=staff_scope)
     # Browser sessions: who signs in is the provider's business (role tokens today; OpenID Connect later).
     now = clock or utc_now
-    provider = TokenProvider(role_tokens(settings))
+    provider = TokenProvider(role_tokens(settings) if settings.role_tokens else {})  # off: named accounts only
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
     sign_in_kit = make_sign_in_kit(settings, sessions, provider)
     state = State({"settings": settings, "sign_in_kit": sign_in_kit})  # the lifespan adds what it opens
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        *web_handlers(), staff_router(), *sign_in_handlers(), metrics, *extra_handlers],
+                        *web_handlers(), staff_router(), *auth_handlers(), *accounts_routers(), metrics,
+                        *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),

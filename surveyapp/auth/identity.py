@@ -29,19 +29,33 @@ def same_secret(expected: str | bytes, presented: str | bytes) -> bool:
     return hmac.compare_digest(raw(expected), raw(presented))
 
 
-class Identity(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Identity(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """Who a request is from. `session` is the random id of a browser session (its CSRF token is derived from
-    it); empty when a bearer token came with the request itself, which needs no CSRF token."""
+    it); empty when a bearer token came with the request itself, which needs no CSRF token. A named person
+    (`account`) may hold several roles; a role token is exactly one."""
 
-    role: Role
-    name: str  # shown in the signed-in bar: the role's name for a token, a person's name from OIDC
+    roles: tuple[Role, ...]
+    name: str  # shown in the signed-in bar and recorded in the audit log: the role's name for a role token
     expires: float  # Unix seconds; 0 for a bearer token (it lasts as long as the token)
     session: str = ""
-    subject: str = ""  # OIDC: the person's stable id (Entra's `oid`); empty for a role token
+    subject: str = ""  # OIDC: the person's stable id at the provider; empty otherwise
+    account: str = ""  # the named account's id (surveyapp.auth.accounts); empty for a role token
+    email: str = ""
+    how: Literal["role-token", "password", "oidc", "api-token"] = "role-token"
+    epoch: int = 0  # the account's session epoch when the session began: a reset or disabling ends older ones
 
     @property
     def in_session(self) -> bool:
         return bool(self.session)
+
+    @property
+    def role(self) -> Role:
+        """The widest role held (admin, then analyst, then staff): what the bar names."""
+        return next(role for role in reversed(ROLES) if role in self.roles)
+
+    def has(self, *allowed: Role) -> bool:
+        """Whether any of `allowed` is among the roles held (no role implies another)."""
+        return any(role in self.roles for role in allowed)
 
 
 class IdentityProvider(Protocol):

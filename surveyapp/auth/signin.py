@@ -23,9 +23,11 @@ from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
 from surveyapp.actions import waves as wave_actions
+from surveyapp.auth.forms import cross_site, signed_in_as
 from surveyapp.auth.guards import Refused, SignInRequired, require, wants_page
 from surveyapp.auth.identity import ROLES, Role, TokenProvider
 from surveyapp.auth.middleware import credentials_of, identity_of
+from surveyapp.auth.oidc import OidcClient
 from surveyapp.auth.pages import staff_page
 from surveyapp.auth.sessions import SESSION_COOKIE, Sessions
 from surveyapp.domain.services import Services
@@ -50,6 +52,20 @@ class SignInKit:
     limit: ClientLimit | None
     secure: bool
     hours: float
+    role_tokens: bool = True  # the role-token form is offered (SURVEYAPP_ROLE_TOKENS)
+    oidc: OidcClient | None = None  # single sign-on, when SURVEYAPP_OIDC_ISSUER is set
+    public_url: str = ""  # where one-time links point
+
+    def pending_cookie(self, value: str, path: str = "/sign-in") -> Cookie:
+        """A short step's signed cookie (a password awaiting its code; an OpenID sign-in under way)."""
+        return Cookie(key=PENDING_COOKIE, value=value, path=path, max_age=600 if value else 0, httponly=True,
+                      samesite="lax", secure=self.secure)
+
+    def session_cookie(self, value: str) -> Cookie:
+        return _session_cookie(self, value)
+
+
+PENDING_COOKIE = "surveyapp_pending"
 
 
 def make_sign_in_kit(settings: Settings, sessions: Sessions, provider: TokenProvider) -> SignInKit:
@@ -57,7 +73,9 @@ def make_sign_in_kit(settings: Settings, sessions: Sessions, provider: TokenProv
     limit = ClientLimit.from_settings(per_minute=min(5, per_hour), per_hour=per_hour,
                                       trusted_header=settings.trusted_proxy_header,
                                       trusted_hops=settings.trusted_proxy_hops)
-    return SignInKit(provider, sessions, limit, settings.behind_tls, settings.session_hours)
+    return SignInKit(provider, sessions, limit, settings.behind_tls, settings.session_hours,
+                     role_tokens=settings.role_tokens, oidc=OidcClient.from_settings(settings, sessions.clock),
+                     public_url=settings.form_url)
 
 
 def local_path(value: str | None) -> str | None:
@@ -77,19 +95,30 @@ def _hours(hours: float) -> str:
 
 
 def _form_page(request: Request[Any, Any, Any], kit: SignInKit, next_path: str | None, *, status: int = 200,
-               error: str = "", notice: tuple[str, str] | None = None,
-               headers: dict[str, str] | None = None) -> Response[str]:
+               error: str = "", notice: tuple[str, str] | None = None, headers: dict[str, str] | None = None,
+               field: str = "token", email: str = "") -> Response[str]:
     return staff_page("sign_in.html", request, status=status, headers=headers, title="Sign in",
-                      errors=[error] if error else [], notice=notice, next=next_path or "", hours=_hours(kit.hours))
+                      errors=[error] if error else [], error_field=field, notice=notice, next=next_path or "",
+                      hours=_hours(kit.hours), tokens=kit.role_tokens, email=email,
+                      oidc_name=request.app.state["settings"].oidc_provider_name if kit.oidc else "")
+
+
+def sign_in_form(request: Request[Any, Any, Any], kit: SignInKit, next_path: str | None, *, status: int,
+                 error: str, field: str, email: str = "", headers: dict[str, str] | None = None) -> Response[str]:
+    """The sign-in page again, with one error naming its field (`email`, `password` or `token`)."""
+    return _form_page(request, kit, next_path, status=status, error=error, field=field, email=email,
+                      headers=headers)
 
 
 @get("/sign-in", sync_to_thread=False, include_in_schema=False)
 def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit],
                  next: FromQuery[str | None] = None, ended: FromQuery[bool] = False,
-                 signed_out: FromQuery[bool] = False) -> Response[str]:
-    """The sign-in page: one field, the role's token."""
+                 signed_out: FromQuery[bool] = False, password_set: FromQuery[bool] = False) -> Response[str]:
+    """The sign-in page: single sign-on (when set up), e-mail address and password, and the role's token (while
+    role tokens are on)."""
     current = credentials_of(request).session
     notice = ("You have signed out", "Sign in again to open the staff pages.") if signed_out else \
+        ("Your password is set", "Sign in with your e-mail address and your new password.") if password_set else \
         ("Your session has ended", f"Sessions last {_hours(sign_in_kit.hours)}, and end when a role's token is "
                                    "changed. Sign in again to carry on.") if ended else \
         ("You are already signed in", f"You are signed in as {current.name}. Signing in again replaces that "
@@ -97,24 +126,13 @@ def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[S
     return _form_page(request, sign_in_kit, local_path(next), notice=notice)
 
 
-def _cross_site(request: Request[Any, Any, Any]) -> bool:
-    """Posted from another site's page (so nobody can be signed in by someone else's form). Browsers say so in
-    Sec-Fetch-Site; under this service's Referrer-Policy (no-referrer) their Origin is "null", so it is only
-    compared when it names a site."""
-    fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None:
-        return fetch_site not in ("same-origin", "none")
-    origin = request.headers.get("origin")
-    return origin not in (None, "null") and urlsplit(origin).netloc != request.headers.get("host", "")
-
-
-@post("/sign-in", status_code=303, include_in_schema=False)
+@post("/sign-in", status_code=303, include_in_schema=False, opt={"audit": "sign-in with a role token"})
 async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Response[Any]:
     """Check the token once; a known one starts a session (a signed cookie) and goes on to the page asked for."""
     kit = sign_in_kit
     form = await request.form()
     next_path = local_path(str(form.get("next") or "") or None)
-    if _cross_site(request):
+    if cross_site(request):
         log.warning("sign-in refused: posted from another site")
         return _form_page(request, kit, next_path, status=403,
                           error="Sign in from this site's own sign-in page")
@@ -127,21 +145,25 @@ async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[
                                 f"minute{'' if minutes == 1 else 's'}, then try again")
     token = str(form.get("token") or "").strip()
     role = kit.provider.role_of(token) if 0 < len(token) <= MAX_TOKEN else None
+    if not kit.role_tokens:
+        return _form_page(request, kit, next_path, status=403, error="Role tokens are turned off here: sign in with "
+                          "your own account")
     if not token:
-        _refund(kit, request)  # an empty box is not a guess
+        refund(kit, request)  # an empty box is not a guess
         return _form_page(request, kit, next_path, status=400, error="Enter your role's token")
     if role is None:
         log.warning("sign-in refused: the token is not any role's")
         return _form_page(request, kit, next_path, status=401,
                           error="That token is not recognised. Check you copied all of it, or ask whoever runs "
                                 "the service for your role's token")
-    _refund(kit, request)
-    value, _ = kit.sessions.issue(role)
+    refund(kit, request)
+    value, identity = kit.sessions.issue(role)
+    signed_in_as(request, identity)
     log.info("%s signed in", role)
     return Redirect(next_path or LANDING, status_code=303, cookies=[_session_cookie(kit, value)])
 
 
-def _refund(kit: SignInKit, request: Request[Any, Any, Any]) -> None:
+def refund(kit: SignInKit, request: Request[Any, Any, Any]) -> None:
     if kit.limit is not None:
         kit.limit.limiter.refund(kit.limit.address(request.scope))
 
@@ -157,13 +179,13 @@ def _cleared(kit: SignInKit) -> Cookie:
                   secure=kit.secure)
 
 
-@post("/sign-out", sync_to_thread=False, status_code=303, include_in_schema=False)
+@post("/sign-out", sync_to_thread=False, status_code=303, include_in_schema=False, opt={"audit": "sign-out"})
 def sign_out(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Redirect:
     """End the session (its cookie is refused from now on, even a copy) and clear the cookie."""
     identity = identity_of(request)
     if identity is not None and identity.in_session:
         sign_in_kit.sessions.end(identity)
-        log.info("%s signed out", identity.role)
+        log.info("%s signed out", identity.account or identity.role)
     return Redirect("/sign-in?signed_out=true", status_code=303, cookies=[_cleared(sign_in_kit)])
 
 
@@ -219,9 +241,15 @@ def signed_in(request: Request[Any, Any, Any], services: NamedDependency[Service
     identity = identity_of(request)
     assert identity is not None  # the guard let the request through
     until = dt.datetime.fromtimestamp(identity.expires, _UK) if identity.expires else None
+    sections = [section for role in reversed(ROLES) if role in identity.roles for section in _sections(services, role)]
+    if identity.account:
+        mine = [Link("/account", "Your account", "Your personal API tokens for scripts and the CLI")]
+        if identity.has("admin"):
+            mine.append(Link("/console/accounts", "Accounts", "Who may sign in, with which roles; one-time links"))
+        sections.append(Section("Accounts", mine))
     return staff_page("signed_in.html", request, title="Your pages", identity=identity,
                       until=f"{until:%H:%M} on {until.day} {until:%B %Y}" if until else "the token changes",
-                      sections=_sections(services, identity.role))
+                      sections=sections)
 
 
 def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, *, kit: SignInKit) -> Response[Any]:

@@ -130,7 +130,8 @@ def _start_in_process(settings: Settings) -> tuple[TestClient[Litestar], dict[Ro
     from surveyapp.store import StoreLockedError
 
     tokens: dict[Role, str | None] = {"admin": secrets.token_urlsafe(32), "analyst": secrets.token_urlsafe(32)}
-    own = msgspec.structs.replace(settings, admin_token=tokens["admin"], analyst_token=tokens["analyst"])
+    own = msgspec.structs.replace(settings, admin_token=tokens["admin"], analyst_token=tokens["analyst"],
+                                  role_tokens=True)  # its own tokens, in this process only
     runner: TestClient[Litestar] = TestClient(create_app(own), base_url=IN_PROCESS, timeout=TIMEOUT)
     if settings.log_level.upper() != "DEBUG":  # a terminal has no service log: its access and audit lines are noise
         for name in ("surveyapp.access", "surveyapp.audit"):
