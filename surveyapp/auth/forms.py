@@ -61,7 +61,9 @@ def form_page(request: Request[Any, Any, Any], page: FormPage, *, errors: Sequen
     return staff_page("form.html", request, status=status if not errors or status != 200 else 400, cookies=cookies,
                       identity=identity, title=page.title, action=page.action, fields=page.fields,
                       submit=page.submit, paragraphs=page.paragraphs, hidden=page.hidden, links=page.links,
-                      notice=page.notice, errors=list(errors), csrf_field=csrf_field(request), **page.extra)
+                      notice=page.notice, errors=list(errors), csrf_field=csrf_field(request),
+                      by_field={e.field: e.message for e in errors},
+                      **{"qr": "", "secret": "", **page.extra})
 
 
 def notice_page(request: Request[Any, Any, Any], title: str, paragraphs: Sequence[str], *, status: int = 200,

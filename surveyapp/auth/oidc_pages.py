@@ -8,7 +8,7 @@ import logging
 from typing import Any
 
 import httpx
-from litestar import Request, Response, get
+from litestar import Request, Response, Router, get
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect
@@ -135,5 +135,5 @@ def _person(directory: Directory, claims: Claims) -> AccountRow | None:
     return directory.change(account, roles=claims.roles) if account.roles != claims.roles else account
 
 
-def oidc_handlers() -> list[Any]:
-    return [begin_oidc, finish_oidc]
+def oidc_handlers() -> list[Router]:
+    return [Router(path="/", route_handlers=[begin_oidc, finish_oidc], include_in_schema=False)]

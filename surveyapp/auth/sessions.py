@@ -114,11 +114,12 @@ class Sessions:
     def seal(self, label: str, payload: dict[str, object], seconds: float) -> str:
         """A signed, expiring value for a short step of signing in (a password entered, awaiting its second
         factor; an OpenID sign-in under way): readable by the browser that holds it, changeable by nobody."""
-        body = base64.urlsafe_b64encode(msgspec.json.encode({**payload, "until": self.clock() + seconds})).decode()
-        mac = self._mac(label, None, body.encode())
+        body = base64.urlsafe_b64encode(msgspec.json.encode({**payload, "until": self.clock() + seconds}))
+        value = body.decode().rstrip("=")
+        mac = self._mac(label, None, value.encode())
         if mac is None:
             raise RuntimeError("the service has not started")
-        return f"{body.rstrip('=')}.{mac}"
+        return f"{value}.{mac}"
 
     def unseal(self, label: str, value: str | None) -> dict[str, object] | None:
         """What `seal` put in, while unexpired and untouched; else None."""
