@@ -117,7 +117,10 @@ def test_an_admin_creates_and_manages_an_account_in_the_pages(server: Service) -
         assert browser.get(roles.headers["location"]).text.count('checked') == 1
         last = browser.post(f"{account}/enabled", data={"enabled": "false", "csrf_token": token})
         assert last.status_code == 400 and "only enabled admin account" in last.text  # the last admin stays
-        browser.post(f"{account}/roles", data={"roles": ["analyst", "staff"], "csrf_token": token})
+        none = browser.post(f"{account}/roles", data={"csrf_token": token})
+        assert none.status_code == 400 and 'id="roles-error"' in none.text
+        with server.client(ADMIN_TOKEN) as api:  # another admin: now Lee may go
+            api.post("/api/v1/accounts/", json={"name": "Ada Admin", "email": "ada@kent.gov.uk", "roles": ["admin"]})
         disabled = browser.post(f"{account}/enabled", data={"enabled": "false", "csrf_token": token})
         assert "Account disabled" in browser.get(disabled.headers["location"]).text
         listing = browser.get("/console/accounts")
