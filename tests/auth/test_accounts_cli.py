@@ -41,8 +41,9 @@ def test_a_running_service_is_asked_with_the_persons_own_token(server: Service, 
     with server.client(server.settings.admin_token) as admin:
         made = admin.post("/api/v1/accounts/", json={"name": "Ada", "email": "ada@kent.gov.uk", "roles": ["admin"]})
         link = admin.post(f"/api/v1/accounts/{made.json()['account_id']}/link").json()["url"]
-    with server.client() as browser:  # Ada, staff-free admin: password, authenticator, then her token
-        browser.post(re.sub(r"^https?://[^/]+", "", link), data={"password": "kestrel lantern", "confirm": "kestrel lantern"})
+    with server.client() as browser:  # Ada: password, authenticator, then her own token
+        browser.post(re.sub(r"^https?://[^/]+", "", link),
+                     data={"password": "kestrel lantern", "confirm": "kestrel lantern"})
         browser.post("/sign-in/password", data={"email": "ada@kent.gov.uk", "password": "kestrel lantern"})
         secret = re.search(r'<code class="code">([A-Z2-7]+)</code>', browser.get("/sign-in/enrol").text)
         assert secret
