@@ -3,11 +3,12 @@ that cannot be reached, a form posted from another site, a step of signing in op
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
 
-from surveyapp.settings import SettingsError, from_env
+from surveyapp.settings import Settings, SettingsError, from_env
 from tests.auth.conftest import free_port
 from tests.support import ADMIN_TOKEN, Service
 
@@ -54,3 +55,13 @@ def test_a_role_token_session_has_no_account_page_of_its_own(server: Service) ->
         browser.post("/sign-in", data={"token": ADMIN_TOKEN})
         page = browser.get("/account")
         assert page.status_code == 200 and "has no account of its own" in page.text
+
+
+def test_surveyapp_check_does_not_ask_for_role_tokens_once_they_are_turned_off(tmp_path: Path) -> None:
+    from surveyapp.domain.checks import problems
+
+    def about_tokens(settings: Settings) -> list[str]:
+        return [p for p in problems(settings, min_free=0) if "_TOKEN is unset" in p]
+
+    assert about_tokens(from_env({}, data_dir=tmp_path)) != []
+    assert about_tokens(from_env({}, data_dir=tmp_path, role_tokens=False)) == []
