@@ -152,10 +152,11 @@ async def enter_code(request: Request[Any, Any, Any], sign_in_kit: NamedDependen
         return _again(sign_in_kit)
     account, next_path = found
     directory = _directory(request)
-    locked = directory.locked_for(account)
+    locked = max(directory.locked_for(account),
+                 sign_in_kit.limit.take(request.scope) if sign_in_kit.limit is not None else 0.0)
     if locked > 0:
-        return _code_page(request, status=429, error=f"Too many wrong passwords or codes for this account. Wait "
-                                                      f"{_wait(locked)}, then try again")
+        return _code_page(request, status=429, error=f"Too many wrong passwords or codes. Wait {_wait(locked)}, "
+                                                      "then try again")
     code = text(await request.form(), "code", 20)
     step = totp_step(account.totp_secret or "", code, directory.clock().timestamp())
     if step is None or not directory.use_totp_step(account, step):
@@ -164,6 +165,7 @@ async def enter_code(request: Request[Any, Any, Any], sign_in_kit: NamedDependen
         message = "Enter the 6-digit code your authenticator app shows" if not code.strip() else \
             "That code is not right, or was used already: enter the code your app shows now"
         return _code_page(request, status=401, error=message)
+    refund(sign_in_kit, request)
     return _start_session(request, sign_in_kit, directory.right_password(account), next_path, how="password")
 
 

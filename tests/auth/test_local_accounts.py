@@ -188,3 +188,20 @@ def test_a_new_link_stops_the_old_one_and_the_password_and_a_link_expires(server
         clock.now += dt.timedelta(hours=73)
         dead = set_password(browser, newer)
         assert dead.status_code == 404 and "This link does not work" in dead.text
+
+
+@pytest.mark.slow  # Argon2id hashes
+def test_wrong_codes_count_against_the_account_like_wrong_passwords(start_service: StartService) -> None:
+    server = start_service(sign_in_attempts_per_hour=0)
+    made = create(server, "Priya Shah", "priya@kent.gov.uk", ["admin"])
+    with server.client() as browser:
+        set_password(browser, str(made["link"]))
+        secret = enrol(server, browser, "priya@kent.gov.uk")
+    with server.client() as thief:  # knows the password, not the phone
+        thief.post("/sign-in/password", data={"email": "priya@kent.gov.uk", "password": PASSWORD})
+        right = pyotp.TOTP(secret).at(server.clock())
+        wrong = "000000" if right != "000000" else "111111"
+        for _ in range(5):
+            assert thief.post("/sign-in/code", data={"code": wrong}).status_code == 401
+        waiting = thief.post("/sign-in/code", data={"code": right})
+        assert waiting.status_code == 429 and "Wait 1 minute" in waiting.text
