@@ -1,8 +1,9 @@
 """Guards for the staff, analyst and admin routes: each admits only its roles, as `request.user` says.
 
-Three roles, each with its own token: staff enter paper and phone answers (and may claim a channel), analysts
-read responses and figures, admins run waves and sources. The roles are kept apart: one role's token never
-passes another's guard, except where a route names several roles (staff or admin may enter paper answers).
+Three roles: staff enter paper and phone answers (and may claim a channel), analysts read responses and figures,
+admins run waves, sources and accounts. A named person may hold several; none implies another (an admin reads
+answers only if also an analyst), and one role's shared token never passes another's guard, except where a
+route names several roles (staff or admin may enter paper answers).
 
 Who a request is from is decided once, by the authentication middleware (`surveyapp.auth.middleware`), from a
 bearer token or the session cookie /sign-in sets; a guard only checks the role it found, with the same 401/403

@@ -1,10 +1,10 @@
-"""Who is asking: the roles, the Identity a request carries, and the provider that vouches for it.
+"""Who is asking: the roles, the Identity a request carries, and the role tokens that bootstrap the first admin.
 
-Guards (`surveyapp.auth.guards.require`) and handlers see only an `Identity`: a role, a name to show, when it
-expires and the session it belongs to. Where it came from is the provider's business. Today that is
-`TokenProvider` (a role's token pasted once into /sign-in); an OpenID Connect provider (Microsoft Entra ID)
-can take its place by producing the same `Identity` from an ID token's claims, and declaring its own
-`bindings`, without any guarded handler changing (docs: staff/signing-in.md).
+Guards (`surveyapp.auth.guards.require`) and handlers see only an `Identity`: the roles held, a name to show,
+when it expires, the session it belongs to and, for a named person, their account, e-mail address and subject
+at the OpenID provider. Where it came from is the sign-in's business: a named account (password and code,
+`surveyapp.auth.local`; single sign-on, `surveyapp.auth.oidc_pages`; a personal API token) or, until they are
+turned off, a role's shared token (`TokenProvider`). Docs: staff/signing-in.md, operations/accounts.md.
 """
 
 from __future__ import annotations
