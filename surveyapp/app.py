@@ -27,7 +27,7 @@ from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
 
 from surveyapp import __version__
 from surveyapp.http import errors
-from surveyapp.http.access import AccessLog
+from surveyapp.http.access import AccessLog, Recorder, timed
 from surveyapp.http.csrf import CsrfFieldMiddleware
 from surveyapp.http.headers import security_headers
 from surveyapp.http.mediatype import JsonBodyMiddleware
@@ -36,13 +36,15 @@ from surveyapp.settings import Settings, check
 
 if TYPE_CHECKING:
     import datetime as dt
+    from concurrent.futures import Future
 
     from surveyapp.auth.sessions import Sessions
     from surveyapp.auth.signin import SignInKit
     from surveyapp.domain.services import Clock
+    from surveyapp.store.audit import Appended, Entry
 
 log = logging.getLogger("surveyapp")
-RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts")  # each a dependency of that name
+RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts", "findings")  # each a dependency of that name
 
 
 def _resource(state: State, name: str) -> Provide:
@@ -75,6 +77,7 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
         drafts.purge(services.clock()).result()  # drafts that expired while stopped
         services.store.writer.on_commit = state["metrics"].observe_commit  # group commits' size and time
         state.update(services=services, form_kit=form_kit, drafts=drafts)
+        state["findings"].services = services
         log.info("serving %d waves from %s", len(services.waves.all()), settings.database_path)
         try:
             yield
@@ -84,9 +87,21 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
     return lifespan
 
 
+def _audit_recorder(state: State) -> Recorder:
+    """Rows of the audit log go to the running service's store, at its clock's time."""
+    from surveyapp.store import audit
+
+    def record(entry: Entry) -> Future[Appended] | None:
+        services = state.get("services")
+        return None if services is None else audit.append(services.store, timed(entry, services.clock()))
+
+    return record
+
+
 def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     """Each exception's one handler (the most specific class wins)."""
     from surveyapp.actions.levels import AnalysisError
+    from surveyapp.actions.said_did import SaidDidError
     from surveyapp.api.accounts import account_error
     from surveyapp.auth.accounts import AccountError
     from surveyapp.auth.guards import Refused, SignInRequired
@@ -100,7 +115,8 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     return {SignInRequired: partial(sign_in_redirect, kit=sign_in_kit), Refused: refused_page,
             FormRefused: refusal_page, SubmissionInvalid: errors.invalid, SubmissionRejected: errors.rejected,
             WaveNotFound: errors.wave_not_found, WaveNotOpen: errors.not_open, SourceError: errors.source_error,
-            AnalysisError: errors.analysis_error, AccountError: account_error, ValidationException: errors.validation,
+            SaidDidError: errors.said_did_error, AccountError: account_error,
+            AnalysisError: errors.analysis_error, ValidationException: errors.validation,
             HTTPException: errors.http_error, RecursionError: errors.too_deep, UnicodeDecodeError: errors.not_utf8,
             StorageFull: errors.storage_full, StoreUnavailable: errors.store_unavailable, Exception: errors.internal}
 
@@ -112,6 +128,30 @@ def _openapi() -> OpenAPIConfig:
         components=Components(security_schemes={"bearer": SecurityScheme(type="http", scheme="bearer")}))
 
 
+def _route_handlers() -> list[ControllerRouterHandler]:
+    """Every route of the service: the API's routers, the families' pages and findings, staff pages, sign-in and
+    metrics."""
+    from surveyapp.api.accounts import accounts_routers
+    from surveyapp.api.admin import admin_router
+    from surveyapp.api.analyst import analyst_router
+    from surveyapp.api.audit import audit_router
+    from surveyapp.api.boardpack import boardpack_router
+    from surveyapp.api.metrics import metrics
+    from surveyapp.api.public import public_router
+    from surveyapp.api.releases import releases_router
+    from surveyapp.api.said_did import said_did_router
+    from surveyapp.api.sources import sources_router
+    from surveyapp.api.tracker import tracker_router
+    from surveyapp.auth.routes import auth_handlers
+    from surveyapp.console import console_handlers
+    from surveyapp.findings.routes import findings_handlers
+    from surveyapp.web import staff_router, web_handlers
+
+    return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
+            boardpack_router(), audit_router(), said_did_router(), *web_handlers(), *findings_handlers(),
+            staff_router(), *console_handlers(), *auth_handlers(), *accounts_routers(), metrics]
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None,
                extra_handlers: Sequence[ControllerRouterHandler] = ()) -> Litestar:
     """Build the service for these settings; the store opens on start-up and closes on shutdown.
@@ -119,24 +159,16 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     The API's modules, the store and the analytics load here rather than when this module is imported, so
     `surveyapp --help` and the CLI's HTTP path start quickly.
     """
-    from surveyapp.api.accounts import accounts_routers
-    from surveyapp.api.admin import admin_router
-    from surveyapp.api.analyst import analyst_router
-    from surveyapp.api.error_responses import document_errors
-    from surveyapp.api.metrics import install, metrics
-    from surveyapp.api.public import public_router
-    from surveyapp.api.sources import sources_router
-    from surveyapp.api.tracker import tracker_router
+    from surveyapp.api.metrics import install
     from surveyapp.auth.guards import role_tokens
     from surveyapp.auth.identity import TokenProvider
     from surveyapp.auth.middleware import AuthenticationMiddleware
-    from surveyapp.auth.routes import auth_handlers
     from surveyapp.auth.sessions import Sessions
     from surveyapp.auth.signin import make_sign_in_kit
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
+    from surveyapp.findings.kit import FindingsKit
     from surveyapp.render.demo import mark_pages
-    from surveyapp.web import staff_router, web_handlers
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit); staff are exempt.
@@ -148,12 +180,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     provider = TokenProvider(role_tokens(settings) if settings.role_tokens else {})  # off: named accounts only
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
     sign_in_kit = make_sign_in_kit(settings, sessions, provider)
-    state = State({"settings": settings, "sign_in_kit": sign_in_kit})  # the lifespan adds what it opens
+    state = State({"settings": settings, "sign_in_kit": sign_in_kit, "findings": FindingsKit()})  # + the lifespan's
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
-        route_handlers=[public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(),
-                        *web_handlers(), staff_router(), *auth_handlers(), *accounts_routers(), metrics,
-                        *extra_handlers],
+        route_handlers=[*_route_handlers(), *extra_handlers],
         dependencies={name: _resource(state, name) for name in RESOURCES},
         state=state,
         exception_handlers=_exception_handlers(sign_in_kit),
@@ -168,7 +198,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         openapi_config=_openapi(),
         logging_config=None,
     )
-    document_errors(app.openapi_schema)
-    # Outermost: a request id for every request, the access log and the request metrics (surveyapp.http.access).
-    app.asgi_handler = AccessLog(app.asgi_handler, state["metrics"])
+    _finish(app, state)
     return app
+
+
+def _finish(app: Litestar, state: State) -> None:
+    """The error answers in the OpenAPI schema; a request id for every request, the access log and the request
+    metrics (surveyapp.http.access); outermost, published findings pages answered from memory before all of it
+    (surveyapp.findings.frozen), counted in the metrics."""
+    from surveyapp.api.error_responses import document_errors
+    from surveyapp.findings.frozen import FrozenPages
+
+    document_errors(app.openapi_schema)
+    logged = AccessLog(app.asgi_handler, state["metrics"], _audit_recorder(state))
+    app.asgi_handler = FrozenPages(logged, lambda: state["findings"].frozen, state["metrics"])

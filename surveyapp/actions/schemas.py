@@ -91,6 +91,37 @@ class BackupOut(msgspec.Struct):
     responses: int
 
 
+class AuditRowOut(msgspec.Struct):
+    """One row of the audit log: who did what and when, with the outcome, and its place in the hash chain."""
+
+    seq: int
+    recorded_at: dt.datetime  # UTC
+    actor_role: str  # staff, analyst or admin; empty when nobody was known (a failed sign-in)
+    actor_name: str
+    actor_subject: str
+    action: str
+    target: str
+    outcome: Literal["ok", "refused", "failed"]
+    status: int | None
+    detail: dict[str, Any]
+    prev_hash: str
+    row_hash: str
+
+
+class AuditBreakOut(msgspec.Struct):
+    seq: int
+    reason: str
+
+
+class AuditCheckOut(msgspec.Struct):
+    """`surveyapp audit verify`: the rows checked, whether the chain holds, and the first row where it does not."""
+
+    rows: int
+    intact: bool
+    last_hash: str
+    first_break: AuditBreakOut | None = None
+
+
 # What the API reads (bodies decoded with forbid_unknown_fields), and the shape of every error.
 
 Lang = Annotated[str, msgspec.Meta(pattern=r"^[a-z]{2}(-[a-z]+)?$", max_length=16)]
@@ -153,11 +184,36 @@ class WaveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     closes_on: dt.date
 
 
+class WaveDatesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A wave's new opening and closing dates (kept over its definition's from then on)."""
+
+    opens_on: dt.date
+    closes_on: dt.date
+
+
 class SourceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A partner who passes the survey on: a new source, or a new name for one."""
 
     name: Annotated[str, msgspec.Meta(max_length=400, description="1 to 80 characters, unique in the wave, e.g. "
                                                                   "Oakfield School SENCO")]
+
+
+class ReleaseIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new release of a wave (a draft): interim up to a cut-off, final from a closed wave; or a correction of a
+    published release (`corrects`, with a `note` saying what changed), of the same stage and cut-off."""
+
+    stage: Literal["interim", "final"]
+    cutoff: Annotated[dt.datetime, msgspec.Meta(description=(
+        "Interim only: a whole hour (UTC, or with its offset), not in the future; the release holds the "
+        "responses stored before it"))] | None = None
+    corrects: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000, description="What a correction changed")] = ""
+
+
+class WithdrawIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Why a published release is withdrawn, in words for the public (it is shown with the release)."""
+
+    notice: Annotated[str, msgspec.Meta(min_length=10, max_length=2000)]
 
 
 def wave_out(wave: Wave, today: dt.date, lang: str = "en") -> WaveOut:

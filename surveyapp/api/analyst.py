@@ -122,7 +122,7 @@ def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFo
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
-@get("/api/v1/waves/{wave_id:str}/compare", sync_to_thread=True)
+@get("/api/v1/waves/{wave_id:str}/compare", sync_to_thread=True, opt={"audit": "internal compare read"})
 def compare_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None, by: FromQuery[str] = "all", weighted: FromQuery[bool] = False,
                  targets: Annotated[Literal["children", "ehc_plans"], QueryParameter(
@@ -136,7 +136,7 @@ def compare_wave(services: NamedDependency[Services], request: Request[Any, Any,
         filters=tuple(filters or ())))
 
 
-@get("/api/v1/waves/{wave_id:str}/cohort", sync_to_thread=True)
+@get("/api/v1/waves/{wave_id:str}/cohort", sync_to_thread=True, opt={"audit": "internal cohort read"})
 def cohort_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                 against: FromQuery[str], by: FromQuery[str] = "all", format: FromQuery[ResultFormat | None] = None,
                 filters: Annotated[list[str] | None, FILTER] = None) -> Response[bytes]:
@@ -146,7 +146,7 @@ def cohort_wave(services: NamedDependency[Services], request: Request[Any, Any, 
         kind="cohort", wave=wave_id, against=against, by=by, filters=tuple(filters or ())))
 
 
-@get("/api/v1/waves/{wave_id:str}/reach", sync_to_thread=True)
+@get("/api/v1/waves/{wave_id:str}/reach", sync_to_thread=True, opt={"audit": "internal reach read"})
 def reach_wave(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                by: FromQuery[str] = "lad", pooled: FromQuery[int] = 1,
                format: FromQuery[ResultFormat | None] = None,
@@ -157,7 +157,7 @@ def reach_wave(services: NamedDependency[Services], request: Request[Any, Any, A
                                                                         pooled=pooled, filters=tuple(filters or ())))
 
 
-@get("/results/{wave_id:str}", sync_to_thread=True)
+@get("/results/{wave_id:str}", sync_to_thread=True, opt={"audit": "internal results page read"})
 def results_page(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  baseline: FromQuery[str | None] = None) -> Response[str]:
     """The board report for a wave: the charts with their tables of figures, as one HTML page (with the

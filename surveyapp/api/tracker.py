@@ -18,7 +18,7 @@ from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, TrackerTable, on
 REFRESH_SECONDS = 300
 
 
-@get("/api/v1/waves/{wave_id:str}/tracker", sync_to_thread=True)
+@get("/api/v1/waves/{wave_id:str}/tracker", sync_to_thread=True, opt={"audit": "internal tracker read"})
 def tracker_figures(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                     by: FromQuery[str] = "lad", format: FromQuery[ResultFormat | None] = None,
                     table: FromQuery[TrackerTable] = "groups") -> Response[bytes]:
@@ -40,7 +40,7 @@ def tracker_figures(services: NamedDependency[Services], request: Request[Any, A
 
 
 
-@get("/tracker/{wave_id:str}", sync_to_thread=True)
+@get("/tracker/{wave_id:str}", sync_to_thread=True, opt={"audit": "internal tracker page read"})
 def tracker_page(services: NamedDependency[Services], request: Request[Any, Any, Any], wave_id: FromPath[str],
                  by: FromQuery[str] = "lad", refresh: FromQuery[Literal["on", "off"]] = "off") -> Response[str]:
     """The tracker as a page an outreach officer reads at a glance; `refresh=on` reloads it every 5 minutes

@@ -9,6 +9,7 @@ doubling with each further one up to an hour, besides the per-client limit on th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import math
 from typing import Any
@@ -30,7 +31,7 @@ from surveyapp.auth.passwords import (
     totp_qr,
     totp_step,
 )
-from surveyapp.auth.signin import LANDING, SignInKit, local_path, refund, sign_in_form
+from surveyapp.auth.signin import LANDING, SignInKit, audit_sign_in, local_path, refund, sign_in_form
 
 log = logging.getLogger("surveyapp.auth.local")
 WRONG = "The e-mail address or the password is not right"
@@ -43,12 +44,28 @@ def _directory(request: Request[Any, Any, Any]) -> Directory:
     return found
 
 
+def _refused(request: Request[Any, Any, Any], action: str, status: int, reason: str) -> Any:
+    """Record a refused step of signing in in the audit log (nobody is signed in: the reason says who tried);
+    the future of its commit, or None before the service has started."""
+    services = request.app.state.get("services")
+    return audit_sign_in(services, action, status, reason=reason) if services is not None else None
+
+
 def _wait(seconds: float) -> str:
     minutes = max(1, math.ceil(seconds / 60))
     return f"{minutes} minute{'' if minutes == 1 else 's'}"
 
 
-@post("/sign-in/password", status_code=303, include_in_schema=False, opt={"audit": "sign-in with a password"})
+PASSWORD_ACTION = "sign-in with a password"  # noqa: S105 (an action's name)
+CODE_ACTION = "sign-in: second factor"
+
+
+def _done(future: Any) -> None:
+    if future is not None:
+        future.result()  # committed before the answer goes (this runs in a worker thread)
+
+
+@post("/sign-in/password", status_code=303, include_in_schema=False, opt={"audit": PASSWORD_ACTION})
 async def sign_in_with_password(request: Request[Any, Any, Any],
                                 sign_in_kit: NamedDependency[SignInKit]) -> Response[Any]:
     """Check the password; then the second factor, or a session straight away for staff without one."""
@@ -77,6 +94,7 @@ def _password_step(request: Request[Any, Any, Any], kit: SignInKit, form: Any) -
     locked = directory.locked_for(account) if account is not None else 0.0
     if account is not None and locked > 0:
         log.warning("password sign-in refused: account %s is waiting after wrong passwords", account.account_id)
+        _done(_refused(request, PASSWORD_ACTION, 429, f"{account.account_id} is waiting after wrong guesses"))
         return sign_in_form(request, kit, next_path, status=429, field="password", email=email,
                             headers={"Retry-After": str(math.ceil(locked))},
                             error=f"Too many wrong passwords or codes for this account. Wait {_wait(locked)}, "
@@ -85,7 +103,9 @@ def _password_step(request: Request[Any, Any, Any], kit: SignInKit, form: Any) -
     if account is None or not password_matches(account.password_hash if usable else None, password) or not usable:
         if account is not None:
             directory.wrong_password(account)
-        log.warning("password sign-in refused: %s", "no such account" if account is None else account.account_id)
+        who = "no such account" if account is None else account.account_id
+        log.warning("password sign-in refused: %s", who)
+        _done(_refused(request, PASSWORD_ACTION, 401, f"wrong e-mail address or password ({who})"))
         return sign_in_form(request, kit, next_path, status=401, field="password", email=email, error=WRONG)
     refund(kit, request)
     account = directory.right_password(account)
@@ -144,7 +164,7 @@ def code_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[Sign
     return _code_page(request) if _pending(request, sign_in_kit, "code") else _again(sign_in_kit)
 
 
-@post("/sign-in/code", status_code=303, include_in_schema=False, opt={"audit": "sign-in: second factor"})
+@post("/sign-in/code", status_code=303, include_in_schema=False, opt={"audit": CODE_ACTION})
 async def enter_code(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Response[Any]:
     """The second factor: a right code (used once) starts the session; wrong ones count against the account."""
     found = _pending(request, sign_in_kit, "code")
@@ -162,6 +182,9 @@ async def enter_code(request: Request[Any, Any, Any], sign_in_kit: NamedDependen
     if step is None or not directory.use_totp_step(account, step):
         directory.wrong_password(account)
         log.warning("second factor refused for %s", account.account_id)
+        recorded = _refused(request, CODE_ACTION, 401, f"wrong or reused code for {account.account_id}")
+        if recorded is not None:
+            await asyncio.wrap_future(recorded)
         message = "Enter the 6-digit code your authenticator app shows" if not code.strip() else \
             "That code is not right, or was used already: enter the code your app shows now"
         return _code_page(request, status=401, error=message)

@@ -4,6 +4,7 @@ Each way it can fail has its own page, saying what happened and what to do."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -18,11 +19,13 @@ from surveyapp.auth.forms import notice_page, signed_in_as
 from surveyapp.auth.identity import same_secret
 from surveyapp.auth.middleware import directory_of
 from surveyapp.auth.oidc import Claims, SignInFailed
-from surveyapp.auth.signin import LANDING, SignInKit, local_path
+from surveyapp.auth.signin import LANDING, SignInKit, audit_sign_in, local_path
 
 log = logging.getLogger("surveyapp.auth.oidc")
 TIMEOUT = httpx.Timeout(10.0)
 AGAIN = ("/sign-in", "Go to the sign-in page")
+CALLBACK = "/sign-in/oidc/callback"
+SSO_ACTION = "sign-in with single sign-on"
 PAGES: dict[str, tuple[int, str, list[str]]] = {
     "audience": (400, "This sign-in was meant for another service", [
         "The provider's answer was issued to another application, so it cannot sign you in here. Nothing was "
@@ -58,10 +61,13 @@ PAGES: dict[str, tuple[int, str, list[str]]] = {
 }
 
 
-def failure_page(request: Request[Any, Any, Any], kit: SignInKit, kind: str, detail: str = "") -> Response[str]:
+async def failure_page(request: Request[Any, Any, Any], kit: SignInKit, kind: str, detail: str = "") -> Response[str]:
+    """The page for this kind of failure; the refusal is recorded in the audit log first (not a start refused)."""
     status, title, paragraphs = PAGES[kind]
     log.warning("single sign-on refused (%s): %s", kind, detail or title)
-    request.scope.setdefault("state", {})["surveyapp.audit_outcome"] = f"refused: {kind}"
+    services = request.app.state.get("services")
+    if services is not None and request.scope.get("path") == CALLBACK:
+        await asyncio.wrap_future(audit_sign_in(services, SSO_ACTION, status, reason=f"{kind}: {detail[:200]}"))
     return notice_page(request, title, paragraphs, status=status, link=AGAIN, cookies=[kit.pending_cookie("")])
 
 
@@ -71,42 +77,42 @@ async def begin_oidc(request: Request[Any, Any, Any], sign_in_kit: NamedDependen
     """Send the browser to the provider, with a new state, nonce and PKCE challenge."""
     kit = sign_in_kit
     if kit.oidc is None:
-        return failure_page(request, kit, "off")
+        return await failure_page(request, kit, "off")
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT) as http:
             url, kept = await kit.oidc.begin(http)
     except SignInFailed as exc:
-        return failure_page(request, kit, exc.kind, str(exc))
+        return await failure_page(request, kit, exc.kind, str(exc))
     pending = kit.sessions.seal("pending", {**kept, "step": "oidc", "next": local_path(next) or ""}, 600)
     return Redirect(url, status_code=303, cookies=[kit.pending_cookie(pending)], headers={"Cache-Control": "no-store"})
 
 
-@get("/sign-in/oidc/callback", include_in_schema=False, opt={"audit": "sign-in with single sign-on"})
+@get(CALLBACK, include_in_schema=False, opt={"audit": SSO_ACTION})
 async def finish_oidc(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Response[Any]:
     """Check the provider's answer and start the session of the person it names."""
     kit, query = sign_in_kit, request.query_params
     code, state, error = query.get("code"), query.get("state"), query.get("error")
     if kit.oidc is None:
-        return failure_page(request, kit, "off")
+        return await failure_page(request, kit, "off")
     if error:
-        return failure_page(request, kit, "denied", f"the provider answered {error[:100]}")
+        return await failure_page(request, kit, "denied", f"the provider answered {error[:100]}")
     kept = kit.sessions.unseal("pending", request.cookies.get("surveyapp_pending"))
     if not state or kept is None or kept.get("step") != "oidc" or not same_secret(str(kept.get("state")), state):
-        return failure_page(request, kit, "state", "no sign-in under way with this state")
+        return await failure_page(request, kit, "state", "no sign-in under way with this state")
     if not kit.oidc.spend_state(state):
-        return failure_page(request, kit, "replayed", "a state used before")
+        return await failure_page(request, kit, "replayed", "a state used before")
     try:
         async with httpx.AsyncClient(timeout=TIMEOUT) as http:
             claims = await kit.oidc.finish(http, code or "", kept)
     except SignInFailed as exc:
-        return failure_page(request, kit, exc.kind, str(exc))
+        return await failure_page(request, kit, exc.kind, str(exc))
     directory = directory_of(request)
     assert directory is not None
     account = _person(directory, claims)
     if account is None:
-        return failure_page(request, kit, "unknown", f"subject {claims.subject[:80]} has no account")
+        return await failure_page(request, kit, "unknown", f"subject {claims.subject[:80]} has no account")
     if not account.enabled:
-        return failure_page(request, kit, "disabled", account.account_id)
+        return await failure_page(request, kit, "disabled", account.account_id)
     value, identity = kit.sessions.issue_for(identity_of(account, how="oidc"))
     signed_in_as(request, identity)
     log.info("%s signed in (single sign-on)", account.account_id)

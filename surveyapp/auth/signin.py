@@ -6,10 +6,12 @@ OpenID Connect sign-in would end in too, so guarded pages never know which one r
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
 import math
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -22,10 +24,11 @@ from litestar.params import FromQuery
 from litestar.response import Redirect
 from litestar.types import ControllerRouterHandler
 
+from surveyapp.actions import audit
 from surveyapp.actions import waves as wave_actions
 from surveyapp.auth.forms import cross_site, signed_in_as
 from surveyapp.auth.guards import Refused, SignInRequired, require, wants_page
-from surveyapp.auth.identity import ROLES, Role, TokenProvider
+from surveyapp.auth.identity import ROLES, Identity, Role, TokenProvider
 from surveyapp.auth.middleware import credentials_of, identity_of
 from surveyapp.auth.oidc import OidcClient
 from surveyapp.auth.pages import staff_page
@@ -126,8 +129,26 @@ def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[S
     return _form_page(request, sign_in_kit, local_path(next), notice=notice)
 
 
-@post("/sign-in", status_code=303, include_in_schema=False, opt={"audit": "sign-in with a role token"})
-async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Response[Any]:
+def audit_sign_in(services: Services, action: str, status: int, *, identity: Identity | None = None,
+                  reason: str = "") -> Future[Any]:
+    """Record a sign-in, a failed one or a sign-out in the audit log (the future of its commit)."""
+    entry = audit.Entry(at=services.clock(), action=action, target="/sign-in" if action != "sign out" else "/sign-out",
+                        outcome=audit.outcome_of(status), status=status,
+                        actor_role=identity.role if identity else "", actor_name=identity.name if identity else "",
+                        actor_subject=identity.subject if identity else "",
+                        detail={"reason": reason} if reason else {})
+    return audit.record(services, entry)
+
+
+async def _audit(services: Services, action: str, status: int, *, identity: Identity | None = None,
+                 reason: str = "") -> None:
+    """The same, committed before the answer goes."""
+    await asyncio.wrap_future(audit_sign_in(services, action, status, identity=identity, reason=reason))
+
+
+@post("/sign-in", status_code=303, include_in_schema=False)
+async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit],
+                  services: NamedDependency[Services]) -> Response[Any]:
     """Check the token once; a known one starts a session (a signed cookie) and goes on to the page asked for."""
     kit = sign_in_kit
     form = await request.form()
@@ -153,6 +174,7 @@ async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[
         return _form_page(request, kit, next_path, status=400, error="Enter your role's token")
     if role is None:
         log.warning("sign-in refused: the token is not any role's")
+        await _audit(services, "sign in", 401, reason="the token is not any role's")
         return _form_page(request, kit, next_path, status=401,
                           error="That token is not recognised. Check you copied all of it, or ask whoever runs "
                                 "the service for your role's token")
@@ -160,6 +182,7 @@ async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[
     value, identity = kit.sessions.issue(role)
     signed_in_as(request, identity)
     log.info("%s signed in", role)
+    await _audit(services, "sign in", 303, identity=identity)
     return Redirect(next_path or LANDING, status_code=303, cookies=[_session_cookie(kit, value)])
 
 
@@ -179,13 +202,15 @@ def _cleared(kit: SignInKit) -> Cookie:
                   secure=kit.secure)
 
 
-@post("/sign-out", sync_to_thread=False, status_code=303, include_in_schema=False, opt={"audit": "sign-out"})
-def sign_out(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit]) -> Redirect:
+@post("/sign-out", status_code=303, include_in_schema=False)
+async def sign_out(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit],
+                   services: NamedDependency[Services]) -> Redirect:
     """End the session (its cookie is refused from now on, even a copy) and clear the cookie."""
     identity = identity_of(request)
     if identity is not None and identity.in_session:
         sign_in_kit.sessions.end(identity)
         log.info("%s signed out", identity.account or identity.role)
+        await _audit(services, "sign out", 303, identity=identity)
     return Redirect("/sign-in?signed_out=true", status_code=303, cookies=[_cleared(sign_in_kit)])
 
 
@@ -220,19 +245,17 @@ def _sections(services: Services, role: Role) -> list[Section]:
         return [Section("Reports", reports, "There are no waves yet."),
                 Section("Live trackers", trackers, "There are no waves yet."),
                 Section("Downloads", downloads)]
+    open_now = [w for w in waves if w.status == "open"]
     if role == "staff":
-        entry = [Link(f"/staff/{w.wave_id}/enter", f"Enter a paper or phone response: {w.title}")
-                 for w in waves if w.status == "open"]
+        entry = [Link(f"/console/paper/{w.wave_id}", f"Type in a paper form, on one page: {w.title}") for w in open_now]
+        entry += [Link(f"/staff/{w.wave_id}/enter", f"Enter a paper or phone response: {w.title}",
+                       "Phone answers, one question a page, as families see them") for w in open_now]
         return [Section("Paper and phone responses", entry, "No survey is open, so no responses can be entered.")]
-    sources = [Link(f"/api/v1/waves/{w.wave_id}/sources", f"Outreach sources of {w.title} (JSON)",
-                    f"Register one with POST /api/v1/waves/{w.wave_id}/sources and your admin token")
-               for w in waves]
-    posters = [Link(f"/api/v1/waves/{w.wave_id}/sources/{s.source_id}/poster", f"{s.name}: A4 poster ({w.title})",
-                    f"Its QR code and link, {s.source_id}; print it from the browser, or add .pdf to the address")
-               for w in waves for s in services.sources.of_wave(w.wave_id) if not s.retired]
-    return [Section("Outreach sources", sources, "There are no waves yet."),
-            Section("Posters to print", posters, "No outreach source is registered yet: register one, and its poster "
-                                                 "is listed here.")]
+    console = [Link("/console", "Admin console", "Waves, outreach sources with their posters and QR codes, paper "
+                                                 "entry"),
+               Link("/console/waves", "Waves", "Create a wave, set its dates, open or close it now"),
+               Link("/console/sources", "Outreach sources", "Register partners; download posters and QR codes")]
+    return [Section("Run the survey", console)]
 
 
 @get(LANDING, sync_to_thread=False, include_in_schema=False)
