@@ -139,3 +139,19 @@ def test_with_role_tokens_off_only_named_accounts_sign_in(start_service: StartSe
         assert refused.status_code == 403 and "Role tokens are turned off" in refused.text
     with server.client(ADMIN_TOKEN) as admin:
         assert admin.get("/api/v1/accounts/").status_code == 401
+
+
+def test_sign_ins_refusals_and_account_changes_are_in_the_audit_log_by_name(server: Service) -> None:
+    with server.client() as browser:
+        staff_session(server, browser)  # created, linked, password set, signed in
+        wrong = browser.post("/sign-in/password", data={"email": "sam@kent.gov.uk", "password": "x" * 20})
+        assert wrong.status_code == 401
+    with server.client(ADMIN_TOKEN) as admin:
+        rows = admin.get("/api/v1/audit").json()
+    done = [(r["action"], r["outcome"], r["actor_name"]) for r in rows]
+    assert ("account created", "ok", "Admin") in done and ("one-time link made", "ok", "Admin") in done
+    assert ("password set", "ok", "") not in done  # the person setting a password is not signed in yet
+    assert ("sign-in with a password", "ok", "Sam Jones") in done
+    refused = next(r for r in rows if r["action"] == "sign-in with a password" and r["outcome"] != "ok")
+    assert refused["status"] == 401, refused
+    assert PASSWORD not in str(rows) and "sam@kent.gov.uk" not in str(rows)
