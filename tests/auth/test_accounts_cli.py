@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from tests.conftest import Cli
 
 
+@pytest.mark.slow  # six commands, each starting the app in process
 def test_create_give_roles_link_disable_and_list_in_process(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     data = ["--data-dir", str(tmp_path / "data")]
     assert main([*data, "accounts", "create", "Lee.Fox@kent.gov.uk", "--name", "Lee Fox", "--role", "staff"]) == 0
