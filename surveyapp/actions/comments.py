@@ -3,7 +3,7 @@ themes, and the theme tags the exports and theme counts read.
 
 Read functions other features build on (names kept stable): `codebook`, `codebook_history`, `comments`,
 `theme_tags`, `theme_columns`. Writes: `edit_codebook`, `code`, `draw_sample`, `add_setting_names`,
-`remove_setting_name`. Agreement and suggestions are `surveyapp.comments.coding`.
+`remove_setting_name`. Agreement and suggestions are `surveyapp.actions.coding`.
 """
 
 from __future__ import annotations
@@ -109,8 +109,9 @@ def edit_codebook(services: Services, questionnaire_id: str, data: CodebookIn, m
 
 
 def masker(services: Services) -> Masker:
-    """Masking with the admin's list of schools and settings as it is now."""
-    return Masker(stored.setting_names(services.store))
+    """Masking with the admin's list of schools and settings as it is now (the area pack's place names are not
+    people's names: "Dover", "Deal")."""
+    return Masker(stored.setting_names(services.store), services.areas.lads["lad_name"].to_list())
 
 
 def comments(services: Services, wave_id: str, *, unmasked: bool = False) -> list[CommentOut]:

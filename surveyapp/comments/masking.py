@@ -41,10 +41,12 @@ Major Duke Noble Trinity Genesis Unity Marshall Mason Baker Cook Taylor Porter C
 Cole""")
 _CUE = re.compile(r"(?:\b(?:my|our|her|his|their)\s+(?:(?:eldest|youngest|older|younger|little|foster|step|twin)\s+)?"
                   r"(?:son|daughter|child|boy|girl|grandson|granddaughter|stepson|stepdaughter|twins?|brother|"
-                  r"sister|partner|husband|wife)|\bcalled|\bnamed|\bcaseworker|\bSENCO|\bSENCo)[,:]?\s+$")
+                  r"sister|partner|husband|wife)|\bcalled|\bnamed|\bcaseworker|\bSENCO)[,:]?\s+$", re.IGNORECASE)
+_CUED_LOWER = re.compile(_CUE.pattern[:-1] + r"(?P<name>[a-z]+)\b", re.IGNORECASE)
 _TITLE = r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof)\.?"
 _WORD = r"[A-Z][a-z]+(?:['’-][A-Za-z]+)*"
 _TITLED = re.compile(rf"\b{_TITLE}\s+{_WORD}(?:\s+{_WORD})?")
+_POSSESSIVE = re.compile(r"['’]s$")
 _TOKEN = re.compile(r"\b[A-Z][a-z]+(?:['’-][A-Z]?[a-z]+)*\b")
 EMAIL = re.compile(r"\b[\w.+'-]+@[\w-]+(?:\.[\w-]+)+\b")
 NHS = re.compile(r"(?<![\d+])(\d{3})[ -]?(\d{3})[ -]?(\d{4})(?!\d)")
@@ -71,7 +73,7 @@ Upper Lower Middle Specialist Trust Multi Academies Alternative Provision Unit P
 County Kent Medway Girls Boys Church England Of""")
 SCHOOL = re.compile(rf"\b(?:(?:St\.?|Saint)\s+)?(?:(?:{_WORD}|[A-Z]{{1,4}}|of|the|and|&|St\.?|C\s?of\s?E)[ ]+){{1,6}}?"
                     rf"{_SCHOOLISH}\b(?:\s+School)?")
-_KINDS = ("email", "nhs", "dob", "date", "phone", "postcode", "address", "school", "name")
+_KINDS = ("email", "nhs", "dob", "date", "phone", "postcode", "school", "address", "name")
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\"“(\n]\s*)$")
 
 
@@ -200,15 +202,21 @@ class Masker:
         yield from ((m.start(), m.end()) for m in _TITLED.finditer(text))
         tokens = list(_TOKEN.finditer(text))
         for i, m in enumerate(tokens):
-            base = re.sub(r"['’]s$", "", m.group())
+            base = _POSSESSIVE.sub("", m.group())
             if not self._is_name(text, m.start(), base):
                 continue
-            nxt = tokens[i + 1] if i + 1 < len(tokens) else None
-            if (nxt is not None and text[m.end():nxt.start()] == " " and m.group() == base
-                    and (nxt.group() in surnames() or nxt.group() not in _GENERIC | self._not_alone)):
-                yield m.start(), nxt.start() + len(re.sub(r"['’]s$", "", nxt.group()))  # a surname after it
-            else:
-                yield m.start(), m.start() + len(base)
+            end, last = m.start() + len(base), m
+            for nxt in tokens[i + 1:i + 3]:  # middle names and surnames after it: "Amelia Rose Clarke"
+                if (text[last.end():nxt.start()] != " " or last.group() != _POSSESSIVE.sub("", last.group())
+                        or nxt.group() in _GENERIC or (_POSSESSIVE.sub("", nxt.group()) in self._not_alone
+                        and nxt.group() not in surnames())):
+                    break
+                end, last = nxt.start() + len(_POSSESSIVE.sub("", nxt.group())), nxt
+            yield m.start(), end
+        for m in _CUED_LOWER.finditer(text):  # "my son jayden": a listed first name written in lower case
+            word = m.group("name")
+            if word.islower() and word.capitalize() in first_names() - EVERYDAY - self._not_alone:
+                yield m.start("name"), m.end("name")
 
     def _is_name(self, text: str, start: int, word: str) -> bool:
         """A first name from the lists (one that is also a word: inside a sentence), or a word after a cue."""
