@@ -157,14 +157,16 @@ def theme_columns(services: Services, wave_ids: list[str], questionnaire_id: str
     """The current codebook and one 0/1 column per theme (`theme_<id>`) for each coded comment: response_id and
     the columns (a comment not coded has no row: its columns are missing in an export, not 0)."""
     book = codebook(services, questionnaire_id)
+    return book, theme_flags(services, wave_ids, [t.id for t in book.themes])
+
+
+def theme_flags(services: Services, wave_ids: list[str], theme_ids: list[str]) -> pl.DataFrame:
+    """response_id and a 0/1 column `theme_<id>` per theme (Int8) for each coded comment of the waves, from its
+    current coding; uncoded comments have no row."""
     tags = theme_tags(services, wave_ids)
-    coded = tags.select("response_id").unique(maintain_order=True)
-    columns = [tags.filter(pl.col("theme_id") == t.id).select("response_id").unique()
-               .with_columns(pl.lit(1, dtype=pl.Int8).alias(f"theme_{t.id}")) for t in book.themes]
-    frame = coded
-    for column in columns:
-        frame = frame.join(column, on="response_id", how="left")
-    return book, frame.with_columns(pl.col(f"theme_{t.id}").fill_null(0) for t in book.themes)
+    coded = tags.group_by("response_id", maintain_order=True).agg(pl.col("theme_id").drop_nulls())
+    return coded.select("response_id", *(pl.col("theme_id").list.contains(t).cast(pl.Int8).alias(f"theme_{t}")
+                                         for t in theme_ids))
 
 
 def _comment_ids(services: Services, wave_id: str) -> list[str]:
