@@ -15,13 +15,21 @@ from typing import Annotated, Any
 from urllib.parse import urlencode
 
 import anyio
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import FromPath, QueryParameter
 from litestar.response import Redirect
 
 from surveyapp.actions import coding, comments
-from surveyapp.actions.schemas_comments import AgreementOut, CodebookOut, CodingIn, CommentOut, SuggestionQuality
+from surveyapp.actions.schemas_comments import (
+    AgreementOut,
+    CodebookOut,
+    CodingIn,
+    CommentOut,
+    SampleIn,
+    SuggestionQuality,
+)
 from surveyapp.auth.guards import identity_of, require
 from surveyapp.auth.pages import csrf_field, signed_in_bar, staff_style
 from surveyapp.domain.services import Services
@@ -143,11 +151,11 @@ def _paged(view: View, page: int, at: str | None) -> View:
     return view
 
 
-def _render(request: Request[Any, Any, Any], view: View, *, saved: str = "") -> Response[str]:
+def _render(request: Request[Any, Any, Any], view: View, *, saved: str = "", sample: str = "") -> Response[str]:
     css, _ = staff_style()
     css = css + "\n" + form_css()[1] + "\n" + _own_css()
     html = environment(TEMPLATES).get_template("coding.html").render(
-        css=css, bar=signed_in_bar(request), csrf=csrf_field(request), view=view, saved=saved,
+        css=css, bar=signed_in_bar(request), csrf=csrf_field(request), view=view, saved=saved, sample=sample,
         here=str(request.url.path) + (f"?{request.url.query}" if request.url.query else ""),
         list_href=_href(view.wave_id, blind=int(view.blind)),
         one_href=_href(view.wave_id, view="one", blind=int(view.blind)),
@@ -166,10 +174,11 @@ def coding_page(services: NamedDependency[Services], request: Request[Any, Any, 
                 blind: Annotated[int, QueryParameter(ge=0, le=1)] = 0,
                 page: Annotated[int, QueryParameter(ge=1, le=100_000)] = 1,
                 at: Annotated[str | None, QueryParameter(max_length=64)] = None,
-                saved: Annotated[str, QueryParameter(max_length=64)] = "") -> Response[str]:
+                saved: Annotated[str, QueryParameter(max_length=64)] = "",
+                sample: Annotated[str | None, QueryParameter(pattern="^(drawn|invalid)$")] = None) -> Response[str]:
     """The coding page."""
     built = build_view(services, wave_id, _coder(request), mode=view, blind=bool(blind), page=page, at=at)
-    return _render(request, built, saved=saved)
+    return _render(request, built, saved=saved, sample=sample or "")
 
 
 @post("/comments/{wave_id:str}/code", guards=_GUARD, include_in_schema=False, opt={"audit": "comment coded"})
@@ -189,6 +198,21 @@ async def save_coding(services: NamedDependency[Services], request: Request[Any,
                     else back, status_code=303)
 
 
+@post("/comments/{wave_id:str}/sample", guards=_GUARD, include_in_schema=False,
+      opt={"audit": "blind coding sample drawn"})
+async def draw_sample(services: NamedDependency[Services], request: Request[Any, Any, Any],
+                      wave_id: FromPath[str]) -> Redirect:
+    """Draw the wave's blind double-coding sample from the page's form, then back to the page."""
+    form = await request.form()
+    size, seed = posted_text(form, "size").strip(), posted_text(form, "seed").strip()
+    try:
+        data = msgspec.convert({"size": int(size), "seed": int(seed)}, SampleIn)
+    except (ValueError, msgspec.ValidationError):
+        return Redirect(f"/comments/{wave_id}?sample=invalid#draw", status_code=303)
+    await anyio.to_thread.run_sync(partial(comments.draw_sample, services, wave_id, data.size, data.seed))
+    return Redirect(f"/comments/{wave_id}?sample=drawn#draw", status_code=303)
+
+
 def comments_pages() -> list[Any]:
-    """The coding page and its form's post."""
-    return [coding_page, save_coding]
+    """The coding page and its forms' posts."""
+    return [coding_page, save_coding, draw_sample]

@@ -113,7 +113,7 @@ def test_the_blind_page_shows_neither_the_first_coders_themes_nor_suggestions(co
 
 @pytest.mark.slow  # sixty codings through the API, then two cross-validated fits
 def test_suggestions_learn_from_coded_comments_and_say_how_often_they_agree(commented: Service) -> None:
-    listed = _comments(commented)
+    listed = sorted(_comments(commented), key=lambda c: str(c["text"]))  # the same sixty on every run
     with commented.client(ANALYST_TOKEN) as analyst:
         for c in listed[:60]:
             themes = themes_of(str(c["text"]))
@@ -129,6 +129,23 @@ def test_suggestions_learn_from_coded_comments_and_say_how_often_they_agree(comm
                                                                       if c["response_id"] == rid))]
     assert any("waiting" in suggestions[rid] for rid in waiting)
     with signed_in(commented, ANALYST_TOKEN) as browser:
-        page = browser.get(f"/comments/{WAVE}?page=4", headers=BROWSER)
-    assert "suggested</strong>" in page.text and "cross-validation" in page.text
+        pages = [browser.get(f"/comments/{WAVE}?page={n}", headers=BROWSER).text for n in range(1, 6)]
+    assert any("suggested</strong>" in page for page in pages) and "cross-validation" in pages[0]
     assert len(planted()) > 60
+
+
+def test_the_page_draws_the_sample_from_its_form_and_refuses_nonsense(commented: Service) -> None:
+    with signed_in(commented, ANALYST_TOKEN) as browser:
+        page = browser.get(f"/comments/{WAVE}", headers=BROWSER)
+        csrf = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
+        bad = browser.post(f"/comments/{WAVE}/sample", data={"size": "lots", "seed": "1", "csrf_token": csrf},
+                           headers=BROWSER)
+        assert bad.status_code == 303
+        assert "Enter a size from 2 to 500" in browser.get(bad.headers["location"], headers=BROWSER).text
+        drawn = browser.post(f"/comments/{WAVE}/sample", data={"size": "6", "seed": "9", "csrf_token": csrf},
+                             headers=BROWSER)
+        assert drawn.status_code == 303
+        after = browser.get(drawn.headers["location"], headers=BROWSER).text
+    assert "6 comments are in the sample" in after and "Blind double coding of the sample (6 comments)" in after
+    with commented.client(ANALYST_TOKEN) as analyst:
+        assert analyst.get(f"/api/v1/comments/{WAVE}/sample").json()["seed"] == 9
