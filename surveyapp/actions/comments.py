@@ -212,7 +212,7 @@ def setting_names(services: Services) -> SettingNamesOut:
 
 def add_setting_names(services: Services, names: list[str], added_by: str) -> SettingNamesOut:
     """Add schools and settings to the list masking hides."""
-    cleaned = sorted({" ".join(n.split()) for n in names if n.strip()})
+    cleaned = sorted({" ".join(n.split())[:200] for n in names if n.strip()})
     stored.add_setting_names(services.store, cleaned, added_by=added_by, added_at=_now(services))
     return setting_names(services)
 

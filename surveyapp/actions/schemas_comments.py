@@ -67,7 +67,7 @@ class CodingIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """The themes a coder ticks for one comment (none: no theme applies). `blind`: a second coding of the
     wave's sample, made without seeing anyone else's; compared for agreement, never counted."""
 
-    themes: Annotated[list[_ThemeId], msgspec.Meta(max_length=60)]
+    themes: Annotated[list[str], msgspec.Meta(max_length=60, description="Theme ids of the current codebook")]
     blind: bool = False
 
 
@@ -128,8 +128,9 @@ class SuggestionQuality(msgspec.Struct, kw_only=True):
 class SettingNamesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """Names of schools and settings for masking to hide (as families would write them)."""
 
-    names: Annotated[list[Annotated[str, msgspec.Meta(min_length=3, max_length=120)]],
-                     msgspec.Meta(min_length=1, max_length=500)]
+    names: Annotated[list[str], msgspec.Meta(
+        min_length=1, max_length=500, description="Names as families would write them; blank ones are left out, "
+                                                  "each cut to 200 characters")]
 
 
 class SettingNamesOut(msgspec.Struct, kw_only=True):

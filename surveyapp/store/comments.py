@@ -79,7 +79,7 @@ def save_coding(store: Store, response_id: str, coder: str, *, questionnaire_id:
         cursor.execute("DELETE FROM comment_codings WHERE response_id = ? AND coder = ?", [response_id, coder])
         cursor.execute("INSERT INTO comment_codings VALUES (?, ?, ?, ?, ?, ?)",
                        [response_id, coder, questionnaire_id, codebook_version, blind, coded_at])
-        if theme_ids:
+        if theme_ids:  # executemany refuses an empty list
             cursor.executemany("INSERT INTO comment_tags VALUES (?, ?, ?)",
                                [[response_id, coder, theme] for theme in theme_ids])
 
@@ -134,6 +134,8 @@ def setting_names(store: Store) -> list[str]:
 
 def add_setting_names(store: Store, names: Sequence[str], *, added_by: str, added_at: dt.datetime) -> None:
     """Add names to the list (those already on it are left as they are)."""
+    if not names:
+        return
 
     def write(cursor: duckdb.DuckDBPyConnection) -> None:
         cursor.executemany("INSERT INTO setting_names VALUES (?, ?, ?) ON CONFLICT DO NOTHING",

@@ -67,3 +67,13 @@ def test_the_codebook_is_edited_into_a_new_version(commented: Service) -> None:
         assert analyst.get("/api/v1/codebooks/nope").status_code == 404
         restored = analyst.post("/api/v1/codebooks/send-repeat", json={"themes": book["themes"], "note": "undo"})
         assert restored.status_code == 201
+
+
+def test_blank_school_names_are_left_out_and_long_ones_cut(commented: Service) -> None:
+    with commented.client(ADMIN_TOKEN) as admin:
+        before = admin.get("/api/v1/admin/setting-names").json()["names"]
+        assert admin.post("/api/v1/admin/setting-names", json={"names": ["", "   "]}).json()["names"] == before
+        added = admin.post("/api/v1/admin/setting-names", json={"names": ["Long " * 60]}).json()["names"]
+        assert max(len(n) for n in added) == 200
+        assert admin.delete("/api/v1/admin/setting-names", params={"name": ("Long " * 60).strip()[:200]}
+                            ).status_code == 200
