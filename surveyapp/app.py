@@ -106,6 +106,7 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     from surveyapp.auth.accounts import AccountError
     from surveyapp.auth.guards import Refused, SignInRequired
     from surveyapp.auth.signin import refused_page, sign_in_redirect
+    from surveyapp.comments.errors import CommentsError
     from surveyapp.domain.services import SubmissionRejected, WaveNotFound, WaveNotOpen
     from surveyapp.domain.sources import SourceError
     from surveyapp.domain.submission import SubmissionInvalid
@@ -116,6 +117,7 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
             FormRefused: refusal_page, SubmissionInvalid: errors.invalid, SubmissionRejected: errors.rejected,
             WaveNotFound: errors.wave_not_found, WaveNotOpen: errors.not_open, SourceError: errors.source_error,
             SaidDidError: errors.said_did_error, AccountError: account_error,
+            CommentsError: errors.said_did_error,
             AnalysisError: errors.analysis_error, ValidationException: errors.validation,
             HTTPException: errors.http_error, RecursionError: errors.too_deep, UnicodeDecodeError: errors.not_utf8,
             StorageFull: errors.storage_full, StoreUnavailable: errors.store_unavailable, Exception: errors.internal}
@@ -136,6 +138,7 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.audit import audit_router
     from surveyapp.api.boardpack import boardpack_router
+    from surveyapp.api.comments import comments_router
     from surveyapp.api.metrics import metrics
     from surveyapp.api.public import public_router
     from surveyapp.api.releases import releases_router
@@ -143,13 +146,15 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.routes import auth_handlers
+    from surveyapp.comments.pages import comments_pages
     from surveyapp.console import console_handlers
     from surveyapp.findings.routes import findings_handlers
     from surveyapp.web import staff_router, web_handlers
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
-            boardpack_router(), audit_router(), said_did_router(), *web_handlers(), *findings_handlers(),
-            staff_router(), *console_handlers(), *auth_handlers(), *accounts_routers(), metrics]
+            boardpack_router(), audit_router(), said_did_router(), comments_router(), *comments_pages(),
+            *web_handlers(), *findings_handlers(), staff_router(), *console_handlers(), *auth_handlers(),
+            *accounts_routers(), metrics]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,

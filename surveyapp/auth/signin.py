@@ -238,12 +238,15 @@ def _sections(services: Services, role: Role) -> list[Section]:
                    for w in waves]
         trackers = [Link(f"/tracker/{w.wave_id}", f"Live tracker: {w.title}",
                          "Who has answered so far, and where more responses are needed") for w in waves]
+        coding = [Link(f"/comments/{w.wave_id}", f"Code comments: {w.title}",
+                       "What families wrote, masked, coded into themes; blind double coding") for w in waves]
         downloads = [Link("/api/v1/export?waves=all&format=sav", "Every wave's responses for SPSS (.sav)"),
                      Link("/api/v1/export?waves=all&format=dta", "Every wave's responses for Stata (.dta)"),
                      Link("/api/v1/export?waves=all&format=xlsx", "Every wave's responses as a spreadsheet (.xlsx)"),
                      Link("/api/v1/export/dictionary?waves=all&format=csv", "The data dictionary (.csv)")]
         return [Section("Reports", reports, "There are no waves yet."),
                 Section("Live trackers", trackers, "There are no waves yet."),
+                Section("Comments", coding, "There are no waves yet."),
                 Section("Downloads", downloads)]
     open_now = [w for w in waves if w.status == "open"]
     if role == "staff":
