@@ -131,7 +131,7 @@ test: setup browser r rclone deploy-tools oidc ## run every test, with coverage
 	$(PYTEST)
 
 test-fast: setup rclone oidc ## run the tests that are neither slow nor need a browser or R (make test runs them all)
-	$(PYTEST) --no-cov -m "not browser and not slow and not r"
+	$(PYTEST) --no-cov --hypothesis-profile=fast -m "not browser and not slow and not r"
 
 bench: setup ## run the benchmarks and print their figures
 	$(PY) -m bench

@@ -17,6 +17,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,13 +27,16 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 import uvicorn
+from hypothesis import settings as hypothesis_settings
 from litestar import Litestar
 from litestar.testing import TestClient
 from litestar.testing.transport import TestClientTransport
 
 from surveyapp.app import create_app
+from surveyapp.domain.returncodes import load_or_create_key
 from surveyapp.domain.services import Services
 from surveyapp.settings import Settings
+from surveyapp.store import Store
 from tests.browsing import chromium
 from tests.support import (
     ADMIN_TOKEN,
@@ -49,10 +53,42 @@ if TYPE_CHECKING:
 
 SURVEYAPP = str(Path(sys.executable).with_name("surveyapp"))
 
+# `make test-fast` runs property tests (@given) on this profile: a fifth of Hypothesis' 100 examples, and no
+# deadline (speed is the benchmarks' business, and on a busy machine an example can take 300 ms). `make test` runs
+# the default; a test that sets its own max_examples or deadline keeps them in both.
+hypothesis_settings.register_profile("fast", max_examples=20, deadline=None)
+
 
 def services_of(app: Litestar) -> Services:
     """The app's services (store, waves, codes, clock): the one place the tests reach into the app for them."""
     return app.state.services  # type: ignore[no-any-return]
+
+
+_TEMPLATE: dict[str, Path] = {}
+
+
+def _migrated_empty_store() -> Path:
+    """A database file with every migration applied and nothing stored, made once per test process (a copy of
+    it costs a fortieth of what migrating a new file does)."""
+    if "path" not in _TEMPLATE:
+        path = Path(tempfile.mkdtemp(prefix="surveyapp-empty-store-")) / "surveyapp.duckdb"
+        Store(path).close()  # checkpointed: the file holds it all, no write-ahead log is left
+        _TEMPLATE["path"] = path
+    return _TEMPLATE["path"]
+
+
+def empty_store_into(settings: Settings) -> None:
+    """Give a data folder that has no database yet a copy of the migrated empty one, as the service would make on
+    its first start, and the return-code key the service would make with it (a new random one, unless the folder
+    has its own: keyed_data_dir). A folder with a database of its own (an older release's, a backup's) is left as
+    it is, so upgrades and restores are still tested on the real thing; so is a data path that is not a folder."""
+    data, database = settings.data_dir, settings.database_path
+    if database.exists() or (data.exists() and not data.is_dir()) or data.is_symlink():
+        return
+    data.mkdir(mode=0o700, parents=True, exist_ok=True)
+    load_or_create_key(settings.secret_key_path)  # before the database: a database without its key is refused
+    shutil.copyfile(_migrated_empty_store(), database)
+    database.chmod(0o600)
 
 
 class _Harness:
@@ -63,6 +99,7 @@ class _Harness:
 
     def __init__(self, settings: Settings, clock: Callable[[], dt.datetime]) -> None:
         self.settings, self.clock = settings, clock
+        empty_store_into(settings)
         self.app = create_app(settings, clock=clock)
         self.running = False
 
@@ -390,6 +427,8 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Hand the frozen objects back before exit, or DuckDB's bindings (nanobind) report them all as leaked."""
     gc.unfreeze()
+    if "path" in _TEMPLATE:
+        shutil.rmtree(_TEMPLATE.pop("path").parent, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

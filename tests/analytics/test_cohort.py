@@ -124,7 +124,7 @@ def test_rows_name_both_waves_and_every_statement_answered_in_either():
         ("w2", "w1", "assessment_wait", None, True), ("w2", "w1", "health_met", 12, False)]
 
 
-def _tallied(differences: list[int]) -> tuple[np.ndarray, np.ndarray]:
+def _tallied(differences: list[float]) -> tuple[np.ndarray, np.ndarray]:
     values, counts = np.unique(np.array(differences), return_counts=True)
     return values, counts
 
@@ -165,3 +165,17 @@ def test_q_values_are_benjamini_hochberg_over_the_eight_statements():
         expected = multipletests(out[p].to_numpy(), method="fdr_bh")[1]
         assert out[q].to_numpy() == pytest.approx(expected, rel=1e-12)
     assert (out["q_value"] >= out["p_value"]).all()
+
+
+@pytest.mark.parametrize("differences", [
+    [1, 1, -1, 2, 0, 3, -2, 1, 0, -1, 4],  # ties and zeros (scipy enumerates up to 13: 2**13 signs take it 1 s)
+    [0.5, -0.5, 1.5, 1.5, 0, 0],  # halves, as a scale with half-point scores gives
+    [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2],  # all tied, every sign the same: the smallest p-value there is
+])
+@pytest.mark.parametrize("zero_method", ["wilcox", "pratt"])
+def test_a_small_cohort_with_ties_or_zeros_gets_scipys_every_sign_p_value_to_the_last_bit(
+        differences: list[float], zero_method: str):
+    """Up to 13 pairs with ties or zeros scipy runs a permutation test over all 2**n signs; wilcoxon_p counts the
+    same signs from the histogram (analytics.cohort._every_sign_p), and must give the same float."""
+    got = wilcoxon_p(*_tallied(differences), zero_method)
+    assert got == float(wilcoxon(differences, zero_method=zero_method).pvalue)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
@@ -67,7 +68,18 @@ def all_charts(frames: dict[str, pl.DataFrame]) -> dict[str, object]:
 
 
 FRAMES = {"overall": overall_frame(), "by_area": by_area_frame(), "reach": reach_frame(), "cohort": cohort_frame()}
-CHARTS = all_charts(FRAMES)
+# The names parametrize tests at collection; the charts are built when a test first asks (charts()), so that
+# collecting the module (on every test worker) builds none.
+CHART_NAMES = ["cohort", "likert", "map-ratio", "map-shift", "reach-lad", "reach-religion", "shift-all", "shift-one",
+               "trend"]
+
+
+@functools.cache
+def charts() -> dict[str, Any]:
+    """Every chart built once from FRAMES: one of each kind in CHART_NAMES."""
+    built = all_charts(FRAMES)
+    assert sorted(built) == CHART_NAMES
+    return built
 
 
 @functools.cache
@@ -79,7 +91,7 @@ def leaky_charts() -> dict[str, object]:
 def test_likert_shares_are_each_answers_share_of_valid_answers():
     row = FRAMES["overall"].filter((pl.col("wave_id") == "2026-autumn") &
                                    (pl.col("statement_id") == "health_met")).row(0, named=True)
-    shown = {r["answer"]: r for r in rows_of(CHARTS["likert"])
+    shown = {r["answer"]: r for r in rows_of(charts()["likert"])
              if r.get("wave_id") == "2026-autumn" and r.get("statement_id") == "health_met" and r.get("answer")}
     assert shown["Strongly agree"]["share"] == pytest.approx(row["strongly_agree"] / row["n_valid"])
     assert shown["Tend to disagree"]["share"] == pytest.approx(row["tend_to_disagree"] / row["n_valid"])
@@ -89,7 +101,7 @@ def test_likert_shares_are_each_answers_share_of_valid_answers():
 
 
 def test_likert_shows_dont_know_counts_apart_and_one_bar_per_statement_and_wave():
-    rows = rows_of(CHARTS["likert"])
+    rows = rows_of(charts()["likert"])
     counts = {(r["wave"], r["statement"]): r["label"] for r in rows if "label" in r}
     assert len(counts) == len(WAVES) * 8
     assert counts[("Autumn 2026", "Local Offer website useful")] == "4"
@@ -99,14 +111,14 @@ def test_likert_shows_dont_know_counts_apart_and_one_bar_per_statement_and_wave(
 
 def test_suppressed_statement_shows_no_figures_in_likert_or_trend():
     for name in ("likert", "trend"):
-        hidden = [r for r in rows_of(CHARTS[name])
+        hidden = [r for r in rows_of(charts()[name])
                   if r.get("wave_id") == "2027-spring" and r.get("statement_id") == "social_care_met"]
         assert hidden, name
         assert all(numbers_in({k: v for k, v in r.items() if k not in ("wave_rank", "answer_rank", "rank")}) == []
                    for r in hidden), name
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
+@pytest.mark.parametrize("name", CHART_NAMES)
 def test_no_suppressed_figure_reaches_any_chart_even_when_upstream_forgot_to_null_it(name):
     spec = leaky_charts()[name].to_dict()
     assert not {CANARY, CANARY / 1000} & set(numbers_in(spec)), name
@@ -120,14 +132,14 @@ def test_rows_under_the_threshold_are_hidden_even_when_not_flagged():
     assert rows and all(r["share_agree"] is None and r["note"] == "too few responses" for r in rows)
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
+@pytest.mark.parametrize("name", CHART_NAMES)
 def test_every_chart_states_a_finding_a_description_the_threshold_and_sources(name):
-    spec = CHARTS[name].to_dict()
+    spec = charts()[name].to_dict()
     title = spec["title"]
     assert len(title["text"]) > 20
     assert f"fewer than {THRESHOLD} responses" in " ".join(title["subtitle"])
     assert "Sources:" in " ".join(title["subtitle"])
-    assert description_of(CHARTS[name]).endswith(title["text"] + ".")
+    assert description_of(charts()[name]).endswith(title["text"] + ".")
     # maps show a ratio or a change in points, every other chart shares formatted as percentages
     assert name.startswith("map") or '.0%' in json.dumps(spec) or '.1%' in json.dumps(spec)
 
@@ -144,7 +156,7 @@ def test_every_shift_panel_keeps_the_same_area_order():
 
 
 def test_shift_sorts_areas_by_change_with_suppressed_areas_last_as_too_few_responses():
-    rows = [r for r in rows_of(CHARTS["shift-one"]) if "rank" in r]
+    rows = [r for r in rows_of(charts()["shift-one"]) if "rank" in r]
     by_rank = sorted(rows, key=lambda r: r["rank"])
     deltas = [r["delta_share_agree"] for r in by_rank if r["delta_share_agree"] is not None]
     assert deltas == sorted(deltas, reverse=True)
@@ -156,7 +168,7 @@ def test_shift_sorts_areas_by_change_with_suppressed_areas_last_as_too_few_respo
 def test_shift_shares_and_intervals_match_the_compare_result():
     source = FRAMES["by_area"].filter((pl.col("statement_id") == "assessment_wait") &
                                       (pl.col("area_code") == "E07000114")).row(0, named=True)
-    shown = next(r for r in rows_of(CHARTS["shift-one"]) if r.get("area_name") == "Thanet")
+    shown = next(r for r in rows_of(charts()["shift-one"]) if r.get("area_name") == "Thanet")
     for column in ("share_agree", "share_agree_ci_low", "share_agree_ci_high", "baseline_share_agree"):
         assert shown[column] == pytest.approx(source[column])
 
@@ -181,19 +193,19 @@ def test_trend_has_every_wave_and_reads_the_baseline_from_later_rows_when_it_has
 
 
 def test_reach_marks_under_reached_areas_and_says_census_is_all_ages():
-    rows = [r for r in rows_of(CHARTS["reach-lad"]) if "status" in r]
+    rows = [r for r in rows_of(charts()["reach-lad"]) if "status" in r]
     source = FRAMES["reach"].filter(pl.col("area_level") == "lad")
     under = set(source.filter(pl.col("under_reached").fill_null(False))["area_name"])
     assert {r["area_name"] for r in rows if r["status"] == "under-reached"} == under
     ratios = {r["area_name"]: r["representation_ratio"] for r in rows}
     assert ratios["Medway"] == pytest.approx(source.filter(pl.col("area_name") == "Medway")["representation_ratio"][0])
     assert ratios[LADS[SUPPRESSED_LAD]] is None
-    subtitle = " ".join(CHARTS["reach-religion"].to_dict()["title"]["subtitle"])
+    subtitle = " ".join(charts()["reach-religion"].to_dict()["title"]["subtitle"])
     assert "Census 2021" in subtitle and "all ages" in subtitle
 
 
 def test_tile_map_has_the_packs_square_for_each_lad_and_greys_out_suppressed_areas():
-    rows = [r for r in rows_of(CHARTS["map-ratio"]) if "col" in r]
+    rows = [r for r in rows_of(charts()["map-ratio"]) if "col" in r]
     assert {r["area_code"] for r in rows} == set(LADS)
     layout = dict(zip(PACK.tiles["lad_code"], zip(PACK.tiles["col"], PACK.tiles["row"], strict=True), strict=True))
     assert {r["area_code"]: (r["col"], r["row"]) for r in rows} == layout
@@ -211,7 +223,7 @@ def test_map_with_boundaries_embeds_the_shapes_and_the_values():
 
 
 def test_cohort_shares_match_the_cohort_result_and_suppressed_statement_has_none():
-    rows = rows_of(CHARTS["cohort"])
+    rows = rows_of(charts()["cohort"])
     source = cohort_frame().filter(pl.col("statement_id") == "health_met").row(0, named=True)
     shown = {r["outcome"]: r["share"] for r in rows if r.get("statement_id") == "health_met"}
     assert shown == pytest.approx({"Improved": source["share_improved"], "Same": source["share_same"],
@@ -221,7 +233,7 @@ def test_cohort_shares_match_the_cohort_result_and_suppressed_statement_has_none
 
 
 def test_likert_answers_run_from_strongly_disagree_to_strongly_agree_in_diverging_colours():
-    colour = next(e["encoding"]["color"] for e in encoded_in(CHARTS["likert"].to_dict())
+    colour = next(e["encoding"]["color"] for e in encoded_in(charts()["likert"].to_dict())
                   if e["encoding"].get("color", {}).get("field") == "answer")
     assert colour["scale"]["domain"] == ["Strongly disagree", "Tend to disagree", "Neither agree nor disagree",
                                          "Tend to agree", "Strongly agree"]

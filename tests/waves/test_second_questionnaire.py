@@ -171,7 +171,18 @@ def all_charts(frames: dict[str, pl.DataFrame]) -> dict[str, Any]:
     }
 
 
-CHARTS = all_charts(FRAMES)
+# The names parametrize tests at collection; the charts are built when a test first asks (charts()), so that
+# collecting the module (on every test worker) builds none.
+CHART_NAMES = ["cohort", "likert", "map-ratio", "map-shift", "reach-lad", "reach-religion", "shift-all", "shift-one",
+               "trend"]
+
+
+@functools.cache
+def charts() -> dict[str, Any]:
+    """Every chart built once from FRAMES: one of each kind in CHART_NAMES."""
+    built = all_charts(FRAMES)
+    assert sorted(built) == CHART_NAMES
+    return built
 
 
 def test_the_scale_is_read_from_the_second_questionnaire() -> None:
@@ -201,13 +212,13 @@ def test_the_fixture_directory_starts_a_service_whose_open_wave_takes_q3_answers
 
 
 def test_likert_bars_are_the_questionnaires_answers_coloured_from_their_leanings() -> None:
-    spec = CHARTS["likert"].to_dict()
+    spec = charts()["likert"].to_dict()
     colour = next(c["encoding"]["color"] for c in encoded_in(spec) if "color" in c.get("encoding", {}))
     assert colour["scale"]["domain"] == LEFT_TO_RIGHT
     assert colour["scale"]["range"] == [DISAGREE_DARK, DISAGREE_LIGHT, AGREE_LIGHT, AGREE_DARK]
     source = FRAMES["overall"].filter((pl.col("wave_id") == "2026-winter") &
                                       (pl.col("statement_id") == "short_breaks")).row(0, named=True)
-    shown = {r["answer"]: r for r in rows_of(CHARTS["likert"])
+    shown = {r["answer"]: r for r in rows_of(charts()["likert"])
              if r.get("wave_id") == "2026-winter" and r.get("statement_id") == "short_breaks" and r.get("answer")}
     assert sorted(shown) == sorted(LEFT_TO_RIGHT)
     for label, answer in zip(LEFT_TO_RIGHT, ("very_poor", "poor", "good", "very_good"), strict=True):
@@ -219,34 +230,34 @@ def test_likert_bars_are_the_questionnaires_answers_coloured_from_their_leanings
 
 
 def test_not_sure_is_counted_apart_under_its_own_name() -> None:
-    spec = CHARTS["likert"].to_dict()
+    spec = charts()["likert"].to_dict()
     assert "'not sure' is counted apart" in " ".join(spec["title"]["subtitle"])
     titles = [c["encoding"]["x"].get("title") for c in encoded_in(spec) if "x" in c.get("encoding", {})]
     assert "Not sure (number)" in titles
-    counts = {(r["wave"], r["statement"]): r["label"] for r in rows_of(CHARTS["likert"]) if "label" in r}
+    counts = {(r["wave"], r["statement"]): r["label"] for r in rows_of(charts()["likert"]) if "label" in r}
     source = FRAMES["overall"].filter((pl.col("wave_id") == "2026-winter") & (pl.col("statement_id") == "gp_access"))
     assert counts[("Winter 2026", "GP appointments")] == str(source["not_sure"][0])
     assert counts[("Spring 2036", "Short breaks")] == "–"  # suppressed
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
+@pytest.mark.parametrize("name", CHART_NAMES)
 def test_statements_are_labelled_and_phrased_from_the_questionnaire(name: str) -> None:
-    labels = {r["statement"] for r in rows_of(CHARTS[name]) if r.get("statement")}
+    labels = {r["statement"] for r in rows_of(charts()[name]) if r.get("statement")}
     if name.startswith(("reach", "map")):
         assert not labels
     else:
         assert labels and labels <= set(STATEMENTS.values())
-    title = CHARTS[name].to_dict()["title"]["text"]
+    title = charts()[name].to_dict()["title"]["text"]
     if name in ("likert", "trend", "shift-one", "shift-all", "map-shift", "cohort"):
         phrases = [SCALE.phrase(s) for s in STATEMENTS]
         assert any(p in title for p in phrases) or title.startswith("No "), title
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
+@pytest.mark.parametrize("name", CHART_NAMES)
 def test_no_fact_of_the_shipped_questionnaire_or_pack_reaches_a_chart(name: str) -> None:
-    text = json.dumps(CHARTS[name].to_dict())
+    text = json.dumps(charts()[name].to_dict())
     assert [word for word in SHIPPED if re.search(rf"\b{re.escape(word)}\b", text)] == []
-    assert "Testshire SEND survey waves" in " ".join(CHARTS[name].to_dict()["title"]["subtitle"])
+    assert "Testshire SEND survey waves" in " ".join(charts()[name].to_dict()["title"]["subtitle"])
 
 
 @functools.cache
@@ -255,22 +266,22 @@ def leaky_charts() -> dict[str, Any]:
     return all_charts({key: with_canaries(frame) for key, frame in FRAMES.items()})
 
 
-@pytest.mark.parametrize("name", sorted(CHARTS))
+@pytest.mark.parametrize("name", CHART_NAMES)
 def test_no_suppressed_figure_reaches_a_chart_with_the_second_questionnaire(name: str) -> None:
     assert not {CANARY, CANARY / 1000} & set(numbers_in(leaky_charts()[name].to_dict()))
 
 
 def test_trend_says_which_answers_count_as_agreeing() -> None:
-    subtitle = " ".join(CHARTS["trend"].to_dict()["title"]["subtitle"])
+    subtitle = " ".join(charts()["trend"].to_dict()["title"]["subtitle"])
     assert "share of families agreeing (very good or good)" in subtitle
 
 
 def test_tile_map_is_the_packs_layout_and_names_its_place_and_sources() -> None:
-    tiles = {r["area_code"]: (r["col"], r["row"]) for r in rows_of(CHARTS["map-ratio"]) if "col" in r}
+    tiles = {r["area_code"]: (r["col"], r["row"]) for r in rows_of(charts()["map-ratio"]) if "col" in r}
     assert tiles == {"T00000001": (1, 0), "T00000003": (0, 1), "T00000002": (2, 1), "T00000004": (1, 2)}
-    assert "Testshire's local authority districts" in description_of(CHARTS["map-ratio"])
-    assert PACK.info.children_source in " ".join(CHARTS["map-ratio"].to_dict()["title"]["subtitle"])
-    assert PACK.info.census_source in " ".join(CHARTS["reach-religion"].to_dict()["title"]["subtitle"])
+    assert "Testshire's local authority districts" in description_of(charts()["map-ratio"])
+    assert PACK.info.children_source in " ".join(charts()["map-ratio"].to_dict()["title"]["subtitle"])
+    assert PACK.info.census_source in " ".join(charts()["reach-religion"].to_dict()["title"]["subtitle"])
 
 
 @pytest.fixture(scope="module")
