@@ -262,7 +262,8 @@ def write_store(path: Path, n_responses: int, n_waves: int = 2, seed: int = 0, *
     conn = duckdb.connect(str(partial))
     try:
         migrate(conn)
-        conn.executemany("INSERT INTO waves VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _wave_rows(n_waves))
+        conn.executemany("INSERT INTO waves (wave_id, questionnaire_id, questionnaire_version, title_json, kind, "
+                         "opens_on, closes_on, state, source) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", _wave_rows(n_waves))
         done = 0
         for number, frames in enumerate(_chunks(plan, chunk, lambda index: _uuids(index, 0))):
             index = np.arange(done, done + frames.responses.height, dtype=np.int64)
