@@ -16,6 +16,7 @@ import polars as pl
 
 from analytics.scale import Scale
 from analytics.stats import with_q_values
+from analytics.suppression import ONE_WAY, flag_publishable, internal_columns, small_rule
 
 if TYPE_CHECKING:
     import numpy as np
@@ -190,13 +191,16 @@ def cohort_table(
     earlier_wave_id: str | None,
     threshold: int = 10,
     excluded: dict[str, int | None] | None = None,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """Needs `changes` (statement_id, change, n: pairs per score change) and the statements to show;
     returns `COLUMNS`, one row per statement, sorted by statement_id; `excluded` (`published_exclusions`) fills
     the table-wide `EXCLUDED` columns.
 
     change = later score - earlier score, so "improved" means more positive. Rows with fewer than
-    `threshold` pairs are suppressed (every figure null).
+    `threshold` pairs are suppressed (every figure null). `internal` (exact counts): nothing is nulled, and
+    `publishable`/`publishable_rule` take `suppressed`'s place: fewer than `threshold` pairs, or every pair
+    changed the same way.
     """
     change, n = pl.col("change"), pl.col("n")
     exact = pl.col("n_true") if "n_true" in changes.columns else n  # rounded counts carry the exact ones
@@ -222,6 +226,14 @@ def cohort_table(
     rounded = "n_true" in changes.columns
     table = table.with_columns(pl.col("n_pairs", "_size").fill_null(0)).with_columns(
         suppressed=(pl.col("_size") < threshold) | (pl.col("_one_way").fill_null(False) & rounded))
+    if internal:
+        flagged = flag_publishable(table, [(pl.col("_size") < threshold, small_rule(threshold, "pairs")),
+                                           (pl.col("_one_way") & (pl.col("_size") > 0), ONE_WAY)])
+        return with_cohort_q_values(flagged.with_columns(
+            later_wave_id=pl.lit(later_wave_id, dtype=pl.String),
+            earlier_wave_id=pl.lit(earlier_wave_id, dtype=pl.String),
+            **{c: pl.lit((excluded or {}).get(c, 0), dtype=pl.Int64) for c in EXCLUDED},
+        )).select(internal_columns(COLUMNS)).sort("statement_id")
     published = table.with_columns(
         *(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in FIGURES),
         later_wave_id=pl.lit(later_wave_id, dtype=pl.String),

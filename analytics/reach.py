@@ -8,7 +8,14 @@ import polars as pl
 
 from analytics.areas import ARRIVAL_LEVELS, NOT_ANSWERED, area_names, lad_area
 from analytics.stats import wilson_interval
-from analytics.suppression import mark_suppressed, null_where_suppressed
+from analytics.suppression import (
+    COMPLEMENT,
+    flag_publishable,
+    internal_columns,
+    mark_suppressed,
+    null_where_suppressed,
+    small_rule,
+)
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 from waves.model import SingleChoice
 
@@ -207,8 +214,12 @@ def reach_from_counts(
     rounding_base: int = 1,
     expected: pl.DataFrame | None = None,
     alpha: float = ALPHA,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """`reach` from responses already counted per wave and code (wave_id, area_code, responses).
+
+    `internal` (exact counts): nothing is nulled or banded, and `publishable`/`publishable_rule` take
+    `suppressed`'s place: fewer than `threshold` responses, or the complement that would give one away.
 
     With rounded counts (`analytics.disclosure`: a `responses_true` column beside them, `totals` the
     independently rounded base of each wave, `rounding_base` 5), shares come from the rounded figures,
@@ -244,6 +255,8 @@ def reach_from_counts(
     slack = rounding_base - 1 if rounded else 0
     tested = _under_reach(marked.with_columns(expected_share=pl.when(inside).then(expected_share)),
                           threshold=threshold, slack=slack, alpha=alpha, banded=rounded)
+    if internal:
+        return _internal(tested, by=by, threshold=threshold, lads=lads, labels=_labels(labels, census, by))
     return (
         null_where_suppressed(tested, FIGURES)
         .with_columns(area_level=pl.lit(by), area_name=area_names(pl.col("area_code"), by, lads=lads,
@@ -253,6 +266,17 @@ def reach_from_counts(
         .select(COLUMNS)
         .sort("wave_id", "area_code")
     )
+
+
+def _internal(tested: pl.DataFrame, *, by: str, threshold: int, lads: pl.DataFrame | None,
+              labels: Mapping[str, str]) -> pl.DataFrame:
+    """Reach rows with every exact figure, flagged instead of hidden (`reach_from_counts`' `internal`)."""
+    small = pl.col("responses") < threshold
+    flagged = flag_publishable(tested, [(small, small_rule(threshold)), (pl.col("suppressed"), COMPLEMENT)])
+    return (flagged.with_columns(area_level=pl.lit(by), area_name=area_names(pl.col("area_code"), by, lads=lads,
+                                                                             labels=labels),
+                                 responses_band=pl.col("responses").cast(pl.String))
+            .select(internal_columns(COLUMNS)).sort("wave_id", "area_code"))
 
 
 def _labels(labels: Mapping[str, str] | None, census: pl.DataFrame | None, by: str) -> dict[str, str]:
