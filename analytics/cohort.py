@@ -253,6 +253,7 @@ def cohort_change(
     threshold: int = 10,
     scale: Scale | None = None,
     later_ids: pl.Series | None = None,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """Needs likert (response_id, statement_id, answer_id) and responses (response_id, wave_id, cohort_key,
     optionally child_key) for two waves; returns `COLUMNS`: one row per statement answered in either.
@@ -262,11 +263,12 @@ def cohort_change(
     counts for a statement when both answers are scored (not don't know, not unanswered); change = later score
     - earlier score, so "improved" means more positive. `later_ids` keeps only those later responses (the uses
     of a code still counted over the whole wave). Rows with fewer than `threshold` pairs are suppressed (every
-    figure null).
+    figure null); `internal`: flagged instead, the exclusions exact (`cohort_table`).
     """
     changes, excluded = change_counts(later_likert, later_responses, earlier_likert, earlier_responses, scale=scale,
                                       later_ids=later_ids)
     statements = pl.concat([later_likert["statement_id"], earlier_likert["statement_id"]]).unique().to_list()
     return cohort_table(changes, statements, later_wave_id=_wave_id(later_responses),
                         earlier_wave_id=_wave_id(earlier_responses), threshold=threshold,
-                        excluded=published_exclusions(excluded, threshold=threshold))
+                        excluded=dict(excluded) if internal else published_exclusions(excluded, threshold=threshold),
+                        internal=internal)

@@ -122,6 +122,7 @@ def reach(
     labels: Mapping[str, str] | None = None,
     option_groups: Mapping[str, str] | None = None,
     ehc_plans: pl.DataFrame | None = None,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """Needs responses (response_id, wave_id and the `by` columns), `lads` (lad_code, lad_name,
     children_0_17) for by='lad' and `census` (variable, option_id, share) for census questions; returns
@@ -138,13 +139,15 @@ def reach(
     expected, Holm-adjusted across the rows of the wave with an expected share, below `ALPHA` (`_under_reach`);
     reach_status says so in words, and "cannot yet be assessed" when even no responses at all would not be
     significant. Rows with fewer than `threshold` responses, and their complements, are suppressed (counts
-    and derived figures null; the flag, expected_responses and responses_band stay).
+    and derived figures null; the flag, expected_responses and responses_band stay); `internal`: flagged
+    instead (`reach_from_counts`).
     """
     if by == "utla" and option_groups is None and lads is not None and "utla_code" in lads.columns:
         option_groups = dict(zip(lads["lad_code"].to_list(), lads["utla_code"].to_list(), strict=True))
     return reach_from_counts(count_responses(responses, by, option_groups), by=by, threshold=threshold,
                              lads=lads, census=census, labels=labels,
-                             expected=expected_shares(by, lads=lads, census=census, ehc_plans=ehc_plans))
+                             expected=expected_shares(by, lads=lads, census=census, ehc_plans=ehc_plans),
+                             internal=internal)
 
 
 ALPHA = 0.05
