@@ -132,7 +132,10 @@ def wilcoxon_p(changes: np.ndarray, counts: np.ndarray, zero_method: str = "wilc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)  # scipy: "Sample size too small for normal approximation"
-        p = float(wilcoxon(differences, zero_method=zero_method).pvalue)
+        try:
+            p = float(wilcoxon(differences, zero_method=zero_method).pvalue)
+        except ValueError:  # too few differences for any test (one pair, or one left once ties are dropped)
+            return None
     return None if np.isnan(p) else p
 
 

@@ -327,3 +327,12 @@ def test_a_key_answering_three_times_in_a_wave_without_child_markers_pairs_none_
         assert (before["n_pairs"] - got["n_pairs"]).max() <= 25 < before["n_pairs"].min()
     finally:
         services.close()
+
+
+def test_a_single_pair_has_no_p_value_rather_than_an_error() -> None:
+    """Exact internal counts reach the test with one pair in a cell: one pair with no change is refused by
+    scipy, so it has no p-value (not a 500); one pair that changed has scipy's own."""
+    values, counts = np.unique([0], return_counts=True)
+    assert wilcoxon_p(values, counts) is None and wilcoxon_p(values, counts, "pratt") is None
+    values, counts = np.unique([1], return_counts=True)
+    assert wilcoxon_p(values, counts) == wilcoxon([1]).pvalue
