@@ -10,7 +10,6 @@ import io
 import polars as pl
 import pytest
 from scipy.stats import wilcoxon
-
 from statsmodels.stats.proportion import proportions_ztest
 
 

@@ -394,8 +394,9 @@ def test_a_rows_shortfall_is_worked_on_the_exact_figures(outreach: Outreach) -> 
 
 def test_compare_has_a_row_for_every_group(start_service: Any) -> None:
     """Every group of the level has a row, answered from or not (a release built from these tables must not
-    say "at least one" by a row's presence): the group with one family shows its 1 (the used source its 31) and
-    the group with none its 0, both flagged (everyone gave one answer, or fewer than 10); by postcode district, every district of the area pack (BR1, just outside, too)."""
+    say "at least one" by a row's presence): the group with one family shows its 1 (the used source its 31)
+    and the group with none its 0, both flagged (everyone gave one answer, or fewer than 10); by postcode
+    district, every district of the area pack (BR1, just outside, too)."""
     service = start_service()
     with service.client(ADMIN_TOKEN) as admin, service.client() as public, service.client(ANALYST_TOKEN) as analyst:
         used, unused = (admin.post("/api/v1/waves/2026-autumn/sources", json={"name": n}).json()["source_id"]
