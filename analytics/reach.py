@@ -250,11 +250,7 @@ def reach_from_counts(
         ratio_ci_low=low / expected_share,
         ratio_ci_high=high / expected_share,
     )
-    if rounded:
-        marked = table.with_columns(suppressed=pl.col("_true") < threshold)
-    else:
-        marked = mark_suppressed(table, size="responses", threshold=threshold, within=["wave_id"],
-                                 tie_break=["area_code"])
+    marked = _marked(table, rounded=rounded, threshold=threshold)
     slack = rounding_base - 1 if rounded else 0
     tested = _under_reach(marked.with_columns(expected_share=pl.when(inside).then(expected_share)),
                           threshold=threshold, slack=slack, alpha=alpha, banded=rounded)
@@ -269,6 +265,14 @@ def reach_from_counts(
         .select(COLUMNS)
         .sort("wave_id", "area_code")
     )
+
+
+def _marked(table: pl.DataFrame, *, rounded: bool, threshold: int) -> pl.DataFrame:
+    """`suppressed`: on rounded counts, rows under the threshold (true count); on exact ones, their complements
+    too."""
+    if rounded:
+        return table.with_columns(suppressed=pl.col("_true") < threshold)
+    return mark_suppressed(table, size="responses", threshold=threshold, within=["wave_id"], tie_break=["area_code"])
 
 
 def _internal(tested: pl.DataFrame, *, by: str, threshold: int, lads: pl.DataFrame | None,

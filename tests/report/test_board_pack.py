@@ -101,6 +101,7 @@ def test_the_services_report_zip_holds_the_a4_pdf(seeded_service: InProcessApp, 
     pdf.write_bytes(files["report.pdf"])
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert "Summary" in text.split("\f")[0] and "Thanet" in text
+    assert "Internal: not for publication" in text.split("\f")[0]  # the printed pack says so on page 1
 
 
 @pytest.mark.slow  # the service renders the whole report
@@ -111,6 +112,8 @@ def test_without_chromium_the_zip_has_no_pdf_and_says_why(seeded_service: InProc
     monkeypatch.setattr(surveyapp.render.report, "CHROMIUMS", ("no-such-chromium",))
     headers, files = _pack_from_the_service(seeded_service)
     assert "report.html" in files and "report.pdf" not in files
+    assert 'id="internal-figures"' in files["report.html"].decode()
+    assert headers["content-disposition"] == 'attachment; filename="internal-2027-spring-report.zip"'
     assert headers["x-report-pdf"].startswith("not printed: printing the PDF needs Chromium")
     headers, files = _pack_from_the_service(seeded_service, pdf="false")
     assert headers["x-report-pdf"] == "not asked for (pdf=false)"
