@@ -149,6 +149,10 @@ def test_audit_verify_names_the_row_changed_or_deleted_behind_the_services_back(
     assert deleted.returncode == 1 and "BROKEN at row 3" in deleted.stderr and "row 2 is missing" in deleted.stderr
     listing = cli(data_dir, "audit", "list", "--action", "audit log verified")
     assert listing.returncode == 0 and "audit log verified" in listing.stdout
+    out = data_dir.parent / "audit.csv"
+    exported = cli(data_dir, "audit", "list", "--actor", "admin", "--since", "2026-01-01T00:00:00Z", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert [row["seq"] for row in csv.DictReader(io.StringIO(out.read_text("utf-8")))][-2:] == ["3", "1"]  # newest
 
 
 def test_every_internal_read_is_recorded_with_its_parameters(server: Service) -> None:
