@@ -104,6 +104,17 @@ class Questionnaire(Strict, frozen=True):
         return next((q for q in self.questions if isinstance(q, Likert) and q.required_one), None)
 
 
+class PlannedTable(Strict, frozen=True):
+    """One table of a wave's release plan (`[[waves.release_plan]]`): `surveyapp.domain.release.TableSpec`'s
+    fields. A wave without a plan gets the default one (`surveyapp.actions.releases.plan.default_plan`)."""
+
+    table_id: WaveId  # e.g. compare-utla-vs-baseline
+    kind: Literal["compare", "reach", "cohort", "tracker", "themes"]
+    level: str
+    against: str | None = None  # "baseline", "previous" or a wave id (compare and cohort)
+    stages: tuple[Literal["interim", "final"], ...] = ("interim", "final")
+
+
 class WaveDefinition(Strict, frozen=True):
     id: WaveId
     questionnaire: WaveId
@@ -113,6 +124,7 @@ class WaveDefinition(Strict, frozen=True):
     closes: dt.date
     kind: Literal["responses", "aggregate"] = "responses"
     counts: str | None = None  # aggregate waves: a CSV of counts beside the definition
+    release_plan: tuple[PlannedTable, ...] = ()  # the tables its releases hold; empty: the default plan
 
 
 class WaveFile(Strict, frozen=True):

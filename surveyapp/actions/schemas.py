@@ -184,11 +184,36 @@ class WaveIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     closes_on: dt.date
 
 
+class WaveDatesIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A wave's new opening and closing dates (kept over its definition's from then on)."""
+
+    opens_on: dt.date
+    closes_on: dt.date
+
+
 class SourceIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     """A partner who passes the survey on: a new source, or a new name for one."""
 
     name: Annotated[str, msgspec.Meta(max_length=400, description="1 to 80 characters, unique in the wave, e.g. "
                                                                   "Oakfield School SENCO")]
+
+
+class ReleaseIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """A new release of a wave (a draft): interim up to a cut-off, final from a closed wave; or a correction of a
+    published release (`corrects`, with a `note` saying what changed), of the same stage and cut-off."""
+
+    stage: Literal["interim", "final"]
+    cutoff: Annotated[dt.datetime, msgspec.Meta(description=(
+        "Interim only: a whole hour (UTC, or with its offset), not in the future; the release holds the "
+        "responses stored before it"))] | None = None
+    corrects: Annotated[str, msgspec.Meta(max_length=200)] | None = None
+    note: Annotated[str, msgspec.Meta(max_length=2000, description="What a correction changed")] = ""
+
+
+class WithdrawIn(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """Why a published release is withdrawn, in words for the public (it is shown with the release)."""
+
+    notice: Annotated[str, msgspec.Meta(min_length=10, max_length=2000)]
 
 
 def wave_out(wave: Wave, today: dt.date, lang: str = "en") -> WaveOut:

@@ -31,6 +31,19 @@ def _source(services: Services, wave_id: str, source_id: str) -> Source:
     return source
 
 
+PUBLIC_URL_SETTING = "SURVEYAPP_PUBLIC_URL"
+
+
+def printable(services: Services) -> None:
+    """Refuse (409, naming the setting) to make a poster or QR code while the public address is unset or a
+    loopback address: hundreds of printed posters would point at a link nobody else can open."""
+    from surveyapp.domain.checks import public_address_missing
+
+    problem = public_address_missing(services.settings)
+    if problem is not None:
+        raise SourceError(PUBLIC_URL_SETTING, problem, 409)
+
+
 def source_url(services: Services, source: Source) -> str:
     """The public link of a source (SURVEYAPP_PUBLIC_URL/s/<id>): it opens the wave's form."""
     return f"{services.settings.form_url}/s/{source.source_id}"
@@ -93,6 +106,7 @@ def source_qr(services: Services, wave_id: str, source_id: str, kind: Literal["s
     from surveyapp.render.poster import qr_png, qr_svg
 
     url = source_url(services, _source(services, wave_id, source_id))
+    printable(services)
     return qr_svg(url).encode() if kind == "svg" else qr_png(url)
 
 
@@ -102,6 +116,7 @@ def source_poster(services: Services, wave_id: str, source_id: str) -> str:
     from surveyapp.render.poster import Poster, poster_html
 
     source = _source(services, wave_id, source_id)
+    printable(services)
     wave = services.wave(wave_id)
     return poster_html(Poster(title=wave.questionnaire.title["en"], wave_title=wave.title["en"],
                               url=source_url(services, source), partner=source.name,

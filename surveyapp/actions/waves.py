@@ -1,4 +1,4 @@
-"""Waves: list them, their questionnaires, create one, open and close."""
+"""Waves: list them, their questionnaires, create one, move its dates, open and close."""
 
 from __future__ import annotations
 
@@ -36,3 +36,9 @@ def set_wave_state(services: Services, wave_id: str, state: WaveState) -> WaveOu
     """Open or close a wave now, whatever its dates say (WaveNotFound, or WaveError for the baseline)."""
     services.wave(wave_id)
     return wave_out(services.waves.set_state(wave_id, state), services.today())
+
+
+def set_wave_dates(services: Services, wave_id: str, *, opens_on: dt.date, closes_on: dt.date) -> WaveOut:
+    """Move a wave's opening and closing dates (WaveNotFound, or WaveError saying what to change)."""
+    services.wave(wave_id)
+    return wave_out(services.waves.set_dates(wave_id, opens_on, closes_on), services.today())

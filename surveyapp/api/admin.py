@@ -1,15 +1,16 @@
-"""Admin endpoints (admin bearer token): create, open and close waves; back up the database."""
+"""Admin endpoints (admin bearer token): create waves, move their dates, open and close them; back up the
+database."""
 
 from __future__ import annotations
 
-from litestar import Router, post
+from litestar import Router, patch, post
 from litestar.di import NamedDependency
 from litestar.exceptions import ClientException
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody
 
 from surveyapp.actions import data, waves
-from surveyapp.actions.schemas import BackupOut, ErrorOut, WaveIn, WaveOut
+from surveyapp.actions.schemas import BackupOut, ErrorOut, WaveDatesIn, WaveIn, WaveOut
 from surveyapp.auth.guards import require
 from surveyapp.domain.services import Services
 from surveyapp.domain.waves import WaveError, WaveState
@@ -22,6 +23,16 @@ def create_wave(services: NamedDependency[Services], data: JSONBody[WaveIn]) -> 
         return waves.create_wave(services, wave_id=data.wave_id, questionnaire_id=data.questionnaire_id,
                                    questionnaire_version=data.questionnaire_version, title=data.title,
                                    opens_on=data.opens_on, closes_on=data.closes_on)
+    except WaveError as exc:
+        raise ClientException(str(exc)) from None
+
+
+@patch("/waves/{wave_id:str}", status_code=200, sync_to_thread=True, opt={"audit": "wave dates changed"})
+def set_wave_dates(services: NamedDependency[Services], wave_id: FromPath[str], data: JSONBody[WaveDatesIn]
+                   ) -> WaveOut:
+    """Move a wave's opening and closing dates; they are kept over its definition's from then on."""
+    try:
+        return waves.set_wave_dates(services, wave_id, opens_on=data.opens_on, closes_on=data.closes_on)
     except WaveError as exc:
         raise ClientException(str(exc)) from None
 
@@ -55,5 +66,5 @@ def backup(services: NamedDependency[Services]) -> BackupOut:
 
 def admin_router() -> Router:
     """Everything under /api/v1/admin: the admin token, declared once."""
-    return Router(path="/api/v1/admin", route_handlers=[create_wave, open_wave, close_wave, backup],
+    return Router(path="/api/v1/admin", route_handlers=[create_wave, set_wave_dates, open_wave, close_wave, backup],
                   guards=[require("admin")], tags=["admin"], security=[{"bearer": []}])

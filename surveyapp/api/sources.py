@@ -17,11 +17,13 @@ from surveyapp.http.headers import csp_for_page
 
 _ERRORS = {400: ResponseSpec(ErrorOut, description="The name is not valid (empty, too long, control characters)"),
            404: ResponseSpec(ErrorOut, description="No such wave, or no such source in it"),
-           409: ResponseSpec(ErrorOut, description="The wave already has a source of that name, or it is retired")}
+           409: ResponseSpec(ErrorOut, description="The wave already has a source of that name, or it is retired; "
+                                                     "a QR code or poster while SURVEYAPP_PUBLIC_URL is unset or a "
+                                                     "loopback address (the error names the setting)")}
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
-@post("/", status_code=201, sync_to_thread=True, responses=_ERRORS)
+@post("/", status_code=201, sync_to_thread=True, responses=_ERRORS, opt={"audit": "source created"})
 def create_source(services: NamedDependency[Services], wave_id: FromPath[str], data: JSONBody[SourceIn]
                   ) -> Response[SourceOut]:
     """Register a partner who passes the survey on: its `url` opens the form and records it on each response."""
@@ -35,14 +37,15 @@ def list_sources(services: NamedDependency[Services], wave_id: FromPath[str]) ->
     return Response(sources.list_sources(services, wave_id), headers=_NO_STORE)
 
 
-@patch("/{source_id:str}", sync_to_thread=True, responses=_ERRORS)
+@patch("/{source_id:str}", sync_to_thread=True, responses=_ERRORS, opt={"audit": "source renamed"})
 def rename_source(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str],
                   data: JSONBody[SourceIn]) -> Response[SourceOut]:
     """Rename a source; its link, QR code and the responses it brought stay."""
     return Response(sources.rename_source(services, wave_id, source_id, data.name), headers=_NO_STORE)
 
 
-@post("/{source_id:str}/retire", status_code=200, sync_to_thread=True, responses=_ERRORS)
+@post("/{source_id:str}/retire", status_code=200, sync_to_thread=True, responses=_ERRORS,
+      opt={"audit": "source retired"})
 def retire_source(services: NamedDependency[Services], wave_id: FromPath[str], source_id: FromPath[str]
                   ) -> Response[SourceOut]:
     """Retire a source: its link still opens the form, but responses through it are stored without a source."""

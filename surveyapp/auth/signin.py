@@ -214,19 +214,17 @@ def _sections(services: Services, role: Role) -> list[Section]:
         return [Section("Reports", reports, "There are no waves yet."),
                 Section("Live trackers", trackers, "There are no waves yet."),
                 Section("Downloads", downloads)]
+    open_now = [w for w in waves if w.status == "open"]
     if role == "staff":
-        entry = [Link(f"/staff/{w.wave_id}/enter", f"Enter a paper or phone response: {w.title}")
-                 for w in waves if w.status == "open"]
+        entry = [Link(f"/console/paper/{w.wave_id}", f"Type in a paper form, on one page: {w.title}") for w in open_now]
+        entry += [Link(f"/staff/{w.wave_id}/enter", f"Enter a paper or phone response: {w.title}",
+                       "Phone answers, one question a page, as families see them") for w in open_now]
         return [Section("Paper and phone responses", entry, "No survey is open, so no responses can be entered.")]
-    sources = [Link(f"/api/v1/waves/{w.wave_id}/sources", f"Outreach sources of {w.title} (JSON)",
-                    f"Register one with POST /api/v1/waves/{w.wave_id}/sources and your admin token")
-               for w in waves]
-    posters = [Link(f"/api/v1/waves/{w.wave_id}/sources/{s.source_id}/poster", f"{s.name}: A4 poster ({w.title})",
-                    f"Its QR code and link, {s.source_id}; print it from the browser, or add .pdf to the address")
-               for w in waves for s in services.sources.of_wave(w.wave_id) if not s.retired]
-    return [Section("Outreach sources", sources, "There are no waves yet."),
-            Section("Posters to print", posters, "No outreach source is registered yet: register one, and its poster "
-                                                 "is listed here.")]
+    console = [Link("/console", "Admin console", "Waves, outreach sources with their posters and QR codes, paper "
+                                                 "entry"),
+               Link("/console/waves", "Waves", "Create a wave, set its dates, open or close it now"),
+               Link("/console/sources", "Outreach sources", "Register partners; download posters and QR codes")]
+    return [Section("Run the survey", console)]
 
 
 @get(LANDING, sync_to_thread=False, include_in_schema=False)

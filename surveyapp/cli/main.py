@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     from surveyapp.cli import commands
     from surveyapp.cli.check import add_check
     from surveyapp.cli.demo import add_demo
+    from surveyapp.cli.said_did import add_said_did
     from surveyapp.cli.serve import serve_command
 
     parser = argparse.ArgumentParser(prog="surveyapp", description=__doc__.splitlines()[0])
@@ -34,6 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, help="overrides SURVEYAPP_PORT (default 8000)")
     serve.set_defaults(run=serve_command)
     commands.add_commands(sub)
+    add_said_did(sub)
     add_check(sub)
     add_demo(sub)
     return parser

@@ -41,6 +41,20 @@ def _loopback(host: str) -> bool:
         return False
 
 
+def public_address_missing(settings: Settings) -> str | None:
+    """Why a poster or QR code cannot be made yet (SURVEYAPP_PUBLIC_URL unset, or a loopback address only this
+    machine can open: a printed poster would carry a dead link), or None."""
+    if settings.public_url is None:
+        return ("SURVEYAPP_PUBLIC_URL is not set, so the link on a poster or QR code would point at "
+                f"{settings.form_url}, which only this machine can open. Set it to the address families open, "
+                "e.g. https://survey.kent.gov.uk, and restart the service")
+    if _loopback(urlsplit(settings.public_url).hostname or ""):
+        return (f"SURVEYAPP_PUBLIC_URL is {settings.public_url}, a loopback address only this machine can open, so "
+                "a printed poster or QR code would carry a dead link. Set it to the address families open, e.g. "
+                "https://survey.kent.gov.uk, and restart the service")
+    return None
+
+
 def _address_and_tls(settings: Settings) -> list[str]:
     if settings.public_url is None:
         return ["SURVEYAPP_PUBLIC_URL is unset, so links, QR codes and posters point at "

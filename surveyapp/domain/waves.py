@@ -94,6 +94,19 @@ class WaveSet:
         self.reload()
         return self._waves[definition.id]
 
+    def set_dates(self, wave_id: str, opens_on: dt.date, closes_on: dt.date) -> Wave:
+        """Move a responses wave's opening and closing dates (admin); they outlast a restart."""
+        wave = self._waves.get(wave_id)
+        if wave is None:
+            raise KeyError(wave_id)
+        if wave.kind == "aggregate":
+            raise WaveError(f"{wave_id} holds aggregate counts only; its dates cannot be changed")
+        if closes_on < opens_on:
+            raise WaveError(f"closes ({closes_on}) must be on or after opens ({opens_on})")
+        stored.set_dates(self._store, wave_id, opens_on, closes_on)
+        self._waves[wave_id] = replace(wave, opens_on=opens_on, closes_on=closes_on)
+        return self._waves[wave_id]
+
     def set_state(self, wave_id: str, state: WaveState) -> Wave:
         """Open or close a wave now, whatever its dates say (admin)."""
         wave = self._waves.get(wave_id)

@@ -24,6 +24,7 @@ from surveyapp.http.logsafe import escape
 
 if TYPE_CHECKING:
     from surveyapp.actions.levels import AnalysisError
+    from surveyapp.actions.said_did import SaidDidError
     from surveyapp.domain.services import SubmissionRejected, WaveNotFound, WaveNotOpen
     from surveyapp.domain.sources import SourceError
     from surveyapp.domain.submission import SubmissionInvalid
@@ -56,6 +57,14 @@ def analysis_error(_: Request[Any, Any, Any], exc: AnalysisError) -> Response[di
 
 
 def source_error(request: Request[Any, Any, Any], exc: SourceError) -> Response[dict[str, Any]]:
+    if exc.status == 404:
+        return json_error(404, exc.message, [_Err(exc.field, exc.message)])
+    detail = "The request cannot be answered as asked" if request.method in SAFE_METHODS else "Nothing was stored"
+    return json_error(exc.status, f"{detail}; fix the field below.", [_Err(exc.field, exc.message)])
+
+
+def said_did_error(request: Request[Any, Any, Any], exc: SaidDidError) -> Response[dict[str, Any]]:
+    """A "You said, we did" entry not found (404), not valid (400) or edited meanwhile (409), its field named."""
     if exc.status == 404:
         return json_error(404, exc.message, [_Err(exc.field, exc.message)])
     detail = "The request cannot be answered as asked" if request.method in SAFE_METHODS else "Nothing was stored"

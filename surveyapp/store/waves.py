@@ -19,17 +19,19 @@ _COLUMNS = "wave_id, questionnaire_id, questionnaire_version, title_json, kind, 
 
 
 def write_definitions(store: Store, definitions: Sequence[WaveDefinition], aggregate: pl.DataFrame) -> None:
-    """Write the waves defined on disk (keeping administrators' overrides of their state) and replace the
+    """Write the waves defined on disk (keeping administrators' overrides of their state and dates) and replace the
     aggregate counts of the waves `aggregate` has (wave_id, question_id, statement_id, answer_id, area_level,
     area_code, n)."""
 
     def sync(cursor: duckdb.DuckDBPyConnection) -> None:
         for wave in definitions:
             cursor.execute(
-                "INSERT INTO waves VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'definition') ON CONFLICT (wave_id) "
-                "DO UPDATE SET questionnaire_id = excluded.questionnaire_id, "
+                f"INSERT INTO waves ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'definition') "
+                "ON CONFLICT (wave_id) DO UPDATE SET questionnaire_id = excluded.questionnaire_id, "
                 "questionnaire_version = excluded.questionnaire_version, title_json = excluded.title_json, "
-                "kind = excluded.kind, opens_on = excluded.opens_on, closes_on = excluded.closes_on",
+                "kind = excluded.kind, "  # dates an administrator moved (dates_set) stay as they were moved
+                "opens_on = CASE WHEN waves.dates_set THEN waves.opens_on ELSE excluded.opens_on END, "
+                "closes_on = CASE WHEN waves.dates_set THEN waves.closes_on ELSE excluded.closes_on END",
                 [wave.id, wave.questionnaire, wave.questionnaire_version, json.dumps(wave.title),
                  wave.kind, wave.opens, wave.closes])
         counts = aggregate  # noqa: F841 - read by DuckDB's replacement scan
@@ -51,7 +53,7 @@ def add_wave(store: Store, wave_id: str, questionnaire_id: str, questionnaire_ve
     """Store a responses wave an administrator made."""
 
     def insert(cursor: duckdb.DuckDBPyConnection) -> None:
-        cursor.execute("INSERT INTO waves VALUES (?, ?, ?, ?, 'responses', ?, ?, NULL, 'admin')",
+        cursor.execute(f"INSERT INTO waves ({_COLUMNS}) VALUES (?, ?, ?, ?, 'responses', ?, ?, NULL, 'admin')",
                        [wave_id, questionnaire_id, questionnaire_version, json.dumps(title), opens_on, closes_on])
 
     store.writer.run(insert).result()
@@ -62,5 +64,15 @@ def set_state(store: Store, wave_id: str, state: str) -> None:
 
     def update(cursor: duckdb.DuckDBPyConnection) -> None:
         cursor.execute("UPDATE waves SET state = ? WHERE wave_id = ?", [state, wave_id])
+
+    store.writer.run(update).result()
+
+
+def set_dates(store: Store, wave_id: str, opens_on: dt.date, closes_on: dt.date) -> None:
+    """An administrator's new opening and closing dates, kept over the definition's from now on."""
+
+    def update(cursor: duckdb.DuckDBPyConnection) -> None:
+        cursor.execute("UPDATE waves SET opens_on = ?, closes_on = ?, dates_set = true WHERE wave_id = ?",
+                       [opens_on, closes_on, wave_id])
 
     store.writer.run(update).result()

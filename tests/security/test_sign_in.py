@@ -115,16 +115,11 @@ def test_each_role_lands_on_what_it_can_open(service: Service) -> None:
     with signed_in(service, STAFF_TOKEN) as staff, signed_in(service, ADMIN_TOKEN) as admin:
         page = staff.get("/signed-in", headers=BROWSER).text
         assert 'href="/staff/2026-autumn/enter"' in page and "/results/" not in page
-        page = admin.get("/signed-in", headers=BROWSER).text
-        assert 'href="/api/v1/waves/2026-autumn/sources"' in page and "/results/" not in page
-        assert "No outreach source is registered yet" in page
-        made = admin.post("/api/v1/waves/2026-autumn/sources", json={"name": "Oak Tree School SENCO"},
-                          headers={"X-CSRF-Token": csrf_of(admin)})
-        assert made.status_code == 201, made.text
-        poster = f"/api/v1/waves/2026-autumn/sources/{made.json()['source_id']}/poster"
-        page = admin.get("/signed-in", headers=BROWSER).text  # an admin finds each poster to print, not JSON
-        assert f'href="{poster}"' in page and "Oak Tree School SENCO: A4 poster" in page
-        assert admin.get(poster, headers=BROWSER).status_code == 200
+        assert 'href="/console/paper/2026-autumn"' in page  # paper forms on one page (issue 23)
+        page = admin.get("/signed-in", headers=BROWSER).text  # the admin console, not JSON links (issue 23)
+        assert 'href="/console"' in page and 'href="/console/sources"' in page and "/results/" not in page
+        assert "/api/v1/" not in page and "POST" not in page
+        assert admin.get("/console", headers=BROWSER).status_code == 200
 
 
 def test_a_browser_without_a_session_is_sent_to_sign_in_and_back(service: Service) -> None:
