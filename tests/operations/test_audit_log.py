@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from surveyapp.http.access import AccessLog
 from surveyapp.store.audit import COLUMNS, GENESIS, row_hash
 from tests.conftest import Cli, StartService
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
@@ -113,7 +114,10 @@ def test_an_answer_whose_row_cannot_be_stored_is_withheld(server: Service) -> No
     def broken(entry: object) -> None:
         raise RuntimeError("disk on fire")
 
-    server.app.asgi_handler.record = broken  # type: ignore[attr-defined]
+    handler = server.app.asgi_handler
+    while not isinstance(handler, AccessLog):  # the access log, under whatever wraps it (the frozen pages)
+        handler = handler.app  # type: ignore[attr-defined]
+    handler.record = broken  # type: ignore[assignment]
     with server.client(ANALYST_TOKEN) as analyst:
         answer = analyst.get("/api/v1/waves/2026-autumn/export", params={"format": "csv"})
     assert answer.status_code == 503 and "audit log" in answer.json()["detail"]
