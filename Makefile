@@ -15,7 +15,7 @@ TOKEN_FILE ?= surveyapp.env
 ARGS ?= --help
 # `make run` and `make cli` read the tokens `make token` made (a token already in the environment wins).
 WITH_TOKENS = set -a; if [ -f "$(abspath $(TOKEN_FILE))" ]; then . "$(abspath $(TOKEN_FILE))"; fi; set +a;
-.PHONY: help setup token run cli test test-fast bench bench-scale lint browser r rclone deploy-tools image demo translations \
+.PHONY: help setup token run cli test test-fast bench bench-scale lint browser r rclone oidc deploy-tools image demo translations \
 	docs docs-cog clean
 
 help: ## list the targets
@@ -93,6 +93,18 @@ rclone: ## install Debian's rclone (backups sent off the machine, and their test
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq rclone >/dev/null; \
 	fi
 
+# The sign-in tests start a real OpenID provider on loopback: node-oidc-provider (OpenID Certified), run under Node
+# from Debian's packages, its exact versions locked in tests/oidc/package-lock.json (npm ci).
+OIDC_MODULES := tests/oidc/node_modules/.package-lock.json
+$(OIDC_MODULES): tests/oidc/package.json tests/oidc/package-lock.json
+	@if ! command -v node >/dev/null || ! command -v npm >/dev/null; then \
+		echo "installing nodejs and npm (Debian packages) for the test OpenID provider"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+	cd tests/oidc && npm ci --no-audit --no-fund --silent
+
+oidc: $(OIDC_MODULES) ## install Node.js (Debian) and the test OpenID provider (tests/oidc, npm ci), when missing
+
 token: setup ## make the admin, analyst and staff tokens once, into surveyapp.env (make run and make cli read it)
 	@$(PY) -m surveyapp.auth.tokenfile $(TOKEN_FILE)
 
@@ -115,10 +127,10 @@ demo: setup ## load an invented data set into data/demo (once) and serve it, eve
 TEST_WORKERS ?= 2
 PYTEST = env -u PYTHONDONTWRITEBYTECODE $(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadscope --no-loadscope-reorder
 
-test: setup browser r rclone deploy-tools ## run every test, with coverage
+test: setup browser r rclone deploy-tools oidc ## run every test, with coverage
 	$(PYTEST)
 
-test-fast: setup rclone ## run the tests that are neither slow nor need a browser or R (make test runs them all)
+test-fast: setup rclone oidc ## run the tests that are neither slow nor need a browser or R (make test runs them all)
 	$(PYTEST) --no-cov -m "not browser and not slow and not r"
 
 bench: setup ## run the benchmarks and print their figures

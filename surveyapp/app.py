@@ -102,8 +102,11 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     """Each exception's one handler (the most specific class wins)."""
     from surveyapp.actions.levels import AnalysisError
     from surveyapp.actions.said_did import SaidDidError
+    from surveyapp.api.accounts import account_error
+    from surveyapp.auth.accounts import AccountError
     from surveyapp.auth.guards import Refused, SignInRequired
     from surveyapp.auth.signin import refused_page, sign_in_redirect
+    from surveyapp.comments.errors import CommentsError
     from surveyapp.domain.services import SubmissionRejected, WaveNotFound, WaveNotOpen
     from surveyapp.domain.sources import SourceError
     from surveyapp.domain.submission import SubmissionInvalid
@@ -113,7 +116,8 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     return {SignInRequired: partial(sign_in_redirect, kit=sign_in_kit), Refused: refused_page,
             FormRefused: refusal_page, SubmissionInvalid: errors.invalid, SubmissionRejected: errors.rejected,
             WaveNotFound: errors.wave_not_found, WaveNotOpen: errors.not_open, SourceError: errors.source_error,
-            SaidDidError: errors.said_did_error,
+            SaidDidError: errors.said_did_error, AccountError: account_error,
+            CommentsError: errors.said_did_error,
             AnalysisError: errors.analysis_error, ValidationException: errors.validation,
             HTTPException: errors.http_error, RecursionError: errors.too_deep, UnicodeDecodeError: errors.not_utf8,
             StorageFull: errors.storage_full, StoreUnavailable: errors.store_unavailable, Exception: errors.internal}
@@ -129,24 +133,28 @@ def _openapi() -> OpenAPIConfig:
 def _route_handlers() -> list[ControllerRouterHandler]:
     """Every route of the service: the API's routers, the families' pages and findings, staff pages, sign-in and
     metrics."""
+    from surveyapp.api.accounts import accounts_routers
     from surveyapp.api.admin import admin_router
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.audit import audit_router
     from surveyapp.api.boardpack import boardpack_router
+    from surveyapp.api.comments import comments_router
     from surveyapp.api.metrics import metrics
     from surveyapp.api.public import public_router
     from surveyapp.api.releases import releases_router
     from surveyapp.api.said_did import said_did_router
     from surveyapp.api.sources import sources_router
     from surveyapp.api.tracker import tracker_router
-    from surveyapp.auth.signin import sign_in_handlers
+    from surveyapp.auth.routes import auth_handlers
+    from surveyapp.comments.pages import comments_pages
     from surveyapp.console import console_handlers
     from surveyapp.findings.routes import findings_handlers
     from surveyapp.web import staff_router, web_handlers
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
-            boardpack_router(), audit_router(), said_did_router(), *web_handlers(), *findings_handlers(),
-            staff_router(), *console_handlers(), *sign_in_handlers(), metrics]
+            boardpack_router(), audit_router(), said_did_router(), comments_router(), *comments_pages(),
+            *web_handlers(), *findings_handlers(), staff_router(), *console_handlers(), *auth_handlers(),
+            *accounts_routers(), metrics]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,
@@ -174,7 +182,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
                                       trusted_hops=settings.trusted_proxy_hops, exempt=staff_scope)
     # Browser sessions: who signs in is the provider's business (role tokens today; OpenID Connect later).
     now = clock or utc_now
-    provider = TokenProvider(role_tokens(settings))
+    provider = TokenProvider(role_tokens(settings) if settings.role_tokens else {})  # off: named accounts only
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
     sign_in_kit = make_sign_in_kit(settings, sessions, provider)
     state = State({"settings": settings, "sign_in_kit": sign_in_kit, "findings": FindingsKit()})  # + the lifespan's

@@ -60,6 +60,17 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     backup_remote: str | None = None  # rclone's remote:path each scheduled backup is copied to
     backup_key_remote: str | None = None  # another rclone remote:path for the return-code key, apart from the data
     rclone_config: Path | None = None  # rclone's configuration file (its remotes and their credentials)
+    role_tokens: bool = True  # the shared role tokens sign in and work as bearer tokens; off once named admins exist
+    api_token: str | None = None  # the CLI's personal API token (sva_...), sent for every role
+    oidc_issuer: str | None = None  # OpenID Connect single sign-on: the provider's issuer URL
+    oidc_client_id: str | None = None
+    oidc_client_secret: str | None = None
+    oidc_provider_name: str = "your organisation's account"  # on the sign-in button: "Sign in with ..."
+    oidc_subject_claim: str = "sub"  # the claim naming the person stably (Entra ID: oid)
+    oidc_email_claim: str = "email"
+    oidc_email_verified_claim: str = "email_verified"  # true when the provider vouches for it (Entra ID: xms_edov)
+    oidc_groups_claim: str | None = None  # roles from this claim's groups, as oidc_group_roles maps them
+    oidc_group_roles: str | None = None  # "admin=<group id>, analyst=<group id>, staff=<group id>"
 
     @property
     def database_path(self) -> Path:
@@ -172,6 +183,31 @@ DESCRIPTIONS: dict[str, str] = {
                          "copy of `secrets/return-code.key` somewhere safe yourself",
     "rclone_config": "rclone's configuration file, which names the remotes and holds their credentials (`rclone "
                      "config` writes one; keep it `0600`); unset, rclone's own default",
+    "role_tokens": "`0` turns the shared role tokens off (`SURVEYAPP_ADMIN_TOKEN`, `SURVEYAPP_ANALYST_TOKEN`, "
+                   "`SURVEYAPP_STAFF_TOKEN`): they then neither sign in nor work as bearer tokens, and everyone signs "
+                   "in with a named account. On by default, so that the first admin can sign in and create the "
+                   "accounts ([Named accounts](accounts.md))",
+    "api_token": "a personal API token (`sva_...`, made at `/account/tokens`) that the CLI sends to a running "
+                 "service, for every role the token's account holds; the role tokens are sent when it is unset",
+    "oidc_issuer": "single sign-on: the OpenID provider's issuer, e.g. `https://login.microsoftonline.com/<tenant "
+                   "id>/v2.0` for Entra ID; its `/.well-known/openid-configuration` is read at the first sign-in. "
+                   "Needs `SURVEYAPP_PUBLIC_URL` (the redirect URI is `<public URL>/sign-in/oidc/callback`) and the "
+                   "client id and secret ([Connecting Entra ID](entra-id.md))",
+    "oidc_client_id": "the application (client) id the provider gave this service",
+    "oidc_client_secret": "the client secret the provider gave this service (keep it out of logs and backups)",
+    "oidc_provider_name": "what the sign-in button says after \"Sign in with\", e.g. `your Kent County Council "
+                          "account`",
+    "oidc_subject_claim": "the ID token's claim that names the person for good: `sub` (the default), or `oid` for "
+                          "Entra ID (the same person in every app of the tenant)",
+    "oidc_email_claim": "the ID token's claim with the person's e-mail address, matched (once) against the "
+                        "accounts an admin made; `email` by default",
+    "oidc_email_verified_claim": "the claim that is `true` when the provider vouches for the address: "
+                                 "`email_verified` (the default); for Entra ID, `xms_edov` (an optional claim). An "
+                                 "address not vouched for is never matched",
+    "oidc_groups_claim": "roles from the provider's groups: the claim listing them (`groups` for Entra ID); unset, "
+                         "roles come only from the accounts list",
+    "oidc_group_roles": "with `SURVEYAPP_OIDC_GROUPS_CLAIM`: which group gives which role, e.g. `admin=<group id>, "
+                        "analyst=<group id>, staff=<group id>` (a role may be listed more than once)",
 }
 MIN_TOKEN_LENGTH = 24
 MIN_TOKEN_SYMBOLS = 8  # distinct characters: "x" * 40 is long but guessable
@@ -218,6 +254,7 @@ def check(settings: Settings) -> Settings:
         raise SettingsError("SURVEYAPP_SIGN_IN_ATTEMPTS_PER_HOUR: give how many wrong tokens one client may try in "
                             "an hour, at least 0 (0 turns the limit off; default 20)")
     _check_backups(settings)
+    _check_oidc(settings)
     named = [(variable, token) for variable, token in tokens.items() if token is not None]
     for i, (first, token) in enumerate(named):
         for second, other in named[i + 1:]:
@@ -258,6 +295,33 @@ def _check_backups(settings: Settings) -> None:
             raise SettingsError("SURVEYAPP_BACKUP_KEY_REMOTE: the key must go to another rclone remote than "
                                 f"SURVEYAPP_BACKUP_REMOTE's ({data_remote}:), or whoever reads the backups could "
                                 "also link every return code in them")
+
+
+def group_roles(settings: Settings) -> list[tuple[str, str]]:
+    """SURVEYAPP_OIDC_GROUP_ROLES as (role, group id) pairs."""
+    pairs = []
+    for item in (settings.oidc_group_roles or "").split(","):
+        role, equals, group = (part.strip() for part in item.partition("="))
+        if item.strip() and (not equals or role not in ("admin", "analyst", "staff") or not group):
+            raise SettingsError("SURVEYAPP_OIDC_GROUP_ROLES: give role=group pairs separated by commas, e.g. "
+                                "admin=1b2c..., analyst=3d4e... (roles: admin, analyst, staff)")
+        if item.strip():
+            pairs.append((role, group))
+    return pairs
+
+
+def _check_oidc(settings: Settings) -> None:
+    if settings.oidc_issuer is None:
+        return
+    if not re.fullmatch(r"https://[^\s?#]+|http://(127\.0\.0\.1|localhost)(:\d+)?(/[^\s?#]*)?", settings.oidc_issuer):
+        raise SettingsError("SURVEYAPP_OIDC_ISSUER: give the provider's issuer with https://, e.g. "
+                            "https://login.microsoftonline.com/<tenant id>/v2.0")
+    if not settings.oidc_client_id or not settings.oidc_client_secret:
+        raise SettingsError("SURVEYAPP_OIDC_ISSUER is set: set SURVEYAPP_OIDC_CLIENT_ID and "
+                            "SURVEYAPP_OIDC_CLIENT_SECRET too (the provider's app registration gives both)")
+    if bool(settings.oidc_groups_claim) != bool(group_roles(settings)):
+        raise SettingsError("SURVEYAPP_OIDC_GROUPS_CLAIM and SURVEYAPP_OIDC_GROUP_ROLES go together: set both "
+                            "(roles from groups) or neither (roles from the accounts list)")
 
 
 def from_env(environ: dict[str, str] | None = None, **overrides: object) -> Settings:

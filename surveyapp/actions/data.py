@@ -56,9 +56,23 @@ def _export_parts(services: Services, waves: str | Sequence[str], filters: Seque
     chosen = export_waves(services, waves, field)
     try:
         columns = columns_of({w.questionnaire.key: w.questionnaire for w in chosen}.values())
-        return chosen, columns, [parse_filter(f, columns) for f in filters]
+        return chosen, [*columns, *_theme_columns(services, chosen)], [parse_filter(f, columns) for f in filters]
     except ExportError as exc:
         raise AnalysisError(exc.field, exc.message) from exc
+
+
+def _theme_columns(services: Services, chosen: Sequence[Wave]) -> list[Column]:
+    """A 0/1 column per theme of each questionnaire's current codebook (one per theme id across them)."""
+    from surveyapp.actions.comments import codebook
+    from surveyapp.render.exports import theme_column
+
+    found: dict[str, Column] = {}
+    for questionnaire_id in dict.fromkeys(w.questionnaire.id for w in chosen):
+        book = codebook(services, questionnaire_id)
+        for t in book.themes:
+            found.setdefault(f"theme_{t.id}", theme_column(t.id, t.label, t.description, questionnaire_id,
+                                                           book.version))
+    return list(found.values())
 
 
 @dataclass
@@ -74,11 +88,16 @@ def export_table(services: Services, waves: str | Sequence[str], *, filters: Seq
                  field: str = "waves") -> ExportTable:
     """The responses of the waves (`all` or ids), stacked, one row per response, filtered by
     `<question>:<option>[,<option>]` (all must hold), with the columns that describe them."""
+    from surveyapp.actions.comments import theme_flags
     from surveyapp.render.exports import export_frame
 
     chosen, columns, parsed = _export_parts(services, waves, filters, field)
     ids = [w.wave_id for w in chosen]
-    return ExportTable(export_frame(services.store, ids, columns, services.areas, parsed), columns, ids)
+    answers = [c for c in columns if c.kind != "theme"]
+    frame = export_frame(services.store, ids, answers, services.areas, parsed)
+    themes = [c.option_id for c in columns if c.kind == "theme" and c.option_id]
+    frame = frame.join(theme_flags(services, ids, themes), on="response_id", how="left", maintain_order="left")
+    return ExportTable(frame.select(c.name for c in columns), columns, ids)
 
 
 def export(services: Services, waves: str | Sequence[str], fmt: ExportFormat, *, filters: Sequence[str] = (),

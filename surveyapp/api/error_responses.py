@@ -22,7 +22,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from surveyapp.actions import schemas
+from surveyapp.actions import account_schemas, schemas, schemas_comments
 from surveyapp.render.exports import FORMATS
 
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -79,8 +79,8 @@ def _document_files(path: str, responses: dict[str, OpenAPIResponse | Reference]
 
 
 def _closed_inputs() -> list[str]:
-    return [name for name, value in vars(schemas).items()
-            if isinstance(value, type) and issubclass(value, msgspec.Struct) and value.__module__ == schemas.__name__
+    return [name for module in (schemas, account_schemas, schemas_comments) for name, value in vars(module).items()
+            if isinstance(value, type) and issubclass(value, msgspec.Struct) and value.__module__ == module.__name__
             and value.__struct_config__.forbid_unknown_fields]
 
 

@@ -66,7 +66,7 @@ class ServiceCollector(Collector):
 
 def _allowed(request: Request[Any, Any, Any], settings: Settings) -> bool:
     user = identity_of(request)
-    if user is not None and user.role == "admin":
+    if user is not None and user.has("admin"):
         return True
     token = bearer_token(request)
     return bool(settings.metrics_token and token) and hmac.compare_digest(

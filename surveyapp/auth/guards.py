@@ -1,8 +1,9 @@
 """Guards for the staff, analyst and admin routes: each admits only its roles, as `request.user` says.
 
-Three roles, each with its own token: staff enter paper and phone answers (and may claim a channel), analysts
-read responses and figures, admins run waves and sources. The roles are kept apart: one role's token never
-passes another's guard, except where a route names several roles (staff or admin may enter paper answers).
+Three roles: staff enter paper and phone answers (and may claim a channel), analysts read responses and figures,
+admins run waves, sources and accounts. A named person may hold several; none implies another (an admin reads
+answers only if also an analyst), and one role's shared token never passes another's guard, except where a
+route names several roles (staff or admin may enter paper answers).
 
 Who a request is from is decided once, by the authentication middleware (`surveyapp.auth.middleware`), from a
 bearer token or the session cookie /sign-in sets; a guard only checks the role it found, with the same 401/403
@@ -90,7 +91,7 @@ def require(role: Role | tuple[Role, ...], settings: Settings | None = None) -> 
         identity, credentials = identity_of(connection), credentials_of(connection)
         if identity is None:
             _unknown(connection, credentials, allowed, wanted, where)
-        _check_role(identity.role, allowed, wanted, where, "session" if identity.in_session else "token")
+        _check_role(identity, allowed, wanted, where, "session" if identity.in_session else "token")
         if identity.in_session and method not in SAFE_METHODS and not credentials.csrf_ok(_csrf_presented(connection)):
             log.warning("%s request refused: no valid CSRF token in a session (%s)", wanted, where)
             raise Refused(f"a request made in a browser session needs its CSRF token: the `{CSRF_FIELD}` form "
@@ -120,11 +121,22 @@ def _unknown(connection: ASGIConnection[Any, Any, Any, Any], credentials: Creden
                                  "/sign-in from a browser", headers={"WWW-Authenticate": "Bearer"})
 
 
-def _check_role(presented: Role, allowed: tuple[Role, ...], wanted: str, where: str, how: str) -> None:
-    if presented not in allowed:
-        log.warning("%s access refused: %s %s used (%s)", wanted, presented, how, where)
-        raise Refused(f"this needs the {wanted} token, not the {presented} token",
+def _check_role(identity: Identity, allowed: tuple[Role, ...], wanted: str, where: str, how: str) -> None:
+    if identity.has(*allowed):
+        return
+    presented = identity.role
+    if identity.account:
+        held = " and ".join(identity.roles)
+        log.warning("%s access refused: %s (%s) holds %s (%s)", wanted, escape(identity.name), identity.account,
+                    held, where)
+        raise Refused(f"this needs the {wanted} role; this account has {held}",
                       title="You cannot open this page",
-                      advice=(f"You are signed in as {ROLE_NAMES[presented].lower()}. " if how == "session" else
-                              f"The token sent is the {presented} role's. ")
-                      + f"This page is for the {wanted} role: sign out, then sign in with that role's token.")
+                      advice=f"You are signed in as {identity.name}, with the {held} role"
+                             f"{'s' if len(identity.roles) > 1 else ''}. This page is for the {wanted} role: ask an "
+                             "admin to give it to you if you need it.")
+    log.warning("%s access refused: %s %s used (%s)", wanted, presented, how, where)
+    raise Refused(f"this needs the {wanted} token, not the {presented} token",
+                  title="You cannot open this page",
+                  advice=(f"You are signed in as {ROLE_NAMES[presented].lower()}. " if how == "session" else
+                          f"The token sent is the {presented} role's. ")
+                  + f"This page is for the {wanted} role: sign out, then sign in with that role's token.")

@@ -1,10 +1,10 @@
-"""Who is asking: the roles, the Identity a request carries, and the provider that vouches for it.
+"""Who is asking: the roles, the Identity a request carries, and the role tokens that bootstrap the first admin.
 
-Guards (`surveyapp.auth.guards.require`) and handlers see only an `Identity`: a role, a name to show, when it
-expires and the session it belongs to. Where it came from is the provider's business. Today that is
-`TokenProvider` (a role's token pasted once into /sign-in); an OpenID Connect provider (Microsoft Entra ID)
-can take its place by producing the same `Identity` from an ID token's claims, and declaring its own
-`bindings`, without any guarded handler changing (docs: staff/signing-in.md).
+Guards (`surveyapp.auth.guards.require`) and handlers see only an `Identity`: the roles held, a name to show,
+when it expires, the session it belongs to and, for a named person, their account, e-mail address and subject
+at the OpenID provider. Where it came from is the sign-in's business: a named account (password and code,
+`surveyapp.auth.local`; single sign-on, `surveyapp.auth.oidc_pages`; a personal API token) or, until they are
+turned off, a role's shared token (`TokenProvider`). Docs: staff/signing-in.md, operations/accounts.md.
 """
 
 from __future__ import annotations
@@ -29,19 +29,33 @@ def same_secret(expected: str | bytes, presented: str | bytes) -> bool:
     return hmac.compare_digest(raw(expected), raw(presented))
 
 
-class Identity(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+class Identity(msgspec.Struct, frozen=True, forbid_unknown_fields=True, omit_defaults=True):
     """Who a request is from. `session` is the random id of a browser session (its CSRF token is derived from
-    it); empty when a bearer token came with the request itself, which needs no CSRF token."""
+    it); empty when a bearer token came with the request itself, which needs no CSRF token. A named person
+    (`account`) may hold several roles; a role token is exactly one."""
 
-    role: Role
-    name: str  # shown in the signed-in bar: the role's name for a token, a person's name from OIDC
+    roles: tuple[Role, ...]
+    name: str  # shown in the signed-in bar and recorded in the audit log: the role's name for a role token
     expires: float  # Unix seconds; 0 for a bearer token (it lasts as long as the token)
     session: str = ""
-    subject: str = ""  # OIDC: the person's stable id (Entra's `oid`); empty for a role token
+    subject: str = ""  # OIDC: the person's stable id at the provider; empty otherwise
+    account: str = ""  # the named account's id (surveyapp.auth.accounts); empty for a role token
+    email: str = ""
+    how: Literal["role-token", "password", "oidc", "api-token"] = "role-token"
+    epoch: int = 0  # the account's session epoch when the session began: a reset or disabling ends older ones
 
     @property
     def in_session(self) -> bool:
         return bool(self.session)
+
+    @property
+    def role(self) -> Role:
+        """The widest role held (admin, then analyst, then staff): what the bar names."""
+        return next(role for role in reversed(ROLES) if role in self.roles)
+
+    def has(self, *allowed: Role) -> bool:
+        """Whether any of `allowed` is among the roles held (no role implies another)."""
+        return any(role in self.roles for role in allowed)
 
 
 class IdentityProvider(Protocol):

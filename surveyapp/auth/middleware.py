@@ -17,6 +17,7 @@ from litestar.connection import ASGIConnection
 from litestar.middleware.authentication import AbstractAuthenticationMiddleware, AuthenticationResult
 from litestar.types import ASGIApp
 
+from surveyapp.auth.accounts import Directory
 from surveyapp.auth.identity import ROLE_NAMES, Identity, TokenProvider, same_secret
 from surveyapp.auth.sessions import SESSION_COOKIE, Sessions
 
@@ -68,9 +69,21 @@ class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
         cookie = connection.cookies.get(SESSION_COOKIE)
         session = self.sessions.read(cookie)  # None until the service has started (no key yet)
+        directory = directory_of(connection)
+        if session is not None and session.account:  # a named person: as the account list has them now
+            session = directory.current(session) if directory is not None else None
         token = bearer_token(connection)
-        role = self.provider.role_of(token) if token is not None else None
-        user = session if token is None else Identity(role, ROLE_NAMES[role], 0) if role is not None else None
-        credentials = Credentials(token_refused=token is not None and role is None, cookie_sent=bool(cookie),
+        user = session
+        if token is not None:
+            role = self.provider.role_of(token)
+            user = Identity((role,), ROLE_NAMES[role], 0) if role is not None else \
+                directory.bearer(token) if directory is not None else None
+        credentials = Credentials(token_refused=token is not None and user is None, cookie_sent=bool(cookie),
                                   session=session, csrf=self.sessions.csrf_token(session) if session else "")
         return AuthenticationResult(user=user, auth=credentials)
+
+
+def directory_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Directory | None:
+    """The account list of the running service (None before it has started)."""
+    services = connection.app.state.get("services")
+    return Directory(services.store, services.clock) if services is not None else None

@@ -65,14 +65,28 @@ class Sessions:
         return hmac.new(key, message, hashlib.sha256).hexdigest()
 
     def issue(self, role: Role, name: str | None = None, subject: str = "") -> tuple[str, Identity]:
-        """A new session of this role: the cookie's value, and the Identity it carries."""
-        identity = Identity(role=role, name=name or self.provider.display_name(role),
-                            expires=self.clock() + self.seconds, session=secrets.token_urlsafe(24), subject=subject)
+        """A new session of this role (a role token's): the cookie's value, and the Identity it carries."""
+        return self.issue_for(Identity(roles=(role,), name=name or self.provider.display_name(role), expires=0,
+                                       subject=subject))
+
+    def issue_for(self, identity: Identity) -> tuple[str, Identity]:
+        """A new session for this Identity (a role token's, or a named account's): the cookie's value, and the
+        Identity with its session id and expiry."""
+        identity = msgspec.structs.replace(identity, expires=self.clock() + self.seconds,
+                                           session=secrets.token_urlsafe(24))
         body = base64.urlsafe_b64encode(msgspec.json.encode(identity)).decode().rstrip("=")
-        mac = self._mac("session", role, body.encode())
+        mac = self._session_mac(identity, body)
         if mac is None:
-            raise RuntimeError(f"the {role} role cannot sign in: it has no token, or the service has not started")
+            raise RuntimeError(f"the {identity.role} role cannot sign in: it has no token, or the service has not "
+                               "started")
         return f"{body}.{mac}", identity
+
+    def _session_mac(self, identity: Identity, body: str) -> str | None:
+        # A named account's session is checked against the account list on every request (its roles, whether it
+        # is enabled); a role token's is bound to that role's current token.
+        if identity.account:
+            return self._mac("account-session", None, body.encode())
+        return self._mac("session", identity.role, body.encode()) if len(identity.roles) == 1 else None
 
     def read(self, value: str | None) -> Identity | None:
         """The session's Identity, or None when the cookie is missing, tampered with, of a role whose token has
@@ -84,7 +98,9 @@ class Sessions:
             identity = msgspec.json.decode(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)), type=Identity)
         except (binascii.Error, msgspec.DecodeError, msgspec.ValidationError, ValueError):
             return None
-        expected = self._mac("session", identity.role, body.encode())
+        if not identity.roles:
+            return None
+        expected = self._session_mac(identity, body)
         if expected is None or not same_secret(expected, mac):
             return None
         now = self.clock()
@@ -94,6 +110,32 @@ class Sessions:
             if identity.session in self._ended:
                 return None
         return identity
+
+    def seal(self, label: str, payload: dict[str, object], seconds: float) -> str:
+        """A signed, expiring value for a short step of signing in (a password entered, awaiting its second
+        factor; an OpenID sign-in under way): readable by the browser that holds it, changeable by nobody."""
+        body = base64.urlsafe_b64encode(msgspec.json.encode({**payload, "until": self.clock() + seconds}))
+        value = body.decode().rstrip("=")
+        mac = self._mac(label, None, value.encode())
+        if mac is None:
+            raise RuntimeError("the service has not started")
+        return f"{value}.{mac}"
+
+    def unseal(self, label: str, value: str | None) -> dict[str, object] | None:
+        """What `seal` put in, while unexpired and untouched; else None."""
+        if not value or value.count(".") != 1 or len(value) > 4096:
+            return None
+        body, mac = value.split(".")
+        expected = self._mac(label, None, body.encode())
+        if expected is None or not same_secret(expected, mac):
+            return None
+        try:
+            payload = msgspec.json.decode(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)),
+                                          type=dict[str, object])
+        except (binascii.Error, msgspec.DecodeError, msgspec.ValidationError, ValueError):
+            return None
+        until = payload.get("until")
+        return payload if isinstance(until, int | float) and until > self.clock() else None
 
     def end(self, identity: Identity) -> None:
         """Sign out: this session's cookie is refused from now on, even if a copy of it is presented."""

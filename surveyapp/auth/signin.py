@@ -11,6 +11,7 @@ import datetime as dt
 import logging
 import math
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
@@ -25,9 +26,11 @@ from litestar.types import ControllerRouterHandler
 
 from surveyapp.actions import audit
 from surveyapp.actions import waves as wave_actions
+from surveyapp.auth.forms import cross_site, signed_in_as
 from surveyapp.auth.guards import Refused, SignInRequired, require, wants_page
-from surveyapp.auth.identity import ROLES, Role, TokenProvider
+from surveyapp.auth.identity import ROLES, Identity, Role, TokenProvider
 from surveyapp.auth.middleware import credentials_of, identity_of
+from surveyapp.auth.oidc import OidcClient
 from surveyapp.auth.pages import staff_page
 from surveyapp.auth.sessions import SESSION_COOKIE, Sessions
 from surveyapp.domain.services import Services
@@ -52,6 +55,20 @@ class SignInKit:
     limit: ClientLimit | None
     secure: bool
     hours: float
+    role_tokens: bool = True  # the role-token form is offered (SURVEYAPP_ROLE_TOKENS)
+    oidc: OidcClient | None = None  # single sign-on, when SURVEYAPP_OIDC_ISSUER is set
+    public_url: str = ""  # where one-time links point
+
+    def pending_cookie(self, value: str, path: str = "/sign-in") -> Cookie:
+        """A short step's signed cookie (a password awaiting its code; an OpenID sign-in under way)."""
+        return Cookie(key=PENDING_COOKIE, value=value, path=path, max_age=600 if value else 0, httponly=True,
+                      samesite="lax", secure=self.secure)
+
+    def session_cookie(self, value: str) -> Cookie:
+        return _session_cookie(self, value)
+
+
+PENDING_COOKIE = "surveyapp_pending"
 
 
 def make_sign_in_kit(settings: Settings, sessions: Sessions, provider: TokenProvider) -> SignInKit:
@@ -59,7 +76,9 @@ def make_sign_in_kit(settings: Settings, sessions: Sessions, provider: TokenProv
     limit = ClientLimit.from_settings(per_minute=min(5, per_hour), per_hour=per_hour,
                                       trusted_header=settings.trusted_proxy_header,
                                       trusted_hops=settings.trusted_proxy_hops)
-    return SignInKit(provider, sessions, limit, settings.behind_tls, settings.session_hours)
+    return SignInKit(provider, sessions, limit, settings.behind_tls, settings.session_hours,
+                     role_tokens=settings.role_tokens, oidc=OidcClient.from_settings(settings, sessions.clock),
+                     public_url=settings.form_url)
 
 
 def local_path(value: str | None) -> str | None:
@@ -79,19 +98,30 @@ def _hours(hours: float) -> str:
 
 
 def _form_page(request: Request[Any, Any, Any], kit: SignInKit, next_path: str | None, *, status: int = 200,
-               error: str = "", notice: tuple[str, str] | None = None,
-               headers: dict[str, str] | None = None) -> Response[str]:
+               error: str = "", notice: tuple[str, str] | None = None, headers: dict[str, str] | None = None,
+               field: str = "token", email: str = "") -> Response[str]:
     return staff_page("sign_in.html", request, status=status, headers=headers, title="Sign in",
-                      errors=[error] if error else [], notice=notice, next=next_path or "", hours=_hours(kit.hours))
+                      errors=[error] if error else [], error_field=field, notice=notice, next=next_path or "",
+                      hours=_hours(kit.hours), tokens=kit.role_tokens, email=email,
+                      oidc_name=request.app.state["settings"].oidc_provider_name if kit.oidc else "")
+
+
+def sign_in_form(request: Request[Any, Any, Any], kit: SignInKit, next_path: str | None, *, status: int,
+                 error: str, field: str, email: str = "", headers: dict[str, str] | None = None) -> Response[str]:
+    """The sign-in page again, with one error naming its field (`email`, `password` or `token`)."""
+    return _form_page(request, kit, next_path, status=status, error=error, field=field, email=email,
+                      headers=headers)
 
 
 @get("/sign-in", sync_to_thread=False, include_in_schema=False)
 def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[SignInKit],
                  next: FromQuery[str | None] = None, ended: FromQuery[bool] = False,
-                 signed_out: FromQuery[bool] = False) -> Response[str]:
-    """The sign-in page: one field, the role's token."""
+                 signed_out: FromQuery[bool] = False, password_set: FromQuery[bool] = False) -> Response[str]:
+    """The sign-in page: single sign-on (when set up), e-mail address and password, and the role's token (while
+    role tokens are on)."""
     current = credentials_of(request).session
     notice = ("You have signed out", "Sign in again to open the staff pages.") if signed_out else \
+        ("Your password is set", "Sign in with your e-mail address and your new password.") if password_set else \
         ("Your session has ended", f"Sessions last {_hours(sign_in_kit.hours)}, and end when a role's token is "
                                    "changed. Sign in again to carry on.") if ended else \
         ("You are already signed in", f"You are signed in as {current.name}. Signing in again replaces that "
@@ -99,24 +129,21 @@ def sign_in_page(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[S
     return _form_page(request, sign_in_kit, local_path(next), notice=notice)
 
 
-def _cross_site(request: Request[Any, Any, Any]) -> bool:
-    """Posted from another site's page (so nobody can be signed in by someone else's form). Browsers say so in
-    Sec-Fetch-Site; under this service's Referrer-Policy (no-referrer) their Origin is "null", so it is only
-    compared when it names a site."""
-    fetch_site = request.headers.get("sec-fetch-site")
-    if fetch_site is not None:
-        return fetch_site not in ("same-origin", "none")
-    origin = request.headers.get("origin")
-    return origin not in (None, "null") and urlsplit(origin).netloc != request.headers.get("host", "")
-
-
-async def _audit(services: Services, action: str, status: int, *, role: str = "", name: str = "", subject: str = "",
-                 reason: str = "") -> None:
-    """Record a sign-in, a failed one or a sign-out in the audit log, committed before the answer goes."""
+def audit_sign_in(services: Services, action: str, status: int, *, identity: Identity | None = None,
+                  reason: str = "") -> Future[Any]:
+    """Record a sign-in, a failed one or a sign-out in the audit log (the future of its commit)."""
     entry = audit.Entry(at=services.clock(), action=action, target="/sign-in" if action != "sign out" else "/sign-out",
-                        outcome=audit.outcome_of(status), status=status, actor_role=role, actor_name=name,
-                        actor_subject=subject, detail={"reason": reason} if reason else {})
-    await asyncio.wrap_future(audit.record(services, entry))
+                        outcome=audit.outcome_of(status), status=status,
+                        actor_role=identity.role if identity else "", actor_name=identity.name if identity else "",
+                        actor_subject=identity.subject if identity else "",
+                        detail={"reason": reason} if reason else {})
+    return audit.record(services, entry)
+
+
+async def _audit(services: Services, action: str, status: int, *, identity: Identity | None = None,
+                 reason: str = "") -> None:
+    """The same, committed before the answer goes."""
+    await asyncio.wrap_future(audit_sign_in(services, action, status, identity=identity, reason=reason))
 
 
 @post("/sign-in", status_code=303, include_in_schema=False)
@@ -126,7 +153,7 @@ async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[
     kit = sign_in_kit
     form = await request.form()
     next_path = local_path(str(form.get("next") or "") or None)
-    if _cross_site(request):
+    if cross_site(request):
         log.warning("sign-in refused: posted from another site")
         return _form_page(request, kit, next_path, status=403,
                           error="Sign in from this site's own sign-in page")
@@ -139,8 +166,11 @@ async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[
                                 f"minute{'' if minutes == 1 else 's'}, then try again")
     token = str(form.get("token") or "").strip()
     role = kit.provider.role_of(token) if 0 < len(token) <= MAX_TOKEN else None
+    if not kit.role_tokens:
+        return _form_page(request, kit, next_path, status=403, error="Role tokens are turned off here: sign in with "
+                          "your own account")
     if not token:
-        _refund(kit, request)  # an empty box is not a guess
+        refund(kit, request)  # an empty box is not a guess
         return _form_page(request, kit, next_path, status=400, error="Enter your role's token")
     if role is None:
         log.warning("sign-in refused: the token is not any role's")
@@ -148,14 +178,15 @@ async def sign_in(request: Request[Any, Any, Any], sign_in_kit: NamedDependency[
         return _form_page(request, kit, next_path, status=401,
                           error="That token is not recognised. Check you copied all of it, or ask whoever runs "
                                 "the service for your role's token")
-    _refund(kit, request)
+    refund(kit, request)
     value, identity = kit.sessions.issue(role)
+    signed_in_as(request, identity)
     log.info("%s signed in", role)
-    await _audit(services, "sign in", 303, role=role, name=identity.name, subject=identity.subject)
+    await _audit(services, "sign in", 303, identity=identity)
     return Redirect(next_path or LANDING, status_code=303, cookies=[_session_cookie(kit, value)])
 
 
-def _refund(kit: SignInKit, request: Request[Any, Any, Any]) -> None:
+def refund(kit: SignInKit, request: Request[Any, Any, Any]) -> None:
     if kit.limit is not None:
         kit.limit.limiter.refund(kit.limit.address(request.scope))
 
@@ -178,8 +209,8 @@ async def sign_out(request: Request[Any, Any, Any], sign_in_kit: NamedDependency
     identity = identity_of(request)
     if identity is not None and identity.in_session:
         sign_in_kit.sessions.end(identity)
-        log.info("%s signed out", identity.role)
-        await _audit(services, "sign out", 303, role=identity.role, name=identity.name, subject=identity.subject)
+        log.info("%s signed out", identity.account or identity.role)
+        await _audit(services, "sign out", 303, identity=identity)
     return Redirect("/sign-in?signed_out=true", status_code=303, cookies=[_cleared(sign_in_kit)])
 
 
@@ -207,12 +238,15 @@ def _sections(services: Services, role: Role) -> list[Section]:
                    for w in waves]
         trackers = [Link(f"/tracker/{w.wave_id}", f"Live tracker: {w.title}",
                          "Who has answered so far, and where more responses are needed") for w in waves]
+        coding = [Link(f"/comments/{w.wave_id}", f"Code comments: {w.title}",
+                       "What families wrote, masked, coded into themes; blind double coding") for w in waves]
         downloads = [Link("/api/v1/export?waves=all&format=sav", "Every wave's responses for SPSS (.sav)"),
                      Link("/api/v1/export?waves=all&format=dta", "Every wave's responses for Stata (.dta)"),
                      Link("/api/v1/export?waves=all&format=xlsx", "Every wave's responses as a spreadsheet (.xlsx)"),
                      Link("/api/v1/export/dictionary?waves=all&format=csv", "The data dictionary (.csv)")]
         return [Section("Reports", reports, "There are no waves yet."),
                 Section("Live trackers", trackers, "There are no waves yet."),
+                Section("Comments", coding, "There are no waves yet."),
                 Section("Downloads", downloads)]
     open_now = [w for w in waves if w.status == "open"]
     if role == "staff":
@@ -233,9 +267,15 @@ def signed_in(request: Request[Any, Any, Any], services: NamedDependency[Service
     identity = identity_of(request)
     assert identity is not None  # the guard let the request through
     until = dt.datetime.fromtimestamp(identity.expires, _UK) if identity.expires else None
+    sections = [section for role in reversed(ROLES) if role in identity.roles for section in _sections(services, role)]
+    if identity.account:
+        mine = [Link("/account", "Your account", "Your personal API tokens for scripts and the CLI")]
+        if identity.has("admin"):
+            mine.append(Link("/console/accounts", "Accounts", "Who may sign in, with which roles; one-time links"))
+        sections.append(Section("Accounts", mine))
     return staff_page("signed_in.html", request, title="Your pages", identity=identity,
                       until=f"{until:%H:%M} on {until.day} {until:%B %Y}" if until else "the token changes",
-                      sections=_sections(services, identity.role))
+                      sections=sections)
 
 
 def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, *, kit: SignInKit) -> Response[Any]:

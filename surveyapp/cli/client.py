@@ -50,16 +50,19 @@ def segment(value: str) -> str:
 class Client:
     """Requests to the API with the role's token; a refusal raises ServiceError with the API's reasons."""
 
-    def __init__(self, http: httpx.Client, tokens: Mapping[Role, str | None], *, url: str | None) -> None:
+    def __init__(self, http: httpx.Client, tokens: Mapping[Role, str | None], *, url: str | None,
+                 api_token: str | None = None) -> None:
         self.http, self.tokens = http, dict(tokens)
         self.url = url  # the running service's address; None in process
+        self.api_token = api_token  # a person's own token (SURVEYAPP_API_TOKEN), sent for any role
 
     def request(self, method: str, path: str, role: Role | None = None, **kwargs: Any) -> httpx.Response:
         headers = {}
         if role is not None:
-            token = self.tokens.get(role)
+            token = self.api_token or self.tokens.get(role)
             if not token:
-                raise ServiceError(f"the service is running; set SURVEYAPP_{role.upper()}_TOKEN to use it")
+                raise ServiceError(f"the service is running; set SURVEYAPP_API_TOKEN to your own API token (made "
+                                   f"at /account), or SURVEYAPP_{role.upper()}_TOKEN, to use it")
             headers["Authorization"] = f"Bearer {token}"
         try:
             response = self.http.request(method, path, headers=headers, **kwargs)
@@ -113,7 +116,7 @@ def open_client(settings: Settings) -> Iterator[Client]:
     if started is None:
         with httpx.Client(base_url=settings.url, timeout=TIMEOUT) as remote:
             yield Client(remote, {"admin": settings.admin_token, "analyst": settings.analyst_token},
-                         url=settings.url)
+                         url=settings.url, api_token=settings.api_token)
         return
     runner, tokens = started
     try:
@@ -130,7 +133,8 @@ def _start_in_process(settings: Settings) -> tuple[TestClient[Litestar], dict[Ro
     from surveyapp.store import StoreLockedError
 
     tokens: dict[Role, str | None] = {"admin": secrets.token_urlsafe(32), "analyst": secrets.token_urlsafe(32)}
-    own = msgspec.structs.replace(settings, admin_token=tokens["admin"], analyst_token=tokens["analyst"])
+    own = msgspec.structs.replace(settings, admin_token=tokens["admin"], analyst_token=tokens["analyst"],
+                                  role_tokens=True)  # its own tokens, in this process only
     runner: TestClient[Litestar] = TestClient(create_app(own), base_url=IN_PROCESS, timeout=TIMEOUT)
     if settings.log_level.upper() != "DEBUG":  # a terminal has no service log: its access and audit lines are noise
         for name in ("surveyapp.access", "surveyapp.audit"):

@@ -23,6 +23,7 @@ Command = Callable[[argparse.Namespace, Settings], int]
 def build_parser() -> argparse.ArgumentParser:
     from surveyapp.cli import commands
     from surveyapp.cli.check import add_check
+    from surveyapp.cli.comments import add_comments
     from surveyapp.cli.demo import add_demo
     from surveyapp.cli.said_did import add_said_did
     from surveyapp.cli.serve import serve_command
@@ -36,6 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(run=serve_command)
     commands.add_commands(sub)
     add_said_did(sub)
+    add_comments(sub)
     add_check(sub)
     add_demo(sub)
     return parser

@@ -29,7 +29,7 @@ def is_staff(connection: ASGIConnection[Any, Any, Any, Any]) -> bool:
     """Whether the request is from staff or an admin, by token or session (never an error: the guards say what
     is wrong)."""
     identity = identity_of(connection)
-    return identity is not None and identity.role in STAFF_ROLES
+    return identity is not None and identity.has(*STAFF_ROLES)
 
 
 def staff_scope(scope: Scope) -> bool:

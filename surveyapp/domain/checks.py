@@ -28,6 +28,8 @@ _TOKENS = {"admin_token": "manage waves, outreach sources and backups",
 
 
 def _tokens(settings: Settings) -> list[str]:
+    if not settings.role_tokens:  # named accounts only: the shared tokens are meant to be unset
+        return []
     return [f"SURVEYAPP_{name.upper()} is unset, so nobody can {what} (401); run `make token`, or set it to "
             f"`openssl rand -hex 24`" for name, what in _TOKENS.items() if getattr(settings, name) is None]
 

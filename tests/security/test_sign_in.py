@@ -85,7 +85,7 @@ def test_a_right_token_sets_a_signed_httponly_strict_cookie_that_holds_no_token(
         assert "secure" not in flags  # plain HTTP here: a Secure cookie would never come back
         value = browser.cookies[COOKIE]
         claims = base64.urlsafe_b64decode(value.split(".")[0] + "==").decode()
-        assert ANALYST_TOKEN not in value and ANALYST_TOKEN not in claims and '"role":"analyst"' in claims
+        assert ANALYST_TOKEN not in value and ANALYST_TOKEN not in claims and '"roles":["analyst"]' in claims
         landing = browser.get("/signed-in", headers=BROWSER)
         assert landing.status_code == 200 and "Signed in as <strong>Analyst</strong>" in landing.text
         assert 'href="/tracker/2026-autumn"' in landing.text

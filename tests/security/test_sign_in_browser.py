@@ -47,20 +47,20 @@ def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service
     assert page.locator("h1").inner_text() == "Sign in"
     landed(page, "sign-in-1-page")
 
-    page.click("button:has-text('Sign in')")  # nothing typed
+    page.click("button:has-text('Sign in with the token')")  # nothing typed
     assert page.title().startswith("Error: ")
     assert "Enter your role's token" in page.locator(".error-summary").inner_text()
     assert page.evaluate("document.activeElement.className") == "error-summary"  # focused, without script
     landed(page, "sign-in-2-error")
     page.fill("#token", "not-the-token-0123456789abcdef")
-    page.click("button:has-text('Sign in')")
+    page.click("button:has-text('Sign in with the token')")
     assert "That token is not recognised" in page.locator("#token-error").inner_text()
     landed(page)
     page.click(".error-summary a")  # the summary's link goes to the box
     assert page.evaluate("document.activeElement.id") == "token"
 
     page.fill("#token", ANALYST_TOKEN)
-    page.click("button:has-text('Sign in')")
+    page.click("button:has-text('Sign in with the token')")
     assert path_of(page) == "/results/2026-autumn"  # back to the page asked for
     assert page.locator(".staff-bar").inner_text().startswith("Signed in as Analyst")
     # the bar's own style is allowed by the report's CSP (blocked, the bar would have no background)
@@ -102,7 +102,7 @@ def test_an_analyst_signs_in_reads_the_report_and_signs_out(seeded_live: Service
     assert path_of(page) == "/sign-in?next=/results/2026-autumn"
 
     page.fill("#token", ADMIN_TOKEN)  # the wrong role for the report
-    page.click("button:has-text('Sign in')")
+    page.click("button:has-text('Sign in with the token')")
     assert path_of(page) == "/results/2026-autumn" and page.locator("h1").inner_text() == "You cannot open this page"
     assert "You are signed in as admin" in page.locator("main").inner_text()
     landed(page, "sign-in-4-wrong-role")
@@ -119,7 +119,7 @@ def test_a_link_in_an_email_opens_the_report_in_a_signed_in_browser(seeded_live:
     page = context.new_page()
     page.goto(seeded_live.url + "/sign-in")
     page.fill("#token", ANALYST_TOKEN)
-    page.click("button:has-text('Sign in')")
+    page.click("button:has-text('Sign in with the token')")
     assert path_of(page) == "/signed-in"
     mail = "http://mail.example/inbox"
     context.route(mail, lambda route: route.fulfill(status=200, content_type="text/html", body=(

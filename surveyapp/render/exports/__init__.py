@@ -3,7 +3,8 @@
 Columns, in order: the response's own (`response_id`, `wave_id`, ...); then per question its answer code
 (multiple choice `;`-joined), per multiple-choice option a 0/1 column `<question>__<option>`, per Likert
 statement its answer and its score `<question>_<statement>_score` (from the questionnaire's TOML; empty for
-"don't know" and not answered), and free text. Every column is described by `dictionary_frame`.
+"don't know" and not answered), and free text; then a 0/1 column `theme_<id>` per theme of the comments'
+current codebook. Every column is described by `dictionary_frame`.
 
 Formats: CSV (answer ids), Parquet (answer ids as ordered, dictionary-encoded Enum columns, the hour UTC-aware,
 the dictionary in its metadata), XLSX (answers in words; dictionary and codes sheets; real date cells, frozen
@@ -21,12 +22,14 @@ import polars as pl
 
 from surveyapp.render.exports.columns import (
     CHOSEN_LABELS,
+    TAGGED_LABELS,
     Column,
     ExportError,
     Filter,
     Missing,
     columns_of,
     parse_filter,
+    theme_column,
     variable_names,
 )
 from surveyapp.render.exports.dictionary import baseline_frame, codes_frame, dictionary_frame
@@ -43,10 +46,10 @@ FORMATS = {
     "dta": ("application/x-stata-dta", "dta"),
 }
 
-__all__ = ["CHOSEN_LABELS", "FORMATS", "FORMULA_STARTS", "XLSX_OPTIONS", "Column", "ExportError", "Filter",
-           "Missing", "baseline_frame", "codes_frame", "columns_of", "dictionary_frame", "dictionary_workbook",
-           "export_frame", "neutral", "neutralise", "parse_filter", "serialise", "serialise_table",
-           "variable_names"]
+__all__ = ["CHOSEN_LABELS", "FORMATS", "FORMULA_STARTS", "TAGGED_LABELS", "XLSX_OPTIONS", "Column", "ExportError",
+           "Filter", "Missing", "baseline_frame", "codes_frame", "columns_of", "dictionary_frame",
+           "dictionary_workbook", "export_frame", "neutral", "neutralise", "parse_filter", "serialise",
+           "serialise_table", "theme_column", "variable_names"]
 
 
 def serialise(frame: pl.DataFrame, columns: Sequence[Column], fmt: str, *, title: str = "surveyapp export",

@@ -34,6 +34,7 @@ META_COLUMNS = [
                   "the same child; empty when no child was named"),
 ]
 CHOSEN_LABELS = {0: "Not chosen", 1: "Chosen"}
+TAGGED_LABELS = {0: "Coded, not this theme", 1: "Tagged with this theme"}
 NOT_ANSWERED = "Not answered"
 NOT_ANSWERED_CODE = 99  # SPSS; each unscored answer gets the codes below it (98 = Don't know)
 # One name for SPSS, Stata and R: Stata allows 32 characters, less the digits pyreadstat appends to a variable's
@@ -72,7 +73,7 @@ class Column:
     question_id: str | None
     statement_id: str | None
     option_id: str | None
-    kind: str  # meta, single, multiple, option, likert, score, text
+    kind: str  # meta, single, multiple, option, likert, score, text, theme
     text: str  # the full wording
     label: str  # the variable label in SPSS and Stata
     values: str  # what the values mean
@@ -143,6 +144,16 @@ def _question_columns(questionnaire: Questionnaire) -> list[Column]:
         elif isinstance(q, FreeText):
             columns.append(Column(q.id, q.id, None, None, "text", text, text, "free text (analysts only)"))
     return columns
+
+
+def theme_column(theme_id: str, label: str, description: str, questionnaire_id: str, version: int) -> Column:
+    """A theme of the comments' codebook as a 0/1 column `theme_<id>`: the codebook's label and description in
+    the dictionary, with the version the export was made under."""
+    return Column(f"theme_{theme_id}", "q7a", None, theme_id, "theme",
+                  f"Theme of the comment (q7a): {label}. {description} (codebook of {questionnaire_id}, version "
+                  f"{version})", f"Theme: {label}",
+                  "1 = the comment is tagged with this theme; 0 = coded, without it; empty = no comment, or the "
+                  "comment not coded yet (each comment's latest coding; blind second codings are left out)")
 
 
 def _merge_scored(column: Column, other: Column) -> Column:

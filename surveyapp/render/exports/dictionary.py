@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import polars as pl
 
 from analytics.scale import Scale
-from surveyapp.render.exports.columns import CHOSEN_LABELS, Column, variable_names
+from surveyapp.render.exports.columns import CHOSEN_LABELS, TAGGED_LABELS, Column, variable_names
 from waves.model import Questionnaire
 
 DICTIONARY_SCHEMA = {"name": pl.String, "sav_name": pl.String, "dta_name": pl.String, "question_id": pl.String,
@@ -28,8 +28,9 @@ def mr_set_name(question_id: str) -> str:
 
 
 def _codes(column: Column) -> str:
-    if column.kind == "option":
-        return "; ".join(f"{n} = {t}" for n, t in reversed(CHOSEN_LABELS.items()))
+    if column.kind in ("option", "theme"):
+        words = CHOSEN_LABELS if column.kind == "option" else TAGGED_LABELS
+        return "; ".join(f"{n} = {t}" for n, t in reversed(words.items()))
     if column.kind == "score":
         return "; ".join(f"{n} = {t}" for _, n, t in column.labels)
     if column.kind == "multiple":
@@ -80,9 +81,10 @@ def codes_frame(columns: Sequence[Column]) -> pl.DataFrame:
     names = variable_names(columns)
     rows: list[dict[str, object]] = []
     for c in columns:
-        if c.kind == "option":
+        if c.kind in ("option", "theme"):
+            words = CHOSEN_LABELS if c.kind == "option" else TAGGED_LABELS
             rows += [{"name": c.name, "variable": names[c.name], "answer_id": None, "words": t, "sav_code": n,
-                      "dta_code": str(n), "missing": False} for n, t in reversed(CHOSEN_LABELS.items())]
+                      "dta_code": str(n), "missing": False} for n, t in reversed(words.items())]
         elif c.kind in ("single", "likert", "score"):
             rows += [{"name": c.name, "variable": names[c.name], "answer_id": a, "words": t, "sav_code": n,
                       "dta_code": str(n), "missing": False} for a, n, t in c.labels]

@@ -12,7 +12,7 @@ from typing import Any
 
 import polars as pl
 
-from surveyapp.render.exports.columns import CHOSEN_LABELS, NOT_ANSWERED_CODE, Column, variable_names
+from surveyapp.render.exports.columns import CHOSEN_LABELS, NOT_ANSWERED_CODE, TAGGED_LABELS, Column, variable_names
 from surveyapp.render.exports.dictionary import mr_set_name
 from surveyapp.render.exports.safe import cut, neutral, neutralise
 
@@ -39,8 +39,9 @@ def _value_labels(columns: Sequence[Column], names: dict[str, str], fmt: str) ->
     value = _LIMITS[fmt][1]
     labels: dict[str, dict[Any, str]] = {}
     for c in columns:
-        if c.kind == "option":
-            labels[names[c.name]] = {n: cut(neutral(t), **value) for n, t in CHOSEN_LABELS.items()}
+        if c.kind in ("option", "theme"):
+            words = CHOSEN_LABELS if c.kind == "option" else TAGGED_LABELS
+            labels[names[c.name]] = {n: cut(neutral(t), **value) for n, t in words.items()}
         elif c.kind == "score" or c.coded:
             pairs: dict[Any, str] = {n: t for _, n, t in c.labels}
             pairs |= {(m.code if fmt == "sav" else m.tag): m.text for m in c.missing}
@@ -82,7 +83,7 @@ def stats_package(frame: pl.DataFrame, columns: Sequence[Column], fmt: str, titl
         path = Path(folder) / f"export.{fmt}"
         if fmt == "sav":
             measure = {names[c.name]: "ordinal" if c.kind in ("score", "likert") else "nominal"
-                       for c in columns if c.kind in ("option", "score") or c.coded}
+                       for c in columns if c.kind in ("option", "score", "theme") or c.coded}
             pyreadstat.write_sav(frame, path, file_label=cut(neutral(title), utf8_bytes=64), column_labels=labels,
                                  variable_value_labels=value_labels, variable_measure=measure,
                                  missing_ranges=_missing_ranges(columns, names))
