@@ -16,6 +16,7 @@ import polars as pl
 
 from analytics.scale import Scale
 from analytics.stats import with_q_values
+from analytics.suppression import ONE_WAY, flag_publishable, internal_columns, small_rule
 
 if TYPE_CHECKING:
     import numpy as np
@@ -135,7 +136,10 @@ def wilcoxon_p(changes: np.ndarray, counts: np.ndarray, zero_method: str = "wilc
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         warnings.simplefilter("ignore", UserWarning)  # scipy: "Sample size too small for normal approximation"
-        p = float(wilcoxon(differences, zero_method=zero_method).pvalue)
+        try:
+            p = float(wilcoxon(differences, zero_method=zero_method).pvalue)
+        except ValueError:  # too few differences for any test (one pair, or one left once ties are dropped)
+            return None
     return None if np.isnan(p) else p
 
 
@@ -220,13 +224,16 @@ def cohort_table(
     earlier_wave_id: str | None,
     threshold: int = 10,
     excluded: dict[str, int | None] | None = None,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """Needs `changes` (statement_id, change, n: pairs per score change) and the statements to show;
     returns `COLUMNS`, one row per statement, sorted by statement_id; `excluded` (`published_exclusions`) fills
     the table-wide `EXCLUDED` columns.
 
     change = later score - earlier score, so "improved" means more positive. Rows with fewer than
-    `threshold` pairs are suppressed (every figure null).
+    `threshold` pairs are suppressed (every figure null). `internal` (exact counts): nothing is nulled, and
+    `publishable`/`publishable_rule` take `suppressed`'s place: fewer than `threshold` pairs, or every pair
+    changed the same way.
     """
     change, n = pl.col("change"), pl.col("n")
     exact = pl.col("n_true") if "n_true" in changes.columns else n  # rounded counts carry the exact ones
@@ -252,6 +259,14 @@ def cohort_table(
     rounded = "n_true" in changes.columns
     table = table.with_columns(pl.col("n_pairs", "_size").fill_null(0)).with_columns(
         suppressed=(pl.col("_size") < threshold) | (pl.col("_one_way").fill_null(False) & rounded))
+    if internal:
+        flagged = flag_publishable(table, [(pl.col("_size") < threshold, small_rule(threshold, "pairs")),
+                                           (pl.col("_one_way") & (pl.col("_size") > 0), ONE_WAY)])
+        return with_cohort_q_values(flagged.with_columns(
+            later_wave_id=pl.lit(later_wave_id, dtype=pl.String),
+            earlier_wave_id=pl.lit(earlier_wave_id, dtype=pl.String),
+            **{c: pl.lit((excluded or {}).get(c, 0), dtype=pl.Int64) for c in EXCLUDED},
+        )).select(internal_columns(COLUMNS)).sort("statement_id")
     published = table.with_columns(
         *(pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in FIGURES),
         later_wave_id=pl.lit(later_wave_id, dtype=pl.String),
@@ -271,6 +286,7 @@ def cohort_change(
     threshold: int = 10,
     scale: Scale | None = None,
     later_ids: pl.Series | None = None,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """Needs likert (response_id, statement_id, answer_id) and responses (response_id, wave_id, cohort_key,
     optionally child_key) for two waves; returns `COLUMNS`: one row per statement answered in either.
@@ -280,11 +296,12 @@ def cohort_change(
     counts for a statement when both answers are scored (not don't know, not unanswered); change = later score
     - earlier score, so "improved" means more positive. `later_ids` keeps only those later responses (the uses
     of a code still counted over the whole wave). Rows with fewer than `threshold` pairs are suppressed (every
-    figure null).
+    figure null); `internal`: flagged instead, the exclusions exact (`cohort_table`).
     """
     changes, excluded = change_counts(later_likert, later_responses, earlier_likert, earlier_responses, scale=scale,
                                       later_ids=later_ids)
     statements = pl.concat([later_likert["statement_id"], earlier_likert["statement_id"]]).unique().to_list()
     return cohort_table(changes, statements, later_wave_id=_wave_id(later_responses),
                         earlier_wave_id=_wave_id(earlier_responses), threshold=threshold,
-                        excluded=published_exclusions(excluded, threshold=threshold))
+                        excluded=dict(excluded) if internal else published_exclusions(excluded, threshold=threshold),
+                        internal=internal)

@@ -15,7 +15,16 @@ from analytics.areas import ALL, area_keys, area_names
 from analytics.disclosure import TRUE_SUFFIX
 from analytics.scale import Scale
 from analytics.stats import kish_n_eff, newcombe_interval, two_proportion_p, wilson_interval, with_q_values
-from analytics.suppression import mark_suppressed, null_where_suppressed
+from analytics.suppression import (
+    COMPLEMENT,
+    ONE_ANSWER,
+    effective_rule,
+    flag_publishable,
+    internal_columns,
+    mark_suppressed,
+    null_where_suppressed,
+    small_rule,
+)
 from analytics.weighting import MIN_CELL, lad_weights
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
@@ -102,13 +111,15 @@ def _standard_counts(counts: pl.DataFrame) -> pl.LazyFrame:
     return lazy
 
 
-def _summarise(counts: pl.LazyFrame, scale: Scale) -> pl.LazyFrame:
-    """One row per area and statement: answer counts, shares, mean score and (Kish) effective n."""
+def _summarise(counts: pl.LazyFrame, scale: Scale, *, exact_counts: bool = False) -> pl.LazyFrame:
+    """One row per area and statement: answer counts, shares, mean score and (Kish) effective n; whether every
+    member gave one answer (`_one_answer`) from the exact counts beside rounded ones, or from the counts
+    themselves when `exact_counts`."""
     answer, n, w = pl.col("answer_id"), pl.col("n"), pl.col("weight_sum")
     scores = dict(scale.scores)
     scored = answer.is_in(list(scores))
     score = answer.replace_strict(scores, default=None, return_dtype=pl.Float64)
-    exact = pl.col(TRUE_N) if TRUE_N in counts.collect_schema().names() else None
+    exact = pl.col(TRUE_N) if TRUE_N in counts.collect_schema().names() else n if exact_counts else None
     protection = [] if exact is None else [
         exact.filter(scored).sum().alias("_size"),
         pl.max_horizontal(*(exact.filter(answer == a).sum() for a in scores)).alias("_top"),
@@ -162,6 +173,22 @@ def _suppress(table: pl.LazyFrame, threshold: int, *, rounded: bool = False) -> 
     marked = mark_suppressed(table.collect(), size="n_valid", threshold=threshold,
                              within=["statement_id", "parent_code"], holds=holds, tie_break=["area_code"])
     return marked.with_columns(suppressed=pl.col("suppressed") | (_n_eff.fill_null(threshold) < threshold))
+
+
+def _flag(table: pl.LazyFrame, threshold: int) -> pl.DataFrame:
+    """Exact counts, internal: every row kept with its figures, `publishable` false and `publishable_rule` on a
+    row a release could not show (too few responses, one answer, a weighted base too small, or the complement
+    that would give one of those away by subtraction within its statement and parent)."""
+    small = pl.col("n_valid").fill_null(0) < threshold
+    one = pl.col("_one_answer").fill_null(False)
+    thin = _n_eff.fill_null(threshold) < threshold
+    holds = (pl.col("n_valid") + pl.col("n_dont_know")) > 0
+    hidden = table.with_columns(_hide=pl.when(one | thin).then(0).otherwise(pl.col("n_valid"))).collect()
+    marked = mark_suppressed(hidden, size="_hide", threshold=threshold, within=["statement_id", "parent_code"],
+                             holds=holds, tie_break=["area_code"]).drop("_hide")
+    return flag_publishable(marked, [(small, small_rule(threshold)), (one, ONE_ANSWER),
+                                     (thin, effective_rule(threshold)), (pl.col("suppressed"), COMPLEMENT)]
+                            ).with_columns(suppressed=pl.lit(False))
 
 
 def _every_lad(table: pl.LazyFrame, lads: pl.DataFrame, scale: Scale, *, weighted: bool) -> pl.LazyFrame:
@@ -262,9 +289,13 @@ def compare_waves(
     every: Sequence[str] = (),
     every_parent: Mapping[str, str] | None = None,
     scale: Scale | None = None,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """Needs counts frames (wave_id, statement_id, answer_id, area_level, area_code, n; optionally
     parent_code, weight_sum, weight_sq_sum); returns `columns(scale)`, one row per area and statement.
+
+    `internal` (exact counts): no figure is nulled; `suppressed` gives way to `publishable` and
+    `publishable_rule`, the rule a row fails that a release would hide it for (`_flag`).
 
     Counts with weight sums (from `count_answers(..., weights=...)`) give weighted shares and intervals
     on Kish's effective n; the count columns are always the unweighted counts. `every_lad` (with `lads`)
@@ -274,12 +305,13 @@ def compare_waves(
     """
     scale = scale or default_scale()
     wave = _standard_counts(wave_counts).filter((pl.col("wave_id") == wave_id) & (pl.col("area_level") == by))
-    table = _summarise(wave, scale)
+    table = _summarise(wave, scale, exact_counts=internal)
     if every_lad and by == "lad" and lads is not None:
         table = _every_lad(table, lads, scale, weighted="weight_sum" in wave_counts.columns)
     if every:
         table = _every_code(table, every, scale, every_parent)
-    marked = _suppress(table, threshold, rounded=TRUE_N in wave_counts.columns).lazy()
+    marked = (_flag(table, threshold) if internal else
+              _suppress(table, threshold, rounded=TRUE_N in wave_counts.columns)).lazy()
     base = _standard_counts(baseline_counts).filter(pl.col("wave_id") == baseline_id)
     own, overall = _baseline_rows(base, by, threshold, scale)
     result = _statistics(_join_baseline(marked, own, overall)).with_columns(
@@ -287,8 +319,11 @@ def compare_waves(
         area_name=area_names(pl.col("area_code"), by, lads=lads, labels=labels),
         **{c: pl.col(c).cast(pl.Int64) for c in count_columns(scale)},
     ).collect()
-    result = null_where_suppressed(result, figure_columns(scale))
     ordered = columns(scale)
+    if internal:
+        ordered = internal_columns(ordered)
+    else:
+        result = null_where_suppressed(result, figure_columns(scale))
     return with_q_values(result.select(c for c in ordered if c != "q_value")).select(ordered).sort(
         "area_code", "statement_id")
 

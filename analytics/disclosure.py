@@ -49,6 +49,12 @@ PUBLICATION_SAFE = ("Publication-safe: every count is randomly rounded to a mult
                     "fewer than 10 responses, or where everyone gave the same answer, are suppressed.")
 NOT_PUBLICATION_SAFE = ("Not publication-safe: response-level data with exact values. For the analyst's own "
                         "work; publish only figures from the analyses (compare, reach, cohort, the report).")
+INTERNAL = "Internal: not for publication"
+INTERNAL_FIGURES = (f"{INTERNAL}. Exact counts, and every statistic computed from them, for signed-in analysts and "
+                    "admins. A row a release could not show on its own has publishable false and publishable_rule "
+                    "saying which rule it fails (fewer than 10 responses, zero alike; everyone gave the same "
+                    "answer; the complement of such a row); nothing is rounded or hidden. Publish only from a "
+                    "checked release.")
 _CONTEXT = b"surveyapp/disclosure/cell-key/v1"
 
 

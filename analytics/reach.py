@@ -8,7 +8,14 @@ import polars as pl
 
 from analytics.areas import ARRIVAL_LEVELS, NOT_ANSWERED, area_names, lad_area
 from analytics.stats import wilson_interval
-from analytics.suppression import mark_suppressed, null_where_suppressed
+from analytics.suppression import (
+    COMPLEMENT,
+    flag_publishable,
+    internal_columns,
+    mark_suppressed,
+    null_where_suppressed,
+    small_rule,
+)
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 from waves.model import SingleChoice
 
@@ -115,6 +122,7 @@ def reach(
     labels: Mapping[str, str] | None = None,
     option_groups: Mapping[str, str] | None = None,
     ehc_plans: pl.DataFrame | None = None,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """Needs responses (response_id, wave_id and the `by` columns), `lads` (lad_code, lad_name,
     children_0_17) for by='lad' and `census` (variable, option_id, share) for census questions; returns
@@ -131,13 +139,15 @@ def reach(
     expected, Holm-adjusted across the rows of the wave with an expected share, below `ALPHA` (`_under_reach`);
     reach_status says so in words, and "cannot yet be assessed" when even no responses at all would not be
     significant. Rows with fewer than `threshold` responses, and their complements, are suppressed (counts
-    and derived figures null; the flag, expected_responses and responses_band stay).
+    and derived figures null; the flag, expected_responses and responses_band stay); `internal`: flagged
+    instead (`reach_from_counts`).
     """
     if by == "utla" and option_groups is None and lads is not None and "utla_code" in lads.columns:
         option_groups = dict(zip(lads["lad_code"].to_list(), lads["utla_code"].to_list(), strict=True))
     return reach_from_counts(count_responses(responses, by, option_groups), by=by, threshold=threshold,
                              lads=lads, census=census, labels=labels,
-                             expected=expected_shares(by, lads=lads, census=census, ehc_plans=ehc_plans))
+                             expected=expected_shares(by, lads=lads, census=census, ehc_plans=ehc_plans),
+                             internal=internal)
 
 
 ALPHA = 0.05
@@ -207,8 +217,12 @@ def reach_from_counts(
     rounding_base: int = 1,
     expected: pl.DataFrame | None = None,
     alpha: float = ALPHA,
+    internal: bool = False,
 ) -> pl.DataFrame:
     """`reach` from responses already counted per wave and code (wave_id, area_code, responses).
+
+    `internal` (exact counts): nothing is nulled or banded, and `publishable`/`publishable_rule` take
+    `suppressed`'s place: fewer than `threshold` responses, or the complement that would give one away.
 
     With rounded counts (`analytics.disclosure`: a `responses_true` column beside them, `totals` the
     independently rounded base of each wave, `rounding_base` 5), shares come from the rounded figures,
@@ -236,14 +250,12 @@ def reach_from_counts(
         ratio_ci_low=low / expected_share,
         ratio_ci_high=high / expected_share,
     )
-    if rounded:
-        marked = table.with_columns(suppressed=pl.col("_true") < threshold)
-    else:
-        marked = mark_suppressed(table, size="responses", threshold=threshold, within=["wave_id"],
-                                 tie_break=["area_code"])
+    marked = _marked(table, rounded=rounded, threshold=threshold)
     slack = rounding_base - 1 if rounded else 0
     tested = _under_reach(marked.with_columns(expected_share=pl.when(inside).then(expected_share)),
                           threshold=threshold, slack=slack, alpha=alpha, banded=rounded)
+    if internal:
+        return _internal(tested, by=by, threshold=threshold, lads=lads, labels=_labels(labels, census, by))
     return (
         null_where_suppressed(tested, FIGURES)
         .with_columns(area_level=pl.lit(by), area_name=area_names(pl.col("area_code"), by, lads=lads,
@@ -253,6 +265,25 @@ def reach_from_counts(
         .select(COLUMNS)
         .sort("wave_id", "area_code")
     )
+
+
+def _marked(table: pl.DataFrame, *, rounded: bool, threshold: int) -> pl.DataFrame:
+    """`suppressed`: on rounded counts, rows under the threshold (true count); on exact ones, their complements
+    too."""
+    if rounded:
+        return table.with_columns(suppressed=pl.col("_true") < threshold)
+    return mark_suppressed(table, size="responses", threshold=threshold, within=["wave_id"], tie_break=["area_code"])
+
+
+def _internal(tested: pl.DataFrame, *, by: str, threshold: int, lads: pl.DataFrame | None,
+              labels: Mapping[str, str]) -> pl.DataFrame:
+    """Reach rows with every exact figure, flagged instead of hidden (`reach_from_counts`' `internal`)."""
+    small = pl.col("responses") < threshold
+    flagged = flag_publishable(tested, [(small, small_rule(threshold)), (pl.col("suppressed"), COMPLEMENT)])
+    return (flagged.with_columns(area_level=pl.lit(by), area_name=area_names(pl.col("area_code"), by, lads=lads,
+                                                                             labels=labels),
+                                 responses_band=pl.col("responses").cast(pl.String))
+            .select(internal_columns(COLUMNS)).sort("wave_id", "area_code"))
 
 
 def _labels(labels: Mapping[str, str] | None, census: pl.DataFrame | None, by: str) -> dict[str, str]:

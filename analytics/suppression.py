@@ -48,3 +48,36 @@ def null_where_suppressed(frame: pl.DataFrame, columns: Sequence[str]) -> pl.Dat
     return frame.with_columns(
         pl.when(~pl.col("suppressed")).then(pl.col(c)).alias(c) for c in columns
     )
+
+
+PUBLISHABLE = ["publishable", "publishable_rule"]  # what internal (exact) tables carry instead of `suppressed`
+
+
+def small_rule(threshold: int, what: str = "responses") -> str:
+    return f"fewer than {threshold} {what} (zero alike)"
+
+
+ONE_ANSWER = "everyone gave the same answer (or all agree, or all disagree)"
+ONE_WAY = "every pair changed the same way (all improved, all the same or all worse)"
+COMPLEMENT = "complement: with the table's total and its other rows it would give a hidden row away"
+
+
+def effective_rule(threshold: int) -> str:
+    return f"effective base (weighted) under {threshold}"
+
+
+def flag_publishable(frame: pl.DataFrame, rules: Sequence[tuple[pl.Expr, str]]) -> pl.DataFrame:
+    """Add `publishable` (no rule fails) and `publishable_rule` (the first of `rules` a row fails, in order:
+    each a boolean expression, true when the row fails it, and the rule's words), keeping every figure."""
+    rule = pl.lit(None, pl.String)
+    for failed, words in reversed(rules):
+        rule = pl.when(failed.fill_null(False)).then(pl.lit(words)).otherwise(rule)
+    return frame.with_columns(publishable_rule=rule).with_columns(publishable=pl.col("publishable_rule").is_null())
+
+
+def internal_columns(columns: Sequence[str]) -> list[str]:
+    """`columns` with `suppressed` replaced by `PUBLISHABLE`: the columns of the same table, internal."""
+    out: list[str] = []
+    for name in columns:
+        out.extend(PUBLISHABLE if name == "suppressed" else [name])
+    return out

@@ -12,6 +12,8 @@ from collections.abc import Mapping, Sequence
 
 import polars as pl
 
+from analytics.suppression import flag_publishable, internal_columns, small_rule
+
 UK_ZONE = "Europe/London"
 GROUP_COLUMNS = [
     "wave_id", "area_level", "area_code", "area_name", "responses", "responses_band", "expected_share",
@@ -44,22 +46,28 @@ def with_shortfall(reach: pl.DataFrame, *, total: int, threshold: int) -> pl.Dat
     more it needs), N the published base of the shares (`total`), p the expected share. Rows outside the
     shares (out of area, unknown, not answered, prefer not to say) and rows without a population have none.
     """
-    x = pl.when(pl.col("suppressed")).then(pl.lit(threshold - 1)).otherwise(pl.col("responses")).cast(pl.Float64)
+    internal = "publishable" in reach.columns  # exact counts: x is the count itself
+    x = (pl.col("responses") if internal else
+         pl.when(pl.col("suppressed")).then(pl.lit(threshold - 1)).otherwise(pl.col("responses"))).cast(pl.Float64)
     p = pl.col("expected_share")
     value = (p * total - x) / (1 - p)
     needed = (value - _EPSILON * pl.max_horizontal(pl.lit(1.0), value.abs())).ceil().clip(lower_bound=0).cast(pl.Int64)
     return reach.with_columns(
         shortfall=pl.when(p.is_not_null() & (total > 0) & (p < 1)).then(needed),
         retired=pl.lit(None, pl.Boolean),
-    ).select(GROUP_COLUMNS).sort(
+    ).select(internal_columns(GROUP_COLUMNS) if internal else GROUP_COLUMNS).sort(
         pl.col("shortfall"), pl.col("under_reached"), pl.col("area_name"),
         descending=[True, True, False], nulls_last=True)
 
 
-def published(counts: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
+def published(counts: pl.DataFrame, *, threshold: int, internal: bool = False) -> pl.DataFrame:
     """Rounded counts (`responses`, `responses_true`) as published: a count whose true value is under
     `threshold` is null and shown as the band "fewer than 10" (`responses_band`), with `suppressed`; the
-    true count is dropped."""
+    true count is dropped. `internal` (exact counts): every count kept, `responses_band` the count itself, and
+    `publishable`/`publishable_rule` instead of `suppressed`."""
+    if internal:
+        return flag_publishable(counts.with_columns(responses_band=pl.col("responses").cast(pl.String)),
+                                [(pl.col("responses") < threshold, small_rule(threshold))])
     if "responses_true" not in counts.columns:  # exact counts (tests only): the same rule on the counts
         counts = counts.with_columns(responses_true=pl.col("responses"))
     hidden = pl.col("responses_true") < threshold
@@ -76,6 +84,8 @@ def group_rows(counts: pl.DataFrame, *, wave_id: str, level: str, names: Mapping
     """Published counts of groups without a population figure (sources, channels: area_code, responses,
     responses_band, suppressed) as `GROUP_COLUMNS`, largest first, hidden ones after, then by name."""
     flags = dict(retired or {})
+    internal = "publishable" in counts.columns
+    hidden = ~pl.col("publishable") if internal else pl.col("suppressed")
     return counts.with_columns(
         wave_id=pl.lit(wave_id), area_level=pl.lit(level),
         area_name=pl.col("area_code").replace_strict(dict(names), default=pl.col("area_code"), return_dtype=pl.String),
@@ -87,8 +97,8 @@ def group_rows(counts: pl.DataFrame, *, wave_id: str, level: str, names: Mapping
                                                  "p_value", "p_adjusted")},
         shortfall=pl.lit(None, pl.Int64), under_reached=pl.lit(None, pl.Boolean),
         expected_source=pl.lit(None, pl.String),
-    ).select(GROUP_COLUMNS).sort(pl.col("suppressed"), pl.col("responses"), pl.col("area_name"),
-                                 descending=[False, True, False], nulls_last=True)
+    ).sort(hidden, pl.col("responses"), pl.col("area_name"), descending=[False, True, False], nulls_last=True
+           ).select(internal_columns(GROUP_COLUMNS) if internal else GROUP_COLUMNS)
 
 
 def uk_days(hourly: pl.DataFrame, *, codes: Sequence[str], last: dt.date | None = None,
@@ -123,9 +133,12 @@ def outreach_headline(groups: pl.DataFrame, *, level_word: str, apart: str | Non
     ("Oak Tree School SENCO brought the most responses so far (about 150), then Parent forum (about 40)"), how
     many have fewer than 10, and the `apart` row's (responses through no outreach link) on its own."""
     rows = groups.filter(pl.col("area_code") != apart) if apart else groups
-    shown = rows.filter(pl.col("responses").is_not_null()).sort("responses", descending=True, maintain_order=True)
+    exact = "publishable" in groups.columns  # internal: exact counts, none hidden
+    about = "" if exact else "about "
+    shown = rows.filter(pl.col("publishable") if exact else pl.col("responses").is_not_null()).sort(
+        "responses", descending=True, maintain_order=True)
     hidden = rows.height - shown.height
-    listed = [f"{r['area_name']} (about {r['responses']:,})" for r in shown.head(most).iter_rows(named=True)]
+    listed = [f"{r['area_name']} ({about}{r['responses']:,})" for r in shown.head(most).iter_rows(named=True)]
     if not listed:
         line = f"No {level_word} has 10 or more responses yet"
     else:
@@ -135,7 +148,7 @@ def outreach_headline(groups: pl.DataFrame, *, level_word: str, apart: str | Non
     outside = groups.filter(pl.col("area_code") == apart) if apart else groups.clear()
     if outside.height:
         row = outside.row(0, named=True)
-        count = row["responses_band"] if row["suppressed"] else f"about {row['responses']:,}"
+        count = row["responses_band"] if row.get("suppressed") else f"{about}{row['responses']:,}"
         line += f". {row['area_name']}: {count}"
     return line + "."
 

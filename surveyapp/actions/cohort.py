@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analytics.disclosure import PUBLICATION_SAFE
+from analytics.disclosure import INTERNAL, INTERNAL_FIGURES
 from surveyapp.actions.levels import Breakdown, Result, filter_note, filter_text, parse_filters, response_wave
 from surveyapp.domain.services import Services
 from waves.model import Likert
@@ -24,8 +24,8 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     earlier = response_wave(services, against, "against")
     breakdown = Breakdown.parse(services, later, by)
     kept = parse_filters(later, filters)
-    from analytics.cohort import cohort_table, published_exclusions
-    from analytics.disclosure import round_exclusions, round_pair_counts
+    from analytics.cohort import cohort_table
+    from analytics.disclosure import round_pair_counts
     from analytics.scale import Scale
     from surveyapp.store.frames import answered_statements, cohort_change_counts, cohort_exclusions, wave_sizes
 
@@ -34,11 +34,9 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     store, question_id = services.store, scale.question_id
     changes = cohort_change_counts(store, wave_id, against, question_id=question_id, scores=scale.scores,
                                    statements=scale.statements, filters=kept, by=by, groups=breakdown.groups)
-    changes = round_pair_counts(services.disclosure, changes, later=wave_id, earlier=against)
-    excluded, contents = cohort_exclusions(store, wave_id, against, filters=kept)
-    published = published_exclusions(excluded, round_exclusions(services.disclosure, excluded, later=wave_id,
-                                                                earlier=against, contents=contents),
-                                     threshold=threshold)
+    changes = round_pair_counts(services.internal, changes, later=wave_id, earlier=against)  # exact
+    excluded, _ = cohort_exclusions(store, wave_id, against, filters=kept)
+    published: dict[str, int | None] = dict(excluded)  # internal: the exact counts
     paired = set(changes["statement_id"].to_list())
     candidates = {s.id for w in (later, earlier) for q in [w.questionnaire.question(question_id)]
                   if isinstance(q, Likert) for s in q.statements}
@@ -48,22 +46,22 @@ def cohort(services: Services, wave_id: str, *, against: str, filters: Sequence[
     later_id, earlier_id = wave_id if sizes[wave_id] else None, against if sizes[against] else None
     if breakdown.is_one("all"):
         frame = cohort_table(changes, statements, later_wave_id=later_id, earlier_wave_id=earlier_id,
-                             threshold=threshold, excluded=published)
+                             threshold=threshold, excluded=published, internal=True)
     else:
         frame = _cohort_by(services, changes, statements, breakdown, (later_id, earlier_id), threshold, published)
-    notes = [PUBLICATION_SAFE, *filter_note(kept), *breakdown.overlap_notes]
+    notes = [INTERNAL_FIGURES, *filter_note(kept), *breakdown.overlap_notes]
     if not breakdown.is_one("all"):
         notes.append(f"Families are placed by their {wave_id} answer ({by}); q-values are over the whole table.")
     if kept:
         notes.append(f"The filter is applied to each family's {wave_id} answers.")
     notes.append(_exclusion_note(published, wave_id, threshold))
     return Result("cohort", frame, {"wave": wave_id, "against": against, "by": by, "filter": filter_text(kept),
-                                    "threshold": threshold}, notes)
+                                    "threshold": threshold}, notes, classification=INTERNAL)
 
 
 def _exclusion_note(published: dict[str, int | None], wave_id: str, threshold: int) -> str:
     def said(n: int | None) -> str:
-        return f"fewer than {threshold}" if n is None else f"about {n}" if n else "none"
+        return f"fewer than {threshold}" if n is None else f"{n:,}" if n else "none"
 
     return (f"Pairs are the same child: a code used once in each wave, or the same child marker under it. Of the "
             f"{wave_id} responses whose code the earlier wave has, {said(published['n_excluded_ambiguous'])} could "
@@ -81,6 +79,7 @@ def _cohort_by(services: Services, changes: pl.DataFrame, statements: set[str], 
     compare lists them, else those with pairs), one Benjamini-Hochberg family over them all."""
     from analytics.areas import area_names
     from analytics.cohort import COLUMNS, cohort_table, with_cohort_q_values
+    from analytics.suppression import internal_columns
 
     codes = list(dict.fromkeys(changes["area_code"].sort().to_list()))
     if breakdown.is_one("lad"):
@@ -89,13 +88,13 @@ def _cohort_by(services: Services, changes: pl.DataFrame, statements: set[str], 
         codes = sorted(dict.fromkeys([*breakdown.every, *codes]))
     parts = [cohort_table(changes.filter(pl.col("area_code") == code).drop("area_code"), statements,
                           later_wave_id=wave_ids[0], earlier_wave_id=wave_ids[1], threshold=threshold,
-                          excluded=excluded)
+                          excluded=excluded, internal=True)
              .with_columns(area_code=pl.lit(code, pl.String)) for code in codes]
     at = COLUMNS.index("statement_id")
-    order = [*COLUMNS[:at], "area_level", "area_code", "area_name", *COLUMNS[at:]]
+    order = internal_columns([*COLUMNS[:at], "area_level", "area_code", "area_name", *COLUMNS[at:]])
     if not parts:  # no pairs: the columns, no row
-        parts = [cohort_table(changes.drop("area_code").clear(), set(), later_wave_id=None, earlier_wave_id=None)
-                 .with_columns(area_code=pl.lit(None, pl.String))]
+        parts = [cohort_table(changes.drop("area_code").clear(), set(), later_wave_id=None, earlier_wave_id=None,
+                              internal=True).with_columns(area_code=pl.lit(None, pl.String))]
     frame = pl.concat(parts).with_columns(
         area_level=pl.lit(breakdown.by, pl.String),
         area_name=area_names(pl.col("area_code"), breakdown.by, lads=services.areas.lads, labels=breakdown.labels))

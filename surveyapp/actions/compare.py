@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analytics.disclosure import PUBLICATION_SAFE
+from analytics.disclosure import INTERNAL, INTERNAL_FIGURES
 from surveyapp.actions.levels import (
     AnalysisError,
     Breakdown,
@@ -55,10 +55,10 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
     frame = compare_waves(counts, baseline_counts, wave_id=wave_id, baseline_id=baseline_id, by=by,
                           threshold=threshold, lads=services.areas.lads, labels=breakdown.labels,
                           every_lad=True, every=_every_row(breakdown, weighted), every_parent=breakdown.parents,
-                          scale=scale)
+                          scale=scale, internal=True)
     frame = _say_what_is_compared(services, breakdown.with_level_columns(frame, services.areas.lads), wave, baseline,
                                   breakdown)
-    notes = [PUBLICATION_SAFE, *filter_note(kept), *breakdown.overlap_notes]
+    notes = [INTERNAL_FIGURES, *filter_note(kept), *breakdown.overlap_notes]
     if baseline.kind == "aggregate" and not breakdown.is_one("all"):
         notes.append(f"The {baseline_id} baseline has no breakdown by {by}: every row is compared with its "
                      "county-wide figure (baseline_area_code all), so a row's change mixes the difference "
@@ -70,13 +70,14 @@ def compare(services: Services, wave_id: str, *, baseline_id: str | None = None,
         notes.append(_weighting_note(targets))
     return Result("compare", frame, {"wave": wave_id, "baseline": baseline_id, "by": by, "weighted": weighted,
                                      **({"targets": targets} if weighted else {}),
-                                     "filter": filter_text(kept), "threshold": threshold}, notes)
+                                     "filter": filter_text(kept), "threshold": threshold}, notes,
+                  classification=INTERNAL)
 
 
 def _counts(services: Services, waves: list[str], question_id: str, breakdown: Breakdown, kept: Filters,
             targets: str | None) -> pl.DataFrame:
-    """The waves' answer counts by the breakdown, rounded (every figure compare gives comes from them);
-    weighted to `targets` when given."""
+    """The waves' answer counts by the breakdown, exact (`services.internal`: every figure compare gives comes
+    from them); weighted to `targets` when given."""
     from analytics.compare import COUNTS_SCHEMA
     from analytics.disclosure import round_answer_counts, round_response_counts
     from analytics.weighting import EHC_TARGETS, cell_weights, lad_targets, weigh_counts
@@ -84,10 +85,10 @@ def _counts(services: Services, waves: list[str], question_id: str, breakdown: B
 
     counts = answer_counts(services.store, waves, question_id=question_id, by=breakdown.by, groups=breakdown.groups,
                            per_lad=targets is not None, filters=kept)
-    counts = round_answer_counts(services.disclosure, counts)
+    counts = round_answer_counts(services.internal, counts)
     if targets is None:
         return counts
-    cells = round_response_counts(services.disclosure, lad_cells(services.store, waves, kept), by="lad",
+    cells = round_response_counts(services.internal, lad_cells(services.store, waves, kept), by="lad",
                                   count="n", code="lad_code")
     lads = services.areas.lads
     weights = cell_weights(cells.drop("n_true", strict=False), lads, targets=lad_targets(
@@ -96,7 +97,7 @@ def _counts(services: Services, waves: list[str], question_id: str, breakdown: B
     # The count columns of a weighted row are the in-area answers, a cell of their own rounded afresh (a sum
     # of the LADs' rounded cells would give the hidden LADs' rounded counts away by subtraction).
     if "n_true" in weighed.columns:
-        return round_answer_counts(services.disclosure, weighed.rename({"n": "weight_n", "n_true": "n"})
+        return round_answer_counts(services.internal, weighed.rename({"n": "weight_n", "n_true": "n"})
                                    .with_columns(lad_code=pl.lit("in-area"))).drop("lad_code")
     return weighed
 
@@ -162,8 +163,9 @@ def _say_what_is_compared(services: Services, frame: pl.DataFrame, wave: Wave, b
     ).drop("_excluded", "q_value")
     order = [c for c in frame.columns if c != "q_value"]
     at = order.index("baseline_area_code") + 1
+    tail = frame.columns[frame.columns.index("q_value") + 1:]  # the flags after q_value
     return with_q_values(marked.select([*order[:at], "comparison", *order[at:]])).select(
-        [*order[:at], "comparison", *order[at:-1], "q_value", order[-1]])
+        [*order[:at], "comparison", *(c for c in order[at:] if c not in tail), "q_value", *tail])
 
 
 def _districts_of(services: Services, lads: tuple[str, ...]) -> list[str]:

@@ -104,11 +104,15 @@ def export(services: Services, waves: str | Sequence[str], fmt: ExportFormat, *,
            field: str = "waves") -> bytes:
     """The waves' responses, one row per response, as CSV, Parquet (dictionary in its metadata), XLSX, SPSS
     or Stata (labelled); the same columns whether one wave or several."""
+    from analytics.disclosure import INTERNAL
     from surveyapp.render.exports import serialise
 
     table = export_table(services, waves, filters=filters, field=field)
-    return serialise(table.frame, table.columns, fmt,
-                     title=file_title(services, f"surveyapp responses: {', '.join(table.wave_ids)}"))
+    readme = [f"{INTERNAL}.", f"The responses of {', '.join(table.wave_ids)}, one row per response, exact.",
+              "Every family's answers: keep this file inside the council, and publish only from a checked release.",
+              "The dictionary sheet says what each column holds; codes lists every coded answer."]
+    return serialise(table.frame, table.columns, fmt, readme=readme,
+                     title=file_title(services, f"{INTERNAL}: surveyapp responses: {', '.join(table.wave_ids)}"))
 
 
 def file_title(services: Services, title: str) -> str:

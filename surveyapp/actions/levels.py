@@ -38,6 +38,7 @@ class Result:
     parameters: dict[str, Any]
     notes: list[str] = field(default_factory=list)
     tables: dict[str, pl.DataFrame] = field(default_factory=dict)  # further tables (the tracker's daily series)
+    classification: str | None = None  # "Internal: not for publication" on internal figures (every file says so)
 
 
 Filters = list[tuple[str, tuple[str, ...]]]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import polars as pl
 
-from analytics.disclosure import PUBLICATION_SAFE
+from analytics.disclosure import INTERNAL, INTERNAL_FIGURES
 from surveyapp.actions.levels import (
     AnalysisError,
     Breakdown,
@@ -74,13 +74,12 @@ def reach_of(services: Services, wave_id: str, *, by: str = "lad", pooled: int =
     total = _base(services, level, counts, waves, kept)
     frame = reach_from_counts(_rounded(services, level, counts, kept), by=by, threshold=threshold,
                               lads=services.areas.lads, census=services.areas.census, labels=level.labels,
-                              totals={label: total}, rounding_base=services.disclosure.base,
-                              expected=_expected(services, level, waves))
-    notes = [PUBLICATION_SAFE, *filter_note(kept), *level.overlap_note, *level.arrival_note,
+                              totals={label: total}, expected=_expected(services, level, waves), internal=True)
+    notes = [INTERNAL_FIGURES, *filter_note(kept), *level.overlap_note, *level.arrival_note,
              *_population_notes(services, level, frame)]
-    # base: the published (rounded) total the shares are of, already given by responses / response_share
+    # base: the exact total the shares are of
     return Result("reach", frame, {"wave": wave_id, "by": by, "threshold": threshold, "pooled": pooled,
-                                   "filter": filter_text(kept), "base": total}, notes)
+                                   "filter": filter_text(kept), "base": total}, notes, classification=INTERNAL)
 
 
 def _counted(services: Services, level: Level, waves: list[str], kept: Filters) -> pl.DataFrame:
@@ -105,8 +104,8 @@ def _counted(services: Services, level: Level, waves: list[str], kept: Filters) 
 
 
 def _base(services: Services, level: Level, counts: pl.DataFrame, waves: list[str], kept: Filters) -> int:
-    """The published (rounded) total the shares are of: the responses with a place or an answer at the level,
-    each once however many options it chose."""
+    """The total the shares are of (exact, `services.internal`): the responses with a place or an answer at the
+    level, each once however many options it chose."""
     from analytics.disclosure import rounded_total
     from analytics.reach import OUTSIDE_SHARES
     from surveyapp.store.frames import responses_inside
@@ -116,25 +115,26 @@ def _base(services: Services, level: Level, counts: pl.DataFrame, waves: list[st
         inside, fingerprint = responses_inside(services.store, waves, by="lad" if level.detail == "district"
                                                else level.name, outside=OUTSIDE_SHARES, groups=level.groups,
                                                filters=kept)
-        return rounded_total(services.disclosure, label, level.name, inside, fingerprint if kept else None)
+        return rounded_total(services.internal, label, level.name, inside, fingerprint if kept else None)
     if level.kind == "arrival":  # every response has a source (or none) and a channel: the base is all of them
-        return services.disclosure.round_value(f"responses|{label}|all|all", int(counts["responses"].sum()))
+        return services.internal.round_value(f"responses|{label}|all|all", int(counts["responses"].sum()))
     inside = int(counts.filter(~pl.col("area_code").is_in(OUTSIDE_SHARES))["responses"].sum())
-    return rounded_total(services.disclosure, label, level.rounds_as, inside)
+    return rounded_total(services.internal, label, level.rounds_as, inside)
 
 
 def _rounded(services: Services, level: Level, counts: pl.DataFrame, kept: Filters) -> pl.DataFrame:
-    """Each row's count rounded as a cell of its own; by district and by upper-tier authority, the out-of-area
-    and unknown rows (and Medway, a unitary authority) are the cells they are by LAD, rounded as those."""
+    """Each row's count through `services.internal` (exact; with the publishing rounding, each a cell of its
+    own; by district and by upper-tier authority, the out-of-area and unknown rows (and Medway, a unitary
+    authority) the cells they are by LAD)."""
     from analytics.disclosure import round_response_counts
     from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
     if level.rounds_as == level.name or kept:
-        return round_response_counts(services.disclosure, counts, by=level.name)
+        return round_response_counts(services.internal, counts, by=level.name)
     lads: list[str] = services.areas.lads["lad_code"].to_list() if level.detail == "utla" else []
     outside = pl.col("area_code").is_in([OUT_OF_AREA, UNKNOWN, *lads])
-    return pl.concat([round_response_counts(services.disclosure, counts.filter(~outside), by=level.name),
-                      round_response_counts(services.disclosure, counts.filter(outside), by=level.rounds_as)])
+    return pl.concat([round_response_counts(services.internal, counts.filter(~outside), by=level.name),
+                      round_response_counts(services.internal, counts.filter(outside), by=level.rounds_as)])
 
 
 def _district_population(services: Services) -> str | None:

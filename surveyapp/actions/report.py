@@ -35,11 +35,12 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
     before = sorted((w for w in earlier if stored[w.wave_id]), key=lambda w: (w.opens_on, w.wave_id))
     order = [baseline, *(w for w in before if w.wave_id != baseline.wave_id), wave]
     responses = [w.wave_id for w in order if w.kind == "responses" and w is not baseline]
-    overall = pl.concat([compare(services, w, baseline_id=baseline.wave_id, by="all").frame for w in responses])
+    overall = pl.concat([charted(compare(services, w, baseline_id=baseline.wave_id, by="all").frame)
+                         for w in responses])
     # Once an earlier response wave exists, areas are compared wave on wave (like with like); before that,
     # with the baseline, each row saying what it is compared with.
     area_baseline = before[-1].wave_id if before else baseline.wave_id
-    by_area = compare(services, wave_id, baseline_id=area_baseline, by="lad").frame
+    by_area = charted(compare(services, wave_id, baseline_id=area_baseline, by="lad").frame)
     if by_area.is_empty():
         scale_question = wave.questionnaire.likert()
         raise AnalysisError("wave", f"{wave_id} has no answers to "
@@ -47,8 +48,8 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
                             "nothing to report; make the report once responses have arrived")
     levels = [lv for lv in REACH_LEVELS if lv in levels_of(wave)
               or (lv == "utla" and "utla_code" in services.areas.lads.columns)]
-    reach = pl.concat([reach_of(services, wave_id, by=level).frame for level in levels])
-    cohort_frame = cohort(services, wave_id, against=before[-1].wave_id).frame if before else None
+    reach = pl.concat([charted(reach_of(services, wave_id, by=level).frame) for level in levels])
+    cohort_frame = charted(cohort(services, wave_id, against=before[-1].wave_id).frame) if before else None
     from analytics.scale import Scale
     from surveyapp.render.report import ReportInputs  # Altair and its renderer load only when a report is made
 
@@ -65,6 +66,14 @@ def report_inputs(services: Services, wave_id: str, baseline_id: str | None = No
                         scale=scale, tiles=services.areas.tiles,
                         area_baseline_id=area_baseline, totals=totals, published_baseline=baseline.kind == "aggregate",
                         attribution=services.areas.attribution, pack_info=services.areas.info)
+
+
+def charted(frame: pl.DataFrame) -> pl.DataFrame:
+    """An internal (exact, flagged) table as the report's charts read it: a row a release could not show is
+    `suppressed`, so the charts and their tables of figures leave it out, as in the board pack."""
+    if "publishable" not in frame.columns:
+        return frame
+    return frame.with_columns(suppressed=~pl.col("publishable")).drop("publishable", "publishable_rule")
 
 
 def _baseline(services: Services, wave_id: str, baseline_id: str | None) -> Wave:

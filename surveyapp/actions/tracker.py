@@ -7,7 +7,7 @@ import datetime as dt
 import polars as pl
 
 from analytics.areas import ARRIVAL_LEVELS, NO_SOURCE
-from analytics.disclosure import PUBLICATION_SAFE
+from analytics.disclosure import INTERNAL, INTERNAL_FIGURES
 from surveyapp.actions.levels import AnalysisError, Breakdown, Result, levels_of, response_wave
 from surveyapp.actions.reach import reach_of
 from surveyapp.domain.services import Services
@@ -19,11 +19,10 @@ CHANNEL_NAMES = {"form": "Online form", "api": "API", "paper": "Paper", "phone":
 NO_SOURCE_NAME = "No outreach link"
 NOTES = [
     "shortfall: the fewest more responses that would bring the row up to its expected share, the total growing "
-    "with them: the smallest k with (x + k) / (N + k) >= p, i.e. ceil((p N - x) / (1 - p)), from the published "
-    "figures (x the rounded responses, 9 for a row shown as fewer than 10; N the rounded base; p the expected "
-    "share). Rows are sorted by it, largest first.",
-    "daily: responses per UK day (Europe/London) by channel and by source; each day's count is a cell of its own, "
-    "rounded to a multiple of 5, and days with fewer than 10 show that band, zero days alike.",
+    "with them: the smallest k with (x + k) / (N + k) >= p, i.e. ceil((p N - x) / (1 - p)), from the exact "
+    "figures (x the row's responses; N the base; p the expected share). Rows are sorted by it, largest first.",
+    "daily: responses per UK day (Europe/London) by channel and by source, exact; a day with fewer than 10, zero "
+    "days alike, has publishable false.",
 ]
 
 
@@ -43,8 +42,8 @@ def _codes(services: Services, wave_id: str, breakdown: str, counted: pl.Series)
 
 
 def outreach_groups(services: Services, wave_id: str, breakdown: str) -> pl.DataFrame:
-    """Responses so far per source (registered ones, retired marked) or channel, rounded cell by cell, as
-    `analytics.tracker.GROUP_COLUMNS` (no population figure, so no shortfall)."""
+    """Responses so far per source (registered ones, retired marked) or channel, exact and flagged, as
+    `analytics.tracker.GROUP_COLUMNS` (internal; no population figure, so no shortfall)."""
     from analytics.disclosure import round_response_counts
     from analytics.tracker import group_rows, published
     from surveyapp.store.frames import response_counts
@@ -53,16 +52,16 @@ def outreach_groups(services: Services, wave_id: str, breakdown: str) -> pl.Data
     codes = _codes(services, wave_id, breakdown, counted["area_code"])
     every = pl.DataFrame({"area_code": codes}).join(counted, on="area_code", how="left").with_columns(
         pl.col("responses").fill_null(0), wave_id=pl.lit(wave_id))
-    rounded = round_response_counts(services.disclosure, every, by=breakdown)
+    rounded = round_response_counts(services.internal, every, by=breakdown)
     names, retired = _names(services, wave_id, breakdown)
-    shown = published(rounded, threshold=services.settings.small_number_threshold).drop("wave_id")
+    shown = published(rounded, threshold=services.settings.small_number_threshold, internal=True).drop("wave_id")
     return group_rows(shown, wave_id=wave_id, level=breakdown, names=names, retired=retired)
 
 
 def daily(services: Services, wave: Wave) -> pl.DataFrame:
     """Responses per UK day by channel and by source (`analytics.tracker.DAILY_COLUMNS`), from the day the wave
-    opened (not the first response's, which would tell that day held at least one) to today (or the wave's last
-    day), each day a rounded cell, banded under the threshold."""
+    opened to today (or the wave's last day), exact, each day flagged under the threshold."""
+    from analytics.suppression import internal_columns
     from analytics.tracker import DAILY_COLUMNS, published, uk_days
     from surveyapp.store.tracking import hourly_by
 
@@ -73,14 +72,15 @@ def daily(services: Services, wave: Wave) -> pl.DataFrame:
         days = uk_days(hourly, codes=_codes(services, wave.wave_id, breakdown, hourly["code"].unique()), last=last,
                        first=wave.opens_on)
         cells = days.with_columns(wave_id=pl.lit(wave.wave_id), _level=pl.lit(f"day-{breakdown}"))
-        rounded = services.disclosure.round_cells(cells, count="responses", cell=["wave_id", "_level", "date", "code"],
-                                                  table="responses")
+        rounded = services.internal.round_cells(cells, count="responses", cell=["wave_id", "_level", "date", "code"],
+                                                table="responses")
         names, _ = _names(services, wave.wave_id, breakdown)
-        parts.append(published(rounded.drop("_level"), threshold=services.settings.small_number_threshold)
+        parts.append(published(rounded.drop("_level"), threshold=services.settings.small_number_threshold,
+                               internal=True)
                      .with_columns(breakdown=pl.lit(breakdown),
                                    name=pl.col("code").replace_strict(names, default=pl.col("code"),
                                                                       return_dtype=pl.String)))
-    return pl.concat([p.select(DAILY_COLUMNS) for p in parts]) if parts else pl.DataFrame()
+    return pl.concat([p.select(internal_columns(DAILY_COLUMNS)) for p in parts]) if parts else pl.DataFrame()
 
 
 def tracker_levels(wave: Wave) -> list[str]:
@@ -91,7 +91,8 @@ def tracker_levels(wave: Wave) -> list[str]:
 def tracker(services: Services, wave_id: str, *, by: str = "lad") -> Result:
     """The live tracker: reach so far by area or group (`reach_of`'s rows, the same tests) with each row's
     shortfall, sorted by it, or responses by outreach `source` or `channel`; and, in `tables["daily"]`,
-    responses per UK day by channel and by source. Every count is published through the disclosure layer."""
+    responses per UK day by channel and by source. Internal: exact counts, each row flagged with what a
+    release could not show."""
     from analytics.tracker import with_shortfall
 
     wave = response_wave(services, wave_id, "wave")
@@ -99,7 +100,7 @@ def tracker(services: Services, wave_id: str, *, by: str = "lad") -> Result:
         raise AnalysisError("by", f"use one of {', '.join(tracker_levels(wave))}")
     threshold = services.settings.small_number_threshold
     if Breakdown.parse(services, wave, by).levels[0].kind == "arrival":
-        groups, base, notes = outreach_groups(services, wave_id, by), None, [PUBLICATION_SAFE]
+        groups, base, notes = outreach_groups(services, wave_id, by), None, [INTERNAL_FIGURES]
     else:
         reached = reach_of(services, wave_id, by=by)
         base = int(reached.parameters["base"])
@@ -107,4 +108,4 @@ def tracker(services: Services, wave_id: str, *, by: str = "lad") -> Result:
     notes = [*notes, *NOTES]
     return Result("tracker", groups, {"wave": wave_id, "by": by, "threshold": threshold, "base": base,
                                       "updated_at": services.clock().astimezone(dt.UTC).isoformat(timespec="seconds")},
-                  notes, tables={"daily": daily(services, wave)})
+                  notes, tables={"daily": daily(services, wave)}, classification=INTERNAL)

@@ -22,6 +22,7 @@ from surveyapp.domain.services import Services
 from surveyapp.http.headers import csp_for_page
 from surveyapp.render.exports import FORMATS, neutralise
 from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, serialise
+from surveyapp.render.internal import internal_name, mark_internal
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -40,7 +41,7 @@ FILTER = QueryParameter(name="filter", required=False, description=(
 
 def _export_response(data: bytes, fmt: ExportFormat, stem: str, dictionary: str, demo: bool) -> Response[bytes]:
     media_type, extension = FORMATS[fmt]
-    stem = f"demo-data-{stem}" if demo else stem  # CSV has no title: its name says it
+    stem = internal_name(f"demo-data-{stem}" if demo else stem)  # CSV has no title: its name says it
     return Response(data, media_type=media_type, headers={
         "Content-Disposition": f'attachment; filename="{stem}-responses.{extension}"',
         "Link": f'<{dictionary}>; rel="describedby"', "Cache-Control": "no-store"})
@@ -118,7 +119,7 @@ def _analysis(services: Services, request: Request[Any, Any, Any], fmt: ResultFo
     body = serialise(analyses.analyse(services, analysis), fmt, services.areas.attribution)
     headers = {"Cache-Control": "no-store"}
     if fmt != "json":
-        headers["Content-Disposition"] = f'attachment; filename="{analysis.name()}.{fmt}"'
+        headers["Content-Disposition"] = f'attachment; filename="{internal_name(analysis.name())}.{fmt}"'
     return Response(body, media_type=MEDIA_TYPES[fmt], headers=headers)
 
 
@@ -168,7 +169,7 @@ def results_page(services: NamedDependency[Services], request: Request[Any, Any,
     settings = services.settings
     page = report_html(report.report_inputs(services, wave_id, baseline),
                        threshold=settings.small_number_threshold, boundaries=settings.boundaries)
-    page = with_bar(page, request)
+    page = with_bar(mark_internal(page), request)
     return Response(page, media_type="text/html",
                     headers={"Content-Security-Policy": csp_for_page(page), "Cache-Control": "no-store"})
 
@@ -195,8 +196,10 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
     with tempfile.TemporaryDirectory(prefix="surveyapp-report-") as folder:
         root = Path(folder)
         page = write_report(inputs, root, threshold=settings.small_number_threshold, boundaries=settings.boundaries)
+        marked = mark_internal(page.read_text(encoding="utf-8"))  # internal figures: the page and its PDF say so
         if settings.demo:  # the pack's page (and so its PDF) says "demo data" as the served page does
-            page.write_text(mark_page(page.read_text(encoding="utf-8")), encoding="utf-8")
+            marked = mark_page(marked)
+        page.write_text(marked, encoding="utf-8")
         if pdf:
             try:
                 with pdf_slot(services.pdf_renders):
@@ -212,7 +215,8 @@ def report_pack(services: NamedDependency[Services], wave_id: FromPath[str],
                 if path.is_file():
                     pack.write(path, path.relative_to(root).as_posix())
     return Response(buffer.getvalue(), media_type="application/zip", headers={
-        "Content-Disposition": f'attachment; filename="{wave_id}-report.zip"', "Cache-Control": "no-store",
+        "Content-Disposition": f'attachment; filename="{internal_name(wave_id)}-report.zip"',
+        "Cache-Control": "no-store",
         PDF_HEADER: printed.encode("ascii", "replace").decode()})
 
 

@@ -14,6 +14,7 @@ from surveyapp.auth.pages import with_bar
 from surveyapp.domain.services import Services
 from surveyapp.http.headers import csp_for_page
 from surveyapp.render.formats import MEDIA_TYPES, ResultFormat, TrackerTable, one_table, serialise
+from surveyapp.render.internal import internal_name, mark_internal
 
 REFRESH_SECONDS = 300
 
@@ -34,7 +35,7 @@ def tracker_figures(services: NamedDependency[Services], request: Request[Any, A
     headers = {"Cache-Control": "no-store"}
     if format != "json":
         stem = f"{wave_id}-tracker-{by}" + ("-daily" if table == "daily" and format != "xlsx" else "")
-        headers["Content-Disposition"] = f'attachment; filename="{stem}.{format}"'
+        headers["Content-Disposition"] = f'attachment; filename="{internal_name(stem)}.{format}"'
     return Response(body, media_type=MEDIA_TYPES[format], headers=headers)
 
 
@@ -53,7 +54,7 @@ def tracker_page(services: NamedDependency[Services], request: Request[Any, Any,
                         refresh=refresh == "on",
                         refresh_seconds=REFRESH_SECONDS, now=services.clock(),
                         threshold=services.settings.small_number_threshold)
-    page = with_bar(page, request)  # who is signed in, and Sign out, in a browser session
+    page = with_bar(mark_internal(page), request)  # Internal; who is signed in, and Sign out, in a session
     headers = {"Content-Security-Policy": csp_for_page(page), "Cache-Control": "no-store"}
     if refresh == "on":
         headers["Refresh"] = str(REFRESH_SECONDS)

@@ -129,11 +129,11 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
 
 TABLE_COLUMNS = {  # what fits a terminal; every column is in --format csv, json, parquet and xlsx
     "compare": ["area_name", "statement_id", "n_valid", "share_agree", "share_agree_ci_low", "share_agree_ci_high",
-                "baseline_share_agree", "delta_share_agree", "q_value", "suppressed"],
+                "baseline_share_agree", "delta_share_agree", "q_value", "publishable"],
     "cohort": ["area_name", "statement_id", "n_pairs", "share_improved", "share_same", "share_worse", "mean_change",
-               "p_value", "suppressed"],
+               "p_value", "publishable"],
     "reach": ["wave_id", "area_name", "responses", "response_share", "expected_share", "representation_ratio",
-              "ratio_ci_low", "ratio_ci_high", "under_reached", "suppressed"],
+              "ratio_ci_low", "ratio_ci_high", "under_reached", "publishable"],
 }
 
 

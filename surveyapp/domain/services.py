@@ -107,6 +107,9 @@ class Services:
 
         # Every published figure passes through this (the actions): consistent rounding keyed by the secret.
         self.disclosure = Disclosure(key, threshold=settings.small_number_threshold)
+        # Internal figures (signed-in analysts and admins): exact counts, each row flagged with what a release
+        # could not show (the actions' compare, cohort, reach and tracker); never published as they are.
+        self.internal = Disclosure(key, threshold=settings.small_number_threshold, exact=True)
         self.store = Store(settings.database_path, batch_max=settings.batch_max,
                            max_per_code=settings.max_responses_per_code)
         removed = sweep_unfinished(settings.data_dir / "backups")  # the store is held: no backup is running

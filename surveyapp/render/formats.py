@@ -34,6 +34,12 @@ DEFINITIONS = [
                                        "n / effective_base; n_valid and 1 when unweighted."),
     ("suppressed", "Rows on fewer than the small-number threshold (true count), rows where everyone gave the same "
                    "answer, and weighted rows on an effective base under the threshold show no figures."),
+    ("publishable / publishable_rule", "Internal figures are exact: a row a release could not show on its own has "
+                                       "publishable false, and publishable_rule names the rule it fails (fewer than "
+                                       "10 responses, zero alike; everyone gave the same answer; a weighted base "
+                                       "under 10; the complement of such a row). Nothing is rounded or hidden."),
+    ("classification", "\"Internal: not for publication\" on internal figures: for the council's own analysis; "
+                       "publish only from a checked release."),
     ("weighted", "When true, estimates are post-stratified to each LAD's share of children aged 0-17 (targets "
                  "children) or of EHC plans by upper-tier authority shared by children (targets ehc_plans), LADs "
                  "with fewer than 10 responses collapsed first, weights trimmed at 5 (cap and redistribute), "
@@ -64,6 +70,17 @@ def _notes_frame(result: Result, attribution: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=["kind", "term", "text"], orient="row")
 
 
+def _readme(result: Result) -> pl.DataFrame:
+    """The first sheet of an internal workbook: what it is and that it is not for publication."""
+    import polars as pl
+
+    lines = [f"{result.classification}.", f"{result.kind}: " + ", ".join(f"{k} {v}" for k, v in
+                                                                         result.parameters.items()),
+             *result.notes[:1], "Rows with publishable FALSE are figures a published table would not show.",
+             "The notes sheet has the parameters, notes, definitions and sources."]
+    return pl.DataFrame({str(result.classification): lines})
+
+
 def _is_share(name: str) -> bool:
     """A column holding a fraction 0..1, or a difference of two (shown as percentages in XLSX)."""
     return "share" in name or name in ("net_agree", "delta_ci_low", "delta_ci_high")
@@ -79,17 +96,29 @@ def one_table(result: Result, table: TrackerTable) -> Result:
         return result
     from surveyapp.actions.levels import Result
 
-    return Result(f"{result.kind}-daily", result.tables["daily"], result.parameters, result.notes)
+    return Result(f"{result.kind}-daily", result.tables["daily"], result.parameters, result.notes,
+                  classification=result.classification)
 
 
 def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
-    """JSON (rows plus parameters and notes), CSV (UTF-8 with a header), Parquet, or XLSX with a notes sheet."""
+    """JSON (rows plus parameters and notes), CSV (UTF-8 with a header), Parquet, or XLSX with a notes sheet.
+
+    An internal result (`classification`) says so in every format, where its readers see it without breaking
+    them: JSON's first key; CSV and Parquet a first column `classification` on every row (a line above the
+    header, or a `#` comment, would stop R's read.csv, pandas and Excel reading it as a table); XLSX a first
+    sheet, README, which the workbook opens on."""
     frame = result.frame
+    marked = result.classification is not None and fmt in ("csv", "parquet")
+    if marked:
+        import polars as pl
+
+        frame = frame.select(pl.lit(result.classification).alias("classification"), pl.all())
     if fmt == "json":
         rows = [{k: _finite(v) for k, v in row.items()} for row in frame.iter_rows(named=True)]
         tables = {name: [{k: _finite(v) for k, v in row.items()} for row in table.iter_rows(named=True)]
                   for name, table in result.tables.items()}
-        return msgspec.json.encode({**result.parameters, "kind": result.kind, "notes": result.notes,
+        classified = {"classification": result.classification} if result.classification else {}
+        return msgspec.json.encode({**classified, **result.parameters, "kind": result.kind, "notes": result.notes,
                                     "definitions": dict(DEFINITIONS), "rows": rows, **tables})
     if fmt == "csv":
         return neutralise(frame).write_csv().encode("utf-8")
@@ -102,6 +131,8 @@ def serialise(result: Result, fmt: ResultFormat, attribution: str) -> bytes:
 
         shares = [name for name in frame.columns if _is_share(name)]
         with xlsxwriter.Workbook(buffer, XLSX_OPTIONS) as workbook:
+            if result.classification:
+                _readme(result).write_excel(workbook=workbook, worksheet="README", autofit=True)
             neutralise(frame).write_excel(workbook=workbook, worksheet=result.kind, autofit=True, freeze_panes=(1, 0),
                                           autofilter=True,
                                           column_formats={cs.by_name(shares): "0.0%"} if shares else None)

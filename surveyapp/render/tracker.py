@@ -70,7 +70,7 @@ def _days(daily: pl.DataFrame, per: str) -> dict[str, Any]:
 def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: PackInfo, refresh: bool,
                  refresh_seconds: int, now: dt.datetime, threshold: int) -> str:
     """The tracker page for one breakdown (`result` from `tracker.tracker`)."""
-    by, groups, daily = str(result.parameters["by"]), result.frame, result.tables["daily"]
+    by, groups, daily = str(result.parameters["by"]), _drawn(result.frame), _drawn(result.tables["daily"])
     outreach = by in ("source", "channel")
     word = level_name(by)
     line = tracker_headline(groups, by=by)
@@ -105,7 +105,17 @@ def tracker_html(result: Result, *, wave: Wave, levels: list[str], pack_info: Pa
         levels=[{"id": level, "name": level_name(level), "href": link(by=level), "current": level == by}
                 for level in levels if level in LINKED],
         options=[{"id": level, "name": level_name(level), "selected": level == by} for level in levels],
-        notes=result.notes, status=_status(wave, local.date()), place=pack_info.place_name)
+        notes=result.notes, status=_status(wave, local.date()), place=pack_info.place_name,
+        internal=result.classification is not None,
+        not_publishable=[row["area_name"] for row in result.frame.iter_rows(named=True)
+                         if row.get("publishable") is False and (outreach or row["expected_share"] is not None)])
+
+
+def _drawn(frame: pl.DataFrame) -> pl.DataFrame:
+    """Internal rows as the charts draw them: every count shown as it is (exact), none hidden."""
+    if "publishable" not in frame.columns:
+        return frame
+    return frame.with_columns(suppressed=pl.lit(False))
 
 
 def _status(wave: Wave, today: dt.date) -> str:

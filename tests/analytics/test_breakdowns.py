@@ -1,7 +1,7 @@
 """Breakdowns an analyst asks for first (issue 14): filters on compare, cohort and reach, and breakdowns by a
 multiple-choice question (send_status). Each figure is checked against a hand count made here, in plain Python,
-from the bodies submitted through the real service; the published (rounded) tables are then read as an
-analyst and an attacker would."""
+from the bodies submitted through the real service; the tables are then read as an analyst (exact, flagged:
+internal figures) and an attacker (signed out: nothing) would."""
 
 from __future__ import annotations
 
@@ -128,8 +128,8 @@ def test_filtered_compare_by_lad_counts_the_hand_count(exact: Services, seeded: 
     for statement in ("health_met", "local_offer_useful"):
         expected = Counter(LAD[s.body["postcode"]] for s in _families(sent)
                            if s.body["answers"]["q7"].get(statement) in SCORED)
-        rows = frame.filter((pl.col("statement_id") == statement) & pl.col("n_valid").is_not_null())
-        assert dict(zip(rows["area_code"], rows["n_valid"], strict=True)) == dict(expected)  # LADs without: hidden
+        rows = frame.filter((pl.col("statement_id") == statement) & (pl.col("n_valid") > 0))
+        assert dict(zip(rows["area_code"], rows["n_valid"], strict=True)) == dict(expected)  # LADs without: 0
     everyone = compare.compare(exact, AUTUMN, by="lad").frame
     assert everyone["n_valid"].sum() > frame["n_valid"].sum()  # the filter did keep fewer
 
@@ -207,8 +207,8 @@ def test_compare_by_send_status_counts_a_response_in_every_option_it_chose(exact
     for s in sent:
         if s.body["answers"]["q7"]["health_met"] in SCORED:
             expected.update(s.body["answers"].get("send_status", ["not_answered"]))
-    rows = result.frame.filter((pl.col("statement_id") == "health_met") & pl.col("n_valid").is_not_null())
-    assert dict(zip(rows["area_code"], rows["n_valid"], strict=True)) == dict(expected)  # options without: hidden
+    rows = result.frame.filter((pl.col("statement_id") == "health_met") & (pl.col("n_valid") > 0))
+    assert dict(zip(rows["area_code"], rows["n_valid"], strict=True)) == dict(expected)  # options without: 0
     assert sum(expected.values()) > sum(s.body["answers"]["q7"]["health_met"] in SCORED for s in sent)  # overlap
     assert any("multiple choice" in n and "overlap" in n for n in result.notes)
     assert "Education, Health and Care plan" in " ".join(rows["area_name"].to_list()) or \
@@ -226,15 +226,14 @@ def test_reach_by_send_status_shares_are_of_responses_that_chose_any(exact: Serv
         assert row["response_share"] == pytest.approx(counted[option] / len(chose))
 
 
-def test_send_status_by_is_published_rounded_with_the_overlap_said(service: InProcessApp, seeded: Any) -> None:
+def test_send_status_by_is_exact_for_analysts_with_the_overlap_said(service: InProcessApp, seeded: Any) -> None:
     sent = seeded[1]
     r = _get(service, f"{AUTUMN}/reach", [("by", "send_status"), ("format", "csv")])
     assert r.status_code == 200, r.text
     frame = pl.read_csv(io.BytesIO(r.content))
     counted = Counter(o for s in sent for o in s.body["answers"].get("send_status", []))
     for option in STATUS:
-        shown = frame.filter(pl.col("area_code") == option)["responses"].item()
-        assert shown % 5 == 0 and abs(shown - counted[option]) <= 4
+        assert frame.filter(pl.col("area_code") == option)["responses"].item() == counted[option]
     notes = _get(service, f"{AUTUMN}/compare", [("by", "send_status")]).json()["notes"]
     assert any("overlap" in n for n in notes)
 
@@ -270,16 +269,14 @@ def test_cohort_by_lad_through_the_api(service: InProcessApp, seeded: Any) -> No
     assert r.status_code == 200, r.text
     rows = r.json()["rows"]
     assert {row["area_level"] for row in rows} == {"lad"}
-    assert all(row["n_pairs"] is None or row["n_pairs"] % 5 == 0 for row in rows)
-    # Shown are exactly the LADs with at least 10 pairs by the hand count, so a table hiding every row fails.
-    shown: dict[str, set[str]] = {}
-    for row in rows:
-        if row["n_pairs"] is not None:
-            shown.setdefault(row["statement_id"], set()).add(row["area_code"])
+    assert all(row["n_pairs"] is not None for row in rows)  # internal: every row's exact figure
     for statement in ("health_met", "local_offer_useful"):
         pairs = Counter(LAD[s.spring["postcode"]] for s, _ in _pairs(sent, statement) if s.spring is not None)
-        assert shown.get(statement, set()) == {lad for lad, n in pairs.items() if n >= 10}, statement
-    assert shown["health_met"] == set(LAD.values())  # this seed gives every district's families 10 pairs or more
+        mine = [row for row in rows if row["statement_id"] == statement]
+        assert {row["area_code"]: row["n_pairs"] for row in mine if row["n_pairs"]} == dict(pairs), statement
+        assert all(row["publishable"] is False for row in mine if row["n_pairs"] < 10), statement
+    health = {row["area_code"]: row for row in rows if row["statement_id"] == "health_met"}
+    assert all(health[lad]["n_pairs"] >= 10 for lad in LAD.values())  # this seed: 10 pairs or more each
 
 
 @pytest.mark.slow  # the `surveyapp` command in subprocesses, as in tests/cli/test_cli.py
@@ -339,10 +336,10 @@ def test_two_way_compare_by_lad_and_role_counts_the_hand_count(exact: Services, 
     rows = result.frame.filter(pl.col("statement_id") == "health_met")
     expected = Counter((LAD[s.body["postcode"]], s.role or "not_answered") for s in sent
                        if s.body["answers"]["q7"]["health_met"] in SCORED)
-    got = {(r["lad"], r["respondent_role"]): r["n_valid"] for r in rows.iter_rows(named=True)
-           if r["n_valid"] is not None}
-    assert got and all(got[key] == expected[key] for key in got)
-    assert len(got) >= 3 and all(n >= 10 for n in got.values())  # small cells are hidden
+    got = {(r["lad"], r["respondent_role"]): r["n_valid"] for r in rows.iter_rows(named=True) if r["n_valid"]}
+    assert got == dict(expected)  # every cell, small ones too: internal figures are exact
+    small = rows.filter(pl.col("n_valid") < 10)
+    assert small.height >= 3 and not small["publishable"].any()  # and flagged
     assert rows["area_name"].str.starts_with("Thanet, ").any()
     assert result.frame.columns.index("lad") == result.frame.columns.index("area_code") + 1
 
@@ -352,8 +349,8 @@ def test_two_way_through_the_api_and_a_bad_pair_is_a_400(service: InProcessApp) 
     assert r.status_code == 200, r.text
     frame = pl.read_csv(io.BytesIO(r.content))
     assert {"lad", "send_status"} <= set(frame.columns)
-    shown = frame.filter(~pl.col("suppressed"))
-    assert (shown["n_valid"] >= 10).all()
+    assert (frame.filter(pl.col("publishable"))["n_valid"] >= 10).all()
+    assert not frame.filter(pl.col("n_valid") < 10)["publishable"].any()
     for bad in ("lad,lad", "all,lad", "lad,shoe_size", "lad,religion,ethnic_group"):
         answer = _get(service, f"{AUTUMN}/compare", [("by", bad)])
         assert answer.status_code == 400 and "by" in answer.text, (bad, answer.text)
@@ -367,13 +364,23 @@ def test_two_way_through_the_api_and_a_bad_pair_is_a_400(service: InProcessApp) 
 # --- the attacker -------------------------------------------------------------------------------------------
 
 
-def test_a_small_filtered_group_is_suppressed_everywhere(service: InProcessApp) -> None:
-    """The 3 professionals: every table filtered to them shows no figure, only the band."""
+def test_a_small_filtered_group_is_exact_and_flagged_for_analysts_and_nothing_to_anyone_else(
+        service: InProcessApp, seeded: Any) -> None:
+    """The 3 professionals: analysts see their exact figures, every row flagged as one a release could not
+    show; signed out, or with a made-up token, every such request is refused."""
     alone = [("filter", "respondent_role:professional")]
     compare = _get(service, f"{AUTUMN}/compare", alone).json()
-    assert compare["rows"] and all(row["suppressed"] and row["share_agree"] is None for row in compare["rows"])
-    reach = _get(service, f"{AUTUMN}/reach", alone).json()
-    assert all(row["responses"] is None or row["suppressed"] for row in reach["rows"])
+    assert compare["rows"] and not any(row["publishable"] for row in compare["rows"])
+    assert sum(row["n_valid"] + row["n_dont_know"] for row in compare["rows"] if row["statement_id"] == "health_met") \
+        == 3
+    reach_rows = _get(service, f"{AUTUMN}/reach", alone).json()["rows"]
+    assert sum(row["responses"] for row in reach_rows) == 3 and not any(row["publishable"] for row in reach_rows)
+    for token in (None, "not-a-token"):
+        with service.client(token) as stranger:
+            for what in ("compare", "reach", "tracker"):
+                assert stranger.get(f"/api/v1/waves/{AUTUMN}/{what}", params=alone).status_code == 401
+            assert stranger.get(f"/api/v1/waves/{SPRING}/cohort",
+                                params=[("against", AUTUMN), *alone]).status_code == 401
 
 
 def test_spelling_a_filter_another_way_cannot_average_the_rounding_away(service: InProcessApp) -> None:
@@ -398,9 +405,11 @@ def test_spelling_a_filter_another_way_cannot_average_the_rounding_away(service:
                [(r["area_code"], r["statement_id"], r["n_valid"]) for r in compares[0]] for c in compares[1:])
 
 
-def test_all_minus_the_complement_does_not_give_the_small_group_away(service: InProcessApp, seeded: Any) -> None:
-    """Everyone minus everyone-but-professionals, per LAD: the professionals' true counts (under 10) must not
-    be the difference of the published figures in every LAD (rounding noise stays in it)."""
+def test_all_minus_the_rest_gives_analysts_the_small_group_exactly_and_flags_it(service: InProcessApp,
+                                                                                 seeded: Any) -> None:
+    """Everyone minus everyone-but-professionals, per LAD, is the professionals' true count: internal figures
+    are exact (the old route 1 of issue 22, now by design), so the small group's rows say they are not
+    publishable, and the same two requests signed out get nothing."""
     sent = seeded[1]
     others = "respondent_role:parent_carer,family_member,young_person,friend,other"
     everyone = {r["area_code"]: r["responses"] for r in
@@ -408,43 +417,10 @@ def test_all_minus_the_complement_does_not_give_the_small_group_away(service: In
     answered = {r["area_code"]: r["responses"] for r in
                 _get(service, f"{AUTUMN}/reach", [("by", "lad"), ("filter", others)]).json()["rows"]}
     truth = Counter(LAD[s.body["postcode"]] for s in sent if s.role in ("professional", None))
-    differences = {lad: (everyone.get(lad) or 0) - (answered.get(lad) or 0) for lad in LAD.values()}
-    assert all(d % 5 == 0 for d in differences.values())  # multiples of 5: never a count of 1 to 4 as such
-    assert differences != {lad: truth[lad] for lad in LAD.values()}
-
-
-def _feasible(both: int, others: int, slack: int) -> set[int]:
-    """The professionals' counts (0-9, hidden) that published counts `both` (all roles) and `others` (all roles
-    but professional) allow, each true count lying within `slack` of its published one."""
-    return {p for p in range(10)
-            if any(abs(o - others) <= slack and abs(o + p - both) <= slack for o in range(max(0, others - slack),
-                                                                                   others + slack + 1))}
-
-
-def test_filter_differencing_pins_no_small_count_though_it_would_without_rounding(
-        service: InProcessApp, seeded: Any) -> None:
-    """The attacker asks reach by LAD filtered to every role, and to every role but professional: without
-    rounding the difference is the professionals' count in each LAD exactly; published, several counts
-    stay possible in every LAD, the truth among them."""
-    sent = seeded[1]
-    others = "respondent_role:parent_carer,family_member,young_person,friend,other"
-    every = others + ",professional"
-    truth = Counter(LAD[s.body["postcode"]] for s in sent if s.role == "professional")
-
-    def table(filter_: str) -> dict[str, int]:
-        rows = _get(service, f"{AUTUMN}/reach", [("by", "lad"), ("filter", filter_)]).json()["rows"]
-        return {r["area_code"]: r["responses"] for r in rows}
-
-    both, rest = table(every), table(others)
-    assert all(n % 5 == 0 for n in [*both.values(), *rest.values()] if n is not None)  # published: rounded
-    for lad in LAD.values():
-        possible = _feasible(both[lad], rest[lad], 4)
-        assert truth[lad] in possible and len(possible) > 1, (lad, possible)
-    services: Services = service.services
-    published, services.disclosure = services.disclosure, EXACT
-    try:
-        exact_both, exact_rest = ({r["area_code"]: r["responses"] for r in reach.reach_of(
-            services, AUTUMN, by="lad", filters=[f]).frame.iter_rows(named=True)} for f in (every, others))
-    finally:
-        services.disclosure = published
-    assert all(_feasible(exact_both[lad], exact_rest[lad], 0) == {truth[lad]} for lad in LAD.values())
+    assert {lad: everyone[lad] - answered[lad] for lad in LAD.values()} == {lad: truth[lad] for lad in LAD.values()}
+    alone = _get(service, f"{AUTUMN}/reach", [("by", "lad"), ("filter", "respondent_role:professional")]).json()
+    assert not any(row["publishable"] for row in alone["rows"])
+    with service.client() as stranger:
+        for params in ([("by", "lad")], [("by", "lad"), ("filter", others)]):
+            refused = stranger.get(f"/api/v1/waves/{AUTUMN}/reach", params=params)
+            assert refused.status_code == 401 and "responses" not in refused.text

@@ -133,15 +133,19 @@ def test_the_marker_is_kept_only_inside_a_keyed_hash(sent: tuple[InProcessApp, d
     assert "child" not in columns
 
 
-def test_the_api_publishes_rounded_exclusions_and_refuses_a_bad_marker(
+def test_the_api_gives_analysts_the_exact_exclusions_and_refuses_a_bad_marker(
         sent: tuple[InProcessApp, dict[str, list[Child]]]) -> None:
+    from surveyapp.store.frames import cohort_exclusions
+
     service = sent[0]
     with service.client(ANALYST_TOKEN) as analyst:
         r = analyst.get(f"/api/v1/waves/{SPRING}/cohort", params={"against": AUTUMN})
     assert r.status_code == 200, r.text
     row = r.json()["rows"][0]
-    assert row["n_excluded_ambiguous"] in (10, 15) and row["n_excluded_other_child"] in (10, 15)
-    assert row["n_pairs"] % 5 == 0 and row["n_ties"] % 5 == 0
+    excluded, _ = cohort_exclusions(service.store, SPRING, AUTUMN, filters=())
+    assert (row["n_excluded_ambiguous"], row["n_excluded_other_child"]) == (
+        excluded["n_excluded_ambiguous"], excluded["n_excluded_other_child"])
+    assert 10 <= row["n_excluded_ambiguous"] <= 15 and 10 <= row["n_excluded_other_child"] <= 15
     with service.client() as http:
         bad = http.post(f"/api/v1/waves/{SPRING}/responses",
                         json={"answers": {"q7": {"health_met": "neither"}}, "child": "eldest"})
@@ -167,7 +171,7 @@ def test_a_store_written_before_the_markers_pairs_as_before(tmp_path: Path) -> N
         services.close()
     assert linked > 50
     assert excluded["n_excluded_ambiguous"] == 0
-    assert frame["n_excluded_ambiguous"].to_list() == [None] * frame.height  # published: "fewer than 10"
+    assert frame["n_excluded_ambiguous"].to_list() == [0] * frame.height  # internal: exact
     assert frame["n_pairs"].max() <= linked and frame["n_pairs"].max() > linked * 0.5
 
 
@@ -187,12 +191,10 @@ def test_cohort_q_values_are_benjamini_hochberg_over_the_whole_table(
                                                                                   method="fdr_bh")[1]))
 
 
-def test_an_exclusion_count_of_none_is_published_as_fewer_than_10_like_any_other_under_10(
-        tmp_path: Path) -> None:
-    """A count under the threshold is one band, "fewer than 10", zero included (as the tracker's days): were 0
-    published as 0, the band would say "at least one", and a filter narrowing cohort change to a few families
-    would tell whether any of them answered about another child. One family here answered for another child;
-    none was ambiguous: both counts look the same."""
+def test_exclusion_counts_are_exact_for_analysts_and_none_for_anyone_signed_out(tmp_path: Path) -> None:
+    """Internal figures: one family here answered for another child and none was ambiguous, and the analyst
+    sees exactly that (a published table would show both as "fewer than 10", zero alike: the release
+    checker's rule). Signed out, the cohort is not there at all."""
     clock = FakeClock()
     service = InProcessApp(make_settings(tmp_path / "data"), clock).start()
     try:
@@ -205,11 +207,13 @@ def test_an_exclusion_count_of_none_is_published_as_fewer_than_10_like_any_other
             body = analyst.get(f"/api/v1/waves/{SPRING}/cohort", params={"against": AUTUMN}).json()
             filtered = analyst.get(f"/api/v1/waves/{SPRING}/cohort",
                                    params={"against": AUTUMN, "filter": "respondent_role:parent_carer"}).json()
+            with service.client() as anyone:
+                assert anyone.get(f"/api/v1/waves/{SPRING}/cohort", params={"against": AUTUMN}).status_code == 401
     finally:
         service.stop()
     row = next(r for r in body["rows"] if r["statement_id"] == "health_met")
-    assert (row["n_excluded_ambiguous"], row["n_excluded_other_child"]) == (None, None)
-    assert all(r["n_excluded_ambiguous"] is None and r["n_excluded_other_child"] is None for r in filtered["rows"])
+    assert (row["n_excluded_ambiguous"], row["n_excluded_other_child"]) == (0, 1)
+    # Nobody here said their role, so the filter keeps no family: none excluded, exactly.
+    assert all((r["n_excluded_ambiguous"], r["n_excluded_other_child"]) == (0, 0) for r in filtered["rows"])
     note = next(n for n in body["notes"] if "n_excluded_ambiguous" in n)
-    assert "fewer than 10 could not be told apart" in note and "fewer than 10 were about another child" in note
-    assert "none" not in note.split("Of the")[1].split(";")[0]
+    assert "none could not be told apart" in note and "and 1 were about another child" in note

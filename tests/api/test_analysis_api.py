@@ -10,50 +10,60 @@ import io
 import polars as pl
 import pytest
 from scipy.stats import wilcoxon
-
-from analytics.disclosure import Disclosure, round_pair_counts
+from statsmodels.stats.proportion import proportions_ztest
 
 
 def test_compare_with_the_2019_baseline_carries_the_baselines_own_figures(seeded_analyst) -> None:
     body = seeded_analyst.get("/api/v1/waves/2026-autumn/compare", params={"by": "all"}).json()
     assert body["baseline"] == "baseline-2019" and body["threshold"] == 10
+    assert body["classification"] == "Internal: not for publication"
     health = next(r for r in body["rows"] if r["statement_id"] == "health_met")
     # 2019: 70 strongly + 108 tend to agree of 70+108+108+120+197 = 603 valid answers (27 don't know).
     assert health["baseline_share_agree"] == pytest.approx(178 / 603)
     assert health["baseline_n_valid"] == 603 and health["baseline_area_code"] == "all"
-    # 60 answers, published as the sum of its answer counts, each rounded to a multiple of 5 (disclosure control).
-    assert health["n_valid"] % 5 == 0 and abs(health["n_valid"] - 60) <= 4 * 5 and health["suppressed"] is False
-    assert health["delta_share_agree"] == pytest.approx(health["share_agree"] - 178 / 603)
+    # Internal figures are exact: the 60 families' answers, as they are.
+    assert health["n_valid"] == 60 and health["publishable"] is True and health["publishable_rule"] is None
+    agree = round(health["share_agree"] * 60)
+    assert health["share_agree"] == pytest.approx(agree / 60)
+    assert health["delta_share_agree"] == pytest.approx(agree / 60 - 178 / 603)
+    # The pooled two-proportion z test, as statsmodels computes it on the exact counts.
+    _, p = proportions_ztest([agree, 178], [60, 603])
+    assert health["p_value"] == pytest.approx(p, rel=1e-9)
     only_dont_know = next(r for r in body["rows"] if r["statement_id"] == "local_offer_useful")
-    assert only_dont_know["n_valid"] is None and only_dont_know["suppressed"] is True
+    assert only_dont_know["n_valid"] == 0 and only_dont_know["publishable"] is False
+    assert only_dont_know["publishable_rule"] == "fewer than 10 responses (zero alike)"
 
 
-def test_compare_by_lad_hides_small_areas_but_shows_the_rest_rounded(seeded_analyst) -> None:
+def test_compare_by_lad_shows_small_areas_exactly_and_says_they_are_not_publishable(seeded_analyst) -> None:
     r = seeded_analyst.get("/api/v1/waves/2026-autumn/compare", params={"by": "lad"}, headers={"Accept": "text/csv"})
     assert r.headers["content-type"].startswith("text/csv")
-    frame = pl.read_csv(io.BytesIO(r.content)).filter(pl.col("statement_id") == "health_met")
+    assert r.headers["content-disposition"] == 'attachment; filename="internal-2026-autumn-compare-lad.csv"'
+    every = pl.read_csv(io.BytesIO(r.content))  # a plain CSV: its first column says what it is, every row
+    assert every.columns[0] == "classification" and set(every["classification"]) == {"Internal: not for publication"}
+    frame = every.filter(pl.col("statement_id") == "health_met")
     dover = frame.filter(pl.col("area_name") == "Dover").row(0, named=True)
-    assert dover["suppressed"] is True and dover["n_valid"] is None and dover["share_agree"] is None
-    # Rounding protects Dover's 3 from differencing, so Maidstone's 17 need not be hidden as its complement.
+    assert dover["publishable"] is False and dover["n_valid"] == 3 and dover["share_agree"] is not None
+    assert dover["publishable_rule"] == "fewer than 10 responses (zero alike)"
+    # Dover's 3 is the only small area with answers: Maidstone's 17, the smallest other, is its complement.
     maidstone = frame.filter(pl.col("area_name") == "Maidstone").row(0, named=True)
-    assert maidstone["suppressed"] is False and maidstone["n_valid"] % 5 == 0
+    assert maidstone["n_valid"] == 17 and maidstone["publishable"] is False
+    assert maidstone["publishable_rule"].startswith("complement")
     thanet = frame.filter(pl.col("area_name") == "Thanet").row(0, named=True)
-    assert abs(thanet["n_valid"] - 40) <= 4 * 5 and thanet["suppressed"] is False
-    figures = frame.filter(pl.col("suppressed")).drop("wave_id", "baseline_id", "area_level", "area_code",
-                                                      "area_name", "statement_id", "baseline_area_code", "comparison",
-                                                      "baseline_n_valid", "baseline_share_agree", "suppressed")
-    assert all(v is None for row in figures.rows() for v in row)
+    assert thanet["n_valid"] == 40 and thanet["publishable"] is True
 
 
-def test_compare_exports_open_as_parquet_and_xlsx_with_a_notes_sheet(seeded_analyst) -> None:
+def test_compare_exports_open_as_parquet_and_xlsx_with_a_readme_and_a_notes_sheet(seeded_analyst) -> None:
     parquet = seeded_analyst.get("/api/v1/waves/2026-autumn/compare",
                                  params={"by": "ethnic_group", "format": "parquet"})
-    assert pl.read_parquet(io.BytesIO(parquet.content)).height > 0
+    read = pl.read_parquet(io.BytesIO(parquet.content))
+    assert read.height > 0 and set(read["classification"]) == {"Internal: not for publication"}
     xlsx = seeded_analyst.get("/api/v1/waves/2026-autumn/compare", params={"by": "lad", "format": "xlsx"})
     sheets = pl.read_excel(io.BytesIO(xlsx.content), sheet_id=0)
-    assert set(sheets) == {"compare", "notes"}
+    assert list(sheets) == ["README", "compare", "notes"]
+    assert sheets["README"].columns == ["Internal: not for publication"]
     notes = " ".join(str(v) for v in sheets["notes"].to_dicts())
     assert "threshold" in notes and "Wilson" in notes and "Contains National Statistics data" in notes
+    assert "publishable_rule" in notes
 
 
 @pytest.mark.parametrize(("params", "field"), [({"by": "shoe_size"}, "by"), ({"baseline": "1999"}, "baseline")])
@@ -68,31 +78,28 @@ def test_cohort_links_families_by_return_code_and_tests_their_change(seeded_anal
     row = next(r for r in body["rows"] if r["statement_id"] == "health_met")
     differences = [after - before for before, after in seeded.pairs]
     assert len(differences) == 40
-    # The published figures come from the pair counts rounded as the service rounds them (its own key):
-    # rebuild those, then check each figure against scipy on them.
-    rounding = Disclosure(bytes.fromhex((seeded.data_dir / "secrets" / "return-code.key").read_text().strip()))
-    true = pl.DataFrame({"statement_id": ["health_met"] * 40, "change": differences}).group_by(
-        "statement_id", "change").agg(n=pl.len().cast(pl.Int64))
-    counts = round_pair_counts(rounding, true, later="2027-spring", earlier="2026-autumn")
-    rounded = [c for c, n in zip(counts["change"], counts["n"], strict=True) for _ in range(n)]
-    assert row["n_pairs"] == len(rounded) and abs(row["n_pairs"] - 40) <= 4 * counts.height
-    assert row["share_improved"] == pytest.approx(sum(d > 0 for d in rounded) / len(rounded))
-    assert row["mean_change"] == pytest.approx(sum(rounded) / len(rounded))
-    assert row["p_value"] == pytest.approx(wilcoxon(sorted(rounded, key=abs)).pvalue)
+    # Internal figures are exact: every figure is scipy's on the 40 pairs themselves.
+    assert row["n_pairs"] == 40 and row["n_ties"] == sum(d == 0 for d in differences)
+    assert row["share_improved"] == pytest.approx(sum(d > 0 for d in differences) / 40)
+    assert row["share_worse"] == pytest.approx(sum(d < 0 for d in differences) / 40)
+    assert row["mean_change"] == pytest.approx(sum(differences) / 40)
+    assert row["p_value"] == pytest.approx(wilcoxon(differences).pvalue, rel=1e-9)
+    assert row["p_value_pratt"] == pytest.approx(wilcoxon(differences, zero_method="pratt").pvalue, rel=1e-9)
+    assert row["publishable"] is True and row["publishable_rule"] is None
 
 
 def test_reach_by_lad_and_ethnic_group_says_census_covers_all_ages(seeded_analyst) -> None:
-    lad = seeded_analyst.get("/api/v1/waves/2026-autumn/reach", params={"by": "lad"}).json()["rows"]
+    reached = seeded_analyst.get("/api/v1/waves/2026-autumn/reach", params={"by": "lad"}).json()
+    lad = reached["rows"]
     thanet = next(r for r in lad if r["area_name"] == "Thanet")
-    assert thanet["responses"] % 5 == 0 and abs(thanet["responses"] - 40) <= 4
-    # The share is over the in-area total, itself rounded (independently): 60 +- 4.
-    assert thanet["responses"] / 64 <= thanet["response_share"] <= thanet["responses"] / 56
-    swale = next(r for r in lad if r["area_name"] == "Swale")  # nobody answered: "fewer than 10", not 0
-    assert swale["suppressed"] is True and swale["responses"] is None
-    assert swale["responses_band"] == "fewer than 10" and swale["expected_responses"] > 0
+    assert thanet["responses"] == 40 and reached["base"] == 60  # exact, over the in-area total
+    assert thanet["response_share"] == pytest.approx(40 / 60)
+    swale = next(r for r in lad if r["area_name"] == "Swale")  # nobody answered: 0, and not publishable
+    assert swale["responses"] == 0 and swale["publishable"] is False
+    assert swale["publishable_rule"] == "fewer than 10 responses (zero alike)" and swale["expected_responses"] > 0
     ethnic = seeded_analyst.get("/api/v1/waves/2026-autumn/reach", params={"by": "ethnic_group_broad"}).json()
     assert any("all ages" in note for note in ethnic["notes"])
-    assert any("Publication-safe" in note for note in ethnic["notes"])
+    assert any(note.startswith("Internal: not for publication") for note in ethnic["notes"])
     black = next(r for r in ethnic["rows"] if r["area_code"] == "black")
     assert black["responses"] == 15
 
@@ -113,4 +120,4 @@ def test_cli_cohort_reads_the_file_when_no_service_runs(seeded_copy, cli) -> Non
     assert result.returncode == 0, result.stderr
     frame = pl.read_csv(io.BytesIO(result.stdout.encode()))
     [pairs] = frame.filter(pl.col("statement_id") == "health_met")["n_pairs"].to_list()
-    assert pairs % 5 == 0 and abs(pairs - 40) <= 4 * 9  # 40 pairs, rounded per score change (-4 to +4)
+    assert pairs == 40  # internal: exact

@@ -60,7 +60,7 @@ def test_the_waves_hold_families_sources_paper_phone_and_families_who_answered_t
     with demo.client(ANALYST_TOKEN) as analyst:
         r = analyst.get("/api/v1/export", params={"waves": "all"})
         assert r.status_code == 200
-        assert 'filename="demo-data-all-waves-responses.csv"' in r.headers["content-disposition"]
+        assert 'filename="internal-demo-data-all-waves-responses.csv"' in r.headers["content-disposition"]
         rows = pl.read_csv(io.BytesIO(r.content), infer_schema=False)
         cohort = pl.read_csv(io.BytesIO(analyst.get("/api/v1/waves/2026-autumn/cohort", params={
             "against": "2026-spring", "format": "csv"}).content))

@@ -67,7 +67,9 @@ def test_xlsx_export_has_responses_in_words_and_dictionary_and_codes_sheets(anal
     r = analyst.get("/api/v1/waves/2026-autumn/export", params={"format": "xlsx"})
     assert r.status_code == 200
     sheets = pl.read_excel(io.BytesIO(r.content), sheet_id=0, infer_schema_length=0)
-    assert set(sheets) == {"responses", "dictionary", "codes"}
+    assert list(sheets) == ["README", "responses", "dictionary", "codes"]  # it opens on what it is
+    assert sheets["README"].columns == ["Internal: not for publication."]
+    assert "keep this file inside the council" in " ".join(sheets["README"].to_series().to_list())
     responses = sheets["responses"]
     one = responses.filter(pl.col("response_id") == filled["one"]).row(0, named=True)
     two = responses.filter(pl.col("response_id") == filled["two"]).row(0, named=True)

@@ -326,7 +326,7 @@ def test_parquet_hours_are_utc_and_answers_are_ordered_enums(files: dict[str, Pa
     first = frame.row(0, named=True)
     assert first["submitted_hour"] == stored["hours"][first["response_id"]].replace(tzinfo=dt.UTC)
     metadata = {k.decode(): v.decode() for k, v in (table.schema.metadata or {}).items()}
-    assert metadata["title"] == "surveyapp responses: 2026-autumn, 2027-spring"
+    assert metadata["title"] == "Internal: not for publication: surveyapp responses: 2026-autumn, 2027-spring"
 
 
 # --- The 2019 baseline as data ------------------------------------------------------------------------------------

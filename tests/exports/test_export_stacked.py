@@ -208,7 +208,8 @@ def _filtered(sheet: Any) -> bool:
 
 def test_xlsx_has_date_cells_a_frozen_header_filters_and_a_dictionary(analyst: Any, service: Any) -> None:
     book = openpyxl.load_workbook(io.BytesIO(_get(analyst, "/api/v1/export", waves="all", format="xlsx")))
-    assert book.sheetnames == ["responses", "dictionary", "codes"]
+    assert book.sheetnames == ["README", "responses", "dictionary", "codes"]
+    assert book.active.title == "README" and book["README"]["A1"].value == "Internal: not for publication."
     sheet = book["responses"]
     header = [c.value for c in sheet[1]]
     hour = sheet.cell(row=2, column=header.index("submitted_hour") + 1)
@@ -236,7 +237,7 @@ def test_analysis_xlsx_shows_shares_as_percentages_under_a_frozen_header(analyst
 def test_every_column_is_in_the_dictionary_and_the_per_wave_export_has_the_same_columns(analyst: Any) -> None:
     r = analyst.get("/api/v1/export", params={"waves": "all"})
     assert r.headers["content-type"] == "text/csv; charset=utf-8"  # one charset, not two
-    assert r.headers["content-disposition"] == 'attachment; filename="all-waves-responses.csv"'
+    assert r.headers["content-disposition"] == 'attachment; filename="internal-all-waves-responses.csv"'
     stacked = pl.read_csv(io.BytesIO(r.content), infer_schema=False)
     one = pl.read_csv(io.BytesIO(_get(analyst, "/api/v1/waves/2027-spring/export")), infer_schema=False)
     dictionary = pl.read_json(io.BytesIO(_get_plain(analyst, "/api/v1/export/dictionary", waves="all")))

@@ -12,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from surveyapp.http.access import AccessLog
 from surveyapp.store.audit import COLUMNS, GENESIS, row_hash
 from tests.conftest import Cli, StartService
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
@@ -113,7 +114,10 @@ def test_an_answer_whose_row_cannot_be_stored_is_withheld(server: Service) -> No
     def broken(entry: object) -> None:
         raise RuntimeError("disk on fire")
 
-    server.app.asgi_handler.record = broken  # type: ignore[attr-defined]
+    handler = server.app.asgi_handler
+    while not isinstance(handler, AccessLog):  # the access log, under whatever wraps it (the frozen pages)
+        handler = handler.app  # type: ignore[attr-defined]
+    handler.record = broken  # type: ignore[assignment]
     with server.client(ANALYST_TOKEN) as analyst:
         answer = analyst.get("/api/v1/waves/2026-autumn/export", params={"format": "csv"})
     assert answer.status_code == 503 and "audit log" in answer.json()["detail"]
@@ -149,6 +153,10 @@ def test_audit_verify_names_the_row_changed_or_deleted_behind_the_services_back(
     assert deleted.returncode == 1 and "BROKEN at row 3" in deleted.stderr and "row 2 is missing" in deleted.stderr
     listing = cli(data_dir, "audit", "list", "--action", "audit log verified")
     assert listing.returncode == 0 and "audit log verified" in listing.stdout
+    out = data_dir.parent / "audit.csv"
+    exported = cli(data_dir, "audit", "list", "--actor", "admin", "--since", "2026-01-01T00:00:00Z", "--out", str(out))
+    assert exported.returncode == 0, exported.stderr
+    assert [row["seq"] for row in csv.DictReader(io.StringIO(out.read_text("utf-8")))][-2:] == ["3", "1"]  # newest
 
 
 def test_every_internal_read_is_recorded_with_its_parameters(server: Service) -> None:

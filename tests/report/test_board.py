@@ -44,4 +44,7 @@ def test_results_page_is_for_analysts_and_allows_only_its_own_style(seeded_servi
     csp = r.headers["content-security-policy"]
     assert "'sha256-" in csp and "unsafe-inline" not in csp and "frame-ancestors 'none'" in csp
     assert "How the same families" in r.text and "Reach by ethnic group" in r.text
+    # Internal figures: the banner is the body's first element and the title says so
+    assert r.text.index('id="internal-figures"') < r.text.index("How the same families")
+    assert "<title>Internal: not for publication: " in r.text
     assert seeded_analyst.get("/results/baseline-2019").status_code == 400

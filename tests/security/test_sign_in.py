@@ -102,7 +102,7 @@ def test_a_signed_in_analyst_downloads_the_spss_file_from_a_link(seeded_service:
         assert link, "the landing page links the SPSS file"
         saved = browser.get(link.group(1).replace("&amp;", "&"), headers=BROWSER)
         assert saved.status_code == 200 and saved.content.startswith(b"$FL2")  # an SPSS system file
-        assert saved.headers["content-disposition"] == 'attachment; filename="all-waves-responses.sav"'
+        assert saved.headers["content-disposition"] == 'attachment; filename="internal-all-waves-responses.sav"'
 
 
 def test_behind_tls_the_cookie_is_secure(start_service: StartService) -> None:

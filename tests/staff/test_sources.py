@@ -354,8 +354,11 @@ def test_reach_by_source_shows_every_source_with_shares_of_all_responses_and_no_
     shown = {r["area_name"]: (r["responses"], r["responses_band"], r["response_share"])
              for r in table.iter_rows(named=True)}
     assert shown.pop(next(n for n in shown if n.startswith("No source"))) == (20, "20", 0.4)
-    assert shown == {"School": (15, "15", 0.3), "Forum": (10, "10", 0.2), "Retired": (None, "fewer than 10", None),
-                     "GP": (None, "fewer than 10", None)}
+    assert shown == {"School": (15, "15", 0.3), "Forum": (10, "10", 0.2), "Retired": (5, "5", 0.1),
+                     "GP": (0, "0", 0.0)}  # internal: exact, the small ones flagged
+    rules = {r["area_name"]: r["publishable_rule"] for r in table.iter_rows(named=True) if not r["publishable"]}
+    assert rules.pop("Forum").startswith("complement")  # the smallest other row: with the total it gives 5 away
+    assert rules == {"Retired": "fewer than 10 responses (zero alike)", "GP": "fewer than 10 responses (zero alike)"}
     assert set(table["reach_status"]) == {"no population figure"} and table["expected_share"].is_null().all()
     assert set(table["area_code"]) == {*planted.values(), "no_source"}
     assert any("no population figure" in note for note in answered.json()["notes"])
@@ -369,7 +372,8 @@ def test_reach_by_channel_counts_each_channel(module_service: Service, planted: 
     with module_service.client(ANALYST_TOKEN) as analyst:
         table = rows(analyst, f"/api/v1/waves/{WAVE}/reach?by=channel")
     assert {r["area_code"]: (r["responses"], r["response_share"]) for r in table.iter_rows(named=True)} == {
-        "api": (35, 0.7), "paper": (10, 0.2), "phone": (None, None), "form": (None, None)}
+        "api": (35, 0.7), "paper": (10, 0.2), "phone": (5, 0.1), "form": (0, 0.0)}
+    assert set(table.filter(~pl.col("publishable"))["area_code"]) == {"phone", "form", "paper"}  # paper: complement
     assert table.filter(pl.col("area_code") == "paper")["area_name"].item() == "Paper, entered by staff"
 
 
@@ -389,12 +393,13 @@ def test_compare_by_source_and_by_channel_match_hand_counts(module_service: Serv
     assert source[planted["School"]]["share_agree_ci_high"] == pytest.approx(high)
     assert (source[planted["Forum"]]["n_valid"], source[planted["Forum"]]["share_agree"]) == (10, 0.5)
     assert (source["no_source"]["n_valid"], source["no_source"]["share_agree"]) == (20, 5 / 20)
-    assert source[planted["Retired"]]["suppressed"] and source[planted["Retired"]]["n_valid"] is None  # 5: hidden
+    retired = source[planted["Retired"]]  # 5: shown to analysts, flagged
+    assert retired["publishable"] is False and (retired["n_valid"], retired["share_agree"]) == (5, 1.0)
     assert source[planted["School"]]["area_name"] == "School"
     channel = {r["area_code"]: r for r in by_channel.iter_rows(named=True)}
     assert (channel["api"]["n_valid"], channel["api"]["share_agree"]) == (35, 20 / 35)
     assert (channel["paper"]["n_valid"], channel["paper"]["share_agree"]) == (10, 0.5)
-    assert channel["phone"]["suppressed"] and channel["phone"]["n_valid"] is None
+    assert channel["phone"]["publishable"] is False and channel["phone"]["n_valid"] == 5
     assert two_way.status_code == 200 and "source" in two_way.json()["rows"][0]
 
 
@@ -406,7 +411,7 @@ def test_the_admin_list_shows_each_sources_responses_rounded_as_reach_does(
                       "Retired": (None, "fewer than 10", "retired"), "GP": (None, "fewer than 10", "active")}
 
 
-def test_a_count_that_is_not_a_multiple_of_5_is_rounded_the_same_in_the_admin_list_and_in_reach(
+def test_a_count_that_is_not_a_multiple_of_5_is_rounded_in_the_admin_list_and_exact_in_reach(
         served: Service, admin_http: httpx.Client) -> None:
     school = register(admin_http, "Oakfield School")
     with served.client() as http:
@@ -415,7 +420,7 @@ def test_a_count_that_is_not_a_multiple_of_5_is_rounded_the_same_in_the_admin_li
     listed = admin_http.get(SOURCES).json()[0]["responses"]
     with served.client(ANALYST_TOKEN) as analyst:
         reach = rows(analyst, f"/api/v1/waves/{WAVE}/reach?by=source")
-    assert listed in (10, 15) and reach.filter(pl.col("area_code") == school["source_id"])["responses"].item() == listed
+    assert listed in (10, 15) and reach.filter(pl.col("area_code") == school["source_id"])["responses"].item() == 12
 
 
 def test_the_export_names_each_responses_source_and_the_dictionary_says_what_they_are(
@@ -520,7 +525,7 @@ def test_the_cli_manages_sources_on_the_file_and_through_the_running_service(
 def test_families_who_follow_a_registered_sources_link_show_in_reach_and_the_tracker_alike(
         served: Service, admin_http: httpx.Client, clock: FakeClock) -> None:
     """Issue 13's end to end: a source registered through the API, 12 families through its link on the form, and
-    the source in the admin list, reach by source and the tracker (its rows and its days), one rounded figure."""
+    the source in the admin list (rounded), reach by source and the tracker (its rows and its days, exact)."""
     school = register(admin_http, "Oakfield School SENCO")
     for _ in range(12):
         with served.client() as http:
@@ -536,8 +541,8 @@ def test_families_who_follow_a_registered_sources_link_show_in_reach_and_the_tra
         page = analyst.get(f"/tracker/{WAVE}", params={"by": "source"})
     in_reach = reach.filter(pl.col("area_code") == school["source_id"])["responses"].item()
     in_tracker = next(r for r in tracked["rows"] if r["area_code"] == school["source_id"])
-    assert listed["responses"] in (10, 15) and listed["responses"] == in_reach == in_tracker["responses"]
+    assert listed["responses"] in (10, 15) and in_reach == in_tracker["responses"] == 12
     assert in_tracker["area_name"] == "Oakfield School SENCO"
     days = [d for d in tracked["daily"] if d["breakdown"] == "source" and d["code"] == school["source_id"]]
-    assert days and all(d["responses"] is None or d["responses"] % 5 == 0 for d in days)
+    assert days and sum(d["responses"] for d in days) == 12
     assert page.status_code == 200 and "Oakfield School SENCO" in page.text

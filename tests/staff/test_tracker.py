@@ -2,9 +2,9 @@
 in proportion, some responses through outreach sources and on paper or by phone, over three weeks.
 
 The tracker must name exactly Swale and Thanet, with the shortfall of the worked formula, and agree with
-scipy's exact binomial test and statsmodels' Holm on the published figures; publish no count under 10; keep a
-hidden count hidden when its daily series and the totals are set against each other; and name the field of
-every bad parameter.
+scipy's exact binomial test and statsmodels' Holm on the exact figures (internal: for signed-in analysts);
+flag every count under 10 as not publishable while showing it; give nobody signed out anything; and name the
+field of every bad parameter.
 """
 
 from __future__ import annotations
@@ -202,7 +202,7 @@ def test_the_tracker_names_exactly_swale_and_thanet_first_with_their_shortfall(a
         if row["expected_share"] is None:  # out of area, unknown: outside the shares
             assert row["shortfall"] is None
             continue
-        x = 9 if row["suppressed"] else row["responses"]
+        x = row["responses"]  # internal: exact
         assert row["shortfall"] == _smallest_k(row["expected_share"], x, base), row
         assert row["expected_responses"] == round(row["expected_share"] * base)
     shortfalls = [r["shortfall"] for r in rows if r["shortfall"] is not None]
@@ -211,13 +211,13 @@ def test_the_tracker_names_exactly_swale_and_thanet_first_with_their_shortfall(a
     assert swale["shortfall"] > 20  # about 30 short of 50 expected at this total
 
 
-def test_verdicts_are_scipys_exact_test_with_statsmodels_holm_on_the_published_figures(analyst: httpx.Client) -> None:
+def test_verdicts_are_scipys_exact_test_with_statsmodels_holm_on_the_exact_figures(analyst: httpx.Client,
+                                                                                  planted: Planted) -> None:
     body = _tracker(analyst, by="lad")
     rows = [r for r in body["rows"] if r["expected_share"] is not None]
     base = body["base"]
-    # The published figures, as reach tests them: x + 4 (rounding may have taken up to 4), base - 4.
-    p = [binomtest(min((9 if r["suppressed"] else r["responses"] + 4), base - 4), base - 4, r["expected_share"],
-                   alternative="less").pvalue for r in rows]
+    assert base == sum(planted.lads.values()) and {r["area_code"]: r["responses"] for r in rows} == planted.lads
+    p = [binomtest(r["responses"], base, r["expected_share"], alternative="less").pvalue for r in rows]
     adjusted = multipletests(p, method="holm")[1]
     assert [r["p_adjusted"] for r in rows] == pytest.approx(list(adjusted), rel=1e-9)
     assert [r["under_reached"] for r in rows] == [bool(a < 0.05) for a in adjusted]
@@ -229,7 +229,7 @@ def test_the_tracker_and_reach_never_disagree(analyst: httpx.Client) -> None:
     for row in reach["rows"]:
         mine = tracker[row["area_code"]]
         for column in ("responses", "responses_band", "expected_responses", "p_adjusted", "under_reached",
-                       "reach_status", "suppressed"):
+                       "reach_status", "publishable", "publishable_rule"):
             assert mine[column] == row[column], (row["area_name"], column)
 
 
@@ -237,7 +237,7 @@ def test_csv_holds_the_json_rows(analyst: httpx.Client) -> None:
     body = _tracker(analyst, by="lad")
     response = analyst.get(f"/api/v1/waves/{WAVE}/tracker", params={"by": "lad", "format": "csv"})
     assert response.headers["content-type"].startswith("text/csv")
-    assert f'filename="{WAVE}-tracker-lad.csv"' in response.headers["content-disposition"]
+    assert f'filename="internal-{WAVE}-tracker-lad.csv"' in response.headers["content-disposition"]
     read = list(csv.DictReader(io.StringIO(response.text)))
     assert [r["area_name"] for r in read] == [r["area_name"] for r in body["rows"]]
     assert [r["shortfall"] for r in read] == ["" if r["shortfall"] is None else str(r["shortfall"])
@@ -250,31 +250,30 @@ def test_csv_holds_the_json_rows(analyst: httpx.Client) -> None:
     workbook = analyst.get(f"/api/v1/waves/{WAVE}/tracker", params={"format": "xlsx"})
     with zipfile.ZipFile(io.BytesIO(workbook.content)) as book:
         sheets = re.findall(r'<sheet name="([^"]+)"', book.read("xl/workbook.xml").decode())
-    assert sheets == ["tracker", "daily", "notes"]
+    assert sheets == ["README", "tracker", "daily", "notes"]
 
 
-def test_sources_and_channels_retired_marked_small_ones_banded(analyst: httpx.Client, planted: Planted) -> None:
+def test_sources_and_channels_retired_marked_small_ones_flagged(analyst: httpx.Client, planted: Planted) -> None:
     sources = {r["area_code"]: r for r in _tracker(analyst, by="source")["rows"]}
     assert set(sources) == {*SOURCES, "no_source"}
     assert sources[GP]["area_name"] == "GP surgery poster (retired)" and sources[GP]["retired"]
-    assert sources[GP]["responses"] is None and sources[GP]["responses_band"] == "fewer than 10"
-    assert abs(sources[OAK]["responses"] - 150) <= 4
-    assert sources[OAK]["responses"] % 5 == 0
+    assert sources[GP]["responses"] == 6 and sources[GP]["publishable"] is False
+    assert sources[GP]["publishable_rule"] == "fewer than 10 responses (zero alike)"
+    assert sources[OAK]["responses"] == 150 and sources[OAK]["publishable"] is True
     assert all(r["shortfall"] is None and r["reach_status"] == "no population figure" for r in sources.values())
     channels = {r["area_code"]: r for r in _tracker(analyst, by="channel")["rows"]}
-    assert set(channels) == {"form", "api", "paper", "phone"}
-    assert channels["phone"]["responses_band"] == "fewer than 10" and channels["phone"]["responses"] is None
-    assert abs(channels["paper"]["responses"] - planted.channels["paper"]) <= 4
+    assert {c: r["responses"] for c, r in channels.items()} == planted.channels
+    assert channels["phone"]["responses_band"] == "7" and channels["phone"]["publishable"] is False
 
 
-def test_no_published_count_is_under_10_or_off_a_multiple_of_5(analyst: httpx.Client) -> None:
+def test_every_count_is_exact_and_each_under_10_is_flagged(analyst: httpx.Client) -> None:
     for by in ("lad", "district", "source", "channel", "ethnic_group", "send_status"):
         body = _tracker(analyst, by=by)
+        assert body["classification"] == "Internal: not for publication"
         for row in [*body["rows"], *body["daily"]]:
-            if row["responses"] is not None:
-                assert row["responses"] >= 10 and row["responses"] % 5 == 0, row
-            else:
-                assert row["responses_band"] == "fewer than 10"
+            assert row["responses"] is not None and row["responses_band"] == str(row["responses"]), row
+            if row["responses"] < 10:
+                assert row["publishable"] is False and row["publishable_rule"].startswith("fewer than 10"), row
 
 
 def test_the_daily_series_counts_uk_days_every_day_a_rounded_cell(analyst: httpx.Client, planted: Planted) -> None:
@@ -287,13 +286,12 @@ def test_the_daily_series_counts_uk_days_every_day_a_rounded_cell(analyst: httpx
 
 
 def test_the_daily_series_does_not_say_on_which_day_the_first_response_came(analyst: httpx.Client) -> None:
-    """A series starting on the first response's day would tell that its banded first day holds at least one
-    (so a band of "fewer than 10" would say "1 to 9"), and when the first family answered. It starts on the
-    day the wave opened, so the days before the first response are banded like any other."""
+    """The series starts on the day the wave opened, not the first response's: the days before the first
+    response are there, at 0, flagged as not publishable like any other small day."""
     daily = pl.DataFrame(_tracker(analyst)["daily"], infer_schema_length=None)
     before = daily.filter(pl.col("date") < DAYS[0].isoformat())
     assert before["date"].min() == "2026-10-01" and before["date"].n_unique() == (DAYS[0] - dt.date(2026, 10, 1)).days
-    assert before["responses"].is_null().all() and set(before["responses_band"]) == {"fewer than 10"}
+    assert (before["responses"] == 0).all() and not before["publishable"].any()
 
 
 def test_an_hour_is_counted_on_its_uk_day_in_summer_time_and_in_winter() -> None:
@@ -333,19 +331,23 @@ def _bounds_of_hidden_phone(channels: dict[str, int | None], days: list[int | No
     return found[0], found[1]
 
 
-def test_daily_series_and_totals_do_not_pin_the_hidden_phone_count(analyst: httpx.Client, planted: Planted) -> None:
-    channels = {r["area_code"]: r["responses"] for r in _tracker(analyst, by="channel")["rows"]}
-    days = [r["responses"] for r in _tracker(analyst)["daily"] if r["breakdown"] == "channel" and r["code"] == "phone"]
-    truth, total = planted.channels["phone"], sum(planted.channels.values())
-    everyone = planted.service.services.disclosure.round_value(f"responses|{WAVE}|all|all", total)  # the report's
-    assert channels["phone"] is None and all(d is None for d in days)  # shown nowhere
-    low, high = _bounds_of_hidden_phone(channels, days, everyone, slack=4)
-    assert low <= truth <= high
-    assert low < high  # not pinned
-    # The same attack on exact figures (no rounding, only the small cells hidden) pins it: it is able to fail.
+def test_the_phone_count_is_shown_to_analysts_flagged_and_to_nobody_else(analyst: httpx.Client,
+                                                                           planted: Planted) -> None:
+    channels = {r["area_code"]: r for r in _tracker(analyst, by="channel")["rows"]}
+    days = {r["date"]: r for r in _tracker(analyst)["daily"] if r["breakdown"] == "channel" and r["code"] == "phone"}
+    truth = planted.channels["phone"]
+    assert channels["phone"]["responses"] == truth and channels["phone"]["publishable"] is False
+    assert {d: r["responses"] for d, r in days.items() if r["responses"]} == \
+        {d.isoformat(): n for d, n in planted.phone_days.items()}
+    assert not any(r["publishable"] for r in days.values())  # every phone day is under 10
+    # Why the flags matter: hiding only the small cells of these exact figures is not enough for a release,
+    # the other channels and the total pin the hidden phone count (so a release is checked as a whole).
     exact = {c: (n if n >= 10 else None) for c, n in planted.channels.items()}
-    exact_days: list[int | None] = [None] * len(days)
-    assert _bounds_of_hidden_phone(exact, exact_days, total, slack=0) == (truth, truth)
+    assert _bounds_of_hidden_phone(exact, [None] * len(days), sum(planted.channels.values()), slack=0) == \
+        (truth, truth)
+    with planted.service.client() as anyone:  # signed out: nothing at all, in any format
+        for params in ({}, {"by": "channel", "format": "csv"}, {"table": "daily", "format": "xlsx"}):
+            assert anyone.get(f"/api/v1/waves/{WAVE}/tracker", params=params).status_code == 401
 
 
 # --- errors -----------------------------------------------------------------------------------------------
@@ -421,8 +423,9 @@ def test_after_the_wave_closes_the_page_says_its_figures_are_final(seeded_analys
 def test_the_page_by_source_lists_every_source(analyst: httpx.Client) -> None:
     html = analyst.get(f"/tracker/{WAVE}", params={"by": "source"}).text
     assert "GP surgery poster (retired)" in html and "Oak Tree School SENCO" in html
-    assert "Oak Tree School SENCO brought the most responses so far (about 150), then Parent forum (about 40); " \
-        "1 more has fewer than 10. No outreach link: about " in html
+    assert "Oak Tree School SENCO brought the most responses so far (150), then Parent forum (40); " \
+        "1 more has fewer than 10. No outreach link: " in html
+    assert "Internal: not for publication" in html and 'id="internal-figures"' in html
     channels = analyst.get(f"/tracker/{WAVE}", params={"by": "channel"}).text
     assert "Online form brought the most responses so far" in channels and "1 more has fewer than 10." in channels
     assert analyst.get(f"/tracker/{WAVE}", params={"by": "town"}).json()["errors"][0]["field"] == "by"
@@ -481,8 +484,9 @@ def test_cli_reads_the_file_and_gives_the_apis_figures(seeded_copy: Path, seeded
     mine = daily.stdout.splitlines()
     theirs = seeded_analyst.get(f"/api/v1/waves/{WAVE}/tracker", params={"format": "csv", "table": "daily"}).text
     # The series runs to today: the CLI's clock is the machine's, the served copy's is the seeded one's (later).
-    last = max(line.split(",")[1] for line in mine[1:])
-    assert mine == [line for line in theirs.splitlines() if line.split(",")[1] <= last or line.startswith("wave_id")]
+    last = max(line.split(",")[2] for line in mine[1:])  # after the classification and wave_id columns
+    assert mine == [line for line in theirs.splitlines()
+                    if line.split(",")[2] <= last or line.startswith("classification")]
 
 
 @pytest.mark.slow  # the `surveyapp` command in subprocesses, as in tests/cli/test_cli.py

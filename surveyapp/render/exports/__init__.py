@@ -52,19 +52,22 @@ __all__ = ["CHOSEN_LABELS", "FORMATS", "FORMULA_STARTS", "TAGGED_LABELS", "XLSX_
            "serialise_table", "theme_column", "variable_names"]
 
 
-def serialise(frame: pl.DataFrame, columns: Sequence[Column], fmt: str, *, title: str = "surveyapp export") -> bytes:
+def serialise(frame: pl.DataFrame, columns: Sequence[Column], fmt: str, *, title: str = "surveyapp export",
+              readme: Sequence[str] = ()) -> bytes:
     """The frame as CSV (UTF-8 with a header), Parquet (dictionary in its metadata), XLSX (responses in words,
     dictionary and codes sheets), SPSS `.sav` or Stata `.dta` (labelled); `title` as the file's label or title.
 
     Every format a person opens (CSV, XLSX, SPSS, Stata, which export onward to spreadsheets) has its text
     cells and labels neutralised (`neutralise`); Parquet is read by code (R, Python, DuckDB) and keeps the text
-    exactly as stored."""
+    exactly as stored. `readme` lines (what the file is: "Internal: not for publication") make XLSX's first
+    sheet, README, which the workbook opens on; the other formats carry them in `title`."""
     if fmt == "csv":
         return neutralise(frame).write_csv().encode("utf-8")
     if fmt == "parquet":
         return parquet(frame, columns, dictionary_frame(columns), title=title)
     if fmt == "xlsx":
-        return xlsx({"responses": in_words(frame, columns), "dictionary": dictionary_frame(columns),
+        first = {"README": pl.DataFrame({readme[0]: list(readme[1:])})} if readme else {}
+        return xlsx({**first, "responses": in_words(frame, columns), "dictionary": dictionary_frame(columns),
                      "codes": codes_frame(columns)}, title=title)
     if fmt in ("sav", "dta"):
         return stats_package(frame, columns, fmt, title)
