@@ -100,7 +100,7 @@ class ReleaseDocument(msgspec.Struct, forbid_unknown_fields=True):
     version: int
     cutoff: dt.datetime  # responses stored before this moment (UTC), and no others, are in it
     made_at: dt.datetime
-    responses: int  # responses in it, rounded as every published count is
+    responses: int  # responses in it, rounded as every published count is (0 when the check hid it)
     baseline_id: str | None
     previous_wave_id: str | None
     tables: list[ReleaseTable]
@@ -109,6 +109,7 @@ class ReleaseDocument(msgspec.Struct, forbid_unknown_fields=True):
     supersedes: str | None = None
     correction_note: str = ""
     licence: str = "Open Government Licence v3.0"
+    responses_hidden: str | None = None  # why `responses` is not shown (HIDDEN_REASONS' key), None when it is
 
     def table(self, table_id: str) -> ReleaseTable | None:
         return next((t for t in self.tables if t.spec.table_id == table_id), None)

@@ -98,7 +98,8 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
         made_at=now.astimezone(dt.UTC), responses=decisions.of(total).value or 0,
         baseline_id=inputs.baseline.wave_id if inputs.baseline else None,
         previous_wave_id=inputs.previous.wave_id if inputs.previous else None, tables=tables, check=check,
-        statements=statements, supersedes=supersedes, correction_note=note)
+        statements=statements, supersedes=supersedes, correction_note=note,
+        responses_hidden=_reason(decisions.of(total).rule) if decisions.of(total).value is None else None)
 
 
 def _likert(wave: Wave) -> Likert:
@@ -163,7 +164,7 @@ def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Cou
         frame, compared = compare_table(inputs, spec, mine, decide, lads=services.areas.lads,
                                         excluded_lads=info.baseline_excludes)
         other = compared_wave(inputs, spec)
-        title, note = _compare_title(inputs, spec, other, info.baseline_scope)
+        title, note = _compare_title(services, inputs, spec, other)
         return ReleaseTable(spec, title, compared, short_title(other) if other else None, list(frame.columns),
                             _rows(frame), note)
     if spec.kind in ("reach", "tracker"):
@@ -189,23 +190,32 @@ _LEVEL_WORDS = {"all": "all families", "utla": "local authority", "lad": "distri
                 "source": "outreach source"}
 
 
-_REASONS = {"threshold": "small", "zeros": "small", "complement": "complement", "differencing": "complement",
-            "one_answer": "one_answer", "interim": "interim"}
-
-
 def _reason(rule: str | None) -> str | None:
-    return None if rule is None else _REASONS.get(rule, "complement")
+    """The reason a reader is given (HIDDEN_REASONS' key) for the rule that hid a count."""
+    from analytics.outputcheck import REASONS
+
+    return None if rule is None else REASONS.get(rule, "complement")
 
 
-def _compare_title(inputs: Inputs, spec: TableSpec, other: Wave | None, scope: str) -> tuple[str, str]:
+def _compare_title(services: Services, inputs: Inputs, spec: TableSpec, other: Wave | None) -> tuple[str, str]:
+    """The title says what is compared with what: against an aggregate baseline that did not cover every area
+    (Kent's 2019 survey, not Medway), the covered areas' families against it and the others apart."""
+    info, lads = services.areas.info, services.areas.lads
     now = short_title(inputs.wave)
     then = short_title(other) if other else ""
     by = "" if spec.level == "all" else f", by {_LEVEL_WORDS.get(spec.level, spec.level)}"
-    if other is not None and other.kind == "aggregate":
-        return (f"How families answered, {now}{by}: Kent compared with {scope} {then}, Medway apart",
-                f"Kent only: the {then} survey did not cover Medway, so Medway's figures are shown apart, with no "
-                f"comparison with {then}.")
-    return f"How families answered, {now}{by}, compared with {then}", ""
+    if other is None or other.kind != "aggregate" or not info.baseline_excludes:
+        scope = f"{info.baseline_scope} " if other is not None and other.kind == "aggregate" else ""
+        return f"How families answered, {now}{by}, compared with {scope}{then}", ""
+    apart = lads.filter(pl.col("lad_code").is_in(list(info.baseline_excludes)))
+    covered = lads.filter(~pl.col("lad_code").is_in(list(info.baseline_excludes)))
+    inside = " and ".join(dict.fromkeys(covered["utla_name" if "utla_name" in lads.columns else "lad_name"]))
+    outside = " and ".join(apart["lad_name"].to_list())
+    return (f"How families answered, {now}{by}: {inside} families compared with {info.baseline_scope} {then}, "
+            f"{outside} shown apart",
+            f"{inside} only: the {then} survey did not cover {outside}, so {outside}'s figures are shown with no "
+            f"comparison with {then}." + (" The all-families row holds every family, so it is not compared either."
+                                          if spec.level == "all" else ""))
 
 
 def _later(spec: TableSpec, note: str = HIDDEN_REASONS["interim"].capitalize() + ".") -> ReleaseTable:
