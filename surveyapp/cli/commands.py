@@ -12,6 +12,7 @@ import msgspec
 
 from surveyapp.actions.schemas import BackupOut, SourceIn, SourceOut, WaveIn, WaveOut
 from surveyapp.cli.client import open_client, segment
+from surveyapp.cli.releases import add_release
 from surveyapp.cli.restore import add_restore
 from surveyapp.settings import Settings
 
@@ -358,5 +359,5 @@ def _add_report(sub: SubParsers) -> None:
 def add_commands(sub: SubParsers) -> None:
     """Register the data commands on the CLI's subparsers, in the order `--help` lists them."""
     for add in (_add_waves, _add_sources, _add_export, _add_baseline, _add_backup, _add_analyses, _add_tracker,
-                _add_report, add_restore):
+                _add_report, add_release, add_restore):
         add(sub)

@@ -53,7 +53,8 @@ class TableSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class ReleaseTable(msgspec.Struct, forbid_unknown_fields=True):
     """One published table: the spec it was made from, a title that says what it compares with, and its rows
-    (column -> value, null where hidden)."""
+    (column -> value, null where hidden). A row with a hidden count also has `hidden_columns`, each hidden column
+    -> its reason (`HIDDEN_REASONS`' key); `hidden` is the reason of the row's first hidden count."""
 
     spec: TableSpec
     title: str

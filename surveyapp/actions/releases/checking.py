@@ -68,17 +68,16 @@ def report_of(outcome: Outcome) -> ReleaseCheck:
     return ReleaseCheck(outcome.passed, rules, list(outcome.checked_against), outcome.seconds)
 
 
-def earlier_releases(rows: list[dict[str, Any]], cells_for: Callable[[Any], list[tuple[Count, Any]]]
-                     ) -> list[EarlierRelease]:
+def earlier_releases(rows: list[dict[str, Any]],
+                     cells_for: Callable[[Any], list[tuple[Count, int | None, str | None]]]) -> list[EarlierRelease]:
     """The earlier published releases as the check reads them: each cell as it was published (`cells_for` gives a
-    document's counts with the value it showed)."""
+    document's counts with the value it showed, or the reason it gave for hiding it)."""
     from surveyapp.domain.release import decode
 
     out = []
     for row in rows:
         document = decode(bytes(row["content"]))
-        published = [Published(cell_of(count), value, None if value is not None else "small")
-                     for count, value in cells_for(document)]
+        published = [Published(cell_of(count), value, reason) for count, value, reason in cells_for(document)]
         cutoff: dt.datetime = row["cutoff"]
         out.append(EarlierRelease(row["release_id"], cutoff, published))
     return out

@@ -131,10 +131,11 @@ def _counts(services: Services, inputs: Inputs, spec: TableSpec) -> list[Count]:
     return []
 
 
-def _published_cells(services: Services, inputs: Inputs, document: ReleaseDocument) -> list[tuple[Count, int | None]]:
-    """An earlier release's counts with the value it published (its tables' specs counted again: the cells, not
-    their values, are what is needed)."""
-    out: list[tuple[Count, int | None]] = []
+def _published_cells(services: Services, inputs: Inputs, document: ReleaseDocument
+                     ) -> list[tuple[Count, int | None, str | None]]:
+    """An earlier release's counts with the value it published and why it hid one (its tables' specs counted
+    again: the cells, not their values, are what is needed)."""
+    out: list[tuple[Count, int | None, str | None]] = []
     for table in document.tables:
         if not table.rows:
             continue
@@ -145,12 +146,14 @@ def _published_cells(services: Services, inputs: Inputs, document: ReleaseDocume
             row = rows.get(key)
             if row is None:
                 continue
-            if own:
-                out.append((count, row.get(count.column)))
-            elif count.column == "n_valid":
-                out.append((count, row.get("baseline_n_valid")))
+            column = count.column if own else f"baseline_{count.column}"
+            if own or count.column == "n_valid":
+                value = row.get(column)
+                out.append((count, value, row.get(HIDDEN_COLUMNS, {}).get(column, "small") if value is None
+                            else None))
     total = Count("summary", (("wave_id", document.wave_id),), "responses", 0, document.wave_id)
-    return [*out, (total, document.responses)]
+    shown = document.responses_hidden is None
+    return [*out, (total, document.responses if shown else None, document.responses_hidden)]
 
 
 def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Count],
@@ -166,17 +169,35 @@ def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Cou
         other = compared_wave(inputs, spec)
         title, note = _compare_title(services, inputs, spec, other)
         return ReleaseTable(spec, title, compared, short_title(other) if other else None, list(frame.columns),
-                            _rows(frame), note)
+                            _rows(frame, mine, decisions), note)
     if spec.kind in ("reach", "tracker"):
         labels = _labels(services, inputs, spec.level)
         frame = reach_table(inputs, spec, mine, decide, lads=services.areas.lads, census=services.areas.census,
                             labels=labels, threshold=services.settings.small_number_threshold)
-        return ReleaseTable(spec, _reach_title(inputs, spec), None, None, list(frame.columns), _rows(frame), "")
+        return ReleaseTable(spec, _reach_title(inputs, spec), None, None, list(frame.columns),
+                            _rows(frame, mine, decisions), "")
     return _later(spec, "This table is not made yet.")
 
 
-def _rows(frame: pl.DataFrame) -> list[dict[str, object]]:
-    return [{k: _reason(v) if k == "hidden" else v for k, v in row.items()} for row in frame.to_dicts()]
+HIDDEN_COLUMNS = "hidden_columns"  # in a row with a hidden count: each hidden column -> its reason
+
+
+def _rows(frame: pl.DataFrame, counts: list[Count], decisions: Decisions) -> list[dict[str, object]]:
+    """The rows as published: `hidden` the reason of the row's first hidden count, and `hidden_columns` the
+    reason of each (a count of the wave compared with is its `baseline_` column)."""
+    by_row: dict[tuple[str, ...], dict[str, str]] = {}
+    for count in counts:
+        decision = decisions.of(count)
+        if decision.value is None:
+            column = count.column if "~" not in count.table_id else f"baseline_{count.column}"
+            by_row.setdefault(tuple(v for _, v in count.row), {})[column] = _reason(decision.rule) or "small"
+    rows = []
+    for row in frame.to_dicts():
+        key = tuple(str(row[k]) for k in ("area_code", "statement_id") if k in row)
+        hidden = by_row.get(key, {})
+        rows.append({**{k: _reason(v) if k == "hidden" else v for k, v in row.items()},
+                     **({HIDDEN_COLUMNS: hidden} if hidden else {})})
+    return rows
 
 
 def _reach_title(inputs: Inputs, spec: TableSpec) -> str:
