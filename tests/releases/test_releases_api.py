@@ -16,7 +16,7 @@ from surveyapp.store.releases import add_release, read_release
 from tests.conftest import Harness
 
 RELEASES = "/api/v1/waves/2026-autumn/releases"
-INTERIM = {"stage": "interim", "cutoff": "2026-11-22T13:00:00Z"}
+INTERIM: dict[str, object] = {"stage": "interim", "cutoff": "2026-11-22T13:00:00Z"}
 
 
 def _make(admin: httpx.Client, body: dict[str, object] = INTERIM, url: str = RELEASES) -> dict[str, object]:

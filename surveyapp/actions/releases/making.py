@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 import msgspec
@@ -11,6 +12,7 @@ import polars as pl
 from surveyapp.actions.levels import AnalysisError, short_title
 from surveyapp.actions.releases.cells import Count, Decision, Decisions
 from surveyapp.actions.releases.checking import earlier_releases, run_check
+from surveyapp.actions.releases.cohort import cohort_counts, cohort_table, pairs_frame
 from surveyapp.actions.releases.compare import compare_counts, compare_table, compared_wave
 from surveyapp.actions.releases.inputs import Inputs, gather, previous_wave
 from surveyapp.actions.releases.plan import plan_for
@@ -80,6 +82,7 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
 
     previous = previous_wave(services, wave)
     inputs = gather(services, wave, cutoff, previous_cutoff=previous_cutoff(services, previous, now))
+    inputs = replace(inputs, pairs=pairs_frame(inputs))
     plan = [s for s in plan_for(services, wave) if _can_make(inputs, s)]
     carried = [s for s in plan if stage in s.stages]
     counts = [c for spec in carried for c in _counts(services, inputs, spec)]
@@ -111,6 +114,8 @@ def _likert(wave: Wave) -> Likert:
 
 def _can_make(inputs: Inputs, spec: TableSpec) -> bool:
     """A table comparing with a wave that is not there (no previous wave yet) is left out of the release."""
+    if spec.kind == "cohort":
+        return inputs.previous is not None
     return spec.kind != "compare" or compared_wave(inputs, spec) is not None
 
 
@@ -128,6 +133,8 @@ def _counts(services: Services, inputs: Inputs, spec: TableSpec) -> list[Count]:
     if spec.kind in ("reach", "tracker"):
         codes = reach_codes(inputs, spec, services.areas.lads, _labels(services, inputs, spec.level))
         return reach_counts(inputs, spec, codes)
+    if spec.kind == "cohort" and inputs.pairs is not None:
+        return cohort_counts(inputs, spec, inputs.pairs)
     return []
 
 
@@ -176,6 +183,13 @@ def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Cou
                             labels=labels, threshold=services.settings.small_number_threshold)
         return ReleaseTable(spec, _reach_title(inputs, spec), None, None, list(frame.columns),
                             _rows(frame, mine, decisions), "")
+    if spec.kind == "cohort" and inputs.previous is not None:
+        frame = cohort_table(inputs, mine, decide)
+        then = short_title(inputs.previous)
+        return ReleaseTable(spec, f"How the same families' answers changed, {then} to {short_title(inputs.wave)}",
+                            inputs.previous.wave_id, then, list(frame.columns), _rows(frame, mine, decisions),
+                            "Each pair is one child's answers in both waves (the same return code). p_value: a "
+                            "two-sided sign test on the published numbers improved and worse.")
     return _later(spec, "This table is not made yet.")
 
 
