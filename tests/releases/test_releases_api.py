@@ -150,3 +150,15 @@ def test_a_draft_checked_before_another_release_was_published_must_be_made_again
     release_admin.post(f"/api/v1/releases/{fresh}/publish").raise_for_status()
     refused = release_admin.post(f"/api/v1/releases/{stale}/publish")
     assert refused.status_code == 409 and "make the draft again" in refused.json()["detail"]
+
+
+def test_a_closed_wave_has_one_final_release_and_corrections_of_it(release_admin: httpx.Client) -> None:
+    release_admin.post("/api/v1/admin/waves/2026-autumn/close").raise_for_status()
+    final = _make(release_admin, {"stage": "final"})
+    assert final["release_id"] == "2026-autumn-final-1-v1"
+    assert final["document"]["responses"] == 130  # type: ignore[index]
+    release_admin.post("/api/v1/releases/2026-autumn-final-1-v1/publish").raise_for_status()
+    again = release_admin.post(RELEASES, json={"stage": "final"})
+    assert again.status_code == 409 and "correct it" in again.json()["detail"]
+    late = release_admin.post(RELEASES, json={"stage": "final", "cutoff": "2026-11-22T13:00:00Z"})
+    assert late.status_code == 400 and late.json()["errors"][0]["field"] == "cutoff"

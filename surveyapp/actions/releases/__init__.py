@@ -55,6 +55,10 @@ def make_release(services: Services, wave_id: str, body: ReleaseIn, now: dt.date
         if body.note:
             raise AnalysisError("note", "a note goes with a correction (corrects): leave it out")
         cutoff = cutoff_of(wave, body, now)
+        finals = [r for r in earlier_published(services, [wave_id]) if r["stage"] == "final"]
+        if stage == "final" and finals:
+            raise ReleaseConflict(f"{wave_id} has a final release already ({finals[-1]['release_id']}): correct it "
+                                  "(corrects, with a note) rather than make another")
         release_id = new_release_id(services, wave_id, stage)
     document = build(services, wave, stage=stage, cutoff=cutoff, release_id=release_id, version=version, now=now,
                      supersedes=supersedes, note=body.note.strip())
