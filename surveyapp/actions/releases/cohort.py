@@ -21,8 +21,9 @@ COLUMNS = ["later_wave_id", "earlier_wave_id", "statement_id", "n_pairs", "n_imp
 def pairs_frame(inputs: Inputs) -> pl.DataFrame:
     """One row per pair and statement both answered on the scale: pair_id (the later response), stored_at (its
     hour), wave_id (the later wave), statement_id and change (improved, same, worse)."""
-    schema = pl.Schema({"pair_id": pl.String, "stored_at": pl.Datetime("us"), "wave_id": pl.String,
-                        "statement_id": pl.String, "change": pl.String})
+    text: pl.DataType = pl.String()
+    schema = pl.Schema({"pair_id": text, "stored_at": pl.Datetime("us"), "wave_id": text, "statement_id": text,
+                        "change": text})
     if inputs.previous is None:
         return pl.DataFrame(schema=schema)
     later, later_answers = inputs.of(inputs.wave.wave_id)
