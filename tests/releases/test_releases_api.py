@@ -12,7 +12,7 @@ import pytest
 
 from surveyapp.actions.releases import published, published_bytes, release_out
 from surveyapp.domain.release import ReleaseDocument, decode
-from surveyapp.store.releases import add_release, read_release
+from surveyapp.store.releases import add_release, publish_release, read_release
 from tests.conftest import Harness
 
 RELEASES = "/api/v1/waves/2026-autumn/releases"
@@ -162,3 +162,18 @@ def test_a_closed_wave_has_one_final_release_and_corrections_of_it(release_admin
     assert again.status_code == 409 and "correct it" in again.json()["detail"]
     late = release_admin.post(RELEASES, json={"stage": "final", "cutoff": "2026-11-22T13:00:00Z"})
     assert late.status_code == 400 and late.json()["errors"][0]["field"] == "cutoff"
+
+
+def test_two_drafts_checked_with_the_same_releases_cannot_both_be_published(release_app: Harness,
+                                                                             release_admin: httpx.Client) -> None:
+    """The check of what is out is made again in the writer's transaction, as the draft is frozen."""
+    first = str(_make(release_admin)["release_id"])
+    second = str(_make(release_admin)["release_id"])
+    services = release_app.services
+    row = read_release(services.store, first)
+    assert row is not None
+    assert publish_release(services.store, first, b"{}", "0" * 64, row["made_at"], waves=["2026-autumn"],
+                           checked_with=[])
+    assert not publish_release(services.store, second, b"{}", "0" * 64, row["made_at"], waves=["2026-autumn"],
+                               checked_with=[])
+    assert published_bytes(services, second) is None

@@ -125,8 +125,10 @@ def publish(services: Services, release_id: str, now: dt.datetime) -> ReleaseOut
         raise ReleaseConflict(f"another release of {release.wave_id} was published after {release_id} was "
                               "checked: make the draft again, so that it is checked with it")
     data = encode(release.document)
-    if not publish_release(services.store, release_id, data, content_hash(data), _naive(now)):
-        raise ReleaseConflict(f"{release_id} was published or replaced meanwhile")
+    if not publish_release(services.store, release_id, data, content_hash(data), _naive(now), waves=waves,
+                           checked_with=check.checked_against):
+        raise ReleaseConflict(f"{release_id} was published, or another release of {release.wave_id} was, meanwhile: "
+                              "make the draft again")
     return _out(services, release_id)
 
 
