@@ -1,5 +1,5 @@
-"""Same-family change in a release: the seeded spring wave's 40 pairs with autumn, counted per statement, every
-figure from the published counts."""
+"""Releases of the seeded waves: same-family change (spring's 40 pairs with autumn, counted per statement, every
+figure from the published counts), and a release checked with the published releases of the wave it compares with."""
 
 from __future__ import annotations
 
@@ -36,3 +36,27 @@ def test_same_family_change_is_released_from_the_pairs(seeded: Seeded, seeded_co
     if improved is not None and worse is not None:
         assert health["p_value"] == pytest.approx(binomtest(improved, improved + worse).pvalue)
         assert health["share_improved"] == pytest.approx(improved / 40)
+
+
+def test_a_release_is_checked_with_the_published_releases_of_the_wave_it_compares_with(
+        seeded: Seeded, seeded_copy: object, start_service: StartService, monkeypatch: pytest.MonkeyPatch) -> None:
+    plan = [TableSpec("compare-all-vs-baseline", "compare", "all", "baseline"),
+            TableSpec("compare-all-vs-previous", "compare", "all", "previous")]
+    monkeypatch.setattr(making, "plan_for", lambda services, wave: plan)
+    app = start_service(data_dir=seeded_copy, clock=FakeClock(seeded.now + dt.timedelta(hours=2)))
+    with app.client(ADMIN_TOKEN) as admin:
+        autumn = admin.post("/api/v1/waves/2026-autumn/releases", json={"stage": "final"})
+        assert autumn.status_code == 201, autumn.text
+        autumn_id = autumn.json()["release_id"]
+        admin.post(f"/api/v1/releases/{autumn_id}/publish").raise_for_status()
+        spring = admin.post("/api/v1/waves/2027-spring/releases",
+                            json={"stage": "interim", "cutoff": "2027-04-10T13:00:00Z"})
+    assert spring.status_code == 201, spring.text
+    document = spring.json()["document"]
+    assert document["check"]["checked_against"] == [autumn_id]
+    then = {r["statement_id"]: r for r in autumn.json()["document"]["tables"][0]["rows"]}
+    table = next(t for t in document["tables"] if t["spec"]["table_id"] == "compare-all-vs-previous")
+    now = {r["statement_id"]: r for r in table["rows"]}
+    # the autumn figures the spring release compares with are the ones autumn's final release published
+    assert now["health_met"]["baseline_n_valid"] == then["health_met"]["n_valid"] == 60
+    assert now["health_met"]["baseline_share_agree"] == then["health_met"]["share_agree"]

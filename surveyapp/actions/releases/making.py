@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import polars as pl
@@ -141,26 +141,42 @@ def _counts(services: Services, inputs: Inputs, spec: TableSpec) -> list[Count]:
 def _published_cells(services: Services, inputs: Inputs, document: ReleaseDocument
                      ) -> list[tuple[Count, int | None, str | None]]:
     """An earlier release's counts with the value it published and why it hid one (its tables' specs counted
-    again: the cells, not their values, are what is needed)."""
+    again: the cells, not their values, are what is needed). A release of the previous wave gives the counts of
+    that wave's own rows (its comparisons with the wave before it, its sources and pairs are about rows this
+    release is not made from)."""
+    view = inputs
+    if document.wave_id != inputs.wave.wave_id:
+        wave = services.waves.get(document.wave_id)
+        if wave is None:
+            return []
+        view = replace(inputs, wave=wave, previous=None, pairs=None, sources=())
     out: list[tuple[Count, int | None, str | None]] = []
     for table in document.tables:
-        if not table.rows:
+        if not table.rows or (view is not inputs and table.spec.level == "source"):
             continue
         rows = {tuple(str(r.get(k)) for k in ("area_code", "statement_id") if k in r): r for r in table.rows}
-        for count in _counts(services, inputs, table.spec):
-            key = tuple(v for _, v in count.row)
-            own = "~" not in count.table_id
-            row = rows.get(key)
-            if row is None:
-                continue
-            column = count.column if own else f"baseline_{count.column}"
-            if own or count.column == "n_valid":
-                value = row.get(column)
-                out.append((count, value, row.get(HIDDEN_COLUMNS, {}).get(column, "small") if value is None
-                            else None))
+        for count in _counts(services, view, table.spec):
+            row = rows.get(tuple(v for _, v in count.row))
+            if row is not None:
+                value, reason = _shown(row, count)
+                out.append((count, value, reason))
     total = Count("summary", (("wave_id", document.wave_id),), "responses", 0, document.wave_id)
     shown = document.responses_hidden is None
     return [*out, (total, document.responses if shown else None, document.responses_hidden)]
+
+
+def _shown(row: dict[str, Any], count: Count) -> tuple[int | None, str | None]:
+    """What a published row showed of a count, and why not when hidden: the compared wave's base and the agreeing
+    count its share was made of are in its `baseline_` columns."""
+    if "~" not in count.table_id:
+        value = row.get(count.column)
+    elif count.column == "n_valid":
+        value = row.get("baseline_n_valid")
+    else:  # n_agree: the published share times the published base, a published count itself
+        base, share = row.get("baseline_n_valid"), row.get("baseline_share_agree")
+        value = None if base is None or share is None else round(base * share)
+    column = count.column if "~" not in count.table_id else f"baseline_{count.column}"
+    return value, (row.get(HIDDEN_COLUMNS, {}).get(column, "small") if value is None else None)
 
 
 def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Count],
