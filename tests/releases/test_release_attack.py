@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 
 import httpx
-import numpy as np
 import polars as pl
 import pytest
 
@@ -15,11 +14,13 @@ from surveyapp.actions.releases import published, published_bytes
 from surveyapp.domain.release import decode
 from surveyapp.store.releases import release_answers, release_responses
 from tests.conftest import Harness
-from tests.releases.attack import Count, atoms, counts_of, pinned
+from tests.releases.attack import ANSWERS, SCORED, Count, counts_of, pinned
 from tests.support import ADMIN_TOKEN
 from waves.model import SingleChoice
 
 WAVE = "2026-autumn"
+STATEMENTS = ["local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
+              "assessment_wait", "included_in_planning", "making_progress"]
 
 
 def _release(admin: httpx.Client, body: dict[str, str]) -> str:
@@ -55,11 +56,15 @@ def _units(app: Harness) -> pl.DataFrame:
 
 @pytest.mark.slow
 def test_no_hidden_count_of_the_planted_wave_s_releases_is_pinned(planted_app: Harness) -> None:
+    clock = planted_app.clock
     with planted_app.client(ADMIN_TOKEN) as admin:
         first = _release(admin, {"stage": "interim", "cutoff": "2026-11-22T11:00:00Z"})
+        clock.now += dt.timedelta(minutes=5)  # type: ignore[attr-defined]
         second = _release(admin, {"stage": "interim", "cutoff": "2026-11-22T13:00:00Z"})
+        clock.now += dt.timedelta(minutes=5)  # type: ignore[attr-defined]
         admin.post(f"/api/v1/admin/waves/{WAVE}/close").raise_for_status()
         final = _release(admin, {"stage": "final"})
+        assert admin.post(f"/api/v1/waves/{WAVE}/releases", json={"stage": "final"}).status_code == 409
     documents = [decode(published_bytes(planted_app.services, r) or b"") for r in (first, second, final)]
     assert [r.release_id for r in published(planted_app.services)] == [final, second, first]
     tables = {t.spec.table_id for t in documents[2].tables if t.rows}
@@ -70,21 +75,31 @@ def test_no_hidden_count_of_the_planted_wave_s_releases_is_pinned(planted_app: H
     assert sikh["responses"] is None and sikh["hidden"] == "small"  # the three Sikh families
     units = _units(planted_app)
     cutoffs = sorted({d.cutoff.replace(tzinfo=None) for d in documents})
-    table = atoms(units, cutoffs)
     counts: list[Count] = []
     for document in documents:
-        counts += counts_of(document, table, cutoffs.index(document.cutoff.replace(tzinfo=None)))
+        counts += counts_of(document, cutoffs.index(document.cutoff.replace(tzinfo=None)))
     assert sum(c.hidden for c in counts) > 20  # the small groups are there to be attacked
-    assert pinned(counts, table["n"].to_numpy()) == []
+    dims = [c for c in units.columns if c not in ("response_id", "stored_hour", *STATEMENTS)]
+    assert pinned(units, cutoffs, dims, counts, STATEMENTS) == []
 
 
 def test_the_attack_pins_a_count_left_open_to_differencing() -> None:
-    """The attack itself: a total and all but one of its parts shown exactly pin the hidden part."""
-    units = pl.DataFrame({"response_id": ["a", "b", "c", "d"], "stored_hour": [dt.datetime(2026, 1, 1)] * 4,
-                          "lad": ["x", "x", "y", "z"]})
-    table = atoms(units, [dt.datetime(2026, 1, 2)])
-    lad = table["lad"].to_numpy()
-    shown = [Count("r", f"lad {code}", lad == code, n, n, False) for code, n in (("x", 2), ("z", 1))]
-    total = Count("r", "total", np.ones(table.height, bool), 4, 4, False)
-    hidden = Count("r", "lad y", lad == "y", 0, 9, True)
-    assert pinned([*shown, total, hidden], table["n"].to_numpy()) == ["r lad y = 1"]
+    """The attack itself: a total and all but one of its parts shown exactly pin the hidden part, and a base shown
+    with all but one of its answers pins that one; with rounding's slack neither is pinned."""
+    hour = dt.datetime(2026, 1, 1)
+    units = pl.DataFrame({"response_id": list("abcdefgh"), "stored_hour": [hour] * 8, "lad": [*"xxxxxx", "y", "z"],
+                          "s1": ["tend_to_agree"] * 7 + ["neither"]})
+    answers = ("neither",)
+    exact = [Count("lad x", 0, (("lad", "x"),), None, ANSWERS, 6, 6, False),
+             Count("lad z", 0, (("lad", "z"),), None, ANSWERS, 1, 1, False),
+             Count("total", 0, (), None, ANSWERS, 8, 8, False),
+             Count("lad y", 0, (("lad", "y"),), None, ANSWERS, 0, 9, True),
+             Count("all neither", 0, (), "s1", answers, 0, 9, True),
+             Count("all agree", 0, (), "s1", SCORED[:2], 7, 7, False),
+             Count("all disagree", 0, (), "s1", SCORED[3:], 0, 0, False),
+             Count("all valid", 0, (), "s1", SCORED, 8, 8, False)]
+    cutoff = [hour + dt.timedelta(hours=1)]
+    assert pinned(units, cutoff, ["lad"], exact, ["s1"]) == ["all neither = 1", "lad y = 1"]
+    blurred = [Count(c.where, 0, c.place, c.statement, c.answers, max(0, c.low - 4), c.high + 4, c.hidden)
+               if not c.hidden else c for c in exact]
+    assert pinned(units, cutoff, ["lad"], blurred, ["s1"]) == []
