@@ -14,6 +14,7 @@ from tests.releases.planting import Planted
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN
 
 
+@pytest.mark.slow
 def test_a_release_from_the_command_line(planted: Planted, small_plan: list[TableSpec], tmp_path: Path,
                                          capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     data = tmp_path / "data"

@@ -13,6 +13,8 @@ from surveyapp.domain.release import TableSpec
 from tests.conftest import Seeded, StartService
 from tests.support import ADMIN_TOKEN, FakeClock
 
+pytestmark = pytest.mark.slow  # each makes releases of the seeded waves
+
 
 def test_same_family_change_is_released_from_the_pairs(seeded: Seeded, seeded_copy: object,
                                                         start_service: StartService,

@@ -15,6 +15,8 @@ from surveyapp.domain.release import ReleaseDocument, decode
 from surveyapp.store.releases import add_release, publish_release, read_release
 from tests.conftest import Harness
 
+# Each test makes releases of the planted wave (130 responses sent through the API once a session): slow.
+pytestmark = pytest.mark.slow
 RELEASES = "/api/v1/waves/2026-autumn/releases"
 INTERIM: dict[str, object] = {"stage": "interim", "cutoff": "2026-11-22T13:00:00Z"}
 
@@ -62,7 +64,6 @@ def test_an_interim_release_is_made_checked_published_and_read_back(
     assert again.status_code == 409 and "published already" in again.json()["detail"]
 
 
-@pytest.mark.slow
 def test_published_bytes_do_not_change_when_50_more_responses_arrive(
         release_app: Harness, release_admin: httpx.Client) -> None:
     release_id = str(_make(release_admin)["release_id"])
