@@ -45,6 +45,8 @@ def test_an_interim_release_is_made_checked_published_and_read_back(
     assert medway and all(r["baseline_share_agree"] is None and r["delta_share_agree"] is None for r in medway)
     assert not tables["reach-religion"]["rows"]  # final only
     assert "only in the final release" in tables["reach-religion"]["note"]
+    title = "Who answered, Autumn 2026: responses by religion against the population"
+    assert tables["reach-religion"]["title"] == title
     # the analyst sees the draft and its check, but nothing public does
     assert release_analyst.get(f"/api/v1/releases/{release_id}").json()["document"]["check"] == document["check"]
     assert published_bytes(release_app.services, release_id) is None

@@ -92,8 +92,8 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
     earlier = earlier_releases(rows, lambda document: _published_cells(services, inputs, document))
     dimensions = ["utla", "lad", "source", *(s.level for s in plan if s.kind == "reach")]
     decisions, check = run_check(services, inputs, [*counts, total], earlier, dimensions)
-    tables = [_table(services, inputs, spec, counts, decisions) if spec in carried else _later(spec)
-              for spec in plan]
+    tables = [_table(services, inputs, spec, counts, decisions) if spec in carried else
+              _later(spec, _title(services, inputs, spec)) for spec in plan]
     statements = {s.id: text_in(s.text, "en") for s in _likert(wave).statements}
     return ReleaseDocument(
         release_id=release_id, wave_id=wave.wave_id, wave_title=text_in(wave.title, "en"),
@@ -202,11 +202,11 @@ def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Cou
     if spec.kind == "cohort" and inputs.previous is not None:
         frame = cohort_table(inputs, mine, decide)
         then = short_title(inputs.previous)
-        return ReleaseTable(spec, f"How the same families' answers changed, {then} to {short_title(inputs.wave)}",
-                            inputs.previous.wave_id, then, list(frame.columns), _rows(frame, mine, decisions),
+        return ReleaseTable(spec, _title(services, inputs, spec), inputs.previous.wave_id, then, list(frame.columns),
+                            _rows(frame, mine, decisions),
                             "Each pair is one child's answers in both waves (the same return code). p_value: a "
                             "two-sided sign test on the published numbers improved and worse.")
-    return _later(spec, "This table is not made yet.")
+    return _later(spec, _title(services, inputs, spec), "This table is not made yet.")
 
 
 HIDDEN_COLUMNS = "hidden_columns"  # in a row with a hidden count: each hidden column -> its reason
@@ -269,8 +269,17 @@ def _compare_title(services: Services, inputs: Inputs, spec: TableSpec, other: W
                                           if spec.level == "all" else ""))
 
 
-def _later(spec: TableSpec, note: str = HIDDEN_REASONS["interim"].capitalize() + ".") -> ReleaseTable:
-    return ReleaseTable(spec, spec.table_id, None, None, [], [], note)
+def _later(spec: TableSpec, title: str, note: str = HIDDEN_REASONS["interim"].capitalize() + ".") -> ReleaseTable:
+    """A planned table this release does not show: its title, no rows, and why."""
+    return ReleaseTable(spec, title, None, None, [], [], note)
+
+
+def _title(services: Services, inputs: Inputs, spec: TableSpec) -> str:
+    if spec.kind == "compare":
+        return _compare_title(services, inputs, spec, compared_wave(inputs, spec))[0]
+    if spec.kind == "cohort" and inputs.previous is not None:
+        return f"How the same families' answers changed, {short_title(inputs.previous)} to {short_title(inputs.wave)}"
+    return _reach_title(inputs, spec)
 
 
 def encode_draft(document: ReleaseDocument) -> str:
