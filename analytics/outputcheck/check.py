@@ -115,36 +115,44 @@ def _publish(state: State, earlier: Sequence[EarlierRelease], fingerprint: np.nd
             i += 1
 
 
-def _support(part: Part, rows: Sequence[int]) -> bytes:
-    matrix = part.atoms.matrix
-    first = set(matrix.indices[matrix.indptr[rows[0]]:matrix.indptr[rows[0] + 1]].tolist())
-    if len(rows) == 2:
-        first -= set(matrix.indices[matrix.indptr[rows[1]]:matrix.indptr[rows[1] + 1]].tolist())
-    return np.array(sorted(first), dtype=np.int64).tobytes()
+def _shape(sub: Sub, entries: Sequence[int]) -> bytes:
+    """What a cell (or a difference of two) is made of in the program: two with the same shape are one constraint,
+    whatever their counts (a count of zero has a shape too)."""
+    matrix = sub.model.matrix
+    rows = [matrix[sub.rows[e]] for e in entries]
+    row = (rows[0] - rows[1]) if len(rows) == 2 else rows[0]
+    row = row.tocsr()
+    row.sum_duplicates()
+    row.eliminate_zeros()
+    return row.indices.tobytes() + b"|" + row.data.astype(np.int8).tobytes()
 
 
-def _sensitive(state: State, parts: Sequence[Part], home: dict[int, int]) -> list[Sensitive]:
-    """Hidden small counts (now or earlier) and small complements of two shown cells, one per set of units."""
+def _sensitive(state: State, subs: Sequence[Sub], parts: Sequence[Part], home: dict[int, int]) -> list[Sensitive]:
+    """Hidden small counts (now or earlier) and small complements of two shown cells, one per shape."""
     out: dict[tuple[int, bytes], Sensitive] = {}
     for i in sorted(state.hidden):
         if state.truth[i] < state.rules.threshold and i in home:
-            part = parts[home[i]]
-            out.setdefault((home[i], _support(part, [part.rows[i]])), Sensitive("threshold", (i,), part.sub))
-    for k, part in enumerate(parts):
+            k = parts[home[i]].sub
+            out.setdefault((k, _shape(subs[k], [i])), Sensitive("threshold", (i,), k))
+    for part in parts:
         for a, b in complements(part.atoms.matrix, part.atoms.count, state.rules.threshold):
             ea, eb = part.atoms.entries[a], part.atoms.entries[b]
             shown = ea not in state.hidden and eb not in state.hidden
             if shown and (state.entries[ea].release is None or state.entries[eb].release is None):
-                out.setdefault((k, _support(part, [a, b])), Sensitive("complement", (ea, eb), part.sub))
+                # a complement must be able to be threshold - 1 or more, so that no reader can tell the group left
+                # out is small; that it is at least 1 (there is such a group) tells nothing
+                key = (part.sub, _shape(subs[part.sub], [ea, eb]))
+                out.setdefault(key, Sensitive("complement", (ea, eb), part.sub, low_ok=True))
     return list(out.values())
 
 
-def _twins(parts: Sequence[Part], home: dict[int, int], state: State) -> dict[int, list[int]]:
-    """This release's cells that count the same units (the same cell in two tables), which are hidden together."""
+def _twins(subs: Sequence[Sub], state: State) -> dict[int, list[int]]:
+    """This release's cells of the same shape (the same cell in two tables), which are hidden together."""
     groups: dict[tuple[int, bytes], list[int]] = {}
-    for e, k in home.items():
-        if state.entries[e].release is None:
-            groups.setdefault((k, _support(parts[k], [parts[k].rows[e]])), []).append(e)
+    for k, sub in enumerate(subs):
+        for e in sub.model.entries:
+            if state.entries[e].release is None:
+                groups.setdefault((k, _shape(sub, [e])), []).append(e)
     return {e: members for members in groups.values() for e in members}
 
 
@@ -152,6 +160,9 @@ def _protect(prover: Prover, state: State, sums: Sequence[Sensitive], twins: dic
              rounds: int) -> list[Sensitive]:
     """Prove every sum, suppressing more where a proof fails, until all hold or nothing more helps."""
     for _ in range(rounds):
+        for s in sums:  # a complement whose two cells are both hidden is no longer published
+            if s.rule == "complement" and all(e in state.hidden for e in s.entries):
+                s.low_ok = s.high_ok = True
         pending = [s for s in sums if not (s.low_ok and s.high_ok)]
         for k in sorted({s.sub for s in pending}):
             prover.prove(k, [s for s in pending if s.sub == k])
@@ -192,8 +203,8 @@ def check(microdata: Microdata, cells: Sequence[Cell], *, key: bytes, rules: Rul
     state.hidden.update(primary(entries, truth, rules))
     for i in one_answer(entries, populations, rules):
         state.hidden.setdefault(i, "one_answer")
-    sums = _sensitive(state, parts, home)
-    twins = _twins(parts, home, state)
+    sums = _sensitive(state, subs, parts, home)
+    twins = _twins(subs, state)
     prover = Prover(subs, state.bounds, rules.threshold - 1, rules.solve_seconds)
     failed = _protect(prover, state, sums, twins, rules.max_rounds)
     decisions = _decisions(state, derived)

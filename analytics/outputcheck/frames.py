@@ -102,8 +102,12 @@ def units(microdata: Microdata, population: Population, entries: Sequence[Entry]
     period = pl.sum_horizontal(*(pl.col(STORED_AT) >= _moment(c, frame.schema[STORED_AT]) for c in cutoffs)) \
         if cutoffs else pl.lit(0)
     frame = frame.select(UNIT, *dims, *statements, period.cast(pl.Int64).alias(PERIOD))
-    table = _with_phantoms(frame.select(PERIOD, *dims).unique(), frame, dims,
-                           [e for e in entries if e.cell.population == population])
+    # Every combination of dimensions that occurs, in every period: whether it also occurs between two cutoffs is
+    # just what differencing two releases would tell, so the attacker is not told it.
+    occurring = frame.select(*dims).unique() if dims else pl.DataFrame()
+    periods = pl.DataFrame({PERIOD: list(range(len(cutoffs) + 1))}, schema={PERIOD: pl.Int64})
+    every = periods.join(occurring, how="cross") if dims else periods
+    table = _with_phantoms(every, frame, dims, [e for e in entries if e.cell.population == population])
     table = table.sort(PERIOD, *dims, nulls_last=True).with_row_index(GROUP).with_columns(pl.col(GROUP).cast(pl.Int64))
     frame = frame.join(table, on=[PERIOD, *dims], how="left", nulls_equal=True)
     frame = frame.with_columns(pl.Series(HASH, _hash(frame[UNIT]), dtype=pl.UInt64))
