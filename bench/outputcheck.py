@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import random
 import time
+from collections.abc import Mapping
 
 import polars as pl
 
@@ -25,7 +26,7 @@ ANSWERS = (*SCORED, "dont_know", None)
 STATEMENTS = ("local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
               "assessment_wait", "included_in_planning", "making_progress")
 KENT, MEDWAY = "E10000016", "E06000035"
-LADS = {f"E0700{i:04d}": w for i, w in zip(range(105, 117), (12, 9, 14, 8, 10, 11, 9, 13, 12, 8, 10, 0))}
+LADS = {f"E0700{i:04d}": w for i, w in zip(range(105, 117), (12, 9, 14, 8, 10, 11, 9, 13, 12, 8, 10, 0), strict=True)}
 ETHNIC = {"white": 82, "mixed": 4, "asian": 4, "black": 3, "other": 1, "prefer_not_to_say": 4, None: 2}
 RELIGION = {"christian": 40, "no_religion": 45, "muslim": 3, "hindu": 2, "jewish": 0.3, "buddhist": 0.6,
             "other": 1, "prefer_not_to_say": 6, None: 2}
@@ -35,14 +36,14 @@ START = dt.datetime(2026, 10, 1, tzinfo=dt.UTC)
 KEY = b"bench-output-check"
 
 
-def _pick(rng: random.Random, weights: dict[str | None, float]) -> str | None:
+def _pick(rng: random.Random, weights: Mapping[str | None, float]) -> str | None:
     return rng.choices(list(weights), weights=list(weights.values()))[0]
 
 
 def _response(rng: random.Random, i: int, wave: str, lad: str, **fixed: str | None) -> dict[str, object]:
     row: dict[str, object] = {
         "response_id": f"{wave}-{i}", "wave_id": wave,
-        "stored_at": START + dt.timedelta(minutes=7 * i) - (dt.timedelta(days=365) if wave == "wave-a" else dt.timedelta()),
+        "stored_at": START + dt.timedelta(minutes=7 * i) - dt.timedelta(days=365 if wave == "wave-a" else 0),
         "lad": lad, "utla": MEDWAY if lad == MEDWAY else KENT, "ethnic_group_broad": _pick(rng, ETHNIC),
         "religion": _pick(rng, RELIGION), "source": _pick(rng, SOURCES)}
     lean = rng.random()
@@ -82,7 +83,7 @@ def compare_cells(data: Microdata, wave: str, levels: tuple[str, ...]) -> list[C
     cells = []
     for level in levels:
         for code in ["all"] if level == "all" else _codes(data, wave, level):
-            where: dict[str, object] = {"wave_id": wave} | ({} if level == "all" else {level: code})
+            where: dict[str, str | None] = {"wave_id": wave, **({} if level == "all" else {level: code})}
             for s in STATEMENTS:
                 row = {"wave": wave, "level": level, "area_code": str(code), "statement_id": s}
                 table = f"compare-{level}"

@@ -20,6 +20,7 @@ from analytics.outputcheck.model import (
     EarlierRelease,
     Microdata,
     Outcome,
+    Population,
     RuleReport,
     Rules,
     Stopped,
@@ -68,14 +69,16 @@ def _subs(microdata: Microdata, entries: Sequence[Entry], cutoffs: Sequence[obje
     populations: dict[str, Units] = {}
     subs: list[Sub] = []
     parts: list[Part] = []
-    for population in ("responses", "pairs"):
-        found = units(microdata, population, entries, cutoffs)  # type: ignore[arg-type]
+    populations_in: tuple[Population, ...] = ("responses", "pairs")
+    for population in populations_in:
+        found = units(microdata, population, entries, cutoffs)
         if found is None:
             continue
         populations[population] = found
         chosen = [i for i, e in enumerate(entries) if e.cell.population == population]
         subs.append(Sub(population, model(found, entries, chosen), {e: r for r, e in enumerate(chosen)}))
-        for statement in found.statements or [None]:
+        statements: list[str | None] = [*found.statements] or [None]
+        for statement in statements:
             mine = [i for i in chosen if entries[i].cell.statement in (None, statement)]
             parts.append(Part(len(subs) - 1, atoms(found, statement, entries, mine),
                               {e: r for r, e in enumerate(mine)}))
@@ -124,7 +127,7 @@ def _shape(sub: Sub, entries: Sequence[int]) -> bytes:
     row = row.tocsr()
     row.sum_duplicates()
     row.eliminate_zeros()
-    return row.indices.tobytes() + b"|" + row.data.astype(np.int8).tobytes()
+    return bytes(row.indices.tobytes() + b"|" + row.data.astype(np.int8).tobytes())
 
 
 def _sensitive(state: State, subs: Sequence[Sub], parts: Sequence[Part], home: dict[int, int]) -> list[Sensitive]:
@@ -255,5 +258,5 @@ def _report(state: State, decisions: dict[tuple, Decision], sums: Sequence[Sensi
 def _name(state: State, sens: Sensitive) -> str:
     cells = [state.entries[e].cell for e in sens.entries]
     release = state.entries[sens.entries[0]].release
-    text = " minus ".join(f"{c.table_id} {dict(c.row)} {c.column}" for c in cells)  # type: ignore[arg-type]
+    text = " minus ".join(f"{c.table_id} {c.row_dict} {c.column}" for c in cells)
     return f"{text} (release {release})" if release else text

@@ -88,7 +88,7 @@ def units(microdata: Microdata, population: Population, entries: Sequence[Entry]
     mine = [e.cell for e in entries if e.cell.population == population]
     if not mine:
         return None
-    dims = sorted({dim for c in mine for dim, _ in c.where})  # type: ignore[misc]
+    dims = sorted({dim for c in mine for dim, _ in c.conditions})
     statements = sorted({c.statement for c in mine if c.statement is not None})
     if population == "responses":
         frame = microdata.responses.rename({RESPONSE_ID: UNIT})
@@ -126,7 +126,7 @@ def _with_phantoms(table: pl.DataFrame, frame: pl.DataFrame, dims: Sequence[str]
         template = common.filter(pl.col(PERIOD) <= entry.last_period)
         base = template.row(0, named=True) if template.height else {PERIOD: 0, **dict.fromkeys(dims)}
         base.pop("len", None)
-        base.update({dim: values[0] for dim, values in entry.cell.where})  # type: ignore[misc]
+        base.update({dim: values[0] for dim, values in entry.cell.conditions})
         table = pl.concat([table, pl.DataFrame([base], schema=table.schema)])
     return table.unique(maintain_order=True)
 
@@ -150,7 +150,7 @@ def is_in(column: str, values: Sequence[object]) -> pl.Expr:
 def where_expr(cell: Cell) -> pl.Expr:
     """Whether a unit is in the cell's `where`."""
     expr = pl.lit(True)
-    for dim, values in cell.where:  # type: ignore[misc]
+    for dim, values in cell.conditions:
         expr = expr & is_in(dim, values)
     return expr
 
@@ -178,7 +178,7 @@ def atoms(pop: Units, statement: str | None, entries: Sequence[Entry], chosen: S
     keys = [GROUP, PERIOD, *pop.dims] + ([statement] if statement is not None else [])
     frame = pop.frame.select(*keys, HASH).with_columns(
         _atom=pl.struct(GROUP, *([statement] if statement else [])).rank("dense").cast(pl.Int64).sub(1))
-    size = int(frame["_atom"].max() or 0) + 1 if frame.height else 0
+    size = frame["_atom"].n_unique() if frame.height else 0
     fingerprint = _xor(frame["_atom"].to_numpy(), frame[HASH].to_numpy(), size)
     table = frame.group_by("_atom").agg(pl.len().alias(COUNT), *(pl.col(k).first() for k in keys)).sort("_atom")
     exprs = [(_match(entries[i].cell, statement) & (pl.col(PERIOD) <= entries[i].last_period)).alias(f"e{j}")
@@ -197,7 +197,7 @@ def group_matrix(found: Atoms, groups: int) -> sparse.csr_matrix:
 
 
 def cutoffs_of(earlier: Sequence[EarlierRelease]) -> list[object]:
-    return sorted({e.cutoff for e in earlier})
+    return list(sorted({e.cutoff for e in earlier}))
 
 
 def entries_of(cells: Sequence[Cell], earlier: Sequence[EarlierRelease]) -> list[Entry]:

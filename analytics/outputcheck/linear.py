@@ -54,7 +54,7 @@ def _domain(pop: Units, statement: str, entries: Sequence[Entry], rows: Sequence
 
 def _block(pop: Units, statement: str, entries: Sequence[Entry], rows: Sequence[int]) -> _Block:
     """One statement's X: every coarse group (period and the dimensions its cells use) by every answer."""
-    keys = [PERIOD, *sorted({dim for i in rows for dim, _ in entries[i].cell.where})]  # type: ignore[misc]
+    keys = [PERIOD, *sorted({dim for i in rows for dim, _ in entries[i].cell.conditions})]
     coarse = pop.table.select(keys).unique().sort(keys, nulls_last=True).with_row_index(COARSE)
     of_group = pop.table.join(coarse, on=keys, how="left", nulls_equal=True).sort(GROUP)[COARSE].to_numpy()
     answers = pl.DataFrame({VALUE: _domain(pop, statement, entries, rows)}, schema={VALUE: pop.frame.schema[statement]})

@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -97,6 +97,11 @@ class Cell:
     @property
     def ref(self) -> CellRef:
         return (self.table_id, self.row, self.column)  # type: ignore[return-value]
+
+    @property
+    def conditions(self) -> Where:
+        """`where`, as (dimension, values) pairs sorted by dimension."""
+        return cast(Where, self.where)
 
     @property
     def row_dict(self) -> dict[str, str]:

@@ -96,7 +96,8 @@ class Prover:
         fixed where the LP put them (a much smaller program, and any point it finds is as good a witness)."""
         self.stats.integer_programs += 1
         start = time.perf_counter()
-        upper, lower = self._upper(k), 0.0
+        upper: np.ndarray = self._upper(k)
+        lower: np.ndarray | float = 0.0
         if near is not None:
             rounded = np.rint(near)
             fixed = np.abs(near - rounded) < 1e-6

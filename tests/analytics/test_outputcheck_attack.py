@@ -72,7 +72,7 @@ class Attacker:
 
     def members(self, cell: Cell, last_period: int) -> np.ndarray:
         where = dict(cell.where)  # type: ignore[arg-type]
-        column = {"s1": 3, "s2": 4}.get(cell.statement or "", None)
+        column = {"s1": 3, "s2": 4}.get(cell.statement or "")
         return np.array([float(
             atom[0] <= last_period
             and all(atom[1 if dim == "lad" else 2] in values for dim, values in where.items())
