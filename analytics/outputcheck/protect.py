@@ -183,7 +183,8 @@ class Prover:
         row = sparse.csr_matrix(vec.reshape(1, -1))
         end: Rows = (row, np.array([-np.inf]), np.array([0.0])) if low else \
             (row, np.array([float(self.top)]), np.array([np.inf]))
-        if self.witness(k, sign * vec, [end], search.x) is not None:
+        # any point meeting the end will do: no objective, so HiGHS stops at the first one it finds
+        if self.witness(k, np.zeros(len(vec)), [end], search.x) is not None:
             sens.duals = None
             if low:
                 sens.low_ok = True

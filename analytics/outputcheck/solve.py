@@ -95,6 +95,6 @@ def integer_point(system: System, objective: np.ndarray, seconds: float, extra: 
     low = np.concatenate([system.low, *(lo for _, lo, _ in extra)])
     high = np.concatenate([system.high, *(hi for _, _, hi in extra)])
     result = milp(objective, constraints=[LinearConstraint(matrix, low, high)], integrality=np.ones(len(objective)),
-                  bounds=Bounds(lower, upper), options={"time_limit": seconds, "disp": False})
+                  bounds=Bounds(lower, upper), options={"time_limit": seconds, "disp": False, "mip_rel_gap": 0.05})
     point = integral(system, result.x) if result.x is not None else None
     return point if point is not None and _meets(extra, point) else None
