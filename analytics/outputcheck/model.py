@@ -25,7 +25,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, cast
 
 import polars as pl
 
@@ -99,6 +99,11 @@ class Cell:
         return (self.table_id, self.row, self.column)  # type: ignore[return-value]
 
     @property
+    def conditions(self) -> Where:
+        """`where`, as (dimension, values) pairs sorted by dimension."""
+        return cast(Where, self.where)
+
+    @property
     def row_dict(self) -> dict[str, str]:
         return dict(self.row)
 
@@ -167,9 +172,12 @@ class Rules:
 
 @dataclass(frozen=True)
 class Decision:
-    """What a release may publish for one cell: `value` (rounded) or None (hidden), how, and by which rule."""
+    """What a release may publish for one cell or derived figure: whether it is shown, a cell's `value`
+    (rounded; None when hidden, and for a derived figure, which the builder computes from the shown values), how it
+    was changed, and by which rule."""
 
     ref: CellRef
+    shown: bool
     value: int | None
     how: How | None  # None: shown as it is (already a multiple of the base)
     rule: str | None
@@ -211,9 +219,9 @@ class Outcome:
     def passed(self) -> bool:
         return all(r.passed for r in self.rules)
 
-    def value(self, table_id: str, row: Mapping[str, str], column: str) -> int | None:
-        """The published value of a cell or derived figure's count (None: hidden)."""
-        return self.decisions[(table_id, tuple(sorted((str(k), str(v)) for k, v in row.items())), column)].value
+    def decision(self, table_id: str, row: Mapping[str, str], column: str) -> Decision:
+        return self.decisions[(table_id, tuple(sorted((str(k), str(v)) for k, v in row.items())), column)]
 
-    def shown(self, ref: CellRef) -> bool:
-        return self.decisions[ref].value is not None
+    def value(self, table_id: str, row: Mapping[str, str], column: str) -> int | None:
+        """The published value of a cell (None: hidden)."""
+        return self.decision(table_id, row, column).value

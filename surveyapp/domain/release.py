@@ -53,7 +53,8 @@ class TableSpec(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
 class ReleaseTable(msgspec.Struct, forbid_unknown_fields=True):
     """One published table: the spec it was made from, a title that says what it compares with, and its rows
-    (column -> value, null where hidden)."""
+    (column -> value, null where hidden). A row with a hidden count also has `hidden_columns`, each hidden column
+    -> its reason (`HIDDEN_REASONS`' key); `hidden` is the reason of the row's first hidden count."""
 
     spec: TableSpec
     title: str
@@ -100,7 +101,7 @@ class ReleaseDocument(msgspec.Struct, forbid_unknown_fields=True):
     version: int
     cutoff: dt.datetime  # responses stored before this moment (UTC), and no others, are in it
     made_at: dt.datetime
-    responses: int  # responses in it, rounded as every published count is
+    responses: int  # responses in it, rounded as every published count is (0 when the check hid it)
     baseline_id: str | None
     previous_wave_id: str | None
     tables: list[ReleaseTable]
@@ -109,6 +110,7 @@ class ReleaseDocument(msgspec.Struct, forbid_unknown_fields=True):
     supersedes: str | None = None
     correction_note: str = ""
     licence: str = "Open Government Licence v3.0"
+    responses_hidden: str | None = None  # why `responses` is not shown (HIDDEN_REASONS' key), None when it is
 
     def table(self, table_id: str) -> ReleaseTable | None:
         return next((t for t in self.tables if t.spec.table_id == table_id), None)

@@ -64,9 +64,16 @@ def add_release(store: Store, values: dict[str, Any]) -> None:
     _write(store, lambda cursor: cursor.execute(sql, [values[n] for n in names]) and None)
 
 
-def publish_release(store: Store, release_id: str, content: bytes, sha256: str, at: dt.datetime) -> bool:
-    """Freeze a draft: its bytes and hash, written once; False when it was not a draft (nothing changed)."""
+def publish_release(store: Store, release_id: str, content: bytes, sha256: str, at: dt.datetime, *,
+                    waves: Sequence[str], checked_with: Sequence[str]) -> bool:
+    """Freeze a draft: its bytes and hash, written once; False (nothing changed) when it was not a draft, or when
+    the published releases of `waves` are no longer those it was `checked_with` (in the writer's transaction, so
+    two drafts checked with the same releases cannot both be published)."""
     def publish(cursor: duckdb.DuckDBPyConnection) -> bool:
+        out = cursor.execute("SELECT release_id FROM releases WHERE wave_id IN (SELECT unnest(?)) AND status IN "
+                             "('published', 'withdrawn')", [list(waves)]).fetchall()
+        if sorted(r[0] for r in out) != sorted(checked_with):
+            return False
         rows = cursor.execute(
             "UPDATE releases SET status = 'published', content = ?, content_sha256 = ?, published_at = ? "
             "WHERE release_id = ? AND status = 'draft' AND content IS NULL RETURNING release_id",

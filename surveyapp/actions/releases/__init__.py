@@ -55,6 +55,10 @@ def make_release(services: Services, wave_id: str, body: ReleaseIn, now: dt.date
         if body.note:
             raise AnalysisError("note", "a note goes with a correction (corrects): leave it out")
         cutoff = cutoff_of(wave, body, now)
+        finals = [r for r in earlier_published(services, [wave_id]) if r["stage"] == "final"]
+        if stage == "final" and finals:
+            raise ReleaseConflict(f"{wave_id} has a final release already ({finals[-1]['release_id']}): correct it "
+                                  "(corrects, with a note) rather than make another")
         release_id = new_release_id(services, wave_id, stage)
     document = build(services, wave, stage=stage, cutoff=cutoff, release_id=release_id, version=version, now=now,
                      supersedes=supersedes, note=body.note.strip())
@@ -121,8 +125,10 @@ def publish(services: Services, release_id: str, now: dt.datetime) -> ReleaseOut
         raise ReleaseConflict(f"another release of {release.wave_id} was published after {release_id} was "
                               "checked: make the draft again, so that it is checked with it")
     data = encode(release.document)
-    if not publish_release(services.store, release_id, data, content_hash(data), _naive(now)):
-        raise ReleaseConflict(f"{release_id} was published or replaced meanwhile")
+    if not publish_release(services.store, release_id, data, content_hash(data), _naive(now), waves=waves,
+                           checked_with=check.checked_against):
+        raise ReleaseConflict(f"{release_id} was published, or another release of {release.wave_id} was, meanwhile: "
+                              "make the draft again")
     return _out(services, release_id)
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from surveyapp.domain.release import How
 
 Key = tuple[tuple[str, str], ...]  # (column, value) pairs, in order
+Where = tuple[tuple[str, str | tuple[str, ...] | None], ...]  # dimension -> value (None: null), or any of values
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,7 @@ class Count:
     column: str
     value: int
     wave_id: str
-    where: Key = ()
+    where: Where = ()
     statement: str | None = None
     answers: tuple[str, ...] | None = None
     population: str = "responses"  # or "pairs" (cohort change)
@@ -28,7 +29,7 @@ class Count:
     @property
     def name(self) -> str:
         """The cell's name by the responses it counts (the same in every table and every release)."""
-        where = ",".join(f"{k}={v}" for k, v in self.where)
+        where = ",".join(f"{k}={v}" for k, v in self.where)  # the same cell, the same name
         answers = "+".join(self.answers or ())
         return f"{self.population}|{self.wave_id}|{where}|{self.statement or ''}|{answers}"
 

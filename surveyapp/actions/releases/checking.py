@@ -26,13 +26,13 @@ def microdata(inputs: Inputs, dimensions: Sequence[str]) -> Microdata:
     missing = [pl.lit(None, pl.String).alias(s) for s in inputs.scale.statements if s not in wide.columns]
     responses = inputs.responses.select("response_id", pl.col("submitted_hour").alias("stored_at"), "wave_id",
                                         *dict.fromkeys(d for d in dimensions if d in inputs.responses.columns))
-    return Microdata(responses.join(wide.with_columns(missing), on="response_id", how="left"))
+    return Microdata(responses.join(wide.with_columns(missing), on="response_id", how="left"), inputs.pairs)
 
 
 def cell_of(count: Count) -> Cell:
+    where: dict[str, Any] = {"wave_id": count.wave_id, **dict(count.where)}
     return Cell(count.table_id, count.row, count.column, population=count.population,  # type: ignore[arg-type]
-                where=(("wave_id", count.wave_id), *count.where), statement=count.statement,
-                answers=count.answers or ())
+                where=where, statement=count.statement, answers=count.answers or ())
 
 
 def rules_for(services: Services, inputs: Inputs) -> Rules:
@@ -45,11 +45,8 @@ def run_check(services: Services, inputs: Inputs, counts: list[Count], earlier: 
               dimensions: Sequence[str]) -> tuple[Decisions, ReleaseCheck]:
     """Each count's decision and the check's report."""
     cells = [cell_of(c) for c in counts]
-    try:
-        outcome = check(microdata(inputs, dimensions), cells, key=services.disclosure.secret,
-                        rules=rules_for(services, inputs), earlier=earlier)
-    except NotImplementedError:  # TEMPORARY until analytics.outputcheck.check lands: threshold and rounding only
-        outcome = _stand_in(services, counts, cells, earlier)
+    outcome = check(microdata(inputs, dimensions), cells, key=services.disclosure.secret,
+                    rules=rules_for(services, inputs), earlier=earlier)
     return decisions_of(counts, cells, outcome), report_of(outcome)
 
 
@@ -68,33 +65,17 @@ def report_of(outcome: Outcome) -> ReleaseCheck:
     return ReleaseCheck(outcome.passed, rules, list(outcome.checked_against), outcome.seconds)
 
 
-def earlier_releases(rows: list[dict[str, Any]], cells_for: Callable[[Any], list[tuple[Count, Any]]]
-                     ) -> list[EarlierRelease]:
+def earlier_releases(rows: list[dict[str, Any]],
+                     cells_for: Callable[[Any], list[tuple[Count, int | None, str | None]]]) -> list[EarlierRelease]:
     """The earlier published releases as the check reads them: each cell as it was published (`cells_for` gives a
-    document's counts with the value it showed)."""
+    document's counts with the value it showed, or the reason it gave for hiding it)."""
     from surveyapp.domain.release import decode
 
     out = []
     for row in rows:
         document = decode(bytes(row["content"]))
-        published = [Published(cell_of(count), value, None if value is not None else "small")
-                     for count, value in cells_for(document)]
+        published = [Published(cell_of(count), value, reason) for count, value, reason in cells_for(document)]
         cutoff: dt.datetime = row["cutoff"]
         out.append(EarlierRelease(row["release_id"], cutoff, published))
     return out
 
-
-def _stand_in(services: Services, counts: list[Count], cells: list[Cell],
-              earlier: Sequence[EarlierRelease]) -> Outcome:
-    from analytics.outputcheck import Decision as Made
-    from analytics.outputcheck import RuleReport
-
-    threshold = services.settings.small_number_threshold
-    made = {}
-    for count, cell in zip(counts, cells, strict=True):
-        if count.value < threshold:
-            made[cell.ref] = Made(cell.ref, False, None, "suppressed", "threshold")
-        else:
-            made[cell.ref] = Made(cell.ref, True, services.disclosure.round_value(count.name, count.value), "rounded",
-                                  "consistent_rounding")
-    return Outcome(made, [RuleReport("threshold", "stand-in", True)], [e.release_id for e in earlier])

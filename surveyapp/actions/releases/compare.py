@@ -16,12 +16,14 @@ from surveyapp.domain.release import TableSpec
 from surveyapp.domain.waves import Wave
 
 ROW_KEY = ("area_code", "statement_id")
-EXTRA = ["n_agree", "n_disagree"]  # the counts the shares are made of, published (and checked) as cells
+# A row publishes its base and the counts its shares are made of, each a checked cell: not every answer's count
+# (five more cells a row, mostly small, whose differences would hide the rest) nor the mean score they would need.
+COUNTED = ["n_valid", "n_agree", "n_disagree"]
 COMPARED = ("n_valid", "n_agree")  # what a table shows of the wave it compares with (its base and share)
 
 
 def count_columns(scale: Scale) -> list[str]:
-    return ["n_valid", "n_dont_know", *scale.scores, *EXTRA]
+    return list(COUNTED)
 
 
 def level_names(level: str, lads: pl.DataFrame) -> dict[str, str]:
@@ -35,8 +37,7 @@ def level_names(level: str, lads: pl.DataFrame) -> dict[str, str]:
 
 def answer_sets(scale: Scale) -> dict[str, tuple[str, ...]]:
     """Which answers each count column counts."""
-    return {"n_valid": tuple(scale.scores), "n_dont_know": scale.unscored,
-            **{a: (a,) for a in scale.scores}, "n_agree": scale.agree, "n_disagree": scale.disagree}
+    return {"n_valid": tuple(scale.scores), "n_agree": scale.agree, "n_disagree": scale.disagree}
 
 
 def exact_counts(inputs: Inputs, spec: TableSpec, wave_id: str, codes: list[str],
@@ -75,20 +76,16 @@ def published_frame(counts: list[Count], decide: Callable[[Count], Decision],
     return pl.DataFrame(list(rows.values()), schema=schema, orient="row"), hidden
 
 
-def figures(frame: pl.DataFrame, scale: Scale) -> pl.DataFrame:
-    """Shares, mean score and the Wilson interval from the published counts; null where a count they need is
-    hidden (a row whose base is hidden shows no figure)."""
+def figures(frame: pl.DataFrame) -> pl.DataFrame:
+    """Shares and the Wilson interval from the published counts; null where a count they need is hidden (a row
+    whose base is hidden shows no figure)."""
     n, agree, disagree = pl.col("n_valid"), pl.col("n_agree"), pl.col("n_disagree")
     some = n.is_not_null() & (n > 0)
-    score = pl.sum_horizontal(pl.col(a) * s for a, s in scale.scores.items())
-    every = pl.all_horizontal(pl.col(a).is_not_null() for a in scale.scores)
-    shares = frame.with_columns(
-        share_agree=pl.when(some).then(agree / n), share_disagree=pl.when(some).then(disagree / n),
-        mean_score=pl.when(some & every).then(score / n))
+    shares = frame.with_columns(share_agree=pl.when(some).then(agree / n),
+                                share_disagree=pl.when(some).then(disagree / n))
     low, high = wilson_interval(pl.col("share_agree"), n.cast(pl.Float64))
     return shares.with_columns(net_agree=pl.col("share_agree") - pl.col("share_disagree"),
-                               share_agree_ci_low=low, share_agree_ci_high=high,
-                               effective_base=n.cast(pl.Float64), design_effect=pl.when(some).then(pl.lit(1.0)))
+                               share_agree_ci_low=low, share_agree_ci_high=high)
 
 
 def against(frame: pl.DataFrame, base: pl.DataFrame, *, excluded: pl.Expr) -> pl.DataFrame:
@@ -164,7 +161,7 @@ def compare_table(inputs: Inputs, spec: TableSpec, counts: list[Count], decide: 
     own = [c for c in counts if c.table_id == spec.table_id]
     frame, hidden = published_frame(own, decide, count_columns(scale))
     names = level_names(spec.level, lads)
-    frame = figures(frame, scale).with_columns(
+    frame = figures(frame).with_columns(
         area_name=pl.col("area_code").replace_strict(names, default=pl.col("area_code")))
     other = compared_wave(inputs, spec)
     excluded = pl.lit(False)
@@ -175,7 +172,8 @@ def compare_table(inputs: Inputs, spec: TableSpec, counts: list[Count], decide: 
     elif other.kind == "aggregate":
         base = _baseline_rows(inputs, scale).with_columns(area_code=pl.lit(None, pl.String))
         codes = list(excluded_lads) if spec.level == "lad" else _utlas_of(excluded_lads, lads)
-        excluded = pl.col("area_code").is_in(codes)
+        # like with like: every family (Medway's too) against a baseline that did not cover them all is not
+        excluded = pl.lit(bool(excluded_lads)) if spec.level == "all" else pl.col("area_code").is_in(codes)
     else:
         base = _previous_rows([c for c in counts if c.table_id != spec.table_id], decide, scale)
     frame = against(frame, base.select("baseline_area_code", "area_code", "statement_id", "baseline_n_valid",
@@ -192,10 +190,11 @@ def compare_table(inputs: Inputs, spec: TableSpec, counts: list[Count], decide: 
 
 
 def columns(scale: Scale) -> list[str]:
+    """analytics.compare's columns that a release publishes, and `hidden`."""
     return ["wave_id", "baseline_id", "area_level", "area_code", "area_name", "statement_id", *count_columns(scale),
-            "share_agree", "share_disagree", "net_agree", "mean_score", "share_agree_ci_low", "share_agree_ci_high",
-            "effective_base", "design_effect", "baseline_area_code", "baseline_n_valid", "baseline_share_agree",
-            "delta_share_agree", "delta_ci_low", "delta_ci_high", "p_value", "q_value", "hidden"]
+            "share_agree", "share_disagree", "net_agree", "share_agree_ci_low", "share_agree_ci_high",
+            "baseline_area_code", "baseline_n_valid", "baseline_share_agree", "delta_share_agree", "delta_ci_low",
+            "delta_ci_high", "p_value", "q_value", "hidden"]
 
 
 def _utlas_of(lad_codes: tuple[str, ...], lads: pl.DataFrame) -> list[str]:

@@ -32,6 +32,7 @@ class Inputs:
     answers: pl.DataFrame
     baseline_counts: pl.DataFrame | None  # the aggregate baseline's published counts (area_level all)
     sources: tuple[str, ...] = ()  # the wave's outreach sources (retired ones too)
+    pairs: pl.DataFrame | None = None  # same-family pairs with the previous wave (releases.cohort.pairs_frame)
 
     def of(self, wave_id: str) -> tuple[pl.DataFrame, pl.DataFrame]:
         return (self.responses.filter(pl.col("wave_id") == wave_id),

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
 
 import msgspec
 import polars as pl
@@ -11,6 +12,7 @@ import polars as pl
 from surveyapp.actions.levels import AnalysisError, short_title
 from surveyapp.actions.releases.cells import Count, Decision, Decisions
 from surveyapp.actions.releases.checking import earlier_releases, run_check
+from surveyapp.actions.releases.cohort import cohort_counts, cohort_table, pairs_frame
 from surveyapp.actions.releases.compare import compare_counts, compare_table, compared_wave
 from surveyapp.actions.releases.inputs import Inputs, gather, previous_wave
 from surveyapp.actions.releases.plan import plan_for
@@ -80,6 +82,7 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
 
     previous = previous_wave(services, wave)
     inputs = gather(services, wave, cutoff, previous_cutoff=previous_cutoff(services, previous, now))
+    inputs = replace(inputs, pairs=pairs_frame(inputs))
     plan = [s for s in plan_for(services, wave) if _can_make(inputs, s)]
     carried = [s for s in plan if stage in s.stages]
     counts = [c for spec in carried for c in _counts(services, inputs, spec)]
@@ -89,8 +92,8 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
     earlier = earlier_releases(rows, lambda document: _published_cells(services, inputs, document))
     dimensions = ["utla", "lad", "source", *(s.level for s in plan if s.kind == "reach")]
     decisions, check = run_check(services, inputs, [*counts, total], earlier, dimensions)
-    tables = [_table(services, inputs, spec, counts, decisions) if spec in carried else _later(spec)
-              for spec in plan]
+    tables = [_table(services, inputs, spec, counts, decisions) if spec in carried else
+              _later(spec, _title(services, inputs, spec)) for spec in plan]
     statements = {s.id: text_in(s.text, "en") for s in _likert(wave).statements}
     return ReleaseDocument(
         release_id=release_id, wave_id=wave.wave_id, wave_title=text_in(wave.title, "en"),
@@ -98,7 +101,8 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
         made_at=now.astimezone(dt.UTC), responses=decisions.of(total).value or 0,
         baseline_id=inputs.baseline.wave_id if inputs.baseline else None,
         previous_wave_id=inputs.previous.wave_id if inputs.previous else None, tables=tables, check=check,
-        statements=statements, supersedes=supersedes, correction_note=note)
+        statements=statements, supersedes=supersedes, correction_note=note,
+        responses_hidden=_reason(decisions.of(total).rule) if decisions.of(total).value is None else None)
 
 
 def _likert(wave: Wave) -> Likert:
@@ -110,6 +114,8 @@ def _likert(wave: Wave) -> Likert:
 
 def _can_make(inputs: Inputs, spec: TableSpec) -> bool:
     """A table comparing with a wave that is not there (no previous wave yet) is left out of the release."""
+    if spec.kind == "cohort":
+        return inputs.previous is not None
     return spec.kind != "compare" or compared_wave(inputs, spec) is not None
 
 
@@ -127,29 +133,50 @@ def _counts(services: Services, inputs: Inputs, spec: TableSpec) -> list[Count]:
     if spec.kind in ("reach", "tracker"):
         codes = reach_codes(inputs, spec, services.areas.lads, _labels(services, inputs, spec.level))
         return reach_counts(inputs, spec, codes)
+    if spec.kind == "cohort" and inputs.pairs is not None:
+        return cohort_counts(inputs, spec, inputs.pairs)
     return []
 
 
-def _published_cells(services: Services, inputs: Inputs, document: ReleaseDocument) -> list[tuple[Count, int | None]]:
-    """An earlier release's counts with the value it published (its tables' specs counted again: the cells, not
-    their values, are what is needed)."""
-    out: list[tuple[Count, int | None]] = []
+def _published_cells(services: Services, inputs: Inputs, document: ReleaseDocument
+                     ) -> list[tuple[Count, int | None, str | None]]:
+    """An earlier release's counts with the value it published and why it hid one (its tables' specs counted
+    again: the cells, not their values, are what is needed). A release of the previous wave gives the counts of
+    that wave's own rows (its comparisons with the wave before it, its sources and pairs are about rows this
+    release is not made from)."""
+    view = inputs
+    if document.wave_id != inputs.wave.wave_id:
+        wave = services.waves.get(document.wave_id)
+        if wave is None:
+            return []
+        view = replace(inputs, wave=wave, previous=None, pairs=None, sources=())
+    out: list[tuple[Count, int | None, str | None]] = []
     for table in document.tables:
-        if not table.rows:
+        if not table.rows or (view is not inputs and table.spec.level == "source"):
             continue
         rows = {tuple(str(r.get(k)) for k in ("area_code", "statement_id") if k in r): r for r in table.rows}
-        for count in _counts(services, inputs, table.spec):
-            key = tuple(v for _, v in count.row)
-            own = "~" not in count.table_id
-            row = rows.get(key)
-            if row is None:
-                continue
-            if own:
-                out.append((count, row.get(count.column)))
-            elif count.column == "n_valid":
-                out.append((count, row.get("baseline_n_valid")))
+        for count in _counts(services, view, table.spec):
+            row = rows.get(tuple(v for _, v in count.row))
+            if row is not None:
+                value, reason = _shown(row, count)
+                out.append((count, value, reason))
     total = Count("summary", (("wave_id", document.wave_id),), "responses", 0, document.wave_id)
-    return [*out, (total, document.responses)]
+    shown = document.responses_hidden is None
+    return [*out, (total, document.responses if shown else None, document.responses_hidden)]
+
+
+def _shown(row: dict[str, Any], count: Count) -> tuple[int | None, str | None]:
+    """What a published row showed of a count, and why not when hidden: the compared wave's base and the agreeing
+    count its share was made of are in its `baseline_` columns."""
+    if "~" not in count.table_id:
+        value = row.get(count.column)
+    elif count.column == "n_valid":
+        value = row.get("baseline_n_valid")
+    else:  # n_agree: the published share times the published base, a published count itself
+        base, share = row.get("baseline_n_valid"), row.get("baseline_share_agree")
+        value = None if base is None or share is None else round(base * share)
+    column = count.column if "~" not in count.table_id else f"baseline_{count.column}"
+    return value, (row.get(HIDDEN_COLUMNS, {}).get(column, "small") if value is None else None)
 
 
 def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Count],
@@ -163,19 +190,44 @@ def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Cou
         frame, compared = compare_table(inputs, spec, mine, decide, lads=services.areas.lads,
                                         excluded_lads=info.baseline_excludes)
         other = compared_wave(inputs, spec)
-        title, note = _compare_title(inputs, spec, other, info.baseline_scope)
+        title, note = _compare_title(services, inputs, spec, other)
         return ReleaseTable(spec, title, compared, short_title(other) if other else None, list(frame.columns),
-                            _rows(frame), note)
+                            _rows(frame, mine, decisions), note)
     if spec.kind in ("reach", "tracker"):
         labels = _labels(services, inputs, spec.level)
         frame = reach_table(inputs, spec, mine, decide, lads=services.areas.lads, census=services.areas.census,
                             labels=labels, threshold=services.settings.small_number_threshold)
-        return ReleaseTable(spec, _reach_title(inputs, spec), None, None, list(frame.columns), _rows(frame), "")
-    return _later(spec, "This table is not made yet.")
+        return ReleaseTable(spec, _reach_title(inputs, spec), None, None, list(frame.columns),
+                            _rows(frame, mine, decisions), "")
+    if spec.kind == "cohort" and inputs.previous is not None:
+        frame = cohort_table(inputs, mine, decide)
+        then = short_title(inputs.previous)
+        return ReleaseTable(spec, _title(services, inputs, spec), inputs.previous.wave_id, then, list(frame.columns),
+                            _rows(frame, mine, decisions),
+                            "Each pair is one child's answers in both waves (the same return code). p_value: a "
+                            "two-sided sign test on the published numbers improved and worse.")
+    return _later(spec, _title(services, inputs, spec), "This table is not made yet.")
 
 
-def _rows(frame: pl.DataFrame) -> list[dict[str, object]]:
-    return [{k: _reason(v) if k == "hidden" else v for k, v in row.items()} for row in frame.to_dicts()]
+HIDDEN_COLUMNS = "hidden_columns"  # in a row with a hidden count: each hidden column -> its reason
+
+
+def _rows(frame: pl.DataFrame, counts: list[Count], decisions: Decisions) -> list[dict[str, object]]:
+    """The rows as published: `hidden` the reason of the row's first hidden count, and `hidden_columns` the
+    reason of each (a count of the wave compared with is its `baseline_` column)."""
+    by_row: dict[tuple[str, ...], dict[str, str]] = {}
+    for count in counts:
+        decision = decisions.of(count)
+        if decision.value is None:
+            column = count.column if "~" not in count.table_id else f"baseline_{count.column}"
+            by_row.setdefault(tuple(v for _, v in count.row), {})[column] = _reason(decision.rule) or "small"
+    rows = []
+    for row in frame.to_dicts():
+        key = tuple(str(row[k]) for k in ("area_code", "statement_id") if k in row)
+        hidden = by_row.get(key, {})
+        rows.append({**{k: _reason(v) if k == "hidden" else v for k, v in row.items()},
+                     **({HIDDEN_COLUMNS: hidden} if hidden else {})})
+    return rows
 
 
 def _reach_title(inputs: Inputs, spec: TableSpec) -> str:
@@ -189,27 +241,45 @@ _LEVEL_WORDS = {"all": "all families", "utla": "local authority", "lad": "distri
                 "source": "outreach source"}
 
 
-_REASONS = {"threshold": "small", "zeros": "small", "complement": "complement", "differencing": "complement",
-            "one_answer": "one_answer", "interim": "interim"}
-
-
 def _reason(rule: str | None) -> str | None:
-    return None if rule is None else _REASONS.get(rule, "complement")
+    """The reason a reader is given (HIDDEN_REASONS' key) for the rule that hid a count."""
+    from analytics.outputcheck import REASONS
+
+    return None if rule is None else REASONS.get(rule, "complement")
 
 
-def _compare_title(inputs: Inputs, spec: TableSpec, other: Wave | None, scope: str) -> tuple[str, str]:
+def _compare_title(services: Services, inputs: Inputs, spec: TableSpec, other: Wave | None) -> tuple[str, str]:
+    """The title says what is compared with what: against an aggregate baseline that did not cover every area
+    (Kent's 2019 survey, not Medway), the covered areas' families against it and the others apart."""
+    info, lads = services.areas.info, services.areas.lads
     now = short_title(inputs.wave)
     then = short_title(other) if other else ""
     by = "" if spec.level == "all" else f", by {_LEVEL_WORDS.get(spec.level, spec.level)}"
-    if other is not None and other.kind == "aggregate":
-        return (f"How families answered, {now}{by}: Kent compared with {scope} {then}, Medway apart",
-                f"Kent only: the {then} survey did not cover Medway, so Medway's figures are shown apart, with no "
-                f"comparison with {then}.")
-    return f"How families answered, {now}{by}, compared with {then}", ""
+    if other is None or other.kind != "aggregate" or not info.baseline_excludes:
+        scope = f"{info.baseline_scope} " if other is not None and other.kind == "aggregate" else ""
+        return f"How families answered, {now}{by}, compared with {scope}{then}", ""
+    apart = lads.filter(pl.col("lad_code").is_in(list(info.baseline_excludes)))
+    covered = lads.filter(~pl.col("lad_code").is_in(list(info.baseline_excludes)))
+    inside = " and ".join(dict.fromkeys(covered["utla_name" if "utla_name" in lads.columns else "lad_name"]))
+    outside = " and ".join(apart["lad_name"].to_list())
+    return (f"How families answered, {now}{by}: {inside} families compared with {info.baseline_scope} {then}, "
+            f"{outside} shown apart",
+            f"{inside} only: the {then} survey did not cover {outside}, so {outside}'s figures are shown with no "
+            f"comparison with {then}." + (" The all-families row holds every family, so it is not compared either."
+                                          if spec.level == "all" else ""))
 
 
-def _later(spec: TableSpec, note: str = HIDDEN_REASONS["interim"].capitalize() + ".") -> ReleaseTable:
-    return ReleaseTable(spec, spec.table_id, None, None, [], [], note)
+def _later(spec: TableSpec, title: str, note: str = HIDDEN_REASONS["interim"].capitalize() + ".") -> ReleaseTable:
+    """A planned table this release does not show: its title, no rows, and why."""
+    return ReleaseTable(spec, title, None, None, [], [], note)
+
+
+def _title(services: Services, inputs: Inputs, spec: TableSpec) -> str:
+    if spec.kind == "compare":
+        return _compare_title(services, inputs, spec, compared_wave(inputs, spec))[0]
+    if spec.kind == "cohort" and inputs.previous is not None:
+        return f"How the same families' answers changed, {short_title(inputs.previous)} to {short_title(inputs.wave)}"
+    return _reach_title(inputs, spec)
 
 
 def encode_draft(document: ReleaseDocument) -> str:
