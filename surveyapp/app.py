@@ -133,16 +133,19 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.boardpack import boardpack_router
     from surveyapp.api.metrics import metrics
     from surveyapp.api.public import public_router
+    from surveyapp.api.quotes import quotes_router
     from surveyapp.api.releases import releases_router
     from surveyapp.api.said_did import said_did_router
     from surveyapp.api.sources import sources_router
+    from surveyapp.api.themes import themes_router
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.signin import sign_in_handlers
     from surveyapp.console import console_handlers
     from surveyapp.web import staff_router, web_handlers
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
-            boardpack_router(), audit_router(), said_did_router(), *web_handlers(), staff_router(), *sign_in_handlers(),
+            boardpack_router(), audit_router(), said_did_router(), themes_router(),
+            quotes_router(), *web_handlers(), staff_router(), *sign_in_handlers(),
             metrics]
 
 
