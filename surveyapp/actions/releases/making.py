@@ -15,6 +15,8 @@ from surveyapp.actions.releases.compare import compare_counts, compare_table, co
 from surveyapp.actions.releases.inputs import Inputs, gather, previous_wave
 from surveyapp.actions.releases.plan import plan_for
 from surveyapp.actions.releases.reach import reach_codes, reach_counts, reach_table
+from surveyapp.actions.releases.themes import dimensions as theme_dimensions
+from surveyapp.actions.releases.themes import theme_counts, theme_table, with_themes
 from surveyapp.domain.release import HIDDEN_REASONS, ReleaseDocument, ReleaseTable, Stage, TableSpec
 from surveyapp.domain.services import Services, WaveNotFound
 from surveyapp.domain.waves import Wave, uk_today
@@ -79,7 +81,8 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
     from surveyapp.actions.releases.records import earlier_published, previous_cutoff
 
     previous = previous_wave(services, wave)
-    inputs = gather(services, wave, cutoff, previous_cutoff=previous_cutoff(services, previous, now))
+    inputs = with_themes(services, gather(services, wave, cutoff, previous_cutoff=previous_cutoff(services, previous,
+                                                                                                 now)))
     plan = [s for s in plan_for(services, wave) if _can_make(inputs, s)]
     carried = [s for s in plan if stage in s.stages]
     counts = [c for spec in carried for c in _counts(services, inputs, spec)]
@@ -87,7 +90,7 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
         inputs.responses.filter(inputs.responses["wave_id"] == wave.wave_id).height), wave.wave_id)
     rows = earlier_published(services, [wave.wave_id, *([previous.wave_id] if previous else [])])
     earlier = earlier_releases(rows, lambda document: _published_cells(services, inputs, document))
-    dimensions = ["utla", "lad", "source", *(s.level for s in plan if s.kind == "reach")]
+    dimensions = ["utla", "lad", "source", *(s.level for s in plan if s.kind == "reach"), *theme_dimensions(inputs)]
     decisions, check = run_check(services, inputs, [*counts, total], earlier, dimensions)
     tables = [_table(services, inputs, spec, counts, decisions) if spec in carried else _later(spec)
               for spec in plan]
@@ -110,6 +113,8 @@ def _likert(wave: Wave) -> Likert:
 
 def _can_make(inputs: Inputs, spec: TableSpec) -> bool:
     """A table comparing with a wave that is not there (no previous wave yet) is left out of the release."""
+    if spec.kind == "themes":  # a wave's comments are counted once its questionnaire has a codebook
+        return bool(theme_dimensions(inputs))
     return spec.kind != "compare" or compared_wave(inputs, spec) is not None
 
 
@@ -127,6 +132,8 @@ def _counts(services: Services, inputs: Inputs, spec: TableSpec) -> list[Count]:
     if spec.kind in ("reach", "tracker"):
         codes = reach_codes(inputs, spec, services.areas.lads, _labels(services, inputs, spec.level))
         return reach_counts(inputs, spec, codes)
+    if spec.kind == "themes":
+        return theme_counts(services, inputs, spec)
     return []
 
 
@@ -137,7 +144,8 @@ def _published_cells(services: Services, inputs: Inputs, document: ReleaseDocume
     for table in document.tables:
         if not table.rows:
             continue
-        rows = {tuple(str(r.get(k)) for k in ("area_code", "statement_id") if k in r): r for r in table.rows}
+        rows = {tuple(str(r.get(k)) for k in ("area_code", "statement_id", "theme_id") if k in r): r
+                for r in table.rows}
         for count in _counts(services, inputs, table.spec):
             key = tuple(v for _, v in count.row)
             own = "~" not in count.table_id
@@ -171,6 +179,10 @@ def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Cou
         frame = reach_table(inputs, spec, mine, decide, lads=services.areas.lads, census=services.areas.census,
                             labels=labels, threshold=services.settings.small_number_threshold)
         return ReleaseTable(spec, _reach_title(inputs, spec), None, None, list(frame.columns), _rows(frame), "")
+    if spec.kind == "themes":
+        frame = theme_table(services, inputs, mine, decide, _area_labels(services, spec.level))
+        return ReleaseTable(spec, _themes_title(inputs, spec), None, None, list(frame.columns), _rows(frame),
+                            THEMES_NOTE)
     return _later(spec, "This table is not made yet.")
 
 
@@ -183,6 +195,24 @@ def _reach_title(inputs: Inputs, spec: TableSpec) -> str:
     if spec.kind == "tracker":
         return f"Who answered, {short_title(inputs.wave)}: responses by outreach source"
     return f"Who answered, {short_title(inputs.wave)}: responses by {level} against the population"
+
+
+THEMES_NOTE = ("Each comment was read and coded with the themes it raises; a comment can raise several, so the "
+               "shares add up to more than 1.")
+
+
+def _themes_title(inputs: Inputs, spec: TableSpec) -> str:
+    by = "" if spec.level == "all" else f", by {_LEVEL_WORDS.get(spec.level, spec.level)}"
+    return f"What families wrote about, {short_title(inputs.wave)}{by}: comments by theme"
+
+
+def _area_labels(services: Services, level: str) -> dict[str, str]:
+    lads = services.areas.lads
+    if level == "utla":
+        return dict(zip(lads["utla_code"].to_list(), lads["utla_name"].to_list(), strict=True))
+    if level == "lad":
+        return dict(zip(lads["lad_code"].to_list(), lads["lad_name"].to_list(), strict=True))
+    return {"all": "All families"}
 
 
 _LEVEL_WORDS = {"all": "all families", "utla": "local authority", "lad": "district council area",
