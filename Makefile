@@ -131,12 +131,18 @@ bench-scale: setup ## analytics over 10 million stored responses and start-up ov
 
 # The form's words are gettext catalogues (surveyapp/web/locale/<lang>/LC_MESSAGES/messages.po); Babel extracts
 # t("...") from the web package's Python and templates (babel.cfg), updates every catalogue and compiles the .mo
-# files the service reads. New messages come out untranslated: tests/form/test_translations.py fails until they are.
+# files the service reads; the findings pages' own words likewise in surveyapp/findings/locale. New messages come out untranslated: tests/form/test_translations.py fails until they are.
 LOCALE := surveyapp/web/locale
+FINDINGS_LOCALE := surveyapp/findings/locale
 translations: setup ## extract the form's messages, update every language's catalogue, compile them (Babel)
 	$(VENV)/bin/pybabel -q extract -F babel.cfg -k t --no-location --sort-output --omit-header -w 120 -o $(LOCALE)/messages.pot .
 	$(VENV)/bin/pybabel -q update -i $(LOCALE)/messages.pot -d $(LOCALE) -w 120 --ignore-pot-creation-date
 	$(VENV)/bin/pybabel compile -d $(LOCALE) --statistics
+	$(VENV)/bin/pybabel -q extract -F $(FINDINGS_LOCALE)/../babel.cfg -k t --no-location --sort-output --omit-header -w 120 -o $(FINDINGS_LOCALE)/messages.pot .
+	for lang in en_easy pl ro ur; do [ -f $(FINDINGS_LOCALE)/$$lang/LC_MESSAGES/messages.po ] || \
+		$(VENV)/bin/pybabel -q init -i $(FINDINGS_LOCALE)/messages.pot -d $(FINDINGS_LOCALE) -l $$lang -w 120; done
+	$(VENV)/bin/pybabel -q update -i $(FINDINGS_LOCALE)/messages.pot -d $(FINDINGS_LOCALE) -w 120 --ignore-pot-creation-date
+	$(VENV)/bin/pybabel compile -d $(FINDINGS_LOCALE) --statistics
 
 lint: setup ## ruff, mypy (strict) and the import contracts
 	$(VENV)/bin/ruff check surveyapp waves analytics tests bench

@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from surveyapp.store.audit import Appended, Entry
 
 log = logging.getLogger("surveyapp")
-RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts")  # each a dependency of that name
+RESOURCES = ("settings", "sign_in_kit", "services", "form_kit", "drafts", "findings")  # each a dependency of that name
 
 
 def _resource(state: State, name: str) -> Provide:
@@ -77,6 +77,7 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
         drafts.purge(services.clock()).result()  # drafts that expired while stopped
         services.store.writer.on_commit = state["metrics"].observe_commit  # group commits' size and time
         state.update(services=services, form_kit=form_kit, drafts=drafts)
+        state["findings"].services = services
         log.info("serving %d waves from %s", len(services.waves.all()), settings.database_path)
         try:
             yield
@@ -126,7 +127,8 @@ def _openapi() -> OpenAPIConfig:
 
 
 def _route_handlers() -> list[ControllerRouterHandler]:
-    """Every route of the service: the API's routers, the families' and staff pages, sign-in and metrics."""
+    """Every route of the service: the API's routers, the families' pages and findings, staff pages, sign-in and
+    metrics."""
     from surveyapp.api.admin import admin_router
     from surveyapp.api.analyst import analyst_router
     from surveyapp.api.audit import audit_router
@@ -141,12 +143,13 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.signin import sign_in_handlers
     from surveyapp.console import console_handlers
+    from surveyapp.findings.routes import findings_handlers
     from surveyapp.web import staff_router, web_handlers
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
-            boardpack_router(), audit_router(), said_did_router(), themes_router(),
-            quotes_router(), *web_handlers(), staff_router(), *sign_in_handlers(),
-            metrics]
+            boardpack_router(), audit_router(), said_did_router(), themes_router(), quotes_router(), *web_handlers(),
+            *findings_handlers(),
+            staff_router(), *console_handlers(), *sign_in_handlers(), metrics]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,
@@ -156,7 +159,6 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     The API's modules, the store and the analytics load here rather than when this module is imported, so
     `surveyapp --help` and the CLI's HTTP path start quickly.
     """
-    from surveyapp.api.error_responses import document_errors
     from surveyapp.api.metrics import install
     from surveyapp.auth.guards import role_tokens
     from surveyapp.auth.identity import TokenProvider
@@ -165,6 +167,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.auth.signin import make_sign_in_kit
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
+    from surveyapp.findings.kit import FindingsKit
     from surveyapp.render.demo import mark_pages
 
     check(settings)  # settings built in code, not from the environment, are held to the same rules
@@ -177,7 +180,7 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     provider = TokenProvider(role_tokens(settings))
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
     sign_in_kit = make_sign_in_kit(settings, sessions, provider)
-    state = State({"settings": settings, "sign_in_kit": sign_in_kit})  # the lifespan adds what it opens
+    state = State({"settings": settings, "sign_in_kit": sign_in_kit, "findings": FindingsKit()})  # + the lifespan's
     state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
     app = Litestar(
         route_handlers=[*_route_handlers(), *extra_handlers],
@@ -195,7 +198,17 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
         openapi_config=_openapi(),
         logging_config=None,
     )
-    document_errors(app.openapi_schema)
-    # Outermost: a request id for every request, the access log and the request metrics (surveyapp.http.access).
-    app.asgi_handler = AccessLog(app.asgi_handler, state["metrics"], _audit_recorder(state))
+    _finish(app, state)
     return app
+
+
+def _finish(app: Litestar, state: State) -> None:
+    """The error answers in the OpenAPI schema; a request id for every request, the access log and the request
+    metrics (surveyapp.http.access); outermost, published findings pages answered from memory before all of it
+    (surveyapp.findings.frozen), counted in the metrics."""
+    from surveyapp.api.error_responses import document_errors
+    from surveyapp.findings.frozen import FrozenPages
+
+    document_errors(app.openapi_schema)
+    logged = AccessLog(app.asgi_handler, state["metrics"], _audit_recorder(state))
+    app.asgi_handler = FrozenPages(logged, lambda: state["findings"].frozen, state["metrics"])

@@ -14,13 +14,15 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect
 
 from surveyapp.domain.services import Services
+from surveyapp.findings.kit import FindingsKit
+from surveyapp.findings.source import latest
 from surveyapp.store.drafts import DRAFT_DAYS, Draft
 from surveyapp.web.answers import statement_answer
 from surveyapp.web.context import FormContext, check_context, question_context, start_context
 from surveyapp.web.errors import FormError
 from surveyapp.web.journey import CHECK_PAGE, CODE_PAGE, SENT, Page, pages
 from surveyapp.web.kit import FormKit, draft_cookie, offered, page_url, responses_wave, session_of, words
-from surveyapp.web.messages import ENGLISH
+from surveyapp.web.messages import ENGLISH, Messages
 from surveyapp.web.render import language_links, long_date, page, with_lang
 from surveyapp.web.summary import summary
 from surveyapp.web.tokens import DONE_COOKIE
@@ -96,8 +98,10 @@ def start(services: NamedDependency[Services], form_kit: NamedDependency[FormKit
 
 @get("/survey/{wave_id:str}", sync_to_thread=False, include_in_schema=False,
      dependencies={"form": Provide(start_context, sync_to_thread=False)})
-def wave_start(form_kit: NamedDependency[FormKit], form: NamedDependency[FormContext]) -> Response[str]:
-    """What the survey is, how long it takes and what happens to the answers; continue a saved draft."""
+def wave_start(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
+               findings: NamedDependency[FindingsKit], form: NamedDependency[FormContext]) -> Response[str]:
+    """What the survey is, how long it takes and what happens to the answers; continue a saved draft; what
+    families said last time, once a release of an earlier wave is published."""
     wave, t, draft = form.wave, form.t, form.draft
     resume = None
     if draft is not None and draft.next_page != SENT:
@@ -107,6 +111,7 @@ def wave_start(form_kit: NamedDependency[FormKit], form: NamedDependency[FormCon
                 cookies=[draft_cookie(form_kit, form.session)], title=text_in(questionnaire.title, t.lang),
                 caption=text_in(wave.title, t.lang), intro=text_in(questionnaire.intro, t.lang), wave=wave,
                 resume=resume, days=DRAFT_DAYS, staff=form.staff, bar=form.bar,
+                findings=findings_link(services, findings, t, other_than_wave=wave.wave_id),
                 first=page_url(wave, CODE_PAGE, t), count=len(pages(questionnaire)),
                 csrf=form_kit.signer.csrf_token(form.session.cookie, wave.wave_id),
                 languages=language_links(form_kit.messages, t.lang, offered(form_kit, wave),
@@ -132,9 +137,17 @@ def check(form_kit: NamedDependency[FormKit], form: NamedDependency[FormContext]
     return render_check(form_kit, form, form.draft)
 
 
+def findings_link(services: Services, findings: FindingsKit, t: Messages, *, other_than_wave: str | None = None
+                  ) -> str:
+    """The newest published release's findings page in the page's language, or "" while none is published."""
+    release = latest(findings.reader, services, other_than_wave=other_than_wave)
+    return with_lang(f"/findings/{release.release_id}", t.lang) if release is not None else ""
+
+
 @get("/survey/{wave_id:str}/thanks", sync_to_thread=False, include_in_schema=False)
 def thanks(services: NamedDependency[Services], form_kit: NamedDependency[FormKit],
-           request: Request[Any, Any, Any], wave_id: FromPath[str]) -> Response[str]:
+           findings: NamedDependency[FindingsKit], request: Request[Any, Any, Any], wave_id: FromPath[str]
+           ) -> Response[str]:
     """The confirmation with the return code, read from the signed cookie (never the URL); stores nothing."""
     done = form_kit.signer.read_done(request.cookies.get(DONE_COOKIE), services.clock().timestamp())
     wave = responses_wave(services, wave_id)
@@ -150,4 +163,5 @@ def thanks(services: NamedDependency[Services], form_kit: NamedDependency[FormKi
     session = session_of(request, form_kit.signer)  # "Start a new form" (another child) needs this device's draft id
     return page("thanks.html", t, title=t("Thank you – your answers have been sent"), code=done.code,
                 survey=text_in(wave.questionnaire.title, t.lang), wave=wave,
+                findings=findings_link(services, findings, t),
                 csrf="" if session.fresh else form_kit.signer.csrf_token(session.cookie, wave.wave_id))

@@ -1,0 +1,1 @@
+"""What goes out to families and the public (findings pages, summary, open data, feed), read from published releases."""
