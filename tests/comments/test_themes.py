@@ -98,10 +98,11 @@ def test_a_final_release_carries_themes_through_its_check(commented: Commented) 
             assert row["coded"] % 5 == 0 and abs(row["coded"] - base) < 5
         else:
             assert row["responses"] is None and row["coded"] is None and row["share"] is None
+            assert row["hidden"] in ("small", "complement")
         if n < 10 or base < 10:
             assert row["hidden"] == "small", row  # a theme in a small area is a small cell
-    assert shown >= 3  # Kent's themes are shown; Medway's few comments are not
+        if row["hidden"] == "complement":
+            assert n >= 10  # hidden to protect another cell (all families minus Kent is Medway)
+    assert shown >= 1 and document["check"]["passed"]  # some of Kent's themes are shown; Medway's few are not
     assert {r["area_code"] for r in tables["themes-utla"]["rows"] if r["hidden"]} >= {MEDWAY}
-    stopped = [c for rule in document["check"]["rules"] for c in rule["stopped"] if c["table_id"] == "themes-utla"]
-    assert any(c["row"]["area_code"] == MEDWAY for c in stopped)  # the check's report names the cells it stopped
     assert tables["themes-all"]["title"].startswith("What families wrote about")

@@ -93,8 +93,8 @@ def _stand_in(services: Services, counts: list[Count], cells: list[Cell],
     made = {}
     for count, cell in zip(counts, cells, strict=True):
         if count.value < threshold:
-            made[cell.ref] = Made(cell.ref, False, None, "suppressed", "threshold")
+            made[cell.ref] = Made(cell.ref, None, "suppressed", "threshold")
         else:
-            made[cell.ref] = Made(cell.ref, True, services.disclosure.round_value(count.name, count.value), "rounded",
+            made[cell.ref] = Made(cell.ref, services.disclosure.round_value(count.name, count.value), "rounded",
                                   "consistent_rounding")
     return Outcome(made, [RuleReport("threshold", "stand-in", True)], [e.release_id for e in earlier])
