@@ -4,6 +4,9 @@ smaller than the local authority."""
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from typing import Any
 
 import httpx
@@ -96,6 +99,24 @@ def test_a_quote_is_only_cut_or_masked_further(commented: Commented, published: 
         listed = admin.get(base).json()
         assert "we waited and [name] called back" not in [q["text"] for q in _quotes(admin, published)]
     assert {q["status"] for q in listed} >= {"approved", "turned_down"}
+
+
+@pytest.mark.slow  # the pack's charts are drawn (about 15 s on a loaded machine)
+def test_the_board_pack_holds_the_checked_quotes_and_the_themes_chart(commented: Commented, published: str) -> None:
+    with commented.service.client(ANALYST_TOKEN) as analyst:
+        got = analyst.get(f"/api/v1/releases/{published}/board-pack.zip", params={"pdf": "false"})
+        shown = [q["text"] for q in _quotes(analyst, published)]
+        waiting = [q["text"] for q in analyst.get(f"/api/v1/releases/{published}/quotes").json()
+                   if q["status"] != "approved"]
+    assert got.status_code == 200, got.text
+    pack = zipfile.ZipFile(io.BytesIO(got.content))
+    page = pack.read("board-pack.html").decode()
+    assert "In families' own words" in page and shown and all(text in page for text in shown)
+    assert waiting and not any(f"“{text}”" in page for text in waiting)  # turned down or unchecked: never shown
+    svg = pack.read("charts/themes.svg").decode()
+    assert "Communication" in svg and min(float(s) for s in re.findall(r'font-size="([0-9.]+)px"', svg)) >= 12
+    figures = pack.read("figures/themes.csv").decode()
+    assert figures.count("%") >= 3  # each theme's share, rounded counts through the release's check
 
 
 def test_a_withdrawn_release_shows_no_quote(commented: Commented, published: str) -> None:
