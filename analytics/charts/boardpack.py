@@ -226,7 +226,8 @@ def themes_chart(points: pl.DataFrame, *, title: str, subtitle: Sequence[str]) -
     words = alt.Chart(points).mark_text(align="left", dx=4, color="#0b0c0c").encode(
         x="share:Q", y=y, yOffset=offset, text="label:N")
     height = max(1, len(order)) * (12 * max(1, len(waves)) + 12)
-    chart = alt.layer(bars, words).properties(width=430, height=height, title=alt.Title(title, subtitle=_lines(subtitle)))
+    chart = alt.layer(bars, words).properties(width=430, height=height,
+                                              title=alt.Title(title, subtitle=_lines(subtitle)))
     described = f"{title}. " + "; ".join(f"{r['theme']}, {r['wave']}: {r['label']}"
                                           for r in points.iter_rows(named=True))
     return _configured(chart, described)

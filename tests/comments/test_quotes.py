@@ -56,8 +56,9 @@ def test_a_quote_shows_only_after_a_second_persons_check(commented: Commented, p
         assert _quotes(family, published) == [{"statement_id": "health_met", "place": "Kent", "text": quote["text"]}]
         page = family.get(f"/findings/{published}")
         assert page.status_code == 200 and "You said" in page.text and "A family in Kent" in page.text
-        assert quote["text"].replace("[", "").split(":")[1].split(".")[0].strip() in page.text
-        cut = admin.patch(f"{base}/{quote['quote_id']}", json={"version": 1, "text": "we waited and nobody called back"})
+        assert quote["text"] in page.text
+        cut = admin.patch(f"{base}/{quote['quote_id']}",
+                          json={"version": 1, "text": "we waited and nobody called back"})
         assert cut.status_code == 200 and cut.json()["status"] == "picked" and cut.json()["version"] == 2
         assert _quotes(family, published) == []  # changed: checked again before it shows
         stale = analyst.post(f"{base}/{quote['quote_id']}/check", json={"version": 1, "approve": True})
