@@ -68,6 +68,9 @@ def test_themes_by_a_question_and_refusals(commented: Commented) -> None:
     with commented.service.client(ANALYST_TOKEN) as analyst:
         by_group = analyst.get(f"/api/v1/waves/{WAVE}/themes", params={"by": "ethnic_group_broad"})
         wrong = analyst.get(f"/api/v1/waves/{WAVE}/themes", params={"by": "shoe_size"})
+        by_channel = analyst.get(f"/api/v1/waves/{WAVE}/themes", params={"by": "channel"})  # as the tracker breaks down
+    api = [r for r in by_channel.json()["rows"] if r["area_code"] == "api"]  # the comments were sent through the API
+    assert {r["coded"] for r in api} == {len(commented.responses)}
     assert by_group.status_code == 200
     not_answered = [r for r in by_group.json()["rows"] if r["area_code"] == "not_answered"]
     assert {r["coded"] for r in not_answered} == {len(commented.responses)}  # no family said, in this planted wave
