@@ -97,9 +97,16 @@ def test_a_quote_is_only_cut_or_masked_further(commented: Commented, published: 
         turned = admin.post(f"{base}/{masked.json()['quote_id']}/check",
                             json={"version": 1, "approve": False, "note": "Too short to say anything"})
         assert turned.json()["status"] == "turned_down"
+        quote = f"{base}/{masked.json()['quote_id']}"
+        back = admin.patch(quote, json={"version": 1, "place": "local_authority"})
+        assert back.status_code == 400 and back.json()["errors"][0]["field"] == "place"  # a place is not put back
+        moved = admin.patch(quote, json={"version": 1, "statement_id": "health_met", "place": "none"})
+        assert moved.status_code == 200 and moved.json()["statement_id"] == "health_met"
+        assert moved.json()["status"] == "picked" and moved.json()["check_note"] == ""  # to be checked again
+        assert admin.patch(quote, json={"version": 1, "text": "we waited"}).status_code == 409  # version 2 now
         listed = admin.get(base).json()
         assert "we waited and [name] called back" not in [q["text"] for q in _quotes(admin, published)]
-    assert {q["status"] for q in listed} >= {"approved", "turned_down"}
+    assert {q["status"] for q in listed} >= {"approved", "picked"}
 
 
 @pytest.mark.slow  # the pack's charts are drawn (about 15 s on a loaded machine)
