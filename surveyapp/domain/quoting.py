@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-# A labelled placeholder as masking writes it ("[name]", "[school]", "[phone number]"), and the marks of a cut.
+# A labelled placeholder as masking writes it ("[name]", "[school]", "[phone]"), and the marks of a cut.
 PLACEHOLDER = re.compile(r"\[[a-z][a-z ]{0,30}\]", re.IGNORECASE)
 CUT = re.compile(r"\.\.\.|\u2026|\[\.\.\.\]|\[\u2026\]")
 _GAP = re.compile(rf"{PLACEHOLDER.pattern}|{CUT.pattern}")
@@ -15,9 +15,9 @@ MAX_LENGTH = 600
 # without a word list. Names of people and of schools are not among them: the second person's check is what
 # catches those until then.
 _STAND_IN = [
-    ("[email address]", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
+    ("[email]", re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")),
     ("[NHS number]", re.compile(r"\b\d{3}[ -]?\d{3}[ -]?\d{4}\b")),
-    ("[phone number]", re.compile(r"(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b")),
+    ("[phone]", re.compile(r"(?:\+44\s?|\b0)\d(?:[\s-]?\d){8,9}\b")),
     ("[postcode]", re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)),
     ("[date]", re.compile(r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b")),
 ]
@@ -70,5 +70,5 @@ def _whole(text: str, piece: str, start: int) -> int:
     return -1
 
 
-PLACEHOLDERS = ("[name]", "[school]", "[place]", "[address]", "[postcode]", "[phone number]", "[email address]",
+PLACEHOLDERS = ("[name]", "[school]", "[place]", "[address]", "[postcode]", "[phone]", "[email]",
                 "[NHS number]", "[date]", "[date of birth]", "[detail]", "[...]")

@@ -46,7 +46,7 @@ def test_a_quote_shows_only_after_a_second_persons_check(commented: Commented, p
         assert picked.status_code == 201, picked.text
         quote = picked.json()
         assert quote["status"] == "picked" and quote["place"] == "Kent"  # never Thanet: no smaller than the council
-        assert "[phone number]" in quote["text"] and "07700" not in quote["text"]  # masked before anyone reads it
+        assert "[phone]" in quote["text"] and "07700" not in quote["text"]  # masked before anyone reads it
         assert _quotes(family, published) == []
         own = analyst.post(f"{base}/{quote['quote_id']}/check", json={"version": 1, "approve": True})
         assert own.status_code == 409 and "second person" in own.json()["detail"]

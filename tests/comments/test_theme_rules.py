@@ -43,7 +43,7 @@ MASKED = mask_stand_in("My son Tom waited 18 months for an assessment. Ring 0770
 
 
 def test_the_stand_in_masks_what_rules_can_find() -> None:
-    assert MASKED == ("My son Tom waited 18 months for an assessment. Ring [phone number] or [email address], "
+    assert MASKED == ("My son Tom waited 18 months for an assessment. Ring [phone] or [email], "
                       "[postcode]. I cannot cope any more.")
 
 
