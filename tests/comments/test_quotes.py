@@ -12,16 +12,23 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.comments.conftest import WAVE, Commented
+from tests.comments.themed import WAVE, CodedWave, plant
+from tests.conftest import StartService
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN
 
 THANET = "E07000114"
 
 
 @pytest.fixture(scope="module")
-def published(commented: Commented) -> str:
+def planted_wave(start_module_service: StartService) -> CodedWave:
+    """60 coded comments in the shipped wave, whose questionnaire has a codebook."""
+    return plant(start_module_service())
+
+
+@pytest.fixture(scope="module")
+def published(planted_wave: CodedWave) -> str:
     """The wave closed and its final release published: the release id."""
-    with commented.service.client(ADMIN_TOKEN) as admin:
+    with planted_wave.service.client(ADMIN_TOKEN) as admin:
         assert admin.post(f"/api/v1/admin/waves/{WAVE}/close").status_code == 200
         made = admin.post(f"/api/v1/waves/{WAVE}/releases", json={"stage": "final"})
         assert made.status_code == 201, made.text
@@ -30,19 +37,19 @@ def published(commented: Commented) -> str:
     return str(release_id)
 
 
-def _from(commented: Commented, lad: str) -> str:
-    return next(rid for rid, (where, _) in sorted(commented.responses.items()) if where == lad)
+def _from(planted_wave: CodedWave, lad: str) -> str:
+    return next(rid for rid, (where, _) in sorted(planted_wave.responses.items()) if where == lad)
 
 
 def _quotes(client: httpx.Client, release_id: str) -> Any:
     return client.get(f"/api/v1/releases/{release_id}/quotes/public").json()
 
 
-def test_a_quote_shows_only_after_a_second_persons_check(commented: Commented, published: str) -> None:
+def test_a_quote_shows_only_after_a_second_persons_check(planted_wave: CodedWave, published: str) -> None:
     base = f"/api/v1/releases/{published}/quotes"
-    with commented.service.client(ANALYST_TOKEN) as analyst, commented.service.client(ADMIN_TOKEN) as admin, \
-            commented.service.client() as family:
-        picked = analyst.post(base, json={"response_id": _from(commented, THANET), "statement_id": "health_met"})
+    with planted_wave.service.client(ANALYST_TOKEN) as analyst, planted_wave.service.client(ADMIN_TOKEN) as admin, \
+            planted_wave.service.client() as family:
+        picked = analyst.post(base, json={"response_id": _from(planted_wave, THANET), "statement_id": "health_met"})
         assert picked.status_code == 201, picked.text
         quote = picked.json()
         assert quote["status"] == "picked" and quote["place"] == "Kent"  # never Thanet: no smaller than the council
@@ -71,13 +78,13 @@ def test_a_quote_shows_only_after_a_second_persons_check(commented: Commented, p
         again = admin.post(f"{base}/{quote['quote_id']}/check", json={"version": 3, "approve": True})
         assert again.status_code == 200
         assert [q["text"] for q in _quotes(family, published)] == ["nobody called back"]
-        assert family.post(base, json={"response_id": _from(commented, THANET)}).status_code == 401
+        assert family.post(base, json={"response_id": _from(planted_wave, THANET)}).status_code == 401
 
 
-def test_a_quote_is_only_cut_or_masked_further(commented: Commented, published: str) -> None:
+def test_a_quote_is_only_cut_or_masked_further(planted_wave: CodedWave, published: str) -> None:
     base = f"/api/v1/releases/{published}/quotes"
-    rid = _from(commented, "E07000110")
-    with commented.service.client(ANALYST_TOKEN) as analyst:
+    rid = _from(planted_wave, "E07000110")
+    with planted_wave.service.client(ANALYST_TOKEN) as analyst:
         reworded = analyst.post(base, json={"response_id": rid, "text": "we waited and nobody ever called"})
         unmasked = analyst.post(base, json={"response_id": rid, "text": "Ring 07700 900001"})
         word_cut = analyst.post(base, json={"response_id": rid, "text": "we wait"})
@@ -91,7 +98,7 @@ def test_a_quote_is_only_cut_or_masked_further(commented: Commented, published: 
         assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == field, refused.text
     assert masked.status_code == 201 and masked.json()["place"] == ""  # "nobody" masked further as [name]
     assert unknown.status_code == 404
-    with commented.service.client(ADMIN_TOKEN) as admin:
+    with planted_wave.service.client(ADMIN_TOKEN) as admin:
         turned = admin.post(f"{base}/{masked.json()['quote_id']}/check", json={"version": 1, "approve": False})
         assert turned.status_code == 400 and turned.json()["errors"][0]["field"] == "note"
         turned = admin.post(f"{base}/{masked.json()['quote_id']}/check",
@@ -110,8 +117,8 @@ def test_a_quote_is_only_cut_or_masked_further(commented: Commented, published: 
 
 
 @pytest.mark.slow  # the pack's charts are drawn (about 15 s on a loaded machine)
-def test_the_board_pack_holds_the_checked_quotes_and_the_themes_chart(commented: Commented, published: str) -> None:
-    with commented.service.client(ANALYST_TOKEN) as analyst:
+def test_the_board_pack_holds_the_checked_quotes_and_the_themes_chart(planted_wave: CodedWave, published: str) -> None:
+    with planted_wave.service.client(ANALYST_TOKEN) as analyst:
         got = analyst.get(f"/api/v1/releases/{published}/board-pack.zip", params={"pdf": "false"})
         shown = [q["text"] for q in _quotes(analyst, published)]
         waiting = [q["text"] for q in analyst.get(f"/api/v1/releases/{published}/quotes").json()
@@ -127,12 +134,12 @@ def test_the_board_pack_holds_the_checked_quotes_and_the_themes_chart(commented:
     assert figures.count("%") >= 3  # each theme's share, rounded counts through the release's check
 
 
-def test_a_withdrawn_release_shows_no_quote(commented: Commented, published: str) -> None:
-    with commented.service.client(ADMIN_TOKEN) as admin:
+def test_a_withdrawn_release_shows_no_quote(planted_wave: CodedWave, published: str) -> None:
+    with planted_wave.service.client(ADMIN_TOKEN) as admin:
         assert _quotes(admin, published)
         withdrawn = admin.post(f"/api/v1/releases/{published}/withdraw",
                                json={"notice": "Withdrawn: a table was wrong, a corrected release follows."})
         assert withdrawn.status_code == 200
         assert _quotes(admin, published) == []
-        late = admin.post(f"/api/v1/releases/{published}/quotes", json={"response_id": _from(commented, THANET)})
+        late = admin.post(f"/api/v1/releases/{published}/quotes", json={"response_id": _from(planted_wave, THANET)})
         assert late.status_code == 409

@@ -9,18 +9,25 @@ from collections import Counter
 import polars as pl
 import pytest
 
-from tests.comments.conftest import THEMES, WAVE, Commented, code
+from tests.comments.themed import THEMES, WAVE, CodedWave, code, plant
+from tests.conftest import StartService
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN
 
 KENT = "E10000016"
 MEDWAY = "E06000035"
 
 
-def _expected(commented: Commented, place: dict[str, str] | None = None) -> tuple[Counter, Counter]:
+@pytest.fixture(scope="module")
+def planted_wave(start_module_service: StartService) -> CodedWave:
+    """60 coded comments in the shipped wave, whose questionnaire has a codebook."""
+    return plant(start_module_service())
+
+
+def _expected(planted_wave: CodedWave, place: dict[str, str] | None = None) -> tuple[Counter, Counter]:
     """Worked out from what was planted, response by response: coded per area, and per area and theme."""
     coded: Counter = Counter()
     having: Counter = Counter()
-    for lad, themes in commented.responses.values():
+    for lad, themes in planted_wave.responses.values():
         area = place[lad] if place else lad
         coded[area] += 1
         for theme in themes:
@@ -28,15 +35,15 @@ def _expected(commented: Commented, place: dict[str, str] | None = None) -> tupl
     return coded, having
 
 
-def test_theme_counts_by_area_are_exact_and_flag_what_a_release_could_not_show(commented: Commented) -> None:
-    with commented.service.client(ANALYST_TOKEN) as analyst:
+def test_theme_counts_by_area_are_exact_and_flag_what_a_release_could_not_show(planted_wave: CodedWave) -> None:
+    with planted_wave.service.client(ANALYST_TOKEN) as analyst:
         got = analyst.get(f"/api/v1/waves/{WAVE}/themes", params={"by": "lad"})
     assert got.status_code == 200, got.text
     body = got.json()
-    assert body["coded"] == len(commented.responses) and body["notes"][0].startswith("Internal: not for publication")
-    coded, having = _expected(commented)
+    assert body["coded"] == len(planted_wave.responses) and body["notes"][0].startswith("Internal: not for publication")
+    coded, having = _expected(planted_wave)
     rows = {(r["area_code"], r["theme_id"]): r for r in body["rows"]}
-    lads = commented.service.services.areas.lads["lad_code"].to_list()
+    lads = planted_wave.service.services.areas.lads["lad_code"].to_list()
     assert {lad for lad, _ in rows} >= set(lads)  # every LAD has its rows, comments or not
     for (lad, theme), row in rows.items():
         n, base = having[(lad, theme)], coded[lad]
@@ -51,38 +58,38 @@ def test_theme_counts_by_area_are_exact_and_flag_what_a_release_could_not_show(c
     assert any(r["publishable"] for r in rows.values())
 
 
-def test_a_blind_second_coding_is_compared_never_counted(commented: Commented) -> None:
-    ids = sorted(commented.responses)[:20]
-    code(commented.service, {rid: [t for t, _ in THEMES] for rid in ids}, coder="ben", blind=True)
-    with commented.service.client(ANALYST_TOKEN) as analyst:
+def test_a_blind_second_coding_is_compared_never_counted(planted_wave: CodedWave) -> None:
+    ids = sorted(planted_wave.responses)[:20]
+    code(planted_wave.service, {rid: [t for t, _ in THEMES] for rid in ids}, coder="ben", blind=True)
+    with planted_wave.service.client(ANALYST_TOKEN) as analyst:
         got = analyst.get(f"/api/v1/waves/{WAVE}/themes", params={"format": "csv"})
     assert got.status_code == 200 and "internal-" in got.headers["content-disposition"]
     frame = pl.read_csv(io.BytesIO(got.content))
-    _, having = _expected(commented, place=dict.fromkeys(commented.service.services.areas.lads["lad_code"], "all")
+    _, having = _expected(planted_wave, place=dict.fromkeys(planted_wave.service.services.areas.lads["lad_code"], "all")
                           | {"E06000035": "all"})
     assert dict(zip(frame["theme_id"], frame["responses"], strict=True)) == {t: having[("all", t)] for t, _ in THEMES}
-    assert frame["coded"].unique().to_list() == [len(commented.responses)]
+    assert frame["coded"].unique().to_list() == [len(planted_wave.responses)]
 
 
-def test_themes_by_a_question_and_refusals(commented: Commented) -> None:
-    with commented.service.client(ANALYST_TOKEN) as analyst:
+def test_themes_by_a_question_and_refusals(planted_wave: CodedWave) -> None:
+    with planted_wave.service.client(ANALYST_TOKEN) as analyst:
         by_group = analyst.get(f"/api/v1/waves/{WAVE}/themes", params={"by": "ethnic_group_broad"})
         wrong = analyst.get(f"/api/v1/waves/{WAVE}/themes", params={"by": "shoe_size"})
         by_channel = analyst.get(f"/api/v1/waves/{WAVE}/themes", params={"by": "channel"})  # as the tracker breaks down
     api = [r for r in by_channel.json()["rows"] if r["area_code"] == "api"]  # the comments were sent through the API
-    assert {r["coded"] for r in api} == {len(commented.responses)}
+    assert {r["coded"] for r in api} == {len(planted_wave.responses)}
     assert by_group.status_code == 200
     not_answered = [r for r in by_group.json()["rows"] if r["area_code"] == "not_answered"]
-    assert {r["coded"] for r in not_answered} == {len(commented.responses)}  # no family said, in this planted wave
+    assert {r["coded"] for r in not_answered} == {len(planted_wave.responses)}  # no family said, in this planted wave
     assert wrong.status_code == 400 and wrong.json()["errors"][0]["field"] == "by"
-    with commented.service.client() as nobody:
+    with planted_wave.service.client() as nobody:
         assert nobody.get(f"/api/v1/waves/{WAVE}/themes").status_code == 401
-    audit = commented.service.store.rows("SELECT count(*) FROM audit_log WHERE action = 'internal themes read'")
+    audit = planted_wave.service.store.rows("SELECT count(*) FROM audit_log WHERE action = 'internal themes read'")
     assert audit[0][0] >= 3
 
 
-def test_a_final_release_carries_themes_through_its_check(commented: Commented) -> None:
-    service = commented.service
+def test_a_final_release_carries_themes_through_its_check(planted_wave: CodedWave) -> None:
+    service = planted_wave.service
     with service.client(ADMIN_TOKEN) as admin:
         assert admin.post(f"/api/v1/admin/waves/{WAVE}/close").status_code == 200
         made = admin.post(f"/api/v1/waves/{WAVE}/releases", json={"stage": "final"})
@@ -91,9 +98,9 @@ def test_a_final_release_carries_themes_through_its_check(commented: Commented) 
     tables = {t["spec"]["table_id"]: t for t in document["tables"]}
     lads = service.services.areas.lads
     utla = dict(zip(lads["lad_code"], lads["utla_code"], strict=True))
-    coded, having = _expected(commented, place=utla)
+    coded, having = _expected(planted_wave, place=utla)
     everyone = {"all": "all"} | {code: "all" for code in utla}
-    coded_all, having_all = _expected(commented, place=everyone)
+    coded_all, having_all = _expected(planted_wave, place=everyone)
     shown = 0
     for table_id, base_of, n_of in (("themes-utla", coded, having), ("themes-all", coded_all, having_all)):
         for row in tables[table_id]["rows"]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from surveyapp.cli.main import main
-from tests.comments.conftest import add_codebook, code, send_comments
+from tests.comments.themed import add_codebook, code, send_comments
 from tests.conftest import InProcessApp
 from tests.support import FakeClock, make_settings
 

@@ -1,5 +1,6 @@
-"""Commented responses for the themes and quotes tests: families' comments sent through the API, a codebook and
-codings stored as the comments' coding page stores them (migration 011's tables)."""
+"""Coded comments for the themes and quotes tests: families' comments sent through the API, a codebook and codings
+stored as the comments' coding page stores them (migration 011's tables). A helper module, not a conftest: the
+comments' own tests have theirs."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import random
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-import pytest
 
 from tests.support import Service
 
@@ -20,7 +19,7 @@ PLACES = {"CT9 1AA": "E07000114", "ME14 5AB": "E07000110", "CT16 1AA": "E0700010
 
 
 @dataclass
-class Commented:
+class CodedWave:
     """The service, each comment's response id with its LAD and themes as coded (the exact truth)."""
 
     service: Service
@@ -76,11 +75,9 @@ def send_comments(service: Service, count: int, seed: int = 3) -> dict[str, tupl
             if text.startswith("Comment ")}
 
 
-@pytest.fixture(scope="module")
-def commented(start_module_service) -> Commented:  # type: ignore[no-untyped-def]
+def plant(service: Service) -> CodedWave:
     """60 commented responses, coded, in a wave with a codebook."""
-    service = start_module_service()
     responses = send_comments(service, 60)
     add_codebook(service)
     code(service, {rid: themes for rid, (_, themes) in responses.items()})
-    return Commented(service, responses)
+    return CodedWave(service, responses)
