@@ -141,9 +141,11 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.api.comments import comments_router
     from surveyapp.api.metrics import metrics
     from surveyapp.api.public import public_router
+    from surveyapp.api.quotes import quotes_router
     from surveyapp.api.releases import releases_router
     from surveyapp.api.said_did import said_did_router
     from surveyapp.api.sources import sources_router
+    from surveyapp.api.themes import themes_router
     from surveyapp.api.tracker import tracker_router
     from surveyapp.auth.routes import auth_handlers
     from surveyapp.comments.pages import comments_pages
@@ -153,8 +155,8 @@ def _route_handlers() -> list[ControllerRouterHandler]:
 
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
             boardpack_router(), audit_router(), said_did_router(), comments_router(), *comments_pages(),
-            *web_handlers(), *findings_handlers(), staff_router(), *console_handlers(), *auth_handlers(),
-            *accounts_routers(), metrics]
+            themes_router(), quotes_router(), *web_handlers(), *findings_handlers(), staff_router(),
+            *console_handlers(), *auth_handlers(), *accounts_routers(), metrics]
 
 
 def create_app(settings: Settings, *, clock: Clock | None = None,

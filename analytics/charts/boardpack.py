@@ -5,6 +5,7 @@ sized for an A4 page (text at least 9 pt when printed), one clear message each.
   the comparison covered (Kent) against its figure (Kent-wide 2019), the areas it did not (Medway) apart.
 - `area_change_chart`: one row per area, the average change over the statements, and how many clearly moved.
 - `reach_bars`: responses against what each area's or group's share would give, said in words.
+- `themes_chart`: what families wrote about, each theme's share of the coded comments, wave beside wave.
 """
 
 from __future__ import annotations
@@ -191,4 +192,42 @@ def reach_bars(rows: pl.DataFrame, *, title: str, subtitle: Sequence[str]) -> al
     under = [r["group"] for r in rows.iter_rows(named=True) if r["status"] == "under-reached"]
     described = f"{title}. " + (f"Under-reached: {names(under)}. " if under else "") + "; ".join(
         f"{r['group']}: {r['words']}" for r in rows.iter_rows(named=True))
+    return _configured(chart, described)
+
+
+def theme_points(tables: Sequence[tuple[str, pl.DataFrame]]) -> pl.DataFrame:
+    """Needs (wave title, released themes rows: theme_label, share, null where hidden) per wave, oldest first;
+    returns wave, order, theme, share and label: one point per wave and theme shown."""
+    frames = [rows.select(wave=pl.lit(title), order=pl.lit(i), theme=pl.col("theme_label"), share=pl.col("share"))
+              for i, (title, rows) in enumerate(tables)]
+    if not frames:
+        return pl.DataFrame(schema={"wave": pl.String, "order": pl.Int32, "theme": pl.String, "share": pl.Float64,
+                                    "label": pl.String})
+    points = pl.concat(frames, how="vertical_relaxed").drop_nulls("share")
+    return points.with_columns(label=pl.col("share").map_elements(_pct, return_dtype=pl.String))
+
+
+def themes_chart(points: pl.DataFrame, *, title: str, subtitle: Sequence[str]) -> alt.TopLevelMixin:
+    """Each theme's share of the coded comments, one bar per wave side by side (the latest darkest), the
+    percentage beside each bar; themes in the order of the latest wave's share, largest first."""
+    waves = points.sort("order")["wave"].unique(maintain_order=True).to_list()
+    latest = points.filter(pl.col("order") == pl.col("order").max()).sort("share", descending=True)
+    order = [*latest["theme"].to_list(), *(t for t in points["theme"].unique().sort() if t not in latest["theme"])]
+    shades = ["#b1b4b6", "#6f777b", AGREE_DARK][-len(waves):] if len(waves) <= 3 else None
+    y = alt.Y("theme:N", sort=order, title=None)
+    offset = alt.YOffset("wave:N", sort=waves, title=None)
+    bars = alt.Chart(points).mark_bar(height=10).encode(
+        x=alt.X("share:Q", title="Share of the coded comments raising it", axis=alt.Axis(format="%"),
+                scale=alt.Scale(domain=[0, 1])),
+        y=y, yOffset=offset,
+        color=alt.Color("wave:N", sort=waves, title=None,
+                        scale=alt.Scale(domain=waves, range=shades) if shades else alt.Undefined),
+        tooltip=["theme:N", "wave:N", "label:N"])
+    words = alt.Chart(points).mark_text(align="left", dx=4, color="#0b0c0c").encode(
+        x="share:Q", y=y, yOffset=offset, text="label:N")
+    height = max(1, len(order)) * (12 * max(1, len(waves)) + 12)
+    chart = alt.layer(bars, words).properties(width=430, height=height,
+                                              title=alt.Title(title, subtitle=_lines(subtitle)))
+    described = f"{title}. " + "; ".join(f"{r['theme']}, {r['wave']}: {r['label']}"
+                                          for r in points.iter_rows(named=True))
     return _configured(chart, described)

@@ -16,6 +16,7 @@ from surveyapp.cli.audit import add_audit
 from surveyapp.cli.client import open_client, segment
 from surveyapp.cli.releases import add_release
 from surveyapp.cli.restore import add_restore
+from surveyapp.cli.themes import add_themes
 from surveyapp.settings import Settings
 
 if TYPE_CHECKING:
@@ -361,5 +362,5 @@ def _add_report(sub: SubParsers) -> None:
 def add_commands(sub: SubParsers) -> None:
     """Register the data commands on the CLI's subparsers, in the order `--help` lists them."""
     for add in (_add_waves, _add_sources, _add_export, _add_baseline, _add_backup, _add_analyses, _add_tracker,
-                _add_report, add_release, add_accounts, add_restore, add_audit):
+                add_themes, _add_report, add_release, add_accounts, add_restore, add_audit):
         add(sub)

@@ -25,10 +25,11 @@ class FindingsKit:
         self.frozen = Frozen(self.fingerprint, lambda: tuple(self.messages))
 
     def fingerprint(self) -> str:
-        """What the pages show beyond the frozen documents: which releases are out, and their entries."""
+        """What the pages show beyond the frozen documents: which releases are out, their entries and quotes."""
         if self.services is None:
             return ""
         releases = self.reader.published(self.services)
         questionnaires = sorted({r.document.questionnaire_id for r in releases})
         return fingerprint_of([[(r.release_id, r.status, r.content_sha256, r.withdrawal_notice) for r in releases],
-                               [self.reader.entries(self.services, q) for q in questionnaires]])
+                               [self.reader.entries(self.services, q) for q in questionnaires],
+                               [self.reader.quotes(self.services, r) for r in releases]])

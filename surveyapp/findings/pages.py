@@ -9,7 +9,7 @@ from typing import Any
 from surveyapp.domain.release import ReleaseDocument, ReleaseOut
 from surveyapp.findings.area import AreaRefused, Place, choices, locate, nearest
 from surveyapp.findings.kit import FindingsKit
-from surveyapp.findings.source import SaidDid
+from surveyapp.findings.source import Quote, SaidDid
 from surveyapp.findings.view import notes, statements, under_heard
 from surveyapp.web.messages import ENGLISH, Messages
 from surveyapp.web.render import LanguageLink, language_links, long_date, with_lang
@@ -26,6 +26,7 @@ class Reading:
     said: list[SaidDid]
     t: Messages
     languages: tuple[str, ...]
+    quotes: list[Quote]
 
     def links(self, kit: FindingsKit, path: str) -> list[LanguageLink]:
         return language_links(kit.messages, self.t.lang, self.languages, path)
@@ -39,7 +40,7 @@ def reading(kit: FindingsKit, services: Any, offered: tuple[str, ...], release: 
     languages = tuple(x for x in offered if questionnaire is None or x in questionnaire.languages)
     t = kit.messages[lang if lang in languages and lang in kit.messages else ENGLISH]
     return Reading(release, document, questionnaire, kit.reader.entries(services, document.questionnaire_id), t,
-                   languages)
+                   languages, kit.reader.quotes(services, release))
 
 
 def kinds(t: Messages) -> dict[str, str]:
@@ -72,7 +73,8 @@ def release_page(kit: FindingsKit, r: Reading) -> dict[str, Any]:
     context.update(
         withdrawn=withdrawn, interim=document.stage == "interim", correction=document.correction_note,
         responses=f"{document.responses:,}", notes=notes(document),
-        statements=statements(r.t, document, r.questionnaire, r.said),
+        statements=statements(r.t, document, r.questionnaire, r.said, quotes=r.quotes),
+        survey_quotes=[q for q in r.quotes if q.statement_id is None],
         heard=under_heard(r.t, document), survey_said=[s for s in r.said if s.statement_id is None],
         pdf_href=with_lang(f"{base}/summary.pdf", r.t.lang), json_href=f"{base}/data.json",
         csvs=[(t.title, f"{base}/data/{t.spec.table_id}.csv") for t in document.tables],

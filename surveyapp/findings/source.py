@@ -1,4 +1,5 @@
-"""Where the findings read releases and "You said, we did" entries from: the releases' and said-did actions.
+"""Where the findings read releases, "You said, we did" entries and quotes from: the releases', said-did and
+quotes' actions.
 
 Nothing here reads the store: a published release is read as its frozen document (`surveyapp.domain.release`),
 and the entries through `surveyapp.actions.said_did`. `Reader` is the one seam: the app holds one in its state
@@ -14,6 +15,15 @@ from typing import Any, Literal
 from surveyapp.domain.release import ReleaseDocument, ReleaseOut, decode
 
 Kind = Literal["changed", "under_way", "cannot_change"]
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a family wrote, as a quote a second person approved: beside a statement, or the survey (None)."""
+
+    statement_id: str | None
+    text: str
+    place: str  # its local authority, or "" for none
 
 
 @dataclass(frozen=True)
@@ -52,6 +62,13 @@ class Reader:
         except said_did.SaidDidError:  # no wave of the questionnaire any more: nothing to show beside it
             return []
         return [SaidDid(e.statement_id, e.kind, e.text, e.since, e.why, e.expected_by) for e in found]
+
+
+    def quotes(self, services: Any, release: ReleaseOut) -> list[Quote]:
+        """The approved quotes of a published release (none for a withdrawn one)."""
+        from surveyapp.actions.quotes import public_quotes
+
+        return [Quote(q.statement_id, q.text, q.place) for q in public_quotes(services, release.release_id)]
 
 
 def find(reader: Reader, services: Any, release_id: str) -> ReleaseOut | None:

@@ -1,14 +1,16 @@
 """A release as the findings page shows it: each statement now and against 2019 and the last survey, who
-answered and who was under-heard, "You said, we did" beside its statement. Built from the frozen document only.
+answered and who was under-heard, "You said" (approved quotes) and "You said, we did" beside its statement. Built
+from the frozen document, the entries and the approved quotes only.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from surveyapp.domain.release import ReleaseDocument, ReleaseTable
-from surveyapp.findings.source import SaidDid
+from surveyapp.findings.source import Quote, SaidDid
 from surveyapp.findings.words import Words, against, hidden_words, in_ten, ratio_words, when_of
 from waves.model import Likert, Questionnaire, text_in
 
@@ -38,6 +40,7 @@ class Statement:
     now: str  # "4 in 10 families now agree ..." or why it is not shown
     comparisons: list[str]
     said_did: list[SaidDid] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)  # "You said": what families wrote, approved by a second person
 
 
 def statement_words(questionnaire: Questionnaire | None, document: ReleaseDocument, lang: str
@@ -66,7 +69,7 @@ def now_words(t: Words, lang: str, row: dict[str, Any] | None, phrase: str) -> s
 
 
 def statements(t: Words, document: ReleaseDocument, questionnaire: Questionnaire | None, said: list[SaidDid],
-               *, level: str = ALL, area_code: str | None = None) -> list[Statement]:
+               *, level: str = ALL, area_code: str | None = None, quotes: Sequence[Quote] = ()) -> list[Statement]:
     """Each statement at this level (and area): now, against 2019, against the last survey."""
     words = statement_words(questionnaire, document, t.lang)  # type: ignore[attr-defined]
     base_table, prev_table = compare_table(document, level, "baseline"), compare_table(document, level, "previous")
@@ -84,7 +87,8 @@ def statements(t: Words, document: ReleaseDocument, questionnaire: Questionnaire
             comparisons.append(against(t, prev[sid], when_of(prev_table.compared_with_title if prev_table else "",
                                                               year_only=False), baseline=False))
         found.append(Statement(sid, heading, wording, now_words(t, t.lang, row, phrase),  # type: ignore[attr-defined]
-                               comparisons, [s for s in said if s.statement_id == sid]))
+                               comparisons, [s for s in said if s.statement_id == sid],
+                               [q for q in quotes if q.statement_id == sid]))
     return found
 
 

@@ -27,10 +27,13 @@ from analytics.charts.boardpack import (
     headline_points,
     reach_bars,
     reach_rows,
+    theme_points,
+    themes_chart,
 )
 from analytics.charts.common import description_of
 from analytics.charts.tables import attribution_lines
 from analytics.scale import Scale
+from surveyapp.actions.schemas_quotes import PublicQuote
 from surveyapp.actions.schemas_said_did import SaidDidOut
 from surveyapp.domain.release import ReleaseDocument, Status
 from surveyapp.render import boardpack_words as words
@@ -57,6 +60,8 @@ class PackInputs:
     content_sha256: str | None = None
     notice: str = ""  # a withdrawn release's public notice
     titles: dict[str, str] | None = None  # wave id -> short title ("2019", "Autumn 2026")
+    quotes: Sequence[PublicQuote] = ()  # what families wrote, each approved by a second person
+    themes: Sequence[tuple[str, pl.DataFrame]] = ()  # (wave title, its released themes-all rows), oldest first
 
     def title(self, wave_id: str | None) -> str:
         if wave_id is None:
@@ -135,11 +140,22 @@ def _reach(inputs: PackInputs, tables: words.PackTables) -> list[PackChart]:
     return charts
 
 
+def _themes(inputs: PackInputs) -> PackChart | None:
+    points = theme_points(inputs.themes)
+    if points.is_empty():
+        return None
+    chart = themes_chart(points, title="What families wrote about",
+                         subtitle=["Each theme's share of the comments read and coded (a comment can raise several);",
+                                   "a missing bar: too few comments to show."])
+    return PackChart("themes", "What families wrote about", "", chart, points.with_columns(chart=pl.lit("themes")))
+
+
 def pack_charts(inputs: PackInputs) -> list[PackChart]:
-    """Every chart of the pack, in page order: the headline, change by area, then who answered."""
+    """Every chart of the pack, in page order: the headline, change by area, who answered, what families wrote."""
     tables = words.PackTables.of(inputs.document)
     apart = words.apart_codes(tables.headline, inputs.pack_info.baseline_excludes)
-    found = [_headline(inputs, tables, apart), _areas(inputs, tables, apart), *_reach(inputs, tables)]
+    found = [_headline(inputs, tables, apart), _areas(inputs, tables, apart), *_reach(inputs, tables),
+             _themes(inputs)]
     return [c for c in found if c is not None]
 
 
@@ -163,6 +179,15 @@ def summary_lines(inputs: PackInputs) -> list[str]:
     return [line for line in lines if line]
 
 
+def _quotes(inputs: PackInputs) -> list[tuple[str, list[PublicQuote]]]:
+    """The approved quotes by what they are beside: each statement's wording (in the release's order), then the
+    survey as a whole."""
+    wording = inputs.document.statements
+    grouped = [(text, [q for q in inputs.quotes if q.statement_id == sid]) for sid, text in wording.items()]
+    grouped.append(("The survey as a whole", [q for q in inputs.quotes if q.statement_id not in wording]))
+    return [(label, found) for label, found in grouped if found]
+
+
 def pack_html(inputs: PackInputs, charts: Sequence[PackChart], svgs: Sequence[str]) -> str:
     """The pack's page from its rendered charts."""
     doc, info = inputs.document, inputs.pack_info
@@ -180,6 +205,7 @@ def pack_html(inputs: PackInputs, charts: Sequence[PackChart], svgs: Sequence[st
                   place=info.place_name,
                   summary=summary_lines(inputs), headline=blocks[0] if blocks and charts[0].slug == "headline"
                   else None, blocks=[b for b in blocks if b["slug"] != "headline"], statements=rows,
+                  quotes=_quotes(inputs),
                   kinds=words.KIND_WORDS, threshold=inputs.threshold, sha=inputs.content_sha256,
                   attribution=attribution_lines(inputs.attribution),
                   sources=[f"{info.place_name} SEND survey, {doc.wave_title} (release {doc.release_id}, "

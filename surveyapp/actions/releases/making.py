@@ -17,6 +17,8 @@ from surveyapp.actions.releases.compare import compare_counts, compare_table, co
 from surveyapp.actions.releases.inputs import Inputs, gather, previous_wave
 from surveyapp.actions.releases.plan import plan_for
 from surveyapp.actions.releases.reach import reach_codes, reach_counts, reach_table
+from surveyapp.actions.releases.themes import dimensions as theme_dimensions
+from surveyapp.actions.releases.themes import theme_counts, theme_table, with_themes
 from surveyapp.domain.release import HIDDEN_REASONS, ReleaseDocument, ReleaseTable, Stage, TableSpec
 from surveyapp.domain.services import Services, WaveNotFound
 from surveyapp.domain.waves import Wave, uk_today
@@ -81,7 +83,8 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
     from surveyapp.actions.releases.records import earlier_published, previous_cutoff
 
     previous = previous_wave(services, wave)
-    inputs = gather(services, wave, cutoff, previous_cutoff=previous_cutoff(services, previous, now))
+    inputs = with_themes(services, gather(services, wave, cutoff,
+                                          previous_cutoff=previous_cutoff(services, previous, now)))
     inputs = replace(inputs, pairs=pairs_frame(inputs))
     plan = [s for s in plan_for(services, wave) if _can_make(inputs, s)]
     carried = [s for s in plan if stage in s.stages]
@@ -90,7 +93,7 @@ def build(services: Services, wave: Wave, *, stage: Stage, cutoff: dt.datetime, 
         inputs.responses.filter(inputs.responses["wave_id"] == wave.wave_id).height), wave.wave_id)
     rows = earlier_published(services, [wave.wave_id, *([previous.wave_id] if previous else [])])
     earlier = earlier_releases(rows, lambda document: _published_cells(services, inputs, document))
-    dimensions = ["utla", "lad", "source", *(s.level for s in plan if s.kind == "reach")]
+    dimensions = ["utla", "lad", "source", *(s.level for s in plan if s.kind == "reach"), *theme_dimensions(inputs)]
     decisions, check = run_check(services, inputs, [*counts, total], earlier, dimensions)
     tables = [_table(services, inputs, spec, counts, decisions) if spec in carried else
               _later(spec, _title(services, inputs, spec)) for spec in plan]
@@ -116,6 +119,8 @@ def _can_make(inputs: Inputs, spec: TableSpec) -> bool:
     """A table comparing with a wave that is not there (no previous wave yet) is left out of the release."""
     if spec.kind == "cohort":
         return inputs.previous is not None
+    if spec.kind == "themes":  # a wave's comments are counted once its questionnaire has a codebook
+        return bool(theme_dimensions(inputs))
     return spec.kind != "compare" or compared_wave(inputs, spec) is not None
 
 
@@ -135,6 +140,8 @@ def _counts(services: Services, inputs: Inputs, spec: TableSpec) -> list[Count]:
         return reach_counts(inputs, spec, codes)
     if spec.kind == "cohort" and inputs.pairs is not None:
         return cohort_counts(inputs, spec, inputs.pairs)
+    if spec.kind == "themes":
+        return theme_counts(services, inputs, spec)
     return []
 
 
@@ -154,7 +161,8 @@ def _published_cells(services: Services, inputs: Inputs, document: ReleaseDocume
     for table in document.tables:
         if not table.rows or (view is not inputs and table.spec.level == "source"):
             continue
-        rows = {tuple(str(r.get(k)) for k in ("area_code", "statement_id") if k in r): r for r in table.rows}
+        rows = {tuple(str(r.get(k)) for k in ("area_code", "statement_id", "theme_id") if k in r): r
+                for r in table.rows}
         for count in _counts(services, view, table.spec):
             row = rows.get(tuple(v for _, v in count.row))
             if row is not None:
@@ -206,6 +214,10 @@ def _table(services: Services, inputs: Inputs, spec: TableSpec, counts: list[Cou
                             _rows(frame, mine, decisions),
                             "Each pair is one child's answers in both waves (the same return code). p_value: a "
                             "two-sided sign test on the published numbers improved and worse.")
+    if spec.kind == "themes":
+        frame = theme_table(services, inputs, mine, decide, _area_labels(services, spec.level))
+        return ReleaseTable(spec, _themes_title(inputs, spec), None, None, list(frame.columns),
+                            _rows(frame, mine, decisions), THEMES_NOTE)
     return _later(spec, _title(services, inputs, spec), "This table is not made yet.")
 
 
@@ -223,7 +235,7 @@ def _rows(frame: pl.DataFrame, counts: list[Count], decisions: Decisions) -> lis
             by_row.setdefault(tuple(v for _, v in count.row), {})[column] = _reason(decision.rule) or "small"
     rows = []
     for row in frame.to_dicts():
-        key = tuple(str(row[k]) for k in ("area_code", "statement_id") if k in row)
+        key = tuple(str(row[k]) for k in ("area_code", "statement_id", "theme_id") if k in row)
         hidden = by_row.get(key, {})
         rows.append({**{k: _reason(v) if k == "hidden" else v for k, v in row.items()},
                      **({HIDDEN_COLUMNS: hidden} if hidden else {})})
@@ -235,6 +247,24 @@ def _reach_title(inputs: Inputs, spec: TableSpec) -> str:
     if spec.kind == "tracker":
         return f"Who answered, {short_title(inputs.wave)}: responses by outreach source"
     return f"Who answered, {short_title(inputs.wave)}: responses by {level} against the population"
+
+
+THEMES_NOTE = ("Each comment was read and coded with the themes it raises; a comment can raise several, so the "
+               "shares add up to more than 1.")
+
+
+def _themes_title(inputs: Inputs, spec: TableSpec) -> str:
+    by = "" if spec.level == "all" else f", by {_LEVEL_WORDS.get(spec.level, spec.level)}"
+    return f"What families wrote about, {short_title(inputs.wave)}{by}: comments by theme"
+
+
+def _area_labels(services: Services, level: str) -> dict[str, str]:
+    lads = services.areas.lads
+    if level == "utla":
+        return dict(zip(lads["utla_code"].to_list(), lads["utla_name"].to_list(), strict=True))
+    if level == "lad":
+        return dict(zip(lads["lad_code"].to_list(), lads["lad_name"].to_list(), strict=True))
+    return {"all": "All families"}
 
 
 _LEVEL_WORDS = {"all": "all families", "utla": "local authority", "lad": "district council area",

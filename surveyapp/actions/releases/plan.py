@@ -34,6 +34,9 @@ def default_plan(wave: Wave) -> list[TableSpec]:
           for level in equality_levels(wave)),
         TableSpec("cohort-all-vs-previous", "cohort", "all", "previous"),
         TableSpec("tracker-source", "tracker", "source", stages=FINAL),
+        # What families wrote: once the questionnaire has a codebook; final only, as codings go on after a wave.
+        TableSpec("themes-all", "themes", "all", stages=FINAL),
+        TableSpec("themes-utla", "themes", "utla", stages=FINAL),
     ]
 
 
