@@ -10,12 +10,15 @@ import csv
 import io
 import re
 from collections.abc import Iterator
+from pathlib import Path
 
+import duckdb
 import httpx
 import msgspec
 import pytest
 
 from surveyapp.actions.releases import published_bytes, release_out
+from surveyapp.console import audit as console_audit
 from surveyapp.domain.release import ReleaseDocument
 from surveyapp.store.releases import add_release, read_release
 from tests.conftest import StartService
@@ -133,3 +136,100 @@ def test_a_final_release_of_an_open_wave_and_a_post_without_csrf_are_refused(adm
                                                                       "cutoff": "2026-11-22T10:00"})
     assert forged.status_code == 403
     assert "No release has been made yet." in admin.get("/console/releases", headers=BROWSER).text
+
+
+def test_an_admin_adds_an_entry_against_a_statement_edits_it_and_reads_its_history(
+        service: Service, admin: httpx.Client) -> None:
+    from surveyapp.actions import said_did
+
+    statement_id, wording = next(iter(said_did.statements_of(service.services, "send-repeat").items()))
+    form = admin.get("/console/said-did/new", headers=BROWSER).text
+    assert f'value="send-repeat|{statement_id}"' in form and 'value="send-repeat|"' in form
+    added = admin.post("/console/said-did/new", headers=BROWSER, data={
+        "csrf_token": csrf(admin), "statement": f"send-repeat|{statement_id}", "kind": "under_way",
+        "text": "Annual reviews are now booked six weeks ahead.", "since": "2026-10-01",
+        "expected_by": "2027-03-31", "status": "published"})
+    assert added.status_code == 303 and added.headers["location"] == "/console/said-did?done=added"
+    [entry] = said_did.listing(service.services, drafts=True)
+    assert (entry.statement, entry.kind, entry.status, str(entry.expected_by)) == (
+        wording, "under_way", "published", "2027-03-31")
+    listed = admin.get(added.headers["location"], headers=BROWSER).text
+    assert "Annual reviews are now booked six weeks ahead." in listed and "The entry was added" in listed
+
+    edit = f"/console/said-did/{entry.entry_id}/edit"
+    assert "Annual reviews are now booked six weeks ahead." in admin.get(edit, headers=BROWSER).text
+    values = {"csrf_token": csrf(admin), "kind": "changed", "text": "Annual reviews are booked six weeks ahead.",
+              "since": "2026-11-20", "status": "published"}
+    no_note = admin.post(edit, headers=BROWSER, data=values)
+    assert no_note.status_code == 400 and summary(no_note.text)[0][0] == "#note"
+    done = admin.post(edit, headers=BROWSER, data={**values, "note": "The work is done."})
+    assert done.status_code == 303
+    versions = said_did.history(service.services, entry.entry_id, drafts=True)
+    assert [(v.version, v.kind, v.expected_by) for v in versions] == [(1, "under_way", entry.expected_by),
+                                                                      (2, "changed", None)]
+    history = admin.get(f"/console/said-did/{entry.entry_id}", headers=BROWSER).text
+    assert history.index("Version 2") < history.index("Version 1") and "The work is done." in history
+    assert admin.get("/console/said-did/NOSUCHENTRY", headers=BROWSER).status_code == 404
+
+
+@pytest.mark.parametrize(("fields", "target"), [
+    ({"kind": "changed", "text": "Done.", "since": "2026-11-01"}, "#statement"),
+    ({"statement": "send-repeat|", "text": "Done.", "since": "2026-11-01"}, "#kind"),
+    ({"statement": "send-repeat|", "kind": "changed", "text": " ", "since": "2026-11-01"}, "#text"),
+    ({"statement": "send-repeat|", "kind": "cannot_change", "text": "No.", "since": "2026-11-01"}, "#why"),
+    ({"statement": "send-repeat|", "kind": "changed", "text": "Done.", "since": "1 November"}, "#since"),
+    ({"statement": "send-repeat|", "kind": "changed", "text": "Done.", "since": "2027-01-01"}, "#since"),
+    ({"statement": "send-repeat|", "kind": "changed", "text": "Done.", "since": "2026-11-01",
+      "expected_by": "2027-01-01"}, "#expected_by")])
+def test_a_mistake_in_an_entry_is_named_on_its_field_and_nothing_is_stored(
+        service: Service, admin: httpx.Client, fields: dict[str, str], target: str) -> None:
+    from surveyapp.actions import said_did
+
+    refused = admin.post("/console/said-did/new", headers=BROWSER,
+                         data={"csrf_token": csrf(admin), "status": "draft", **fields})
+    assert refused.status_code == 400 and [t for t, _ in summary(refused.text)] == [target]
+    assert f'id="{target[1:]}-error"' in refused.text
+    assert said_did.listing(service.services, drafts=True) == []
+    forged = admin.post("/console/said-did/new", headers=BROWSER, data={"statement": "send-repeat|",
+                                                                         "kind": "changed", "text": "Done.",
+                                                                         "since": "2026-11-01"})
+    assert forged.status_code == 403 and said_did.listing(service.services, drafts=True) == []
+
+
+def test_the_audit_log_is_filtered_newest_first_downloaded_as_the_same_csv_and_its_chain_checked(
+        start_service: StartService, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    service = start_service(staff_token=STAFF_TOKEN)
+    with signed_in(service, ADMIN_TOKEN) as admin:
+        for day in ("2026-11-23", "2026-11-24"):
+            assert admin.post(f"/console/waves/{WAVE}/dates", headers=BROWSER, data={
+                "csrf_token": csrf(admin), "opens_on": "2026-10-01", "closes_on": day}).status_code == 303
+        page = admin.get("/console/audit?action=wave+dates+changed", headers=BROWSER).text
+        cells = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>",
+                           page)
+        assert [c[2:] for c in cells] == [("wave dates changed", f"wave:{WAVE}", "ok (303)")] * 2
+        assert "The log is intact" in page
+        link = re.search(r'<a href="([^"]+)">Download these rows as a CSV file', page)
+        assert link is not None and link.group(1) == "/api/v1/audit.csv?action=wave+dates+changed"
+        rows = list(csv.DictReader(io.StringIO(admin.get(link.group(1).replace("&amp;", "&")).text)))
+        assert len(rows) == 2 and int(rows[0]["seq"]) > int(rows[1]["seq"])  # the same rows, newest first
+        assert {r["action"] for r in rows} == {"wave dates changed"}
+        monkeypatch.setattr(console_audit, "SHOWN", 1)
+        cut = admin.get("/console/audit?action=wave+dates+changed", headers=BROWSER).text
+        assert cut.count("<td>wave dates changed</td>") == 1 and "Only the newest 1 rows are shown" in cut
+        none = admin.get("/console/audit?actor=analyst", headers=BROWSER).text
+        assert "No row matches this filter." in none
+        wrong = admin.get("/console/audit?since=yesterday&until=2026-11-01", headers=BROWSER)
+        assert wrong.status_code == 400 and [t for t, _ in summary(wrong.text)] == ["#since"]
+        backwards = admin.get("/console/audit?since=2026-11-02&until=2026-11-01", headers=BROWSER)
+        assert summary(backwards.text) == [("#until", "To must be the same as or after From")]
+        seq = rows[1]["seq"]
+    service.stop()
+    conn = duckdb.connect(str(data_dir / "surveyapp.duckdb"))
+    try:
+        conn.execute(f"UPDATE audit_log SET actor_name = 'Someone else' WHERE seq = {int(seq)}")
+    finally:
+        conn.close()
+    again = start_service(staff_token=STAFF_TOKEN)
+    with signed_in(again, ADMIN_TOKEN) as admin:
+        page = admin.get("/console/audit", headers=BROWSER).text
+        assert "The log is intact" not in page and f"row {seq} is the first that does not match" in page
