@@ -196,33 +196,42 @@ def test_a_mistake_in_an_entry_is_named_on_its_field_and_nothing_is_stored(
     assert forged.status_code == 403 and said_did.listing(service.services, drafts=True) == []
 
 
-def test_the_audit_log_is_filtered_newest_first_downloaded_as_the_same_csv_and_its_chain_checked(
-        start_service: StartService, data_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_audit_log_is_filtered_newest_first_and_downloaded_as_the_same_csv(
+        admin: httpx.Client, monkeypatch: pytest.MonkeyPatch) -> None:
+    for day in ("2026-11-23", "2026-11-24"):
+        assert admin.post(f"/console/waves/{WAVE}/dates", headers=BROWSER, data={
+            "csrf_token": csrf(admin), "opens_on": "2026-10-01", "closes_on": day}).status_code == 303
+    page = admin.get("/console/audit?action=wave+dates+changed", headers=BROWSER).text
+    cells = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>",
+                       page)
+    assert [c[2:] for c in cells] == [("wave dates changed", f"wave:{WAVE}", "ok (303)")] * 2
+    assert "The log is intact" in page
+    link = re.search(r'<a href="([^"]+)">Download these rows as a CSV file', page)
+    assert link is not None and link.group(1) == "/api/v1/audit.csv?action=wave+dates+changed"
+    rows = list(csv.DictReader(io.StringIO(admin.get(link.group(1).replace("&amp;", "&")).text)))
+    assert len(rows) == 2 and int(rows[0]["seq"]) > int(rows[1]["seq"])  # the same rows, newest first
+    assert {r["action"] for r in rows} == {"wave dates changed"}
+    monkeypatch.setattr(console_audit, "SHOWN", 1)
+    cut = admin.get("/console/audit?action=wave+dates+changed", headers=BROWSER).text
+    assert cut.count("<td>wave dates changed</td>") == 1 and "Only the newest 1 rows are shown" in cut
+    none = admin.get("/console/audit?actor=analyst", headers=BROWSER).text
+    assert "No row matches this filter." in none
+    wrong = admin.get("/console/audit?since=yesterday&until=2026-11-01", headers=BROWSER)
+    assert wrong.status_code == 400 and [t for t, _ in summary(wrong.text)] == ["#since"]
+    backwards = admin.get("/console/audit?since=2026-11-02&until=2026-11-01", headers=BROWSER)
+    assert summary(backwards.text) == [("#until", "To must be the same as or after From")]
+
+
+
+@pytest.mark.slow  # the service is stopped and started again around the change
+def test_the_audit_page_names_the_first_row_changed_behind_the_services_back(
+        start_service: StartService, data_dir: Path) -> None:
     service = start_service(staff_token=STAFF_TOKEN)
     with signed_in(service, ADMIN_TOKEN) as admin:
-        for day in ("2026-11-23", "2026-11-24"):
-            assert admin.post(f"/console/waves/{WAVE}/dates", headers=BROWSER, data={
-                "csrf_token": csrf(admin), "opens_on": "2026-10-01", "closes_on": day}).status_code == 303
-        page = admin.get("/console/audit?action=wave+dates+changed", headers=BROWSER).text
-        cells = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td><td>([^<]+)</td>",
-                           page)
-        assert [c[2:] for c in cells] == [("wave dates changed", f"wave:{WAVE}", "ok (303)")] * 2
-        assert "The log is intact" in page
-        link = re.search(r'<a href="([^"]+)">Download these rows as a CSV file', page)
-        assert link is not None and link.group(1) == "/api/v1/audit.csv?action=wave+dates+changed"
-        rows = list(csv.DictReader(io.StringIO(admin.get(link.group(1).replace("&amp;", "&")).text)))
-        assert len(rows) == 2 and int(rows[0]["seq"]) > int(rows[1]["seq"])  # the same rows, newest first
-        assert {r["action"] for r in rows} == {"wave dates changed"}
-        monkeypatch.setattr(console_audit, "SHOWN", 1)
-        cut = admin.get("/console/audit?action=wave+dates+changed", headers=BROWSER).text
-        assert cut.count("<td>wave dates changed</td>") == 1 and "Only the newest 1 rows are shown" in cut
-        none = admin.get("/console/audit?actor=analyst", headers=BROWSER).text
-        assert "No row matches this filter." in none
-        wrong = admin.get("/console/audit?since=yesterday&until=2026-11-01", headers=BROWSER)
-        assert wrong.status_code == 400 and [t for t, _ in summary(wrong.text)] == ["#since"]
-        backwards = admin.get("/console/audit?since=2026-11-02&until=2026-11-01", headers=BROWSER)
-        assert summary(backwards.text) == [("#until", "To must be the same as or after From")]
-        seq = rows[1]["seq"]
+        assert admin.post(f"/console/waves/{WAVE}/dates", headers=BROWSER, data={
+            "csrf_token": csrf(admin), "opens_on": "2026-10-01", "closes_on": "2026-11-30"}).status_code == 303
+        assert "The log is intact" in admin.get("/console/audit", headers=BROWSER).text
+    seq = next(r.seq for r in console_audit.actions.audit_rows(service.services, action="wave dates changed"))
     service.stop()
     conn = duckdb.connect(str(data_dir / "surveyapp.duckdb"))
     try:
@@ -233,3 +242,29 @@ def test_the_audit_log_is_filtered_newest_first_downloaded_as_the_same_csv_and_i
     with signed_in(again, ADMIN_TOKEN) as admin:
         page = admin.get("/console/audit", headers=BROWSER).text
         assert "The log is intact" not in page and f"row {seq} is the first that does not match" in page
+
+
+def test_unknown_releases_and_entries_are_404_and_out_of_turn_changes_are_refused(
+        service: Service, admin: httpx.Client) -> None:
+    token = csrf(admin)
+    assert admin.get("/console/releases/nope", headers=BROWSER).status_code == 404
+    for path in ("/console/releases/nope/publish", "/console/releases/nope/withdraw", "/console/said-did/NOPE/edit"):
+        assert admin.get(path, headers=BROWSER).status_code == 404
+        assert admin.post(path, headers=BROWSER, data={"csrf_token": token, "notice": "x" * 20}).status_code == 404
+    for fields, target in (({"wave": "no-such-wave", "stage": "final"}, "#wave"),
+                           ({"wave": WAVE, "stage": "weekly"}, "#stage")):
+        refused = admin.post("/console/releases", headers=BROWSER, data={"csrf_token": token, **fields})
+        assert refused.status_code == 400 and [t for t, _ in summary(refused.text)] == [target]
+    release_id = _make_draft(admin).headers["location"].removeprefix("/console/releases/").partition("?")[0]
+    early = admin.post(f"/console/releases/{release_id}/withdraw", headers=BROWSER,
+                       data={"csrf_token": token, "notice": "Withdrawn before it was published."})
+    assert early.status_code == 409 and "only a published release can be withdrawn" in early.text
+    admin.post(f"/console/releases/{release_id}/publish", headers=BROWSER, data={"csrf_token": token})
+    twice = admin.get(f"/console/releases/{release_id}/publish", headers=BROWSER)
+    assert twice.status_code == 409 and "a release is published once" in twice.text
+    for fields, target in (({"status": "shouted"}, "#status"), ({"status": "draft", "since": ""}, "#since")):
+        entry = {"statement": "send-repeat|", "kind": "changed", "text": "Done.", "since": "2026-11-01", **fields}
+        refused = admin.post("/console/said-did/new", headers=BROWSER, data={"csrf_token": token, **entry})
+        assert refused.status_code == 400 and [t for t, _ in summary(refused.text)] == [target]
+    timed = admin.get("/console/audit?since=2026-11-22T09:00&until=2026-11-22T23:00%2B01:00", headers=BROWSER)
+    assert timed.status_code == 200 and "<td>release published</td>" in timed.text
