@@ -1,7 +1,7 @@
 """The admin console and paper entry in a real Chromium: axe-core finds nothing on any console page (their
-mistakes, confirmations and outcomes included) at 375 and 1280 px; an admin creates a wave, opens it, registers a
-source and opens its poster from the console; a member of staff types in a whole paper form with the keyboard
-alone, in tab order, in two page loads.
+mistakes, confirmations and outcomes included; releases, "You said, we did" and the audit log too) at 375 and
+1280 px; an admin creates a wave, opens it, registers a source and opens its poster from the console; a member of
+staff types in a whole paper form with the keyboard alone, in tab order, in two page loads.
 
 Set CONSOLE_SCREENSHOTS=docs/img to save the pictures docs/staff/console.md shows.
 """
@@ -38,7 +38,7 @@ def live(start_service: StartService) -> Harness:
 def sign_in(page: Page, url: str, token: str) -> None:
     page.goto(f"{url}/sign-in")
     page.fill("#token", token)
-    page.click("button[type=submit]")
+    page.click("button:has-text('Sign in with the token')")  # the page has the password form's button too
     page.wait_for_load_state()
 
 
@@ -248,3 +248,48 @@ def test_without_a_public_address_the_sources_page_says_why_there_is_no_poster_a
         assert page.goto(f"{live.url}/console/waves/no-such-wave").status == 404  # type: ignore[union-attr]
         checked(page, "a page not found")
         page.context.close()
+
+
+def test_the_releases_said_did_and_audit_pages_pass_axe(live: Harness, browser: Browser) -> None:
+    for size in (PHONE, DESK):
+        context = browser.new_context(viewport=size, locale="en-GB")
+        page = context.new_page()
+        sign_in(page, live.url, ADMIN_TOKEN)
+        page.goto(f"{live.url}/signed-in")
+        page.click("text=Admin console")
+        page.click("nav[aria-label='Admin console'] >> text=Releases")
+        checked(page, "releases")
+        page.fill("#cutoff", "not a time")
+        page.click("button:has-text('Make the draft')")
+        checked(page, "releases, a mistake")
+        page.fill("#cutoff", "2026-11-22T10:00")
+        page.click("button:has-text('Make the draft')")
+        assert "The draft was made and checked" in page.inner_text("main")
+        checked(page, "a release and its check")
+        page.click("main >> text=Publish")
+        checked(page, "confirm publishing")
+        page.click("text=Yes, publish it")
+        page.click("main >> text=Withdraw")
+        page.click("text=Yes, withdraw it")
+        checked(page, "withdrawing, a mistake")
+        page.click("nav[aria-label='Admin console'] >> text=You said, we did")
+        page.click("text=Add an entry")
+        page.click("button:has-text('Add the entry')")
+        checked(page, "a new entry, a mistake")
+        page.check("#statement")
+        page.check("#kind")
+        page.fill("#text", "Annual reviews are booked six weeks ahead.")
+        page.fill("#since", "2026-11-01")
+        page.click("button:has-text('Add the entry')")
+        checked(page, "you said, we did")
+        page.click("main a:has-text('Change')")
+        checked(page, "changing an entry")
+        page.go_back()
+        page.click("main a:has-text('History')")
+        checked(page, "an entry's history")
+        page.click("nav[aria-label='Admin console'] >> text=Audit log")
+        checked(page, "audit log")
+        page.fill("#since", "yesterday")
+        page.click("button:has-text('Show the rows')")
+        checked(page, "audit log, a mistake")
+        context.close()
