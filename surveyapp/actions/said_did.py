@@ -152,7 +152,10 @@ def listing(services: Services, questionnaire_id: str | None = None, *, drafts: 
     """The current version of each entry (of one questionnaire, or all): for the public, the latest version that
     is not a draft, while it is published; with `drafts` (admins), the latest version, whatever its status."""
     if questionnaire_id is not None:
-        statements_of(services, questionnaire_id)  # an unknown questionnaire is an error, not an empty list
+        try:  # an unknown questionnaire is not found (404), not an empty list: a filter that names nothing
+            statements_of(services, questionnaire_id)
+        except SaidDidError as exc:
+            raise SaidDidError(exc.field, exc.message, status=404) from None
     by_entry: dict[str, list[dict[str, Any]]] = {}
     for row in stored.read_versions(services.store):
         if questionnaire_id is None or row["questionnaire_id"] == questionnaire_id:

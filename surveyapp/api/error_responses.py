@@ -22,7 +22,7 @@ from litestar.openapi.spec import (
     Schema,
 )
 
-from surveyapp.actions import account_schemas, schemas, schemas_comments
+from surveyapp.actions import account_schemas, schemas, schemas_comments, schemas_quotes
 from surveyapp.render.exports import FORMATS
 
 _METHODS = ("get", "put", "post", "delete", "patch")
@@ -79,7 +79,8 @@ def _document_files(path: str, responses: dict[str, OpenAPIResponse | Reference]
 
 
 def _closed_inputs() -> list[str]:
-    return [name for module in (schemas, account_schemas, schemas_comments) for name, value in vars(module).items()
+    modules = (schemas, account_schemas, schemas_comments, schemas_quotes)
+    return [name for module in modules for name, value in vars(module).items()
             if isinstance(value, type) and issubclass(value, msgspec.Struct) and value.__module__ == module.__name__
             and value.__struct_config__.forbid_unknown_fields]
 

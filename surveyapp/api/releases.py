@@ -7,10 +7,11 @@ from typing import Any
 from litestar import Response, Router, get, post
 from litestar.di import NamedDependency
 from litestar.exceptions import NotFoundException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, FromQuery, JSONBody
 
 from surveyapp.actions import releases
-from surveyapp.actions.schemas import ReleaseIn, WithdrawIn
+from surveyapp.actions.schemas import ErrorOut, ReleaseIn, WithdrawIn
 from surveyapp.auth.guards import require
 from surveyapp.domain.release import ReleaseOut
 from surveyapp.domain.services import Services
@@ -47,7 +48,8 @@ def list_releases(services: NamedDependency[Services], wave: FromQuery[str | Non
     return releases.releases(services, wave)
 
 
-@get("/api/v1/releases/{release_id:str}", guards=READERS, sync_to_thread=True, opt={"audit": "release read"})
+@get("/api/v1/releases/{release_id:str}", guards=READERS, sync_to_thread=True, opt={"audit": "release read"},
+     responses={404: ResponseSpec(ErrorOut, description="No release has this id")})
 def show_release(services: NamedDependency[Services], release_id: FromPath[str]) -> ReleaseOut:
     """One release with its check (a published one as it was frozen)."""
     out = releases.release_out(services, release_id)
