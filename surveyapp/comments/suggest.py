@@ -51,12 +51,20 @@ def _matrix(labels: Sequence[Sequence[str]], themes: Sequence[str]) -> list[list
     return [[int(t in row) for t in themes] for row in labels]
 
 
+def _in_order(texts: Sequence[str], labels: Sequence[Sequence[str]]) -> tuple[list[str], list[Sequence[str]]]:
+    """The coded comments in the order of their words, not of their (random) response ids, so that the same
+    coding always gives the same suggestions."""
+    pairs = sorted(zip(texts, labels, strict=True), key=lambda pair: (pair[0], sorted(pair[1])))
+    return [t for t, _ in pairs], [lab for _, lab in pairs]
+
+
 def suggest(coded: Sequence[str], labels: Sequence[Sequence[str]], uncoded: Sequence[str],
             themes: Sequence[str]) -> list[list[str]]:
     """For each uncoded text, the themes suggested (none below the floor, or for themes not learnable)."""
     learnt = learnable(labels, themes)
     if len(coded) < FLOOR or not learnt or not uncoded:
         return [[] for _ in uncoded]
+    coded, labels = _in_order(coded, labels)
     model = _model().fit(list(coded), _matrix(labels, learnt))
     probabilities = model.predict_proba(list(uncoded))
     return [[t for t, p in zip(learnt, row, strict=True) if p >= THRESHOLD] for row in probabilities]
@@ -74,6 +82,7 @@ def quality(texts: Sequence[str], labels: Sequence[Sequence[str]], themes: Seque
     from sklearn.metrics import f1_score
     from sklearn.model_selection import KFold
 
+    texts, labels = _in_order(texts, labels)
     truth = _matrix(labels, learnt)
     predicted: list[list[int]] = [[0] * len(learnt) for _ in texts]
     for train, test in KFold(n_splits=folds, shuffle=True, random_state=seed).split(list(texts)):
