@@ -125,9 +125,12 @@ def test_suggestions_learn_from_coded_comments_and_say_how_often_they_agree(comm
     assert set(quality["per_theme"]) <= set(KEYWORDS) and quality["per_theme"]
     uncoded = {str(c["response_id"]) for c in listed[60:] if c["codebook_version"] is None}
     assert set(suggestions) == uncoded
-    waiting = [rid for rid in uncoded if "waiting" in themes_of(next(str(c["text"]) for c in listed
-                                                                      if c["response_id"] == rid))]
-    assert any("waiting" in suggestions[rid] for rid in waiting)
+    # a theme learnt from the coding (not one ticked on nearly every comment) is suggested for an uncoded comment
+    # that has it: which themes are learnt depends on the blind sample an earlier test coded, drawn over random ids
+    text = {str(c["response_id"]): str(c["text"]) for c in listed}
+    hits = [t for t in quality["per_theme"]
+            if any(t in suggestions[rid] for rid in uncoded if t in themes_of(text[rid]))]
+    assert hits, (quality["per_theme"], suggestions)
     with signed_in(commented, ANALYST_TOKEN) as browser:
         pages = [browser.get(f"/comments/{WAVE}?page={n}", headers=BROWSER).text for n in range(1, 6)]
     assert any("suggested</strong>" in page for page in pages) and "cross-validation" in pages[0]
