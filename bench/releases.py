@@ -53,7 +53,11 @@ def ensure_store(per_wave: int) -> Path:
     return directory
 
 
-def _release(services: object, body: object, label: str) -> str:
+TARGET_SECONDS = 60.0
+
+
+def _release(services: object, body: object, label: str) -> float:
+    """Make (and, if its check passes, publish) one release: the wall time of its whole check."""
     from surveyapp.actions.releases import make_release, publish
 
     started, cpu = time.perf_counter(), time.process_time()
@@ -67,7 +71,7 @@ def _release(services: object, body: object, label: str) -> str:
           f"{hidden:4d} counts hidden  {'passed' if check.passed else 'FAILED: ' + ', '.join(failed)}", flush=True)
     if check.passed:
         publish(services, made.release_id, services.clock())  # type: ignore[arg-type, attr-defined]
-    return made.release_id
+    return check.seconds
 
 
 def main() -> None:
@@ -89,7 +93,9 @@ def main() -> None:
             half = hours.sort()[hours.len() // 2].replace(minute=0, second=0, microsecond=0)
             print(f"wave-2: {hours.len():,} responses; interim cut-off {half:%Y-%m-%d %H:00}", flush=True)
             _release(services, ReleaseIn(stage="interim", cutoff=half), "interim release (half the wave)")
-            _release(services, ReleaseIn(stage="final"), "final release (whole plan, with the interim)")
+            seconds = _release(services, ReleaseIn(stage="final"), "final release (whole plan, with the interim)")
+            print(f"target: the final's whole check under {TARGET_SECONDS:.0f} s on 2 cores: "
+                  f"{'met' if seconds < TARGET_SECONDS else 'NOT met'} ({seconds:.1f} s)", flush=True)
         finally:
             services.close()
 

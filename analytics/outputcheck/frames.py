@@ -107,14 +107,14 @@ def units(microdata: Microdata, population: Population, entries: Sequence[Entry]
     occurring = frame.select(*dims).unique() if dims else pl.DataFrame()
     periods = pl.DataFrame({PERIOD: list(range(len(cutoffs) + 1))}, schema={PERIOD: pl.Int64})
     every = periods.join(occurring, how="cross") if dims else periods
-    table = _with_phantoms(every, frame, dims, [e for e in entries if e.cell.population == population])
+    table = with_phantoms(every, frame, dims, [e for e in entries if e.cell.population == population])
     table = table.sort(PERIOD, *dims, nulls_last=True).with_row_index(GROUP).with_columns(pl.col(GROUP).cast(pl.Int64))
     frame = frame.join(table, on=[PERIOD, *dims], how="left", nulls_equal=True)
     frame = frame.with_columns(pl.Series(HASH, _hash(frame[UNIT]), dtype=pl.UInt64))
     return Units(population, frame, dims, statements, table.height, table)
 
 
-def _with_phantoms(table: pl.DataFrame, frame: pl.DataFrame, dims: Sequence[str],
+def with_phantoms(table: pl.DataFrame, frame: pl.DataFrame, dims: Sequence[str],
                    entries: Sequence[Entry]) -> pl.DataFrame:
     """The groups that occur, and for each cell that no group is in, one group with no units that is: the
     commonest group of its periods with the cell's own values, so that a count of zero is not known to be zero."""

@@ -44,9 +44,11 @@ class Search:
 
 
 def _rows(system: System) -> tuple[sparse.csr_matrix, np.ndarray, list[int]]:
-    """matrix x <= high and -matrix x <= -low, finite rows only, with each stacked row's constraint."""
+    """matrix x <= high and -matrix x <= -low, finite rows only, with each stacked row's constraint. A bottom of 0
+    binds only a row with a negative coefficient (a tie): x >= 0 makes every other row at least 0."""
     up = np.flatnonzero(np.isfinite(system.high))
-    down = np.flatnonzero(system.low > 0)
+    mixed = np.asarray((system.matrix < 0).sum(axis=1)).ravel() > 0
+    down = np.flatnonzero((system.low > 0) | (mixed & np.isfinite(system.low)))
     a = sparse.vstack([system.matrix[up], -system.matrix[down]]).tocsr()
     b = np.r_[system.high[up], -system.low[down]]
     return a, b, [*up.tolist(), *down.tolist()]

@@ -194,3 +194,43 @@ def test_a_cell_must_name_what_it_counts():
         Cell("t", {}, "n", statement="s1")
     with pytest.raises(ValueError, match="no column religion"):
         check(_data(_responses({"A": 12})), [Cell("t", {}, "n", where={"religion": "sikh"})], key=KEY)
+
+
+def _counties(rows: list[dict[str, object]]) -> Microdata:
+    county = {"A": "K", "B": "K", "C": "K", "D": "M"}
+    frame = pl.DataFrame(rows, schema={"response_id": pl.String, "stored_at": pl.Datetime("us", "UTC"),
+                                       "lad": pl.String, "s1": pl.String})
+    religion = [("christian", "none", "sikh")[0 if i % 7 else 1] for i in range(frame.height)]
+    return Microdata(frame.with_columns(pl.col("lad").replace_strict(county).alias("utla"),
+                                        pl.Series("religion", religion)))
+
+
+def test_districts_are_checked_with_their_county_though_no_table_crosses_them():
+    # K = A + B + C = 40 + 30 + 6: with K shown, hiding C alone hides nothing. No cell names district and county
+    # together, and no total ties them; that a district lies in one county is public (the data show it), so the
+    # check links them.
+    data = _counties(_responses({"A": 40, "B": 30, "C": 6, "D": 50}))
+    cells = [Cell("reach", {"area": lad}, "responses", where={"lad": lad}) for lad in "ABCD"]
+    cells += [Cell("reach-county", {"area": "K"}, "responses", where={"utla": "K"})]  # no grand total
+    outcome = check(data, cells, key=KEY, rules=EXACT)
+    assert _hidden(outcome) == {"C": "threshold", "B": "differencing"}
+    assert outcome.passed
+
+
+def test_a_margin_no_table_crosses_with_areas_is_checked_on_its_own_and_with_the_total():
+    # Religion is never crossed with district: the sikh count (1 of 126) is pinned only by the other religions
+    # and the total, and hiding one district's count does nothing for it.
+    rows = _responses({"A": 40, "B": 30, "C": 6, "D": 50})
+    rows[0]["religion"] = "sikh"
+    frame = _counties(rows).responses.with_columns(
+        pl.when(pl.col("response_id") == "r0").then(pl.lit("sikh")).otherwise(pl.col("religion")).alias("religion"))
+    cells = [Cell("reach", {"area": lad}, "responses", where={"lad": lad}) for lad in "ABCD"]
+    cells += [Cell("reach", {"area": "all"}, "responses")]
+    cells += [Cell("reach-religion", {"religion": r}, "responses", where={"religion": r})
+              for r in ("christian", "none", "sikh")]
+    outcome = check(Microdata(frame), cells, key=KEY, rules=EXACT)
+    hidden = {dict(ref[1])["religion"]: d.rule for ref, d in outcome.decisions.items()
+              if ref[0] == "reach-religion" and not d.shown}
+    assert hidden["sikh"] == "threshold"
+    assert len(hidden) >= 2  # another religion hidden with it, so the total minus the rest no longer pins it
+    assert outcome.passed
