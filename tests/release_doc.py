@@ -1,7 +1,10 @@
 """A realistic release document for the board pack's tests, made with the service's own analytics (compare and
 reach on planted counts) in the tables and columns a release holds (`surveyapp.domain.release`): no store, no
 release builder. Kent and Medway answer; Folkestone and Hythe is heard at about a third of its share;
-Black families at about two fifths; the 2019 baseline is the real published Kent-wide one."""
+Black families at about two fifths; the 2019 baseline is the real published Kent-wide one. The families who
+answered both waves clearly improved on four statements, clearly got worse on one, and too few answered the last
+statement both times to show; five outreach partners brought families, one of them fewer than 10 (and another's
+count is hidden so that it cannot be worked out)."""
 
 from __future__ import annotations
 
@@ -11,10 +14,12 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy.stats import binomtest
 
 from analytics.compare import compare_waves
 from analytics.reach import expected_shares, reach_from_counts
 from analytics.scale import Scale
+from analytics.stats import with_q_values
 from surveyapp.actions.schemas_said_did import SaidDidOut
 from surveyapp.domain.release import ReleaseCheck, ReleaseDocument, ReleaseTable, TableSpec
 from waves.areas.pack import load_area_pack
@@ -23,6 +28,13 @@ from waves.loader import load_catalogue
 WAVE, PREVIOUS, BASELINE = "2027-spring", "2026-autumn", "baseline-2019"
 KENT, MEDWAY = "E10000016", "E06000035"
 QUIET = "E07000112"  # Folkestone and Hythe: about a third of the responses its share would give
+# The same families in both waves, per statement (in the questionnaire's order): clearly more improved, clearly
+# more got worse, as many each way, and too few pairs to show (the last statement).
+PAIRS = ("up", "up", "even", "up", "down", "even", "up", "hidden")
+SOURCES = {"forum": ("Parent carer forum newsletter", 215), "schools": ("School SENCOs' emails", 190),
+           "hubs": ("Family hub posters", 120), "libraries": ("Library posters", 58), "gp": ("GP surgery posters", 7),
+           "no_source": (None, 310)}  # responses each: the GP surgeries' posters brought fewer than 10, and the
+# libraries' count is hidden too, so that the GP surgeries' cannot be worked out from the total
 ANSWERS = ("strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree")
 
 
@@ -62,7 +74,7 @@ def _counts(rng: np.random.Generator, wave: str, per_lad: dict[str, int], lift: 
 def _table(spec: TableSpec, title: str, frame: pl.DataFrame, *, compared: str | None, compared_title: str | None,
            note: str = "") -> ReleaseTable:
     """A release table from an analytics frame: `hidden` says why where a row was suppressed."""
-    if "suppressed" in frame.columns:
+    if "suppressed" in frame.columns and "hidden" not in frame.columns:
         frame = frame.with_columns(hidden=pl.when(pl.col("suppressed")).then(pl.lit("small")))
     rows = [{k: (None if isinstance(v, float) and math.isnan(v) else v) for k, v in row.items()}
             for row in frame.to_dicts()]
@@ -106,6 +118,39 @@ def _reach(per_lad: dict[str, int], level: str, lads: pl.DataFrame, census: pl.D
                              expected=expected_shares(level, lads=lads, census=census))
 
 
+def _cohort(rng: np.random.Generator, s: Scale) -> pl.DataFrame:
+    """The same-family table as a release makes it: counts rounded to 5, a sign test on the published improved and
+    worse counts, Benjamini-Hochberg q values; a statement with too few pairs hidden, no figure at all."""
+    chances = {"up": (0.4, 0.45, 0.15), "down": (0.12, 0.5, 0.38), "even": (0.25, 0.5, 0.25)}
+    rows = []
+    for statement, kind in zip(s.statements, PAIRS, strict=True):
+        if kind == "hidden":
+            rows.append({"statement_id": statement, "hidden": "small"})
+            continue
+        improved, ties, worse = (5 * round(k / 5) for k in rng.multinomial(int(rng.integers(140, 190)),
+                                                                              chances[kind]))
+        n = improved + ties + worse
+        rows.append({"statement_id": statement, "n_pairs": n, "n_improved": improved, "n_ties": ties,
+                     "n_worse": worse, "share_improved": improved / n, "share_same": ties / n, "share_worse": worse / n,
+                     "p_value": binomtest(improved, improved + worse).pvalue})
+    schema = {"statement_id": pl.String, "n_pairs": pl.Int64, "n_improved": pl.Int64, "n_ties": pl.Int64,
+              "n_worse": pl.Int64, "share_improved": pl.Float64, "share_same": pl.Float64,
+              "share_worse": pl.Float64, "p_value": pl.Float64, "hidden": pl.String}
+    frame = with_q_values(pl.DataFrame(rows, schema=schema))
+    return frame.with_columns(later_wave_id=pl.lit(WAVE), earlier_wave_id=pl.lit(PREVIOUS))
+
+
+def _sources() -> pl.DataFrame:
+    """Responses by outreach source as the tracker's release table has them (no population to compare with)."""
+    frame = pl.DataFrame({"wave_id": WAVE, "area_code": list(SOURCES), "responses": [n for _, n in SOURCES.values()]},
+                         schema={"wave_id": pl.String, "area_code": pl.String, "responses": pl.Int64})
+    labels = {code: name for code, (name, _) in SOURCES.items() if name is not None}
+    table = reach_from_counts(frame, by="source", labels=labels, expected=expected_shares("source"))
+    small = pl.col("area_code").replace_strict({code: n < 10 for code, (_, n) in SOURCES.items()})
+    return table.with_columns(hidden=pl.when(pl.col("suppressed") & small).then(pl.lit("small"))
+                              .when(pl.col("suppressed")).then(pl.lit("complement")))
+
+
 def planted_release(*, seed: int = 22, total: int = 900) -> ReleaseDocument:
     """The final release of Spring 2027 as the default plan makes it, on planted answers."""
     rng = np.random.default_rng(seed)
@@ -134,7 +179,15 @@ def planted_release(*, seed: int = 22, total: int = 900) -> ReleaseDocument:
         *(_table(TableSpec(f"reach-{level.replace('_', '-')}", "reach", level), f"Who answered, Spring 2027: {words}",
                  _reach(now, level, lads, pack.census, rng), compared=None, compared_title=None)
           for level, words in (("utla", "local authority"), ("lad", "district council area"),
-                               ("ethnic_group_broad", "ethnic group")))]
+                               ("ethnic_group_broad", "ethnic group"))),
+        _table(TableSpec("cohort-all-vs-previous", "cohort", "all", "previous"),
+               "The same families in Autumn 2026 and Spring 2027: how each family's answers changed", _cohort(rng, s),
+               compared=PREVIOUS, compared_title="Autumn 2026",
+               note="Each pair is one child's answers in both waves (the same return code). p_value: a two-sided "
+                    "sign test on the published numbers improved and worse."),
+        _table(TableSpec("tracker-source", "tracker", "source", stages=("final",)),
+               "Who answered, Spring 2027: responses by outreach source", _sources(), compared=None,
+               compared_title=None)]
     statements = {st.id: st.text["en"] for q in [catalogue.questionnaire("send-repeat", 1)]
                   for question in q.questions if hasattr(question, "statements") for st in question.statements}
     return ReleaseDocument(

@@ -27,7 +27,7 @@ ROW = 24  # px a row: 13 areas and their title fit in under half an A4 page
 NO_FIGURE = "too few answers to show"
 
 
-def _configured(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
+def print_configured(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin:
     """The pack's look: every text at least FONT px, no frame."""
     configured: alt.TopLevelMixin = (
         chart.properties(description=description)
@@ -41,7 +41,7 @@ def _configured(chart: alt.TopLevelMixin, description: str) -> alt.TopLevelMixin
     return configured
 
 
-def _lines(subtitle: Sequence[str], width: int = 88) -> list[str]:
+def wrapped(subtitle: Sequence[str], width: int = 88) -> list[str]:
     """Subtitle lines short enough for the page: Vega widens the picture for a long line (and the page then
     shrinks its text)."""
     return [part for line in subtitle for part in textwrap.wrap(line, width)]
@@ -94,12 +94,12 @@ def headline_chart(points: pl.DataFrame, *, scale: Scale, title: str, subtitle: 
         x=x, y=y, color=colour, shape=shape,
         tooltip=[alt.Tooltip("statement:N"), alt.Tooltip("series:N"), alt.Tooltip("share:Q", format=".0%")])
     chart = dots.properties(width=PRINT_WIDTH - 330, height=ROW * len(order),
-                            title=alt.Title(title, subtitle=_lines(subtitle)))
+                            title=alt.Title(title, subtitle=wrapped(subtitle)))
     described = f"{title}. " + "; ".join(
         f"{r['statement']}: " + ", ".join(f"{s} {_pct(v)}" for s, v in zip(r["series"], r["share"], strict=True))
         for r in points.drop_nulls("share").group_by("statement", maintain_order=True).agg("series", "share")
         .iter_rows(named=True))
-    return _configured(chart, described)
+    return print_configured(chart, described)
 
 
 def area_change_points(table: pl.DataFrame, *, scale: Scale, apart: Sequence[str]) -> pl.DataFrame:
@@ -148,9 +148,9 @@ def area_change_chart(points: pl.DataFrame, *, title: str, subtitle: Sequence[st
         y=alt.Y("area:N", sort=order, title=None, axis=None), text="label:N")
     left = alt.layer(bars, rule).properties(width=230, height=ROW * len(order))
     right = words.properties(width=190, height=ROW * len(order))
-    chart = alt.hconcat(left, right, spacing=4).properties(title=alt.Title(title, subtitle=_lines(subtitle)))
+    chart = alt.hconcat(left, right, spacing=4).properties(title=alt.Title(title, subtitle=wrapped(subtitle)))
     described = f"{title}. " + "; ".join(f"{r['area']}: {r['label']}" for r in points.iter_rows(named=True))
-    return _configured(chart, described)
+    return print_configured(chart, described)
 
 
 def reach_rows(table: pl.DataFrame, *, threshold: int, labels: Mapping[str, str] | None = None) -> pl.DataFrame:
@@ -188,11 +188,11 @@ def reach_bars(rows: pl.DataFrame, *, title: str, subtitle: Sequence[str]) -> al
         y=alt.Y("group:N", sort=order, title=None, axis=None), text="words:N")
     left = alt.layer(bars, one).properties(width=230, height=ROW * len(order))
     right = words.properties(width=190, height=ROW * len(order))
-    chart = alt.hconcat(left, right, spacing=4).properties(title=alt.Title(title, subtitle=_lines(subtitle)))
+    chart = alt.hconcat(left, right, spacing=4).properties(title=alt.Title(title, subtitle=wrapped(subtitle)))
     under = [r["group"] for r in rows.iter_rows(named=True) if r["status"] == "under-reached"]
     described = f"{title}. " + (f"Under-reached: {names(under)}. " if under else "") + "; ".join(
         f"{r['group']}: {r['words']}" for r in rows.iter_rows(named=True))
-    return _configured(chart, described)
+    return print_configured(chart, described)
 
 
 def theme_points(tables: Sequence[tuple[str, pl.DataFrame]]) -> pl.DataFrame:
@@ -227,7 +227,7 @@ def themes_chart(points: pl.DataFrame, *, title: str, subtitle: Sequence[str]) -
         x="share:Q", y=y, yOffset=offset, text="label:N")
     height = max(1, len(order)) * (12 * max(1, len(waves)) + 12)
     chart = alt.layer(bars, words).properties(width=430, height=height,
-                                              title=alt.Title(title, subtitle=_lines(subtitle)))
+                                              title=alt.Title(title, subtitle=wrapped(subtitle)))
     described = f"{title}. " + "; ".join(f"{r['theme']}, {r['wave']}: {r['label']}"
                                           for r in points.iter_rows(named=True))
-    return _configured(chart, described)
+    return print_configured(chart, described)

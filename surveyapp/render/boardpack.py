@@ -30,6 +30,14 @@ from analytics.charts.boardpack import (
     theme_points,
     themes_chart,
 )
+from analytics.charts.boardpack_families import (
+    HIDDEN_SO,
+    same_families_chart,
+    same_families_finding,
+    same_family_rows,
+    source_bars,
+    source_rows,
+)
 from analytics.charts.common import description_of
 from analytics.charts.tables import attribution_lines
 from analytics.scale import Scale
@@ -140,6 +148,41 @@ def _reach(inputs: PackInputs, tables: words.PackTables) -> list[PackChart]:
     return charts
 
 
+def _same_families(inputs: PackInputs, tables: words.PackTables) -> PackChart | None:
+    """The families who answered both this wave and the one before: did their answers move towards agreeing?"""
+    if tables.cohort is None:
+        return None
+    rows = same_family_rows(tables.cohort, scale=inputs.scale)
+    if rows.is_empty():
+        return None
+    doc = inputs.document
+    then = tables.cohort_then or inputs.title(doc.previous_wave_id)
+    chart = same_families_chart(
+        rows, title=[f"Families who answered both {then} and {doc.wave_title}:", same_families_finding(rows)],
+        subtitle=["Each family's answer about the same child (the same return code) in both waves: moved towards "
+                  "agreeing (improved), stayed the same, or moved away (worse); families counted to the nearest 5;",
+                  "'clearly': unlikely to be chance (a sign test), after allowing for the many comparisons."])
+    return PackChart("same-families", "The same families, then and now", "", chart,
+                     rows.with_columns(chart=pl.lit("same-families")))
+
+
+def _sources(inputs: PackInputs, tables: words.PackTables) -> PackChart | None:
+    """Responses by outreach source: which partners' links and posters brought families."""
+    if tables.sources is None:
+        return None
+    rows = source_rows(tables.sources, threshold=inputs.threshold)
+    if rows.is_empty():
+        return None
+    hidden = " 'not shown': hidden so that a smaller count cannot be worked out." if \
+        (rows["words"] == HIDDEN_SO).any() else ""
+    chart = source_bars(rows, title=f"Responses by outreach source, {inputs.document.wave_title}",
+                        subtitle=["Families who answered through each partner's own link, QR code or poster. A "
+                                  "source has no population to compare with: this says who brought families, not "
+                                  "who was under-heard;",
+                                  f"'fewer than {inputs.threshold}': too few to show.{hidden}"])
+    return PackChart("sources", "Where families came from", "", chart, rows.with_columns(chart=pl.lit("sources")))
+
+
 def _themes(inputs: PackInputs) -> PackChart | None:
     points = theme_points(inputs.themes)
     if points.is_empty():
@@ -151,11 +194,12 @@ def _themes(inputs: PackInputs) -> PackChart | None:
 
 
 def pack_charts(inputs: PackInputs) -> list[PackChart]:
-    """Every chart of the pack, in page order: the headline, change by area, who answered, what families wrote."""
+    """Every chart of the pack, in page order: the headline, change by area, the same families then and now, who
+    answered (and the outreach sources that brought them), what families wrote."""
     tables = words.PackTables.of(inputs.document)
     apart = words.apart_codes(tables.headline, inputs.pack_info.baseline_excludes)
-    found = [_headline(inputs, tables, apart), _areas(inputs, tables, apart), *_reach(inputs, tables),
-             _themes(inputs)]
+    found = [_headline(inputs, tables, apart), _areas(inputs, tables, apart), _same_families(inputs, tables),
+             *_reach(inputs, tables), _sources(inputs, tables), _themes(inputs)]
     return [c for c in found if c is not None]
 
 
@@ -175,7 +219,10 @@ def summary_lines(inputs: PackInputs) -> list[str]:
         lines.append("This is an interim release, made while the survey is open: figures by district, equality "
                      "group and outreach source come with the final release, once it has closed.")
     lines += [words.overall_sentence(tables, inputs.title(doc.previous_wave_id) or None),
-              words.reach_sentence(tables, inputs.threshold), words.said_did_sentence(inputs.entries)]
+              words.same_families_sentence(tables, inputs.scale, now=doc.wave_title,
+                                           then=tables.cohort_then or inputs.title(doc.previous_wave_id)),
+              words.reach_sentence(tables, inputs.threshold), words.sources_sentence(tables, inputs.threshold),
+              words.said_did_sentence(inputs.entries)]
     return [line for line in lines if line]
 
 
@@ -188,13 +235,19 @@ def _quotes(inputs: PackInputs) -> list[tuple[str, list[PublicQuote]]]:
     return [(label, found) for label, found in grouped if found]
 
 
+def _first_line(title: str | list[str]) -> str:
+    """A chart title's first line (a title of several lines is a list)."""
+    return title[0] if isinstance(title, list) else title
+
+
 def pack_html(inputs: PackInputs, charts: Sequence[PackChart], svgs: Sequence[str]) -> str:
     """The pack's page from its rendered charts."""
     doc, info = inputs.document, inputs.pack_info
     tables = words.PackTables.of(doc)
     apart = words.apart_codes(tables.headline, info.baseline_excludes)
     blocks = [{"slug": c.slug, "heading": c.heading, "svg": markupsafe.Markup(svg),  # noqa: S704 - vl-convert's SVG
-               "description": description_of(c.chart), "title": c.chart.to_dict().get("title", {}).get("text", "")}
+               "description": description_of(c.chart),
+               "title": _first_line(c.chart.to_dict().get("title", {}).get("text", ""))}
               for c, svg in zip(charts, svgs, strict=True)]
     then = inputs.title(doc.baseline_id) if tables.headline_against == "baseline" else inputs.title(
         doc.previous_wave_id)

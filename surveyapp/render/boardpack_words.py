@@ -9,25 +9,32 @@ from typing import Any
 
 import polars as pl
 
+from analytics.charts.boardpack_families import NO_PARTNER, same_families_finding, same_family_rows, source_rows
 from analytics.charts.common import clear_change, names
 from analytics.charts.words import in_ten, responses_said
 from analytics.scale import Scale
 from surveyapp.actions.schemas_said_did import SaidDidOut
-from surveyapp.domain.release import ReleaseDocument
+from surveyapp.domain.release import ReleaseDocument, ReleaseTable
 
 PLACES = ("lad", "utla", "district")
 KIND_WORDS = {"changed": "We changed", "under_way": "Under way", "cannot_change": "We cannot change"}
 
 
-def _frame(document: ReleaseDocument, kind: str, level: str, against: str | None = None) -> pl.DataFrame | None:
-    """The release's table of this kind, level (and comparison) as a frame, or None when it has none (or it
+def _table(document: ReleaseDocument, kind: str, level: str, against: str | None = None) -> ReleaseTable | None:
+    """The release's table of this kind, level (and comparison) that has rows, or None when it has none (or it
     is held back for the final release)."""
     for table in document.tables:
         spec = table.spec
         if spec.kind == kind and spec.level == level and (against is None or spec.against == against) \
                 and table.rows:
-            return pl.DataFrame(table.rows, infer_schema_length=None)
+            return table
     return None
+
+
+def _frame(document: ReleaseDocument, kind: str, level: str, against: str | None = None) -> pl.DataFrame | None:
+    """The release's table of this kind, level (and comparison) as a frame, or None when it has none."""
+    table = _table(document, kind, level, against)
+    return None if table is None else pl.DataFrame(table.rows, infer_schema_length=None)
 
 
 @dataclass(frozen=True)
@@ -41,6 +48,9 @@ class PackTables:
     areas_against: str | None
     reach_places: pl.DataFrame | None  # reach by district (or local authority)
     reach_groups: list[tuple[str, pl.DataFrame]]  # reach by each equality question: (level, rows)
+    cohort: pl.DataFrame | None = None  # the same families in this wave and the one before, per statement
+    cohort_then: str | None = None  # the title of the wave the cohort pairs this one with ("Autumn 2026")
+    sources: pl.DataFrame | None = None  # responses by outreach source (the tracker's table)
 
     @classmethod
     def of(cls, document: ReleaseDocument) -> PackTables:
@@ -53,11 +63,15 @@ class PackTables:
         groups = [(t.spec.level, pl.DataFrame(t.rows, infer_schema_length=None)) for t in document.tables
                   if t.spec.kind == "reach" and t.spec.level not in (*PLACES, "source", "channel") and t.rows]
         places = _frame(document, "reach", "lad")
+        cohort = _table(document, "cohort", "all", "previous")
         return cls(headline=headline, headline_against=headline_against if headline is not None else None,
                    overall=_frame(document, "compare", "all", "previous"), areas=areas,
                    areas_against=areas_against if areas is not None else None,
                    reach_places=places if places is not None else _frame(document, "reach", "utla"),
-                   reach_groups=groups)
+                   reach_groups=groups,
+                   cohort=None if cohort is None else pl.DataFrame(cohort.rows, infer_schema_length=None),
+                   cohort_then=None if cohort is None else cohort.compared_with_title,
+                   sources=_frame(document, "tracker", "source"))
 
 
 def apart_codes(headline: pl.DataFrame | None, excluded: Sequence[str]) -> list[str]:
@@ -146,6 +160,30 @@ def reach_sentence(tables: PackTables, threshold: int) -> str:
     if not parts:
         return "No area or group was clearly under-heard, as far as the numbers can tell."
     return "Under-heard: " + "; ".join(parts) + "."
+
+
+def same_families_sentence(tables: PackTables, scale: Scale, *, then: str, now: str) -> str:
+    """How the answers of the families who answered both waves moved, statement by statement, said plainly."""
+    if tables.cohort is None:
+        return ""
+    rows = same_family_rows(tables.cohort, scale=scale)
+    if rows["verdict"].is_null().all():
+        return f"Too few families answered both {then} and {now} to show how their answers moved."
+    return f"The same families, then and now: of those who answered both {then} and {now}, " \
+           f"{same_families_finding(rows)}."
+
+
+def sources_sentence(tables: PackTables, threshold: int) -> str:
+    """The outreach partners that brought the most families (their counts as published)."""
+    if tables.sources is None:
+        return ""
+    rows = source_rows(tables.sources, threshold=threshold).filter(
+        (pl.col("source") != NO_PARTNER) & pl.col("responses").is_not_null())
+    if rows.is_empty():
+        return ""
+    said = [f"{r['source']} ({r['words']})" for r in rows.head(2).iter_rows(named=True)]
+    return f"Of the outreach partners, {said[0]} brought the most families" + \
+        (f", then {said[1]}." if len(said) > 1 else ".")
 
 
 def said_did_sentence(entries: Sequence[SaidDidOut]) -> str:

@@ -122,6 +122,46 @@ def test_a_draft_or_withdrawn_pack_says_it_is_not_for_publication(document: Any,
     assert "Not for publication" not in page_of(inputs_of(document), charts)
 
 
+def test_the_same_families_chart_says_each_statement_in_words_and_hides_a_small_one(document: Any,
+                                                                                    charts: Any) -> None:
+    assert [c.slug for c in charts].index("same-families") == [c.slug for c in charts].index("areas") + 1
+    same = next(c for c in charts if c.slug == "same-families")
+    title = same.chart.to_dict()["title"]["text"]
+    assert title == ["Families who answered both Autumn 2026 and Spring 2027:",
+                     "4 of 7 statements clearly improved, 1 clearly worse"]
+    table = table_frame(document, "cohort-all-vs-previous")
+    for row in table.iter_rows(named=True):
+        mine = same.figures.filter(pl.col("statement_id") == row["statement_id"]).row(0, named=True)
+        if row["hidden"] is not None:  # too few families answered it both times: words, never a figure
+            assert mine["words"] == "too few families who answered both to show"
+            assert all(mine[k] is None for k in ("families", "worse", "same", "improved", "verdict"))
+            continue
+        assert (mine["worse"], mine["same"], mine["improved"]) == (
+            row["share_worse"], row["share_same"], row["share_improved"])
+        clear = "clearly improved" if row["n_improved"] > row["n_worse"] else "clearly worse"
+        assert mine["words"] == f"{row['n_pairs']} families: {clear if row['q_value'] < 0.05 else 'could be chance'}"
+    described = same.chart.to_dict()["description"]
+    hidden = re.search(r"Child making progress: ([^;]*)", described)
+    assert hidden is not None and hidden.group(1) == "too few families who answered both to show"
+    summary = " ".join(summary_lines(inputs_of(document)))
+    assert ("The same families, then and now: of those who answered both Autumn 2026 and Spring 2027, 4 of 7 "
+            "statements clearly improved, 1 clearly worse.") in summary
+
+
+def test_responses_by_source_say_a_hidden_count_in_words(document: Any, charts: Any) -> None:
+    sources = next(c for c in charts if c.slug == "sources")
+    said = dict(zip(sources.figures["source"], sources.figures["words"], strict=True))
+    assert said == {"No partner's link (the plain link)": "about 310", "Parent carer forum newsletter": "about 215",
+                    "School SENCOs' emails": "about 190", "Family hub posters": "about 120",
+                    "GP surgery posters": "fewer than 10", "Library posters": "not shown"}
+    assert sources.figures.filter(pl.col("source").is_in(["GP surgery posters", "Library posters"]))[
+        "responses"].null_count() == 2
+    assert "GP surgery posters: fewer than 10; Library posters: not shown" in sources.chart.to_dict()["description"]
+    summary = " ".join(summary_lines(inputs_of(document)))
+    assert ("Of the outreach partners, Parent carer forum newsletter (about 215) brought the most families, then "
+            "School SENCOs' emails (about 190).") in summary
+
+
 def test_without_entries_the_pack_says_none_are_published(document: Any) -> None:
     summary = summary_lines(inputs_of(document, entries=[]))
     assert 'No "You said, we did" entries are published yet.' in summary
@@ -198,3 +238,22 @@ def test_no_page_but_the_last_is_less_than_a_third_full(printed: tuple[Path, str
             bottom = max(o["bottom"] for o in (*page.chars, *page.rects, *page.curves, *page.lines))
             fill = (bottom - MARGIN) / (page.height - 2 * MARGIN)
             assert fill >= 1 / 3, (page.page_number, fill)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_printed_pack_shows_the_same_families_and_the_sources_in_words(printed: tuple[Path, str]) -> None:
+    with pdfplumber.open(printed[0]) as pdf:
+        lines = [line["text"] for page in pdf.pages for line in _lines(page)]
+    text = "\n".join(lines)
+    assert "The same families, then and now" in lines and "Where families came from" in lines
+    assert "Families who answered both Autumn 2026 and Spring 2027:" in lines
+    for statement, words in (("Local Offer website useful", "clearly improved"), ("School has the skills",
+                             "could be chance"), ("Social care needs met", "clearly worse")):
+        assert re.search(rf"^{statement}.* \d+ families: {words}$", text, re.M), statement
+    small = [line for line in lines if "too few families who answered both to show" in line]
+    assert len(small) == 1 and small[0].startswith("Child making progress")
+    assert not re.search(r"\d", small[0])  # never a figure for it
+    gp = next(line for line in lines if line.startswith("GP surgery posters"))
+    assert gp == "GP surgery posters fewer than 10"
+    assert next(line for line in lines if line.startswith("Library posters")) == "Library posters not shown"

@@ -1,5 +1,6 @@
 """The board pack's words and what it does with what a release holds: ratios and shares said as people say
-them, and an interim release (local authorities only, no 2019 table) making a pack that shows what it has."""
+them, an interim release (local authorities only, no 2019 table) making a pack that shows what it has, and the
+same families and the outreach sources shown only when the release has their rows."""
 
 from __future__ import annotations
 
@@ -59,3 +60,34 @@ def test_an_interim_pack_shows_what_the_release_holds_and_says_what_waits(interi
     assert set(charts[1].figures["group"]) == {"Kent", "Medway"}
     page = pack_html(inputs, charts, ["<svg></svg>"] * len(charts))
     assert re.search(r"\d+ in 10 All families agree \(\d+%\); in Autumn 2026: \d+%\.", page)
+
+
+def _inputs(document: Any) -> PackInputs:
+    pack = load_area_pack()
+    return PackInputs(document=document, status="published", scale=scale(), entries=planted_entries(),
+                      pack_info=pack.info, attribution=pack.attribution, threshold=10,
+                      titles={"2026-autumn": "Autumn 2026", "baseline-2019": "2019"})
+
+
+def test_the_same_families_and_the_sources_show_only_when_the_release_has_their_rows() -> None:
+    full = planted_release()
+    held = msgspec.structs.replace(full, tables=[
+        msgspec.structs.replace(t, rows=[]) if t.spec.kind in ("cohort", "tracker") else t for t in full.tables])
+    slugs = [c.slug for c in pack_charts(_inputs(held))]
+    assert "same-families" not in slugs and "sources" not in slugs and "areas" in slugs
+    summary = " ".join(summary_lines(_inputs(held)))
+    assert "same families" not in summary and "outreach partners" not in summary
+    assert {"same-families", "sources"} <= {c.slug for c in pack_charts(_inputs(full))}
+
+
+def test_when_too_few_answered_both_waves_the_pack_says_so_with_no_figure() -> None:
+    full = planted_release()
+    hidden = [{"statement_id": r["statement_id"], "hidden": "small"} for r in full.table("cohort-all-vs-previous").rows]
+    document = msgspec.structs.replace(full, tables=[
+        msgspec.structs.replace(t, rows=hidden) if t.spec.kind == "cohort" else t for t in full.tables])
+    summary = summary_lines(_inputs(document))
+    assert "Too few families answered both Autumn 2026 and Spring 2027 to show how their answers moved." in summary
+    same = next(c for c in pack_charts(_inputs(document)) if c.slug == "same-families")
+    assert set(same.figures["words"]) == {"too few families who answered both to show"}
+    assert same.figures.select("families", "worse", "same", "improved").null_count().row(0) == (8, 8, 8, 8)
+    assert not re.search(r"\d", same.chart.to_dict()["description"].replace("2026", "").replace("2027", ""))
