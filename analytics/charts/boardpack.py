@@ -153,13 +153,20 @@ def area_change_chart(points: pl.DataFrame, *, title: str, subtitle: Sequence[st
     return print_configured(chart, described)
 
 
+SMALL = ("small", "threshold")  # a count hidden because it is small (the release's reasons)
+HIDDEN_SO = "not shown"  # a count hidden so that a small one cannot be worked out from it
+
+
 def reach_rows(table: pl.DataFrame, *, threshold: int, labels: Mapping[str, str] | None = None) -> pl.DataFrame:
     """Needs reach rows (area_code, area_name, responses, expected_responses, expected_share,
     representation_ratio, reach_status, hidden); returns group, ratio, status and words ("about a third of the
     responses we would expect"), rows without an expected share left out, the least heard first."""
     rows = table.filter(pl.col("expected_share").is_not_null())
     said = pl.col("representation_ratio").map_elements(lambda r: ratio_words(r), return_dtype=pl.String)
-    words = (pl.when(pl.col("representation_ratio").is_null())
+    reason = pl.col("hidden") if "hidden" in rows.columns else pl.lit(None, dtype=pl.String)
+    words = (pl.when(pl.col("representation_ratio").is_null() & ~(reason.is_in(SMALL) | reason.is_null()))
+             .then(pl.lit(f"{HIDDEN_SO}, to protect another group"))
+             .when(pl.col("representation_ratio").is_null())
              .then(pl.format("fewer than {} answered", pl.lit(threshold)))
              .when(said == "about as many as").then(pl.lit("about as many as expected"))
              .otherwise(pl.format("{} expected", said.str.replace(" of$", ""))))

@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 
 from analytics.areas import NO_SOURCE
-from analytics.charts.boardpack import ROW, print_configured, wrapped
+from analytics.charts.boardpack import HIDDEN_SO, ROW, SMALL, print_configured, wrapped
 from analytics.charts.common import BETTER, NEUTRAL, WORSE
 from analytics.scale import Scale
 
@@ -24,8 +24,6 @@ OUTCOMES = ("Worse", "Same", "Improved")
 TOO_FEW_PAIRS = "too few families who answered both to show"
 CLEAR = 0.05  # q value under which a change is called clear (Benjamini-Hochberg over the table's statements)
 NO_PARTNER = "No partner's link (the plain link)"
-SMALL = ("small", "threshold")  # a count hidden because it is small (the release's reasons)
-HIDDEN_SO = "not shown"  # a count hidden so that a small one cannot be worked out from it
 
 
 def _verdict(improved: int | None, worse: int | None, q: float | None) -> str:

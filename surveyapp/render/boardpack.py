@@ -21,6 +21,7 @@ import markupsafe
 import polars as pl
 
 from analytics.charts.boardpack import (
+    HIDDEN_SO,
     area_change_chart,
     area_change_points,
     headline_chart,
@@ -31,7 +32,6 @@ from analytics.charts.boardpack import (
     themes_chart,
 )
 from analytics.charts.boardpack_families import (
-    HIDDEN_SO,
     same_families_chart,
     same_families_finding,
     same_family_rows,

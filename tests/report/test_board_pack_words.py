@@ -91,3 +91,18 @@ def test_when_too_few_answered_both_waves_the_pack_says_so_with_no_figure() -> N
     assert set(same.figures["words"]) == {"too few families who answered both to show"}
     assert same.figures.select("families", "worse", "same", "improved").null_count().row(0) == (8, 8, 8, 8)
     assert not re.search(r"\d", same.chart.to_dict()["description"].replace("2026", "").replace("2027", ""))
+
+
+def test_a_group_hidden_to_protect_another_is_not_said_to_be_small() -> None:
+    import polars as pl
+
+    from analytics.charts.boardpack import reach_rows
+
+    table = pl.DataFrame({
+        "area_code": ["a", "b", "c"], "area_name": ["Ashford", "Dover", "Thanet"], "responses": [120, None, None],
+        "expected_responses": [118.0, None, None], "expected_share": [0.2, 0.1, 0.3],
+        "representation_ratio": [1.02, None, None], "reach_status": ["not under-reached", None, None],
+        "hidden": [None, "small", "complement"]})
+    said = dict(reach_rows(table, threshold=10).select("group", "words").iter_rows())
+    assert said == {"Ashford": "about as many as expected", "Dover": "fewer than 10 answered",
+                    "Thanet": "not shown, to protect another group"}
