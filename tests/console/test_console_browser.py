@@ -18,12 +18,11 @@ from playwright.sync_api import Browser, Page
 
 from tests.browsing import DESK, PHONE, axe_violations, sign_in
 from tests.conftest import Harness, StartService
-from tests.support import ADMIN_TOKEN
+from tests.support import ADMIN_TOKEN, STAFF_TOKEN
 from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, SingleChoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.uvicorn]
 
-STAFF_TOKEN = "staff-token-for-tests-0123456789"
 PUBLIC = "https://survey.example.org"
 WAVE = "2026-autumn"
 SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
