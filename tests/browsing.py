@@ -1,4 +1,5 @@
-"""What the browser tests share: Debian's Chromium launched headless, and axe-core's WCAG 2.0-2.2 A/AA check.
+"""What the browser tests share: Debian's Chromium launched headless, axe-core's WCAG 2.0-2.2 A/AA check, a phone's
+and a desk's viewports, and signing in with a role's token.
 
 The `browser` fixture (tests/conftest.py) launches it once per module. Where Chromium is missing the browser
 tests are skipped with the command that installs it, except under CI, where a missing browser is a failure.
@@ -20,6 +21,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disa
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text()
 WCAG = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 PHONE = {"width": 375, "height": 812}
+DESK = {"width": 1280, "height": 900}
 
 
 @contextmanager
@@ -47,3 +49,12 @@ def axe_violations(page: Page, within: str | None = None) -> list[str]:
         .violations.map(v => v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))""",
                           [WCAG, within])
     return list(found)
+
+
+def sign_in(page: Page, url: str, token: str) -> None:
+    """Sign in to the service at `url` with a role's token, as a person does on its sign-in page, and wait for
+    the page it lands on."""
+    page.goto(f"{url}/sign-in")
+    page.fill("#token", token)
+    page.click("button:has-text('Sign in with the token')")  # the page has the password form's button too
+    page.wait_for_load_state()

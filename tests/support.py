@@ -24,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 ADMIN_TOKEN = "admin-token-for-tests-0123456789"
 ANALYST_TOKEN = "analyst-token-for-tests-0123456789"
+STAFF_TOKEN = "staff-token-for-tests-0123456789"  # the staff role's, where a test turns it on
 NEW_WAVE = {"wave_id": "2027-spring", "questionnaire_id": "send-repeat", "questionnaire_version": 1,
             "title": {"en": "Spring 2027"}, "opens_on": "2027-04-01", "closes_on": "2027-06-30"}
 

@@ -5,6 +5,7 @@ lists, creates, changes and disables accounts and makes one-time links. The cons
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from litestar import Request, Response, Router, get, post
@@ -149,33 +150,34 @@ def account_admin_page(request: Request[Any, Any, Any], account_id: FromPath[str
     return _detail(request, account, done=done)
 
 
-@post("/console/accounts/{account_id:str}/roles", sync_to_thread=True, status_code=303, include_in_schema=False,
-      opt={"audit": "account roles changed"})
-def roles_page(request: Request[Any, Any, Any], account_id: FromPath[str], data: FormBody) -> Response[Any]:
+def _change(request: Request[Any, Any, Any], account_id: str, change: Callable[[Directory], object],
+            done: str) -> Response[Any]:
+    """An admin's change to an account, then back to the account saying what was `done` (a key of DONE); a change
+    the directory refuses shows the account again with the refusal as the roles' error (400), and an account
+    gone meanwhile goes back to the list."""
     directory = _directory(request)
     try:
-        directory.set_roles(account_id, _roles(data))
+        change(directory)
     except AccountError as exc:
         account = directory.get(account_id)
         if account is None:
             return Redirect("/console/accounts", status_code=303)
         return _detail(request, account, errors=[FieldError("roles", str(exc))])
-    return Redirect(f"/console/accounts/{account_id}?done=roles", status_code=303)
+    return Redirect(f"/console/accounts/{account_id}?done={done}", status_code=303)
+
+
+@post("/console/accounts/{account_id:str}/roles", sync_to_thread=True, status_code=303, include_in_schema=False,
+      opt={"audit": "account roles changed"})
+def roles_page(request: Request[Any, Any, Any], account_id: FromPath[str], data: FormBody) -> Response[Any]:
+    return _change(request, account_id, lambda directory: directory.set_roles(account_id, _roles(data)), "roles")
 
 
 @post("/console/accounts/{account_id:str}/enabled", sync_to_thread=True, status_code=303, include_in_schema=False,
       opt={"audit": "account disabled or enabled"})
 def enabled_page(request: Request[Any, Any, Any], account_id: FromPath[str], data: FormBody) -> Response[Any]:
-    directory = _directory(request)
     enable = text(data, "enabled", 10) == "true"
-    try:
-        directory.set_enabled(account_id, enable)
-    except AccountError as exc:
-        account = directory.get(account_id)
-        if account is None:
-            return Redirect("/console/accounts", status_code=303)
-        return _detail(request, account, errors=[FieldError("roles", str(exc))])
-    return Redirect(f"/console/accounts/{account_id}?done={'enabled' if enable else 'disabled'}", status_code=303)
+    return _change(request, account_id, lambda directory: directory.set_enabled(account_id, enable),
+                   "enabled" if enable else "disabled")
 
 
 @post("/console/accounts/{account_id:str}/link", sync_to_thread=True, status_code=200, include_in_schema=False,

@@ -23,12 +23,11 @@ from playwright.sync_api import Browser, Page
 
 from surveyapp.app import create_app
 from tests.auth.conftest import Provider
-from tests.browsing import PHONE, axe_violations
+from tests.browsing import DESK, PHONE, axe_violations, sign_in
 from tests.support import ADMIN_TOKEN, FakeClock, make_settings, wait_until_started
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
 SHOTS = os.environ.get("FORM_SCREENSHOTS")
-DESK = {"width": 1280, "height": 900}
 
 
 def landed(page: Page, shot: str = "") -> None:
@@ -75,9 +74,7 @@ def served(tmp_path: Path, provider_for: Callable[[list[str]], Provider]) -> Ite
 def test_a_person_signs_in_through_the_providers_login_page(served: Served, browser: Browser) -> None:
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    page.goto(served.url + "/sign-in")
-    page.fill("#token", ADMIN_TOKEN)  # the first admin, by the bootstrap token
-    page.click("button:has-text('Sign in with the token')")
+    sign_in(page, served.url, ADMIN_TOKEN)  # the first admin, by the bootstrap token
     page.goto(served.url + "/console/accounts/new")
     landed(page, "accounts-1-new")
     page.fill("#name", "Alice Okafor")
@@ -116,9 +113,7 @@ def test_a_person_signs_in_through_the_providers_login_page(served: Served, brow
 def test_a_local_account_sets_its_password_enrols_and_makes_a_token(served: Served, browser: Browser) -> None:
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    page.goto(served.url + "/sign-in")
-    page.fill("#token", ADMIN_TOKEN)
-    page.click("button:has-text('Sign in with the token')")
+    sign_in(page, served.url, ADMIN_TOKEN)
     page.goto(served.url + "/console/accounts/new")
     page.fill("#name", "Priya Shah")
     page.fill("#email", "priya@kent.gov.uk")

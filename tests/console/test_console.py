@@ -15,9 +15,8 @@ import pytest
 
 from surveyapp.cli.main import main
 from tests.conftest import StartService
-from tests.support import ADMIN_TOKEN, FakeClock, Service
+from tests.support import ADMIN_TOKEN, STAFF_TOKEN, FakeClock, Service
 
-STAFF_TOKEN = "staff-token-for-tests-0123456789"
 BROWSER = {"Accept": "text/html"}
 PUBLIC = "https://survey.example.org"
 WAVE = "2026-autumn"

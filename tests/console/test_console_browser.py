@@ -16,15 +16,13 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
-from tests.browsing import PHONE, axe_violations
+from tests.browsing import DESK, PHONE, axe_violations, sign_in
 from tests.conftest import Harness, StartService
-from tests.support import ADMIN_TOKEN
+from tests.support import ADMIN_TOKEN, STAFF_TOKEN
 from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, SingleChoice
 
 pytestmark = [pytest.mark.browser, pytest.mark.uvicorn]
 
-DESK = {"width": 1280, "height": 900}
-STAFF_TOKEN = "staff-token-for-tests-0123456789"
 PUBLIC = "https://survey.example.org"
 WAVE = "2026-autumn"
 SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
@@ -33,13 +31,6 @@ SHOTS = os.environ.get("CONSOLE_SCREENSHOTS")
 @pytest.fixture
 def live(start_service: StartService) -> Harness:
     return start_service(live=True, public_url=PUBLIC, staff_token=STAFF_TOKEN)
-
-
-def sign_in(page: Page, url: str, token: str) -> None:
-    page.goto(f"{url}/sign-in")
-    page.fill("#token", token)
-    page.click("button:has-text('Sign in with the token')")  # the page has the password form's button too
-    page.wait_for_load_state()
 
 
 def shot(page: Page, name: str, *, full: bool = True) -> None:

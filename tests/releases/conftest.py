@@ -4,35 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from surveyapp.actions.releases import making
 from surveyapp.domain.release import TableSpec
 from tests.conftest import Harness, StartService
 from tests.releases.planting import Planted, plant
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock
-
-
-@pytest.fixture
-def release_app(planted_app: Harness, small_plan: list[TableSpec]) -> Harness:
-    """The planted wave with a plan of three tables."""
-    return planted_app
-
-
-@pytest.fixture
-def release_admin(release_app: Harness) -> Iterator[httpx.Client]:
-    with release_app.client(ADMIN_TOKEN) as client:
-        yield client
-
-
-@pytest.fixture
-def release_analyst(release_app: Harness) -> Iterator[httpx.Client]:
-    with release_app.client(ANALYST_TOKEN) as client:
-        yield client
+from tests.support import FakeClock
 
 
 @pytest.fixture(scope="session")

@@ -11,7 +11,7 @@ import msgspec
 import pytest
 
 from surveyapp.actions.releases import published, published_bytes, release_out
-from surveyapp.domain.release import ReleaseDocument, decode
+from surveyapp.domain.release import ReleaseDocument, TableSpec, decode
 from surveyapp.store.releases import add_release, publish_release, read_release
 from tests.conftest import Harness
 
@@ -21,6 +21,13 @@ RELEASES = "/api/v1/waves/2026-autumn/releases"
 INTERIM: dict[str, object] = {"stage": "interim", "cutoff": "2026-11-22T13:00:00Z"}
 
 
+@pytest.fixture
+def server(planted_app: Harness, small_plan: list[TableSpec]) -> Harness:
+    """This module's app: the planted wave with a plan of three tables (the `admin` and `analyst` clients of
+    tests/conftest.py are of it)."""
+    return planted_app
+
+
 def _make(admin: httpx.Client, body: dict[str, object] = INTERIM, url: str = RELEASES) -> dict[str, object]:
     made = admin.post(url, json=body)
     assert made.status_code == 201, made.text
@@ -28,8 +35,8 @@ def _make(admin: httpx.Client, body: dict[str, object] = INTERIM, url: str = REL
 
 
 def test_an_interim_release_is_made_checked_published_and_read_back(
-        release_app: Harness, release_admin: httpx.Client, release_analyst: httpx.Client) -> None:
-    draft = _make(release_admin)
+        server: Harness, admin: httpx.Client, analyst: httpx.Client) -> None:
+    draft = _make(admin)
     release_id = str(draft["release_id"])
     assert draft["status"] == "draft" and draft["content_sha256"] is None
     document = draft["document"]
@@ -48,40 +55,40 @@ def test_an_interim_release_is_made_checked_published_and_read_back(
     title = "Who answered, Autumn 2026: responses by religion against the population"
     assert tables["reach-religion"]["title"] == title
     # the analyst sees the draft and its check, but nothing public does
-    assert release_analyst.get(f"/api/v1/releases/{release_id}").json()["document"]["check"] == document["check"]
-    assert published_bytes(release_app.services, release_id) is None
-    assert published(release_app.services) == []
+    assert analyst.get(f"/api/v1/releases/{release_id}").json()["document"]["check"] == document["check"]
+    assert published_bytes(server.services, release_id) is None
+    assert published(server.services) == []
 
-    out = release_admin.post(f"/api/v1/releases/{release_id}/publish")
+    out = admin.post(f"/api/v1/releases/{release_id}/publish")
     assert out.status_code == 200, out.text
-    frozen = published_bytes(release_app.services, release_id)
+    frozen = published_bytes(server.services, release_id)
     assert frozen is not None
     assert out.json()["content_sha256"] == hashlib.sha256(frozen).hexdigest()
     assert decode(frozen).tables == msgspec.convert(document, ReleaseDocument).tables
-    assert [r.release_id for r in published(release_app.services)] == [release_id]
-    listed = release_analyst.get("/api/v1/releases", params={"wave": "2026-autumn"}).json()
+    assert [r.release_id for r in published(server.services)] == [release_id]
+    listed = analyst.get("/api/v1/releases", params={"wave": "2026-autumn"}).json()
     assert [(r["release_id"], r["status"]) for r in listed] == [(release_id, "published")]
 
-    again = release_admin.post(f"/api/v1/releases/{release_id}/publish")
+    again = admin.post(f"/api/v1/releases/{release_id}/publish")
     assert again.status_code == 409 and "published already" in again.json()["detail"]
 
 
 def test_published_bytes_do_not_change_when_50_more_responses_arrive(
-        release_app: Harness, release_admin: httpx.Client) -> None:
-    release_id = str(_make(release_admin)["release_id"])
-    release_admin.post(f"/api/v1/releases/{release_id}/publish").raise_for_status()
-    before = published_bytes(release_app.services, release_id)
-    with release_app.client() as family:
+        server: Harness, admin: httpx.Client) -> None:
+    release_id = str(_make(admin)["release_id"])
+    admin.post(f"/api/v1/releases/{release_id}/publish").raise_for_status()
+    before = published_bytes(server.services, release_id)
+    with server.client() as family:
         for i in range(50):
             sent = family.post("/api/v1/waves/2026-autumn/responses", json={
                 "answers": {"q7": {"health_met": "strongly_agree"}}, "postcode": "ME14" if i % 2 else "CT9"})
             assert sent.status_code == 201, sent.text
-    release_app.clock.now += dt.timedelta(hours=1)  # type: ignore[attr-defined]
-    assert published_bytes(release_app.services, release_id) == before
-    shown = release_admin.get(f"/api/v1/releases/{release_id}").json()
+    server.clock.now += dt.timedelta(hours=1)  # type: ignore[attr-defined]
+    assert published_bytes(server.services, release_id) == before
+    shown = admin.get(f"/api/v1/releases/{release_id}").json()
     assert shown["content_sha256"] == hashlib.sha256(before or b"").hexdigest()
     # a later interim release holds the new responses; the published one still does not
-    later = _make(release_admin, {"stage": "interim", "cutoff": "2026-11-22T14:00:00Z"})["document"]
+    later = _make(admin, {"stage": "interim", "cutoff": "2026-11-22T14:00:00Z"})["document"]
     assert isinstance(later, dict)
     assert later["check"]["checked_against"] == [release_id]  # checked with the published one
     assert later["responses"] == 180 or later["responses_hidden"] is not None
@@ -89,47 +96,47 @@ def test_published_bytes_do_not_change_when_50_more_responses_arrive(
 
 
 def test_a_withdrawn_release_keeps_its_bytes_and_shows_its_notice(
-        release_app: Harness, release_admin: httpx.Client, release_analyst: httpx.Client) -> None:
-    release_id = str(_make(release_admin)["release_id"])
-    early = release_admin.post(f"/api/v1/releases/{release_id}/withdraw", json={"notice": "Withdrawn early."})
+        server: Harness, admin: httpx.Client, analyst: httpx.Client) -> None:
+    release_id = str(_make(admin)["release_id"])
+    early = admin.post(f"/api/v1/releases/{release_id}/withdraw", json={"notice": "Withdrawn early."})
     assert early.status_code == 409  # a draft is not withdrawn: it was never out
-    release_admin.post(f"/api/v1/releases/{release_id}/publish").raise_for_status()
-    frozen = published_bytes(release_app.services, release_id)
+    admin.post(f"/api/v1/releases/{release_id}/publish").raise_for_status()
+    frozen = published_bytes(server.services, release_id)
     notice = "Withdrawn: the Medway figures counted some responses twice. A corrected release follows."
-    out = release_admin.post(f"/api/v1/releases/{release_id}/withdraw", json={"notice": notice})
+    out = admin.post(f"/api/v1/releases/{release_id}/withdraw", json={"notice": notice})
     assert out.status_code == 200, out.text
-    shown = release_analyst.get(f"/api/v1/releases/{release_id}").json()
+    shown = analyst.get(f"/api/v1/releases/{release_id}").json()
     assert (shown["status"], shown["withdrawal_notice"]) == ("withdrawn", notice)
     assert shown["withdrawn_at"] is not None
-    assert published_bytes(release_app.services, release_id) == frozen
-    listed = published(release_app.services)
+    assert published_bytes(server.services, release_id) == frozen
+    listed = published(server.services)
     assert [(r.release_id, r.status, r.withdrawal_notice) for r in listed] == [(release_id, "withdrawn", notice)]
-    twice = release_admin.post(f"/api/v1/releases/{release_id}/withdraw", json={"notice": notice})
+    twice = admin.post(f"/api/v1/releases/{release_id}/withdraw", json={"notice": notice})
     assert twice.status_code == 409
 
 
 def test_a_correction_is_a_new_version_that_says_what_changed(
-        release_app: Harness, release_admin: httpx.Client) -> None:
-    first = str(_make(release_admin)["release_id"])
-    no_note = release_admin.post(RELEASES, json={"stage": "interim", "corrects": first, "note": " "})
+        server: Harness, admin: httpx.Client) -> None:
+    first = str(_make(admin)["release_id"])
+    no_note = admin.post(RELEASES, json={"stage": "interim", "corrects": first, "note": " "})
     assert no_note.status_code == 400  # a draft cannot be corrected, and a correction says what changed
-    release_admin.post(f"/api/v1/releases/{first}/publish").raise_for_status()
-    refused = release_admin.post(RELEASES, json={"stage": "interim", "corrects": first})
+    admin.post(f"/api/v1/releases/{first}/publish").raise_for_status()
+    refused = admin.post(RELEASES, json={"stage": "interim", "corrects": first})
     assert refused.status_code == 400 and refused.json()["errors"][0]["field"] == "note"
     note = "The Kent figures now leave out two test responses."
-    corrected = _make(release_admin, {"stage": "interim", "corrects": first, "note": note})
+    corrected = _make(admin, {"stage": "interim", "corrects": first, "note": note})
     document = corrected["document"]
     assert isinstance(document, dict)
     assert (corrected["version"], document["supersedes"], document["correction_note"]) == (2, first, note)
     assert corrected["release_id"] == first.removesuffix("-v1") + "-v2"
     assert document["cutoff"] == "2026-11-22T13:00:00Z"  # the corrected release's rows
-    twice = release_admin.post(RELEASES, json={"stage": "interim", "corrects": first, "note": note})
+    twice = admin.post(RELEASES, json={"stage": "interim", "corrects": first, "note": note})
     assert twice.status_code == 409
 
 
-def test_publishing_is_refused_while_a_rule_fails(release_app: Harness, release_admin: httpx.Client) -> None:
-    draft = _make(release_admin)
-    services = release_app.services
+def test_publishing_is_refused_while_a_rule_fails(server: Harness, admin: httpx.Client) -> None:
+    draft = _make(admin)
+    services = server.services
     row = read_release(services.store, str(draft["release_id"]))
     assert row is not None
     document = msgspec.json.decode(row["draft_json"], type=ReleaseDocument)
@@ -137,7 +144,7 @@ def test_publishing_is_refused_while_a_rule_fails(release_app: Harness, release_
     document.check.passed = False
     failing = {**row, "release_id": "2026-autumn-interim-9-v1", "draft_json": msgspec.json.encode(document).decode()}
     add_release(services.store, {k: v for k, v in failing.items() if k not in ("content", "content_sha256")})
-    refused = release_admin.post("/api/v1/releases/2026-autumn-interim-9-v1/publish")
+    refused = admin.post("/api/v1/releases/2026-autumn-interim-9-v1/publish")
     assert refused.status_code == 409
     rule = document.check.rules[0].rule
     assert rule in refused.json()["detail"]
@@ -147,32 +154,32 @@ def test_publishing_is_refused_while_a_rule_fails(release_app: Harness, release_
 
 
 def test_a_draft_checked_before_another_release_was_published_must_be_made_again(
-        release_app: Harness, release_admin: httpx.Client) -> None:
-    stale = str(_make(release_admin)["release_id"])
-    fresh = str(_make(release_admin)["release_id"])
-    release_admin.post(f"/api/v1/releases/{fresh}/publish").raise_for_status()
-    refused = release_admin.post(f"/api/v1/releases/{stale}/publish")
+        server: Harness, admin: httpx.Client) -> None:
+    stale = str(_make(admin)["release_id"])
+    fresh = str(_make(admin)["release_id"])
+    admin.post(f"/api/v1/releases/{fresh}/publish").raise_for_status()
+    refused = admin.post(f"/api/v1/releases/{stale}/publish")
     assert refused.status_code == 409 and "make the draft again" in refused.json()["detail"]
 
 
-def test_a_closed_wave_has_one_final_release_and_corrections_of_it(release_admin: httpx.Client) -> None:
-    release_admin.post("/api/v1/admin/waves/2026-autumn/close").raise_for_status()
-    final = _make(release_admin, {"stage": "final"})
+def test_a_closed_wave_has_one_final_release_and_corrections_of_it(admin: httpx.Client) -> None:
+    admin.post("/api/v1/admin/waves/2026-autumn/close").raise_for_status()
+    final = _make(admin, {"stage": "final"})
     assert final["release_id"] == "2026-autumn-final-1-v1"
     assert final["document"]["responses"] == 130  # type: ignore[index]
-    release_admin.post("/api/v1/releases/2026-autumn-final-1-v1/publish").raise_for_status()
-    again = release_admin.post(RELEASES, json={"stage": "final"})
+    admin.post("/api/v1/releases/2026-autumn-final-1-v1/publish").raise_for_status()
+    again = admin.post(RELEASES, json={"stage": "final"})
     assert again.status_code == 409 and "correct it" in again.json()["detail"]
-    late = release_admin.post(RELEASES, json={"stage": "final", "cutoff": "2026-11-22T13:00:00Z"})
+    late = admin.post(RELEASES, json={"stage": "final", "cutoff": "2026-11-22T13:00:00Z"})
     assert late.status_code == 400 and late.json()["errors"][0]["field"] == "cutoff"
 
 
-def test_two_drafts_checked_with_the_same_releases_cannot_both_be_published(release_app: Harness,
-                                                                             release_admin: httpx.Client) -> None:
+def test_two_drafts_checked_with_the_same_releases_cannot_both_be_published(
+        server: Harness, admin: httpx.Client) -> None:
     """The check of what is out is made again in the writer's transaction, as the draft is frozen."""
-    first = str(_make(release_admin)["release_id"])
-    second = str(_make(release_admin)["release_id"])
-    services = release_app.services
+    first = str(_make(admin)["release_id"])
+    second = str(_make(admin)["release_id"])
+    services = server.services
     row = read_release(services.store, first)
     assert row is not None
     assert publish_release(services.store, first, b"{}", "0" * 64, row["made_at"], waves=["2026-autumn"],

@@ -14,9 +14,8 @@ from litestar.testing import TestClient
 
 from surveyapp.app import create_app
 from tests.conftest import StartService
-from tests.support import ANALYST_TOKEN, make_settings
+from tests.support import ANALYST_TOKEN, STAFF_TOKEN, make_settings
 
-STAFF_TOKEN = "staff-token-for-tests-0123456789"
 BROWSER = {"Accept": "text/html"}
 WAVE = "/survey/2026-autumn"
 RESPONSES = "/api/v1/waves/2026-autumn/responses"

@@ -24,9 +24,8 @@ from surveyapp.auth.guards import require
 from surveyapp.auth.pages import csrf_field
 from surveyapp.settings import SettingsError, from_env
 from tests.conftest import StartService, app_for
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, FakeClock, Service, make_settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, STAFF_TOKEN, FakeClock, Service, make_settings
 
-STAFF_TOKEN = "staff-token-for-tests-0123456789"
 COOKIE = "surveyapp_session"
 BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 COMPARE = "/api/v1/waves/2026-autumn/compare"

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browsing import PHONE, axe_violations
+from tests.browsing import PHONE, axe_violations, sign_in
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(240)]
@@ -117,9 +117,7 @@ def test_a_link_in_an_email_opens_the_report_in_a_signed_in_browser(seeded_live:
     open the address again from its own page, and the signed-in analyst gets the report, not the sign-in page."""
     context = browser.new_context(viewport=PHONE)
     page = context.new_page()
-    page.goto(seeded_live.url + "/sign-in")
-    page.fill("#token", ANALYST_TOKEN)
-    page.click("button:has-text('Sign in with the token')")
+    sign_in(page, seeded_live.url, ANALYST_TOKEN)
     assert path_of(page) == "/signed-in"
     mail = "http://mail.example/inbox"
     context.route(mail, lambda route: route.fulfill(status=200, content_type="text/html", body=(

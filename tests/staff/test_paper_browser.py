@@ -15,14 +15,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page
 
-from tests.browsing import PHONE, axe_violations
+from tests.browsing import DESK, PHONE, axe_violations
 from tests.conftest import Harness, StartService
+from tests.support import STAFF_TOKEN
 from waves.model import Likert, MultipleChoice, SingleChoice, text_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.uvicorn]
 
-DESK = {"width": 1280, "height": 900}
-STAFF_TOKEN = "staff-token-for-tests-0123456789"
 WAVE = "/survey/2026-autumn"
 ADDRESS = "Freepost SEND SURVEY; Kent County Council; Sessions House; Maidstone ME14 1XQ"
 SHOTS = os.environ.get("PAPER_SCREENSHOTS")

@@ -16,10 +16,9 @@ import pytest
 
 from surveyapp.domain.paper import Typed, differing, field_names, settled, value_of
 from tests.conftest import StartService
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, Service
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, STAFF_TOKEN, Service
 from waves.model import FreeText, Likert, MultipleChoice, PartPostcode, Questionnaire, SingleChoice
 
-STAFF_TOKEN = "staff-token-for-tests-0123456789"
 WAVE = "2026-autumn"
 ENTRY = f"/console/paper/{WAVE}"
 BROWSER = {"Accept": "text/html"}

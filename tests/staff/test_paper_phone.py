@@ -12,9 +12,8 @@ import pyreadstat
 import pytest
 
 from tests.conftest import Harness, StartService, app_for
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, STAFF_TOKEN
 
-STAFF_TOKEN = "staff-token-for-tests-0123456789"
 RESPONSES = "/api/v1/waves/2026-autumn/responses"
 BODY = {"answers": {"respondent_role": "parent_carer", "q7": {"health_met": "tend_to_agree"}}, "postcode": "CT9 1AA"}
 
