@@ -210,12 +210,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
 
 def _finish(app: Litestar, state: State) -> None:
-    """The error answers in the OpenAPI schema; a request id for every request, the access log and the request
-    metrics (surveyapp.http.access); outermost, published findings pages answered from memory before all of it
-    (surveyapp.findings.frozen), counted in the metrics."""
-    from surveyapp.api.error_responses import document_errors
+    """The error answers in the OpenAPI schema, whenever it is built; a request id for every request, the access
+    log and the request metrics (surveyapp.http.access); outermost, published findings pages answered from memory
+    before all of it (surveyapp.findings.frozen), counted in the metrics."""
+    from surveyapp.api.error_responses import DocumentedOpenAPIPlugin
     from surveyapp.findings.frozen import FrozenPages
 
-    document_errors(app.openapi_schema)
+    DocumentedOpenAPIPlugin.install(app)
     logged = AccessLog(app.asgi_handler, state["metrics"], _audit_recorder(state))
     app.asgi_handler = FrozenPages(logged, lambda: state["findings"].frozen, state["metrics"])
