@@ -175,8 +175,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
     from surveyapp.findings.kit import FindingsKit
+    from surveyapp.http.signatures import keep_parsed_signatures
     from surveyapp.render.demo import mark_pages
 
+    keep_parsed_signatures()  # the handlers' signatures parsed once per process, not for every app
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit); staff are exempt.
     limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
