@@ -11,6 +11,7 @@ are held weakly: a dependency made for one app (a closure over its state) goes w
 
 from __future__ import annotations
 
+import atexit
 import weakref
 from collections.abc import Callable
 from typing import Any
@@ -37,3 +38,10 @@ def _from_fn(cls: type[ParsedSignature], fn: Callable[..., Any], signature_names
 def keep_parsed_signatures() -> None:
     """Parse each handler's signature once per process (idempotent)."""
     ParsedSignature.from_fn = classmethod(_from_fn)  # type: ignore[assignment,method-assign]
+
+
+@atexit.register
+def _forget() -> None:
+    """Let go of what is kept before the interpreter's own teardown, or DuckDB's bindings (nanobind), finding
+    objects of theirs still held then, report them as leaked."""
+    _PARSED.clear()
