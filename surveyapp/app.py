@@ -175,8 +175,10 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
     from surveyapp.findings.kit import FindingsKit
+    from surveyapp.http.signatures import keep_parsed_signatures
     from surveyapp.render.demo import mark_pages
 
+    keep_parsed_signatures()  # the handlers' signatures parsed once per process, not for every app
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit); staff are exempt.
     limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
@@ -210,12 +212,12 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
 
 
 def _finish(app: Litestar, state: State) -> None:
-    """The error answers in the OpenAPI schema; a request id for every request, the access log and the request
-    metrics (surveyapp.http.access); outermost, published findings pages answered from memory before all of it
-    (surveyapp.findings.frozen), counted in the metrics."""
-    from surveyapp.api.error_responses import document_errors
+    """The error answers in the OpenAPI schema, whenever it is built; a request id for every request, the access
+    log and the request metrics (surveyapp.http.access); outermost, published findings pages answered from memory
+    before all of it (surveyapp.findings.frozen), counted in the metrics."""
+    from surveyapp.api.error_responses import DocumentedOpenAPIPlugin
     from surveyapp.findings.frozen import FrozenPages
 
-    document_errors(app.openapi_schema)
+    DocumentedOpenAPIPlugin.install(app)
     logged = AccessLog(app.asgi_handler, state["metrics"], _audit_recorder(state))
     app.asgi_handler = FrozenPages(logged, lambda: state["findings"].frozen, state["metrics"])

@@ -9,7 +9,10 @@ what the service does and a client generated from it is never surprised.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import msgspec
+from litestar._openapi.plugin import OpenAPIPlugin
 from litestar.openapi.spec import (
     OpenAPI,
     OpenAPIFormat,
@@ -24,6 +27,9 @@ from litestar.openapi.spec import (
 
 from surveyapp.actions import account_schemas, schemas, schemas_comments, schemas_quotes
 from surveyapp.render.exports import FORMATS
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 _METHODS = ("get", "put", "post", "delete", "patch")
 
@@ -107,3 +113,23 @@ def document_errors(openapi: OpenAPI) -> OpenAPI:
     if isinstance(title, Schema):
         title.required = ["en"]
     return openapi
+
+
+class DocumentedOpenAPIPlugin(OpenAPIPlugin):
+    """Litestar's OpenAPI plugin, with the shared errors written into every document it builds (document_errors).
+
+    The document is built when first asked for (`GET /schema/openapi.json`, `app.openapi_schema`), not with the
+    app: building it is a fifth of what starting an app costs, and most apps started in process (the CLI's, the
+    tests') never serve it; `surveyapp serve` asks for it at start, as before.
+    """
+
+    __slots__ = ()
+
+    @classmethod
+    def install(cls, app: Litestar) -> None:
+        """Make the app's own plugin (Litestar makes it, with the app) build its document this way."""
+        plugin = app.plugins.get(OpenAPIPlugin)
+        plugin.__class__ = cls  # no slots of its own, so the same layout: only how the document is built changes
+
+    def _build_openapi(self) -> OpenAPI:
+        return document_errors(super()._build_openapi())

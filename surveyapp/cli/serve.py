@@ -24,6 +24,7 @@ def serve_command(args: argparse.Namespace, settings: Settings) -> int:
     for problem in problems(settings):  # what `surveyapp check` says: `make run` shows it at start
         log.warning("check: %s", problem)
     app = create_app(settings)
+    app.openapi_schema.to_schema()  # built now, not on the first request for it (surveyapp.api.error_responses)
     print(f"surveyapp: serving on http://{settings.host}:{settings.port} (data in {settings.data_dir})", flush=True)
     # Everything imported so far lives as long as the process: keep it out of the cyclic collector, whose full
     # passes over it otherwise stall every request for tens of milliseconds.

@@ -17,6 +17,9 @@ from tests.conftest import StartService
 from tests.support import ADMIN_TOKEN, ANALYST_TOKEN
 
 THANET = "E07000114"
+# Every test here reads the wave's published final release, and making it runs the release's disclosure check
+# (about a thousand integer programs, some 12 s of CPU), as tests/releases/ does: slow, like them.
+pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
@@ -116,7 +119,7 @@ def test_a_quote_is_only_cut_or_masked_further(planted_wave: CodedWave, publishe
     assert {q["status"] for q in listed} >= {"approved", "picked"}
 
 
-@pytest.mark.slow  # the pack's charts are drawn (about 15 s on a loaded machine)
+@pytest.mark.slow  # the pack's charts are drawn too (about 15 s on a loaded machine)
 def test_the_board_pack_holds_the_checked_quotes_and_the_themes_chart(planted_wave: CodedWave, published: str) -> None:
     with planted_wave.service.client(ANALYST_TOKEN) as analyst:
         got = analyst.get(f"/api/v1/releases/{published}/board-pack.zip", params={"pdf": "false"})

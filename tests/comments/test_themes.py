@@ -88,6 +88,7 @@ def test_themes_by_a_question_and_refusals(planted_wave: CodedWave) -> None:
     assert audit[0][0] >= 3
 
 
+@pytest.mark.slow  # making the release runs its disclosure check: some 12 s of CPU, as in tests/releases/
 def test_a_final_release_carries_themes_through_its_check(planted_wave: CodedWave) -> None:
     service = planted_wave.service
     with service.client(ADMIN_TOKEN) as admin:
