@@ -106,15 +106,26 @@ def release_page(request: Request[Any, Any, Any], services: NamedDependency[Serv
     return _release_page(request, release, done=DONE.get(done, ""))
 
 
+def _in_state(request: Request[Any, Any, Any], services: Services, release_id: str, status: str, action: str,
+              why: str) -> ReleaseOut | Response[str]:
+    """The release when it is in `status`; else the page saying it is not found, or (409) the release's page
+    saying what it is and `why` it cannot be `action`ed."""
+    release = actions.release_out(services, release_id)
+    if release is None:
+        return _missing(request, release_id)
+    if release.status != status:
+        return _release_page(request, release, status=409,
+                             errors=[FormError(action, "#status", f"{release_id} is {release.status}{why}")])
+    return release
+
+
 @get("/releases/{release_id:str}/publish", sync_to_thread=True)
 def publish_page(request: Request[Any, Any, Any], services: NamedDependency[Services],
                  release_id: FromPath[str]) -> Response[str]:
     """Asks before publishing a draft."""
-    release = actions.release_out(services, release_id)
-    if release is None or release.status != "draft":
-        return _missing(request, release_id) if release is None else _release_page(
-            request, release, status=409, errors=[FormError("publish", "#status", f"{release_id} is "
-                                                            f"{release.status} already: a release is published once")])
+    release = _in_state(request, services, release_id, "draft", "publish", " already: a release is published once")
+    if not isinstance(release, ReleaseOut):
+        return release
     return console_page("confirm.html", request, here="releases", title=f"Publish {release_id}?",
                         paragraphs=["Its figures will be on the public findings pages and can no longer be "
                                     "changed: a mistake is put right by a correction, or by withdrawing it with a "
@@ -149,12 +160,10 @@ def _withdraw_page(request: Request[Any, Any, Any], release: ReleaseOut, notice:
 def withdraw_page(request: Request[Any, Any, Any], services: NamedDependency[Services],
                   release_id: FromPath[str]) -> Response[str]:
     """Asks for the public notice, and to confirm, before withdrawing a published release."""
-    release = actions.release_out(services, release_id)
-    if release is None or release.status != "published":
-        return _missing(request, release_id) if release is None else _release_page(
-            request, release, status=409, errors=[FormError("withdraw", "#status", f"{release_id} is "
-                                                            f"{release.status}: only a published release can be "
-                                                            "withdrawn")])
+    release = _in_state(request, services, release_id, "published", "withdraw",
+                        ": only a published release can be withdrawn")
+    if not isinstance(release, ReleaseOut):
+        return release
     return _withdraw_page(request, release)
 
 
