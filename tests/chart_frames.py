@@ -9,6 +9,11 @@ import polars as pl
 from analytics.reach import CENSUS_SOURCE, LAD_SOURCE
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN
 
+# The kinds of chart the report draws, one of each in the chart tests (tests/report/test_charts.py and the second
+# questionnaire's, tests/waves/test_second_questionnaire.py), which check their `all_charts` builds exactly these.
+CHART_NAMES = ["cohort", "likert", "map-ratio", "map-shift", "reach-lad", "reach-religion", "shift-all", "shift-one",
+               "trend"]
+
 STATEMENTS = ("local_offer_useful", "setting_provision", "setting_skills", "health_met", "social_care_met",
               "assessment_wait", "included_in_planning", "making_progress")
 ANSWERS = ("strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree")

@@ -24,6 +24,7 @@ from analytics.scale import Scale
 from tests.chart_frames import (
     BASE,
     CANARY,
+    CHART_NAMES,
     LADS,
     SUPPRESSED_LAD,
     THRESHOLD,
@@ -70,8 +71,6 @@ def all_charts(frames: dict[str, pl.DataFrame]) -> dict[str, object]:
 FRAMES = {"overall": overall_frame(), "by_area": by_area_frame(), "reach": reach_frame(), "cohort": cohort_frame()}
 # The names parametrize tests at collection; the charts are built when a test first asks (charts()), so that
 # collecting the module (on every test worker) builds none.
-CHART_NAMES = ["cohort", "likert", "map-ratio", "map-shift", "reach-lad", "reach-religion", "shift-all", "shift-one",
-               "trend"]
 
 
 @functools.cache

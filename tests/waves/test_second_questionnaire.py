@@ -34,7 +34,7 @@ from surveyapp.domain.services import Services
 from surveyapp.domain.submission import Submission, SubmissionInvalid
 from surveyapp.render.report import ReportInputs, write_report
 from surveyapp.settings import from_env
-from tests.chart_frames import CANARY, encoded_in, numbers_in, rows_of, with_canaries
+from tests.chart_frames import CANARY, CHART_NAMES, encoded_in, numbers_in, rows_of, with_canaries
 from waves.areas.pack import OUT_OF_AREA, UNKNOWN, load_area_pack
 from waves.loader import load_catalogue
 
@@ -173,8 +173,6 @@ def all_charts(frames: dict[str, pl.DataFrame]) -> dict[str, Any]:
 
 # The names parametrize tests at collection; the charts are built when a test first asks (charts()), so that
 # collecting the module (on every test worker) builds none.
-CHART_NAMES = ["cohort", "likert", "map-ratio", "map-shift", "reach-lad", "reach-religion", "shift-all", "shift-one",
-               "trend"]
 
 
 @functools.cache
