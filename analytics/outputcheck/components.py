@@ -76,9 +76,9 @@ def split(pop: Units, entries: Sequence[Entry], chosen: Sequence[int]) -> tuple[
     shared = shared_dims(entries, chosen)
     own = [d for d in pop.dims if d not in shared]
     links = _Union([*own, ANSWERS])
-    for i in chosen:
-        cell = entries[i].cell
-        mine = [d for d, _ in cell.conditions if d not in shared] + ([ANSWERS] if cell.statement is not None else [])
+    named = {i: [d for d, _ in entries[i].cell.conditions if d not in shared]
+             + ([ANSWERS] if entries[i].cell.statement is not None else []) for i in chosen}
+    for mine in named.values():
         for a, b in itertools.pairwise(mine):
             links.join(a, b)
     for j, a in enumerate(own):
@@ -87,9 +87,7 @@ def split(pop: Units, entries: Sequence[Entry], chosen: Sequence[int]) -> tuple[
                 links.join(a, b)
     roots: dict[str, list[int]] = {}
     loose: list[int] = []
-    for i in chosen:
-        cell = entries[i].cell
-        mine = [d for d, _ in cell.conditions if d not in shared] + ([ANSWERS] if cell.statement is not None else [])
+    for i, mine in named.items():
         if mine:
             roots.setdefault(links.find(mine[0]), []).append(i)
         else:
