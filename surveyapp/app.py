@@ -1,10 +1,11 @@
-"""The app factory: resources arrive as arguments, the lifespan opens and closes them.
+"""The app factory: `build_app` makes the routes, `bind` gives them a run's settings, the lifespan opens and
+closes the store.
 
 Handlers reach every per-process resource one way: a Litestar dependency (`Provide`) of the same name, read from
-the app's state, where the factory puts what it makes (the settings, the sign-in kit) and the lifespan what it
-opens (the services, the form's kit, the drafts). Who a request is from is the authentication middleware's
-(`request.user`), and each exception is answered by one handler (`surveyapp.http.errors`, and the form's
-refusals by `surveyapp.web.refusals.refusal_page`).
+the app's state, where `bind` puts what it makes (the settings, the sign-in kit, the sessions, the rate limiter,
+the metrics) and the lifespan what it opens (the services, the form's kit, the drafts). Who a request is from is
+the authentication middleware's (`request.user`), and each exception is answered by one handler
+(`surveyapp.http.errors`, and the form's refusals by `surveyapp.web.refusals.refusal_page`).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from functools import partial
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from litestar import Litestar
@@ -23,7 +24,7 @@ from litestar.middleware import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import JsonRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
-from litestar.types import ControllerRouterHandler, ExceptionHandlersMap
+from litestar.types import ASGIApp, ControllerRouterHandler, ExceptionHandlersMap
 
 from surveyapp import __version__
 from surveyapp.http import errors
@@ -35,11 +36,8 @@ from surveyapp.http.ratelimit import ClientLimit, RateLimitMiddleware
 from surveyapp.settings import Settings, check
 
 if TYPE_CHECKING:
-    import datetime as dt
     from concurrent.futures import Future
 
-    from surveyapp.auth.sessions import Sessions
-    from surveyapp.auth.signin import SignInKit
     from surveyapp.domain.services import Clock
     from surveyapp.store.audit import Appended, Entry
 
@@ -60,9 +58,9 @@ def _resource(state: State, name: str) -> Provide:
     return Provide(provide, sync_to_thread=False)
 
 
-def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientLimit | None, sessions: Sessions,
-              state: State) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
-    """Start-up opens the store (Services), the form's kit and the session key; shutdown closes the store."""
+def _lifespan(state: State) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Start-up opens the store (Services), the form's kit and the session key, for the settings and clock bound
+    to the app (`bind`); shutdown closes the store and lets go of what start-up opened."""
     from surveyapp.auth.sessions import load_session_key
     from surveyapp.domain.services import Services
     from surveyapp.store.drafts import Drafts
@@ -70,18 +68,20 @@ def _lifespan(settings: Settings, now: Callable[[], dt.datetime], limit: ClientL
 
     @asynccontextmanager
     async def lifespan(_: Litestar) -> AsyncIterator[None]:
-        services = Services(settings, now)
-        form_kit = make_form_kit(settings, limit)
-        sessions.start(load_session_key(settings.data_dir))  # after Services' checks of the data directory
+        settings: Settings = state["settings"]
+        services = Services(settings, state["clock"])
+        form_kit = make_form_kit(settings, state["limit"])
+        state["sessions"].start(load_session_key(settings.data_dir))  # after Services' checks of the data folder
         drafts = Drafts(services.store)
         drafts.purge(services.clock()).result()  # drafts that expired while stopped
         services.store.writer.on_commit = state["metrics"].observe_commit  # group commits' size and time
-        state.update(services=services, form_kit=form_kit, drafts=drafts)
+        state.update(services=services, form_kit=form_kit, drafts=drafts, running=True)
         state["findings"].services = services
         log.info("serving %d waves from %s", len(services.waves.all()), settings.database_path)
         try:
             yield
         finally:
+            state["running"] = False
             services.close()
 
     return lifespan
@@ -98,7 +98,7 @@ def _audit_recorder(state: State) -> Recorder:
     return record
 
 
-def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
+def _exception_handlers() -> ExceptionHandlersMap:
     """Each exception's one handler (the most specific class wins)."""
     from surveyapp.actions.levels import AnalysisError
     from surveyapp.actions.said_did import SaidDidError
@@ -113,7 +113,7 @@ def _exception_handlers(sign_in_kit: SignInKit) -> ExceptionHandlersMap:
     from surveyapp.store import StorageFull, StoreUnavailable
     from surveyapp.web import FormRefused, refusal_page
 
-    return {SignInRequired: partial(sign_in_redirect, kit=sign_in_kit), Refused: refused_page,
+    return {SignInRequired: sign_in_redirect, Refused: refused_page,
             FormRefused: refusal_page, SubmissionInvalid: errors.invalid, SubmissionRejected: errors.rejected,
             WaveNotFound: errors.wave_not_found, WaveNotOpen: errors.not_open, SourceError: errors.source_error,
             SaidDidError: errors.said_did_error, AccountError: account_error,
@@ -159,6 +159,29 @@ def _route_handlers() -> list[ControllerRouterHandler]:
             *console_handlers(), *auth_handlers(), *accounts_routers(), metrics]
 
 
+@dataclass(frozen=True)
+class Shape:
+    """The settings the built routes depend on (Litestar's own configuration); every other setting is bound."""
+
+    max_body_bytes: int
+    behind_tls: bool
+    demo: bool
+
+    @classmethod
+    def of(cls, settings: Settings) -> Shape:
+        return cls(settings.max_body_bytes, settings.behind_tls, settings.demo)
+
+
+@dataclass(frozen=True)
+class _Built:
+    """What `build_app` keeps in the app's state for `bind`: the shape, and the routed app before the outer
+    middleware (`_finish`) that each binding wraps anew."""
+
+    shape: Shape
+    extra_handlers: tuple[ControllerRouterHandler, ...]
+    routed: ASGIApp
+
+
 def create_app(settings: Settings, *, clock: Clock | None = None,
                extra_handlers: Sequence[ControllerRouterHandler] = ()) -> Litestar:
     """Build the service for these settings; the store opens on start-up and closes on shutdown.
@@ -166,58 +189,87 @@ def create_app(settings: Settings, *, clock: Clock | None = None,
     The API's modules, the store and the analytics load here rather than when this module is imported, so
     `surveyapp --help` and the CLI's HTTP path start quickly.
     """
+    app = build_app(Shape.of(settings), extra_handlers)
+    bind(app, settings, clock=clock)
+    return app
+
+
+def build_app(shape: Shape, extra_handlers: Sequence[ControllerRouterHandler] = ()) -> Litestar:
+    """The routes, middleware and error handlers: what Litestar builds (most of what making the app costs).
+    It serves nothing until `bind` gives it settings and a clock.
+
+    Everything a run of the service holds (the settings, the sessions, the rate limiter, the metrics, and what the
+    lifespan opens) is in `app.state`, read from there for each request, so one built app can be bound again,
+    stopped, to other settings of the same shape: the tests start about three hundred services on a few.
+    """
+    from surveyapp.api.error_responses import DocumentedOpenAPIPlugin
+    from surveyapp.auth.middleware import AuthenticationMiddleware
+    from surveyapp.http.signatures import keep_parsed_signatures
+    from surveyapp.render.demo import mark_pages
+
+    keep_parsed_signatures()  # the handlers' signatures parsed once per process, not for every app
+    state = State({"running": False})  # not empty: Litestar would make its own for an empty one
+    app = Litestar(
+        route_handlers=[*_route_handlers(), *extra_handlers],
+        dependencies={name: _resource(state, name) for name in RESOURCES},
+        state=state,
+        exception_handlers=_exception_handlers(),
+        lifespan=[_lifespan(state)],
+        # Who the request is from comes first: the rate limiter exempts staff, the guards check the role.
+        middleware=[DefineMiddleware(AuthenticationMiddleware),
+                    RateLimitMiddleware.factory(lambda: state.get("limit")),
+                    JsonBodyMiddleware.factory(shape.max_body_bytes),
+                    CsrfFieldMiddleware.factory(shape.max_body_bytes)],
+        before_send=[security_headers(behind_tls=shape.behind_tls)],
+        after_request=mark_pages if shape.demo else None,  # "demo data" on every page (`make demo`)
+        request_max_body_size=shape.max_body_bytes,
+        openapi_config=_openapi(),
+        logging_config=None,
+    )
+    DocumentedOpenAPIPlugin.install(app)  # the error answers in the OpenAPI schema, whenever it is built
+    state["built"] = _Built(shape, tuple(extra_handlers), app.asgi_handler)
+    return app
+
+
+def bind(app: Litestar, settings: Settings, *, clock: Clock | None = None) -> None:
+    """Give a built app (not running) the settings and clock of one run: a fresh session store, rate limiter,
+    sign-in kit, metrics and findings kit, as a newly made app has."""
     from surveyapp.api.metrics import install
     from surveyapp.auth.guards import role_tokens
     from surveyapp.auth.identity import TokenProvider
-    from surveyapp.auth.middleware import AuthenticationMiddleware
     from surveyapp.auth.sessions import Sessions
     from surveyapp.auth.signin import make_sign_in_kit
     from surveyapp.domain.channels import staff_scope
     from surveyapp.domain.services import utc_now
     from surveyapp.findings.kit import FindingsKit
-    from surveyapp.http.signatures import keep_parsed_signatures
-    from surveyapp.render.demo import mark_pages
 
-    keep_parsed_signatures()  # the handlers' signatures parsed once per process, not for every app
+    state = app.state
+    built: _Built = state["built"]
+    if Shape.of(settings) != built.shape:
+        raise ValueError(f"these settings need an app built for {Shape.of(settings)}, not {built.shape}")
+    if state.get("running"):
+        raise RuntimeError("the app is running: stop it before binding it to other settings")
     check(settings)  # settings built in code, not from the environment, are held to the same rules
     # One limiter for submissions (the middleware) and the form's new drafts (the form kit); staff are exempt.
     limit = ClientLimit.from_settings(per_minute=settings.rate_limit_per_minute, per_hour=settings.rate_limit_per_hour,
                                       trusted_header=settings.trusted_proxy_header,
                                       trusted_hops=settings.trusted_proxy_hops, exempt=staff_scope)
-    # Browser sessions: who signs in is the provider's business (role tokens today; OpenID Connect later).
+    # Browser sessions: who signs in is the provider's business (role tokens, or named accounts and OpenID).
     now = clock or utc_now
     provider = TokenProvider(role_tokens(settings) if settings.role_tokens else {})  # off: named accounts only
     sessions = Sessions(provider, lambda: now().timestamp(), hours=settings.session_hours)
-    sign_in_kit = make_sign_in_kit(settings, sessions, provider)
-    state = State({"settings": settings, "sign_in_kit": sign_in_kit, "findings": FindingsKit()})  # + the lifespan's
-    state["metrics"] = install(state)  # Prometheus' registry for this app (GET /metrics)
-    app = Litestar(
-        route_handlers=[*_route_handlers(), *extra_handlers],
-        dependencies={name: _resource(state, name) for name in RESOURCES},
-        state=state,
-        exception_handlers=_exception_handlers(sign_in_kit),
-        lifespan=[_lifespan(settings, now, limit, sessions, state)],
-        # Who the request is from comes first: the rate limiter exempts staff, the guards check the role.
-        middleware=[DefineMiddleware(AuthenticationMiddleware, sessions=sessions, provider=provider),
-                    RateLimitMiddleware.factory(limit), JsonBodyMiddleware.factory(settings.max_body_bytes),
-                    CsrfFieldMiddleware.factory(settings.max_body_bytes)],
-        before_send=[security_headers(behind_tls=settings.behind_tls)],
-        after_request=mark_pages if settings.demo else None,  # "demo data" on every page (`make demo`)
-        request_max_body_size=settings.max_body_bytes,
-        openapi_config=_openapi(),
-        logging_config=None,
-    )
-    _finish(app, state)
-    return app
+    state.clear()
+    state.update(built=built, settings=settings, clock=now, limit=limit, provider=provider, sessions=sessions,
+                 sign_in_kit=make_sign_in_kit(settings, sessions, provider), findings=FindingsKit())
+    state["metrics"] = install(state)  # Prometheus' registry for this run (GET /metrics)
+    _finish(app, built.routed, state)
 
 
-def _finish(app: Litestar, state: State) -> None:
-    """The error answers in the OpenAPI schema, whenever it is built; a request id for every request, the access
-    log and the request metrics (surveyapp.http.access); outermost, published findings pages answered from memory
-    before all of it (surveyapp.findings.frozen), counted in the metrics."""
-    from surveyapp.api.error_responses import DocumentedOpenAPIPlugin
+def _finish(app: Litestar, routed: ASGIApp, state: State) -> None:
+    """A request id for every request, the access log and the request metrics (surveyapp.http.access);
+    outermost, published findings pages answered from memory before all of it (surveyapp.findings.frozen),
+    counted in the metrics."""
     from surveyapp.findings.frozen import FrozenPages
 
-    DocumentedOpenAPIPlugin.install(app)
-    logged = AccessLog(app.asgi_handler, state["metrics"], _audit_recorder(state))
+    logged = AccessLog(routed, state["metrics"], _audit_recorder(state))
     app.asgi_handler = FrozenPages(logged, lambda: state["findings"].frozen, state["metrics"])

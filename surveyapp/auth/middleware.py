@@ -60,26 +60,29 @@ def credentials_of(connection: ASGIConnection[Any, Any, Any, Any]) -> Credential
 
 
 class AuthenticationMiddleware(AbstractAuthenticationMiddleware):
-    """Sets `request.user` (an `Identity`, or None) and `request.auth` (the `Credentials`) on every request."""
+    """Sets `request.user` (an `Identity`, or None) and `request.auth` (the `Credentials`) on every request, from
+    the app's `sessions` and `provider` (`app.state`, where the factory puts them)."""
 
-    def __init__(self, app: ASGIApp, *, sessions: Sessions, provider: TokenProvider) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         super().__init__(app, exclude_http_methods=())  # every method: OPTIONS and HEAD are guarded too
-        self.sessions, self.provider = sessions, provider
 
     async def authenticate_request(self, connection: ASGIConnection[Any, Any, Any, Any]) -> AuthenticationResult:
+        state = connection.app.state
+        sessions: Sessions = state["sessions"]
+        provider: TokenProvider = state["provider"]
         cookie = connection.cookies.get(SESSION_COOKIE)
-        session = self.sessions.read(cookie)  # None until the service has started (no key yet)
+        session = sessions.read(cookie)  # None until the service has started (no key yet)
         directory = directory_of(connection)
         if session is not None and session.account:  # a named person: as the account list has them now
             session = directory.current(session) if directory is not None else None
         token = bearer_token(connection)
         user = session
         if token is not None:
-            role = self.provider.role_of(token)
+            role = provider.role_of(token)
             user = Identity((role,), ROLE_NAMES[role], 0) if role is not None else \
                 directory.bearer(token) if directory is not None else None
         credentials = Credentials(token_refused=token is not None and user is None, cookie_sent=bool(cookie),
-                                  session=session, csrf=self.sessions.csrf_token(session) if session else "")
+                                  session=session, csrf=sessions.csrf_token(session) if session else "")
         return AuthenticationResult(user=user, auth=credentials)
 
 

@@ -278,7 +278,7 @@ def signed_in(request: Request[Any, Any, Any], services: NamedDependency[Service
                       sections=sections)
 
 
-def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, *, kit: SignInKit) -> Response[Any]:
+def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired) -> Response[Any]:
     """The answer to a browser that must sign in first: 303 to /sign-in, coming back afterwards (a dead
     session's cookie cleared on the way). A link followed from another site first gets a page that opens the
     same address again from this site, so that a signed-in browser sends its SameSite=Strict cookie."""
@@ -286,6 +286,7 @@ def sign_in_redirect(request: Request[Any, Any, Any], exc: SignInRequired, *, ki
         return staff_page("opening.html", request, title="Opening the page", url=local_path(exc.next_path) or LANDING,
                           headers={"Cache-Control": "no-store"})
     target = f"/sign-in?next={quote(exc.next_path, safe='/')}" + ("&ended=true" if exc.ended else "")
+    kit: SignInKit = request.app.state["sign_in_kit"]
     return Redirect(target, status_code=303, cookies=[_cleared(kit)] if exc.ended else [],
                     headers={"Cache-Control": "no-store"})
 

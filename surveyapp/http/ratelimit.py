@@ -150,20 +150,22 @@ class RateLimitMiddleware:
     when the answer shows it cost nothing: junk from a school's shared address never locks its families out.
     """
 
-    def __init__(self, app: ASGIApp, *, limit: ClientLimit | None) -> None:
+    def __init__(self, app: ASGIApp, *, limit: Callable[[], ClientLimit | None]) -> None:
         self.app, self.limit = app, limit
 
     @classmethod
-    def factory(cls, limit: ClientLimit | None) -> Callable[[ASGIApp], Any]:
-        """Litestar wraps each route in its own middleware instances: they must share one limiter."""
+    def factory(cls, limit: Callable[[], ClientLimit | None]) -> Callable[[ASGIApp], Any]:
+        """Litestar wraps each route in its own middleware instances: they must share one limiter, the running
+        service's (`limit()`, read for each request: None when rate limiting is off)."""
         return lambda app: cls(app, limit=limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if (self.limit is None or scope["type"] != ScopeType.HTTP or scope.get("method") != "POST"
-                or not _SUBMISSION.match(scope.get("path", "")) or self.limit.exempted(scope)):
+        limit = self.limit()
+        if (limit is None or scope["type"] != ScopeType.HTTP or scope.get("method") != "POST"
+                or not _SUBMISSION.match(scope.get("path", "")) or limit.exempted(scope)):
             await self.app(scope, receive, send)
             return
-        limiter, address = self.limit.limiter, self.limit.address(scope)
+        limiter, address = limit.limiter, limit.address(scope)
         wait = limiter.take(address)
         if wait > 0:
             await _too_many(scope, send, math.ceil(wait))
