@@ -38,7 +38,7 @@ from analytics.charts.boardpack_families import (
     source_bars,
     source_rows,
 )
-from analytics.charts.common import description_of
+from analytics.charts.common import description_of, title_text_of
 from analytics.charts.tables import attribution_lines
 from analytics.scale import Scale
 from surveyapp.actions.schemas_quotes import PublicQuote
@@ -247,7 +247,7 @@ def pack_html(inputs: PackInputs, charts: Sequence[PackChart], svgs: Sequence[st
     apart = words.apart_codes(tables.headline, info.baseline_excludes)
     blocks = [{"slug": c.slug, "heading": c.heading, "svg": markupsafe.Markup(svg),  # noqa: S704 - vl-convert's SVG
                "description": description_of(c.chart),
-               "title": _first_line(c.chart.to_dict().get("title", {}).get("text", ""))}
+               "title": _first_line(title_text_of(c.chart))}
               for c, svg in zip(charts, svgs, strict=True)]
     then = inputs.title(doc.baseline_id) if tables.headline_against == "baseline" else inputs.title(
         doc.previous_wave_id)
