@@ -101,6 +101,17 @@ def test_a_pack_without_its_place_name_is_refused(tmp_path: Path) -> None:
         load_area_pack("edited", tmp_path)
 
 
+def test_a_pack_is_read_again_once_a_file_of_it_changes(tmp_path: Path) -> None:
+    """The pack is kept for the process, but never past an edit: a fixed tile map is what the next start shows."""
+    shutil.copytree(PACKS_DIR / "kent_medway", tmp_path / "edited")
+    first = load_area_pack("edited", tmp_path)
+    assert load_area_pack("edited", tmp_path) is first  # unchanged: the same pack, not read again
+    lads = tmp_path / "edited" / "lads.csv"
+    lads.write_text(lads.read_text().replace("Swale", "Swale Borough"))
+    again = load_area_pack("edited", tmp_path)
+    assert first.lad_name("E07000113") == "Swale" and again.lad_name("E07000113") == "Swale Borough"
+
+
 def test_each_lad_names_its_upper_tier_authority() -> None:
     lads = load_area_pack().lads
     utla = dict(zip(lads["lad_code"], lads["utla_code"], strict=True))

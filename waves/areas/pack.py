@@ -8,6 +8,7 @@ and ATTRIBUTION.md. Every area fact the charts and the report show comes from th
 from __future__ import annotations
 
 import csv
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -99,9 +100,29 @@ class AreaPack:
         return str(match["lad_name"][0]) if match.height else lad_code
 
 
+PACK_FILES = ("lads.csv", "districts.csv", "census2021.csv", "tiles.csv", "pack.toml", "ATTRIBUTION.md")
+
+
 def load_area_pack(name: str = "kent_medway", packs_dir: Path = PACKS_DIR) -> AreaPack:
-    """Load an area pack carried under waves/areas/<name>/ (PackError when its files disagree)."""
+    """Load an area pack carried under waves/areas/<name>/ (PackError when its files disagree).
+
+    A pack is read once per process while its files stay as they were (the same sizes and modification times):
+    every start of the service opens it, and one process (the tests) starts the service hundreds of times. An
+    AreaPack is never changed once made, so the starts can share it."""
     root = packs_dir / name
+    return _read_pack(name, root, _stamps(root))
+
+
+def _stamps(root: Path) -> tuple[tuple[int, int], ...]:
+    """Each pack file's size and modification time; () when one cannot be read (so the read says why)."""
+    try:
+        return tuple((stat.st_size, stat.st_mtime_ns) for stat in ((root / f).stat() for f in PACK_FILES))
+    except OSError:
+        return ()
+
+
+@functools.lru_cache(maxsize=8)
+def _read_pack(name: str, root: Path, stamps: tuple[tuple[int, int], ...]) -> AreaPack:  # stamps: the key
     lads = pl.read_csv(root / "lads.csv", schema_overrides={"lad_code": pl.String, "lad_name": pl.String,
                                                              "utla_code": pl.String, "utla_name": pl.String})
     districts = pl.read_csv(root / "districts.csv")
