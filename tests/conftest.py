@@ -446,9 +446,12 @@ def surveyapp_command() -> str:
 def pytest_collection_finish(session: pytest.Session) -> None:
     """Everything imported by now (polars, DuckDB, Litestar, scipy, altair...) lives as long as the run: keep it out
     of the cyclic collector's full passes, which otherwise walk it all again every few tests (as `surveyapp
-    serve` does, surveyapp/cli/main.py)."""
+    serve` does, surveyapp/cli/main.py). The tests then allocate far more than a served request does (frames,
+    charts, specs): collecting the youngest objects every 50,000 allocations rather than every 700 spends 5 to 8%
+    less of the run's CPU on the collector."""
     gc.collect()
     gc.freeze()
+    gc.set_threshold(50_000, 20, 100)
 
 
 @atexit.register  # at import, so it runs after every exit handler registered later (coverage's among them)
