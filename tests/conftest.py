@@ -38,6 +38,7 @@ from surveyapp.domain.returncodes import load_or_create_key
 from surveyapp.domain.services import Services
 from surveyapp.settings import Settings
 from surveyapp.store import Store
+from surveyapp.store.waves import write_definitions
 from tests.browsing import chromium
 from tests.support import (
     ADMIN_TOKEN,
@@ -48,6 +49,7 @@ from tests.support import (
     make_settings,
     wait_until_started,
 )
+from waves.loader import DEFINITIONS_DIR, load_catalogue
 
 if TYPE_CHECKING:
     from playwright.sync_api import Browser
@@ -68,14 +70,20 @@ def services_of(app: Litestar) -> Services:
 _TEMPLATE: dict[str, Path] = {}
 
 
-def _migrated_empty_store() -> Path:
+def _migrated_empty_store(definitions: Path) -> Path:
     """A database file with every migration applied and nothing stored, made once per test process (a copy of
-    it costs a fortieth of what migrating a new file does)."""
-    if "path" not in _TEMPLATE:
-        path = Path(tempfile.mkdtemp(prefix="surveyapp-empty-store-")) / "surveyapp.duckdb"
-        Store(path).close()  # checkpointed: the file holds it all, no write-ahead log is left
-        _TEMPLATE["path"] = path
-    return _TEMPLATE["path"]
+    it costs a fortieth of what migrating a new file does). For the package's own definitions, they are written
+    to it as the service's first start writes them, so that start finds them there and writes nothing."""
+    key = "synced" if definitions == DEFINITIONS_DIR else "path"
+    if key not in _TEMPLATE:
+        folder = Path(tempfile.mkdtemp(prefix="surveyapp-empty-store-"))
+        store = Store(folder / "surveyapp.duckdb")
+        if key == "synced":
+            catalogue = load_catalogue(definitions)
+            write_definitions(store, catalogue.waves, catalogue.aggregate_counts)
+        store.close()  # checkpointed: the file holds it all, no write-ahead log is left
+        _TEMPLATE[key] = store.path
+    return _TEMPLATE[key]
 
 
 def empty_store_into(settings: Settings) -> None:
@@ -88,7 +96,7 @@ def empty_store_into(settings: Settings) -> None:
         return
     data.mkdir(mode=0o700, parents=True, exist_ok=True)
     load_or_create_key(settings.secret_key_path)  # before the database: a database without its key is refused
-    shutil.copyfile(_migrated_empty_store(), database)
+    shutil.copyfile(_migrated_empty_store(settings.definitions_dir), database)
     database.chmod(0o600)
 
 
@@ -468,8 +476,9 @@ def _end_worker() -> None:
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Hand the frozen objects back before exit, or DuckDB's bindings (nanobind) report them all as leaked."""
     gc.unfreeze()
-    if "path" in _TEMPLATE:
-        shutil.rmtree(_TEMPLATE.pop("path").parent, ignore_errors=True)
+    for template in _TEMPLATE.values():
+        shutil.rmtree(template.parent, ignore_errors=True)
+    _TEMPLATE.clear()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

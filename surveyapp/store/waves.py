@@ -24,6 +24,8 @@ def write_definitions(store: Store, definitions: Sequence[WaveDefinition], aggre
     area_code, n)."""
 
     def sync(cursor: duckdb.DuckDBPyConnection) -> None:
+        if _written_already(cursor, definitions, aggregate):
+            return  # a restart with the same definitions: nothing to write
         for wave in definitions:
             cursor.execute(
                 f"INSERT INTO waves ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'definition') "
@@ -40,6 +42,23 @@ def write_definitions(store: Store, definitions: Sequence[WaveDefinition], aggre
                        "area_level, area_code, n FROM counts")
 
     store.writer.run(sync).result()
+
+
+def _written_already(cursor: duckdb.DuckDBPyConnection, definitions: Sequence[WaveDefinition],
+                     aggregate: pl.DataFrame) -> bool:
+    """Whether the store holds these definitions (as `write_definitions` would leave them) and these counts."""
+    stored = {row[0]: row[1:] for row in cursor.execute(
+        "SELECT wave_id, questionnaire_id, questionnaire_version, title_json, kind, opens_on, closes_on, dates_set "
+        "FROM waves WHERE list_contains(?, wave_id)", [[wave.id for wave in definitions]]).fetchall()}
+    for wave in definitions:
+        row = stored.get(wave.id)
+        if row is None or row[:4] != (wave.questionnaire, wave.questionnaire_version, json.dumps(wave.title),
+                                      wave.kind) or (not row[6] and row[4:6] != (wave.opens, wave.closes)):
+            return False
+    columns = ["wave_id", "question_id", "statement_id", "answer_id", "area_level", "area_code", "n"]
+    held = cursor.execute(f"SELECT {', '.join(columns)} FROM aggregate_counts WHERE list_contains(?, wave_id) "
+                          "ORDER BY ALL", [aggregate["wave_id"].unique().to_list()]).fetchall()
+    return held == sorted(aggregate.select(columns).iter_rows())
 
 
 def read_waves(store: Store) -> list[tuple[Any, ...]]:

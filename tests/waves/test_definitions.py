@@ -136,3 +136,27 @@ def test_a_likert_question_with_more_than_15_answers_is_refused(definitions: Pat
     with pytest.raises(DefinitionError, match=r"at most 15 answers.*found 16") as caught:
         load_catalogue(definitions)
     assert caught.value.key == "questions[6] (q7).answers"
+
+
+def test_definitions_edited_between_starts_are_what_the_next_start_serves(definitions: Path, start_service) -> None:
+    """Each start writes the definitions on disk to the store; a start that finds them there already writes
+    nothing, and one after an edit writes the edit: a retitled wave, a corrected baseline count."""
+
+    def served(server) -> tuple[str, int]:
+        with server.client() as http:
+            titles = {w["wave_id"]: w["title"] for w in http.get("/api/v1/waves").json()}
+        return titles["2026-autumn"], server.count("SELECT sum(n) FROM aggregate_counts")
+
+    first = start_service(definitions_dir=definitions)
+    title, total = served(first)
+    first.stop()
+    again = start_service(definitions_dir=definitions)
+    assert served(again) == (title, total)
+    again.stop()
+    _edit(definitions / "baseline-2019-q7.csv", ",22,102,", ",22,103,")
+    recounted = start_service(definitions_dir=definitions)
+    assert served(recounted) == (title, total + 1)
+    recounted.stop()
+    _edit(definitions / "waves.toml", 'title = { en = "Your voice: autumn 2026"', 'title = { en = "Autumn 2026"')
+    retitled = start_service(definitions_dir=definitions)
+    assert served(retitled) == ("Autumn 2026", total + 1)
