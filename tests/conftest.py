@@ -47,6 +47,7 @@ from tests.support import (
     FakeClock,
     keyed_data_dir,
     make_settings,
+    post_all,
     wait_until_started,
 )
 from waves.loader import DEFINITIONS_DIR, load_catalogue
@@ -374,23 +375,19 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
     pairs: list[tuple[int, int]] = []
     try:
         with service.client() as http, service.client(ADMIN_TOKEN) as admin:
-            codes = []
-            for i in range(60):
-                before = rng.choice(SCALE)
-                body = {"answers": {"q7": {"health_met": before, "local_offer_useful": "dont_know"},
-                                    "ethnic_group": "white_british" if i % 4 else "black_african"},
-                        "postcode": "CT16 1AA" if i < 3 else "ME14 5AB" if i < 20 else "CT9 1AA"}
-                sent = http.post("/api/v1/waves/2026-autumn/responses", json=body)
-                assert sent.status_code == 201, sent.text
-                codes.append((sent.json()["return_code"], before))
+            befores = [rng.choice(SCALE) for _ in range(60)]
+            sent = post_all(http, "/api/v1/waves/2026-autumn/responses", [
+                {"answers": {"q7": {"health_met": before, "local_offer_useful": "dont_know"},
+                             "ethnic_group": "white_british" if i % 4 else "black_african"},
+                 "postcode": "CT16 1AA" if i < 3 else "ME14 5AB" if i < 20 else "CT9 1AA"}
+                for i, before in enumerate(befores)])
             assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
             clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
-            for code, before in codes[:40]:
-                after = rng.choice(SCALE)
-                body = {"answers": {"q7": {"health_met": after}}, "return_code": code, "postcode": "CT9"}
-                sent = http.post("/api/v1/waves/2027-spring/responses", json=body)
-                assert sent.status_code == 201, sent.text
-                pairs.append((SCORE[before], SCORE[after]))
+            afters = [rng.choice(SCALE) for _ in range(40)]
+            post_all(http, "/api/v1/waves/2027-spring/responses", [
+                {"answers": {"q7": {"health_met": after}}, "return_code": first["return_code"], "postcode": "CT9"}
+                for first, after in zip(sent, afters, strict=False)])
+            pairs += [(SCORE[before], SCORE[after]) for before, after in zip(befores, afters, strict=False)]
     finally:
         service.stop()
     return Seeded(data, pairs, clock.now)

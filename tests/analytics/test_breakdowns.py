@@ -21,7 +21,7 @@ from analytics.disclosure import Disclosure
 from surveyapp.actions import cohort, compare, reach
 from surveyapp.domain.services import Services
 from tests.conftest import Cli, InProcessApp
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings, post_all
 
 AUTUMN, SPRING = "2026-autumn", "2027-spring"
 SCORED = ["strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"]
@@ -69,20 +69,16 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Sent], 
     sent: list[Sent] = []
     try:
         with service.client() as http, service.client(ADMIN_TOKEN) as admin:
-            for role in roles:
-                body = {"answers": _answers(rng, role), "postcode": rng.choice(list(LAD))}
-                r = http.post(f"/api/v1/waves/{AUTUMN}/responses", json=body)
-                assert r.status_code == 201, r.text
-                sent.append(Sent(body, r.json()["return_code"]))
+            bodies = [{"answers": _answers(rng, role), "postcode": rng.choice(list(LAD))} for role in roles]
+            answered = post_all(http, f"/api/v1/waves/{AUTUMN}/responses", bodies)
+            sent += [Sent(body, r["return_code"]) for body, r in zip(bodies, answered, strict=True)]
             assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
             clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
             for family in sent[:70]:
                 role = family.role if rng.random() < 0.8 else rng.choice(COMMON)
-                body = {"answers": _answers(rng, role), "return_code": family.code,
-                        "postcode": rng.choice(list(LAD))}
-                r = http.post(f"/api/v1/waves/{SPRING}/responses", json=body)
-                assert r.status_code == 201, r.text
-                family.spring = body
+                family.spring = {"answers": _answers(rng, role), "return_code": family.code,
+                                 "postcode": rng.choice(list(LAD))}
+            post_all(http, f"/api/v1/waves/{SPRING}/responses", [family.spring for family in sent[:70]])
     finally:
         service.stop()
     return data, sent, clock

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import InProcessApp
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, keyed_data_dir, make_settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, keyed_data_dir, make_settings, post_all
 
 SCORED = ["strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"]
 ANSWERS = [*SCORED, "dont_know", None]  # None: the statement left unanswered
@@ -86,6 +86,14 @@ def _families() -> list[Family]:
     return families
 
 
+def _body(f: Family) -> dict[str, Any]:
+    q7 = {STATEMENT: f.answer, "making_progress": "neither"} if f.answer else {"making_progress": "neither"}
+    body: dict[str, Any] = {"answers": {"q7": q7, "religion": f.religion, "ethnic_group": f.ethnic}}
+    if f.place:
+        body["postcode"] = f.place
+    return body
+
+
 def _keyed_data(tmp_path_factory: pytest.TempPathFactory, name: str, key_hex: str) -> Path:
     return keyed_data_dir(tmp_path_factory.mktemp(name) / "data", key_hex)
 
@@ -98,23 +106,17 @@ def wave(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wave]:
     families = _families()
     try:
         with service.client() as http, service.client(ADMIN_TOKEN) as admin:
-            for f in families:
-                q7 = {STATEMENT: f.answer, "making_progress": "neither"} if f.answer else {"making_progress": "neither"}
-                body: dict[str, Any] = {"answers": {"q7": q7, "religion": f.religion, "ethnic_group": f.ethnic}}
-                if f.place:
-                    body["postcode"] = f.place
-                sent = http.post("/api/v1/waves/2026-autumn/responses", json=body)
-                assert sent.status_code == 201, sent.text
-                f.code = sent.json()["return_code"]
+            sent = post_all(http, "/api/v1/waves/2026-autumn/responses", [_body(f) for f in families])
+            for f, answer in zip(families, sent, strict=True):
+                f.code = answer["return_code"]
             assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
             clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
             # 40 families come back and every one of them is one step happier about health: the cohort row
             # would tell each family's change.
             back = [f for f in families if f.answer in SCORED[1:]][:40]
-            for f in back:
-                better = SCORED[SCORED.index(str(f.answer)) - 1]
-                body = {"answers": {"q7": {STATEMENT: better, "making_progress": "neither"}}, "return_code": f.code}
-                assert http.post("/api/v1/waves/2027-spring/responses", json=body).status_code == 201
+            post_all(http, "/api/v1/waves/2027-spring/responses", [
+                {"answers": {"q7": {STATEMENT: SCORED[SCORED.index(str(f.answer)) - 1], "making_progress": "neither"}},
+                 "return_code": f.code} for f in back])
         yield Wave(families, service)
     finally:
         service.stop()
