@@ -60,7 +60,7 @@ def _resource(state: State, name: str) -> Provide:
 
 def _lifespan(state: State) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
     """Start-up opens the store (Services), the form's kit and the session key, for the settings and clock bound
-    to the app (`bind`); shutdown closes the store and lets go of what start-up opened."""
+    to the app (`bind`); shutdown closes the store."""
     from surveyapp.auth.sessions import load_session_key
     from surveyapp.domain.services import Services
     from surveyapp.store.drafts import Drafts
@@ -178,7 +178,6 @@ class _Built:
     middleware (`_finish`) that each binding wraps anew."""
 
     shape: Shape
-    extra_handlers: tuple[ControllerRouterHandler, ...]
     routed: ASGIApp
 
 
@@ -227,7 +226,7 @@ def build_app(shape: Shape, extra_handlers: Sequence[ControllerRouterHandler] = 
         logging_config=None,
     )
     DocumentedOpenAPIPlugin.install(app)  # the error answers in the OpenAPI schema, whenever it is built
-    state["built"] = _Built(shape, tuple(extra_handlers), app.asgi_handler)
+    state["built"] = _Built(shape, app.asgi_handler)
     return app
 
 
