@@ -14,6 +14,7 @@ import datetime as dt
 import gc
 import os
 import random
+import re
 import shutil
 import socket
 import subprocess
@@ -476,6 +477,23 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     for template in _TEMPLATE.values():
         shutil.rmtree(template.parent, ignore_errors=True)
     _TEMPLATE.clear()
+
+
+_MODULE_MARKS = re.compile(r"^pytestmark = (.*)$", re.MULTILINE)
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """Under a `-m` that only leaves marks out (`make test-fast`: "not browser and not slow and not r"), a test
+    module marked with one of them as a whole (its `pytestmark`) is not even imported: every worker would import
+    it for no test, and some cost a second (test_hostile builds an app and imports schemathesis to name its
+    cases). `make test` collects them all."""
+    markexpr = str(config.getoption("markexpr") or "").strip()
+    if not re.fullmatch(r"not \w+(?: and not \w+)*", markexpr) or not collection_path.name.startswith("test_") \
+            or collection_path.suffix != ".py":
+        return None
+    left_out = set(re.findall(r"not (\w+)", markexpr))
+    found = _MODULE_MARKS.search(collection_path.read_text(encoding="utf-8"))
+    return True if found and left_out & set(re.findall(r"mark\.(\w+)", found.group(1))) else None
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
