@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import re
@@ -179,9 +180,17 @@ def read_boundaries(path: Path | None) -> dict[str, Any] | None:
     return None if path is None else json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+@functools.lru_cache(maxsize=64)
+def _drawn(spec: str) -> str:
+    """Vega's SVG of a Vega-Lite spec (JSON), kept for the last 64 specs drawn: a page asked for again with the same
+    figures (the tracker reloading every 5 minutes, a pack and its PDF) is not drawn again (20 to 100 ms a
+    chart)."""
+    return str(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
+
+
 def chart_svg(chart: alt.TopLevelMixin, slug: str, heading: str) -> str:
     """Render a chart to SVG offline, labelled for screen readers, ids prefixed so a page can inline many."""
-    svg = vlc.vegalite_to_svg(chart.to_dict(), allowed_base_urls=[])
+    svg = _drawn(json.dumps(chart.to_dict(), sort_keys=True))
     # Vega numbers gradients and clips with a process-wide counter: renumber them so pages are repeatable.
     ids = {old: f"{slug}-{n}" for n, old in enumerate(dict.fromkeys(re.findall(r'id="([^"]+)"', svg)))}
     svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{ids[m[1]]}"', svg)
