@@ -180,17 +180,29 @@ def read_boundaries(path: Path | None) -> dict[str, Any] | None:
     return None if path is None else json.loads(Path(path).read_text(encoding="utf-8"))
 
 
+class _Spec:
+    """A Vega-Lite spec, equal to another with the same JSON (the key `_drawn` keeps its drawings by)."""
+
+    def __init__(self, spec: dict[str, Any]) -> None:
+        self.spec, self.key = spec, json.dumps(spec, sort_keys=True, default=str)
+
+    def __hash__(self) -> int:
+        return hash(self.key)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Spec) and other.key == self.key
+
+
 @functools.lru_cache(maxsize=64)
-def _drawn(spec: str) -> str:
-    """Vega's SVG of a Vega-Lite spec (JSON), kept for the last 64 specs drawn: a page asked for again with the same
-    figures (the tracker reloading every 5 minutes, a pack and its PDF) is not drawn again (20 to 100 ms a
-    chart)."""
-    return str(vlc.vegalite_to_svg(spec, allowed_base_urls=[]))
+def _drawn(spec: _Spec) -> str:
+    """Vega's SVG of a spec, kept for the last 64 specs drawn: a page asked for again with the same figures (the
+    tracker reloading every 5 minutes, a pack and its PDF) is not drawn again (20 to 100 ms a chart)."""
+    return str(vlc.vegalite_to_svg(spec.spec, allowed_base_urls=[]))
 
 
 def chart_svg(chart: alt.TopLevelMixin, slug: str, heading: str) -> str:
     """Render a chart to SVG offline, labelled for screen readers, ids prefixed so a page can inline many."""
-    svg = _drawn(json.dumps(chart.to_dict(), sort_keys=True))
+    svg = _drawn(_Spec(chart.to_dict()))
     # Vega numbers gradients and clips with a process-wide counter: renumber them so pages are repeatable.
     ids = {old: f"{slug}-{n}" for n, old in enumerate(dict.fromkeys(re.findall(r'id="([^"]+)"', svg)))}
     svg = re.sub(r'id="([^"]+)"', lambda m: f'id="{ids[m[1]]}"', svg)

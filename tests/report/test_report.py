@@ -9,12 +9,13 @@ import struct
 import zlib
 from pathlib import Path
 
+import altair as alt
 import polars as pl
 import pytest
 from tqdm import tqdm
 
 from analytics.scale import Scale
-from surveyapp.render.report import ReportInputs, report_html, write_report
+from surveyapp.render.report import ReportInputs, _drawn, chart_svg, report_html, write_report
 from tests.chart_frames import (
     CANARY,
     LADS,
@@ -211,3 +212,17 @@ def test_the_first_page_gives_each_waves_responses_rounded_and_the_baselines_as_
     assert "Spring 2027: about 40 families" in first_page and "Autumn 2026: about 60 families" in first_page
     assert "2019:" in first_page and "answered question 7 (as published)" in first_page
     assert first_page.index("Spring 2027: about") < first_page.index("Autumn 2026: about")
+
+
+def test_a_chart_is_drawn_again_when_a_figure_changes_and_kept_when_none_does() -> None:
+    """Drawings are kept by spec (the tracker page reloads every 5 minutes): the same figures give the same
+    picture, and one changed figure a new one, never the picture kept from before."""
+
+    def bars(n: int) -> alt.Chart:
+        frame = pl.DataFrame({"area": ["Swale", "Thanet"], "responses": [n, 12]})
+        return alt.Chart(frame).mark_bar().encode(x="responses:Q", y="area:N").properties(description="Bars.")
+
+    first, again, changed = (chart_svg(bars(n), "bars", "Responses") for n in (31, 31, 47))
+    _drawn.cache_clear()  # nothing kept: drawn from scratch
+    assert again == first == chart_svg(bars(31), "bars", "Responses")
+    assert changed != first and changed == chart_svg(bars(47), "bars", "Responses")
