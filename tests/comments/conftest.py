@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import shutil
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,7 @@ import pytest
 
 from tests.comments.planted import planted
 from tests.conftest import InProcessApp, StartService
-from tests.support import ADMIN_TOKEN, FakeClock, Service, make_settings
+from tests.support import ADMIN_TOKEN, FakeClock, Service, make_settings, post_all
 
 WAVE = "2026-autumn"
 POSTCODES = ["ME14 5AB", "CT9 1AA", "CT16 1AA", "TN23 1AA", "ME7 1AA"]
@@ -25,10 +24,9 @@ def submit_comments(service: Service, texts: list[str], seed: int = 3) -> list[s
     bodies: list[dict[str, Any]] = [
         {"answers": {"q7": {"health_met": rng.choice(ANSWERS), "local_offer_useful": rng.choice(ANSWERS)},
                      "q7a": text}, "postcode": rng.choice(POSTCODES)} for text in texts]
-    with service.client() as family, ThreadPoolExecutor(8) as pool:  # sent together, stored in group commits
-        sent = list(pool.map(lambda body: family.post(f"/api/v1/waves/{WAVE}/responses", json=body), bodies))
-    assert all(s.status_code == 201 for s in sent), [s.text for s in sent if s.status_code != 201][:1]
-    return [str(s.json()["response_id"]) for s in sent]
+    with service.client() as family:  # sent together, stored in group commits
+        sent = post_all(family, f"/api/v1/waves/{WAVE}/responses", bodies)
+    return [str(s["response_id"]) for s in sent]
 
 
 @pytest.fixture(scope="session")
