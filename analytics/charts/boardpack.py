@@ -157,14 +157,25 @@ SMALL = ("small", "threshold")  # a count hidden because it is small (the releas
 HIDDEN_SO = "not shown"  # a count hidden so that a small one cannot be worked out from it
 
 
+def hidden_reason(table: pl.DataFrame) -> pl.Expr:
+    """Why each row's count is hidden (the release's `hidden` column): null for a shown one, and for every row of
+    a table without the column."""
+    return pl.col("hidden") if "hidden" in table.columns else pl.lit(None, dtype=pl.String)
+
+
+def said_small(reason: pl.Expr) -> pl.Expr:
+    """Whether a hidden count is said as "fewer than" the threshold: hidden as small, or for no reason given;
+    one hidden to protect another is said as HIDDEN_SO."""
+    return reason.is_in(SMALL) | reason.is_null()
+
+
 def reach_rows(table: pl.DataFrame, *, threshold: int, labels: Mapping[str, str] | None = None) -> pl.DataFrame:
     """Needs reach rows (area_code, area_name, responses, expected_responses, expected_share,
     representation_ratio, reach_status, hidden); returns group, ratio, status and words ("about a third of the
     responses we would expect"), rows without an expected share left out, the least heard first."""
     rows = table.filter(pl.col("expected_share").is_not_null())
     said = pl.col("representation_ratio").map_elements(lambda r: ratio_words(r), return_dtype=pl.String)
-    reason = pl.col("hidden") if "hidden" in rows.columns else pl.lit(None, dtype=pl.String)
-    words = (pl.when(pl.col("representation_ratio").is_null() & ~(reason.is_in(SMALL) | reason.is_null()))
+    words = (pl.when(pl.col("representation_ratio").is_null() & ~said_small(hidden_reason(rows)))
              .then(pl.lit(f"{HIDDEN_SO}, to protect another group"))
              .when(pl.col("representation_ratio").is_null())
              .then(pl.format("fewer than {} answered", pl.lit(threshold)))

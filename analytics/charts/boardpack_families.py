@@ -16,7 +16,7 @@ import altair as alt
 import polars as pl
 
 from analytics.areas import NO_SOURCE
-from analytics.charts.boardpack import HIDDEN_SO, ROW, SMALL, print_configured, wrapped
+from analytics.charts.boardpack import HIDDEN_SO, ROW, hidden_reason, print_configured, said_small, wrapped
 from analytics.charts.common import BETTER, NEUTRAL, WORSE
 from analytics.scale import Scale
 
@@ -119,13 +119,13 @@ def source_rows(table: pl.DataFrame, *, threshold: int) -> pl.DataFrame:
     """Needs tracker rows (area_code, area_name, responses, hidden); returns source, responses (null when
     hidden) and words: "about 120", "fewer than 10" for a count hidden as small, "not shown" for one hidden so
     that a small one cannot be worked out; the most responses first, hidden counts last."""
-    reason = pl.col("hidden") if "hidden" in table.columns else pl.lit(None, dtype=pl.String)
+    reason = hidden_reason(table)
     rows = table.select(
         source=pl.when(pl.col("area_code") == NO_SOURCE).then(pl.lit(NO_PARTNER)).otherwise(pl.col("area_name")),
         responses=pl.when(reason.is_null()).then(pl.col("responses")), reason=reason)
     return rows.with_columns(words=pl.when(pl.col("responses").is_not_null())
                              .then(pl.format("about {}", pl.col("responses")))
-                             .when(pl.col("reason").is_in(SMALL) | pl.col("reason").is_null())
+                             .when(said_small(pl.col("reason")))
                              .then(pl.lit(f"fewer than {threshold}"))
                              .otherwise(pl.lit(HIDDEN_SO))).drop("reason").sort(
         pl.col("responses").is_null(), -pl.col("responses").fill_null(0), pl.col("source"))
