@@ -472,8 +472,11 @@ def _end_worker() -> None:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Hand the frozen objects back before exit, or DuckDB's bindings (nanobind) report them all as leaked."""
-    gc.unfreeze()
+    """Hand the frozen objects back before exit, or DuckDB's bindings (nanobind) report them all as leaked. Not in
+    a worker, which leaves without that report (_end_worker): pytest collects garbage at its end, and with them
+    back that walks everything the run imported, half a second before the run is over."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        gc.unfreeze()
     for template in _TEMPLATE.values():
         shutil.rmtree(template.parent, ignore_errors=True)
     _TEMPLATE.clear()
