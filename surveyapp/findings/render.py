@@ -4,6 +4,7 @@ its hash, no script needed."""
 
 from __future__ import annotations
 
+import copy
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -46,8 +47,9 @@ def findings_messages() -> dict[str, Messages]:
     for lang, words in form.items():
         mine = own.get(lang)
         if mine is not None and mine.translations is not words.translations:
-            mine.translations.add_fallback(words.translations)
-            found[lang] = Messages(lang, words.meta, mine.translations)
+            translations = copy.copy(mine.translations)  # the catalogue read is shared (load_messages): add to a copy
+            translations.add_fallback(words.translations)
+            found[lang] = Messages(lang, words.meta, translations)
         else:
             found[lang] = words
     return found

@@ -3,6 +3,7 @@ families can answer, this device's draft session and its cookie, and a page's ad
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ class FormKit:
     """What the form's handlers share: the signer (its key lives beside the return-code key), words, languages."""
 
     signer: FormSigner
-    messages: dict[str, Messages]
+    messages: Mapping[str, Messages]
     secure_cookies: bool
     languages: tuple[str, ...]  # SURVEYAPP_LANGUAGES
     limit: ClientLimit | None = None  # the submissions' rate limiter, which new drafts count against too

@@ -10,8 +10,11 @@ locale data (Urdu is right to left), except easy-read English, which is still `l
 from __future__ import annotations
 
 import gettext
+from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
+from types import MappingProxyType
 
 from babel import Locale, UnknownLocaleError
 from babel.support import Translations
@@ -61,11 +64,28 @@ def _meta(lang: str, translations: gettext.NullTranslations) -> Meta:
     return Meta(name[:1].upper() + name[1:], lang, locale.text_direction, draft)
 
 
-def load_messages(directory: Path = LOCALE_DIR) -> dict[str, Messages]:
-    """English, and every compiled catalogue in the directory, keyed by language code (`en-easy`, `pl`)."""
+def load_messages(directory: Path = LOCALE_DIR) -> Mapping[str, Messages]:
+    """English, and every compiled catalogue in the directory, keyed by language code (`en-easy`, `pl`). Read
+    again only when a catalogue file has changed: a service reads its words at every start (the tests start
+    hundreds), and nothing changes a catalogue once read (findings/render.py adds a fallback to a copy)."""
+    found = sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo"))
+    try:
+        stamps = tuple((path, *_stamp(path)) for path in found)
+    except OSError as exc:
+        raise CatalogueError(f"{exc.filename}: {exc}") from None
+    return _read(stamps)
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_mtime_ns, status.st_size
+
+
+@lru_cache(maxsize=16)
+def _read(stamps: tuple[tuple[Path, int, int], ...]) -> Mapping[str, Messages]:
     english = gettext.NullTranslations()
     found: dict[str, Messages] = {ENGLISH: Messages(ENGLISH, _meta(ENGLISH, english), english)}
-    for path in sorted(directory.glob(f"*/LC_MESSAGES/{DOMAIN}.mo")):
+    for path, *_ in stamps:
         lang = path.parent.parent.name.replace("_", "-")
         try:
             with path.open("rb") as file:
@@ -73,4 +93,4 @@ def load_messages(directory: Path = LOCALE_DIR) -> dict[str, Messages]:
         except OSError as exc:
             raise CatalogueError(f"{path}: {exc}") from None
         found[lang] = Messages(lang, _meta(lang, translations), translations)
-    return found
+    return MappingProxyType(found)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -76,7 +76,7 @@ def long_date(day: dt.date) -> str:
     return f"{day.day} {day:%B %Y}"
 
 
-def language_links(messages: dict[str, Messages], current: str, offered: Sequence[str],
+def language_links(messages: Mapping[str, Messages], current: str, offered: Sequence[str],
                    path: str) -> list[LanguageLink]:
     """Links to this page in the other offered languages (the questionnaire's, the catalogues' and the setting's)."""
     return [LanguageLink(f"{path}?lang={lang}", messages[lang].meta.name, messages[lang].meta.html_lang,

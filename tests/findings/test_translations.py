@@ -12,6 +12,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from surveyapp.findings.render import LOCALE, findings_messages
+from surveyapp.web.messages import load_messages
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUES = sorted(LOCALE.glob("*/LC_MESSAGES/messages.po"))
@@ -51,3 +52,14 @@ def test_every_message_is_translated_with_its_placeholders_and_compiled(path: Pa
 
 def test_the_layouts_words_come_from_the_forms_catalogue() -> None:
     assert findings_messages()["pl"]("Skip to main content") != "Skip to main content"
+
+
+def test_the_findings_words_asked_for_again_still_end_in_english() -> None:
+    """Each start asks for the words again, from catalogues read once: a message in neither catalogue is shown
+    in English however often they were asked for, and the form's own words are not changed by the findings'."""
+    for _ in range(3):
+        words = findings_messages()
+    assert words["pl"]("A sentence no catalogue holds") == "A sentence no catalogue holds"
+    assert words["pl"]("Skip to main content") == load_messages()["pl"]("Skip to main content")
+    summary = "A one-page summary to print (PDF)"
+    assert words["pl"](summary) != summary and load_messages()["pl"](summary) == summary

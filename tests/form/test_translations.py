@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import io
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 
-from surveyapp.web.messages import LOCALE_DIR, load_messages
+from surveyapp.web.messages import LOCALE_DIR, CatalogueError, load_messages
 from waves.loader import load_catalogue
 from waves.model import Likert, MultipleChoice, SingleChoice
 
@@ -82,3 +84,21 @@ def test_every_offered_questionnaire_language_has_a_catalogue_and_its_question_t
                 assert set(statement.text) == {"en"}, "Q7 keeps its exact 2019 wording in every language"
                 assert set(statement.explain or {}) == set(repeat.languages) - {"en"}
 
+
+
+def test_a_catalogue_is_read_again_once_its_file_changes_and_not_before(tmp_path: Path) -> None:
+    """The words are read once per set of compiled files (each start reads them): a catalogue compiled again
+    (`make translations`) is what the next start shows, and a file that cannot be read is named."""
+    shutil.copytree(LOCALE_DIR, tmp_path / "locale")
+    polish = tmp_path / "locale" / "pl" / "LC_MESSAGES" / "messages.mo"
+    first = load_messages(tmp_path / "locale")
+    assert load_messages(tmp_path / "locale") is first
+    catalogue = po(polish.with_suffix(".po"))
+    catalogue["Continue"].string = "Dalej, proszę"
+    with polish.open("wb") as file:
+        write_mo(file, catalogue)
+    again = load_messages(tmp_path / "locale")
+    assert first["pl"]("Continue") != "Dalej, proszę" and again["pl"]("Continue") == "Dalej, proszę"
+    polish.write_bytes(b"not a compiled catalogue")
+    with pytest.raises(CatalogueError, match=str(polish)):
+        load_messages(tmp_path / "locale")
