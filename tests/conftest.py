@@ -44,6 +44,7 @@ from tests.browsing import chromium
 from tests.support import (
     ADMIN_TOKEN,
     ANALYST_TOKEN,
+    CA,
     NEW_WAVE,
     FakeClock,
     keyed_data_dir,
@@ -226,7 +227,7 @@ class LiveServer(_Harness):
         self._socket.close()
 
     def client(self, token: str | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers=self._headers(token), timeout=30)
+        return httpx.Client(base_url=self.url, headers=self._headers(token), timeout=30, verify=CA)
 
 
 Harness = InProcessApp | LiveServer

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support import ROOT
+from tests.support import CA, ROOT
 
 OIDC_DIR = ROOT / "tests" / "oidc"
 CLIENT_ID = "surveyapp"
@@ -41,7 +41,7 @@ class Provider:
 
     def mode(self, mode: str) -> None:
         """What the token endpoint's ID tokens are: normal, wrong-audience or expired (signed by the provider)."""
-        assert httpx.get(f"{self.issuer}/__mode", params={"set": mode}, timeout=10).json() == {"mode": mode}
+        assert httpx.get(f"{self.issuer}/__mode", params={"set": mode}, timeout=10, verify=CA).json() == {"mode": mode}
 
     def settings(self) -> dict[str, Any]:
         return {"oidc_issuer": self.issuer, "oidc_client_id": CLIENT_ID, "oidc_client_secret": CLIENT_SECRET,

@@ -13,7 +13,7 @@ import httpx
 import pytest
 
 from tests.auth.conftest import Provider
-from tests.support import ADMIN_TOKEN, FakeClock, Service
+from tests.support import ADMIN_TOKEN, CA, FakeClock, Service
 
 if TYPE_CHECKING:
     from tests.conftest import StartService
@@ -49,7 +49,7 @@ def sign_in_at_provider(browser: httpx.Client, provider: Provider, login: str) -
     query = parse_qs(sent_to.query)
     assert query["code_challenge_method"] == ["S256"] and query["response_type"] == ["code"]
     assert query["nonce"] and query["state"] and query["redirect_uri"] == [f"{APP}/sign-in/oidc/callback"]
-    with httpx.Client(timeout=30) as idp:
+    with httpx.Client(timeout=30, verify=CA) as idp:
         page = idp.get(start.headers["location"])
         while page.status_code in (302, 303):
             page = idp.get(urljoin(provider.issuer, page.headers["location"]))
