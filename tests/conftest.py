@@ -47,9 +47,9 @@ from tests.support import (
     CA,
     NEW_WAVE,
     FakeClock,
+    collect_all,
     keyed_data_dir,
     make_settings,
-    post_all,
     wait_until_started,
 )
 from waves.loader import DEFINITIONS_DIR, load_catalogue
@@ -376,20 +376,20 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> Seeded:
     rng = random.Random(7)
     pairs: list[tuple[int, int]] = []
     try:
-        with service.client() as http, service.client(ADMIN_TOKEN) as admin:
-            befores = [rng.choice(SCALE) for _ in range(60)]
-            sent = post_all(http, "/api/v1/waves/2026-autumn/responses", [
-                {"answers": {"q7": {"health_met": before, "local_offer_useful": "dont_know"},
-                             "ethnic_group": "white_british" if i % 4 else "black_african"},
-                 "postcode": "CT16 1AA" if i < 3 else "ME14 5AB" if i < 20 else "CT9 1AA"}
-                for i, before in enumerate(befores)])
+        befores = [rng.choice(SCALE) for _ in range(60)]
+        sent = collect_all(service, "2026-autumn", [
+            {"answers": {"q7": {"health_met": before, "local_offer_useful": "dont_know"},
+                         "ethnic_group": "white_british" if i % 4 else "black_african"},
+             "postcode": "CT16 1AA" if i < 3 else "ME14 5AB" if i < 20 else "CT9 1AA"}
+            for i, before in enumerate(befores)])
+        with service.client(ADMIN_TOKEN) as admin:
             assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
-            clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
-            afters = [rng.choice(SCALE) for _ in range(40)]
-            post_all(http, "/api/v1/waves/2027-spring/responses", [
-                {"answers": {"q7": {"health_met": after}}, "return_code": first["return_code"], "postcode": "CT9"}
-                for first, after in zip(sent, afters, strict=False)])
-            pairs += [(SCORE[before], SCORE[after]) for before, after in zip(befores, afters, strict=False)]
+        clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+        afters = [rng.choice(SCALE) for _ in range(40)]
+        collect_all(service, "2027-spring", [
+            {"answers": {"q7": {"health_met": after}}, "return_code": first.return_code, "postcode": "CT9"}
+            for first, after in zip(sent, afters, strict=False)])
+        pairs += [(SCORE[before], SCORE[after]) for before, after in zip(befores, afters, strict=False)]
     finally:
         service.stop()
     return Seeded(data, pairs, clock.now)

@@ -21,7 +21,7 @@ from analytics.disclosure import Disclosure
 from surveyapp.actions import cohort, compare, reach
 from surveyapp.domain.services import Services
 from tests.conftest import Cli, InProcessApp
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings, post_all
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, collect_all, make_settings
 
 AUTUMN, SPRING = "2026-autumn", "2027-spring"
 SCORED = ["strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"]
@@ -68,17 +68,17 @@ def seeded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[Sent], 
     rng.shuffle(roles)
     sent: list[Sent] = []
     try:
-        with service.client() as http, service.client(ADMIN_TOKEN) as admin:
-            bodies = [{"answers": _answers(rng, role), "postcode": rng.choice(list(LAD))} for role in roles]
-            answered = post_all(http, f"/api/v1/waves/{AUTUMN}/responses", bodies)
-            sent += [Sent(body, r["return_code"]) for body, r in zip(bodies, answered, strict=True)]
+        bodies = [{"answers": _answers(rng, role), "postcode": rng.choice(list(LAD))} for role in roles]
+        answered = collect_all(service, AUTUMN, bodies)
+        sent += [Sent(body, r.return_code) for body, r in zip(bodies, answered, strict=True)]
+        with service.client(ADMIN_TOKEN) as admin:
             assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
-            clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
-            for family in sent[:70]:
-                role = family.role if rng.random() < 0.8 else rng.choice(COMMON)
-                family.spring = {"answers": _answers(rng, role), "return_code": family.code,
-                                 "postcode": rng.choice(list(LAD))}
-            post_all(http, f"/api/v1/waves/{SPRING}/responses", [family.spring for family in sent[:70]])
+        clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+        for family in sent[:70]:
+            role = family.role if rng.random() < 0.8 else rng.choice(COMMON)
+            family.spring = {"answers": _answers(rng, role), "return_code": family.code,
+                             "postcode": rng.choice(list(LAD))}
+        collect_all(service, SPRING, [family.spring for family in sent[:70]])
     finally:
         service.stop()
     return data, sent, clock

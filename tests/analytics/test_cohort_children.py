@@ -21,7 +21,7 @@ from analytics.disclosure import Disclosure
 from surveyapp.actions import cohort
 from surveyapp.domain.services import Services
 from tests.conftest import InProcessApp
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, make_settings
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, collect_all, make_settings
 
 AUTUMN, SPRING = "2026-autumn", "2027-spring"
 SCALE = ["strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"]
@@ -40,13 +40,17 @@ class Child:
     spring_child: str | None
 
 
-def _send(http: Any, wave: str, answer: str, code: str | None, child: str | None) -> str:
+def _body(answer: str, code: str | None, child: str | None) -> dict[str, Any]:
     body: dict[str, Any] = {"answers": {"q7": {"health_met": answer}}, "postcode": "CT9 1AA"}
     if code:
         body["return_code"] = code
     if child:
         body["child"] = child
-    r = http.post(f"/api/v1/waves/{wave}/responses", json=body)
+    return body
+
+
+def _send(http: Any, wave: str, answer: str, code: str | None, child: str | None) -> str:
+    r = http.post(f"/api/v1/waves/{wave}/responses", json=_body(answer, code, child))
     assert r.status_code == 201, r.text
     return str(r.json()["return_code"])
 
@@ -63,31 +67,36 @@ def sent(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[InProcessAp
     service = InProcessApp(make_settings(data), clock).start()
     rng = random.Random(10)
     kinds: dict[str, list[Child]] = {"single": [], "named": [], "unnamed": [], "other": []}
-    codes: dict[str, str] = {}
     try:
-        with service.client() as http, service.client(ADMIN_TOKEN) as admin:
-            def autumn(kind: str, family: str, child: str | None, spring_child: str | None, answer: str) -> None:
-                code = _send(http, AUTUMN, answer, codes.get(family), child)
-                codes.setdefault(family, code)
-                kinds[kind].append(Child(family, answer, None, child, spring_child))
+        def autumn(kind: str, family: str, child: str | None, spring_child: str | None, answer: str) -> None:
+            kinds[kind].append(Child(family, answer, None, child, spring_child))
 
-            for i in range(30):
-                marker = "1" if i % 2 else None
-                autumn("single", f"s{i}", marker, "1" if i % 4 == 1 else None, rng.choice(SCALE))
-            for i in range(15):  # the older child answers low, the younger high: pairing across them would show
-                autumn("named", f"n{i}", "1", "1", rng.choice(SCALE[3:]))
-                autumn("named", f"n{i}", "2", "2", rng.choice(SCALE[:2]))
-            for i in range(6):
-                autumn("unnamed", f"u{i}", None, None, rng.choice(SCALE))
-                autumn("unnamed", f"u{i}", None, None, rng.choice(SCALE))
-            for i in range(11):
-                autumn("other", f"o{i}", "1", "2", rng.choice(SCALE))
+        for i in range(30):
+            marker = "1" if i % 2 else None
+            autumn("single", f"s{i}", marker, "1" if i % 4 == 1 else None, rng.choice(SCALE))
+        for i in range(15):  # the older child answers low, the younger high: pairing across them would show
+            autumn("named", f"n{i}", "1", "1", rng.choice(SCALE[3:]))
+            autumn("named", f"n{i}", "2", "2", rng.choice(SCALE[:2]))
+        for i in range(6):
+            autumn("unnamed", f"u{i}", None, None, rng.choice(SCALE))
+            autumn("unnamed", f"u{i}", None, None, rng.choice(SCALE))
+        for i in range(11):
+            autumn("other", f"o{i}", "1", "2", rng.choice(SCALE))
+        children = [child for kind in kinds.values() for child in kind]
+        # A family's first child is sent without a code and gets one; its second child's form carries that code.
+        first: dict[str, Child] = {}
+        for child in children:
+            first.setdefault(child.family, child)
+        sent = collect_all(service, AUTUMN, [_body(c.autumn, None, c.autumn_child) for c in first.values()])
+        codes = {family: answer.return_code for family, answer in zip(first, sent, strict=True)}
+        collect_all(service, AUTUMN, [_body(c.autumn, codes[c.family], c.autumn_child)
+                                      for c in children if first[c.family] is not c])
+        with service.client(ADMIN_TOKEN) as admin:
             assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
-            clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
-            for children in kinds.values():
-                for child in children:
-                    child.spring = rng.choice(SCALE)
-                    _send(http, SPRING, child.spring, codes[child.family], child.spring_child)
+        clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+        for child in children:
+            child.spring = rng.choice(SCALE)
+        collect_all(service, SPRING, [_body(c.spring, codes[c.family], c.spring_child) for c in children])
         yield service, kinds
     finally:
         service.stop()

@@ -17,7 +17,7 @@ import pytest
 from surveyapp.domain.services import Services
 from surveyapp.settings import SettingsError
 from tests.conftest import InProcessApp
-from tests.support import ANALYST_TOKEN, SHARED, FakeClock, make_settings
+from tests.support import ANALYST_TOKEN, SHARED, FakeClock, collect_all, make_settings
 from waves.areas.ehc_plans import ehc_plan_shares
 from waves.areas.pack import load_area_pack
 
@@ -99,12 +99,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[InProcessApp]:
         "child_age_band": [a for a, n in AGES.items() for _ in range(n)],
     }
     try:
-        with service.client() as http:
-            for i in range(100):
-                answers = {"q7": {"health_met": "neither"}, **{k: v[i] for k, v in columns.items() if k != "postcode"}}
-                sent = http.post("/api/v1/waves/2026-autumn/responses",
-                                 json={"answers": answers, "postcode": columns["postcode"][i]})
-                assert sent.status_code == 201, sent.text
+        collect_all(service, "2026-autumn", [
+            {"answers": {"q7": {"health_met": "neither"}, **{k: v[i] for k, v in columns.items() if k != "postcode"}},
+             "postcode": columns["postcode"][i]} for i in range(100)])
         yield service
     finally:
         service.stop()

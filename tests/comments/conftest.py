@@ -11,7 +11,7 @@ import pytest
 
 from tests.comments.planted import planted
 from tests.conftest import InProcessApp, StartService
-from tests.support import ADMIN_TOKEN, FakeClock, Service, make_settings, post_all
+from tests.support import ADMIN_TOKEN, FakeClock, Service, collect_all, make_settings
 
 WAVE = "2026-autumn"
 POSTCODES = ["ME14 5AB", "CT9 1AA", "CT16 1AA", "TN23 1AA", "ME7 1AA"]
@@ -24,9 +24,7 @@ def submit_comments(service: Service, texts: list[str], seed: int = 3) -> list[s
     bodies: list[dict[str, Any]] = [
         {"answers": {"q7": {"health_met": rng.choice(ANSWERS), "local_offer_useful": rng.choice(ANSWERS)},
                      "q7a": text}, "postcode": rng.choice(POSTCODES)} for text in texts]
-    with service.client() as family:  # sent together, stored in group commits
-        sent = post_all(family, f"/api/v1/waves/{WAVE}/responses", bodies)
-    return [str(s["response_id"]) for s in sent]
+    return [str(s.response_id) for s in collect_all(service, WAVE, bodies)]
 
 
 @pytest.fixture(scope="session")

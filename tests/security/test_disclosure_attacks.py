@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import InProcessApp
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, keyed_data_dir, make_settings, post_all
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, FakeClock, collect_all, keyed_data_dir, make_settings
 
 SCORED = ["strongly_agree", "tend_to_agree", "neither", "tend_to_disagree", "strongly_disagree"]
 ANSWERS = [*SCORED, "dont_know", None]  # None: the statement left unanswered
@@ -105,18 +105,18 @@ def wave(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Wave]:
     service = InProcessApp(make_settings(data), clock).start()
     families = _families()
     try:
-        with service.client() as http, service.client(ADMIN_TOKEN) as admin:
-            sent = post_all(http, "/api/v1/waves/2026-autumn/responses", [_body(f) for f in families])
-            for f, answer in zip(families, sent, strict=True):
-                f.code = answer["return_code"]
+        sent = collect_all(service, "2026-autumn", [_body(f) for f in families])
+        for f, answer in zip(families, sent, strict=True):
+            f.code = answer.return_code
+        with service.client(ADMIN_TOKEN) as admin:
             assert admin.post("/api/v1/admin/waves", json=NEW_WAVE).status_code == 201
-            clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
-            # 40 families come back and every one of them is one step happier about health: the cohort row
-            # would tell each family's change.
-            back = [f for f in families if f.answer in SCORED[1:]][:40]
-            post_all(http, "/api/v1/waves/2027-spring/responses", [
-                {"answers": {"q7": {STATEMENT: SCORED[SCORED.index(str(f.answer)) - 1], "making_progress": "neither"}},
-                 "return_code": f.code} for f in back])
+        clock.now = dt.datetime(2027, 4, 10, 12, tzinfo=dt.UTC)
+        # 40 families come back and every one of them is one step happier about health: the cohort row would
+        # tell each family's change.
+        back = [f for f in families if f.answer in SCORED[1:]][:40]
+        collect_all(service, "2027-spring", [
+            {"answers": {"q7": {STATEMENT: SCORED[SCORED.index(str(f.answer)) - 1], "making_progress": "neither"}},
+             "return_code": f.code} for f in back])
         yield Wave(families, service)
     finally:
         service.stop()
@@ -320,24 +320,24 @@ def outreach(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Outreach]:
     service = InProcessApp(make_settings(data), clock).start()
     arrivals = _arrivals()
     try:
-        with service.client() as public, service.client(ADMIN_TOKEN) as admin:
+        with service.client(ADMIN_TOKEN) as admin:
             ids = {}
             names = (("OAK", "Oak Tree School SENCO"), ("SMALL", "Small charity"), ("SPLIT", "Parent forum"))
             for name, label in names:
                 made = admin.post("/api/v1/waves/2026-autumn/sources", json={"name": label})
                 assert made.status_code == 201, made.text
                 ids[name] = made.json()["source_id"]
-            for a in sorted(arrivals, key=lambda a: a.day):
-                clock.now = dt.datetime.combine(OUTREACH_DAYS[a.day], dt.time(10), dt.UTC)
-                body: dict[str, Any] = {"answers": {"q7": {STATEMENT: "neither"}}}
-                if a.place:
-                    body["postcode"] = a.place
-                if a.source != "no_source":
-                    body["source"] = ids[a.source]
-                if a.channel != "api":
-                    body["channel"] = a.channel
-                sent = (admin if a.channel != "api" else public).post("/api/v1/waves/2026-autumn/responses", json=body)
-                assert sent.status_code == 201, sent.text
+        days: dict[int, list[dict[str, Any]]] = {}
+        for a in arrivals:
+            body: dict[str, Any] = {"answers": {"q7": {STATEMENT: "neither"}}, "channel": a.channel}
+            if a.place:
+                body["postcode"] = a.place
+            if a.source != "no_source":
+                body["source"] = ids[a.source]
+            days.setdefault(a.day, []).append(body)
+        for day, bodies in sorted(days.items()):  # each day's families together, on their day
+            clock.now = dt.datetime.combine(OUTREACH_DAYS[day], dt.time(10), dt.UTC)
+            collect_all(service, "2026-autumn", bodies)
         yield Outreach(arrivals, service, ids)
     finally:
         service.stop()
