@@ -25,8 +25,14 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/pip install --quiet uv==$(UV_VERSION)
 
+# The venv's Python is Debian's /usr/bin/python3 where it is 3.11 or newer: what the image runs (bookworm's 3.11).
+# Debian builds it with profile-guided and link-time optimisation, so the tests take about a tenth less CPU on it
+# than on a default pyenv build. Elsewhere uv takes the first Python 3.11 or newer it finds.
+VENV_PYTHON ?= $(shell /usr/bin/python3 -c 'import sys; print(sys.executable if sys.version_info >= (3, 11) else "")' \
+	2>/dev/null)
+
 $(VENV)/.synced: $(UV) pyproject.toml uv.lock
-	$(UV) sync --frozen --quiet
+	$(UV) sync --frozen --quiet $(if $(VENV_PYTHON),--python $(VENV_PYTHON))
 	@touch $@
 
 setup: $(VENV)/.synced ## install the locked dependencies into .venv
