@@ -10,19 +10,31 @@ from pathlib import Path
 import pytest
 
 from surveyapp.app import create_app
+from surveyapp.cli.main import main
 from surveyapp.settings import Settings, SettingsError, from_env
 
 SURVEYAPP = str(Path(sys.executable).with_name("surveyapp"))
 GOOD_ADMIN = "3f9c1e0b7a5d4c2e9f8a6b1c0d3e5f7a9b2c4d6e"
 GOOD_ANALYST = "a1b2c3d4e5f60718293a4b5c6d7e8f9012345678"
+SERVE = ["serve", "--host", "256.0.0.1", "--port", "9"]  # were it to start, the host cannot be bound: it stops
 
 
-def _serve(tmp_path: Path, **tokens: str) -> subprocess.CompletedProcess[str]:
+def _environment(tmp_path: Path, **tokens: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SURVEYAPP_")}
-    env.update({"SURVEYAPP_DATA_DIR": str(tmp_path / "data"), **tokens})
-    # A weak token stops `serve` before it starts; were it to start, the host cannot be bound, so it stops anyway.
-    return subprocess.run([SURVEYAPP, "serve", "--host", "256.0.0.1", "--port", "9"], capture_output=True,
-                          text=True, env=env, timeout=60, check=False)
+    return {**env, "SURVEYAPP_DATA_DIR": str(tmp_path / "data"), **tokens}
+
+
+def _serve(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+           **tokens: str) -> tuple[int, str]:
+    """`surveyapp serve` run in this process (main, as the installed command runs it): its exit status and what
+    it wrote to stderr. A weak token stops it before it starts."""
+    for name in [k for k in os.environ if k.startswith("SURVEYAPP_")]:
+        monkeypatch.delenv(name)
+    for name, value in _environment(tmp_path, **tokens).items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit) as stopped:
+        main(SERVE)
+    return int(stopped.value.code or 0), capsys.readouterr().err
 
 
 @pytest.mark.parametrize(("variable", "value"), [
@@ -31,20 +43,34 @@ def _serve(tmp_path: Path, **tokens: str) -> subprocess.CompletedProcess[str]:
     ("SURVEYAPP_ANALYST_TOKEN", "x" * 40),  # long, but one character repeated
 ])
 def test_serve_refuses_a_weak_token_naming_the_setting_and_how_to_make_a_good_one(
-        tmp_path: Path, variable: str, value: str) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], variable: str,
+        value: str) -> None:
     other = "SURVEYAPP_ANALYST_TOKEN" if variable == "SURVEYAPP_ADMIN_TOKEN" else "SURVEYAPP_ADMIN_TOKEN"
-    done = _serve(tmp_path, **{variable: value, other: GOOD_ADMIN})
-    assert done.returncode != 0
-    assert variable in done.stderr and "openssl rand -hex 24" in done.stderr
-    assert value not in done.stderr  # the refused token is not echoed to the terminal or a log
+    status, stderr = _serve(tmp_path, monkeypatch, capsys, **{variable: value, other: GOOD_ADMIN})
+    assert status != 0
+    assert variable in stderr and "openssl rand -hex 24" in stderr
+    assert value not in stderr  # the refused token is not echoed to the terminal or a log
     assert not (tmp_path / "data" / "surveyapp.duckdb").exists()  # nothing started
 
 
-def test_serve_refuses_one_token_for_both_roles(tmp_path: Path) -> None:
-    done = _serve(tmp_path, SURVEYAPP_ADMIN_TOKEN=GOOD_ADMIN, SURVEYAPP_ANALYST_TOKEN=GOOD_ADMIN)
-    assert done.returncode != 0
-    assert "SURVEYAPP_ADMIN_TOKEN" in done.stderr and "SURVEYAPP_ANALYST_TOKEN" in done.stderr
-    assert "different" in done.stderr and GOOD_ADMIN not in done.stderr
+def test_serve_refuses_one_token_for_both_roles(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    status, stderr = _serve(tmp_path, monkeypatch, capsys, SURVEYAPP_ADMIN_TOKEN=GOOD_ADMIN,
+                            SURVEYAPP_ANALYST_TOKEN=GOOD_ADMIN)
+    assert status != 0
+    assert "SURVEYAPP_ADMIN_TOKEN" in stderr and "SURVEYAPP_ANALYST_TOKEN" in stderr
+    assert "different" in stderr and GOOD_ADMIN not in stderr
+
+
+@pytest.mark.slow
+def test_the_installed_command_refuses_a_weak_token_before_it_starts(tmp_path: Path) -> None:
+    """The same refusal from the installed `surveyapp` script, in a process of its own."""
+    done = subprocess.run([SURVEYAPP, *SERVE], capture_output=True, text=True, timeout=60, check=False,
+                          env=_environment(tmp_path, SURVEYAPP_ADMIN_TOKEN="admin",
+                                           SURVEYAPP_ANALYST_TOKEN=GOOD_ANALYST))
+    assert done.returncode == 2
+    assert "SURVEYAPP_ADMIN_TOKEN" in done.stderr and "openssl rand -hex 24" in done.stderr
+    assert not (tmp_path / "data" / "surveyapp.duckdb").exists()
 
 
 def test_the_staff_token_must_differ_from_the_other_roles_tokens() -> None:
