@@ -500,15 +500,42 @@ def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool 
     return True if found and left_out & set(re.findall(r"mark\.(\w+)", found.group(1))) else None
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules with slow or browser tests first, those with a timeout of their own (the longest) before them, so
-    that parallel workers start the long tests early; each module's tests stay together and in order."""
+_SECONDS = "surveyapp/test-seconds"  # each test's last time (setup, call and teardown), in pytest's cache
+_UNTIMED = 0.1  # a test not timed yet (new, or a fresh clone's first run)
+
+
+@pytest.hookimpl(trylast=True)  # after `-m` has deselected what this run leaves out
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Modules with slow or browser tests first, those with a timeout of their own (the longest) before them, then
+    the rest, the longest first (by each selected test's time in the last run that ran it), so that the parallel
+    workers start the long modules early and end together on short ones; each module's tests stay together and in
+    order. Every worker reads the same times, so they all order the tests alike, as pytest-xdist requires."""
+    cache = getattr(config, "cache", None)  # none under -p no:cacheprovider
+    seconds: dict[str, float] = cache.get(_SECONDS, {}) if cache is not None else {}
     rank: dict[object, int] = {}
+    cost: dict[object, float] = {}
     for item in items:
         slow = item.get_closest_marker("slow") is not None or item.get_closest_marker("browser") is not None
         long = slow and item.get_closest_marker("timeout") is not None
         rank[item.module] = min(rank.get(item.module, 2), 0 if long else 1 if slow else 2)
-    items.sort(key=lambda item: rank[item.module])
+        cost[item.module] = cost.get(item.module, 0.0) + seconds.get(item.nodeid, _UNTIMED)
+    items.sort(key=lambda item: (rank[item.module], -cost[item.module]))
+
+
+_TIMED: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each test's time, as the run's controller receives it (from the workers, or in a run without them)."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        _TIMED[report.nodeid] = _TIMED.get(report.nodeid, 0.0) + report.duration
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Keep this run's times for the next run's order, beside the earlier times of the tests it did not run."""
+    cache = getattr(session.config, "cache", None)
+    if _TIMED and cache is not None and not os.environ.get("PYTEST_XDIST_WORKER"):
+        cache.set(_SECONDS, {**cache.get(_SECONDS, {}), **{k: round(v, 3) for k, v in _TIMED.items()}})
 
 
 @pytest.fixture(scope="module")
