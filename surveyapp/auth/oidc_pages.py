@@ -28,13 +28,6 @@ TIMEOUT = httpx.Timeout(10.0)
 AGAIN = ("/sign-in", "Go to the sign-in page")
 CALLBACK = "/sign-in/oidc/callback"
 SSO_ACTION = "sign-in with single sign-on"
-
-
-@cache
-def _trusted() -> ssl.SSLContext:
-    """The certificate authorities the provider's certificate is checked against (httpx's, or SSL_CERT_FILE's),
-    read once: reading them again took 20 ms of CPU on each of a sign-in's two steps."""
-    return httpx.create_ssl_context()
 PAGES: dict[str, tuple[int, str, list[str]]] = {
     "audience": (400, "This sign-in was meant for another service", [
         "The provider's answer was issued to another application, so it cannot sign you in here. Nothing was "
@@ -68,6 +61,14 @@ PAGES: dict[str, tuple[int, str, list[str]]] = {
     "off": (404, "Single sign-on is not set up", [
         "This service has no single sign-on. Sign in with your e-mail address and password."]),
 }
+
+
+
+@cache
+def _trusted() -> ssl.SSLContext:
+    """The certificate authorities the provider's certificate is checked against (httpx's, or SSL_CERT_FILE's),
+    read once: reading them again took 20 ms of CPU on each of a sign-in's two steps."""
+    return httpx.create_ssl_context()
 
 
 async def failure_page(request: Request[Any, Any, Any], kit: SignInKit, kind: str, detail: str = "") -> Response[str]:
