@@ -16,7 +16,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from litestar import Litestar
+from litestar import Litestar, Router
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
@@ -153,10 +153,14 @@ def _route_handlers() -> list[ControllerRouterHandler]:
     from surveyapp.findings.routes import findings_handlers
     from surveyapp.web import staff_router, web_handlers
 
+    # The pages' handlers go in a router of their own: an app copies a router it is given, handlers and all, but
+    # uses a bare handler as it is, and Litestar keeps a handler's response hooks (the demo mark among them) on it
+    # once it has answered, so every app the process makes after the first would answer with the first's.
+    pages = Router(path="/", route_handlers=[*comments_pages(), *web_handlers(), *findings_handlers(),
+                                             *console_handlers(), *auth_handlers(), metrics])
     return [public_router(), analyst_router(), tracker_router(), admin_router(), sources_router(), releases_router(),
-            boardpack_router(), audit_router(), said_did_router(), comments_router(), *comments_pages(),
-            themes_router(), quotes_router(), *web_handlers(), *findings_handlers(), staff_router(),
-            *console_handlers(), *auth_handlers(), *accounts_routers(), metrics]
+            boardpack_router(), audit_router(), said_did_router(), comments_router(), themes_router(),
+            quotes_router(), staff_router(), *accounts_routers(), pages]
 
 
 @dataclass(frozen=True)

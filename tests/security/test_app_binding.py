@@ -9,6 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from surveyapp.app import Shape, bind, build_app
+from surveyapp.render.demo import DEMO_NOTE
 from tests.conftest import empty_store_into
 from tests.support import ADMIN_TOKEN, FakeClock, make_settings
 
@@ -61,3 +62,22 @@ def test_a_running_app_or_one_of_another_shape_is_not_bound(tmp_path: Path) -> N
         bind(app, settings, clock=FakeClock())
     with pytest.raises(ValueError, match="built for"):
         bind(app, make_settings(tmp_path / "data", max_body_bytes=settings.max_body_bytes * 2))
+
+
+@pytest.mark.parametrize("first_demo", [False, True])
+def test_apps_of_two_shapes_in_one_process_each_mark_their_own_pages(tmp_path: Path, first_demo: bool) -> None:
+    """A process that makes apps of two shapes (the tests do; a demo is one) answers each app's pages with that
+    app's own hooks: the "demo data" mark on every page of the demo's, on none of the other's, whichever answered
+    first."""
+    pages = ["/survey/2026-autumn", "/", "/sign-in", "/findings"]
+    for run, demo in enumerate((first_demo, not first_demo, first_demo)):
+        settings = make_settings(tmp_path / str(run), demo=demo)
+        empty_store_into(settings)
+        app = build_app(Shape.of(settings))
+        bind(app, settings, clock=FakeClock())
+        with TestClient(app) as client:
+            for path in pages:
+                page = client.get(path, headers=BROWSER)
+                assert page.status_code == 200, (path, page.status_code)
+                assert (DEMO_NOTE in page.text) is demo, (path, demo)
+        pages.append(pages.pop(0))  # another page answers first in the next app
