@@ -63,7 +63,6 @@ PAGES: dict[str, tuple[int, str, list[str]]] = {
 }
 
 
-
 @cache
 def _trusted() -> ssl.SSLContext:
     """The certificate authorities the provider's certificate is checked against (httpx's, or SSL_CERT_FILE's),
