@@ -9,7 +9,6 @@ field of every bad parameter.
 
 from __future__ import annotations
 
-import asyncio
 import csv
 import datetime as dt
 import io
@@ -21,6 +20,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import polars as pl
@@ -33,9 +33,8 @@ from scipy.stats import binomtest
 from statsmodels.stats.multitest import multipletests
 
 from analytics.tracker import GROUP_COLUMNS, shortfall_of, uk_days, with_shortfall
-from surveyapp.domain.submission import Submission
 from tests.browsing import axe_violations
-from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, Service
+from tests.support import ADMIN_TOKEN, ANALYST_TOKEN, NEW_WAVE, Service, collect_all
 
 WAVE = "2026-autumn"
 SWALE, THANET = "E07000113", "E07000114"
@@ -78,7 +77,7 @@ def _postcodes(service: Service) -> dict[str, str]:
 
 
 def _plant(service: Service) -> Planted:
-    """The planted wave, sent through `Services.collect` (as the API and the form do) on its days."""
+    """The planted wave, sent through `Services.collect` (as the API and the form do: collect_all) on its days."""
     clock, services = service.clock, service.services
     for source_id, (name, _) in SOURCES.items():  # registered with known ids, so the tests can name them
         services.store.writer.run(lambda cursor, s=source_id, n=name: cursor.execute(
@@ -92,8 +91,7 @@ def _plant(service: Service) -> Planted:
     # Deal the ways out across the places (every 7th, so each channel reaches many areas) and the days.
     order = sorted(range(len(places)), key=lambda i: (i * 7) % len(places))
     phone_days: dict[dt.date, int] = {}
-    wave = services.wave(WAVE)
-    by_day: dict[dt.date, list[Submission]] = {}
+    by_day: dict[dt.date, list[dict[str, Any]]] = {}
     for k, i in enumerate(order):
         channel, source = ways[k]
         day = DAYS[(k * 5) % len(DAYS)]
@@ -102,15 +100,11 @@ def _plant(service: Service) -> Planted:
             phone_days[day] = phone_days.get(day, 0) + 1
         if source == OAK:
             day = DAYS[k % 2 + 7]  # the school's newsletter went out on 9 November
-        by_day.setdefault(day, []).append(Submission(
-            answers={"q7": {"health_met": "tend_to_agree"}}, postcode=places[i], channel=channel, source=source))
-
-    async def send(submissions: list[Submission]) -> None:
-        await asyncio.gather(*(services.collect(wave, s) for s in submissions))
-
-    for day, submissions in sorted(by_day.items()):
+        by_day.setdefault(day, []).append({"answers": {"q7": {"health_met": "tend_to_agree"}}, "postcode": places[i],
+                                           "channel": channel, "source": source})
+    for day, bodies in sorted(by_day.items()):
         clock.now = dt.datetime.combine(day, dt.time(11), dt.UTC)
-        asyncio.run(send(submissions))
+        collect_all(service, WAVE, bodies)
     for source_id, (_, retired) in SOURCES.items():  # retired once its responses are in
         if retired:
             services.sources.retire(services.sources.get(source_id), dt.datetime(2026, 11, 20))
